@@ -1,0 +1,157 @@
+package webrana
+
+import "time"
+
+// InstanceStatus is where a customer's server is in its life.
+type InstanceStatus string
+
+const (
+	StatusPending      InstanceStatus = "pending"
+	StatusProvisioning InstanceStatus = "provisioning"
+	StatusHeld         InstanceStatus = "held" // waiting for pool capacity
+	StatusActive       InstanceStatus = "active"
+	StatusOff          InstanceStatus = "off"
+	StatusFailed       InstanceStatus = "failed"
+	StatusDeleting     InstanceStatus = "deleting"
+	StatusDeleted      InstanceStatus = "deleted"
+	StatusSuspended    InstanceStatus = "suspended"
+)
+
+// Valid reports whether s is a known status.
+func (s InstanceStatus) Valid() bool {
+	switch s {
+	case StatusPending, StatusProvisioning, StatusHeld, StatusActive, StatusOff,
+		StatusFailed, StatusDeleting, StatusDeleted, StatusSuspended:
+		return true
+	}
+	return false
+}
+
+// InstanceOptions are the customer's choices that do not change after creation.
+type InstanceOptions struct {
+	IPv6            bool              `json:"ipv6"`
+	Monitoring      bool              `json:"monitoring"`
+	Backups         bool              `json:"backups"`
+	VPCUUID         string            `json:"vpc_uuid,omitempty"`
+	SSHKeyIDs       []string          `json:"ssh_key_ids,omitempty"`
+	App             string            `json:"app,omitempty"`
+	StackScriptID   int               `json:"stackscript_id,omitempty"`
+	StackScriptData map[string]string `json:"stackscript_data,omitempty"`
+}
+
+// Instance is a customer's VPS.
+type Instance struct {
+	ID           string          `json:"id"`
+	OwnerID      string          `json:"owner_id"`
+	ProviderType ProviderType    `json:"provider_type"`
+	AccountID    string          `json:"account_id,omitempty"`
+	PlanID       string          `json:"plan_id"`
+	Label        string          `json:"label"`
+	Region       string          `json:"region"`
+	Image        string          `json:"image"`
+	Options      InstanceOptions `json:"options"`
+	ProviderID   string          `json:"provider_id,omitempty"`
+	Status       InstanceStatus  `json:"status"`
+	IPv4         string          `json:"ipv4"`
+	IPv6         string          `json:"ipv6"`
+	Error        string          `json:"error,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	ActiveAt     *time.Time      `json:"active_at,omitempty"`
+	DeletedAt    *time.Time      `json:"deleted_at,omitempty"`
+}
+
+// InstanceFilter narrows a list of instances. Empty fields match everything.
+type InstanceFilter struct {
+	OwnerID      string
+	ProviderType ProviderType
+	Status       InstanceStatus
+	AccountID    string
+	Page         Page
+}
+
+// Order statuses.
+const (
+	OrderPending   = "pending"
+	OrderRunning   = "running"
+	OrderHeld      = "held"
+	OrderSucceeded = "succeeded"
+	OrderFailed    = "failed"
+)
+
+// Order is one request to create an instance; it remembers every attempt.
+type Order struct {
+	ID         string    `json:"id"`
+	InstanceID string    `json:"instance_id"`
+	UserID     string    `json:"user_id"`
+	Status     string    `json:"status"`
+	AccountID  string    `json:"account_id,omitempty"` // the account currently chosen
+	Error      string    `json:"error,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Tag is the provider tag that marks servers created for this order, so that a
+// retry after a lost response finds and adopts the server instead of creating
+// a second one (DESIGN.md §5).
+func (o *Order) Tag() string { return "webrana-order-" + o.ID }
+
+// ServerName is the provider-side name of the order's server.
+func (o *Order) ServerName() string { return "webrana-" + o.ID[:min(8, len(o.ID))] }
+
+// Attempt is one try of an order on one account.
+type Attempt struct {
+	ID         string     `json:"id"`
+	OrderID    string     `json:"order_id"`
+	AccountID  string     `json:"account_id,omitempty"`
+	Outcome    string     `json:"outcome"` // "started", "succeeded", or an error code
+	Error      string     `json:"error,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+}
+
+// Ledger entry kinds.
+const (
+	LedgerCredit  = "credit"
+	LedgerCharge  = "charge"
+	LedgerRefund  = "refund"
+	LedgerHold    = "hold"
+	LedgerRelease = "release"
+)
+
+// LedgerEntry is one append-only money movement for a customer. Credits and
+// refunds are positive, charges and holds negative; the balance is the sum.
+// IdempotencyKey makes a retried write a no-op (one charge per instance-hour).
+type LedgerEntry struct {
+	ID             string    `json:"id"`
+	UserID         string    `json:"user_id"`
+	Kind           string    `json:"kind"`
+	Amount         int64     `json:"amount"`
+	Currency       string    `json:"currency"`
+	InstanceID     string    `json:"instance_id,omitempty"`
+	Note           string    `json:"note,omitempty"`
+	IdempotencyKey string    `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// Alert kinds.
+const (
+	AlertAccountFull        = "account_full"
+	AlertAllAccountsFull    = "all_accounts_full"
+	AlertAccountUnhealthy   = "account_unhealthy"
+	AlertPoolHighUsage      = "pool_high_usage"
+	AlertProvisioningFailed = "provisioning_failed"
+	AlertProvisioningHeld   = "provisioning_held"
+)
+
+// Alert is a condition the operator should know about. It is opened once per
+// Key while the condition lasts and resolved when it clears.
+type Alert struct {
+	ID         string     `json:"id"`
+	Kind       string     `json:"kind"`
+	Key        string     `json:"key"` // identifies the condition, e.g. "account_full:<account id>"
+	Severity   string     `json:"severity"`
+	Message    string     `json:"message"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/webrana/webrana"
+)
+
+const accountColumns = `id, provider_type, name, email, token_ciphertext, token_hint, is_primary, is_active,
+	instance_limit, limit_from_provider, active_count, reserved_count, health, health_reason, provider_status,
+	request_budget, last_sync_at, last_health_check_at, created_at, updated_at`
+
+func scanAccount(s scanner) (*webrana.Account, error) {
+	var a webrana.Account
+	var synced, checked sql.NullTime
+	err := s.Scan(&a.ID, &a.ProviderType, &a.Name, &a.Email, &a.TokenCiphertext, &a.TokenHint, &a.IsPrimary, &a.IsActive,
+		&a.Limit, &a.LimitFromProvider, &a.Active, &a.Reserved, &a.Health, &a.HealthReason, &a.ProviderStatus,
+		&a.RequestBudget, &synced, &checked, &a.CreatedAt, &a.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	a.LastSyncAt, a.LastHealthCheckAt = timePtr(synced), timePtr(checked)
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	return &a, nil
+}
+
+// CreateAccount inserts a, setting its ID and timestamps. Names are unique per
+// provider, and a provider has at most one primary account.
+func (db *DB) CreateAccount(ctx context.Context, a *webrana.Account) error {
+	if a.Health == "" {
+		a.Health = webrana.HealthUnknown
+	}
+	c := db.conn()
+	a.ID = newID()
+	a.CreatedAt = c.now()
+	a.UpdatedAt = a.CreatedAt
+	_, err := c.exec(ctx, `INSERT INTO accounts (`+accountColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.ProviderType, a.Name, a.Email, a.TokenCiphertext, a.TokenHint, a.IsPrimary, a.IsActive,
+		a.Limit, a.LimitFromProvider, a.Active, a.Reserved, a.Health, a.HealthReason, a.ProviderStatus,
+		a.RequestBudget, nullTime(a.LastSyncAt), nullTime(a.LastHealthCheckAt), a.CreatedAt, a.UpdatedAt)
+	return constraintError(err, "An account with this name (or a primary account) already exists for this provider.",
+		"Unknown provider.")
+}
+
+// AccountByID returns the account with the given id.
+func (db *DB) AccountByID(ctx context.Context, id string) (*webrana.Account, error) {
+	a, err := scanAccount(db.conn().row(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	return a, notFound(err, "Account")
+}
+
+// ListAccounts returns the accounts of one provider (or all when t is empty),
+// primary first, then by name.
+func (db *DB) ListAccounts(ctx context.Context, t webrana.ProviderType) ([]*webrana.Account, error) {
+	where, args := whereClause{}.eq("provider_type", string(t)).build()
+	return list(ctx, db.conn(), scanAccount, `SELECT `+accountColumns+` FROM accounts`+where+
+		` ORDER BY provider_type, is_primary DESC, name`, args...)
+}
+
+// AccountUpdate lists the fields of an account to change; nil fields stay.
+type AccountUpdate struct {
+	Name              *string
+	Email             *string
+	TokenCiphertext   *string
+	TokenHint         *string
+	IsPrimary         *bool
+	IsActive          *bool
+	Limit             *int
+	LimitFromProvider *bool
+	Active            *int
+	Health            *webrana.Health
+	HealthReason      *string
+	ProviderStatus    *string
+	RequestBudget     *int
+	LastSyncAt        *time.Time
+	LastHealthCheckAt *time.Time
+}
+
+// UpdateAccount applies upd and returns the result.
+func (db *DB) UpdateAccount(ctx context.Context, id string, upd AccountUpdate) (*webrana.Account, error) {
+	set := setClause{}.
+		add("name", upd.Name != nil, deref(upd.Name)).
+		add("email", upd.Email != nil, deref(upd.Email)).
+		add("token_ciphertext", upd.TokenCiphertext != nil, deref(upd.TokenCiphertext)).
+		add("token_hint", upd.TokenHint != nil, deref(upd.TokenHint)).
+		add("is_primary", upd.IsPrimary != nil, deref(upd.IsPrimary)).
+		add("is_active", upd.IsActive != nil, deref(upd.IsActive)).
+		add("instance_limit", upd.Limit != nil, deref(upd.Limit)).
+		add("limit_from_provider", upd.LimitFromProvider != nil, deref(upd.LimitFromProvider)).
+		add("active_count", upd.Active != nil, deref(upd.Active)).
+		add("health", upd.Health != nil, deref(upd.Health)).
+		add("health_reason", upd.HealthReason != nil, deref(upd.HealthReason)).
+		add("provider_status", upd.ProviderStatus != nil, deref(upd.ProviderStatus)).
+		add("request_budget", upd.RequestBudget != nil, deref(upd.RequestBudget)).
+		add("last_sync_at", upd.LastSyncAt != nil, nullTime(upd.LastSyncAt)).
+		add("last_health_check_at", upd.LastHealthCheckAt != nil, nullTime(upd.LastHealthCheckAt))
+	err := db.conn().update(ctx, "accounts", id, set, "Account")
+	if err := constraintError(err, "Another account already has this name or is already primary.", ""); err != nil {
+		return nil, err
+	}
+	return db.AccountByID(ctx, id)
+}
+
+// DeleteAccount removes an account. It refuses while any instance that is not
+// deleted still lives on it; the history of deleted ones keeps no reference.
+func (db *DB) DeleteAccount(ctx context.Context, id string) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		n, err := c.count(ctx, `SELECT COUNT(*) FROM instances WHERE account_id = ? AND status <> ?`, id, webrana.StatusDeleted)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return webrana.Errorf(webrana.ECONFLICT, "This account still holds %d Webrana server(s); delete or move them first.", n)
+		}
+		res, err := c.exec(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+		return mustAffect(res, err, "Account")
+	})
+}

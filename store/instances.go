@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/webrana/webrana"
+)
+
+const instanceColumns = `id, owner_id, provider_type, account_id, plan_id, label, region, image, options,
+	provider_id, status, ipv4, ipv6, error, created_at, updated_at, active_at, deleted_at`
+
+func scanInstance(s scanner) (*webrana.Instance, error) {
+	var in webrana.Instance
+	var account sql.NullString
+	var activeAt, deletedAt sql.NullTime
+	err := s.Scan(&in.ID, &in.OwnerID, &in.ProviderType, &account, &in.PlanID, &in.Label, &in.Region, &in.Image,
+		jsonText{&in.Options}, &in.ProviderID, &in.Status, &in.IPv4, &in.IPv6, &in.Error,
+		&in.CreatedAt, &in.UpdatedAt, &activeAt, &deletedAt)
+	if err != nil {
+		return nil, err
+	}
+	in.AccountID = account.String
+	in.ActiveAt, in.DeletedAt = timePtr(activeAt), timePtr(deletedAt)
+	in.CreatedAt, in.UpdatedAt = in.CreatedAt.UTC(), in.UpdatedAt.UTC()
+	return &in, nil
+}
+
+// CreateInstance inserts in, setting its ID and timestamps.
+func (tx *Tx) CreateInstance(ctx context.Context, in *webrana.Instance) error {
+	if !in.Status.Valid() {
+		return webrana.FieldError("status", "Unknown instance status %q.", in.Status)
+	}
+	c := tx.conn()
+	in.ID = newID()
+	in.CreatedAt = c.now()
+	in.UpdatedAt = in.CreatedAt
+	_, err := c.exec(ctx, `INSERT INTO instances (`+instanceColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.ID, in.OwnerID, in.ProviderType, nullString(in.AccountID), in.PlanID, in.Label, in.Region, in.Image,
+		jsonText{in.Options}, in.ProviderID, in.Status, in.IPv4, in.IPv6, in.Error,
+		in.CreatedAt, in.UpdatedAt, nullTime(in.ActiveAt), nullTime(in.DeletedAt))
+	return constraintError(err, "Instance already exists.", "Unknown owner, provider, account or plan.")
+}
+
+// InstanceByID returns the instance with the given id.
+func (db *DB) InstanceByID(ctx context.Context, id string) (*webrana.Instance, error) {
+	in, err := scanInstance(db.conn().row(ctx, `SELECT `+instanceColumns+` FROM instances WHERE id = ?`, id))
+	return in, notFound(err, "Server")
+}
+
+// ListInstances returns a page of instances, newest first, and the total.
+func (db *DB) ListInstances(ctx context.Context, f webrana.InstanceFilter) ([]*webrana.Instance, int, error) {
+	where, args := whereClause{}.
+		eq("owner_id", f.OwnerID).eq("provider_type", string(f.ProviderType)).
+		eq("status", string(f.Status)).eq("account_id", f.AccountID).
+		build()
+	return listPage(ctx, db.conn(), scanInstance, `SELECT `+instanceColumns+` FROM instances`+where+
+		` ORDER BY created_at DESC, id DESC`, `SELECT COUNT(*) FROM instances`+where, args, f.Page)
+}
+
+// InstanceUpdate lists the fields of an instance to change; nil fields stay.
+type InstanceUpdate struct {
+	AccountID  *string
+	ProviderID *string
+	Status     *webrana.InstanceStatus
+	Label      *string
+	PlanID     *string
+	Image      *string
+	IPv4       *string
+	IPv6       *string
+	Error      *string
+	ActiveAt   *time.Time
+	DeletedAt  *time.Time
+}
+
+// UpdateInstance applies upd and returns the result.
+func (db *DB) UpdateInstance(ctx context.Context, id string, upd InstanceUpdate) (*webrana.Instance, error) {
+	if upd.Status != nil && !upd.Status.Valid() {
+		return nil, webrana.FieldError("status", "Unknown instance status %q.", *upd.Status)
+	}
+	set := setClause{}.
+		add("account_id", upd.AccountID != nil, nullString(deref(upd.AccountID))).
+		add("provider_id", upd.ProviderID != nil, deref(upd.ProviderID)).
+		add("status", upd.Status != nil, deref(upd.Status)).
+		add("label", upd.Label != nil, deref(upd.Label)).
+		add("plan_id", upd.PlanID != nil, deref(upd.PlanID)).
+		add("image", upd.Image != nil, deref(upd.Image)).
+		add("ipv4", upd.IPv4 != nil, deref(upd.IPv4)).
+		add("ipv6", upd.IPv6 != nil, deref(upd.IPv6)).
+		add("error", upd.Error != nil, deref(upd.Error)).
+		add("active_at", upd.ActiveAt != nil, nullTime(upd.ActiveAt)).
+		add("deleted_at", upd.DeletedAt != nil, nullTime(upd.DeletedAt))
+	err := db.conn().update(ctx, "instances", id, set, "Server")
+	if err := constraintError(err, "", "Unknown account or plan."); err != nil {
+		return nil, err
+	}
+	return db.InstanceByID(ctx, id)
+}

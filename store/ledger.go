@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/webrana/webrana"
+)
+
+const ledgerColumns = `id, user_id, kind, amount, currency, instance_id, note, idempotency_key, created_at`
+
+func scanLedger(s scanner) (*webrana.LedgerEntry, error) {
+	var e webrana.LedgerEntry
+	var instance, key sql.NullString
+	if err := s.Scan(&e.ID, &e.UserID, &e.Kind, &e.Amount, &e.Currency, &instance, &e.Note, &key, &e.CreatedAt); err != nil {
+		return nil, err
+	}
+	e.InstanceID, e.IdempotencyKey = instance.String, key.String
+	e.CreatedAt = e.CreatedAt.UTC()
+	return &e, nil
+}
+
+// AppendLedger appends e, setting its ID and CreatedAt, and reports whether it
+// was written. An entry whose IdempotencyKey is already in the ledger is not
+// written again (false, nil): retried billing runs charge once.
+func (db *DB) AppendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, error) {
+	return db.conn().appendLedger(ctx, e)
+}
+
+// AppendLedger appends e inside the transaction; see DB.AppendLedger.
+func (tx *Tx) AppendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, error) {
+	return tx.conn().appendLedger(ctx, e)
+}
+
+func (c conn) appendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, error) {
+	if err := validateLedgerEntry(e); err != nil {
+		return false, err
+	}
+	e.ID = newID()
+	e.CreatedAt = c.now()
+	res, err := c.exec(ctx, `INSERT INTO ledger_entries (`+ledgerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (idempotency_key) DO NOTHING`,
+		e.ID, e.UserID, e.Kind, e.Amount, e.Currency, nullString(e.InstanceID), e.Note, nullString(e.IdempotencyKey), e.CreatedAt)
+	if err != nil {
+		return false, constraintError(err, "", "Unknown customer or server.")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// validateLedgerEntry enforces the sign convention: money in is positive,
+// money out negative.
+func validateLedgerEntry(e *webrana.LedgerEntry) error {
+	switch e.Kind {
+	case webrana.LedgerCredit, webrana.LedgerRefund, webrana.LedgerRelease:
+		if e.Amount <= 0 {
+			return webrana.FieldError("amount", "A %s must be a positive amount.", e.Kind)
+		}
+	case webrana.LedgerCharge, webrana.LedgerHold:
+		if e.Amount >= 0 {
+			return webrana.FieldError("amount", "A %s must be a negative amount.", e.Kind)
+		}
+	default:
+		return webrana.FieldError("kind", "Unknown ledger entry kind %q.", e.Kind)
+	}
+	if len(e.Currency) != 3 {
+		return webrana.FieldError("currency", "Currency must be a three-letter ISO code.")
+	}
+	return nil
+}
+
+// Balance returns the sum of a user's entries in one currency.
+func (db *DB) Balance(ctx context.Context, userID, currency string) (webrana.Money, error) {
+	var sum int64
+	err := db.conn().row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE user_id = ? AND currency = ?`,
+		userID, currency).Scan(&sum)
+	return webrana.Money{Amount: sum, Currency: currency}, err
+}
+
+// ListLedger returns a page of a user's entries, newest first, and the total.
+func (db *DB) ListLedger(ctx context.Context, userID string, p webrana.Page) ([]*webrana.LedgerEntry, int, error) {
+	return listPage(ctx, db.conn(), scanLedger, `SELECT `+ledgerColumns+` FROM ledger_entries WHERE user_id = ?
+		ORDER BY created_at DESC, id DESC`, `SELECT COUNT(*) FROM ledger_entries WHERE user_id = ?`, []any{userID}, p)
+}

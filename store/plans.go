@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+
+	"github.com/webrana/webrana"
+)
+
+const planColumns = `id, provider_type, size_slug, name, vcpus, memory_mb, disk_gb, transfer_gb,
+	price_monthly, price_hourly, currency, regions, is_active, created_at, updated_at`
+
+func scanPlan(s scanner) (*webrana.Plan, error) {
+	var p webrana.Plan
+	err := s.Scan(&p.ID, &p.ProviderType, &p.SizeSlug, &p.Name, &p.VCPUs, &p.MemoryMB, &p.DiskGB, &p.TransferGB,
+		&p.PriceMonthly, &p.PriceHourly, &p.Currency, jsonText{&p.Regions}, &p.IsActive, &p.CreatedAt, &p.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if p.Regions == nil {
+		p.Regions = []string{}
+	}
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return &p, nil
+}
+
+// CreatePlan inserts p, setting its ID and timestamps. Plan names are unique
+// per provider.
+func (db *DB) CreatePlan(ctx context.Context, p *webrana.Plan) error {
+	c := db.conn()
+	p.ID = newID()
+	p.CreatedAt = c.now()
+	p.UpdatedAt = p.CreatedAt
+	if p.Regions == nil {
+		p.Regions = []string{}
+	}
+	_, err := c.exec(ctx, `INSERT INTO plans (`+planColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.ProviderType, p.SizeSlug, p.Name, p.VCPUs, p.MemoryMB, p.DiskGB, p.TransferGB,
+		p.PriceMonthly, p.PriceHourly, p.Currency, jsonText{p.Regions}, p.IsActive, p.CreatedAt, p.UpdatedAt)
+	return constraintError(err, "A plan with this name already exists for this provider.", "Unknown provider.")
+}
+
+// PlanByID returns the plan with the given id.
+func (db *DB) PlanByID(ctx context.Context, id string) (*webrana.Plan, error) {
+	p, err := scanPlan(db.conn().row(ctx, `SELECT `+planColumns+` FROM plans WHERE id = ?`, id))
+	return p, notFound(err, "Plan")
+}
+
+// PlanFilter narrows ListPlans.
+type PlanFilter struct {
+	ProviderType webrana.ProviderType
+	ActiveOnly   bool
+}
+
+// ListPlans returns plans grouped by provider, cheapest first.
+func (db *DB) ListPlans(ctx context.Context, f PlanFilter) ([]*webrana.Plan, error) {
+	where, args := whereClause{}.eq("provider_type", string(f.ProviderType)).cond(f.ActiveOnly, "is_active = ?", true).build()
+	return list(ctx, db.conn(), scanPlan, `SELECT `+planColumns+` FROM plans`+where+
+		` ORDER BY provider_type, price_monthly, name`, args...)
+}
+
+// UpdatePlan replaces the editable fields of the plan with p's and returns the
+// result. Prices apply to future billing only; past ledger entries stay.
+func (db *DB) UpdatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, error) {
+	if p.Regions == nil {
+		p.Regions = []string{}
+	}
+	set := setClause{}.
+		add("size_slug", true, p.SizeSlug).add("name", true, p.Name).
+		add("vcpus", true, p.VCPUs).add("memory_mb", true, p.MemoryMB).add("disk_gb", true, p.DiskGB).
+		add("transfer_gb", true, p.TransferGB).add("price_monthly", true, p.PriceMonthly).
+		add("price_hourly", true, p.PriceHourly).add("currency", true, p.Currency).
+		add("regions", true, jsonText{p.Regions}).add("is_active", true, p.IsActive)
+	err := db.conn().update(ctx, "plans", p.ID, set, "Plan")
+	if err := constraintError(err, "A plan with this name already exists for this provider.", ""); err != nil {
+		return nil, err
+	}
+	return db.PlanByID(ctx, p.ID)
+}
+
+// DeletePlan removes a plan no instance was ever ordered on; plans with
+// history should be deactivated instead.
+func (db *DB) DeletePlan(ctx context.Context, id string) error {
+	res, err := db.conn().exec(ctx, `DELETE FROM plans WHERE id = ?`, id)
+	err = mustAffect(res, err, "Plan")
+	return constraintError(err, "", "Servers were ordered on this plan; deactivate it instead.")
+}

@@ -1,0 +1,229 @@
+// Package store keeps Webrana's state in a SQL database: SQLite (embedded, the
+// sandbox default) or PostgreSQL (production, several replicas).
+//
+// There is one implementation of every query, written once over database/sql
+// in the subset of SQL both engines share; the few differences (placeholders,
+// column types, error codes) are handled here and in the per-engine migration
+// files. The storetest package states the contract and runs on both engines.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/webrana/webrana"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is Webrana's database. It is safe for concurrent use.
+type DB struct {
+	sql    *sql.DB
+	pool   *pgxpool.Pool // PostgreSQL only: the pool River's worker driver needs
+	engine Engine
+
+	// Now returns the current time; tests replace it. Defaults to webrana.Now.
+	Now func() time.Time
+}
+
+// Open connects to the database named by dsn — a postgres:// (or
+// postgresql://) URL, or "sqlite:" followed by a file path — and checks that it
+// answers. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	default:
+		return nil, errors.New("unsupported database URL: want postgres://… or sqlite:PATH")
+	}
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("invalid PostgreSQL URL: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", cfg.ConnConfig.Host, err)
+	}
+	return &DB{sql: stdlib.OpenDBFromPool(pool), pool: pool, engine: Postgres, Now: webrana.Now}, nil
+}
+
+// sqlitePragmas are applied to every SQLite connection: foreign keys enforced,
+// write-ahead logging, a generous busy timeout for a second process (such as
+// `webrana user add`) writing while the server runs, and times written in the
+// format SQLite's own date functions read.
+const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty file path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("sqlite: data directory: %w", err)
+		}
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+sqliteParams)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	// One connection: SQLite has one writer anyway, and River's SQLite driver
+	// requires it. Never hold rows open while issuing another query.
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &DB{sql: db, engine: SQLite, Now: webrana.Now}, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return err
+}
+
+// Engine reports which engine db runs on.
+func (db *DB) Engine() Engine { return db.engine }
+
+// SQL returns the database/sql handle (for River's SQLite driver and its
+// insert-only database/sql driver).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// PgxPool returns the pgx pool on PostgreSQL and nil on SQLite.
+func (db *DB) PgxPool() *pgxpool.Pool { return db.pool }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Tx is a transaction. Its methods mirror DB's for the operations that must be
+// combined atomically; SQL returns the *sql.Tx so a job can be enqueued in it.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// SQL returns the underlying transaction.
+func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+
+// InTx runs fn in a transaction, committing if it returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Tx{tx: sqlTx, db: db}); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs queries written with ? placeholders on either engine.
+type conn struct {
+	q      querier
+	engine Engine
+	now    func() time.Time
+}
+
+func (db *DB) conn() conn { return conn{q: db.sql, engine: db.engine, now: db.Now} }
+func (tx *Tx) conn() conn { return conn{q: tx.tx, engine: tx.db.engine, now: tx.db.Now} }
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.rebind(query), args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.rebind(query), args...)
+}
+
+func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
+}
+
+// rebind turns ? placeholders into PostgreSQL's $1, $2, …. Queries in this
+// package never contain a literal question mark.
+func (c conn) rebind(query string) string {
+	if c.engine != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// count runs a COUNT query.
+func (c conn) count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := c.row(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// mustAffect turns "no row changed" into a not-found error.
+func mustAffect(res sql.Result, err error, what string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return webrana.Errorf(webrana.ENOTFOUND, "%s not found.", what)
+	}
+	return nil
+}
