@@ -1,0 +1,195 @@
+// Package jobs runs Webrana's background work on River, over whichever
+// database the store uses: River's SQLite driver for the embedded default,
+// and its pgx driver (LISTEN/NOTIFY, leader election across replicas) on
+// PostgreSQL. Jobs are enqueued inside store transactions through InsertTx,
+// so a job exists exactly when the rows it works on do.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/webrana/webrana/store"
+)
+
+// Config configures a Queue. Zero values take defaults.
+type Config struct {
+	Logger     *slog.Logger
+	Workers    *river.Workers       // the job kinds this process works; nil means insert-only
+	Periodic   []*river.PeriodicJob // run by the elected leader only
+	MaxWorkers int                  // concurrent jobs per process (default 10)
+	Metrics    *Metrics             // nil disables job metrics
+}
+
+// Queue is River bound to Webrana's database: it inserts jobs in store
+// transactions and, when it has workers, works them.
+type Queue struct {
+	logger   *slog.Logger
+	insertTx func(context.Context, *sql.Tx, river.JobArgs, *river.InsertOpts) error
+	start    func(context.Context) error
+	stop     func(context.Context) error
+	stopped  func() <-chan struct{}
+	events   func() (<-chan *river.Event, func())
+	metrics  *Metrics
+	running  atomic.Bool
+	unsub    func()
+}
+
+// Migrate applies River's own migrations to db.
+func Migrate(ctx context.Context, db *store.DB) error {
+	var err error
+	switch db.Engine() {
+	case store.SQLite:
+		err = migrate(ctx, riversqlite.New(db.SQL()))
+	case store.Postgres:
+		err = migrate(ctx, riverpgxv5.New(db.PgxPool()))
+	}
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// New returns a Queue on db. It does not start working until Start.
+func New(db *store.DB, cfg Config) (*Queue, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 10
+	}
+	q := &Queue{logger: cfg.Logger, metrics: cfg.Metrics}
+	switch db.Engine() {
+	case store.SQLite:
+		// One client on the one connection both inserts and works.
+		c, err := river.NewClient(riversqlite.New(db.SQL()), riverConfig(cfg))
+		if err != nil {
+			return nil, err
+		}
+		q.bind(c)
+		q.insertTx = insertFunc(c)
+	case store.Postgres:
+		// The worker speaks pgx for LISTEN/NOTIFY; an insert-only client over
+		// database/sql lets store transactions (*sql.Tx) enqueue.
+		c, err := river.NewClient(riverpgxv5.New(db.PgxPool()), riverConfig(cfg))
+		if err != nil {
+			return nil, err
+		}
+		ins, err := river.NewClient(riverdatabasesql.New(db.SQL()), &river.Config{Logger: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+		q.bind(c)
+		q.insertTx = insertFunc(ins)
+	default:
+		return nil, fmt.Errorf("jobs: unknown engine %q", db.Engine())
+	}
+	if cfg.Workers == nil {
+		q.start = func(context.Context) error { return errors.New("jobs: queue has no workers") }
+	}
+	return q, nil
+}
+
+func riverConfig(cfg Config) *river.Config {
+	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: cfg.Periodic}
+	if cfg.Workers != nil {
+		rc.Workers = cfg.Workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+	}
+	return rc
+}
+
+// bind keeps the engine-specific client's lifecycle methods.
+func (q *Queue) bind(c interface {
+	Start(context.Context) error
+	Stop(context.Context) error
+	Stopped() <-chan struct{}
+	Subscribe(...river.EventKind) (<-chan *river.Event, func())
+}) {
+	q.start, q.stop, q.stopped = c.Start, c.Stop, c.Stopped
+	q.events = func() (<-chan *river.Event, func()) {
+		return c.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+			river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	}
+}
+
+func insertFunc(c *river.Client[*sql.Tx]) func(context.Context, *sql.Tx, river.JobArgs, *river.InsertOpts) error {
+	return func(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+		_, err := c.InsertTx(ctx, tx, args, opts)
+		return err
+	}
+}
+
+// InsertTx enqueues a job in the store transaction tx: it becomes visible to
+// workers only if tx commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if err := q.insertTx(ctx, tx.SQL(), args, opts); err != nil {
+		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// Start starts working jobs and running periodic ones.
+func (q *Queue) Start(ctx context.Context) error {
+	events, unsub := q.events()
+	if err := q.start(ctx); err != nil {
+		unsub()
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	q.unsub = unsub
+	q.running.Store(true)
+	go q.watch(events)
+	return nil
+}
+
+// watch records finished jobs in the metrics and notices the client stopping.
+func (q *Queue) watch(events <-chan *river.Event) {
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			q.metrics.observe(ev)
+		case <-q.stopped():
+			q.running.Store(false)
+			return
+		}
+	}
+}
+
+// Running reports whether the queue is started and has not stopped.
+func (q *Queue) Running() bool { return q.running.Load() }
+
+// Stop waits for running jobs to finish (until ctx ends) and stops.
+func (q *Queue) Stop(ctx context.Context) error {
+	if !q.running.Load() {
+		return nil
+	}
+	err := q.stop(ctx)
+	q.running.Store(false)
+	if q.unsub != nil {
+		q.unsub()
+	}
+	return err
+}

@@ -1,0 +1,54 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/webrana/webrana"
+)
+
+// handleHealthz answers 200 while the process is up; it checks nothing else,
+// so a slow database never gets a healthy process restarted.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.version})
+}
+
+// handleReadyz answers 200 when every readiness check passes (database,
+// migrations, job system), else 503 naming the failing checks.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	checks := make(map[string]string, len(s.ready))
+	status := http.StatusOK
+	for _, c := range s.ready {
+		if err := c.Check(ctx); err != nil {
+			checks[c.Name] = webrana.ErrorMessage(err)
+			if webrana.ErrorCode(err) == webrana.EINTERNAL {
+				checks[c.Name] = "failing"
+				s.logger.WarnContext(ctx, "readiness check failed", "check", c.Name, "err", err)
+			}
+			status = http.StatusServiceUnavailable
+			continue
+		}
+		checks[c.Name] = "ok"
+	}
+	body := map[string]any{"status": "ok", "checks": checks}
+	if status != http.StatusOK {
+		body["status"] = "unavailable"
+	}
+	writeJSON(w, status, body)
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, webrana.Errorf(webrana.ENOTFOUND, "No such page: %s %s.", r.Method, r.URL.Path))
+}
+
+// handleHome is a placeholder landing page until the web UI lands.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Webrana</title></head>
+<body><h1>Webrana</h1><p>The control plane is running.</p>
+<ul><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li><li><a href="/metrics">/metrics</a></li></ul>
+</body></html>`))
+}

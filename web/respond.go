@@ -1,0 +1,63 @@
+package web
+
+import (
+	"errors"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/webrana/webrana"
+)
+
+// statusByCode maps webrana error codes to HTTP statuses.
+var statusByCode = map[string]int{
+	webrana.EINVALID:      http.StatusBadRequest,
+	webrana.ENOTFOUND:     http.StatusNotFound,
+	webrana.ECONFLICT:     http.StatusConflict,
+	webrana.EUNAUTHORIZED: http.StatusUnauthorized,
+	webrana.EFORBIDDEN:    http.StatusForbidden,
+	webrana.ERATELIMITED:  http.StatusTooManyRequests,
+	webrana.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	webrana.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for err's code.
+func ErrorStatus(err error) int {
+	if s, ok := statusByCode[webrana.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// writeError answers with the JSON error body of DESIGN.md §9. Internal
+// errors are logged with their detail and shown only as a generic message.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	body := errorBody{Error: errorDetail{Code: webrana.ErrorCode(err), Message: webrana.ErrorMessage(err)}}
+	var e *webrana.Error
+	if errors.As(err, &e) {
+		body.Error.Field = e.Field
+	} else {
+		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, ErrorStatus(err), body)
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Default().Debug("write response", "err", err)
+	}
+}
