@@ -83,7 +83,9 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	if res.StatusCode != 500 || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("panic answered %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code != "internal" {
 		t.Fatalf("body %s: %v", body, err)
 	}
