@@ -1,0 +1,168 @@
+package main
+
+import (
+	"cmp"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is everything the environment and flags say, in one value. Secret
+// fields never print: see LogValue.
+type Config struct {
+	Addr                      string
+	DataDir                   string
+	DatabaseURL               string // "" means SQLite in DataDir
+	Sandbox                   bool
+	EncryptionKey             string // 64 hex characters; required outside sandbox
+	DemoPassword              string
+	DigitalOceanAPIURL        string
+	LinodeAPIURL              string
+	DigitalOceanDefaultRegion string
+	DOAccessToken             string
+	LogLevel                  slog.Level
+}
+
+// Defaults of the product contract (DESIGN.md §9).
+const (
+	defaultAddr    = "127.0.0.1:8080"
+	defaultDataDir = "./webrana-data"
+	defaultRegion  = "sgp1"
+)
+
+// envFlag binds one setting to its environment variable and a flag.
+type envFlag struct {
+	env, flag, usage string
+	target           *string
+}
+
+func (c *Config) settings() []envFlag {
+	return []envFlag{
+		{"WEBRANA_ADDR", "addr", "listen address", &c.Addr},
+		{"WEBRANA_DATA_DIR", "data-dir", "data directory (SQLite database, sandbox key)", &c.DataDir},
+		{"WEBRANA_DATABASE_URL", "database-url", "postgres:// URL (default: SQLite in the data dir)", &c.DatabaseURL},
+		{"ENCRYPTION_KEY", "", "", &c.EncryptionKey}, // secrets come from the environment only
+		{"WEBRANA_DEMO_PASSWORD", "", "", &c.DemoPassword},
+		{"DIGITALOCEAN_API_URL", "digitalocean-api-url", "DigitalOcean API base URL", &c.DigitalOceanAPIURL},
+		{"LINODE_API_URL", "linode-api-url", "Linode API base URL", &c.LinodeAPIURL},
+		{"DIGITALOCEAN_DEFAULT_REGION", "digitalocean-default-region", "default DigitalOcean region", &c.DigitalOceanDefaultRegion},
+		{"DO_ACCESS_TOKEN", "", "", &c.DOAccessToken},
+	}
+}
+
+// LoadConfig reads the environment (through getenv) and then flags, which
+// win. It validates every setting and names the offending one in errors.
+func LoadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	c := &Config{Addr: defaultAddr, DataDir: defaultDataDir, DigitalOceanDefaultRegion: defaultRegion}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range c.settings() {
+		if v := getenv(s.env); v != "" {
+			*s.target = v
+		}
+		if s.flag != "" {
+			fs.StringVar(s.target, s.flag, *s.target, s.usage+" (env "+s.env+")")
+		}
+	}
+	sandbox := fs.Bool("sandbox", false, "use the built-in provider simulator even with PostgreSQL (env WEBRANA_SANDBOX=1)")
+	logLevel := fs.String("log-level", cmp.Or(getenv("WEBRANA_LOG_LEVEL"), "info"), "debug, info, warn or error (env WEBRANA_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	envSandbox, err := parseBool("WEBRANA_SANDBOX", getenv("WEBRANA_SANDBOX"))
+	if err != nil {
+		return nil, err
+	}
+	// No database URL means the embedded, self-contained sandbox.
+	c.Sandbox = *sandbox || envSandbox || c.DatabaseURL == ""
+	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return nil, fmt.Errorf("WEBRANA_LOG_LEVEL: %q is not one of debug, info, warn, error", *logLevel)
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("WEBRANA_ADDR: %q is not host:port", c.Addr)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return errors.New("WEBRANA_DATA_DIR: must not be empty")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" && u.Query().Get("host") == "" {
+			return errors.New("WEBRANA_DATABASE_URL: must be a postgres://user:password@host:port/database URL (leave it unset for embedded SQLite)")
+		}
+	}
+	for _, s := range []struct{ env, v string }{{"DIGITALOCEAN_API_URL", c.DigitalOceanAPIURL}, {"LINODE_API_URL", c.LinodeAPIURL}} {
+		if s.v == "" {
+			continue
+		}
+		if u, err := url.Parse(s.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s: %q is not an http(s) URL", s.env, s.v)
+		}
+	}
+	return nil
+}
+
+// DSN is the store's connection string.
+func (c *Config) DSN() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "webrana.db")
+}
+
+// LogValue prints the configuration with secrets redacted, for the start-up log.
+func (c *Config) LogValue() slog.Value {
+	db := "sqlite (" + filepath.Join(c.DataDir, "webrana.db") + ")"
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err == nil {
+			db = u.Redacted()
+		}
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("data_dir", c.DataDir),
+		slog.String("database", db),
+		slog.Bool("sandbox", c.Sandbox),
+		slog.String("encryption_key", redact(c.EncryptionKey)),
+		slog.String("demo_password", redact(c.DemoPassword)),
+		slog.String("digitalocean_api_url", c.DigitalOceanAPIURL),
+		slog.String("linode_api_url", c.LinodeAPIURL),
+		slog.String("digitalocean_default_region", c.DigitalOceanDefaultRegion),
+		slog.String("do_access_token", redact(c.DOAccessToken)),
+		slog.String("log_level", c.LogLevel.String()),
+	)
+}
+
+// String is LogValue in text, so printing a Config with %v is safe too.
+func (c *Config) String() string { return c.LogValue().String() }
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+func parseBool(name, v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not a boolean (use 1 or 0)", name, v)
+	}
+	return b, nil
+}

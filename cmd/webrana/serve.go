@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/web"
+)
+
+// Main is the running program: configuration in, every component wired
+// together. Tests build one with a temp data dir and port 0.
+type Main struct {
+	Config *Config
+	Logger *slog.Logger
+	Now    func() time.Time
+	stdout io.Writer
+
+	Key      secrets.Key
+	DB       *store.DB
+	Queue    *jobs.Queue
+	Server   *web.Server
+	Registry *prometheus.Registry
+
+	started      time.Time
+	demoPassword string // sandbox only
+}
+
+// NewMain returns a Main logging to stderr: text in sandbox mode, JSON
+// otherwise (for log collectors).
+func NewMain(cfg *Config, stdout, stderr io.Writer) *Main {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewJSONHandler(stderr, opts)
+	if cfg.Sandbox {
+		h = slog.NewTextHandler(stderr, opts)
+	}
+	return &Main{Config: cfg, Logger: slog.New(h), Now: webrana.Now, stdout: stdout, started: time.Now()}
+}
+
+// Open prepares everything that can fail before serving: data dir, key,
+// database and migrations, bootstrap rows, job queue, and the listening
+// socket. Each failure names the setting to fix.
+func (m *Main) Open(ctx context.Context) error {
+	cfg := m.Config
+	m.Logger.Info("starting webrana", "version", version, "config", cfg)
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	key, err := loadKey(cfg)
+	if err != nil {
+		return err
+	}
+	m.Key = key
+	if m.DB, err = openDatabase(ctx, cfg); err != nil {
+		return err
+	}
+	m.DB.Now = m.Now
+	if err := bootstrap(ctx, m.DB); err != nil {
+		return err
+	}
+	if cfg.Sandbox {
+		if err := m.bootstrapSandbox(ctx); err != nil {
+			return err
+		}
+	}
+	m.Registry = newRegistry()
+	if err := m.openQueue(); err != nil {
+		return err
+	}
+	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Ready: m.readyChecks(), Version: version})
+	if err := m.Server.Listen(cfg.Addr); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("WEBRANA_ADDR: %s is already in use (another webrana running?); choose another with WEBRANA_ADDR or --addr", cfg.Addr)
+		}
+		return fmt.Errorf("WEBRANA_ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	return nil
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+func (m *Main) openQueue() error {
+	metrics := jobs.NewMetrics(m.Registry)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.HeartbeatWorker{Logger: m.Logger, Metrics: metrics, Now: m.Now})
+	q, err := jobs.New(m.DB, jobs.Config{
+		Logger:   m.Logger.With("component", "river"),
+		Workers:  workers,
+		Periodic: []*river.PeriodicJob{jobs.HeartbeatJob()},
+		Metrics:  metrics,
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	m.Queue = q
+	return nil
+}
+
+func (m *Main) readyChecks() []web.ReadyCheck {
+	return []web.ReadyCheck{
+		{Name: "database", Check: m.DB.Ping},
+		{Name: "migrations", Check: func(ctx context.Context) error {
+			current, err := m.DB.MigrationsCurrent(ctx)
+			if err == nil && !current {
+				return webrana.Errorf(webrana.EUNAVAILABLE, "migrations pending; run webrana migrate")
+			}
+			return err
+		}},
+		{Name: "jobs", Check: func(context.Context) error {
+			if !m.Queue.Running() {
+				return webrana.Errorf(webrana.EUNAVAILABLE, "job system not running")
+			}
+			return nil
+		}},
+	}
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.Server.Addr() }
+
+// Serve starts the job queue and answers HTTP until ctx ends, then shuts
+// down gracefully: in-flight requests finish, running jobs finish, and it
+// returns nil.
+func (m *Main) Serve(ctx context.Context) error {
+	if err := m.Queue.Start(ctx); err != nil {
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- m.Server.Serve() }()
+	if m.Config.Sandbox {
+		m.printBanner()
+	}
+	m.Logger.Info("ready", "url", "http://"+m.Addr(), "engine", m.DB.Engine(), "sandbox", m.Config.Sandbox,
+		"startup", time.Since(m.started).Round(time.Millisecond))
+
+	var err error
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down")
+	case err = <-serveErr:
+	}
+	return errors.Join(err, m.shutdown())
+}
+
+// shutdownTimeout bounds how long in-flight requests and jobs may take to
+// finish once a stop is asked for.
+const shutdownTimeout = 30 * time.Second
+
+func (m *Main) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	httpErr := m.Server.Shutdown(ctx)
+	jobsErr := m.Queue.Stop(ctx)
+	if httpErr != nil || jobsErr != nil {
+		return fmt.Errorf("shutdown: %w", errors.Join(httpErr, jobsErr))
+	}
+	m.Logger.Info("stopped cleanly")
+	return nil
+}
+
+// Close releases the database; call it after Serve returns or Open fails.
+func (m *Main) Close() error {
+	if m.DB != nil {
+		return m.DB.Close()
+	}
+	return nil
+}
+
+// prepareDataDir creates the data dir (0700) and checks it is usable.
+func prepareDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("WEBRANA_DATA_DIR: cannot create %s: %w", dir, unwrapPath(err))
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("WEBRANA_DATA_DIR: %s is not writable: %w", dir, unwrapPath(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// unwrapPath drops the path an *os.PathError repeats, for one clean line.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// loadKey returns the master key: ENCRYPTION_KEY when set, else (sandbox
+// only) the key file in the data dir, created on first start.
+func loadKey(cfg *Config) (secrets.Key, error) {
+	if cfg.EncryptionKey != "" {
+		k, err := secrets.ParseKey(cfg.EncryptionKey)
+		if err != nil {
+			return nil, fmt.Errorf("ENCRYPTION_KEY: %w", err)
+		}
+		return k, nil
+	}
+	if !cfg.Sandbox {
+		return nil, errors.New("ENCRYPTION_KEY: required outside sandbox mode: 64 hex characters (generate with: openssl rand -hex 32)")
+	}
+	k, err := secrets.LoadOrCreateKeyFile(keyFile(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("encryption key file: %w", err)
+	}
+	return k, nil
+}
+
+// openDatabase opens the configured database and applies Webrana's and
+// River's migrations.
+func openDatabase(ctx context.Context, cfg *Config) (*store.DB, error) {
+	if cfg.DatabaseURL == "" {
+		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	db, err := store.Open(ctx, cfg.DSN())
+	if err != nil {
+		if cfg.DatabaseURL == "" {
+			return nil, fmt.Errorf("WEBRANA_DATA_DIR: %w", err)
+		}
+		return nil, fmt.Errorf("WEBRANA_DATABASE_URL: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// bootstrap inserts the rows every installation has: one per provider kind.
+func bootstrap(ctx context.Context, db *store.DB) error {
+	names := map[webrana.ProviderType]string{webrana.DigitalOcean: "DigitalOcean", webrana.Linode: "Linode"}
+	for _, t := range webrana.ProviderTypes {
+		if _, err := db.EnsureProvider(ctx, t, names[t]); err != nil {
+			return fmt.Errorf("bootstrap providers: %w", err)
+		}
+	}
+	return nil
+}
