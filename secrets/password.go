@@ -12,7 +12,7 @@ import (
 )
 
 // Argon2id parameters, after OWASP's recommendation (m=19 MiB, t=2, p=1) with
-// more memory: about 40 ms per hash on a 2-core server, see docs/BENCHMARKS.md.
+// more memory: about 46 ms per hash on a 2-core server, see docs/BENCHMARKS.md.
 // They are stored in each hash, so raising them later keeps old hashes valid.
 const (
 	argonTime    = 2

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,7 +52,7 @@ func timePtr(t sql.NullTime) *time.Time {
 // in a TEXT column.
 type jsonText struct{ v any }
 
-func (j jsonText) Value() (any, error) {
+func (j jsonText) Value() (driver.Value, error) {
 	b, err := json.Marshal(j.v)
 	return string(b), err
 }
