@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"github.com/webrana/webrana"
 )
@@ -51,7 +52,19 @@ func (db *DB) ProviderByID(ctx context.Context, id string) (*webrana.Provider, e
 
 // ListProviders returns every provider, in webrana.ProviderTypes order.
 func (db *DB) ListProviders(ctx context.Context) ([]*webrana.Provider, error) {
-	return list(ctx, db.conn(), scanProvider, `SELECT `+providerColumns+` FROM providers ORDER BY created_at, type`)
+	ps, err := list(ctx, db.conn(), scanProvider, `SELECT `+providerColumns+` FROM providers ORDER BY created_at, type`)
+	slices.SortStableFunc(ps, func(a, b *webrana.Provider) int {
+		return displayOrder(a.Type) - displayOrder(b.Type)
+	})
+	return ps, err
+}
+
+// displayOrder is t's place in webrana.ProviderTypes; unknown types go last.
+func displayOrder(t webrana.ProviderType) int {
+	if i := slices.Index(webrana.ProviderTypes, t); i >= 0 {
+		return i
+	}
+	return len(webrana.ProviderTypes)
 }
 
 // ProviderUpdate lists the fields of a provider to change; nil fields stay.

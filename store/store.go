@@ -77,12 +77,13 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{sql: stdlib.OpenDBFromPool(pool), pool: pool, engine: Postgres, Now: webrana.Now}, nil
 }
 
-// sqlitePragmas are applied to every SQLite connection: foreign keys enforced,
+// sqliteParams apply to every SQLite connection: foreign keys enforced,
 // write-ahead logging, a generous busy timeout for a second process (such as
 // `webrana user add`) writing while the server runs, and times written in the
-// format SQLite's own date functions read.
+// format SQLite's own date functions read, always in UTC: SQLite compares
+// times as text, so a time written with another offset would compare wrong.
 const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_timezone=UTC&_txlock=immediate"
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
