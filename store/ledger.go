@@ -45,6 +45,9 @@ func (c conn) appendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, e
 		return false, constraintError(err, "", "Unknown customer or server.")
 	}
 	n, err := res.RowsAffected()
+	if n == 0 {
+		e.ID = "" // not written: the entry with this key is the one that counts
+	}
 	return n == 1, err
 }
 

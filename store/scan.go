@@ -16,9 +16,11 @@ import (
 	"github.com/webrana/webrana"
 )
 
-// newID returns a time-ordered UUID (version 7): ids sort roughly by creation,
-// which keeps index inserts local, and reveal nothing guessable.
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+// newID returns a random UUID (version 4). Not version 7: its first 8
+// characters are a timestamp that changes once a minute, and servers are
+// named webrana-<first 8 of the order id> (DESIGN.md §5), which must not
+// collide; random ids also reveal nothing about when a thing was made.
+func newID() string { return uuid.NewString() }
 
 // scanner is what *sql.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }

@@ -114,10 +114,14 @@ var _ = register("LedgerIdempotency", func(t *testing.T, db *store.DB) {
 		return &webrana.LedgerEntry{UserID: u.ID, Kind: webrana.LedgerCharge, Amount: -700, Currency: "USD", IdempotencyKey: key}
 	}
 	for i, want := range []bool{true, false, false} {
-		written, err := db.AppendLedger(ctx, entry("charge:inst-1:2031-05"))
+		e := entry("charge:inst-1:2031-05")
+		written, err := db.AppendLedger(ctx, e)
 		must(t, err)
 		if written != want {
 			t.Fatalf("append %d: written %v, want %v", i+1, written, want)
+		}
+		if (e.ID != "") != written {
+			t.Fatalf("append %d: ID %q set on an entry written=%v", i+1, e.ID, written)
 		}
 	}
 	if got := balance(t, db, u.ID, "USD"); got != -700 {

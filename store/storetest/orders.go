@@ -126,7 +126,7 @@ var _ = register("OrderNames", func(t *testing.T, db *store.DB) {
 	owner := mustUser(t, db)
 	plan := mustPlan(t, db, webrana.DigitalOcean, "Small")
 	hostname := regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	tags := map[string]bool{}
+	tags, names := map[string]bool{}, map[string]bool{}
 	for range 3 {
 		o, err := db.PlaceOrder(t.Context(), newInstance(owner, plan), nil)
 		must(t, err)
@@ -138,6 +138,12 @@ var _ = register("OrderNames", func(t *testing.T, db *store.DB) {
 			t.Errorf("Tag %q repeats", tag)
 		}
 		tags[tag] = true
+		// Orders placed back to back must not share a server name: Linode
+		// labels are unique per account.
+		if names[name] {
+			t.Errorf("ServerName %q repeats for orders placed together", name)
+		}
+		names[name] = true
 		if !strings.HasPrefix(name, "webrana-") || !strings.Contains(o.ID, strings.TrimPrefix(name, "webrana-")) ||
 			!hostname.MatchString(name) {
 			t.Errorf("ServerName %q of order %s is not a hostname derived from it", name, o.ID)
