@@ -1,6 +1,6 @@
 -- +goose Up
--- Webrana's schema on PostgreSQL. The SQLite twin in ../sqlite differs only in
--- types (TIMESTAMPTZ/BYTEA there are DATETIME/BLOB); keep the two in step.
+-- Webrana's schema, written in PostgreSQL's dialect; store/migrate.go
+-- translates its column types for SQLite (see sqliteTypes there).
 CREATE TABLE users (
     id            TEXT PRIMARY KEY,
     email         TEXT NOT NULL UNIQUE,
