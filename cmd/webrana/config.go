@@ -115,6 +115,11 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// needsDataDir reports whether anything lives in the data dir: the SQLite
+// database, or the sandbox's key and demo password. A production PostgreSQL
+// deployment needs none.
+func (c *Config) needsDataDir() bool { return c.DatabaseURL == "" || c.Sandbox }
+
 // DSN is the store's connection string.
 func (c *Config) DSN() string {
 	if c.DatabaseURL != "" {

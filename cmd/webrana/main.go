@@ -111,7 +111,7 @@ func runMigrate(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg)
+	db, err := openForCommand(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -157,12 +157,16 @@ func TestPostgresServes(t *testing.T) {
 	m.stop(t)
 
 	// Outside sandbox, with a key, on the now-migrated database.
-	vars = map[string]string{"WEBRANA_DATA_DIR": t.TempDir(), "WEBRANA_DATABASE_URL": url, "ENCRYPTION_KEY": strings.Repeat("0f", 32)}
+	unused := filepath.Join(t.TempDir(), "unused")
+	vars = map[string]string{"WEBRANA_DATA_DIR": unused, "WEBRANA_DATABASE_URL": url, "ENCRYPTION_KEY": strings.Repeat("0f", 32)}
 	prod := startMain(t, vars)
 	if prod.Config.Sandbox {
 		t.Fatal("a database URL without WEBRANA_SANDBOX should not be sandbox mode")
 	}
 	assertReady(t, prod)
+	if _, err := os.Stat(unused); !os.IsNotExist(err) {
+		t.Errorf("production mode on PostgreSQL created the data dir %s (%v)", unused, err)
+	}
 }
 
 func assertReady(t *testing.T, r *running) {

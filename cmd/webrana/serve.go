@@ -56,8 +56,10 @@ func NewMain(cfg *Config, stdout, stderr io.Writer) *Main {
 func (m *Main) Open(ctx context.Context) error {
 	cfg := m.Config
 	m.Logger.Info("starting webrana", "version", version, "config", cfg)
-	if err := prepareDataDir(cfg.DataDir); err != nil {
-		return err
+	if cfg.needsDataDir() {
+		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return err
+		}
 	}
 	key, err := loadKey(cfg)
 	if err != nil {
@@ -225,14 +227,20 @@ func loadKey(cfg *Config) (secrets.Key, error) {
 	return k, nil
 }
 
-// openDatabase opens the configured database and applies Webrana's and
-// River's migrations.
-func openDatabase(ctx context.Context, cfg *Config) (*store.DB, error) {
+// openForCommand opens the database for a one-shot command (migrate, user
+// add), creating the data dir when the database lives there.
+func openForCommand(ctx context.Context, cfg *Config) (*store.DB, error) {
 	if cfg.DatabaseURL == "" {
 		if err := prepareDataDir(cfg.DataDir); err != nil {
 			return nil, err
 		}
 	}
+	return openDatabase(ctx, cfg)
+}
+
+// openDatabase opens the configured database, in a data dir already
+// prepared, and applies Webrana's and River's migrations.
+func openDatabase(ctx context.Context, cfg *Config) (*store.DB, error) {
 	db, err := store.Open(ctx, cfg.DSN())
 	if err != nil {
 		if cfg.DatabaseURL == "" {

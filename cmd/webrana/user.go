@@ -50,7 +50,7 @@ func runUser(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg)
+	db, err := openForCommand(ctx, cfg)
 	if err != nil {
 		return err
 	}
