@@ -3,6 +3,7 @@ package webrana
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in the web package.
@@ -21,9 +22,10 @@ const (
 // Message safe to show, and Field names the offending input when there is one.
 // Any other error is internal: logged, never shown.
 type Error struct {
-	Code    string
-	Message string
-	Field   string
+	Code       string
+	Message    string
+	Field      string
+	RetryAfter time.Duration // for ERATELIMITED: when trying again may succeed
 }
 
 func (e *Error) Error() string {

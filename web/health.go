@@ -43,12 +43,3 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, webrana.Errorf(webrana.ENOTFOUND, "No such page: %s %s.", r.Method, r.URL.Path))
 }
-
-// handleHome is a placeholder landing page until the web UI lands.
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Webrana</title></head>
-<body><h1>Webrana</h1><p>The control plane is running.</p>
-<ul><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li><li><a href="/metrics">/metrics</a></li></ul>
-</body></html>`))
-}

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/webrana/webrana"
 )
@@ -49,6 +53,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	if e != nil && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
+	}
 	writeJSON(w, ErrorStatus(err), body)
 }
 
@@ -61,3 +68,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		slog.Default().Debug("write response", "err", err)
 	}
 }
+
+// retryAfterSeconds formats a Retry-After header value, rounding up.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
+}
+
+// randomText is 26 random base32 characters (130 bits).
+func randomText() string { return rand.Text() }

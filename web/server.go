@@ -1,6 +1,8 @@
-// Package web is Webrana's HTTP layer: the server, its middleware (panic
-// recovery, request logging, Prometheus metrics), the health endpoints, and
-// the JSON error format shared by every handler.
+// Package web is Webrana's HTTP layer: the server and its route table, where
+// each route declares who may call it; middleware (panic recovery, request
+// logging, Prometheus metrics, cross-origin protection); authentication by
+// bearer token or session cookie with CSRF checks; the JSON API, the HTML
+// pages, and the OpenAPI document that describes the API.
 package web
 
 import (
@@ -14,6 +16,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/store"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -26,6 +31,8 @@ type ReadyCheck struct {
 type Config struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // where /metrics reads and HTTP metrics register; required
+	DB       *store.DB            // required
+	Auth     *auth.Service        // required
 	Ready    []ReadyCheck
 	Version  string
 }
@@ -33,12 +40,17 @@ type Config struct {
 // Server serves Webrana over HTTP.
 type Server struct {
 	logger  *slog.Logger
+	db      *store.DB
+	auth    *auth.Service
 	ready   []ReadyCheck
 	version string
-	mux     *http.ServeMux
-	metrics *httpMetrics
-	http    *http.Server
-	ln      net.Listener
+
+	mux            *http.ServeMux
+	routeTable     []Route
+	metrics        *httpMetrics
+	metricsHandler http.Handler
+	http           *http.Server
+	ln             net.Listener
 }
 
 // NewServer returns a server with the health and metrics routes registered.
@@ -47,34 +59,34 @@ func NewServer(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		logger:  cfg.Logger,
-		ready:   cfg.Ready,
-		version: cfg.Version,
-		mux:     http.NewServeMux(),
-		metrics: newHTTPMetrics(cfg.Registry),
+		logger:         cfg.Logger,
+		db:             cfg.DB,
+		auth:           cfg.Auth,
+		ready:          cfg.Ready,
+		version:        cfg.Version,
+		mux:            http.NewServeMux(),
+		metrics:        newHTTPMetrics(cfg.Registry),
+		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}),
 	}
 	s.http = &http.Server{
-		Handler:           s.middleware(s.mux),
+		// Browsers' cross-site state-changing requests are refused before
+		// anything else runs; the CSRF tokens are the second line.
+		Handler:           s.middleware(http.NewCrossOriginProtection().Handler(s.mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
-	s.routes(cfg.Registry)
+	s.routes()
 	return s
 }
 
-func (s *Server) routes(reg *prometheus.Registry) {
-	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
-	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	s.mux.HandleFunc("GET /{$}", s.handleHome)
-	s.mux.HandleFunc("/", s.handleNotFound)
+// Handle registers a route from outside the package (such as the sandbox's
+// simulator admin API) behind the access it declares.
+func (s *Server) Handle(pattern string, access Access, h http.Handler) {
+	s.handle(pattern, access, API, h.ServeHTTP)
 }
-
-// Handle registers a handler on the server's mux (Go 1.22 patterns).
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // Handler returns the whole server as an http.Handler, middleware included.
 func (s *Server) Handler() http.Handler { return s.http.Handler }

@@ -13,13 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/store/storetest"
 	"github.com/webrana/webrana/web"
 )
 
 func newServer(t *testing.T, checks ...web.ReadyCheck) *web.Server {
 	t.Helper()
-	s := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), Ready: checks, Version: "test"})
-	s.Handle("GET /boom", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") }))
+	db := storetest.OpenSQLite(t)
+	s := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: auth.New(db, auth.Config{}), Ready: checks, Version: "test"})
+	s.Handle("GET /boom", web.Public, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") }))
 	return s
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
+	"github.com/webrana/webrana/web"
 )
 
 // testEnv returns a getenv over the given variables only, so the tests never
@@ -197,7 +198,7 @@ func emails(users []*webrana.User) []string {
 func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 	m := startMain(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir()})
 	entered, release := make(chan struct{}), make(chan struct{})
-	m.Server.Handle("GET /slow", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m.Server.Handle("GET /slow", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
 		<-release
 		io.WriteString(w, "finished")

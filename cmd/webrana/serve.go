@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -31,6 +32,7 @@ type Main struct {
 
 	Key      secrets.Key
 	DB       *store.DB
+	Auth     *auth.Service
 	Queue    *jobs.Queue
 	Server   *web.Server
 	Registry *prometheus.Registry
@@ -82,7 +84,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openQueue(); err != nil {
 		return err
 	}
-	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Ready: m.readyChecks(), Version: version})
+	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
+	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
+		Ready: m.readyChecks(), Version: version})
 	if err := m.Server.Listen(cfg.Addr); err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("WEBRANA_ADDR: %s is already in use (another webrana running?); choose another with WEBRANA_ADDR or --addr", cfg.Addr)

@@ -1,0 +1,210 @@
+// Package auth decides who is calling Webrana and what they may do: password
+// logins with throttling, login sessions (API bearer tokens and browser
+// cookies), long-lived API tokens, customers' SSH keys, user administration,
+// and the audit trail of every security event.
+//
+// Tokens are random, shown once, and stored only as SHA-256 hashes; a token's
+// prefix says what it is (wbr_s_ a login session, wbr_t_ an API token), so a
+// leaked one is recognisable in a secret scanner.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+)
+
+// Token prefixes.
+const (
+	SessionPrefix  = "wbr_s_"
+	APITokenPrefix = "wbr_t_"
+)
+
+// Session lifetimes. Fixed from login: a stolen session expires on schedule.
+const (
+	APISessionTTL     = 24 * time.Hour
+	BrowserSessionTTL = 12 * time.Hour
+)
+
+// Service implements authentication and authorization over the store.
+type Service struct {
+	db     *store.DB
+	logger *slog.Logger
+	now    func() time.Time
+	policy ThrottlePolicy
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// Config configures a Service; zero values take defaults.
+type Config struct {
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Throttle ThrottlePolicy
+}
+
+// New returns a Service on db.
+func New(db *store.DB, cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = webrana.Now
+	}
+	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults()}
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	User    *webrana.User
+	Session *webrana.Session  // set when calling with a login session (bearer or cookie)
+	Token   *webrana.APIToken // set when calling with an API token
+}
+
+// IsAdmin reports whether the caller is an administrator.
+func (p *Principal) IsAdmin() bool { return p != nil && p.User.Role == webrana.RoleAdmin }
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the caller in ctx, or nil for an anonymous one.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// newToken returns a fresh token with the given prefix and its hash.
+func newToken(prefix string) (string, []byte) {
+	plain := prefix + strings.ToLower(rand.Text()) + strings.ToLower(rand.Text())[:6]
+	return plain, HashToken(plain)
+}
+
+// HashToken is the stored form of a token.
+func HashToken(plain string) []byte {
+	sum := sha256.Sum256([]byte(plain))
+	return sum[:]
+}
+
+// ErrUnauthenticated answers a request that carries no credentials.
+var ErrUnauthenticated = webrana.Errorf(webrana.EUNAUTHORIZED, "Sign in first: send Authorization: Bearer <token>, or use the login page.")
+
+// Authenticate returns the caller a token belongs to: a login session or an
+// API token. Expired, revoked, unknown and malformed tokens, and tokens of
+// disabled users, are all EUNAUTHORIZED with one message.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	switch {
+	case strings.HasPrefix(token, SessionPrefix):
+		return s.authenticateSession(ctx, token)
+	case strings.HasPrefix(token, APITokenPrefix):
+		return s.authenticateAPIToken(ctx, token)
+	default:
+		return nil, errInvalidToken
+	}
+}
+
+var errInvalidToken = webrana.Errorf(webrana.EUNAUTHORIZED, "The token is invalid, expired or revoked; sign in again.")
+
+func (s *Service) authenticateSession(ctx context.Context, token string) (*Principal, error) {
+	sess, err := s.db.SessionByTokenHash(ctx, HashToken(token))
+	if err != nil {
+		return nil, unauthorizedIfMissing(err)
+	}
+	u, err := s.activeUser(ctx, sess.UserID)
+	if err != nil {
+		return nil, err
+	}
+	// Record activity at most once a minute, not on every request.
+	if s.now().Sub(sess.LastSeenAt) > time.Minute {
+		if err := s.db.TouchSession(ctx, sess.ID); err != nil {
+			s.logger.WarnContext(ctx, "touch session", "err", err)
+		}
+	}
+	return &Principal{User: u, Session: sess}, nil
+}
+
+func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Principal, error) {
+	t, err := s.db.APITokenByHash(ctx, HashToken(token))
+	if err != nil {
+		return nil, unauthorizedIfMissing(err)
+	}
+	u, err := s.activeUser(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if t.LastUsedAt == nil || s.now().Sub(*t.LastUsedAt) > time.Minute {
+		if err := s.db.TouchAPIToken(ctx, t.ID); err != nil {
+			s.logger.WarnContext(ctx, "touch api token", "err", err)
+		}
+	}
+	return &Principal{User: u, Token: t}, nil
+}
+
+func (s *Service) activeUser(ctx context.Context, id string) (*webrana.User, error) {
+	u, err := s.db.UserByID(ctx, id)
+	if err != nil {
+		return nil, unauthorizedIfMissing(err)
+	}
+	if u.Disabled {
+		return nil, errInvalidToken
+	}
+	return u, nil
+}
+
+func unauthorizedIfMissing(err error) error {
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return errInvalidToken
+	}
+	return err
+}
+
+// Logout ends the caller's login session. API tokens are revoked through
+// RevokeAPIToken instead.
+func (s *Service) Logout(ctx context.Context, p *Principal, source string) error {
+	if p.Session == nil {
+		return webrana.Errorf(webrana.EINVALID, "This is an API token, not a login session; revoke it with DELETE /api/tokens/{id}.")
+	}
+	if err := s.db.DeleteSession(ctx, p.Session.ID); err != nil {
+		return err
+	}
+	return s.Audit(ctx, p, "logout", "session", p.Session.ID, "", source)
+}
+
+// EndSession deletes a session by its token, if it exists; used to discard a
+// browser's previous session at login (no session fixation).
+func (s *Service) EndSession(ctx context.Context, token string) {
+	if sess, err := s.db.SessionByTokenHash(ctx, HashToken(token)); err == nil {
+		_ = s.db.DeleteSession(ctx, sess.ID)
+	}
+}
+
+// Audit records an event by p (nil for anonymous) in the audit log.
+func (s *Service) Audit(ctx context.Context, p *Principal, action, targetType, targetID, detail, source string) error {
+	e := &webrana.AuditEntry{Action: action, TargetType: targetType, TargetID: targetID, Detail: detail, SourceAddr: source}
+	if p != nil {
+		e.ActorID, e.ActorEmail = p.User.ID, p.User.Email
+	}
+	if err := s.db.AppendAudit(ctx, e); err != nil {
+		return err
+	}
+	return nil
+}
+
+// verifyDummy spends the time of one password check, so that an unknown
+// e-mail answers as slowly as a wrong password.
+func (s *Service) verifyDummy(pw string) {
+	s.dummyOnce.Do(func() { s.dummyHash, _ = secrets.HashPassword(rand.Text()) })
+	_, _ = secrets.VerifyPassword(s.dummyHash, pw)
+}

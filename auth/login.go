@@ -1,0 +1,150 @@
+package auth
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+)
+
+// ThrottlePolicy bounds failed logins within a sliding window, per account
+// and per source address. Counts live in the database, so they hold across
+// replicas and restarts; a successful login resets its account's count.
+type ThrottlePolicy struct {
+	Window     time.Duration // default 15 minutes
+	PerAccount int           // default 5 failures
+	PerSource  int           // default 20 failures
+}
+
+func (p ThrottlePolicy) withDefaults() ThrottlePolicy {
+	if p.Window <= 0 {
+		p.Window = 15 * time.Minute
+	}
+	if p.PerAccount <= 0 {
+		p.PerAccount = 5
+	}
+	if p.PerSource <= 0 {
+		p.PerSource = 20
+	}
+	return p
+}
+
+// LoginKind says what the login is for.
+type LoginKind string
+
+const (
+	LoginAPI     LoginKind = "api"     // a bearer token for the JSON API
+	LoginBrowser LoginKind = "browser" // a cookie session with a CSRF token
+)
+
+// Login checks an e-mail and password and opens a session. It returns the
+// session and its token (shown to the client once). Wrong e-mail and wrong
+// password give the same error after the same work, so that answers reveal
+// nothing about which accounts exist; too many failures give ERATELIMITED
+// with RetryAfter, checked before any password work.
+func (s *Service) Login(ctx context.Context, email, password, source string, kind LoginKind) (*webrana.Session, string, error) {
+	normalized, err := webrana.NormalizeEmail(email)
+	if err != nil {
+		normalized = email // still counted, still answered like any wrong login
+	}
+	if err := s.checkThrottle(ctx, normalized, source); err != nil {
+		return nil, "", err
+	}
+	u, err := s.db.UserByEmail(ctx, normalized)
+	if err != nil && webrana.ErrorCode(err) != webrana.ENOTFOUND {
+		return nil, "", err
+	}
+	ok := false
+	if u != nil {
+		ok, err = secrets.VerifyPassword(u.PasswordHash, password)
+		if err != nil {
+			return nil, "", err
+		}
+	} else {
+		s.verifyDummy(password)
+	}
+	if !ok || u.Disabled {
+		return nil, "", s.loginFailed(ctx, u, normalized, source, ok)
+	}
+	if err := s.db.RecordLogin(ctx, normalized, source, true); err != nil {
+		return nil, "", err
+	}
+	sess, token, err := s.openSession(ctx, u, source, kind)
+	if err != nil {
+		return nil, "", err
+	}
+	p := &Principal{User: u, Session: sess}
+	return sess, token, s.Audit(ctx, p, "login.succeeded", "session", sess.ID, "via "+string(kind), source)
+}
+
+var errBadLogin = webrana.Errorf(webrana.EUNAUTHORIZED, "Incorrect e-mail or password.")
+
+// loginFailed records the failure and returns the error to show. A disabled
+// account is named only to a caller who knew its password.
+func (s *Service) loginFailed(ctx context.Context, u *webrana.User, email, source string, passwordOK bool) error {
+	if err := s.db.RecordLogin(ctx, email, source, false); err != nil {
+		return err
+	}
+	e := &webrana.AuditEntry{Action: "login.failed", TargetType: "user", Detail: "email=" + email, SourceAddr: source}
+	if u != nil {
+		e.TargetID = u.ID
+	}
+	if err := s.db.AppendAudit(ctx, e); err != nil {
+		return err
+	}
+	if passwordOK && u != nil && u.Disabled {
+		return webrana.Errorf(webrana.EFORBIDDEN, "This account is disabled; contact the operator.")
+	}
+	return errBadLogin
+}
+
+// checkThrottle refuses a login while the account or the source address has
+// too many recent failures.
+func (s *Service) checkThrottle(ctx context.Context, email, source string) error {
+	now := s.now()
+	since := now.Add(-s.policy.Window)
+	for _, c := range []struct {
+		by    store.LoginKey
+		key   string
+		limit int
+	}{{store.ByEmail, email, s.policy.PerAccount}, {store.BySource, source, s.policy.PerSource}} {
+		n, oldest, err := s.db.LoginFailures(ctx, c.by, c.key, since)
+		if err != nil {
+			return err
+		}
+		if n >= c.limit {
+			wait := oldest.Add(s.policy.Window).Sub(now)
+			return &webrana.Error{Code: webrana.ERATELIMITED, RetryAfter: wait,
+				Message: "Too many failed sign-in attempts; try again in " + humanMinutes(wait) + "."}
+		}
+	}
+	return nil
+}
+
+func humanMinutes(d time.Duration) string {
+	m := int(math.Ceil(d.Minutes()))
+	if m <= 1 {
+		return "a minute"
+	}
+	return strconv.Itoa(m) + " minutes"
+}
+
+func (s *Service) openSession(ctx context.Context, u *webrana.User, source string, kind LoginKind) (*webrana.Session, string, error) {
+	token, hash := newToken(SessionPrefix)
+	ttl := APISessionTTL
+	sess := &webrana.Session{UserID: u.ID, TokenHash: hash, Kind: string(kind), SourceAddr: source}
+	if kind == LoginBrowser {
+		ttl = BrowserSessionTTL
+		csrf, _ := newToken("")
+		sess.CSRFToken = csrf
+	}
+	sess.ExpiresAt = s.now().Add(ttl)
+	if err := s.db.CreateSession(ctx, sess); err != nil {
+		return nil, "", err
+	}
+	return sess, token, nil
+}

@@ -1,0 +1,205 @@
+package web_test
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/web"
+	"github.com/webrana/webrana/web/webtest"
+)
+
+// publicRoutes are the only routes anyone may call. A new public route must
+// be added here on purpose.
+var publicRoutes = []string{
+	"GET /healthz", "GET /readyz", "GET /metrics", "GET /api/openapi.json",
+	"POST /api/auth/login", "GET /login", "POST /login",
+}
+
+// owned describes, for each route whose path names a caller-owned resource,
+// how to make such a resource as its owner and check it is still intact.
+// A route with a path parameter and no entry here fails the test.
+type owned struct {
+	create func(t *testing.T, owner *webtest.Client) string
+	intact func(t *testing.T, owner *webtest.Client, id string) bool
+}
+
+var keySeq atomic.Int32
+
+var sshKeyFixture = owned{
+	create: func(t *testing.T, owner *webtest.Client) string {
+		res := owner.Do("POST", "/api/ssh-keys", map[string]string{"name": "laptop", "public_key": testKey(t, byte(keySeq.Add(1)))})
+		mustStatus(t, res, 201, "create ssh key")
+		var k struct{ ID string }
+		res.JSON(t, &k)
+		return k.ID
+	},
+	intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+		return owner.Do("GET", "/api/ssh-keys/"+id, nil).Status == 200
+	},
+}
+
+var ownedRoutes = map[string]owned{
+	"GET /api/ssh-keys/{id}":    sshKeyFixture,
+	"DELETE /api/ssh-keys/{id}": sshKeyFixture,
+	"DELETE /api/tokens/{id}": {
+		create: func(t *testing.T, owner *webtest.Client) string {
+			res := owner.Do("POST", "/api/tokens", map[string]any{"name": "ci"})
+			mustStatus(t, res, 201, "create token")
+			var tok struct{ ID string }
+			res.JSON(t, &tok)
+			return tok.ID
+		},
+		intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+			var list struct {
+				Items []struct {
+					ID        string
+					RevokedAt *string `json:"revoked_at"`
+				}
+			}
+			owner.Do("GET", "/api/tokens", nil).JSON(t, &list)
+			return slices.ContainsFunc(list.Items, func(x struct {
+				ID        string
+				RevokedAt *string `json:"revoked_at"`
+			}) bool {
+				return x.ID == id && x.RevokedAt == nil
+			})
+		},
+	},
+}
+
+var pathParam = regexp.MustCompile(`\{[a-z_]+\}`) // not {$}, which only anchors
+
+// split returns a route's method and a concrete path with every parameter
+// replaced by id.
+func split(pattern, id string) (string, string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	path = strings.TrimSuffix(path, "{$}")
+	return method, pathParam.ReplaceAllString(path, id)
+}
+
+// TestEveryRouteEnforcesAccess walks the router's own route table, so a new
+// route cannot escape: anonymous callers are refused (401, or a redirect to
+// the login page), customers are refused admin routes (403), and customer A
+// asking for customer B's resources is told they do not exist (404) while
+// B's resource stays intact.
+func TestEveryRouteEnforcesAccess(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		h.user("admin@example.com", webrana.RoleAdmin)
+		h.user("a@example.com", webrana.RoleCustomer)
+		h.user("b@example.com", webrana.RoleCustomer)
+		anon, alice, bob := h.client(), h.login("a@example.com"), h.login("b@example.com")
+
+		var public []string
+		for _, rt := range h.srv.Routes() {
+			if rt.Access == web.Public {
+				public = append(public, rt.Pattern)
+				continue
+			}
+			t.Run(rt.Pattern, func(t *testing.T) {
+				method, path := split(rt.Pattern, "00000000-0000-0000-0000-000000000000")
+				body := bodyFor(method)
+
+				res := anon.Do(method, path, body)
+				switch {
+				case rt.Kind == web.Page && method == http.MethodGet:
+					if res.Status != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+						t.Errorf("anonymous: %d to %q, want 303 to /login", res.Status, res.Header.Get("Location"))
+					}
+				case res.Status != 401:
+					t.Errorf("anonymous: status %d, want 401", res.Status)
+				case rt.Kind == web.API && res.ErrorCode() != "unauthorized":
+					t.Errorf("anonymous: error code %q, want unauthorized", res.ErrorCode())
+				}
+
+				if rt.Access == web.Admin {
+					res := alice.Do(method, path, body)
+					if res.Status != 403 || res.ErrorCode() != "forbidden" {
+						t.Errorf("customer on admin route: %d %s, want 403 forbidden", res.Status, res.Body)
+					}
+					return
+				}
+				if !pathParam.MatchString(rt.Pattern) {
+					return
+				}
+				fx, ok := ownedRoutes[rt.Pattern]
+				if !ok {
+					t.Fatalf("%s takes a path parameter but has no ownership fixture in ownedRoutes", rt.Pattern)
+				}
+				id := fx.create(t, bob)
+				_, bobsPath := split(rt.Pattern, id)
+				res = alice.Do(method, bobsPath, body)
+				if res.Status != 404 || res.ErrorCode() != "not_found" {
+					t.Errorf("customer A on B's resource: %d %s, want 404 not_found", res.Status, res.Body)
+				}
+				if !fx.intact(t, bob, id) {
+					t.Errorf("customer A's request changed B's resource %s", id)
+				}
+			})
+		}
+		slices.Sort(public)
+		want := slices.Sorted(slices.Values(publicRoutes))
+		if !slices.Equal(public, want) {
+			t.Errorf("public routes %v, want exactly %v", public, want)
+		}
+	})
+}
+
+func bodyFor(method string) any {
+	if method == http.MethodPost || method == http.MethodPatch || method == http.MethodPut {
+		return map[string]any{}
+	}
+	return nil
+}
+
+// TestAdminOnlyPrefixesCannotBeWeakened: registering /internal/ or
+// /api/admin/ with weaker access panics at start-up.
+func TestAdminOnlyPrefixesCannotBeWeakened(t *testing.T) {
+	h := sqliteHarness(t)
+	for _, pattern := range []string{"GET /internal/accounts", "POST /api/admin/plans"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("registering %s as SignedIn did not panic", pattern)
+				}
+			}()
+			h.srv.Handle(pattern, web.SignedIn, http.NotFoundHandler())
+		}()
+	}
+}
+
+// TestEveryAPIRouteIsDocumented: each /api route of the router is in the
+// OpenAPI document with its method, and the document names no route the
+// router lacks.
+func TestEveryAPIRouteIsDocumented(t *testing.T) {
+	doc, err := web.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	h := sqliteHarness(t)
+	routed := map[string]bool{}
+	for _, rt := range h.srv.Routes() {
+		if rt.Kind != web.API || rt.Pattern == "GET /metrics" {
+			continue
+		}
+		routed[rt.Pattern] = true
+		if !documented[rt.Pattern] {
+			t.Errorf("%s is routed but not in web/openapi.yaml", rt.Pattern)
+		}
+	}
+	for op := range documented {
+		if !routed[op] {
+			t.Errorf("%s is in web/openapi.yaml but not routed", op)
+		}
+	}
+}

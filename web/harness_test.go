@@ -1,0 +1,123 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/store/storetest"
+	"github.com/webrana/webrana/web"
+	"github.com/webrana/webrana/web/webtest"
+)
+
+// clock is a settable time source shared by the store and auth.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// harness is a real server on a real database, served on loopback.
+type harness struct {
+	t     *testing.T
+	db    *store.DB
+	auth  *auth.Service
+	srv   *web.Server
+	url   string
+	clock *clock
+}
+
+// engines runs fn against a fresh harness on SQLite and on PostgreSQL.
+func engines(t *testing.T, fn func(t *testing.T, h *harness)) {
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, newHarness(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{})) })
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newHarness(t, storetest.OpenPostgres(t), auth.ThrottlePolicy{}))
+	})
+}
+
+func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness {
+	t.Helper()
+	c := &clock{now: time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC)}
+	db.Now = c.Now
+	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
+	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test"})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &harness{t: t, db: db, auth: svc, srv: srv, url: ts.URL, clock: c}
+}
+
+// client returns a new anonymous client.
+func (h *harness) client() *webtest.Client { return webtest.New(h.t, h.url) }
+
+// testPassword is every test user's password.
+const testPassword = "correct horse battery"
+
+// user creates a user with testPassword.
+func (h *harness) user(email string, role webrana.Role) *webrana.User {
+	h.t.Helper()
+	hash, err := secrets.HashPassword(testPassword)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	u := &webrana.User{Email: email, Role: role, PasswordHash: hash}
+	if err := h.db.CreateUser(context.Background(), u); err != nil {
+		h.t.Fatal(err)
+	}
+	return u
+}
+
+// login signs in through the API and returns a client carrying the token.
+func (h *harness) login(email string) *webtest.Client {
+	h.t.Helper()
+	res := h.client().Do("POST", "/api/auth/login", map[string]string{"email": email, "password": testPassword})
+	if res.Status != 200 {
+		h.t.Fatalf("login %s: %d %s", email, res.Status, res.Body)
+	}
+	var out struct{ Token string }
+	res.JSON(h.t, &out)
+	return h.client().WithToken(out.Token)
+}
+
+// mustStatus fails the test unless res has the wanted status.
+func mustStatus(t *testing.T, res *webtest.Response, want int, what string) {
+	t.Helper()
+	if res.Status != want {
+		t.Fatalf("%s: status %d, want %d; body %s", what, res.Status, want, res.Body)
+	}
+}
+
+// sqliteHarness is a harness on SQLite, for tests about the HTTP layer
+// rather than the engines.
+func sqliteHarness(t *testing.T) *harness {
+	return newHarness(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{})
+}
+
+// testKey is a deterministic ed25519 public key in authorized_keys format.
+func testKey(t *testing.T, n byte) string {
+	t.Helper()
+	seed := bytes.Repeat([]byte{n}, ed25519.SeedSize)
+	pub, err := ssh.NewPublicKey(ed25519.NewKeyFromSeed(seed).Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " key" + string('0'+n) + "@example"
+}

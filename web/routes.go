@@ -1,0 +1,98 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Access is who may call a route. Every route declares one; the route table
+// below is the single place to read who may do what.
+type Access int
+
+const (
+	Public   Access = iota // anyone
+	SignedIn               // any signed-in user; owned resources are scoped to the caller
+	Admin                  // administrators only
+)
+
+func (a Access) String() string { return [...]string{"public", "signed-in", "admin"}[a] }
+
+// Kind is how a route answers: JSON API or HTML page. It decides how an
+// unauthenticated caller is told to sign in (401 JSON, or a redirect).
+type Kind int
+
+const (
+	API Kind = iota
+	Page
+)
+
+// Route is one registered route.
+type Route struct {
+	Pattern string // a net/http pattern: "METHOD /path/{param}"
+	Access  Access
+	Kind    Kind
+}
+
+// Routes lists every registered route, for tests that must cover them all.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routeTable...) }
+
+// routes registers every route of the server.
+func (s *Server) routes() {
+	// Operations.
+	s.handle("GET /healthz", Public, API, s.handleHealthz)
+	s.handle("GET /readyz", Public, API, s.handleReadyz)
+	s.handle("GET /metrics", Public, API, s.metricsHandler.ServeHTTP)
+	s.api("GET /api/openapi.json", Public, s.handleOpenAPI)
+
+	// Signing in and out.
+	s.api("POST /api/auth/login", Public, s.handleAPILogin)
+	s.api("POST /api/auth/logout", SignedIn, s.handleAPILogout)
+	s.api("GET /api/me", SignedIn, s.handleMe)
+	s.page("GET /login", Public, s.handleLoginPage)
+	s.page("POST /login", Public, s.handleLoginForm)
+	s.page("POST /logout", SignedIn, s.handleLogoutForm)
+	s.page("GET /{$}", SignedIn, s.handleHome)
+
+	// The caller's credentials.
+	s.api("GET /api/tokens", SignedIn, s.handleListTokens)
+	s.api("POST /api/tokens", SignedIn, s.handleCreateToken)
+	s.api("DELETE /api/tokens/{id}", SignedIn, s.handleRevokeToken)
+	s.api("GET /api/ssh-keys", SignedIn, s.handleListSSHKeys)
+	s.api("POST /api/ssh-keys", SignedIn, s.handleCreateSSHKey)
+	s.api("GET /api/ssh-keys/{id}", SignedIn, s.handleGetSSHKey)
+	s.api("DELETE /api/ssh-keys/{id}", SignedIn, s.handleDeleteSSHKey)
+
+	// Administration.
+	s.api("GET /api/admin/users", Admin, s.handleListUsers)
+	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
+	s.api("GET /api/admin/audit", Admin, s.handleListAudit)
+
+	s.mux.HandleFunc("/", s.handleNotFound)
+}
+
+// apiFunc is a JSON handler: a returned error becomes the JSON error body.
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) api(pattern string, access Access, fn apiFunc) {
+	s.handle(pattern, access, API, func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func (s *Server) page(pattern string, access Access, fn http.HandlerFunc) {
+	s.handle(pattern, access, Page, fn)
+}
+
+// handle registers a route behind the access check it declares. Admin-only
+// path prefixes cannot be registered with weaker access, so a mistake in the
+// table fails at start-up rather than in production.
+func (s *Server) handle(pattern string, access Access, kind Kind, fn http.HandlerFunc) {
+	_, path, _ := strings.Cut(pattern, " ")
+	if (strings.HasPrefix(path, "/internal/") || strings.HasPrefix(path, "/api/admin/")) && access != Admin {
+		panic("web: " + pattern + " must be Admin: /internal/ and /api/admin/ are admin-only")
+	}
+	s.routeTable = append(s.routeTable, Route{Pattern: pattern, Access: access, Kind: kind})
+	s.mux.Handle(pattern, s.authorize(access, kind, fn))
+}
