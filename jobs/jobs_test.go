@@ -163,3 +163,45 @@ func TestInsertTxFollowsTheTransaction(t *testing.T) {
 		}
 	})
 }
+
+func TestCleanupRemovesExpiredSessionsAndOldLogins(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2031, 5, 1, 12, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		u := &webrana.User{Email: "c@example.com", Role: webrana.RoleCustomer, PasswordHash: "x"}
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		live := &webrana.Session{UserID: u.ID, TokenHash: []byte("live"), Kind: "api", ExpiresAt: now.Add(time.Hour)}
+		dead := &webrana.Session{UserID: u.ID, TokenHash: []byte("dead"), Kind: "api", ExpiresAt: now.Add(-time.Second)}
+		for _, s := range []*webrana.Session{live, dead} {
+			if err := db.CreateSession(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Now = func() time.Time { return now.Add(-25 * time.Hour) }
+		if err := db.RecordLogin(ctx, "c@example.com", "10.0.0.1", false); err != nil {
+			t.Fatal(err)
+		}
+		db.Now = func() time.Time { return now }
+		if err := db.RecordLogin(ctx, "c@example.com", "10.0.0.1", false); err != nil {
+			t.Fatal(err)
+		}
+
+		w := &jobs.CleanupWorker{DB: db, Logger: slog.New(slog.DiscardHandler), Now: db.Now}
+		if err := w.Work(ctx, &river.Job[jobs.CleanupArgs]{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SessionByTokenHash(ctx, []byte("live")); err != nil {
+			t.Errorf("live session removed: %v", err)
+		}
+		n, _, err := db.LoginFailures(ctx, store.ByEmail, "c@example.com", now.Add(-48*time.Hour))
+		if err != nil || n != 1 {
+			t.Errorf("login attempts after cleanup = %d (%v), want only the recent one", n, err)
+		}
+		if removed, _ := db.DeleteExpiredSessions(ctx); removed != 0 {
+			t.Errorf("cleanup left %d expired sessions", removed)
+		}
+	})
+}

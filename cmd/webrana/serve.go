@@ -106,10 +106,11 @@ func (m *Main) openQueue() error {
 	metrics := jobs.NewMetrics(m.Registry)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.HeartbeatWorker{Logger: m.Logger, Metrics: metrics, Now: m.Now})
+	river.AddWorker(workers, &jobs.CleanupWorker{DB: m.DB, Logger: m.Logger, Now: m.Now})
 	q, err := jobs.New(m.DB, jobs.Config{
 		Logger:   m.Logger.With("component", "river"),
 		Workers:  workers,
-		Periodic: []*river.PeriodicJob{jobs.HeartbeatJob()},
+		Periodic: []*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob()},
 		Metrics:  metrics,
 	})
 	if err != nil {
