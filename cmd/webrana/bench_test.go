@@ -38,15 +38,12 @@ func startAndStop(b *testing.B, dir string) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- m.Serve(ctx) }()
-	for {
-		res, err := http.Get("http://" + m.Addr() + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
+	<-m.Ready()
+	res, err := http.Get("http://" + m.Addr() + "/readyz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		b.Fatalf("/readyz: %v %v", res, err)
 	}
+	res.Body.Close()
 	b.StopTimer()
 	cancel()
 	if err := <-done; err != nil {

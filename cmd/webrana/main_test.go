@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 	"github.com/webrana/webrana/web"
@@ -66,6 +67,11 @@ func startMain(t *testing.T, vars map[string]string) *running {
 	r := &running{Main: m, cancel: cancel, done: make(chan error, 1), stdout: stdout}
 	go func() { r.done <- m.Serve(ctx) }()
 	t.Cleanup(func() { r.stop(t) })
+	select {
+	case <-m.Ready():
+	case err := <-r.done:
+		t.Fatalf("Serve ended before it was ready: %v", err)
+	}
 	return r
 }
 
@@ -297,11 +303,23 @@ func nonLogLines(s string) []string {
 	return out
 }
 
+// TestUserAdd runs `webrana user add` against SQLite and PostgreSQL, and
+// then signs in as the new user.
 func TestUserAdd(t *testing.T) {
-	dir := t.TempDir()
+	t.Run("sqlite", func(t *testing.T) { testUserAdd(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir()}) })
+	t.Run("postgres", func(t *testing.T) {
+		testUserAdd(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir(), "WEBRANA_SANDBOX": "1",
+			"WEBRANA_DATABASE_URL": storetest.PostgresURL(t, false)})
+	})
+}
+
+func testUserAdd(t *testing.T, base map[string]string) {
 	add := func(pw string, args ...string) (int, string, string) {
 		var stdout, stderr syncBuffer
-		vars := map[string]string{"WEBRANA_DATA_DIR": dir, "WEBRANA_USER_PASSWORD": pw}
+		vars := map[string]string{"WEBRANA_USER_PASSWORD": pw}
+		for k, v := range base {
+			vars[k] = v
+		}
 		code := run(context.Background(), env{args: append([]string{"user", "add"}, args...),
 			stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: testEnv(vars)})
 		return code, stdout.String(), stderr.String()
@@ -327,7 +345,11 @@ func TestUserAdd(t *testing.T) {
 			}
 		})
 	}
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "webrana.db"))
+	cfg, err := LoadConfig("test", nil, testEnv(base), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), cfg.DSN())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,6 +361,9 @@ func TestUserAdd(t *testing.T) {
 	entries, _, err := db.ListAudit(context.Background(), store.AuditFilter{Action: "user.created"})
 	if err != nil || len(entries) != 1 || entries[0].TargetID != u.ID {
 		t.Fatalf("audit entries %v, %v; want one user.created for %s", entries, err, u.ID)
+	}
+	if _, _, err := auth.New(db, auth.Config{}).Login(context.Background(), "ops@example.com", "a long passphrase", "127.0.0.1", auth.LoginAPI); err != nil {
+		t.Fatalf("the new user cannot sign in: %v", err)
 	}
 }
 

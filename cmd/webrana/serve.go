@@ -38,7 +38,8 @@ type Main struct {
 	Registry *prometheus.Registry
 
 	started      time.Time
-	demoPassword string // sandbox only
+	demoPassword string        // sandbox only
+	ready        chan struct{} // closed once Serve is answering
 }
 
 // NewMain returns a Main logging to stderr: text in sandbox mode, JSON
@@ -49,7 +50,7 @@ func NewMain(cfg *Config, stdout, stderr io.Writer) *Main {
 	if cfg.Sandbox {
 		h = slog.NewTextHandler(stderr, opts)
 	}
-	return &Main{Config: cfg, Logger: slog.New(h), Now: webrana.Now, stdout: stdout, started: time.Now()}
+	return &Main{Config: cfg, Logger: slog.New(h), Now: webrana.Now, stdout: stdout, started: time.Now(), ready: make(chan struct{})}
 }
 
 // Open prepares everything that can fail before serving: data dir, key,
@@ -139,6 +140,10 @@ func (m *Main) readyChecks() []web.ReadyCheck {
 	}
 }
 
+// Ready is closed once Serve has started the jobs, printed the banner and
+// begun answering.
+func (m *Main) Ready() <-chan struct{} { return m.ready }
+
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.Server.Addr() }
 
@@ -147,15 +152,19 @@ func (m *Main) Addr() string { return m.Server.Addr() }
 // returns nil.
 func (m *Main) Serve(ctx context.Context) error {
 	if err := m.Queue.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop while starting: nothing runs yet
+		}
 		return err
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- m.Server.Serve() }()
 	if m.Config.Sandbox {
 		m.printBanner()
 	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- m.Server.Serve() }()
 	m.Logger.Info("ready", "url", "http://"+m.Addr(), "engine", m.DB.Engine(), "sandbox", m.Config.Sandbox,
 		"startup", time.Since(m.started).Round(time.Millisecond))
+	close(m.ready)
 
 	var err error
 	select {

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/webrana/webrana/web/webtest"
+)
+
+// TestSandboxDemoUsersSignIn: the demo users printed in the banner can sign
+// in through the API and through the login page.
+func TestSandboxDemoUsersSignIn(t *testing.T) {
+	const pw = "sandbox demo pw"
+	m := startMain(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir(), "WEBRANA_DEMO_PASSWORD": pw})
+	base := "http://" + m.Addr()
+	if !strings.Contains(m.stdout.String(), pw) {
+		t.Fatalf("banner does not show the demo password:\n%s", m.stdout)
+	}
+
+	api := webtest.New(t, base)
+	res := api.Do("POST", "/api/auth/login", map[string]string{"email": "admin@webrana.local", "password": pw})
+	if res.Status != 200 {
+		t.Fatalf("API login: %d %s", res.Status, res.Body)
+	}
+	var login struct{ Token string }
+	res.JSON(t, &login)
+	var me struct{ Email, Role string }
+	res = api.WithToken(login.Token).Do("GET", "/api/me", nil)
+	res.JSON(t, &me)
+	if me.Email != "admin@webrana.local" || me.Role != "admin" {
+		t.Fatalf("/api/me = %+v", me)
+	}
+
+	browser := webtest.New(t, base)
+	if res := browser.Do("GET", "/login", nil); res.Status != 200 {
+		t.Fatalf("GET /login: %d", res.Status)
+	}
+	csrf := browser.Cookie("webrana_csrf")
+	if csrf == nil {
+		t.Fatal("login page set no CSRF cookie")
+	}
+	res = browser.PostForm("/login", url.Values{"csrf_token": {csrf.Value}, "email": {"demo@webrana.local"}, "password": {pw}, "next": {"/"}})
+	if res.Status != 303 || browser.Cookie("webrana_session") == nil {
+		t.Fatalf("form login: %d %s", res.Status, res.Body)
+	}
+	res = browser.Do("GET", "/", nil)
+	if res.Status != 200 || !strings.Contains(string(res.Body), "demo@webrana.local") {
+		t.Fatalf("home after sign-in: %d %s", res.Status, res.Body)
+	}
+}
