@@ -1,0 +1,188 @@
+package cloudsim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// AccountSpec is an account as the --accounts file and POST /_sim/accounts
+// give it (DESIGN.md §9).
+type AccountSpec struct {
+	Provider  string `json:"provider"`
+	Token     string `json:"token"`
+	Email     string `json:"email"`
+	Limit     int    `json:"limit"`     // servers the account may run (default 25)
+	Instances int    `json:"instances"` // servers already running, not made by Webrana
+	Status    string `json:"status"`    // active (default), warning or locked
+}
+
+// Account statuses, as DigitalOcean reports them; Linode accounts use the
+// same three to decide what they may do.
+const (
+	StatusActive  = "active"
+	StatusWarning = "warning"
+	StatusLocked  = "locked"
+)
+
+// DefaultLimit is an account's server limit when none is given (DigitalOcean's
+// usual default for a new team is 10–25).
+const DefaultLimit = 25
+
+// account is one provider account: its credentials and its resources.
+type account struct {
+	Provider string `json:"provider"`
+	Token    string `json:"token"`
+	Email    string `json:"email"`
+	UUID     string `json:"uuid"`
+	Limit    int    `json:"limit"`
+	Status   string `json:"status"`
+	Revoked  bool   `json:"revoked"`
+
+	state  providerState
+	limits map[string]*window // rate-limit windows by bucket; not saved
+}
+
+// window returns the account's rate-limit window for a bucket, creating it.
+func (a *account) window(bucket string, limit int, per time.Duration) *window {
+	if a.limits == nil {
+		a.limits = map[string]*window{}
+	}
+	w, ok := a.limits[bucket]
+	if !ok {
+		w = newWindow(limit, per)
+		a.limits[bucket] = w
+	}
+	return w
+}
+
+// AddAccount creates an account, with spec.Instances foreign servers.
+func (s *Sim) AddAccount(spec AccountSpec) error {
+	if err := spec.normalize(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.accounts[spec.Token]; ok {
+		return fmt.Errorf("an account with this token already exists")
+	}
+	p := s.providers[spec.Provider]
+	a := &account{Provider: spec.Provider, Token: spec.Token, Email: spec.Email, UUID: uuid.NewString(),
+		Limit: spec.Limit, Status: spec.Status, state: p.newState()}
+	a.state.addForeign(s, a, spec.Instances)
+	s.accounts[a.Token] = a
+	s.order = append(s.order, a.Token)
+	return nil
+}
+
+func (spec *AccountSpec) normalize() error {
+	spec.Provider = strings.ToLower(strings.TrimSpace(spec.Provider))
+	if spec.Status == "" {
+		spec.Status = StatusActive
+	}
+	if spec.Limit == 0 {
+		spec.Limit = DefaultLimit
+	}
+	switch {
+	case spec.Provider != DigitalOcean && spec.Provider != Linode:
+		return fmt.Errorf("provider must be %q or %q", DigitalOcean, Linode)
+	case strings.TrimSpace(spec.Token) == "":
+		return errors.New("token is required")
+	case !strings.Contains(spec.Email, "@"):
+		return errors.New("email is required")
+	case spec.Limit < 0:
+		return errors.New("limit must not be negative")
+	case spec.Instances < 0 || spec.Instances > 10000:
+		return errors.New("instances must be between 0 and 10000")
+	case !validStatus(spec.Status):
+		return fmt.Errorf("status must be %s, %s or %s", StatusActive, StatusWarning, StatusLocked)
+	}
+	return nil
+}
+
+func validStatus(s string) bool { return s == StatusActive || s == StatusWarning || s == StatusLocked }
+
+// AccountUpdate changes an account; nil fields stay.
+type AccountUpdate struct {
+	Limit   *int    `json:"limit"`
+	Status  *string `json:"status"`
+	Revoked *bool   `json:"revoked"`
+}
+
+// ErrNoAccount is returned for an unknown token.
+var ErrNoAccount = errors.New("no account with this token")
+
+// UpdateAccount applies u to the account with the given token.
+func (s *Sim) UpdateAccount(token string, u AccountUpdate) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[token]
+	if !ok {
+		return ErrNoAccount
+	}
+	if u.Limit != nil && *u.Limit < 0 {
+		return errors.New("limit must not be negative")
+	}
+	if u.Status != nil && !validStatus(*u.Status) {
+		return fmt.Errorf("status must be %s, %s or %s", StatusActive, StatusWarning, StatusLocked)
+	}
+	if u.Limit != nil {
+		a.Limit = *u.Limit
+	}
+	if u.Status != nil {
+		a.Status = *u.Status
+	}
+	if u.Revoked != nil {
+		a.Revoked = *u.Revoked
+	}
+	return nil
+}
+
+// LoadAccountsFile reads a JSON array of AccountSpec.
+func LoadAccountsFile(path string) ([]AccountSpec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var specs []AccountSpec
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&specs); err != nil {
+		return nil, fmt.Errorf("%s: want a JSON array of accounts: %w", path, err)
+	}
+	return specs, nil
+}
+
+// AccountInfo is what /_sim/stats and /_sim/accounts show of an account.
+type AccountInfo struct {
+	Provider  string `json:"provider"`
+	Email     string `json:"email"`
+	Limit     int    `json:"limit"`
+	Instances int    `json:"instances"`
+	Status    string `json:"status"`
+	Revoked   bool   `json:"revoked"`
+}
+
+// Accounts describes every account, in creation order.
+func (s *Sim) Accounts() []AccountInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accountInfos()
+}
+
+func (s *Sim) accountInfos() []AccountInfo {
+	now := s.cfg.Now()
+	out := make([]AccountInfo, 0, len(s.order))
+	for _, tok := range s.order {
+		a := s.accounts[tok]
+		a.state.settle(now)
+		out = append(out, AccountInfo{Provider: a.Provider, Email: a.Email, Limit: a.Limit,
+			Instances: a.state.instances(), Status: a.Status, Revoked: a.Revoked})
+	}
+	return out
+}

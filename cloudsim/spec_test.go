@@ -1,0 +1,149 @@
+package cloudsim_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// Official specs, beside the repository (never edited).
+const (
+	doSpecPath     = "../../shared/specs/digitalocean-v2.yaml"
+	linodeSpecPath = "../../shared/specs/linode-v4.yaml"
+)
+
+// The specs carry examples and patterns kin-openapi cannot check (examples
+// that fail their own schemas, Perl regexps with look-ahead); those are
+// documentation, not the wire format, so their validation is off.
+var specOptions = []openapi3.ValidationOption{
+	openapi3.DisableExamplesValidation(),
+	openapi3.DisableSchemaDefaultsValidation(),
+	openapi3.DisableSchemaPatternValidation(),
+}
+
+var (
+	specMu      sync.Mutex
+	specRouters = map[string]routers.Router{}
+)
+
+// specRouter loads a spec once per test binary (they are megabytes).
+func specRouter(t testing.TB, path string) routers.Router {
+	t.Helper()
+	specMu.Lock()
+	defer specMu.Unlock()
+	if r, ok := specRouters[path]; ok {
+		return r
+	}
+	doc, err := openapi3.NewLoader().LoadFromFile(path)
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	doc.Servers = nil // match paths on the simulator's host
+	r, err := legacy.NewRouter(doc, specOptions...)
+	if err != nil {
+		t.Fatalf("router for %s: %v", path, err)
+	}
+	specRouters[path] = r
+	return r
+}
+
+// specException is a deliberate departure from the spec, with its reason.
+// Match is a substring of the validation error; Path and Method narrow it.
+type specException struct {
+	Method, Path, Match, Reason string
+	Request                     bool // applies to the request (else to the response)
+}
+
+// specTransport is an http.RoundTripper that checks every request a client
+// sends and every answer the simulator gives against an official spec.
+type specTransport struct {
+	t          testing.TB
+	router     routers.Router
+	base       http.RoundTripper
+	exceptions []specException
+
+	mu      sync.Mutex
+	checked map[string]int // "METHOD /spec/path STATUS" → count, for coverage assertions
+}
+
+func newSpecTransport(t testing.TB, specPath string, exceptions ...specException) *specTransport {
+	return &specTransport{t: t, router: specRouter(t, specPath), base: http.DefaultTransport,
+		exceptions: exceptions, checked: map[string]int{}}
+}
+
+func (st *specTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.Body != nil {
+		reqBody, _ = io.ReadAll(req.Body)
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	route, params, err := st.router.FindRoute(req)
+	if err != nil {
+		st.t.Errorf("spec: %s %s is not in the spec: %v", req.Method, req.URL.Path, err)
+		return st.base.RoundTrip(req)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+	check := req.Clone(req.Context())
+	check.Body = io.NopCloser(bytes.NewReader(reqBody))
+	in.Request = check
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+		st.report(req.Method, route.Path, true, "request", err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	res, err := st.base.RoundTrip(req)
+	if err != nil {
+		return res, err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	rin := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.StatusCode, Header: res.Header,
+		Body: io.NopCloser(bytes.NewReader(body)), Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: false}}
+	if err := openapi3filter.ValidateResponse(context.Background(), rin); err != nil {
+		st.report(req.Method, route.Path, false, "response "+res.Status+" "+truncate(string(body)), err)
+	}
+	st.mu.Lock()
+	st.checked[req.Method+" "+route.Path+" "+res.Status[:3]]++
+	st.mu.Unlock()
+	return res, nil
+}
+
+func (st *specTransport) report(method, path string, request bool, what string, err error) {
+	msg := err.Error()
+	for _, ex := range st.exceptions {
+		if ex.Request == request && (ex.Method == "" || ex.Method == method) &&
+			(ex.Path == "" || ex.Path == path) && strings.Contains(msg, ex.Match) {
+			return
+		}
+	}
+	st.t.Errorf("spec: %s %s: %s does not match the spec: %v", method, path, what, err)
+}
+
+// Checked returns how many exchanges were validated per "METHOD /path STATUS".
+func (st *specTransport) Checked() map[string]int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make(map[string]int, len(st.checked))
+	for k, v := range st.checked {
+		out[k] = v
+	}
+	return out
+}
+
+func truncate(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
