@@ -70,6 +70,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/", s.handleNotFound)
 }
 
+// adminOnlyPath reports whether a path lies under an administrators-only prefix.
+func adminOnlyPath(path string) bool {
+	for _, prefix := range []string{"/internal/", "/api/admin/", "/_sim/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // apiFunc is a JSON handler: a returned error becomes the JSON error body.
 type apiFunc func(w http.ResponseWriter, r *http.Request) error
 
@@ -90,8 +100,8 @@ func (s *Server) page(pattern string, access Access, fn http.HandlerFunc) {
 // table fails at start-up rather than in production.
 func (s *Server) handle(pattern string, access Access, kind Kind, fn http.HandlerFunc) {
 	_, path, _ := strings.Cut(pattern, " ")
-	if (strings.HasPrefix(path, "/internal/") || strings.HasPrefix(path, "/api/admin/")) && access != Admin {
-		panic("web: " + pattern + " must be Admin: /internal/ and /api/admin/ are admin-only")
+	if adminOnlyPath(path) && access != Admin {
+		panic("web: " + pattern + " must be Admin: /internal/, /api/admin/ and /_sim/ are admin-only")
 	}
 	s.routeTable = append(s.routeTable, Route{Pattern: pattern, Access: access, Kind: kind})
 	s.mux.Handle(pattern, s.authorize(access, kind, fn))

@@ -49,3 +49,40 @@ func TestSandboxDemoUsersSignIn(t *testing.T) {
 		t.Fatalf("home after sign-in: %d %s", res.Status, res.Body)
 	}
 }
+
+// TestSandboxSimulatorAdminAPI: the in-process simulator's /_sim/ API is
+// served by the main server to administrators only, and shows the demo pool.
+func TestSandboxSimulatorAdminAPI(t *testing.T) {
+	const pw = "sandbox demo pw"
+	m := startMain(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir(), "WEBRANA_DEMO_PASSWORD": pw})
+	base := "http://" + m.Addr()
+	login := func(email string) *webtest.Client {
+		c := webtest.New(t, base)
+		res := c.Do("POST", "/api/auth/login", map[string]string{"email": email, "password": pw})
+		var out struct{ Token string }
+		res.JSON(t, &out)
+		return c.WithToken(out.Token)
+	}
+	if res := webtest.New(t, base).Do("GET", "/_sim/stats", nil); res.Status != 401 {
+		t.Errorf("anonymous /_sim/stats: %d, want 401", res.Status)
+	}
+	if res := login("demo@webrana.local").Do("GET", "/_sim/stats", nil); res.Status != 403 {
+		t.Errorf("customer /_sim/stats: %d, want 403", res.Status)
+	}
+	res := login("admin@webrana.local").Do("GET", "/_sim/stats", nil)
+	var stats struct {
+		Accounts []struct {
+			Provider         string
+			Limit, Instances int
+		}
+	}
+	res.JSON(t, &stats)
+	if res.Status != 200 || len(stats.Accounts) != len(demoPool) {
+		t.Fatalf("admin /_sim/stats: %d %s", res.Status, res.Body)
+	}
+	for i, a := range stats.Accounts {
+		if a.Provider != demoPool[i].Provider || a.Limit != demoPool[i].Limit || a.Instances != demoPool[i].Instances {
+			t.Errorf("account %d = %+v, want %+v", i, a, demoPool[i])
+		}
+	}
+}

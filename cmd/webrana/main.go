@@ -3,6 +3,7 @@
 //	webrana [serve]                          run the server (the default)
 //	webrana migrate                          apply database migrations and exit
 //	webrana user add --email E --role R      create a user
+//	webrana sim [--accounts FILE]            run the provider simulator standalone
 //	webrana version                          print the version
 //
 // Configuration comes from the environment (DESIGN.md §9), mirrored by flags.
@@ -44,6 +45,7 @@ const usage = `Usage:
   webrana [serve] [flags]                 run the server (default)
   webrana migrate [flags]                 apply database migrations and exit
   webrana user add --email E --role R     create a user (password from WEBRANA_USER_PASSWORD or prompted)
+  webrana sim [--accounts FILE]           run the DigitalOcean/Linode simulator on WEBRANA_SIM_ADDR (127.0.0.1:8090)
   webrana version                         print the version
 
 Run "webrana serve -h" for the settings; each flag mirrors an environment variable.
@@ -63,6 +65,8 @@ func run(ctx context.Context, e env) int {
 		err = runServe(ctx, e)
 	case "migrate":
 		err = runMigrate(ctx, e)
+	case "sim":
+		err = runSim(ctx, e)
 	case "user":
 		err = runUser(ctx, e)
 	case "version":

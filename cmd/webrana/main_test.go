@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -126,7 +127,7 @@ func TestSandboxServesAndRestartKeepsData(t *testing.T) {
 	}
 	first.stop(t)
 
-	for _, f := range []string{"encryption.key", "demo-password", "webrana.db"} {
+	for _, f := range []string{"encryption.key", "demo-password", "webrana.db", "sim-state.json"} {
 		info, err := os.Stat(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatalf("data dir lacks %s: %v", f, err)
@@ -138,8 +139,11 @@ func TestSandboxServesAndRestartKeepsData(t *testing.T) {
 
 	second := startMain(t, vars)
 	assertReady(t, second)
-	if second.stdout.String() != strings.ReplaceAll(banner, first.Addr(), second.Addr()) {
+	if passwordLine(second.stdout.String()) != passwordLine(banner) || passwordLine(banner) == "" {
 		t.Errorf("restart printed another demo password:\n%s\nfirst:\n%s", second.stdout, banner)
+	}
+	if got, want := second.Sim.sim.Accounts(), first.Sim.sim.Accounts(); !reflect.DeepEqual(got, want) || len(got) != len(demoPool) {
+		t.Errorf("simulator accounts after restart %+v, want %+v", got, want)
 	}
 	users, total, err := second.DB.ListUsers(context.Background(), store.UserFilter{})
 	if err != nil {
@@ -174,6 +178,15 @@ func TestPostgresServes(t *testing.T) {
 	if _, err := os.Stat(unused); !os.IsNotExist(err) {
 		t.Errorf("production mode on PostgreSQL created the data dir %s (%v)", unused, err)
 	}
+}
+
+func passwordLine(banner string) string {
+	for _, l := range strings.Split(banner, "\n") {
+		if strings.Contains(l, "password:") {
+			return l
+		}
+	}
+	return ""
 }
 
 func assertReady(t *testing.T, r *running) {

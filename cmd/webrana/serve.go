@@ -33,6 +33,7 @@ type Main struct {
 	Key      secrets.Key
 	DB       *store.DB
 	Auth     *auth.Service
+	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
 	Registry *prometheus.Registry
@@ -80,6 +81,9 @@ func (m *Main) Open(ctx context.Context) error {
 		if err := m.bootstrapSandbox(ctx); err != nil {
 			return err
 		}
+		if m.Sim, err = openSandboxSim(cfg, m.Now); err != nil {
+			return err
+		}
 	}
 	m.Registry = newRegistry()
 	if err := m.openQueue(); err != nil {
@@ -88,6 +92,9 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
 		Ready: m.readyChecks(), Version: version})
+	if m.Sim != nil {
+		m.Sim.register(m.Server)
+	}
 	if err := m.Server.Listen(cfg.Addr); err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("WEBRANA_ADDR: %s is already in use (another webrana running?); choose another with WEBRANA_ADDR or --addr", cfg.Addr)
@@ -157,7 +164,8 @@ func (m *Main) Serve(ctx context.Context) error {
 		}
 		return err
 	}
-	if m.Config.Sandbox {
+	if m.Sim != nil {
+		m.Sim.serve(m.Logger)
 		m.printBanner()
 	}
 	serveErr := make(chan error, 1)
@@ -184,8 +192,12 @@ func (m *Main) shutdown() error {
 	defer cancel()
 	httpErr := m.Server.Shutdown(ctx)
 	jobsErr := m.Queue.Stop(ctx)
-	if httpErr != nil || jobsErr != nil {
-		return fmt.Errorf("shutdown: %w", errors.Join(httpErr, jobsErr))
+	var simErr error
+	if m.Sim != nil {
+		simErr = m.Sim.shutdown(ctx)
+	}
+	if err := errors.Join(httpErr, jobsErr, simErr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
 	}
 	m.Logger.Info("stopped cleanly")
 	return nil

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/web"
+)
+
+// sandboxSim is the provider simulator the sandbox runs in-process, on its
+// own loopback port, so that the drivers talk HTTP to it exactly as they
+// would to DigitalOcean and Linode.
+type sandboxSim struct {
+	sim   *cloudsim.Sim
+	path  string // saved state
+	ln    net.Listener
+	srv   *http.Server
+	stop  chan struct{}
+	saved chan struct{}
+}
+
+// demoPool is the sandbox's provider accounts, as in the seed's mock-up
+// (DESIGN.md §9): three DigitalOcean accounts at 20/25, 5/25 and 25/25, and
+// one Linode account.
+var demoPool = []cloudsim.AccountSpec{
+	{Provider: cloudsim.DigitalOcean, Email: "primary@sandbox.webrana.local", Limit: 25, Instances: 20},
+	{Provider: cloudsim.DigitalOcean, Email: "account2@sandbox.webrana.local", Limit: 25, Instances: 5},
+	{Provider: cloudsim.DigitalOcean, Email: "account3@sandbox.webrana.local", Limit: 25, Instances: 25},
+	{Provider: cloudsim.Linode, Email: "linode@sandbox.webrana.local", Limit: 10, Instances: 2},
+}
+
+// openSandboxSim restores the simulator from the data dir, or creates the
+// demo pool on first start, and binds its loopback port.
+func openSandboxSim(cfg *Config, now func() time.Time) (*sandboxSim, error) {
+	s := &sandboxSim{
+		sim:  cloudsim.New(cloudsim.Config{Now: now}),
+		path: filepath.Join(cfg.DataDir, "sim-state.json"),
+		stop: make(chan struct{}), saved: make(chan struct{}),
+	}
+	loaded, err := s.sim.Load(s.path)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox simulator state: %w", err)
+	}
+	if !loaded {
+		for _, spec := range demoPool {
+			spec.Token = demoToken(spec.Provider)
+			if err := s.sim.AddAccount(spec); err != nil {
+				return nil, fmt.Errorf("sandbox simulator: %w", err)
+			}
+		}
+		if err := s.sim.Save(s.path); err != nil {
+			return nil, fmt.Errorf("sandbox simulator state: %w", err)
+		}
+	}
+	if s.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("sandbox simulator: %w", err)
+	}
+	s.srv = &http.Server{Handler: s.sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// demoToken looks like the provider's own tokens, so that log scrubbing and
+// token hints are exercised realistically.
+func demoToken(provider string) string {
+	if provider == cloudsim.DigitalOcean {
+		return "dop_v1_" + strings.ToLower(rand.Text()+rand.Text())
+	}
+	return strings.ToLower(rand.Text() + rand.Text())
+}
+
+// URL is the simulator's base URL.
+func (s *sandboxSim) URL() string { return "http://" + s.ln.Addr().String() }
+
+// adminRoutes are the simulator's admin endpoints, served by the main server
+// to administrators so outages can be rehearsed from the panel.
+var simAdminRoutes = []string{
+	"GET /_sim/stats", "DELETE /_sim/stats", "GET /_sim/accounts", "POST /_sim/accounts",
+	"PATCH /_sim/accounts/{token}", "GET /_sim/faults", "POST /_sim/faults", "DELETE /_sim/faults",
+}
+
+func (s *sandboxSim) register(srv *web.Server) {
+	h := s.sim.AdminHandler()
+	for _, pattern := range simAdminRoutes {
+		srv.Handle(pattern, web.Admin, h)
+	}
+}
+
+// serve answers provider requests and saves the state every minute, so that
+// even a crash loses at most a minute of simulated servers.
+func (s *sandboxSim) serve(logger interface{ Warn(string, ...any) }) {
+	go func() { _ = s.srv.Serve(s.ln) }()
+	go func() {
+		defer close(s.saved)
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				if err := s.sim.Save(s.path); err != nil {
+					logger.Warn("save simulator state", "err", err)
+				}
+			case <-s.stop:
+				return
+			}
+		}
+	}()
+}
+
+// shutdown stops serving and saves the state one last time.
+func (s *sandboxSim) shutdown(ctx context.Context) error {
+	close(s.stop)
+	<-s.saved
+	err := s.srv.Shutdown(ctx)
+	if saveErr := s.sim.Save(s.path); saveErr != nil {
+		return saveErr
+	}
+	return err
+}
