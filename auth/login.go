@@ -49,7 +49,10 @@ const (
 func (s *Service) Login(ctx context.Context, email, password, source string, kind LoginKind) (*webrana.Session, string, error) {
 	normalized, err := webrana.NormalizeEmail(email)
 	if err != nil {
-		normalized = email // still counted, still answered like any wrong login
+		// Not an address, so no account's: still counted and answered like
+		// any wrong login, but not stored, for it is often a password typed
+		// into the wrong field.
+		normalized = ""
 	}
 	if err := s.checkThrottle(ctx, normalized, source); err != nil {
 		return nil, "", err
@@ -70,7 +73,11 @@ func (s *Service) Login(ctx context.Context, email, password, source string, kin
 	if !ok || u.Disabled {
 		return nil, "", s.loginFailed(ctx, u, normalized, source, ok)
 	}
-	if err := s.db.RecordLogin(ctx, normalized, source, true); err != nil {
+	// The success resets its account's count only: recorded without its
+	// source, it leaves that address's failures counting, so an attacker
+	// cannot clear the per-source limit by signing in to an account of
+	// their own between guesses.
+	if err := s.db.RecordLogin(ctx, normalized, "", true); err != nil {
 		return nil, "", err
 	}
 	sess, token, err := s.openSession(ctx, u, source, kind)
@@ -89,7 +96,11 @@ func (s *Service) loginFailed(ctx context.Context, u *webrana.User, email, sourc
 	if err := s.db.RecordLogin(ctx, email, source, false); err != nil {
 		return err
 	}
-	e := &webrana.AuditEntry{Action: "login.failed", TargetType: "user", Detail: "email=" + email, SourceAddr: source}
+	detail := "email=" + email
+	if email == "" {
+		detail = "email not valid"
+	}
+	e := &webrana.AuditEntry{Action: "login.failed", TargetType: "user", Detail: detail, SourceAddr: source}
 	if u != nil {
 		e.TargetID = u.ID
 	}

@@ -88,6 +88,17 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, kind Kind, err err
 	s.writeError(w, r, err)
 }
 
+// denyCrossOrigin answers a browser's cross-site state-changing request:
+// a JSON error on the API, as every API error is, and plain text elsewhere.
+func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
+	err := webrana.Errorf(webrana.EFORBIDDEN, "Cross-site requests are refused; use Webrana's own pages, or an API token without a browser.")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.writeError(w, r, err)
+		return
+	}
+	http.Error(w, webrana.ErrorMessage(err), ErrorStatus(err))
+}
+
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }

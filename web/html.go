@@ -21,10 +21,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	}
 }
 
+// formCSRFLen is the length of a double-submit token: randomText's 26
+// characters. A shorter cookie is not one of ours and is replaced.
+const formCSRFLen = 26
+
 // formCSRF returns the double-submit token of a visitor not yet signed in,
 // setting its cookie when absent.
 func formCSRF(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= formCSRFLen {
 		return c.Value
 	}
 	token := strings.ToLower(randomText())

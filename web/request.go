@@ -35,6 +35,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return webrana.Errorf(webrana.EINVALID, "The request body is empty; send a JSON object.")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return webrana.Errorf(webrana.EINVALID, "The request body is not valid JSON.")
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return webrana.Errorf(webrana.EINVALID, "The request body must be a JSON object.")
 	case errors.As(err, &typeErr):
 		return webrana.FieldError(typeErr.Field, "%s must be %s.", typeErr.Field, jsonKind(typeErr.Type.Kind().String()))
 	case errors.As(err, &tooBig):

@@ -68,10 +68,12 @@ func NewServer(cfg Config) *Server {
 		metrics:        newHTTPMetrics(cfg.Registry),
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}),
 	}
+	// Browsers' cross-site state-changing requests are refused before
+	// anything else runs; the CSRF tokens are the second line.
+	crossOrigin := http.NewCrossOriginProtection()
+	crossOrigin.SetDenyHandler(http.HandlerFunc(s.denyCrossOrigin))
 	s.http = &http.Server{
-		// Browsers' cross-site state-changing requests are refused before
-		// anything else runs; the CSRF tokens are the second line.
-		Handler:           s.middleware(http.NewCrossOriginProtection().Handler(s.mux)),
+		Handler:           s.middleware(crossOrigin.Handler(s.mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      2 * time.Minute,

@@ -13,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -36,12 +37,7 @@ type Client struct {
 // cookie jar and no redirect following (tests look at redirects).
 func New(t testing.TB, baseURL string) *Client {
 	t.Helper()
-	doc, err := web.OpenAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc.Servers = nil // match paths on any host
-	router, err := legacy.NewRouter(doc)
+	router, err := sharedRouter()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +59,30 @@ func (c *Client) WithHeader(name, value string) *Client {
 	cp.header = c.header.Clone()
 	cp.header.Set(name, value)
 	return &cp
+}
+
+var (
+	routerOnce sync.Once
+	router     routers.Router
+	routerErr  error
+)
+
+// sharedRouter builds the document's router once. web.OpenAPI returns one
+// shared document, which clients in parallel tests read while validating:
+// it must not be modified, so the router works on a copy without servers
+// (to match paths on any host).
+func sharedRouter() (routers.Router, error) {
+	routerOnce.Do(func() {
+		doc, err := web.OpenAPI()
+		if err != nil {
+			routerErr = err
+			return
+		}
+		cp := *doc
+		cp.Servers = nil
+		router, routerErr = legacy.NewRouter(&cp)
+	})
+	return router, routerErr
 }
 
 // Response is an answer, read whole.
