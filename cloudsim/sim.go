@@ -33,10 +33,10 @@ const (
 
 // Config configures a Sim. Zero values take defaults.
 type Config struct {
-	Now         func() time.Time                      // the clock lifecycles follow (default time.Now)
-	Sleep       func(context.Context, time.Duration)   // how injected latency waits (default: a timer)
-	CreateDelay time.Duration                         // new→active, provisioning→running (default 30s)
-	ActionDelay time.Duration                         // action in-progress→completed (default 10s)
+	Now         func() time.Time                     // the clock lifecycles follow (default time.Now)
+	Sleep       func(context.Context, time.Duration) // how injected latency waits (default: a timer)
+	CreateDelay time.Duration                        // new→active, provisioning→running (default 30s)
+	ActionDelay time.Duration                        // action in-progress→completed (default 10s)
 	Logger      *slog.Logger
 	Seed        int64 // seeds fault rates and generated addresses (default 1), for reproducible runs
 }
