@@ -1,0 +1,227 @@
+package cloud
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+)
+
+// Options configures a Client. Zero values take defaults.
+type Options struct {
+	// Retries is how many times a failed read (or delete) is tried again
+	// when the error is transient (default 3). Creates and actions are
+	// never retried here: a lost answer may hide a success, which only the
+	// caller can check (by tag, DESIGN.md §5).
+	Retries int
+	// Backoff is the wait before retry n (1-based), unless the provider
+	// asked for longer (default 1s, 2s, 4s … capped at 30s).
+	Backoff func(n int) time.Duration
+	// Sleep waits; tests inject one that does not.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Observe is told of every call's outcome (nil error on success), to
+	// record the provider's last successful call and last error.
+	Observe func(op string, err error)
+}
+
+// Client is the portable API for one provider account.
+type Client struct {
+	d    Driver
+	opts Options
+}
+
+// New returns a Client over a driver.
+func New(d Driver, opts *Options) *Client {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Retries == 0 {
+		o.Retries = 3
+	}
+	if o.Backoff == nil {
+		o.Backoff = defaultBackoff
+	}
+	if o.Sleep == nil {
+		o.Sleep = realSleep
+	}
+	return &Client{d: d, opts: o}
+}
+
+func defaultBackoff(n int) time.Duration {
+	return min(30*time.Second, time.Second<<(n-1))
+}
+
+func realSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Provider is the provider type of the account.
+func (c *Client) Provider() string { return c.d.Provider() }
+
+// wrap classifies a driver error exactly once.
+func (c *Client) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*Error); ok {
+		return err // already ours (validation)
+	}
+	e := c.d.Classify(err)
+	if e == nil {
+		e = &Error{Code: Unknown, Err: err}
+	}
+	e.Provider, e.Op = c.d.Provider(), op
+	if e.Err == nil {
+		e.Err = err
+	}
+	return e
+}
+
+// once runs a call that must not be retried.
+func once[T any](ctx context.Context, c *Client, op string, fn func(context.Context) (T, error)) (T, error) {
+	v, err := fn(ctx)
+	err = c.wrap(op, err)
+	c.observe(op, err)
+	return v, err
+}
+
+// retried runs a call that is safe to repeat, retrying transient failures.
+func retried[T any](ctx context.Context, c *Client, op string, fn func(context.Context) (T, error)) (T, error) {
+	for n := 1; ; n++ {
+		v, err := fn(ctx)
+		err = c.wrap(op, err)
+		if err == nil || !Transient(err) || n > c.opts.Retries {
+			c.observe(op, err)
+			return v, err
+		}
+		wait := max(c.opts.Backoff(n), RetryAfter(err))
+		if serr := c.opts.Sleep(ctx, wait); serr != nil {
+			c.observe(op, err)
+			return v, err
+		}
+	}
+}
+
+func (c *Client) observe(op string, err error) {
+	if c.opts.Observe != nil {
+		c.opts.Observe(op, err)
+	}
+}
+
+func invalid(op, field, msg string) *Error {
+	return &Error{Code: InvalidArgument, Op: op, Field: field, Message: msg}
+}
+
+// MaxUserData is the largest cloud-init user data the providers accept.
+const MaxUserData = 64 << 10
+
+// CreateInstance creates a server. It is not retried: on an error that
+// leaves the outcome unknown (Unavailable, Unknown), look the request's tag
+// up with ListInstances before trying again.
+func (c *Client) CreateInstance(ctx context.Context, req *CreateRequest) (*Instance, error) {
+	const op = "CreateInstance"
+	switch {
+	case req.Name == "" || utf8.RuneCountInString(req.Name) > 255:
+		return nil, invalid(op, "name", "a name of 1 to 255 characters is required")
+	case req.Region == "":
+		return nil, invalid(op, "region", "a region is required")
+	case req.Size == "":
+		return nil, invalid(op, "size", "a size is required")
+	case req.Image == "":
+		return nil, invalid(op, "image", "an image is required")
+	case len(req.UserData) > MaxUserData:
+		return nil, invalid(op, "user_data", "user data is limited to 64 KiB")
+	}
+	return once(ctx, c, op, func(ctx context.Context) (*Instance, error) { return c.d.CreateInstance(ctx, req) })
+}
+
+// GetInstance returns a server.
+func (c *Client) GetInstance(ctx context.Context, id string) (*Instance, error) {
+	return retried(ctx, c, "GetInstance", func(ctx context.Context) (*Instance, error) { return c.d.GetInstance(ctx, id) })
+}
+
+// ListInstances returns every server of the account (with opts.Tag, those
+// carrying it).
+func (c *Client) ListInstances(ctx context.Context, opts ListOptions) ([]*Instance, error) {
+	return retried(ctx, c, "ListInstances", func(ctx context.Context) ([]*Instance, error) { return c.d.ListInstances(ctx, opts) })
+}
+
+// DeleteInstance deletes a server. Deleting is idempotent, so it is retried;
+// a server already gone is NotFound.
+func (c *Client) DeleteInstance(ctx context.Context, id string) error {
+	_, err := retried(ctx, c, "DeleteInstance", func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.d.DeleteInstance(ctx, id)
+	})
+	return err
+}
+
+// DoAction starts an action. It is not retried (a second reboot is a
+// second reboot).
+func (c *Client) DoAction(ctx context.Context, id string, req ActionRequest) (*Action, error) {
+	const op = "DoAction"
+	switch req.Type {
+	case ActionPowerOn, ActionPowerOff, ActionShutdown, ActionReboot, ActionPassword:
+	case ActionRebuild:
+		if req.Image == "" {
+			return nil, invalid(op, "image", "rebuild needs an image")
+		}
+	case ActionResize:
+		if req.Size == "" {
+			return nil, invalid(op, "size", "resize needs a size")
+		}
+	case ActionRename:
+		if req.Name == "" {
+			return nil, invalid(op, "name", "rename needs a name")
+		}
+	default:
+		return nil, invalid(op, "type", "unknown action "+string(req.Type))
+	}
+	return once(ctx, c, op, func(ctx context.Context) (*Action, error) { return c.d.DoAction(ctx, id, req) })
+}
+
+// GetAction returns an action's progress.
+func (c *Client) GetAction(ctx context.Context, instanceID, actionID string) (*Action, error) {
+	return retried(ctx, c, "GetAction", func(ctx context.Context) (*Action, error) { return c.d.GetAction(ctx, instanceID, actionID) })
+}
+
+// Account describes the account: limit, servers, e-mail, status.
+func (c *Client) Account(ctx context.Context) (*AccountInfo, error) {
+	return retried(ctx, c, "Account", c.d.Account)
+}
+
+// Sizes lists the server sizes.
+func (c *Client) Sizes(ctx context.Context) ([]*Size, error) { return retried(ctx, c, "Sizes", c.d.Sizes) }
+
+// Regions lists the regions.
+func (c *Client) Regions(ctx context.Context) ([]*Region, error) {
+	return retried(ctx, c, "Regions", c.d.Regions)
+}
+
+// Images lists public images of a type.
+func (c *Client) Images(ctx context.Context, t ImageType) ([]*Image, error) {
+	return retried(ctx, c, "Images", func(ctx context.Context) ([]*Image, error) { return c.d.Images(ctx, t) })
+}
+
+// Apps lists marketplace applications.
+func (c *Client) Apps(ctx context.Context) ([]*App, error) { return retried(ctx, c, "Apps", c.d.Apps) }
+
+// EnsureSSHKey registers a key with the account if needed. It is safe to
+// retry: a second call finds the key by fingerprint.
+func (c *Client) EnsureSSHKey(ctx context.Context, name, publicKey string) (*SSHKey, error) {
+	return retried(ctx, c, "EnsureSSHKey", func(ctx context.Context) (*SSHKey, error) { return c.d.EnsureSSHKey(ctx, name, publicKey) })
+}
+
+// Metrics returns a monitoring series of a server.
+func (c *Client) Metrics(ctx context.Context, id string, m Metric, start, end time.Time) ([]Point, error) {
+	if !end.After(start) {
+		return nil, invalid("Metrics", "end", "end must be after start")
+	}
+	return retried(ctx, c, "Metrics", func(ctx context.Context) ([]Point, error) { return c.d.Metrics(ctx, id, m, start, end) })
+}

@@ -1,0 +1,258 @@
+package cloud_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana/cloud"
+)
+
+// flakyDriver fails each call with the queued errors, then succeeds. It is
+// the edge the portable layer is tested against; real drivers are tested by
+// cloudtest against the simulator.
+type flakyDriver struct {
+	cloud.Driver // unimplemented methods panic
+	mu           sync.Mutex
+	errs         []error
+	calls        int
+}
+
+type providerErr struct {
+	code       cloud.ErrorCode
+	retryAfter time.Duration
+}
+
+func (e providerErr) Error() string { return "provider said " + e.code.String() }
+
+func (d *flakyDriver) Provider() string { return "testcloud" }
+func (d *flakyDriver) Classify(err error) *cloud.Error {
+	var pe providerErr
+	if errors.As(err, &pe) {
+		return &cloud.Error{Code: pe.code, RetryAfter: pe.retryAfter, Message: pe.Error()}
+	}
+	return nil
+}
+func (d *flakyDriver) next() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls++
+	if len(d.errs) == 0 {
+		return nil
+	}
+	err := d.errs[0]
+	d.errs = d.errs[1:]
+	return err
+}
+func (d *flakyDriver) GetInstance(ctx context.Context, id string) (*cloud.Instance, error) {
+	if err := d.next(); err != nil {
+		return nil, err
+	}
+	return &cloud.Instance{ID: id}, nil
+}
+func (d *flakyDriver) CreateInstance(ctx context.Context, req *cloud.CreateRequest) (*cloud.Instance, error) {
+	if err := d.next(); err != nil {
+		return nil, err
+	}
+	return &cloud.Instance{ID: "1", Name: req.Name}, nil
+}
+
+// recordSleep is a Sleep that records waits instead of waiting.
+type recordSleep struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (r *recordSleep) Sleep(ctx context.Context, d time.Duration) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.waits = append(r.waits, d)
+	return nil
+}
+
+func TestReadsRetryTransientErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		errs      []error
+		wantCode  cloud.ErrorCode
+		wantCalls int
+		wantWaits []time.Duration
+	}{
+		{"success", nil, cloud.Unknown, 1, nil},
+		{"5xx twice then ok", []error{providerErr{code: cloud.Unavailable}, providerErr{code: cloud.Unavailable}}, cloud.Unknown, 3,
+			[]time.Duration{time.Second, 2 * time.Second}},
+		{"429 honours Retry-After", []error{providerErr{code: cloud.RateLimited, retryAfter: 7 * time.Second}}, cloud.Unknown, 2,
+			[]time.Duration{7 * time.Second}},
+		{"not found is final", []error{providerErr{code: cloud.NotFound}}, cloud.NotFound, 1, nil},
+		{"unauthorized is final", []error{providerErr{code: cloud.Unauthorized}}, cloud.Unauthorized, 1, nil},
+		{"gives up after the retries", []error{providerErr{code: cloud.Unavailable}, providerErr{code: cloud.Unavailable},
+			providerErr{code: cloud.Unavailable}, providerErr{code: cloud.Unavailable}}, cloud.Unavailable, 4,
+			[]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &flakyDriver{errs: tt.errs}
+			sl := &recordSleep{}
+			var observed []error
+			c := cloud.New(d, &cloud.Options{Sleep: sl.Sleep, Observe: func(op string, err error) { observed = append(observed, err) }})
+			_, err := c.GetInstance(context.Background(), "42")
+			if cloud.Code(err) != tt.wantCode || (tt.wantCode == cloud.Unknown) != (err == nil) {
+				t.Fatalf("err = %v (code %v), want code %v", err, cloud.Code(err), tt.wantCode)
+			}
+			if d.calls != tt.wantCalls || len(sl.waits) != len(tt.wantWaits) {
+				t.Fatalf("calls %d waits %v, want %d calls waits %v", d.calls, sl.waits, tt.wantCalls, tt.wantWaits)
+			}
+			for i := range tt.wantWaits {
+				if sl.waits[i] != tt.wantWaits[i] {
+					t.Errorf("wait %d = %v, want %v", i, sl.waits[i], tt.wantWaits[i])
+				}
+			}
+			if len(observed) != 1 || (observed[0] == nil) != (err == nil) {
+				t.Errorf("observed %v, want the one final outcome", observed)
+			}
+			var e *cloud.Error
+			if err != nil && (!errors.As(err, &e) || e.Provider != "testcloud" || e.Op != "GetInstance" || e.Err == nil) {
+				t.Errorf("error not wrapped with provider and op: %#v", err)
+			}
+		})
+	}
+}
+
+func TestCreatesAreNeverRetried(t *testing.T) {
+	d := &flakyDriver{errs: []error{providerErr{code: cloud.Unavailable}}}
+	c := cloud.New(d, &cloud.Options{Sleep: (&recordSleep{}).Sleep})
+	_, err := c.CreateInstance(context.Background(), &cloud.CreateRequest{Name: "web-1", Region: "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64"})
+	if cloud.Code(err) != cloud.Unavailable || d.calls != 1 {
+		t.Fatalf("create: %v after %d calls; a lost create must not be repeated blindly", err, d.calls)
+	}
+}
+
+func TestCreateValidatesBeforeCalling(t *testing.T) {
+	ok := cloud.CreateRequest{Name: "web-1", Region: "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64"}
+	tests := map[string]func(r *cloud.CreateRequest){
+		"name":      func(r *cloud.CreateRequest) { r.Name = "" },
+		"region":    func(r *cloud.CreateRequest) { r.Region = "" },
+		"size":      func(r *cloud.CreateRequest) { r.Size = "" },
+		"image":     func(r *cloud.CreateRequest) { r.Image = "" },
+		"user_data": func(r *cloud.CreateRequest) { r.UserData = string(make([]byte, cloud.MaxUserData+1)) },
+	}
+	for field, spoil := range tests {
+		d := &flakyDriver{}
+		req := ok
+		spoil(&req)
+		_, err := cloud.New(d, nil).CreateInstance(context.Background(), &req)
+		var e *cloud.Error
+		if !errors.As(err, &e) || e.Code != cloud.InvalidArgument || e.Field != field || d.calls != 0 {
+			t.Errorf("%s: err %v, %d driver calls; want InvalidArgument on %s before any call", field, err, d.calls, field)
+		}
+	}
+}
+
+// fakeClock is a clock that sleeping advances.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func TestPacerKeepsUnderThePublishedLimit(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	ps := cloud.NewPacers(clock.Now, clock.Sleep)
+	limits := []cloud.Limit{{N: 10, Per: time.Minute}}
+	p := ps.For("digitalocean", "token-a", limits, cloud.RateHeaders{})
+	if ps.For("digitalocean", "token-a", limits, cloud.RateHeaders{}) != p {
+		t.Fatal("two clients of one account got different pacers")
+	}
+	if ps.For("digitalocean", "token-b", limits, cloud.RateHeaders{}) == p {
+		t.Fatal("two accounts share a pacer")
+	}
+	start := clock.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var sent []time.Time
+	for range 25 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Wait(context.Background()); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			sent = append(sent, clock.Now())
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	// However the goroutines interleave, no minute may hold more than 10.
+	for _, a := range sent {
+		n := 0
+		for _, b := range sent {
+			if !b.Before(a) && b.Before(a.Add(time.Minute)) {
+				n++
+			}
+		}
+		if n > 10 {
+			t.Fatalf("%d requests within a minute of %v, limit 10", n, a)
+		}
+	}
+	if clock.Now().Sub(start) < 2*time.Minute {
+		t.Fatalf("25 requests at 10/min took %v, want at least 2 minutes", clock.Now().Sub(start))
+	}
+}
+
+func TestPacerBelievesTheProvidersHeaders(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	reset := clock.Now().Add(40 * time.Second)
+	remaining := 1
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Ratelimit-Remaining", strconv.Itoa(remaining))
+		w.Header().Set("Ratelimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "90")
+		}
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	p := cloud.NewPacers(clock.Now, clock.Sleep).For("digitalocean", "t", []cloud.Limit{{N: 5000, Per: time.Hour}},
+		cloud.RateHeaders{Remaining: "Ratelimit-Remaining", Reset: "Ratelimit-Reset"})
+	client := &http.Client{Transport: p.Transport(nil)}
+	get := func() {
+		res, err := client.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	remaining = 0 // the provider says the budget is spent, though we sent one request
+	get()
+	if got := p.Remaining(); got != 0 {
+		t.Fatalf("Remaining = %d after the provider said 0", got)
+	}
+	before := clock.Now()
+	remaining = 100
+	get() // must wait for the reset
+	if waited := clock.Now().Sub(before); waited != 40*time.Second {
+		t.Fatalf("waited %v, want the 40s until the provider's reset", waited)
+	}
+	status = http.StatusTooManyRequests
+	get()
+	status = http.StatusOK
+	before = clock.Now()
+	get()
+	if waited := clock.Now().Sub(before); waited != 90*time.Second {
+		t.Fatalf("after a 429 waited %v, want its Retry-After of 90s", waited)
+	}
+}

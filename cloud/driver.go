@@ -1,0 +1,54 @@
+// Package cloud is Webrana's portable provider API, in the style of
+// gocloud.dev: Client, a concrete type that validates requests, retries what
+// is safe to retry, and classifies every error, over a small Driver
+// interface that each provider implements with its official Go client
+// (cloud/digitalocean with godo, cloud/linode with linodego). No provider SDK
+// type crosses this package's API.
+//
+// A Client is bound to one provider account (one token). Requests of every
+// Client of the same account are paced together (see Pacers), so a burst of
+// work never causes a 429.
+package cloud
+
+import (
+	"context"
+	"time"
+)
+
+// Driver is one provider's implementation. The Client calls it; nothing else
+// does. Every method may return any error; Classify turns it into a code.
+//
+// Contract (checked by cloud/cloudtest for every driver):
+//   - A missing instance or action is an error that Classify says is NotFound.
+//   - A create over the account's server limit is QuotaExceeded; a bad token
+//     is Unauthorized; a 429 is RateLimited with the provider's Retry-After.
+//   - CreateInstance tags the server with every tag of the request, so that
+//     ListInstances with ListOptions.Tag finds it (the idempotency key).
+//   - ListInstances returns every page.
+//   - The driver never retries on its own: its client's retries are off.
+type Driver interface {
+	// Provider is the provider type: "digitalocean" or "linode".
+	Provider() string
+	// Classify maps an error returned by this driver to a portable *Error,
+	// filling Code, Message, and where known Field and RetryAfter.
+	Classify(err error) *Error
+
+	Account(ctx context.Context) (*AccountInfo, error)
+
+	CreateInstance(ctx context.Context, req *CreateRequest) (*Instance, error)
+	GetInstance(ctx context.Context, id string) (*Instance, error)
+	ListInstances(ctx context.Context, opts ListOptions) ([]*Instance, error)
+	DeleteInstance(ctx context.Context, id string) error
+	DoAction(ctx context.Context, id string, req ActionRequest) (*Action, error)
+	GetAction(ctx context.Context, instanceID, actionID string) (*Action, error)
+
+	Sizes(ctx context.Context) ([]*Size, error)
+	Regions(ctx context.Context) ([]*Region, error)
+	Images(ctx context.Context, t ImageType) ([]*Image, error)
+	Apps(ctx context.Context) ([]*App, error)
+
+	// EnsureSSHKey registers a public key with the account unless it is
+	// there already (matched by fingerprint), and returns it.
+	EnsureSSHKey(ctx context.Context, name, publicKey string) (*SSHKey, error)
+	Metrics(ctx context.Context, id string, m Metric, start, end time.Time) ([]Point, error)
+}

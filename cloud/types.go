@@ -1,0 +1,187 @@
+package cloud
+
+import "time"
+
+// Status is an instance's state, the same for every provider.
+type Status string
+
+const (
+	StatusProvisioning Status = "provisioning"
+	StatusActive       Status = "active"
+	StatusOff          Status = "off"
+	StatusDeleting     Status = "deleting"
+	StatusDeleted      Status = "deleted"
+	StatusFailed       Status = "failed"
+)
+
+// Instance is a server at a provider.
+type Instance struct {
+	ID        string // the provider's id, as text
+	Name      string
+	Status    Status
+	Region    string
+	Size      string
+	Image     string
+	IPv4      string // public
+	IPv6      string // public, when enabled
+	Tags      []string
+	CreatedAt time.Time
+}
+
+// CreateRequest describes a server to create.
+type CreateRequest struct {
+	Name     string
+	Region   string
+	Size     string
+	Image    string   // distribution image slug or id; for DigitalOcean 1-click apps, the app's image slug
+	SSHKeys  []string // provider key ids or fingerprints, registered first with EnsureSSHKey
+	UserData string   // cloud-init; DigitalOcean sets the root password this way
+	// RootPassword is Linode's root_pass; DigitalOcean has no such field.
+	RootPassword    string
+	IPv6            bool
+	Monitoring      bool
+	Backups         bool
+	VPCUUID         string
+	Tags            []string
+	StackScriptID   int               // Linode
+	StackScriptData map[string]string // Linode
+}
+
+// ListOptions narrows ListInstances.
+type ListOptions struct {
+	Tag string // only servers carrying this tag
+}
+
+// ActionType is a power or lifecycle action.
+type ActionType string
+
+const (
+	ActionPowerOn  ActionType = "power_on"
+	ActionPowerOff ActionType = "power_off"
+	ActionShutdown ActionType = "shutdown"
+	ActionReboot   ActionType = "reboot"
+	ActionRebuild  ActionType = "rebuild"
+	ActionResize   ActionType = "resize"
+	ActionRename   ActionType = "rename"
+	ActionPassword ActionType = "password_reset"
+)
+
+// ActionRequest is an action with its parameters.
+type ActionRequest struct {
+	Type     ActionType
+	Image    string // rebuild
+	Size     string // resize
+	Name     string // rename
+	Password string // Linode password reset
+}
+
+// ActionStatus is an action's progress.
+type ActionStatus string
+
+const (
+	ActionInProgress ActionStatus = "in-progress"
+	ActionCompleted  ActionStatus = "completed"
+	ActionErrored    ActionStatus = "errored"
+)
+
+// Action is an action's progress. Linode has no action objects; its driver
+// reports an action complete when the instance reaches the target state.
+type Action struct {
+	ID          string
+	Type        ActionType
+	Status      ActionStatus
+	StartedAt   time.Time
+	CompletedAt *time.Time
+}
+
+// AccountInfo is what a provider says about an account.
+type AccountInfo struct {
+	Email      string
+	UUID       string
+	Status     string // DigitalOcean: active, warning, locked; Linode: active
+	Limit      int    // server limit, when the provider publishes one
+	LimitKnown bool
+	Active     int // servers on the account
+}
+
+// Size is a server size with the provider's price.
+type Size struct {
+	Slug         string
+	Description  string
+	VCPUs        int
+	MemoryMB     int
+	DiskGB       int
+	TransferGB   int
+	PriceMonthly float64 // in the provider's currency (USD)
+	PriceHourly  float64
+	Regions      []string
+	Available    bool
+}
+
+// Region is a data centre.
+type Region struct {
+	Slug      string
+	Name      string
+	Available bool
+	Features  []string
+}
+
+// ImageType separates operating systems from application images.
+type ImageType string
+
+const (
+	ImageDistribution ImageType = "distribution"
+	ImageApplication  ImageType = "application"
+)
+
+// Image is an operating system (or DigitalOcean application) image.
+type Image struct {
+	Slug         string
+	Name         string
+	Distribution string // family, such as "Ubuntu"
+	Type         ImageType
+	Regions      []string
+	MinDiskGB    int
+}
+
+// App is a marketplace application: a DigitalOcean 1-click or a Linode
+// StackScript.
+type App struct {
+	Slug        string // DigitalOcean app slug, or the StackScript id as text
+	Name        string
+	Category    string
+	Description string
+	Images      []string // compatible images (Linode), or the app's image (DigitalOcean)
+	Fields      []AppField
+}
+
+// AppField is a value a StackScript asks for.
+type AppField struct {
+	Name    string
+	Label   string
+	Default string
+	Example string
+	OneOf   []string
+}
+
+// SSHKey is a public key registered at a provider account.
+type SSHKey struct {
+	ID          string
+	Name        string
+	Fingerprint string
+	PublicKey   string
+}
+
+// Metric names a monitoring series.
+type Metric string
+
+const (
+	MetricCPU       Metric = "cpu"
+	MetricBandwidth Metric = "bandwidth"
+)
+
+// Point is one sample of a series.
+type Point struct {
+	Time  time.Time
+	Value float64
+}

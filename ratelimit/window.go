@@ -1,0 +1,62 @@
+// Package ratelimit holds the sliding-window counter that both sides of the
+// provider boundary use: the simulator to enforce the providers' published
+// limits, and Webrana's pacer to stay under them.
+package ratelimit
+
+import "time"
+
+// Window allows at most Limit events in any period of length Per. It keeps
+// the times of the events in the current period. It is not safe for
+// concurrent use; its owner locks.
+type Window struct {
+	Limit  int
+	Per    time.Duration
+	events []time.Time // oldest first
+}
+
+// New returns an empty window.
+func New(limit int, per time.Duration) *Window { return &Window{Limit: limit, Per: per} }
+
+// expire drops events older than the period.
+func (w *Window) expire(now time.Time) {
+	cut := 0
+	for cut < len(w.events) && !w.events[cut].After(now.Add(-w.Per)) {
+		cut++
+	}
+	w.events = w.events[cut:]
+}
+
+// Allow records an event at now if the window has room, and reports whether
+// it did.
+func (w *Window) Allow(now time.Time) bool {
+	w.expire(now)
+	if len(w.events) >= w.Limit {
+		return false
+	}
+	w.events = append(w.events, now)
+	return true
+}
+
+// Remaining is how many more events fit now.
+func (w *Window) Remaining(now time.Time) int {
+	w.expire(now)
+	return max(0, w.Limit-len(w.events))
+}
+
+// ResetAt is when the oldest counted event leaves the window (now when empty).
+func (w *Window) ResetAt(now time.Time) time.Time {
+	w.expire(now)
+	if len(w.events) == 0 {
+		return now
+	}
+	return w.events[0].Add(w.Per)
+}
+
+// Wait is how long until one more event fits.
+func (w *Window) Wait(now time.Time) time.Duration {
+	w.expire(now)
+	if len(w.events) < w.Limit {
+		return 0
+	}
+	return w.events[len(w.events)-w.Limit].Add(w.Per).Sub(now)
+}
