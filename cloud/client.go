@@ -197,7 +197,9 @@ func (c *Client) Account(ctx context.Context) (*AccountInfo, error) {
 }
 
 // Sizes lists the server sizes.
-func (c *Client) Sizes(ctx context.Context) ([]*Size, error) { return retried(ctx, c, "Sizes", c.d.Sizes) }
+func (c *Client) Sizes(ctx context.Context) ([]*Size, error) {
+	return retried(ctx, c, "Sizes", c.d.Sizes)
+}
 
 // Regions lists the regions.
 func (c *Client) Regions(ctx context.Context) ([]*Region, error) {
