@@ -1,0 +1,420 @@
+// Package cloudtest is the conformance suite of cloud drivers: every driver
+// runs it against the simulator (cloudsim) and must pass all of it. It is
+// the Driver contract of package cloud, stated as behaviour.
+package cloudtest
+
+import (
+	"context"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/cloudsim"
+)
+
+// Harness tells the suite how to make the driver under test.
+type Harness struct {
+	Provider string // "digitalocean" or "linode", as cloudsim names them
+	// NewDriver returns a driver for the account with token, talking to the
+	// API at baseURL, pacing through pacers.
+	NewDriver func(t *testing.T, baseURL, token string, pacers *cloud.Pacers) cloud.Driver
+	// A valid server to create: region, size and image of the catalog.
+	Region, Size, Image string
+	// CreatePath is the API path of server creation, for fault injection.
+	CreatePath string
+	// LimitPublished is whether the provider reports the account's limit.
+	LimitPublished bool
+	// Burst is more requests than the provider allows in its shortest
+	// window, for the pacing test.
+	Burst int
+}
+
+// Clock is the fake time shared by the simulator, the pacer and the
+// client's retries: sleeping advances it, so nothing waits for real.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// Sleep advances the clock instead of waiting.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error { c.Advance(d); return ctx.Err() }
+
+// fixture is one test's world: a simulator with one account, and a client.
+type fixture struct {
+	t      *testing.T
+	h      Harness
+	clock  *Clock
+	sim    *cloudsim.Sim
+	url    string
+	token  string
+	client *cloud.Client
+	driver cloud.Driver
+}
+
+// Simulator delays used by every test.
+const (
+	createDelay = 30 * time.Second
+	actionDelay = 10 * time.Second
+)
+
+func newFixture(t *testing.T, h Harness, spec cloudsim.AccountSpec) *fixture {
+	t.Helper()
+	clock := &Clock{now: time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC)}
+	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: createDelay, ActionDelay: actionDelay,
+		Sleep: func(ctx context.Context, d time.Duration) { clock.Advance(d) }})
+	spec.Provider, spec.Token = h.Provider, "conformance-token-"+t.Name()
+	if spec.Email == "" {
+		spec.Email = "ops@example.com"
+	}
+	if err := sim.AddAccount(spec); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	d := h.NewDriver(t, srv.URL, spec.Token, cloud.NewPacers(clock.Now, clock.Sleep))
+	c := cloud.New(d, &cloud.Options{Sleep: clock.Sleep})
+	return &fixture{t: t, h: h, clock: clock, sim: sim, url: srv.URL, token: spec.Token, client: c, driver: d}
+}
+
+func (f *fixture) createReq(name string, tags ...string) *cloud.CreateRequest {
+	return &cloud.CreateRequest{Name: name, Region: f.h.Region, Size: f.h.Size, Image: f.h.Image, Tags: tags,
+		IPv6: true, RootPassword: "Conformance-Root-Pw-2031!"}
+}
+
+func (f *fixture) mustCreate(name string, tags ...string) *cloud.Instance {
+	f.t.Helper()
+	in, err := f.client.CreateInstance(context.Background(), f.createReq(name, tags...))
+	if err != nil {
+		f.t.Fatalf("CreateInstance: %v", err)
+	}
+	return in
+}
+
+func wantCode(t *testing.T, err error, code cloud.ErrorCode, what string) {
+	t.Helper()
+	if cloud.Code(err) != code {
+		t.Fatalf("%s: error %v (code %v), want %v", what, err, cloud.Code(err), code)
+	}
+}
+
+// RunConformanceTests runs the whole contract against the harness's driver.
+func RunConformanceTests(t *testing.T, h Harness) {
+	tests := []struct {
+		name string
+		spec cloudsim.AccountSpec
+		run  func(t *testing.T, f *fixture)
+	}{
+		{"AccountInfo", cloudsim.AccountSpec{Limit: 7, Instances: 2}, testAccountInfo},
+		{"CreateBecomesActive", cloudsim.AccountSpec{}, testCreateBecomesActive},
+		{"ListAllPagesAndByTag", cloudsim.AccountSpec{Limit: 100, Instances: 60}, testList},
+		{"ActionsComplete", cloudsim.AccountSpec{}, testActions},
+		{"DeleteFreesCapacity", cloudsim.AccountSpec{Limit: 1}, testDelete},
+		{"NotFound", cloudsim.AccountSpec{}, testNotFound},
+		{"Unauthorized", cloudsim.AccountSpec{}, testUnauthorized},
+		{"QuotaExceeded", cloudsim.AccountSpec{Limit: 2, Instances: 2}, testQuota},
+		{"RateLimitedAndUnavailable", cloudsim.AccountSpec{}, testTransient},
+		{"LostCreateIsFoundByTag", cloudsim.AccountSpec{}, testLostCreate},
+		{"Catalog", cloudsim.AccountSpec{}, testCatalog},
+		{"SSHKeysIdempotent", cloudsim.AccountSpec{}, testSSHKeys},
+		{"Metrics", cloudsim.AccountSpec{}, testMetrics},
+		{"PacingPreventsRateLimits", cloudsim.AccountSpec{}, testPacing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.run(t, newFixture(t, h, tt.spec))
+		})
+	}
+}
+
+func testAccountInfo(t *testing.T, f *fixture) {
+	info, err := f.client.Account(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Email != "ops@example.com" || info.Active != 2 {
+		t.Fatalf("account %+v, want ops@example.com with 2 servers", info)
+	}
+	if f.h.LimitPublished && (!info.LimitKnown || info.Limit != 7) {
+		t.Fatalf("account limit %d (known %v), want 7", info.Limit, info.LimitKnown)
+	}
+	if !f.h.LimitPublished && info.LimitKnown {
+		t.Fatal("driver claims a limit its provider does not publish")
+	}
+}
+
+func testCreateBecomesActive(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	in := f.mustCreate("webrana-a1b2c3d4", "webrana-order-1")
+	if in.ID == "" || in.Status != cloud.StatusProvisioning || in.Name != "webrana-a1b2c3d4" {
+		t.Fatalf("created %+v, want a provisioning server with an id and the name", in)
+	}
+	if !slices.Contains(in.Tags, "webrana-order-1") {
+		t.Fatalf("created server tags %v lack the order tag", in.Tags)
+	}
+	f.clock.Advance(createDelay + time.Second)
+	got, err := f.client.GetInstance(ctx, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != cloud.StatusActive || got.IPv4 == "" || got.IPv6 == "" || got.Region != f.h.Region || got.Size != f.h.Size {
+		t.Fatalf("after the create delay %+v, want active with IPv4 and IPv6 in %s, size %s", got, f.h.Region, f.h.Size)
+	}
+}
+
+func testList(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	mine := f.mustCreate("webrana-11111111", "webrana-order-x")
+	all, err := f.client.ListInstances(ctx, cloud.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 61 {
+		t.Fatalf("ListInstances returned %d servers, want all 61 across pages", len(all))
+	}
+	tagged, err := f.client.ListInstances(ctx, cloud.ListOptions{Tag: "webrana-order-x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tagged) != 1 || tagged[0].ID != mine.ID {
+		t.Fatalf("ListInstances by tag = %v, want only %s", tagged, mine.ID)
+	}
+	none, err := f.client.ListInstances(ctx, cloud.ListOptions{Tag: "webrana-order-none"})
+	if err != nil || len(none) != 0 {
+		t.Fatalf("ListInstances by an unused tag = %v, %v", none, err)
+	}
+}
+
+// waitAction advances the clock until the action completes.
+func (f *fixture) waitAction(instanceID string, a *cloud.Action) {
+	f.t.Helper()
+	for range 10 {
+		got, err := f.client.GetAction(context.Background(), instanceID, a.ID)
+		if err != nil {
+			f.t.Fatalf("GetAction: %v", err)
+		}
+		if got.Status == cloud.ActionCompleted {
+			return
+		}
+		if got.Status == cloud.ActionErrored {
+			f.t.Fatalf("action %s errored", a.Type)
+		}
+		f.clock.Advance(actionDelay / 2)
+	}
+	f.t.Fatalf("action %s never completed", a.Type)
+}
+
+func testActions(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	in := f.mustCreate("webrana-22222222")
+	f.clock.Advance(createDelay + time.Second)
+	for _, step := range []struct {
+		req  cloud.ActionRequest
+		want cloud.Status
+	}{
+		{cloud.ActionRequest{Type: cloud.ActionPowerOff}, cloud.StatusOff},
+		{cloud.ActionRequest{Type: cloud.ActionPowerOn}, cloud.StatusActive},
+		{cloud.ActionRequest{Type: cloud.ActionReboot}, cloud.StatusActive},
+	} {
+		a, err := f.client.DoAction(ctx, in.ID, step.req)
+		if err != nil {
+			t.Fatalf("%s: %v", step.req.Type, err)
+		}
+		if a.Status != cloud.ActionInProgress && a.Status != cloud.ActionCompleted {
+			t.Fatalf("%s started as %q", step.req.Type, a.Status)
+		}
+		f.waitAction(in.ID, a)
+		got, err := f.client.GetInstance(ctx, in.ID)
+		if err != nil || got.Status != step.want {
+			t.Fatalf("after %s: %+v %v, want %s", step.req.Type, got, err, step.want)
+		}
+	}
+}
+
+func testDelete(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	in := f.mustCreate("webrana-33333333")
+	if err := f.client.DeleteInstance(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.client.GetInstance(ctx, in.ID)
+	wantCode(t, err, cloud.NotFound, "get after delete")
+	// The one slot is free again.
+	f.mustCreate("webrana-44444444")
+}
+
+func testNotFound(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	_, err := f.client.GetInstance(ctx, "999999999")
+	wantCode(t, err, cloud.NotFound, "GetInstance of an unknown id")
+	wantCode(t, f.client.DeleteInstance(ctx, "999999999"), cloud.NotFound, "DeleteInstance of an unknown id")
+	_, err = f.client.DoAction(ctx, "999999999", cloud.ActionRequest{Type: cloud.ActionReboot})
+	wantCode(t, err, cloud.NotFound, "DoAction on an unknown id")
+}
+
+func testUnauthorized(t *testing.T, f *fixture) {
+	revoked := true
+	if err := f.sim.UpdateAccount(f.token, cloudsim.AccountUpdate{Revoked: &revoked}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.client.Account(context.Background())
+	wantCode(t, err, cloud.Unauthorized, "Account with a revoked token")
+	_, err = f.client.CreateInstance(context.Background(), f.createReq("webrana-55555555"))
+	wantCode(t, err, cloud.Unauthorized, "CreateInstance with a revoked token")
+}
+
+func testQuota(t *testing.T, f *fixture) {
+	_, err := f.client.CreateInstance(context.Background(), f.createReq("webrana-66666666"))
+	wantCode(t, err, cloud.QuotaExceeded, "create on a full account")
+	if f.sim.Stats().LimitErrors != 1 {
+		t.Fatalf("the simulator saw %d limit errors, want 1", f.sim.Stats().LimitErrors)
+	}
+}
+
+func testTransient(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		status int
+		code   cloud.ErrorCode
+	}{{429, cloud.RateLimited}, {503, cloud.Unavailable}, {500, cloud.Unavailable}} {
+		// The driver alone reports the code...
+		if err := f.sim.AddFault(cloudsim.FaultSpec{Status: tt.status, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.driver.Account(ctx)
+		if e := f.driver.Classify(err); e == nil || e.Code != tt.code {
+			t.Fatalf("driver on %d: %v classified %+v, want %v", tt.status, err, e, tt.code)
+		}
+		// ...and the client retries a read through it.
+		if err := f.sim.AddFault(cloudsim.FaultSpec{Status: tt.status, Count: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.client.Account(ctx); err != nil {
+			t.Fatalf("Account after two %d answers: %v, want success on the third try", tt.status, err)
+		}
+	}
+}
+
+func testLostCreate(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	if err := f.sim.AddFault(cloudsim.FaultSpec{Method: "POST", PathPrefix: f.h.CreatePath, Drop: true, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.client.CreateInstance(ctx, f.createReq("webrana-77777777", "webrana-order-lost"))
+	if err == nil {
+		t.Fatal("a create whose answer was lost reported success")
+	}
+	if !cloud.Transient(err) {
+		t.Fatalf("lost answer classified %v, want a transient code (the outcome is unknown)", cloud.Code(err))
+	}
+	found, err := f.client.ListInstances(ctx, cloud.ListOptions{Tag: "webrana-order-lost"})
+	if err != nil || len(found) != 1 {
+		t.Fatalf("the lost create's server by tag: %v %v, want exactly one", found, err)
+	}
+}
+
+func testCatalog(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	sizes, err := f.client.Sizes(ctx)
+	if err != nil || len(sizes) < 5 {
+		t.Fatalf("Sizes: %d, %v", len(sizes), err)
+	}
+	var harnessSize *cloud.Size
+	for _, s := range sizes {
+		if s.Slug == "" || s.VCPUs < 1 || s.MemoryMB < 512 || s.DiskGB < 1 || s.PriceMonthly <= 0 || s.PriceHourly <= 0 {
+			t.Errorf("size %+v lacks specs or prices", s)
+		}
+		if s.Slug == f.h.Size {
+			harnessSize = s
+		}
+	}
+	if harnessSize == nil || !slices.Contains(harnessSize.Regions, f.h.Region) {
+		t.Fatalf("size %s missing or not offered in %s", f.h.Size, f.h.Region)
+	}
+	regions, err := f.client.Regions(ctx)
+	if err != nil || !slices.ContainsFunc(regions, func(r *cloud.Region) bool { return r.Slug == f.h.Region && r.Available && r.Name != "" }) {
+		t.Fatalf("Regions lack an available %s: %v", f.h.Region, err)
+	}
+	images, err := f.client.Images(ctx, cloud.ImageDistribution)
+	if err != nil || !slices.ContainsFunc(images, func(i *cloud.Image) bool { return i.Slug == f.h.Image && i.Distribution != "" }) {
+		t.Fatalf("distribution images lack %s with its family: %v", f.h.Image, err)
+	}
+	for _, i := range images {
+		if i.Type != cloud.ImageDistribution {
+			t.Errorf("image %s of type %s among distributions", i.Slug, i.Type)
+		}
+	}
+	apps, err := f.client.Apps(ctx)
+	if err != nil || len(apps) < 3 {
+		t.Fatalf("Apps: %d, %v", len(apps), err)
+	}
+	for _, a := range apps {
+		if a.Slug == "" || a.Name == "" {
+			t.Errorf("app %+v lacks slug or name", a)
+		}
+	}
+}
+
+const testPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSzR1PNOgUv3Y8R2yx3wS3qHCRvvEnZGXtY4twBeDdD conformance@example"
+
+func testSSHKeys(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	first, err := f.client.EnsureSSHKey(ctx, "laptop", testPublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.client.EnsureSSHKey(ctx, "laptop", testPublicKey)
+	if err != nil || again.ID != first.ID || first.Fingerprint == "" {
+		t.Fatalf("second EnsureSSHKey = %+v, %v; want the same key %+v", again, err, first)
+	}
+}
+
+func testMetrics(t *testing.T, f *fixture) {
+	in := f.mustCreate("webrana-88888888")
+	f.clock.Advance(createDelay + time.Hour)
+	end := f.clock.Now()
+	points, err := f.client.Metrics(context.Background(), in.ID, cloud.MetricCPU, end.Add(-time.Hour), end)
+	if err != nil || len(points) < 2 {
+		t.Fatalf("Metrics cpu: %d points, %v", len(points), err)
+	}
+	for i := 1; i < len(points); i++ {
+		if !points[i].Time.After(points[i-1].Time) {
+			t.Fatalf("metric points out of order at %d", i)
+		}
+	}
+}
+
+// testPacing sends more requests than the provider's shortest window allows
+// from several goroutines; the pacer must keep every one of them under the
+// limit, so the simulator refuses none.
+func testPacing(t *testing.T, f *fixture) {
+	var wg sync.WaitGroup
+	errs := make(chan error, f.h.Burst)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := i; j < f.h.Burst; j += 8 {
+				if _, err := f.driver.Account(context.Background()); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("request failed under pacing: %v", err)
+	}
+	if st := f.sim.Stats(); st.RateLimited != 0 {
+		t.Fatalf("the simulator answered %d requests with 429; pacing must prevent every one", st.RateLimited)
+	}
+}
