@@ -192,6 +192,7 @@ func TestPacerKeepsUnderThePublishedLimit(t *testing.T) {
 			mu.Lock()
 			sent = append(sent, clock.Now())
 			mu.Unlock()
+			p.Done()
 		}()
 	}
 	wg.Wait()
@@ -254,5 +255,27 @@ func TestPacerBelievesTheProvidersHeaders(t *testing.T) {
 	get()
 	if waited := clock.Now().Sub(before); waited != 90*time.Second {
 		t.Fatalf("after a 429 waited %v, want its Retry-After of 90s", waited)
+	}
+}
+
+// TestPacerCountsRequestsInFlight: a slot is free again only a full period
+// after the request that held it completed, never while it is in flight.
+func TestPacerCountsRequestsInFlight(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	p := cloud.NewPacers(clock.Now, clock.Sleep).For("linode", "t", []cloud.Limit{{N: 1, Per: time.Minute}}, cloud.RateHeaders{})
+	if err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clock.Sleep(context.Background(), 5*time.Minute) // the request is slow: still in flight
+	if got := p.Remaining(); got != 0 {
+		t.Fatalf("Remaining = %d with the only slot in flight", got)
+	}
+	completed := clock.Now()
+	p.Done()
+	if err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := clock.Now().Sub(completed); got != time.Minute {
+		t.Fatalf("next request went %v after the first completed, want exactly the 1m period", got)
 	}
 }

@@ -66,6 +66,10 @@ func (ps *Pacers) For(provider, token string, limits []Limit, headers RateHeader
 // Pacer spaces one account's requests so that none is refused for rate: it
 // counts what it sends against the published limits, and believes the
 // provider's rate-limit headers when they say less is left.
+//
+// A request counts as current while it is in flight and is stamped with the
+// time it completed: the provider counts it at arrival, which is never
+// later, so the pacer's view is always at least as full as the provider's.
 type Pacer struct {
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
@@ -73,12 +77,18 @@ type Pacer struct {
 
 	mu              sync.Mutex
 	windows         []*ratelimit.Window
+	inFlight        int
 	serverRemaining int       // from the last response; -1 when unknown
 	serverReset     time.Time // when serverRemaining refills
 	blockedUntil    time.Time // after a 429
 }
 
-// Wait blocks until a request may be sent, and counts it.
+// pollInFlight is how long to wait when only the completion of requests in
+// flight can free a slot.
+const pollInFlight = 100 * time.Millisecond
+
+// Wait blocks until a request may be sent, and counts it as in flight; the
+// caller must call Done when it completes.
 func (p *Pacer) Wait(ctx context.Context) error {
 	for {
 		wait := p.reserve()
@@ -88,6 +98,17 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		if err := p.sleep(ctx, wait); err != nil {
 			return err
 		}
+	}
+}
+
+// Done records the completion of a request Wait let through.
+func (p *Pacer) Done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	p.inFlight--
+	for _, w := range p.windows {
+		w.Add(now)
 	}
 }
 
@@ -102,14 +123,17 @@ func (p *Pacer) reserve() time.Duration {
 		wait = max(wait, p.serverReset.Sub(now))
 	}
 	for _, w := range p.windows {
-		wait = max(wait, w.Wait(now))
+		over := w.Count(now) + p.inFlight - w.Limit + 1
+		if d, ok := w.WaitFor(now, over); ok {
+			wait = max(wait, d)
+		} else {
+			wait = max(wait, pollInFlight)
+		}
 	}
 	if wait > 0 {
 		return wait
 	}
-	for _, w := range p.windows {
-		w.Allow(now)
-	}
+	p.inFlight++
 	if p.serverRemaining > 0 {
 		p.serverRemaining--
 	}
@@ -144,7 +168,7 @@ func (p *Pacer) Remaining() int {
 	now := p.now()
 	left := -1
 	for _, w := range p.windows {
-		if r := w.Remaining(now); left < 0 || r < left {
+		if r := max(0, w.Remaining(now)-p.inFlight); left < 0 || r < left {
 			left = r
 		}
 	}
@@ -172,6 +196,7 @@ func (t pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	res, err := t.base.RoundTrip(req)
+	t.p.Done()
 	if err == nil {
 		t.p.Observe(res)
 	}

@@ -37,6 +37,28 @@ func (w *Window) Allow(now time.Time) bool {
 	return true
 }
 
+// Add records an event at t without checking the limit.
+func (w *Window) Add(t time.Time) { w.events = append(w.events, t) }
+
+// Count is how many events are in the period ending now.
+func (w *Window) Count(now time.Time) int {
+	w.expire(now)
+	return len(w.events)
+}
+
+// WaitFor is how long until k events have left the period; false when fewer
+// than k are counted (the rest are someone else's to release).
+func (w *Window) WaitFor(now time.Time, k int) (time.Duration, bool) {
+	w.expire(now)
+	if k <= 0 {
+		return 0, true
+	}
+	if k > len(w.events) {
+		return 0, false
+	}
+	return w.events[k-1].Add(w.Per).Sub(now), true
+}
+
 // Remaining is how many more events fit now.
 func (w *Window) Remaining(now time.Time) int {
 	w.expire(now)

@@ -1,0 +1,155 @@
+// Package digitalocean is the cloud driver for DigitalOcean, over the
+// official godo client. It is the only package that imports godo.
+package digitalocean
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/digitalocean/godo"
+
+	"github.com/webrana/webrana/cloud"
+)
+
+// DefaultBaseURL is DigitalOcean's API.
+const DefaultBaseURL = "https://api.digitalocean.com/"
+
+// Published limits per token (docs: 5,000 requests an hour, 250 a minute).
+var Limits = []cloud.Limit{{N: 250, Per: time.Minute}, {N: 5000, Per: time.Hour}}
+
+// RateHeaders are the headers DigitalOcean reports the budget in.
+var RateHeaders = cloud.RateHeaders{Remaining: "Ratelimit-Remaining", Reset: "Ratelimit-Reset"}
+
+// Config configures a driver.
+type Config struct {
+	Token   string
+	BaseURL string        // default DefaultBaseURL (DIGITALOCEAN_API_URL overrides it)
+	Pacers  *cloud.Pacers // shared per process; required
+	Timeout time.Duration // per request (default 30s)
+}
+
+// Driver implements cloud.Driver for one DigitalOcean account.
+type Driver struct {
+	c *godo.Client
+}
+
+var _ cloud.Driver = (*Driver)(nil)
+
+// New returns a driver. godo's own retries stay off (no
+// WithRetryAndBackoffs): the cloud.Client retries what is safe to retry.
+func New(cfg Config) (*Driver, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("digitalocean: token required")
+	}
+	if cfg.Pacers == nil {
+		return nil, errors.New("digitalocean: pacers required")
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	pacer := cfg.Pacers.For(cloud.ProviderDigitalOcean, cfg.Token, Limits, RateHeaders)
+	hc := &http.Client{Timeout: timeout, Transport: &bearer{token: cfg.Token, base: pacer.Transport(nil)}}
+	c, err := godo.New(hc, godo.SetBaseURL(base), godo.SetUserAgent("webrana"))
+	if err != nil {
+		return nil, err
+	}
+	return &Driver{c: c}, nil
+}
+
+// bearer adds the token to every request (what godo's oauth2 client would
+// do), below the pacer so that the pacer sees every request.
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	return b.base.RoundTrip(req)
+}
+
+// Provider is "digitalocean".
+func (d *Driver) Provider() string { return cloud.ProviderDigitalOcean }
+
+// Classify maps godo's errors to portable codes.
+func (d *Driver) Classify(err error) *cloud.Error {
+	var er *godo.ErrorResponse
+	var arg *godo.ArgError
+	switch {
+	case errors.As(err, &er) && er.Response != nil:
+		return classifyStatus(er.Response, er.Message, err)
+	case errors.As(err, &arg):
+		return &cloud.Error{Code: cloud.InvalidArgument, Message: arg.Error(), Err: err}
+	case errors.Is(err, context.Canceled):
+		return &cloud.Error{Code: cloud.Unknown, Message: "canceled", Err: err}
+	default: // the network: refused, reset, timed out, answer lost
+		return &cloud.Error{Code: cloud.Unavailable, Message: "DigitalOcean could not be reached", Err: err}
+	}
+}
+
+func classifyStatus(res *http.Response, msg string, err error) *cloud.Error {
+	e := &cloud.Error{Message: msg, Err: err}
+	switch s := res.StatusCode; {
+	case s == http.StatusUnauthorized:
+		e.Code = cloud.Unauthorized
+	case s == http.StatusForbidden:
+		e.Code = cloud.Forbidden
+	case s == http.StatusNotFound:
+		e.Code = cloud.NotFound
+	case s == http.StatusTooManyRequests:
+		e.Code = cloud.RateLimited
+		if secs, perr := strconv.Atoi(res.Header.Get("Retry-After")); perr == nil {
+			e.RetryAfter = time.Duration(secs) * time.Second
+		}
+	case s == http.StatusUnprocessableEntity && strings.Contains(msg, "droplet limit"):
+		e.Code = cloud.QuotaExceeded
+	case s == http.StatusConflict:
+		e.Code = cloud.Conflict
+	case s >= 500:
+		e.Code = cloud.Unavailable
+	case s >= 400:
+		e.Code = cloud.InvalidArgument
+	default:
+		e.Code = cloud.Unknown
+	}
+	return e
+}
+
+// Account returns the account's limit, e-mail, status and droplet count.
+func (d *Driver) Account(ctx context.Context) (*cloud.AccountInfo, error) {
+	a, _, err := d.c.Account.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// One droplet per page: the total is in meta.
+	_, res, err := d.c.Droplets.List(ctx, &godo.ListOptions{Page: 1, PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
+	active := 0
+	if res.Meta != nil {
+		active = res.Meta.Total
+	}
+	return &cloud.AccountInfo{Email: a.Email, UUID: a.UUID, Status: a.Status, Limit: a.DropletLimit, LimitKnown: true, Active: active}, nil
+}
+
+func dropletID(id string) (int, error) {
+	n, err := strconv.Atoi(id)
+	if err != nil || n <= 0 {
+		return 0, &cloud.Error{Code: cloud.NotFound, Message: "no droplet " + id}
+	}
+	return n, nil
+}

@@ -1,0 +1,181 @@
+package digitalocean
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/digitalocean/godo"
+
+	"github.com/webrana/webrana/cloud"
+)
+
+// maxPerPage is DigitalOcean's largest page.
+const maxPerPage = 200
+
+// CreateInstance creates a droplet.
+func (d *Driver) CreateInstance(ctx context.Context, req *cloud.CreateRequest) (*cloud.Instance, error) {
+	keys := make([]godo.DropletCreateSSHKey, 0, len(req.SSHKeys))
+	for _, k := range req.SSHKeys {
+		if id, err := strconv.Atoi(k); err == nil {
+			keys = append(keys, godo.DropletCreateSSHKey{ID: id})
+		} else {
+			keys = append(keys, godo.DropletCreateSSHKey{Fingerprint: k})
+		}
+	}
+	tags := req.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	dr, _, err := d.c.Droplets.Create(ctx, &godo.DropletCreateRequest{
+		Name: req.Name, Region: req.Region, Size: req.Size, Image: godo.DropletCreateImage{Slug: req.Image},
+		SSHKeys: keys, Backups: req.Backups, IPv6: req.IPv6, Monitoring: req.Monitoring,
+		UserData: req.UserData, Tags: tags, VPCUUID: req.VPCUUID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return instance(dr), nil
+}
+
+// GetInstance returns a droplet.
+func (d *Driver) GetInstance(ctx context.Context, id string) (*cloud.Instance, error) {
+	n, err := dropletID(id)
+	if err != nil {
+		return nil, err
+	}
+	dr, _, err := d.c.Droplets.Get(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return instance(dr), nil
+}
+
+// ListInstances returns every droplet (or those with a tag), all pages.
+func (d *Driver) ListInstances(ctx context.Context, opts cloud.ListOptions) ([]*cloud.Instance, error) {
+	var out []*cloud.Instance
+	for page := 1; ; page++ {
+		lo := &godo.ListOptions{Page: page, PerPage: maxPerPage}
+		var drs []godo.Droplet
+		var res *godo.Response
+		var err error
+		if opts.Tag != "" {
+			drs, res, err = d.c.Droplets.ListByTag(ctx, opts.Tag, lo)
+		} else {
+			drs, res, err = d.c.Droplets.List(ctx, lo)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i := range drs {
+			out = append(out, instance(&drs[i]))
+		}
+		if res.Links == nil || res.Links.IsLastPage() || len(drs) == 0 {
+			return out, nil
+		}
+	}
+}
+
+// DeleteInstance deletes a droplet.
+func (d *Driver) DeleteInstance(ctx context.Context, id string) error {
+	n, err := dropletID(id)
+	if err != nil {
+		return err
+	}
+	_, err = d.c.Droplets.Delete(ctx, n)
+	return err
+}
+
+// instance converts a droplet.
+func instance(dr *godo.Droplet) *cloud.Instance {
+	in := &cloud.Instance{ID: strconv.Itoa(dr.ID), Name: dr.Name, Status: status(dr.Status), Size: dr.SizeSlug, Tags: dr.Tags}
+	if dr.Region != nil {
+		in.Region = dr.Region.Slug
+	}
+	if dr.Image != nil {
+		in.Image = dr.Image.Slug
+	}
+	in.IPv4, _ = dr.PublicIPv4()
+	in.IPv6, _ = dr.PublicIPv6()
+	in.CreatedAt, _ = time.Parse(time.RFC3339, dr.Created)
+	return in
+}
+
+// status maps DigitalOcean's droplet statuses (new, active, off, archive).
+func status(s string) cloud.Status {
+	switch s {
+	case "new":
+		return cloud.StatusProvisioning
+	case "active":
+		return cloud.StatusActive
+	case "off":
+		return cloud.StatusOff
+	case "archive":
+		return cloud.StatusDeleted
+	default:
+		return cloud.StatusFailed
+	}
+}
+
+// DoAction starts a droplet action.
+func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionRequest) (*cloud.Action, error) {
+	n, err := dropletID(id)
+	if err != nil {
+		return nil, err
+	}
+	da := d.c.DropletActions
+	var a *godo.Action
+	switch req.Type {
+	case cloud.ActionPowerOn:
+		a, _, err = da.PowerOn(ctx, n)
+	case cloud.ActionPowerOff:
+		a, _, err = da.PowerOff(ctx, n)
+	case cloud.ActionShutdown:
+		a, _, err = da.Shutdown(ctx, n)
+	case cloud.ActionReboot:
+		a, _, err = da.Reboot(ctx, n)
+	case cloud.ActionRebuild:
+		a, _, err = da.RebuildByImageSlug(ctx, n, req.Image)
+	case cloud.ActionResize:
+		a, _, err = da.Resize(ctx, n, req.Size, false)
+	case cloud.ActionRename:
+		a, _, err = da.Rename(ctx, n, req.Name)
+	case cloud.ActionPassword:
+		a, _, err = da.PasswordReset(ctx, n)
+	default:
+		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "type", Message: "unsupported action " + string(req.Type)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return action(a, req.Type), nil
+}
+
+// GetAction returns a droplet action's progress.
+func (d *Driver) GetAction(ctx context.Context, instanceID, actionID string) (*cloud.Action, error) {
+	n, err := dropletID(instanceID)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := strconv.Atoi(actionID)
+	if err != nil {
+		return nil, &cloud.Error{Code: cloud.NotFound, Message: "no action " + actionID}
+	}
+	a, _, err := d.c.DropletActions.Get(ctx, n, aid)
+	if err != nil {
+		return nil, err
+	}
+	return action(a, cloud.ActionType(a.Type)), nil
+}
+
+func action(a *godo.Action, t cloud.ActionType) *cloud.Action {
+	out := &cloud.Action{ID: strconv.Itoa(a.ID), Type: t, Status: cloud.ActionStatus(a.Status)}
+	if a.StartedAt != nil {
+		out.StartedAt = a.StartedAt.Time
+	}
+	if a.CompletedAt != nil {
+		c := a.CompletedAt.Time
+		out.CompletedAt = &c
+	}
+	return out
+}
