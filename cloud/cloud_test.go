@@ -170,12 +170,12 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 func TestPacerKeepsUnderThePublishedLimit(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
 	ps := cloud.NewPacers(clock.Now, clock.Sleep)
-	limits := []cloud.Limit{{N: 10, Per: time.Minute}}
-	p := ps.For("digitalocean", "token-a", limits, cloud.RateHeaders{})
-	if ps.For("digitalocean", "token-a", limits, cloud.RateHeaders{}) != p {
+	policy := onePolicy(cloud.Limit{N: 10, Per: time.Minute})
+	p := ps.For("digitalocean", "token-a", policy)
+	if ps.For("digitalocean", "token-a", policy) != p {
 		t.Fatal("two clients of one account got different pacers")
 	}
-	if ps.For("digitalocean", "token-b", limits, cloud.RateHeaders{}) == p {
+	if ps.For("digitalocean", "token-b", policy) == p {
 		t.Fatal("two accounts share a pacer")
 	}
 	start := clock.Now()
@@ -186,13 +186,13 @@ func TestPacerKeepsUnderThePublishedLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := p.Wait(context.Background()); err != nil {
+			if err := p.Wait(context.Background(), "GET", "/v2/account"); err != nil {
 				t.Error(err)
 			}
 			mu.Lock()
 			sent = append(sent, clock.Now())
 			mu.Unlock()
-			p.Done()
+			p.Done("GET", "/v2/account", nil)
 		}()
 	}
 	wg.Wait()
@@ -227,8 +227,9 @@ func TestPacerBelievesTheProvidersHeaders(t *testing.T) {
 		w.WriteHeader(status)
 	}))
 	defer srv.Close()
-	p := cloud.NewPacers(clock.Now, clock.Sleep).For("digitalocean", "t", []cloud.Limit{{N: 5000, Per: time.Hour}},
-		cloud.RateHeaders{Remaining: "Ratelimit-Remaining", Reset: "Ratelimit-Reset"})
+	policy := onePolicy(cloud.Limit{N: 5000, Per: time.Hour})
+	policy.Remaining, policy.Reset = "Ratelimit-Remaining", "Ratelimit-Reset"
+	p := cloud.NewPacers(clock.Now, clock.Sleep).For("digitalocean", "t", policy)
 	client := &http.Client{Transport: p.Transport(nil)}
 	get := func() {
 		res, err := client.Get(srv.URL)
@@ -239,7 +240,7 @@ func TestPacerBelievesTheProvidersHeaders(t *testing.T) {
 	}
 	remaining = 0 // the provider says the budget is spent, though we sent one request
 	get()
-	if got := p.Remaining(); got != 0 {
+	if got := p.Remaining("GET", "/"); got != 0 {
 		t.Fatalf("Remaining = %d after the provider said 0", got)
 	}
 	before := clock.Now()
@@ -262,20 +263,52 @@ func TestPacerBelievesTheProvidersHeaders(t *testing.T) {
 // after the request that held it completed, never while it is in flight.
 func TestPacerCountsRequestsInFlight(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p := cloud.NewPacers(clock.Now, clock.Sleep).For("linode", "t", []cloud.Limit{{N: 1, Per: time.Minute}}, cloud.RateHeaders{})
-	if err := p.Wait(context.Background()); err != nil {
+	p := cloud.NewPacers(clock.Now, clock.Sleep).For("linode", "t", onePolicy(cloud.Limit{N: 1, Per: time.Minute}))
+	if err := p.Wait(context.Background(), "GET", "/v4/account"); err != nil {
 		t.Fatal(err)
 	}
 	clock.Sleep(context.Background(), 5*time.Minute) // the request is slow: still in flight
-	if got := p.Remaining(); got != 0 {
+	if got := p.Remaining("GET", "/v4/account"); got != 0 {
 		t.Fatalf("Remaining = %d with the only slot in flight", got)
 	}
 	completed := clock.Now()
-	p.Done()
-	if err := p.Wait(context.Background()); err != nil {
+	p.Done("GET", "/v4/account", nil)
+	if err := p.Wait(context.Background(), "GET", "/v4/account"); err != nil {
 		t.Fatal(err)
 	}
 	if got := clock.Now().Sub(completed); got != time.Minute {
 		t.Fatalf("next request went %v after the first completed, want exactly the 1m period", got)
+	}
+}
+
+// onePolicy puts every request in one bucket with the given limits.
+func onePolicy(limits ...cloud.Limit) cloud.RatePolicy {
+	return cloud.RatePolicy{Bucket: func(string, string) (string, []cloud.Limit) { return "all", limits }}
+}
+
+// TestPacerKeepsBucketsApart: a full bucket holds up only its own kind of
+// request.
+func TestPacerKeepsBucketsApart(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	policy := cloud.RatePolicy{Bucket: func(method, path string) (string, []cloud.Limit) {
+		if method == "POST" {
+			return "create", []cloud.Limit{{N: 1, Per: time.Minute}}
+		}
+		return "read", []cloud.Limit{{N: 100, Per: time.Minute}}
+	}}
+	p := cloud.NewPacers(clock.Now, clock.Sleep).For("linode", "t", policy)
+	for _, method := range []string{"POST", "GET", "GET"} {
+		if err := p.Wait(context.Background(), method, "/x"); err != nil {
+			t.Fatal(err)
+		}
+		p.Done(method, "/x", nil)
+	}
+	start := clock.Now()
+	if err := p.Wait(context.Background(), "GET", "/x"); err != nil || clock.Now() != start {
+		t.Fatalf("a read waited %v behind the full create bucket", clock.Now().Sub(start))
+	}
+	p.Done("GET", "/x", nil)
+	if err := p.Wait(context.Background(), "POST", "/x"); err != nil || clock.Now().Sub(start) != time.Minute {
+		t.Fatalf("the second create waited %v, want its bucket's minute", clock.Now().Sub(start))
 	}
 }

@@ -18,9 +18,15 @@ type Limit struct {
 	Per time.Duration
 }
 
-// RateHeaders names the headers in which a provider reports what is left of
-// the budget (Remaining) and when it refills (Reset, in Unix seconds).
-type RateHeaders struct {
+// RatePolicy is a provider's published rate limits. Requests fall into
+// buckets, each with its own limits and its own budget at the provider
+// (Linode limits creates, collections and the rest separately; DigitalOcean
+// has one budget per token).
+type RatePolicy struct {
+	// Bucket names the bucket of a request and its limits.
+	Bucket func(method, path string) (string, []Limit)
+	// Remaining and Reset name the headers in which the provider reports
+	// the request's bucket: what is left, and when it refills (Unix seconds).
 	Remaining, Reset string
 }
 
@@ -45,9 +51,9 @@ func NewPacers(now func() time.Time, sleep func(context.Context, time.Duration) 
 	return &Pacers{now: now, sleep: sleep, m: map[string]*Pacer{}}
 }
 
-// For returns the pacer of an account, creating it with the provider's
-// published limits. The token is only hashed, never kept.
-func (ps *Pacers) For(provider, token string, limits []Limit, headers RateHeaders) *Pacer {
+// For returns the pacer of an account, creating it. The token is only
+// hashed, never kept.
+func (ps *Pacers) For(provider, token string, policy RatePolicy) *Pacer {
 	sum := sha256.Sum256([]byte(provider + "\x00" + token))
 	key := hex.EncodeToString(sum[:])
 	ps.mu.Lock()
@@ -55,10 +61,7 @@ func (ps *Pacers) For(provider, token string, limits []Limit, headers RateHeader
 	if p, ok := ps.m[key]; ok {
 		return p
 	}
-	p := &Pacer{now: ps.now, sleep: ps.sleep, headers: headers, serverRemaining: -1}
-	for _, l := range limits {
-		p.windows = append(p.windows, ratelimit.New(l.N, l.Per))
-	}
+	p := &Pacer{now: ps.now, sleep: ps.sleep, policy: policy, buckets: map[string]*bucket{}}
 	ps.m[key] = p
 	return p
 }
@@ -71,11 +74,16 @@ func (ps *Pacers) For(provider, token string, limits []Limit, headers RateHeader
 // time it completed: the provider counts it at arrival, which is never
 // later, so the pacer's view is always at least as full as the provider's.
 type Pacer struct {
-	now     func() time.Time
-	sleep   func(context.Context, time.Duration) error
-	headers RateHeaders
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+	policy RatePolicy
 
-	mu              sync.Mutex
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+// bucket is the budget of one kind of request.
+type bucket struct {
 	windows         []*ratelimit.Window
 	inFlight        int
 	serverRemaining int       // from the last response; -1 when unknown
@@ -87,11 +95,24 @@ type Pacer struct {
 // flight can free a slot.
 const pollInFlight = 100 * time.Millisecond
 
+func (p *Pacer) bucket(method, path string) *bucket {
+	key, limits := p.policy.Bucket(method, path)
+	b, ok := p.buckets[key]
+	if !ok {
+		b = &bucket{serverRemaining: -1}
+		for _, l := range limits {
+			b.windows = append(b.windows, ratelimit.New(l.N, l.Per))
+		}
+		p.buckets[key] = b
+	}
+	return b
+}
+
 // Wait blocks until a request may be sent, and counts it as in flight; the
-// caller must call Done when it completes.
-func (p *Pacer) Wait(ctx context.Context) error {
+// caller must call Done with the same method and path when it completes.
+func (p *Pacer) Wait(ctx context.Context, method, path string) error {
 	for {
-		wait := p.reserve()
+		wait := p.reserve(method, path)
 		if wait <= 0 {
 			return nil
 		}
@@ -101,29 +122,19 @@ func (p *Pacer) Wait(ctx context.Context) error {
 	}
 }
 
-// Done records the completion of a request Wait let through.
-func (p *Pacer) Done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	p.inFlight--
-	for _, w := range p.windows {
-		w.Add(now)
-	}
-}
-
 // reserve counts a request if one may be sent now, else says how long to
 // wait.
-func (p *Pacer) reserve() time.Duration {
+func (p *Pacer) reserve(method, path string) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	wait := p.blockedUntil.Sub(now)
-	if p.serverRemaining == 0 && now.Before(p.serverReset) {
-		wait = max(wait, p.serverReset.Sub(now))
+	b := p.bucket(method, path)
+	wait := b.blockedUntil.Sub(now)
+	if b.serverRemaining == 0 && now.Before(b.serverReset) {
+		wait = max(wait, b.serverReset.Sub(now))
 	}
-	for _, w := range p.windows {
-		over := w.Count(now) + p.inFlight - w.Limit + 1
+	for _, w := range b.windows {
+		over := w.Count(now) + b.inFlight - w.Limit + 1
 		if d, ok := w.WaitFor(now, over); ok {
 			wait = max(wait, d)
 		} else {
@@ -133,22 +144,31 @@ func (p *Pacer) reserve() time.Duration {
 	if wait > 0 {
 		return wait
 	}
-	p.inFlight++
-	if p.serverRemaining > 0 {
-		p.serverRemaining--
+	b.inFlight++
+	if b.serverRemaining > 0 {
+		b.serverRemaining--
 	}
 	return 0
 }
 
-// Observe corrects the budget from a response's headers.
-func (p *Pacer) Observe(res *http.Response) {
+// Done records the completion of a request Wait let through, and corrects
+// the budget from its response's headers (res may be nil after a failure).
+func (p *Pacer) Done(method, path string, res *http.Response) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	if rem, err := strconv.Atoi(res.Header.Get(p.headers.Remaining)); err == nil {
-		p.serverRemaining = rem
-		if reset, err := strconv.ParseInt(res.Header.Get(p.headers.Reset), 10, 64); err == nil {
-			p.serverReset = time.Unix(reset, 0)
+	b := p.bucket(method, path)
+	b.inFlight--
+	for _, w := range b.windows {
+		w.Add(now)
+	}
+	if res == nil {
+		return
+	}
+	if rem, err := strconv.Atoi(res.Header.Get(p.policy.Remaining)); err == nil {
+		b.serverRemaining = rem
+		if reset, err := strconv.ParseInt(res.Header.Get(p.policy.Reset), 10, 64); err == nil {
+			b.serverReset = time.Unix(reset, 0)
 		}
 	}
 	if res.StatusCode == http.StatusTooManyRequests {
@@ -156,24 +176,25 @@ func (p *Pacer) Observe(res *http.Response) {
 		if secs, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil {
 			wait = time.Duration(secs) * time.Second
 		}
-		p.blockedUntil = now.Add(wait)
+		b.blockedUntil = now.Add(wait)
 	}
 }
 
-// Remaining is the budget left now: the least of the local count and what
-// the provider last reported.
-func (p *Pacer) Remaining() int {
+// Remaining is the budget left now for requests like the given one: the
+// least of the local count and what the provider last reported.
+func (p *Pacer) Remaining(method, path string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
+	b := p.bucket(method, path)
 	left := -1
-	for _, w := range p.windows {
-		if r := max(0, w.Remaining(now)-p.inFlight); left < 0 || r < left {
+	for _, w := range b.windows {
+		if r := max(0, w.Remaining(now)-b.inFlight); left < 0 || r < left {
 			left = r
 		}
 	}
-	if p.serverRemaining >= 0 && now.Before(p.serverReset) && (left < 0 || p.serverRemaining < left) {
-		left = p.serverRemaining
+	if b.serverRemaining >= 0 && now.Before(b.serverReset) && (left < 0 || b.serverRemaining < left) {
+		left = b.serverRemaining
 	}
 	return left
 }
@@ -192,13 +213,11 @@ type pacedTransport struct {
 }
 
 func (t pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.p.Wait(req.Context()); err != nil {
+	method, path := req.Method, req.URL.Path
+	if err := t.p.Wait(req.Context(), method, path); err != nil {
 		return nil, err
 	}
 	res, err := t.base.RoundTrip(req)
-	t.p.Done()
-	if err == nil {
-		t.p.Observe(res)
-	}
+	t.p.Done(method, path, res)
 	return res, err
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/webrana/webrana/ratelimit"
 )
 
 // AccountSpec is an account as the --accounts file and POST /_sim/accounts
@@ -45,17 +47,17 @@ type account struct {
 	Revoked  bool   `json:"revoked"`
 
 	state  providerState
-	limits map[string]*window // rate-limit windows by bucket; not saved
+	limits map[string]*ratelimit.Window // rate-limit windows by bucket; not saved
 }
 
 // window returns the account's rate-limit window for a bucket, creating it.
-func (a *account) window(bucket string, limit int, per time.Duration) *window {
+func (a *account) window(bucket string, limit int, per time.Duration) *ratelimit.Window {
 	if a.limits == nil {
-		a.limits = map[string]*window{}
+		a.limits = map[string]*ratelimit.Window{}
 	}
 	w, ok := a.limits[bucket]
 	if !ok {
-		w = newWindow(limit, per)
+		w = ratelimit.New(limit, per)
 		a.limits[bucket] = w
 	}
 	return w

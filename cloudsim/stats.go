@@ -1,9 +1,9 @@
 package cloudsim
 
 import (
-	"regexp"
 	"sort"
-	"strings"
+
+	"github.com/webrana/webrana/ratelimit"
 )
 
 // stats counts every request the providers answered. Guarded by Sim.mu.
@@ -27,20 +27,8 @@ func (st *stats) count(email, method, path string, status int) {
 	st.requests[requestKey{Account: email, Method: method, Path: templatePath(path), Status: status}]++
 }
 
-// idSegment matches path segments that are ids: numbers, UUIDs and SSH key
-// fingerprints.
-var idSegment = regexp.MustCompile(`^([0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|([0-9a-f]{2}:){15}[0-9a-f]{2})$`)
-
-// templatePath replaces id segments with {id}, so counts stay per endpoint.
-func templatePath(path string) string {
-	parts := strings.Split(path, "/")
-	for i, p := range parts {
-		if idSegment.MatchString(p) {
-			parts[i] = "{id}"
-		}
-	}
-	return strings.Join(parts, "/")
-}
+// templatePath groups paths per endpoint, as the providers' limits do.
+func templatePath(path string) string { return ratelimit.Template(path) }
 
 // RequestCount is one row of /_sim/stats.
 type RequestCount struct {

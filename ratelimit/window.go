@@ -1,9 +1,14 @@
-// Package ratelimit holds the sliding-window counter that both sides of the
-// provider boundary use: the simulator to enforce the providers' published
-// limits, and Webrana's pacer to stay under them.
+// Package ratelimit holds what both sides of the provider boundary use to
+// count requests: the sliding-window counter (the simulator enforces the
+// providers' published limits with it, Webrana's pacer stays under them),
+// and the path template that groups requests per endpoint.
 package ratelimit
 
-import "time"
+import (
+	"regexp"
+	"strings"
+	"time"
+)
 
 // Window allows at most Limit events in any period of length Per. It keeps
 // the times of the events in the current period. It is not safe for
@@ -82,3 +87,17 @@ func (w *Window) Wait(now time.Time) time.Duration {
 	}
 	return w.events[len(w.events)-w.Limit].Add(w.Per).Sub(now)
 }
+
+// Template replaces the id segments of an API path (numbers, UUIDs, SSH key
+// fingerprints) with {id}, so that limits and counts apply per endpoint.
+func Template(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if idSegment.MatchString(p) {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+var idSegment = regexp.MustCompile(`^([0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|([0-9a-f]{2}:){15}[0-9a-f]{2})$`)

@@ -3,7 +3,6 @@ package digitalocean
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/digitalocean/godo"
@@ -75,7 +74,7 @@ func (d *Driver) Apps(ctx context.Context) ([]*cloud.App, error) {
 	}
 	out := make([]*cloud.App, 0, len(clicks))
 	for _, oc := range clicks {
-		app := &cloud.App{Slug: oc.Slug, Name: oc.Slug, Category: category(oc.Slug)}
+		app := &cloud.App{Slug: oc.Slug, Name: oc.Slug, Category: cloud.AppCategory(oc.Slug)}
 		if im, ok := bySlug[oc.Slug]; ok {
 			app.Name, app.Description, app.Images = im.Name, im.Distribution, []string{im.Slug}
 		}
@@ -84,26 +83,9 @@ func (d *Driver) Apps(ctx context.Context) ([]*cloud.App, error) {
 	return out, nil
 }
 
-// category places a 1-click in the marketplace's categories; the API does
-// not say, so the driver knows the common ones.
-func category(slug string) string {
-	for _, c := range []struct{ prefix, name string }{
-		{"wordpress", "CMS"}, {"openlitespeed-wp", "CMS"}, {"ghost", "CMS"}, {"discourse", "Community"},
-		{"docker", "Containers"}, {"lamp", "Stacks"}, {"lemp", "Stacks"}, {"mean", "Stacks"}, {"nodejs", "Frameworks"},
-		{"django", "Frameworks"}, {"mysql", "Databases"}, {"mongodb", "Databases"}, {"postgres", "Databases"},
-		{"redis", "Databases"}, {"gitlab", "Developer tools"}, {"jenkins", "Developer tools"}, {"grafana", "Monitoring"},
-		{"prometheus", "Monitoring"},
-	} {
-		if strings.HasPrefix(slug, c.prefix) {
-			return c.name
-		}
-	}
-	return "Other"
-}
-
 // EnsureSSHKey finds a key by fingerprint or registers it.
 func (d *Driver) EnsureSSHKey(ctx context.Context, name, publicKey string) (*cloud.SSHKey, error) {
-	fp, err := fingerprint(publicKey)
+	fp, err := cloud.Fingerprint(publicKey)
 	if err != nil {
 		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "public_key", Message: err.Error()}
 	}

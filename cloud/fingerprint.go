@@ -1,4 +1,4 @@
-package digitalocean
+package cloud
 
 import (
 	"crypto/md5"
@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// fingerprint is the MD5 fingerprint DigitalOcean identifies keys by,
-// computed from the authorized_keys line without importing an SSH library.
-func fingerprint(publicKey string) (string, error) {
+// Fingerprint is a public key's MD5 fingerprint (aa:bb:…), as DigitalOcean
+// identifies keys, computed from the authorized_keys line.
+func Fingerprint(publicKey string) (string, error) {
 	fields := strings.Fields(publicKey)
 	if len(fields) < 2 {
 		return "", errors.New("not an SSH public key")

@@ -1,0 +1,71 @@
+package linode
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/linode/linodego"
+
+	"github.com/webrana/webrana/cloud"
+)
+
+// Linode has no action objects to poll. An action's id names its type and
+// the instance; it is complete when the instance settles in the state the
+// action leads to, and was seen leaving it (or the action needs no change).
+
+// DoAction starts an action.
+func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionRequest) (*cloud.Action, error) {
+	n, err := linodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	switch req.Type {
+	case cloud.ActionPowerOn:
+		err = d.c.BootInstance(ctx, n, 0)
+	case cloud.ActionPowerOff, cloud.ActionShutdown:
+		err = d.c.ShutdownInstance(ctx, n)
+	case cloud.ActionReboot:
+		err = d.c.RebootInstance(ctx, n, 0)
+	case cloud.ActionRebuild:
+		_, err = d.c.RebuildInstance(ctx, n, linodego.InstanceRebuildOptions{Image: req.Image, RootPass: req.Password})
+	case cloud.ActionResize:
+		err = d.c.ResizeInstance(ctx, n, linodego.InstanceResizeOptions{Type: req.Size})
+	case cloud.ActionRename:
+		_, err = d.c.UpdateInstance(ctx, n, linodego.InstanceUpdateOptions{Label: req.Name})
+	case cloud.ActionPassword:
+		err = d.c.ResetInstancePassword(ctx, n, linodego.InstancePasswordResetOptions{RootPass: req.Password})
+	default:
+		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "type", Message: "unsupported action " + string(req.Type)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &cloud.Action{ID: string(req.Type) + ":" + id, Type: req.Type, Status: cloud.ActionInProgress, StartedAt: time.Now().UTC()}
+	if req.Type == cloud.ActionRename || req.Type == cloud.ActionPassword {
+		a.Status = cloud.ActionCompleted // immediate at Linode
+	}
+	return a, nil
+}
+
+// GetAction reports an action complete once the instance is in the state
+// the action leads to.
+func (d *Driver) GetAction(ctx context.Context, instanceID, actionID string) (*cloud.Action, error) {
+	typ, id, ok := strings.Cut(actionID, ":")
+	if !ok || id != instanceID {
+		return nil, &cloud.Error{Code: cloud.NotFound, Message: "no action " + actionID}
+	}
+	in, err := d.get(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	a := &cloud.Action{ID: actionID, Type: cloud.ActionType(typ), Status: cloud.ActionInProgress}
+	want := linodego.InstanceRunning
+	if a.Type == cloud.ActionPowerOff || a.Type == cloud.ActionShutdown {
+		want = linodego.InstanceOffline
+	}
+	if in.Status == want || a.Type == cloud.ActionRename || a.Type == cloud.ActionPassword {
+		a.Status = cloud.ActionCompleted
+	}
+	return a, nil
+}

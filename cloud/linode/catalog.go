@@ -1,0 +1,146 @@
+package linode
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/webrana/webrana/cloud"
+)
+
+// Sizes lists Linode types. Linode offers every type in every region whose
+// capabilities include Linodes, so each size lists those regions.
+func (d *Driver) Sizes(ctx context.Context) ([]*cloud.Size, error) {
+	types, err := d.c.ListTypes(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	regions, err := d.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var slugs []string
+	for _, r := range regions {
+		if r.Available {
+			slugs = append(slugs, r.Slug)
+		}
+	}
+	out := make([]*cloud.Size, 0, len(types))
+	for _, t := range types {
+		s := &cloud.Size{Slug: t.ID, Description: t.Label, VCPUs: t.VCPUs, MemoryMB: t.Memory, DiskGB: t.Disk / 1024,
+			TransferGB: t.Transfer, Regions: slugs, Available: true}
+		if t.Price != nil {
+			s.PriceMonthly, s.PriceHourly = float64(t.Price.Monthly), float64(t.Price.Hourly)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Regions lists Linode's regions.
+func (d *Driver) Regions(ctx context.Context) ([]*cloud.Region, error) {
+	regions, err := d.c.ListRegions(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cloud.Region, 0, len(regions))
+	for _, r := range regions {
+		out = append(out, &cloud.Region{Slug: r.ID, Name: r.Label, Available: r.Status == "ok", Features: r.Capabilities})
+	}
+	return out, nil
+}
+
+// Images lists public distribution images; Linode has no application images
+// (its marketplace is StackScripts, see Apps).
+func (d *Driver) Images(ctx context.Context, t cloud.ImageType) ([]*cloud.Image, error) {
+	if t == cloud.ImageApplication {
+		return []*cloud.Image{}, nil
+	}
+	images, err := d.c.ListImages(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cloud.Image, 0, len(images))
+	for _, im := range images {
+		if !im.IsPublic || im.Deprecated {
+			continue
+		}
+		out = append(out, &cloud.Image{Slug: im.ID, Name: im.Label, Distribution: im.Vendor, Type: cloud.ImageDistribution,
+			MinDiskGB: (im.Size + 1023) / 1024})
+	}
+	return out, nil
+}
+
+// Apps lists public StackScripts with the fields they ask for.
+func (d *Driver) Apps(ctx context.Context) ([]*cloud.App, error) {
+	scripts, err := d.c.ListStackscripts(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cloud.App, 0, len(scripts))
+	for _, s := range scripts {
+		if !s.IsPublic {
+			continue
+		}
+		app := &cloud.App{Slug: strconv.Itoa(s.ID), Name: s.Label, Category: cloud.AppCategory(s.Label),
+			Description: s.Description, Images: s.Images}
+		if s.UserDefinedFields != nil {
+			for _, f := range *s.UserDefinedFields {
+				field := cloud.AppField{Name: f.Name, Label: f.Label, Default: f.Default, Example: f.Example}
+				if f.OneOf != "" {
+					field.OneOf = strings.Split(f.OneOf, ",")
+				}
+				app.Fields = append(app.Fields, field)
+			}
+		}
+		out = append(out, app)
+	}
+	return out, nil
+}
+
+// EnsureSSHKey needs no call at Linode: keys go inline into each create's
+// authorized_keys. It returns the key itself as its id, with its MD5
+// fingerprint.
+func (d *Driver) EnsureSSHKey(ctx context.Context, name, publicKey string) (*cloud.SSHKey, error) {
+	fp, err := cloud.Fingerprint(publicKey)
+	if err != nil {
+		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "public_key", Message: err.Error()}
+	}
+	fields := strings.Fields(publicKey)
+	key := strings.Join(fields[:2], " ")
+	return &cloud.SSHKey{ID: key, Name: name, Fingerprint: fp, PublicKey: key}, nil
+}
+
+// Metrics returns a Linode's CPU use or public IPv4 bandwidth out, from the
+// last 24 hours Linode keeps, cut to the asked period.
+func (d *Driver) Metrics(ctx context.Context, id string, m cloud.Metric, start, end time.Time) ([]cloud.Point, error) {
+	n, err := linodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	stats, err := d.c.GetInstanceStats(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	var series [][]float64
+	switch m {
+	case cloud.MetricCPU:
+		series = stats.Data.CPU
+	case cloud.MetricBandwidth:
+		series = stats.Data.NetV4.Out
+	default:
+		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "metric", Message: "unknown metric " + string(m)}
+	}
+	var out []cloud.Point
+	for _, p := range series {
+		if len(p) < 2 {
+			continue
+		}
+		t := time.UnixMilli(int64(p[0])).UTC()
+		if !t.Before(start) && !t.After(end) {
+			out = append(out, cloud.Point{Time: t, Value: p[1]})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,167 @@
+// Package linode is the cloud driver for Linode (Akamai), over the official
+// linodego client. It is the only package that imports linodego.
+package linode
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/linode/linodego"
+
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/ratelimit"
+)
+
+// DefaultBaseURL is Linode's API (linodego adds the version).
+const DefaultBaseURL = "https://api.linode.com"
+
+// RatePolicy is Linode's published limits per token and operation:
+// creating Linodes 20 per 15 s, listing images 20 a minute, StackScripts 60,
+// instance stats 50, other collections 200, everything else 1,600 a minute;
+// each reported in the X-RateLimit-* headers of its own answers.
+var RatePolicy = cloud.RatePolicy{Bucket: bucket, Remaining: "X-Ratelimit-Remaining", Reset: "X-Ratelimit-Reset"}
+
+func bucket(method, path string) (string, []cloud.Limit) {
+	p := ratelimit.Template(path)
+	perMinute := func(n int) []cloud.Limit { return []cloud.Limit{{N: n, Per: time.Minute}} }
+	switch {
+	case method == http.MethodPost && p == "/v4/linode/instances":
+		return "create", []cloud.Limit{{N: 20, Per: 15 * time.Second}}
+	case method == http.MethodGet && p == "/v4/images":
+		return "images", perMinute(20)
+	case method == http.MethodGet && p == "/v4/linode/stackscripts":
+		return "stackscripts", perMinute(60)
+	case method == http.MethodGet && p == "/v4/linode/instances/{id}/stats":
+		return "stats", perMinute(50)
+	case method == http.MethodGet && (p == "/v4/linode/instances" || p == "/v4/linode/types" || p == "/v4/regions"):
+		return method + " " + p, perMinute(200)
+	}
+	return "default", perMinute(1600)
+}
+
+// Config configures a driver.
+type Config struct {
+	Token   string
+	BaseURL string        // default DefaultBaseURL (LINODE_API_URL overrides it)
+	Pacers  *cloud.Pacers // shared per process; required
+	Timeout time.Duration // per request (default 30s)
+}
+
+// Driver implements cloud.Driver for one Linode account.
+type Driver struct {
+	c *linodego.Client
+}
+
+var _ cloud.Driver = (*Driver)(nil)
+
+// New returns a driver. linodego retries up to 1,000 times by default and
+// caches catalog answers; both are turned off: the cloud.Client retries
+// what is safe to retry, and the catalog service caches.
+func New(cfg Config) (*Driver, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("linode: token required")
+	}
+	if cfg.Pacers == nil {
+		return nil, errors.New("linode: pacers required")
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	pacer := cfg.Pacers.For(cloud.ProviderLinode, cfg.Token, RatePolicy)
+	c := linodego.NewClient(&http.Client{Timeout: timeout, Transport: pacer.Transport(nil)})
+	c.SetToken(cfg.Token)
+	c.SetBaseURL(strings.TrimSuffix(cmpOr(cfg.BaseURL, DefaultBaseURL), "/"))
+	c.SetAPIVersion("v4")
+	c.SetRetryCount(0)
+	c.UseCache(false)
+	c.SetUserAgent("webrana")
+	return &Driver{c: &c}, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Provider is "linode".
+func (d *Driver) Provider() string { return cloud.ProviderLinode }
+
+// Classify maps linodego's errors to portable codes.
+func (d *Driver) Classify(err error) *cloud.Error {
+	var le *linodego.Error
+	if !errors.As(err, &le) {
+		if errors.Is(err, context.Canceled) {
+			return &cloud.Error{Code: cloud.Unknown, Message: "canceled", Err: err}
+		}
+		return &cloud.Error{Code: cloud.Unavailable, Message: "Linode could not be reached", Err: err}
+	}
+	e := &cloud.Error{Message: le.Message, Err: err}
+	switch s := le.Code; {
+	case s < 100: // linodego's codes for errors without an HTTP answer
+		e.Code = cloud.Unavailable
+	case s == http.StatusUnauthorized:
+		e.Code = cloud.Unauthorized
+	case s == http.StatusForbidden:
+		e.Code = cloud.Forbidden
+	case s == http.StatusNotFound:
+		e.Code = cloud.NotFound
+	case s == http.StatusTooManyRequests:
+		e.Code = cloud.RateLimited
+		if le.Response != nil {
+			if secs, perr := strconv.Atoi(le.Response.Header.Get("Retry-After")); perr == nil {
+				e.RetryAfter = time.Duration(secs) * time.Second
+			}
+		}
+	case s == http.StatusBadRequest && strings.Contains(le.Message, "Account Limit reached"):
+		e.Code = cloud.QuotaExceeded
+	case s == http.StatusConflict:
+		e.Code = cloud.Conflict
+	case s >= 500:
+		e.Code = cloud.Unavailable
+	case s >= 400:
+		e.Code = cloud.InvalidArgument
+		e.Field = field(le.Message)
+	default:
+		e.Code = cloud.Unknown
+	}
+	return e
+}
+
+// field takes the field name from linodego's "[field] reason" messages.
+func field(msg string) string {
+	if strings.HasPrefix(msg, "[") {
+		if end := strings.Index(msg, "]"); end > 1 {
+			return msg[1:end]
+		}
+	}
+	return ""
+}
+
+// Account returns the account's e-mail and server count. Linode publishes
+// no server limit: the operator sets one.
+func (d *Driver) Account(ctx context.Context) (*cloud.AccountInfo, error) {
+	a, err := d.c.GetAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := &linodego.ListOptions{PageOptions: &linodego.PageOptions{Page: 1}, PageSize: 25}
+	if _, err := d.c.ListInstances(ctx, opts); err != nil {
+		return nil, err
+	}
+	return &cloud.AccountInfo{Email: a.Email, UUID: a.EUUID, Status: "active", Active: opts.Results}, nil
+}
+
+func linodeID(id string) (int, error) {
+	n, err := strconv.Atoi(id)
+	if err != nil || n <= 0 {
+		return 0, &cloud.Error{Code: cloud.NotFound, Message: "no linode " + id}
+	}
+	return n, nil
+}
