@@ -89,3 +89,20 @@ func (db *DB) UpdateProvider(ctx context.Context, id string, upd ProviderUpdate)
 	}
 	return db.ProviderByID(ctx, id)
 }
+
+// RecordProviderCall records the outcome of a call to a provider: a success
+// sets the status active and the time of the last successful call; a
+// failure sets the status error and the last error. It leaves updated_at
+// alone: updated_at marks configuration changes, which drop cached catalogs.
+func (db *DB) RecordProviderCall(ctx context.Context, t webrana.ProviderType, callErr string) error {
+	c := db.conn()
+	var res sql.Result
+	var err error
+	if callErr == "" {
+		res, err = c.exec(ctx, `UPDATE providers SET status = ?, last_success_at = ?, last_error = '' WHERE type = ?`,
+			webrana.ProviderActive, c.now(), t)
+	} else {
+		res, err = c.exec(ctx, `UPDATE providers SET status = ?, last_error = ? WHERE type = ?`, webrana.ProviderError, callErr, t)
+	}
+	return mustAffect(res, err, "Provider")
+}

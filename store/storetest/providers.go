@@ -129,3 +129,25 @@ var _ = register("ProviderUpdate", func(t *testing.T, db *store.DB) {
 	_, err = db.UpdateProvider(ctx, "missing", store.ProviderUpdate{Enabled: ptr(true)})
 	wantCode(t, err, webrana.ENOTFOUND, "UpdateProvider missing")
 })
+
+var _ = register("RecordProviderCallKeepsConfigVersion", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clock := useClock(db)
+	p, err := db.EnsureProvider(ctx, webrana.Linode, "Linode")
+	must(t, err)
+	clock.Advance(time.Minute)
+	must(t, db.RecordProviderCall(ctx, webrana.Linode, ""))
+	got, err := db.ProviderByType(ctx, webrana.Linode)
+	must(t, err)
+	if got.Status != webrana.ProviderActive || got.LastSuccessAt == nil || !got.LastSuccessAt.Equal(clock.Now()) || !got.UpdatedAt.Equal(p.UpdatedAt) {
+		t.Fatalf("after a success %+v; want active, last success now, updated_at unchanged %v", got, p.UpdatedAt)
+	}
+	clock.Advance(time.Minute)
+	must(t, db.RecordProviderCall(ctx, webrana.Linode, "Unauthorized: bad token"))
+	got, err = db.ProviderByType(ctx, webrana.Linode)
+	must(t, err)
+	if got.Status != webrana.ProviderError || got.LastError != "Unauthorized: bad token" || !got.LastSuccessAt.Equal(clock.Now().Add(-time.Minute)) {
+		t.Fatalf("after a failure %+v", got)
+	}
+	wantCode(t, db.RecordProviderCall(ctx, webrana.DigitalOcean, ""), webrana.ENOTFOUND, "unknown provider row")
+})

@@ -1,0 +1,169 @@
+// Package catalog serves the providers' catalogs — sizes, regions, images,
+// marketplace apps — from a cache: each kind for its time to live (sizes,
+// regions and images an hour, apps six hours), concurrent misses collapsed
+// into one provider call, dropped as soon as the provider's configuration
+// changes (its updated_at, which every replica reads), and, when the
+// provider cannot be reached, the last good copy is served with its age.
+package catalog
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/store"
+)
+
+// Source gives a provider client for catalog reads.
+type Source interface {
+	Client(ctx context.Context, p webrana.ProviderType) (*cloud.Client, error)
+}
+
+// Kind is a catalog.
+type Kind string
+
+const (
+	Sizes        Kind = "sizes"
+	Regions      Kind = "regions"
+	Distribution Kind = "images/distribution"
+	Application  Kind = "images/application"
+	Apps         Kind = "apps"
+)
+
+// TTLs are how long each kind is served from cache (DESIGN.md §7).
+var TTLs = map[Kind]time.Duration{
+	Sizes: time.Hour, Regions: time.Hour, Distribution: time.Hour, Application: time.Hour, Apps: 6 * time.Hour,
+}
+
+// Result is a catalog as served: the items, when they were fetched, and
+// whether they are a stale copy kept because the provider failed.
+type Result[T any] struct {
+	Items     []T
+	FetchedAt time.Time
+	Stale     bool
+}
+
+// Service caches catalogs per provider. Safe for concurrent use.
+type Service struct {
+	db     *store.DB
+	src    Source
+	now    func() time.Time
+	logger *slog.Logger
+
+	group   singleflight.Group
+	mu      sync.Mutex
+	entries map[key]*entry
+}
+
+type key struct {
+	provider webrana.ProviderType
+	kind     Kind
+}
+
+type entry struct {
+	items     any
+	fetchedAt time.Time
+	version   time.Time // the provider's updated_at when fetched
+}
+
+// New returns a catalog service. now may be nil (webrana.Now).
+func New(db *store.DB, src Source, now func() time.Time, logger *slog.Logger) *Service {
+	if now == nil {
+		now = webrana.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, src: src, now: now, logger: logger, entries: map[key]*entry{}}
+}
+
+// GetSizes returns a provider's sizes.
+func (s *Service) GetSizes(ctx context.Context, p webrana.ProviderType) (Result[*cloud.Size], error) {
+	return get(ctx, s, p, Sizes, (*cloud.Client).Sizes)
+}
+
+// GetRegions returns a provider's regions.
+func (s *Service) GetRegions(ctx context.Context, p webrana.ProviderType) (Result[*cloud.Region], error) {
+	return get(ctx, s, p, Regions, (*cloud.Client).Regions)
+}
+
+// GetImages returns a provider's images of a type.
+func (s *Service) GetImages(ctx context.Context, p webrana.ProviderType, t cloud.ImageType) (Result[*cloud.Image], error) {
+	kind := Distribution
+	if t == cloud.ImageApplication {
+		kind = Application
+	}
+	return get(ctx, s, p, kind, func(c *cloud.Client, ctx context.Context) ([]*cloud.Image, error) { return c.Images(ctx, t) })
+}
+
+// GetApps returns a provider's marketplace apps.
+func (s *Service) GetApps(ctx context.Context, p webrana.ProviderType) (Result[*cloud.App], error) {
+	return get(ctx, s, p, Apps, (*cloud.Client).Apps)
+}
+
+// get serves one catalog: fresh from cache, or fetched once for every
+// concurrent caller, or stale when the provider fails.
+func get[T any](ctx context.Context, s *Service, p webrana.ProviderType, kind Kind,
+	fetch func(*cloud.Client, context.Context) ([]T, error)) (Result[T], error) {
+	prov, err := s.db.ProviderByType(ctx, p)
+	if err != nil {
+		return Result[T]{}, err
+	}
+	if !prov.Enabled {
+		return Result[T]{}, webrana.Errorf(webrana.ENOTFOUND, "%s is not offered.", prov.Name)
+	}
+	k := key{p, kind}
+	if e := s.lookup(k); e != nil && e.version.Equal(prov.UpdatedAt) && s.now().Before(e.fetchedAt.Add(TTLs[kind])) {
+		return Result[T]{Items: e.items.([]T), FetchedAt: e.fetchedAt}, nil
+	}
+	v, err, _ := s.group.Do(string(p)+"\x00"+string(kind)+"\x00"+prov.UpdatedAt.String(), func() (any, error) {
+		// A caller that waited on an earlier flight may find it filled.
+		if e := s.lookup(k); e != nil && e.version.Equal(prov.UpdatedAt) && s.now().Before(e.fetchedAt.Add(TTLs[kind])) {
+			return e, nil
+		}
+		c, err := s.src.Client(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		items, err := fetch(c, context.WithoutCancel(ctx)) // shared by every waiting caller
+		if err != nil {
+			return nil, err
+		}
+		e := &entry{items: items, fetchedAt: s.now(), version: prov.UpdatedAt}
+		s.mu.Lock()
+		s.entries[k] = e
+		s.mu.Unlock()
+		return e, nil
+	})
+	if err != nil {
+		return stale[T](s, k, p, kind, err)
+	}
+	e := v.(*entry)
+	return Result[T]{Items: e.items.([]T), FetchedAt: e.fetchedAt}, nil
+}
+
+// stale serves the last good copy when the provider failed, whatever its
+// age or version: old prices beat no catalog.
+func stale[T any](s *Service, k key, p webrana.ProviderType, kind Kind, err error) (Result[T], error) {
+	e := s.lookup(k)
+	if e == nil {
+		s.logger.Warn("catalog unavailable", "provider", p, "kind", kind, "err", err)
+		if webrana.ErrorCode(err) != webrana.EINTERNAL {
+			return Result[T]{}, err
+		}
+		return Result[T]{}, webrana.Errorf(webrana.EUNAVAILABLE, "The %s catalog cannot be fetched from the provider right now; try again shortly.", p)
+	}
+	s.logger.Warn("serving a stale catalog", "provider", p, "kind", kind, "fetched_at", e.fetchedAt, "err", err)
+	return Result[T]{Items: e.items.([]T), FetchedAt: e.fetchedAt, Stale: true}, nil
+}
+
+func (s *Service) lookup(k key) *entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.entries[k]
+}

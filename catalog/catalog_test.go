@@ -1,0 +1,203 @@
+package catalog_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/cloud/cloudtest"
+	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/providers"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/store/storetest"
+)
+
+type fixture struct {
+	sim   *cloudsim.Sim
+	db    *store.DB
+	svc   *catalog.Service
+	clock *cloudtest.Clock
+}
+
+// setup wires the real chain: catalog service → providers → godo/linodego →
+// the simulator, all on one fake clock.
+func setup(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	clock := &cloudtest.Clock{}
+	clock.Advance(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC).Sub(time.Time{}))
+	sim := cloudsim.New(cloudsim.Config{Now: clock.Now})
+	for _, spec := range []cloudsim.AccountSpec{
+		{Provider: "digitalocean", Token: "do-token", Email: "do@example.com"},
+		{Provider: "linode", Token: "li-token", Email: "li@example.com"},
+	} {
+		if err := sim.AddAccount(spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	db.Now = clock.Now
+	for _, p := range webrana.ProviderTypes {
+		if _, err := db.EnsureProvider(context.Background(), p, string(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opener := providers.New(providers.Config{DB: db, Pacers: cloud.NewPacers(clock.Now, clock.Sleep), Now: clock.Now,
+		Sleep: clock.Sleep, DigitalOceanURL: srv.URL, LinodeURL: srv.URL})
+	src := providers.NewStatic(opener, map[webrana.ProviderType]string{webrana.DigitalOcean: "do-token", webrana.Linode: "li-token"})
+	return &fixture{sim: sim, db: db, svc: catalog.New(db, src, clock.Now, nil), clock: clock}
+}
+
+// calls counts the simulator's answers to one endpoint.
+func (f *fixture) calls(path string) int {
+	n := 0
+	for _, r := range f.sim.Stats().Requests {
+		if r.Path == path {
+			n += r.Count
+		}
+	}
+	return n
+}
+
+// TestConcurrentMissesMakeOneProviderCall: 100 concurrent requests on a cold
+// cache, and again after the TTL expires, each cost one provider call.
+func TestConcurrentMissesMakeOneProviderCall(t *testing.T) {
+	f := setup(t, storetest.OpenSQLite(t))
+	burst := func() {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := f.svc.GetSizes(context.Background(), webrana.DigitalOcean)
+				if err != nil || len(res.Items) == 0 || res.Stale {
+					t.Errorf("GetSizes: %d items, stale %v, %v", len(res.Items), res.Stale, err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	burst()
+	if n := f.calls("/v2/sizes"); n != 1 {
+		t.Fatalf("100 concurrent misses made %d provider calls, want 1", n)
+	}
+	f.clock.Advance(30 * time.Minute)
+	burst()
+	if n := f.calls("/v2/sizes"); n != 1 {
+		t.Fatalf("within the TTL: %d provider calls, want still 1", n)
+	}
+	f.clock.Advance(31 * time.Minute)
+	burst()
+	if n := f.calls("/v2/sizes"); n != 2 {
+		t.Fatalf("across the TTL expiry: %d provider calls, want 2", n)
+	}
+}
+
+func TestKindsHaveTheirOwnTTL(t *testing.T) {
+	f := setup(t, storetest.OpenSQLite(t))
+	ctx := context.Background()
+	for _, fetch := range []func() error{
+		func() error { _, err := f.svc.GetApps(ctx, webrana.Linode); return err },
+		func() error { _, err := f.svc.GetImages(ctx, webrana.Linode, cloud.ImageDistribution); return err },
+	} {
+		if err := fetch(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Advance(2 * time.Hour) // images expired (1 h), apps not (6 h)
+	if _, err := f.svc.GetApps(ctx, webrana.Linode); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GetImages(ctx, webrana.Linode, cloud.ImageDistribution); err != nil {
+		t.Fatal(err)
+	}
+	if a, i := f.calls("/v4/linode/stackscripts"), f.calls("/v4/images"); a != 1 || i != 2 {
+		t.Fatalf("after 2 h: %d StackScript calls, %d image calls; want 1 and 2", a, i)
+	}
+}
+
+// TestConfigurationChangeDropsTheCache: a change to the provider's row (on
+// any replica) is seen through its updated_at, and the next read refetches.
+func TestConfigurationChangeDropsTheCache(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testConfigChange(t, storetest.OpenSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testConfigChange(t, storetest.OpenPostgres(t)) })
+}
+
+func testConfigChange(t *testing.T, db *store.DB) {
+	f := setup(t, db)
+	ctx := context.Background()
+	if _, err := f.svc.GetRegions(ctx, webrana.DigitalOcean); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.db.ProviderByType(ctx, webrana.DigitalOcean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second)
+	name := "DigitalOcean (EU)"
+	if _, err := f.db.UpdateProvider(ctx, p.ID, store.ProviderUpdate{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GetRegions(ctx, webrana.DigitalOcean); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.calls("/v2/regions"); n != 2 {
+		t.Fatalf("%d provider calls, want a refetch after the configuration changed", n)
+	}
+	// Recording a call's outcome is no configuration change.
+	if err := f.db.RecordProviderCall(ctx, webrana.DigitalOcean, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GetRegions(ctx, webrana.DigitalOcean); err != nil || f.calls("/v2/regions") != 2 {
+		t.Fatalf("a recorded call dropped the cache (%d calls, %v)", f.calls("/v2/regions"), err)
+	}
+}
+
+// TestOutageServesTheLastGoodCopy: when the provider fails after the TTL,
+// the last good catalog is served, marked stale, with its fetch time.
+func TestOutageServesTheLastGoodCopy(t *testing.T) {
+	f := setup(t, storetest.OpenSQLite(t))
+	ctx := context.Background()
+	good, err := f.svc.GetSizes(ctx, webrana.Linode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sim.AddFault(cloudsim.FaultSpec{Provider: "linode", Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Hour)
+	res, err := f.svc.GetSizes(ctx, webrana.Linode)
+	if err != nil || !res.Stale || !res.FetchedAt.Equal(good.FetchedAt) || len(res.Items) != len(good.Items) {
+		t.Fatalf("during the outage: stale %v fetched %v (%d items), %v; want the copy of %v", res.Stale, res.FetchedAt, len(res.Items), err, good.FetchedAt)
+	}
+	_, err = f.svc.GetApps(ctx, webrana.Linode)
+	if webrana.ErrorCode(err) != webrana.EUNAVAILABLE {
+		t.Fatalf("never cached and provider down: %v, want unavailable", err)
+	}
+	p, _ := f.db.ProviderByType(ctx, webrana.Linode)
+	if p.Status != webrana.ProviderError || p.LastError == "" || p.LastSuccessAt == nil {
+		t.Fatalf("provider row after the outage: %+v; want status error with the last error and the last success", p)
+	}
+	f.sim.ClearFaults()
+	if res, err := f.svc.GetSizes(ctx, webrana.Linode); err != nil || res.Stale {
+		t.Fatalf("after recovery: stale %v, %v", res.Stale, err)
+	}
+}
+
+func TestDisabledProviderIsNotOffered(t *testing.T) {
+	f := setup(t, storetest.OpenSQLite(t))
+	ctx := context.Background()
+	p, _ := f.db.ProviderByType(ctx, webrana.Linode)
+	off := false
+	if _, err := f.db.UpdateProvider(ctx, p.ID, store.ProviderUpdate{Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GetSizes(ctx, webrana.Linode); webrana.ErrorCode(err) != webrana.ENOTFOUND {
+		t.Fatalf("disabled provider: %v, want not found", err)
+	}
+}
