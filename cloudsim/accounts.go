@@ -188,3 +188,17 @@ func (s *Sim) accountInfos() []AccountInfo {
 	}
 	return out
 }
+
+// Tokens returns the tokens of a provider's accounts, in creation order, for
+// wiring an in-process simulator to its clients (the sandbox).
+func (s *Sim) Tokens(provider string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, tok := range s.order {
+		if a := s.accounts[tok]; a.Provider == provider && !a.Revoked {
+			out = append(out, tok)
+		}
+	}
+	return out
+}

@@ -15,6 +15,10 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
@@ -35,12 +39,14 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// harness is a real server on a real database, served on loopback.
+// harness is a real server on a real database, served on loopback, with
+// the provider simulator behind its catalogs.
 type harness struct {
 	t     *testing.T
 	db    *store.DB
 	auth  *auth.Service
 	srv   *web.Server
+	sim   *cloudsim.Sim
 	url   string
 	clock *clock
 }
@@ -59,10 +65,35 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 	c := &clock{now: time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC)}
 	db.Now = c.Now
 	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
-	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test"})
+	sim, source := simSource(t, db, c)
+	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
+		Catalog: catalog.New(db, source, c.Now, nil), Providers: source})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, db: db, auth: svc, srv: srv, url: ts.URL, clock: c}
+	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}
+}
+
+// simSource starts a simulator with one account per provider and returns a
+// source of clients for them; the provider rows are created too.
+func simSource(t *testing.T, db *store.DB, c *clock) (*cloudsim.Sim, catalog.Source) {
+	t.Helper()
+	sim := cloudsim.New(cloudsim.Config{Now: c.Now})
+	tokens := map[webrana.ProviderType]string{}
+	for _, p := range webrana.ProviderTypes {
+		tokens[p] = "token-" + string(p)
+		if err := sim.AddAccount(cloudsim.AccountSpec{Provider: string(p), Token: tokens[p], Email: string(p) + "@example.com", Limit: 25, Instances: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.EnsureProvider(context.Background(), p, strings.ToUpper(string(p[:1]))+string(p[1:])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := httptest.NewServer(sim.Handler())
+	t.Cleanup(ts.Close)
+	opener := providers.New(providers.Config{DB: db, Now: c.Now, DigitalOceanURL: ts.URL, LinodeURL: ts.URL,
+		Pacers: cloud.NewPacers(c.Now, func(context.Context, time.Duration) error { return nil }),
+		Sleep:  func(context.Context, time.Duration) error { return nil }})
+	return sim, providers.NewStatic(opener, tokens)
 }
 
 // client returns a new anonymous client.

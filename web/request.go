@@ -114,3 +114,8 @@ func principal(r *http.Request) *auth.Principal {
 	}
 	return p
 }
+
+// pageAll is the page that holds a whole short list.
+func pageAll(n int) webrana.Page { return webrana.Page{Page: 1, PerPage: max(1, n)} }
+
+func fieldErr(field, msg string) error { return webrana.FieldError(field, "%s", msg) }

@@ -62,7 +62,18 @@ func (s *Server) routes() {
 	s.api("GET /api/ssh-keys/{id}", SignedIn, s.handleGetSSHKey)
 	s.api("DELETE /api/ssh-keys/{id}", SignedIn, s.handleDeleteSSHKey)
 
+	// Providers and their catalogs.
+	s.api("GET /api/providers", SignedIn, s.handleListProviders)
+	s.api("GET /api/vps/{provider}/sizes", SignedIn, s.handleSizes)
+	s.api("GET /api/vps/{provider}/regions", SignedIn, s.handleRegions)
+	s.api("GET /api/vps/{provider}/images", SignedIn, s.handleImages)
+	s.api("GET /api/vps/{provider}/marketplace", SignedIn, s.handleMarketplace)
+
 	// Administration.
+	s.api("GET /api/admin/providers", Admin, s.handleAdminListProviders)
+	s.api("GET /api/admin/providers/{id}", Admin, s.handleAdminGetProvider)
+	s.api("PATCH /api/admin/providers/{id}", Admin, s.handleAdminUpdateProvider)
+	s.api("POST /api/admin/providers/{id}/validate", Admin, s.handleAdminValidateProvider)
 	s.api("GET /api/admin/users", Admin, s.handleListUsers)
 	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
 	s.api("GET /api/admin/audit", Admin, s.handleListAudit)

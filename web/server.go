@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/store"
 )
 
@@ -33,17 +34,22 @@ type Config struct {
 	Registry *prometheus.Registry // where /metrics reads and HTTP metrics register; required
 	DB       *store.DB            // required
 	Auth     *auth.Service        // required
-	Ready    []ReadyCheck
-	Version  string
+	Catalog  *catalog.Service     // required
+	// Providers gives provider clients for live checks (validate).
+	Providers catalog.Source
+	Ready     []ReadyCheck
+	Version   string
 }
 
 // Server serves Webrana over HTTP.
 type Server struct {
-	logger  *slog.Logger
-	db      *store.DB
-	auth    *auth.Service
-	ready   []ReadyCheck
-	version string
+	logger    *slog.Logger
+	db        *store.DB
+	auth      *auth.Service
+	catalog   *catalog.Service
+	providers catalog.Source
+	ready     []ReadyCheck
+	version   string
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -62,6 +68,8 @@ func NewServer(cfg Config) *Server {
 		logger:         cfg.Logger,
 		db:             cfg.DB,
 		auth:           cfg.Auth,
+		catalog:        cfg.Catalog,
+		providers:      cfg.Providers,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mux:            http.NewServeMux(),

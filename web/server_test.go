@@ -14,6 +14,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/store/storetest"
 	"github.com/webrana/webrana/web"
 )
@@ -21,7 +22,8 @@ import (
 func newServer(t *testing.T, checks ...web.ReadyCheck) *web.Server {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
-	s := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: auth.New(db, auth.Config{}), Ready: checks, Version: "test"})
+	s := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: auth.New(db, auth.Config{}), Ready: checks, Version: "test",
+		Catalog: catalog.New(db, nil, nil, nil)})
 	s.Handle("GET /boom", web.Public, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") }))
 	return s
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web"
@@ -33,6 +36,7 @@ type Main struct {
 	Key      secrets.Key
 	DB       *store.DB
 	Auth     *auth.Service
+	Catalog  *catalog.Service
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
@@ -90,8 +94,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
+	source := m.providerSource()
+	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
-		Ready: m.readyChecks(), Version: version})
+		Catalog: m.Catalog, Providers: source, Ready: m.readyChecks(), Version: version})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
@@ -150,6 +156,27 @@ func (m *Main) readyChecks() []web.ReadyCheck {
 // Ready is closed once Serve has started the jobs, printed the banner and
 // begun answering.
 func (m *Main) Ready() <-chan struct{} { return m.ready }
+
+// providerSource gives the provider clients catalogs and checks use: the
+// sandbox's demo accounts on the in-process simulator, or, outside the
+// sandbox until the account pool lands, the legacy DO_ACCESS_TOKEN.
+func (m *Main) providerSource() catalog.Source {
+	cfg := providers.Config{DB: m.DB, DigitalOceanURL: m.Config.DigitalOceanAPIURL, LinodeURL: m.Config.LinodeAPIURL,
+		Logger: m.Logger, Now: m.Now}
+	tokens := map[webrana.ProviderType]string{}
+	if m.Sim != nil {
+		cfg.DigitalOceanURL = cmp.Or(cfg.DigitalOceanURL, m.Sim.URL())
+		cfg.LinodeURL = cmp.Or(cfg.LinodeURL, m.Sim.URL())
+		for _, p := range webrana.ProviderTypes {
+			if toks := m.Sim.sim.Tokens(string(p)); len(toks) > 0 {
+				tokens[p] = toks[0]
+			}
+		}
+	} else if m.Config.DOAccessToken != "" {
+		tokens[webrana.DigitalOcean] = m.Config.DOAccessToken
+	}
+	return providers.NewStatic(providers.New(cfg), tokens)
+}
 
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.Server.Addr() }
