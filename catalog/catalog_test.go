@@ -26,7 +26,7 @@ type fixture struct {
 
 // setup wires the real chain: catalog service → providers → godo/linodego →
 // the simulator, all on one fake clock.
-func setup(t *testing.T, db *store.DB) *fixture {
+func setup(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	clock := &cloudtest.Clock{}
 	clock.Advance(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC).Sub(time.Time{}))

@@ -48,6 +48,21 @@ func TestSandboxDemoUsersSignIn(t *testing.T) {
 	if res.Status != 200 || !strings.Contains(string(res.Body), "demo@webrana.local") {
 		t.Fatalf("home after sign-in: %d %s", res.Status, res.Body)
 	}
+
+	// The catalogs answer from the in-process simulator.
+	customer := webtest.New(t, base)
+	res = customer.Do("POST", "/api/auth/login", map[string]string{"email": "demo@webrana.local", "password": pw})
+	res.JSON(t, &login)
+	customer = customer.WithToken(login.Token)
+	for _, path := range []string{"/api/providers", "/api/vps/digitalocean/sizes", "/api/vps/linode/sizes",
+		"/api/vps/digitalocean/images", "/api/vps/linode/marketplace"} {
+		var body struct{ Items []any }
+		res := customer.Do("GET", path, nil)
+		res.JSON(t, &body)
+		if res.Status != 200 || len(body.Items) == 0 {
+			t.Errorf("sandbox %s: %d with %d items", path, res.Status, len(body.Items))
+		}
+	}
 }
 
 // TestSandboxSimulatorAdminAPI: the in-process simulator's /_sim/ API is
