@@ -19,7 +19,7 @@ install_postgres() {
 
 free_port() {
   local port
-  for port in $(seq 55432 55532); do
+  for port in $(seq "${1:-55432}" $(( ${1:-55432} + 100 ))); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -50,16 +50,27 @@ start_postgres() {
   fi
   [ -n "$bin" ] || { echo "postgres: no server binaries after install" >&2; return 1; }
 
-  PG_TMP=$(mktemp -d /tmp/webrana-pg.XXXXXX)
-  chmod 755 "$PG_TMP"
-  [ "$(id -u)" = 0 ] && chown postgres: "$PG_TMP"
-  local port
-  port=$(free_port) || { echo "postgres: no free loopback port" >&2; return 1; }
-  as_pg "$bin/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 --no-sync >"$PG_TMP/initdb.log" 2>&1 ||
-    { cat "$PG_TMP/initdb.log" >&2; return 1; }
-  as_pg "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-    >/dev/null || { cat "$PG_TMP/server.log" >&2; return 1; }
+  # A port that looked free can be taken by the time the server binds it
+  # (another run starting at once): try a few.
+  local port attempt
+  for attempt in 1 2 3 4 5; do
+    PG_TMP=$(mktemp -d /tmp/webrana-pg.XXXXXX)
+    chmod 755 "$PG_TMP"
+    [ "$(id -u)" = 0 ] && chown postgres: "$PG_TMP"
+    port=$(free_port $((55432 + (RANDOM % 400)))) || { echo "postgres: no free loopback port" >&2; return 1; }
+    as_pg "$bin/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 --no-sync >"$PG_TMP/initdb.log" 2>&1 ||
+      { cat "$PG_TMP/initdb.log" >&2; rm -rf "$PG_TMP"; return 1; }
+    if as_pg "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 start \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      >/dev/null; then
+      break
+    fi
+    echo "postgres: could not start on port $port (attempt $attempt):" >&2
+    tail -n 3 "$PG_TMP/server.log" >&2
+    rm -rf "$PG_TMP"
+    PG_TMP=
+    [ "$attempt" = 5 ] && return 1
+  done
   PG_BIN=$bin
   export WEBRANA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
   echo "postgres: $("$bin/postgres" --version) on 127.0.0.1:$port" >&2
