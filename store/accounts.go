@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -118,4 +119,38 @@ func (db *DB) DeleteAccount(ctx context.Context, id string) error {
 		res, err := c.exec(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 		return mustAffect(res, err, "Account")
 	})
+}
+
+// ResealAccountTokens rewrites every account token through reseal in one
+// transaction (a key rotation): either all tokens change or none does.
+// reseal returns the new ciphertext, or the same one to leave it. It returns
+// how many changed.
+func (db *DB) ResealAccountTokens(ctx context.Context, reseal func(ciphertext string) (string, error)) (int, error) {
+	changed := 0
+	err := db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		type row struct{ id, ciphertext string }
+		rows, err := list(ctx, c, func(s scanner) (row, error) {
+			var r row
+			return r, s.Scan(&r.id, &r.ciphertext)
+		}, `SELECT id, token_ciphertext FROM accounts ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			next, err := reseal(r.ciphertext)
+			if err != nil {
+				return fmt.Errorf("account %s: %w", r.id, err)
+			}
+			if next == r.ciphertext {
+				continue
+			}
+			if _, err := c.exec(ctx, `UPDATE accounts SET token_ciphertext = ? WHERE id = ?`, next, r.id); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	return changed, err
 }

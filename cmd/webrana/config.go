@@ -22,6 +22,7 @@ type Config struct {
 	DatabaseURL               string // "" means SQLite in DataDir
 	Sandbox                   bool
 	EncryptionKey             string // 64 hex characters; required outside sandbox
+	EncryptionKeyPrevious     string // the key being rotated away from (rotate-key)
 	DemoPassword              string
 	DigitalOceanAPIURL        string
 	LinodeAPIURL              string
@@ -49,6 +50,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_DATA_DIR", "data-dir", "data directory (SQLite database, sandbox key)", &c.DataDir},
 		{"WEBRANA_DATABASE_URL", "database-url", "postgres:// URL (default: SQLite in the data dir)", &c.DatabaseURL},
 		{"ENCRYPTION_KEY", "", "", &c.EncryptionKey}, // secrets come from the environment only
+		{"ENCRYPTION_KEY_PREVIOUS", "", "", &c.EncryptionKeyPrevious},
 		{"WEBRANA_DEMO_PASSWORD", "", "", &c.DemoPassword},
 		{"DIGITALOCEAN_API_URL", "digitalocean-api-url", "DigitalOcean API base URL", &c.DigitalOceanAPIURL},
 		{"LINODE_API_URL", "linode-api-url", "Linode API base URL", &c.LinodeAPIURL},
@@ -142,6 +144,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("database", db),
 		slog.Bool("sandbox", c.Sandbox),
 		slog.String("encryption_key", redact(c.EncryptionKey)),
+		slog.String("encryption_key_previous", redact(c.EncryptionKeyPrevious)),
 		slog.String("demo_password", redact(c.DemoPassword)),
 		slog.String("digitalocean_api_url", c.DigitalOceanAPIURL),
 		slog.String("linode_api_url", c.LinodeAPIURL),

@@ -4,6 +4,7 @@
 //	webrana migrate                          apply database migrations and exit
 //	webrana user add --email E --role R      create a user
 //	webrana sim [--accounts FILE]            run the provider simulator standalone
+//	webrana rotate-key                       re-encrypt every secret under a new ENCRYPTION_KEY
 //	webrana version                          print the version
 //
 // Configuration comes from the environment (DESIGN.md §9), mirrored by flags.
@@ -46,6 +47,7 @@ const usage = `Usage:
   webrana migrate [flags]                 apply database migrations and exit
   webrana user add --email E --role R     create a user (password from WEBRANA_USER_PASSWORD or prompted)
   webrana sim [--accounts FILE]           run the DigitalOcean/Linode simulator on WEBRANA_SIM_ADDR (127.0.0.1:8090)
+  webrana rotate-key                      re-encrypt every secret under ENCRYPTION_KEY (old key in ENCRYPTION_KEY_PREVIOUS)
   webrana version                         print the version
 
 Run "webrana serve -h" for the settings; each flag mirrors an environment variable.
@@ -67,6 +69,8 @@ func run(ctx context.Context, e env) int {
 		err = runMigrate(ctx, e)
 	case "sim":
 		err = runSim(ctx, e)
+	case "rotate-key":
+		err = runRotateKey(ctx, e)
 	case "user":
 		err = runUser(ctx, e)
 	case "version":

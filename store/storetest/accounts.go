@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -240,5 +241,46 @@ var _ = register("AccountDelete", func(t *testing.T, db *store.DB) {
 	must(t, err)
 	if gotElsewhere.AccountID != keep.ID {
 		t.Errorf("server on another account lost its account: %q", gotElsewhere.AccountID)
+	}
+})
+
+var _ = register("ResealAccountTokensIsAllOrNothing", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	a := mustAccount(t, db, webrana.DigitalOcean, "A")
+	b := mustAccount(t, db, webrana.DigitalOcean, "B")
+	for _, id := range []string{a.ID, b.ID} {
+		ct := "old:" + id
+		_, err := db.UpdateAccount(ctx, id, store.AccountUpdate{TokenCiphertext: &ct})
+		must(t, err)
+	}
+	// A failure half-way leaves every token as it was.
+	calls := 0
+	_, err := db.ResealAccountTokens(ctx, func(ct string) (string, error) {
+		calls++
+		if calls == 2 {
+			return "", errors.New("cannot open")
+		}
+		return "new:" + ct, nil
+	})
+	if err == nil {
+		t.Fatal("a failed reseal reported success")
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		got, err := db.AccountByID(ctx, id)
+		must(t, err)
+		if got.TokenCiphertext != "old:"+id {
+			t.Fatalf("after a failed rotation %s holds %q", id, got.TokenCiphertext)
+		}
+	}
+	n, err := db.ResealAccountTokens(ctx, func(ct string) (string, error) {
+		if ct == "old:"+a.ID {
+			return ct, nil // already current
+		}
+		return "new:" + ct, nil
+	})
+	must(t, err)
+	got, _ := db.AccountByID(ctx, b.ID)
+	if n != 1 || got.TokenCiphertext != "new:old:"+b.ID {
+		t.Fatalf("rotation changed %d, B holds %q", n, got.TokenCiphertext)
 	}
 })
