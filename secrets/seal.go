@@ -42,7 +42,9 @@ type Keyring struct {
 }
 
 // NewKeyring returns a keyring; previous may be nil.
-func NewKeyring(current, previous Key) *Keyring { return &Keyring{current: current, previous: previous} }
+func NewKeyring(current, previous Key) *Keyring {
+	return &Keyring{current: current, previous: previous}
+}
 
 func gcm(k Key, nonceSize int) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(k)
