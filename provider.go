@@ -107,3 +107,27 @@ type Plan struct {
 	CreatedAt    time.Time    `json:"created_at"`
 	UpdatedAt    time.Time    `json:"updated_at"`
 }
+
+// Reservation is a slot held on an account for an order, from selection
+// until the provider answers; it expires so that a crash never leaks one.
+type Reservation struct {
+	ID        string    `json:"id"`
+	AccountID string    `json:"account_id"`
+	OrderID   string    `json:"order_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Placement strategies (DESIGN.md §4).
+const (
+	StrategySpread = "spread" // lowest utilisation first, primary wins ties
+	StrategyFill   = "fill"   // primary first, then the fullest account that fits
+)
+
+// Selection errors: no account could take the order at all, or some could
+// but every one of them is full. The second holds the order; the first is an
+// operator's problem.
+var (
+	ErrNoAvailableAccount = &Error{Code: EUNAVAILABLE, Message: "No provider account can take servers now (none active and healthy)."}
+	ErrAllAccountsFull    = &Error{Code: EUNAVAILABLE, Message: "Every provider account is at its server limit."}
+)
