@@ -28,8 +28,7 @@ type fixture struct {
 // the simulator, all on one fake clock.
 func setup(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
-	clock := &cloudtest.Clock{}
-	clock.Advance(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC).Sub(time.Time{}))
+	clock := cloudtest.NewClock(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now})
 	for _, spec := range []cloudsim.AccountSpec{
 		{Provider: "digitalocean", Token: "do-token", Email: "do@example.com"},

@@ -154,3 +154,22 @@ func (db *DB) ResealAccountTokens(ctx context.Context, reseal func(ciphertext st
 	})
 	return changed, err
 }
+
+// MakePrimary makes an account its provider's primary, and the previous
+// primary an ordinary account, in one transaction.
+func (db *DB) MakePrimary(ctx context.Context, id string) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		var provider string
+		if err := c.row(ctx, `SELECT provider_type FROM accounts WHERE id = ?`, id).Scan(&provider); err != nil {
+			return notFound(err, "Account")
+		}
+		now := c.now()
+		if _, err := c.exec(ctx, `UPDATE accounts SET is_primary = FALSE, updated_at = ? WHERE provider_type = ? AND is_primary AND id <> ?`,
+			now, provider, id); err != nil {
+			return err
+		}
+		_, err := c.exec(ctx, `UPDATE accounts SET is_primary = TRUE, updated_at = ? WHERE id = ?`, now, id)
+		return err
+	})
+}

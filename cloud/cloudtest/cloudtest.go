@@ -39,6 +39,9 @@ type Clock struct {
 	now time.Time
 }
 
+// NewClock returns a clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
 func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
 // Advance moves the clock forward.
@@ -67,7 +70,7 @@ const (
 
 func newFixture(t *testing.T, h Harness, spec cloudsim.AccountSpec) *fixture {
 	t.Helper()
-	clock := &Clock{now: time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC)}
+	clock := NewClock(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: createDelay, ActionDelay: actionDelay,
 		Sleep: func(ctx context.Context, d time.Duration) { clock.Advance(d) }})
 	spec.Provider, spec.Token = h.Provider, "conformance-token-"+t.Name()

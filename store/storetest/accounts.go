@@ -284,3 +284,19 @@ var _ = register("ResealAccountTokensIsAllOrNothing", func(t *testing.T, db *sto
 		t.Fatalf("rotation changed %d, B holds %q", n, got.TokenCiphertext)
 	}
 })
+
+var _ = register("MakePrimaryMovesTheFlag", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	a := mustAccount(t, db, webrana.DigitalOcean, "A", func(a *webrana.Account) { a.IsPrimary = true })
+	b := mustAccount(t, db, webrana.DigitalOcean, "B")
+	l := mustAccount(t, db, webrana.Linode, "L", func(a *webrana.Account) { a.IsPrimary = true })
+	must(t, db.MakePrimary(ctx, b.ID))
+	for id, want := range map[string]bool{a.ID: false, b.ID: true, l.ID: true} {
+		got, err := db.AccountByID(ctx, id)
+		must(t, err)
+		if got.IsPrimary != want {
+			t.Errorf("%s primary = %v, want %v", got.Name, got.IsPrimary, want)
+		}
+	}
+	wantCode(t, db.MakePrimary(ctx, "nope"), webrana.ENOTFOUND, "unknown account")
+})

@@ -1,0 +1,251 @@
+// Package pool manages the provider accounts Webrana places servers on:
+// adding them (with a live check of the token, which is then kept sealed),
+// syncing each account's limit and server count from its provider, checking
+// their health, opening a client for an account, and choosing the account
+// that serves catalog reads. Choosing accounts for orders is the store's
+// atomic Reserve (DESIGN.md §4); this package keeps the numbers it relies
+// on true.
+package pool
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/providers"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+)
+
+// Service manages the pool. Safe for concurrent use.
+type Service struct {
+	db     *store.DB
+	keys   *secrets.Keyring
+	opener *providers.Opener
+	now    func() time.Time
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	clients map[string]cachedClient // by account id
+}
+
+type cachedClient struct {
+	ciphertext string // the token it was opened with
+	client     *cloud.Client
+}
+
+// New returns the pool service.
+func New(db *store.DB, keys *secrets.Keyring, opener *providers.Opener, now func() time.Time, logger *slog.Logger) *Service {
+	if now == nil {
+		now = webrana.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, keys: keys, opener: opener, now: now, logger: logger, clients: map[string]cachedClient{}}
+}
+
+// Client returns a client of the account, opening its sealed token.
+func (s *Service) Client(ctx context.Context, a *webrana.Account) (*cloud.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[a.ID]; ok && c.ciphertext == a.TokenCiphertext {
+		return c.client, nil
+	}
+	token, err := s.keys.Open(a.TokenCiphertext)
+	if err != nil {
+		// Never the token, nor its ciphertext, in the message.
+		return nil, webrana.Errorf(webrana.EINTERNAL, "The token of account %s cannot be decrypted with this ENCRYPTION_KEY.", a.Name)
+	}
+	c, err := s.opener.Open(a.ProviderType, token)
+	if err != nil {
+		return nil, err
+	}
+	s.clients[a.ID] = cachedClient{ciphertext: a.TokenCiphertext, client: c}
+	return c, nil
+}
+
+// CatalogSource returns a catalog.Source that reads catalogs through the
+// provider's best usable account: primary first, healthy before degraded.
+func (s *Service) CatalogSource() *catalogSource { return &catalogSource{s} }
+
+type catalogSource struct{ s *Service }
+
+func (cs *catalogSource) Client(ctx context.Context, p webrana.ProviderType) (*cloud.Client, error) {
+	accounts, err := cs.s.db.ListAccounts(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var best *webrana.Account
+	rank := func(a *webrana.Account) int {
+		switch a.Health {
+		case webrana.HealthHealthy, webrana.HealthUnknown:
+			return 0
+		case webrana.HealthDegraded:
+			return 1
+		}
+		return 2
+	}
+	for _, a := range accounts { // primary first (ListAccounts' order)
+		if a.IsActive && rank(a) < 2 && (best == nil || rank(a) < rank(best)) {
+			best = a
+		}
+	}
+	if best == nil {
+		return nil, webrana.Errorf(webrana.EUNAVAILABLE, "No active, healthy %s account is configured.", p)
+	}
+	return cs.s.Client(ctx, best)
+}
+
+// AccountInput is an account as an operator adds it.
+type AccountInput struct {
+	ProviderType webrana.ProviderType
+	Name         string
+	Email        string
+	Token        string
+	Limit        int // required where the provider publishes none (Linode)
+	IsPrimary    bool
+	IsActive     *bool // default true
+}
+
+func validName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 64 {
+		return "", webrana.FieldError("name", "A name of 1 to 64 characters is required.")
+	}
+	return name, nil
+}
+
+// Create adds an account after checking its token with a live call, which
+// also reads its limit (where the provider publishes one) and server count.
+func (s *Service) Create(ctx context.Context, in AccountInput) (*webrana.Account, error) {
+	if !in.ProviderType.Valid() {
+		return nil, webrana.FieldError("provider_type", "provider_type must be digitalocean or linode.")
+	}
+	name, err := validName(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	in.Token = strings.TrimSpace(in.Token)
+	if in.Token == "" {
+		return nil, webrana.FieldError("token", "The account's API token is required.")
+	}
+	if in.Limit < 0 || in.Limit > 10000 {
+		return nil, webrana.FieldError("limit", "limit must be between 1 and 10000.")
+	}
+	info, err := s.checkToken(ctx, in.ProviderType, in.Token)
+	if err != nil {
+		return nil, err
+	}
+	a := &webrana.Account{ProviderType: in.ProviderType, Name: name, Email: strings.TrimSpace(in.Email),
+		TokenHint: secrets.Hint(in.Token), IsActive: in.IsActive == nil || *in.IsActive,
+		Active: info.Active, Health: webrana.HealthHealthy, ProviderStatus: info.Status}
+	if a.Email == "" {
+		a.Email = info.Email
+	}
+	switch {
+	case info.LimitKnown:
+		a.Limit, a.LimitFromProvider = info.Limit, true
+	case in.Limit > 0:
+		a.Limit = in.Limit
+	default:
+		return nil, webrana.FieldError("limit", "%s publishes no server limit; set one for this account.", in.ProviderType)
+	}
+	now := s.now()
+	a.LastSyncAt, a.LastHealthCheckAt = &now, &now
+	if a.TokenCiphertext, err = s.keys.Seal(in.Token); err != nil {
+		return nil, err
+	}
+	if err := s.db.CreateAccount(ctx, a); err != nil {
+		return nil, err
+	}
+	if in.IsPrimary {
+		if err := s.db.MakePrimary(ctx, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	return s.db.AccountByID(ctx, a.ID)
+}
+
+// checkToken makes the live call that proves a token works.
+func (s *Service) checkToken(ctx context.Context, p webrana.ProviderType, token string) (*cloud.AccountInfo, error) {
+	c, err := s.opener.Open(p, token)
+	if err != nil {
+		return nil, err
+	}
+	info, err := c.Account(ctx)
+	switch cloud.Code(err) {
+	case cloud.Unknown:
+		if err == nil {
+			return info, nil
+		}
+	case cloud.Unauthorized, cloud.Forbidden:
+		return nil, webrana.FieldError("token", "The provider refused this token (%s).", cloud.Code(err))
+	}
+	return nil, webrana.Errorf(webrana.EUNAVAILABLE, "The provider could not be asked about this token (%s); try again.", cloud.Code(err))
+}
+
+// AccountPatch is an operator's change; nil fields stay.
+type AccountPatch struct {
+	Name      *string
+	Email     *string
+	Token     *string // checked live before it replaces the old one
+	Limit     *int    // only for accounts whose provider publishes none
+	IsActive  *bool
+	IsPrimary *bool
+}
+
+// Update applies an operator's change.
+func (s *Service) Update(ctx context.Context, id string, p AccountPatch) (*webrana.Account, error) {
+	a, err := s.db.AccountByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	upd := store.AccountUpdate{Email: p.Email, IsActive: p.IsActive}
+	if p.Name != nil {
+		name, err := validName(*p.Name)
+		if err != nil {
+			return nil, err
+		}
+		upd.Name = &name
+	}
+	if p.Limit != nil {
+		if a.LimitFromProvider {
+			return nil, webrana.FieldError("limit", "%s sets this account's limit itself; it is synced, not edited.", a.ProviderType)
+		}
+		if *p.Limit < 1 || *p.Limit > 10000 {
+			return nil, webrana.FieldError("limit", "limit must be between 1 and 10000.")
+		}
+		upd.Limit = p.Limit
+	}
+	if p.Token != nil {
+		token := strings.TrimSpace(*p.Token)
+		if _, err := s.checkToken(ctx, a.ProviderType, token); err != nil {
+			return nil, err
+		}
+		sealed, err := s.keys.Seal(token)
+		if err != nil {
+			return nil, err
+		}
+		hint := secrets.Hint(token)
+		healthy, none := webrana.HealthHealthy, ""
+		upd.TokenCiphertext, upd.TokenHint, upd.Health, upd.HealthReason = &sealed, &hint, &healthy, &none
+	}
+	if p.IsPrimary != nil && !*p.IsPrimary {
+		upd.IsPrimary = p.IsPrimary
+	}
+	if _, err := s.db.UpdateAccount(ctx, id, upd); err != nil {
+		return nil, err
+	}
+	if p.IsPrimary != nil && *p.IsPrimary {
+		if err := s.db.MakePrimary(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return s.db.AccountByID(ctx, id)
+}
