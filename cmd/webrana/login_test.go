@@ -96,8 +96,9 @@ func TestSandboxSimulatorAdminAPI(t *testing.T) {
 		t.Fatalf("admin /_sim/stats: %d %s", res.Status, res.Body)
 	}
 	for i, a := range stats.Accounts {
-		if a.Provider != demoPool[i].Provider || a.Limit != demoPool[i].Limit || a.Instances != demoPool[i].Instances {
-			t.Errorf("account %d = %+v, want %+v", i, a, demoPool[i])
+		want := demoPool[i].spec
+		if a.Provider != want.Provider || a.Limit != want.Limit || a.Instances != want.Instances {
+			t.Errorf("account %d = %+v, want %+v", i, a, want)
 		}
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/web"
 )
 
@@ -29,11 +31,16 @@ type sandboxSim struct {
 // demoPool is the sandbox's provider accounts, as in the seed's mock-up
 // (DESIGN.md §9): three DigitalOcean accounts at 20/25, 5/25 and 25/25, and
 // one Linode account.
-var demoPool = []cloudsim.AccountSpec{
-	{Provider: cloudsim.DigitalOcean, Email: "primary@sandbox.webrana.local", Limit: 25, Instances: 20},
-	{Provider: cloudsim.DigitalOcean, Email: "account2@sandbox.webrana.local", Limit: 25, Instances: 5},
-	{Provider: cloudsim.DigitalOcean, Email: "account3@sandbox.webrana.local", Limit: 25, Instances: 25},
-	{Provider: cloudsim.Linode, Email: "linode@sandbox.webrana.local", Limit: 10, Instances: 2},
+var demoPool = []demoAccount{
+	{"Primary", cloudsim.AccountSpec{Provider: cloudsim.DigitalOcean, Email: "primary@sandbox.webrana.local", Limit: 25, Instances: 20}},
+	{"Account 2", cloudsim.AccountSpec{Provider: cloudsim.DigitalOcean, Email: "account2@sandbox.webrana.local", Limit: 25, Instances: 5}},
+	{"Account 3", cloudsim.AccountSpec{Provider: cloudsim.DigitalOcean, Email: "account3@sandbox.webrana.local", Limit: 25, Instances: 25}},
+	{"Linode", cloudsim.AccountSpec{Provider: cloudsim.Linode, Email: "linode@sandbox.webrana.local", Limit: 10, Instances: 2}},
+}
+
+type demoAccount struct {
+	name string
+	spec cloudsim.AccountSpec
 }
 
 // openSandboxSim restores the simulator from the data dir, or creates the
@@ -49,7 +56,8 @@ func openSandboxSim(cfg *Config, now func() time.Time) (*sandboxSim, error) {
 		return nil, fmt.Errorf("sandbox simulator state: %w", err)
 	}
 	if !loaded {
-		for _, spec := range demoPool {
+		for _, d := range demoPool {
+			spec := d.spec
 			spec.Token = demoToken(spec.Provider)
 			if err := s.sim.AddAccount(spec); err != nil {
 				return nil, fmt.Errorf("sandbox simulator: %w", err)
@@ -122,4 +130,32 @@ func (s *sandboxSim) shutdown(ctx context.Context) error {
 		return saveErr
 	}
 	return err
+}
+
+// bootstrapPool puts the demo accounts into the database on first start,
+// with their simulator tokens sealed. No live check: the simulator is not
+// answering yet; the health job that runs at start checks them.
+func (m *Main) bootstrapPool(ctx context.Context) error {
+	existing, err := m.DB.ListAccounts(ctx, "")
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	next := map[string]int{}
+	for i, d := range demoPool {
+		tokens := m.Sim.sim.Tokens(d.spec.Provider)
+		token := tokens[next[d.spec.Provider]]
+		next[d.spec.Provider]++
+		sealed, err := m.Keys.Seal(token)
+		if err != nil {
+			return err
+		}
+		a := &webrana.Account{ProviderType: webrana.ProviderType(d.spec.Provider), Name: d.name, Email: d.spec.Email,
+			TokenCiphertext: sealed, TokenHint: secrets.Hint(token), IsPrimary: i == 0 || d.spec.Provider == cloudsim.Linode,
+			IsActive: true, Limit: d.spec.Limit, LimitFromProvider: d.spec.Provider == cloudsim.DigitalOcean,
+			Active: d.spec.Instances, Health: webrana.HealthUnknown}
+		if err := m.DB.CreateAccount(ctx, a); err != nil {
+			return fmt.Errorf("sandbox pool: %w", err)
+		}
+	}
+	return nil
 }

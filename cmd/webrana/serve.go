@@ -19,6 +19,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -34,7 +35,9 @@ type Main struct {
 	stdout io.Writer
 
 	Key      secrets.Key
+	Keys     *secrets.Keyring
 	DB       *store.DB
+	Pool     *pool.Service
 	Auth     *auth.Service
 	Catalog  *catalog.Service
 	Sim      *sandboxSim // sandbox only
@@ -74,6 +77,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Key = key
+	if m.Keys, err = keyring(cfg, key); err != nil {
+		return err
+	}
 	if m.DB, err = openDatabase(ctx, cfg); err != nil {
 		return err
 	}
@@ -88,13 +94,20 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.Sim, err = openSandboxSim(cfg, m.Now); err != nil {
 			return err
 		}
+		if err := m.bootstrapPool(ctx); err != nil {
+			return err
+		}
 	}
+	if err := m.importLegacyToken(ctx); err != nil {
+		return err
+	}
+	m.Pool = pool.New(m.DB, m.Keys, m.opener(), m.Now, m.Logger)
 	m.Registry = newRegistry()
 	if err := m.openQueue(); err != nil {
 		return err
 	}
 	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
-	source := m.providerSource()
+	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
 		Catalog: m.Catalog, Providers: source, Ready: m.readyChecks(), Version: version})
@@ -121,10 +134,11 @@ func (m *Main) openQueue() error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.HeartbeatWorker{Logger: m.Logger, Metrics: metrics, Now: m.Now})
 	river.AddWorker(workers, &jobs.CleanupWorker{DB: m.DB, Logger: m.Logger, Now: m.Now})
+	pool.Workers(workers, m.Pool, m.DB)
 	q, err := jobs.New(m.DB, jobs.Config{
 		Logger:   m.Logger.With("component", "river"),
 		Workers:  workers,
-		Periodic: []*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob()},
+		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob()}, pool.PeriodicJobs()...),
 		Metrics:  metrics,
 	})
 	if err != nil {
@@ -157,25 +171,55 @@ func (m *Main) readyChecks() []web.ReadyCheck {
 // begun answering.
 func (m *Main) Ready() <-chan struct{} { return m.ready }
 
-// providerSource gives the provider clients catalogs and checks use: the
-// sandbox's demo accounts on the in-process simulator, or, outside the
-// sandbox until the account pool lands, the legacy DO_ACCESS_TOKEN.
-func (m *Main) providerSource() catalog.Source {
+// opener opens provider clients: the sandbox's in-process simulator unless
+// DIGITALOCEAN_API_URL / LINODE_API_URL say otherwise.
+func (m *Main) opener() *providers.Opener {
 	cfg := providers.Config{DB: m.DB, DigitalOceanURL: m.Config.DigitalOceanAPIURL, LinodeURL: m.Config.LinodeAPIURL,
 		Logger: m.Logger, Now: m.Now}
-	tokens := map[webrana.ProviderType]string{}
 	if m.Sim != nil {
 		cfg.DigitalOceanURL = cmp.Or(cfg.DigitalOceanURL, m.Sim.URL())
 		cfg.LinodeURL = cmp.Or(cfg.LinodeURL, m.Sim.URL())
-		for _, p := range webrana.ProviderTypes {
-			if toks := m.Sim.sim.Tokens(string(p)); len(toks) > 0 {
-				tokens[p] = toks[0]
-			}
-		}
-	} else if m.Config.DOAccessToken != "" {
-		tokens[webrana.DigitalOcean] = m.Config.DOAccessToken
 	}
-	return providers.NewStatic(providers.New(cfg), tokens)
+	return providers.New(cfg)
+}
+
+// keyring holds the master key and, during a rotation, the previous one.
+func keyring(cfg *Config, key secrets.Key) (*secrets.Keyring, error) {
+	var prev secrets.Key
+	if cfg.EncryptionKeyPrevious != "" {
+		var err error
+		if prev, err = secrets.ParseKey(cfg.EncryptionKeyPrevious); err != nil {
+			return nil, fmt.Errorf("ENCRYPTION_KEY_PREVIOUS: %w", err)
+		}
+	}
+	return secrets.NewKeyring(key, prev), nil
+}
+
+// importLegacyToken makes DO_ACCESS_TOKEN the primary DigitalOcean account
+// when there is none (the seed's migration plan). Its limit and count come
+// with the first sync.
+func (m *Main) importLegacyToken(ctx context.Context) error {
+	token := m.Config.DOAccessToken
+	if token == "" {
+		return nil
+	}
+	m.Logger.Warn("DO_ACCESS_TOKEN is deprecated: manage DigitalOcean accounts at /internal/accounts; it is only imported while no DigitalOcean account exists")
+	existing, err := m.DB.ListAccounts(ctx, webrana.DigitalOcean)
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	sealed, err := m.Keys.Seal(token)
+	if err != nil {
+		return err
+	}
+	a := &webrana.Account{ProviderType: webrana.DigitalOcean, Name: "Primary (DO_ACCESS_TOKEN)", TokenCiphertext: sealed,
+		TokenHint: secrets.Hint(token), IsPrimary: true, IsActive: true, Limit: 10, LimitFromProvider: true,
+		Health: webrana.HealthUnknown}
+	if err := m.DB.CreateAccount(ctx, a); err != nil {
+		return fmt.Errorf("DO_ACCESS_TOKEN: %w", err)
+	}
+	m.Logger.Info("imported DO_ACCESS_TOKEN as the primary DigitalOcean account", "account", a.ID, "token", a.TokenHint)
+	return nil
 }
 
 // Addr is the address the server listens on.
