@@ -18,6 +18,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -65,9 +66,10 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 	c := &clock{now: time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC)}
 	db.Now = c.Now
 	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
-	sim, source := simSource(t, db, c)
+	sim, opener, source := simSource(t, db, c)
+	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
-		Catalog: catalog.New(db, source, c.Now, nil), Providers: source})
+		Catalog: catalog.New(db, source, c.Now, nil), Providers: source, Pool: pool.New(db, keys, opener, c.Now, nil)})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}
@@ -75,7 +77,7 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 
 // simSource starts a simulator with one account per provider and returns a
 // source of clients for them; the provider rows are created too.
-func simSource(t *testing.T, db *store.DB, c *clock) (*cloudsim.Sim, catalog.Source) {
+func simSource(t *testing.T, db *store.DB, c *clock) (*cloudsim.Sim, *providers.Opener, catalog.Source) {
 	t.Helper()
 	sim := cloudsim.New(cloudsim.Config{Now: c.Now})
 	tokens := map[webrana.ProviderType]string{}
@@ -93,7 +95,7 @@ func simSource(t *testing.T, db *store.DB, c *clock) (*cloudsim.Sim, catalog.Sou
 	opener := providers.New(providers.Config{DB: db, Now: c.Now, DigitalOceanURL: ts.URL, LinodeURL: ts.URL,
 		Pacers: cloud.NewPacers(c.Now, func(context.Context, time.Duration) error { return nil }),
 		Sleep:  func(context.Context, time.Duration) error { return nil }})
-	return sim, providers.NewStatic(opener, tokens)
+	return sim, opener, providers.NewStatic(opener, tokens)
 }
 
 // client returns a new anonymous client.

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/webrana/webrana"
 )
 
 // Access is who may call a route. Every route declares one; the route table
@@ -77,6 +79,8 @@ func (s *Server) routes() {
 	s.api("GET /api/admin/users", Admin, s.handleListUsers)
 	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
 	s.api("GET /api/admin/audit", Admin, s.handleListAudit)
+	s.accountRoutes("/internal/accounts", "")
+	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)
 
 	s.mux.HandleFunc("/", s.handleNotFound)
 }

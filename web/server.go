@@ -19,6 +19,7 @@ import (
 
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/store"
 )
 
@@ -37,6 +38,7 @@ type Config struct {
 	Catalog  *catalog.Service     // required
 	// Providers gives provider clients for live checks (validate).
 	Providers catalog.Source
+	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
 	Ready     []ReadyCheck
 	Version   string
 }
@@ -48,6 +50,7 @@ type Server struct {
 	auth      *auth.Service
 	catalog   *catalog.Service
 	providers catalog.Source
+	pool      *pool.Service
 	ready     []ReadyCheck
 	version   string
 
@@ -70,6 +73,7 @@ func NewServer(cfg Config) *Server {
 		auth:           cfg.Auth,
 		catalog:        cfg.Catalog,
 		providers:      cfg.Providers,
+		pool:           cfg.Pool,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mux:            http.NewServeMux(),

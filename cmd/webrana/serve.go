@@ -110,7 +110,7 @@ func (m *Main) Open(ctx context.Context) error {
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
-		Catalog: m.Catalog, Providers: source, Ready: m.readyChecks(), Version: version})
+		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Ready: m.readyChecks(), Version: version})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}

@@ -175,7 +175,7 @@ func (c *Client) send(req *http.Request) *Response {
 // documented reports whether a path belongs to the JSON API the document
 // describes (pages and /metrics are not in it).
 func documented(path string) bool {
-	return strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz"
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/internal/") || path == "/healthz" || path == "/readyz"
 }
 
 // validate checks an answer against the document: route, status, headers
