@@ -23,7 +23,16 @@ func scanAlert(s scanner) (*webrana.Alert, error) {
 // OpenAlert opens a for its Key unless an alert with that key is already open,
 // and reports whether it opened a new one (so notifications go out once).
 func (db *DB) OpenAlert(ctx context.Context, a *webrana.Alert) (bool, error) {
-	c := db.conn()
+	return db.conn().openAlert(ctx, a)
+}
+
+// OpenAlert opens an alert inside the transaction, so that its notification
+// job commits with it.
+func (tx *Tx) OpenAlert(ctx context.Context, a *webrana.Alert) (bool, error) {
+	return tx.conn().openAlert(ctx, a)
+}
+
+func (c conn) openAlert(ctx context.Context, a *webrana.Alert) (bool, error) {
 	a.ID = newID()
 	a.OpenedAt = c.now()
 	a.ResolvedAt = nil
@@ -40,7 +49,15 @@ func (db *DB) OpenAlert(ctx context.Context, a *webrana.Alert) (bool, error) {
 // ResolveAlert resolves the open alert with the given key and reports whether
 // there was one.
 func (db *DB) ResolveAlert(ctx context.Context, key string) (bool, error) {
-	c := db.conn()
+	return db.conn().resolveAlert(ctx, key)
+}
+
+// ResolveAlert resolves an alert inside the transaction.
+func (tx *Tx) ResolveAlert(ctx context.Context, key string) (bool, error) {
+	return tx.conn().resolveAlert(ctx, key)
+}
+
+func (c conn) resolveAlert(ctx context.Context, key string) (bool, error) {
 	res, err := c.exec(ctx, `UPDATE alerts SET resolved_at = ? WHERE key = ? AND resolved_at IS NULL`, c.now(), key)
 	if err != nil {
 		return false, err
@@ -61,4 +78,15 @@ func (db *DB) ListAlerts(ctx context.Context, f AlertFilter) ([]*webrana.Alert, 
 	where, args := whereClause{}.eq("kind", f.Kind).cond(f.OpenOnly, "resolved_at IS NULL").build()
 	return listPage(ctx, db.conn(), scanAlert, `SELECT `+alertColumns+` FROM alerts`+where+` ORDER BY opened_at DESC, id DESC`,
 		`SELECT COUNT(*) FROM alerts`+where, args, f.Page)
+}
+
+// AlertByID returns an alert.
+func (db *DB) AlertByID(ctx context.Context, id string) (*webrana.Alert, error) {
+	a, err := scanAlert(db.conn().row(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+	return a, notFound(err, "Alert")
+}
+
+// OpenAlerts returns every open alert.
+func (db *DB) OpenAlerts(ctx context.Context) ([]*webrana.Alert, error) {
+	return list(ctx, db.conn(), scanAlert, `SELECT `+alertColumns+` FROM alerts WHERE resolved_at IS NULL ORDER BY opened_at, id`)
 }

@@ -136,3 +136,34 @@ func TestAccountEndpoints(t *testing.T) {
 }
 
 func ptrInt(n int) *int { return &n }
+
+func TestAlertsEndpoint(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	h.user("admin@example.com", webrana.RoleAdmin)
+	admin := h.login("admin@example.com")
+	ctx := t.Context()
+	for _, a := range []*webrana.Alert{
+		{Kind: webrana.AlertAccountFull, Key: "account_full:x", Severity: "warning", Message: "x is full"},
+		{Kind: webrana.AlertPoolHighUsage, Key: "pool_high_usage:linode", Severity: "warning", Message: "90%"},
+	} {
+		if _, err := h.db.OpenAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.db.ResolveAlert(ctx, "account_full:x"); err != nil {
+		t.Fatal(err)
+	}
+	var all, open struct {
+		Items []struct{ Kind string }
+		Total int
+	}
+	admin.Do("GET", "/api/admin/alerts", nil).JSON(t, &all)
+	admin.Do("GET", "/api/admin/alerts?open=true", nil).JSON(t, &open)
+	if all.Total != 2 || open.Total != 1 || open.Items[0].Kind != webrana.AlertPoolHighUsage {
+		t.Fatalf("all %+v, open %+v", all, open)
+	}
+	if res := admin.Do("GET", "/api/admin/alerts?open=maybe", nil); res.Status != 400 {
+		t.Fatalf("open=maybe: %d", res.Status)
+	}
+}

@@ -72,3 +72,27 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, newList(entries, total, page))
 	return nil
 }
+
+// handleListAlerts lists alerts, newest first; ?open=true keeps the open
+// ones, ?kind= one kind.
+func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := store.AlertFilter{Kind: q.Get("kind"), Page: page}
+	switch q.Get("open") {
+	case "", "false":
+	case "true":
+		f.OpenOnly = true
+	default:
+		return webrana.FieldError("open", "open must be true or false.")
+	}
+	items, total, err := s.db.ListAlerts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(items, total, page))
+	return nil
+}

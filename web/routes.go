@@ -79,6 +79,7 @@ func (s *Server) routes() {
 	s.api("GET /api/admin/users", Admin, s.handleListUsers)
 	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
 	s.api("GET /api/admin/audit", Admin, s.handleListAudit)
+	s.api("GET /api/admin/alerts", Admin, s.handleListAlerts)
 	s.accountRoutes("/internal/accounts", "")
 	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)
 

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/webrana/webrana/alerts"
 )
 
 // Config is everything the environment and flags say, in one value. Secret
@@ -28,6 +30,13 @@ type Config struct {
 	LinodeAPIURL              string
 	DigitalOceanDefaultRegion string
 	DOAccessToken             string
+	AlertWebhookURL           string
+	AlertWebhookSecret        string
+	SMTPAddr                  string
+	SMTPFrom                  string
+	SMTPUsername              string
+	SMTPPassword              string
+	AlertEmailTo              string // comma-separated
 	LogLevel                  slog.Level
 }
 
@@ -56,6 +65,13 @@ func (c *Config) settings() []envFlag {
 		{"LINODE_API_URL", "linode-api-url", "Linode API base URL", &c.LinodeAPIURL},
 		{"DIGITALOCEAN_DEFAULT_REGION", "digitalocean-default-region", "default DigitalOcean region", &c.DigitalOceanDefaultRegion},
 		{"DO_ACCESS_TOKEN", "", "", &c.DOAccessToken},
+		{"WEBRANA_ALERT_WEBHOOK_URL", "alert-webhook-url", "POST alerts here as signed JSON", &c.AlertWebhookURL},
+		{"WEBRANA_ALERT_WEBHOOK_SECRET", "", "", &c.AlertWebhookSecret},
+		{"WEBRANA_SMTP_ADDR", "smtp-addr", "SMTP server host:port for alert e-mail", &c.SMTPAddr},
+		{"WEBRANA_SMTP_FROM", "smtp-from", "sender of alert e-mail", &c.SMTPFrom},
+		{"WEBRANA_SMTP_USERNAME", "smtp-username", "SMTP user (PLAIN auth)", &c.SMTPUsername},
+		{"WEBRANA_SMTP_PASSWORD", "", "", &c.SMTPPassword},
+		{"WEBRANA_ALERT_EMAIL_TO", "alert-email-to", "comma-separated recipients of alert e-mail", &c.AlertEmailTo},
 	}
 }
 
@@ -106,7 +122,13 @@ func (c *Config) validate() error {
 			return errors.New("WEBRANA_DATABASE_URL: must be a postgres://user:password@host:port/database URL (leave it unset for embedded SQLite)")
 		}
 	}
-	for _, s := range []struct{ env, v string }{{"DIGITALOCEAN_API_URL", c.DigitalOceanAPIURL}, {"LINODE_API_URL", c.LinodeAPIURL}} {
+	if c.AlertWebhookURL != "" && c.AlertWebhookSecret == "" {
+		return errors.New("WEBRANA_ALERT_WEBHOOK_SECRET: required with WEBRANA_ALERT_WEBHOOK_URL (receivers check the signature)")
+	}
+	if (c.SMTPAddr == "") != (c.AlertEmailTo == "") || (c.SMTPAddr != "" && c.SMTPFrom == "") {
+		return errors.New("WEBRANA_SMTP_ADDR, WEBRANA_SMTP_FROM and WEBRANA_ALERT_EMAIL_TO: set all three for alert e-mail, or none")
+	}
+	for _, s := range []struct{ env, v string }{{"DIGITALOCEAN_API_URL", c.DigitalOceanAPIURL}, {"LINODE_API_URL", c.LinodeAPIURL}, {"WEBRANA_ALERT_WEBHOOK_URL", c.AlertWebhookURL}} {
 		if s.v == "" {
 			continue
 		}
@@ -150,6 +172,11 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("linode_api_url", c.LinodeAPIURL),
 		slog.String("digitalocean_default_region", c.DigitalOceanDefaultRegion),
 		slog.String("do_access_token", redact(c.DOAccessToken)),
+		slog.String("alert_webhook_url", c.AlertWebhookURL),
+		slog.String("alert_webhook_secret", redact(c.AlertWebhookSecret)),
+		slog.String("smtp_addr", c.SMTPAddr),
+		slog.String("smtp_password", redact(c.SMTPPassword)),
+		slog.String("alert_email_to", c.AlertEmailTo),
 		slog.String("log_level", c.LogLevel.String()),
 	)
 }
@@ -173,4 +200,22 @@ func parseBool(name, v string) (bool, error) {
 		return false, fmt.Errorf("%s: %q is not a boolean (use 1 or 0)", name, v)
 	}
 	return b, nil
+}
+
+// alertChannels are the notification channels the configuration sets up.
+func (c *Config) alertChannels() []alerts.Channel {
+	var out []alerts.Channel
+	if c.AlertWebhookURL != "" {
+		out = append(out, &alerts.Webhook{URL: c.AlertWebhookURL, Secret: []byte(c.AlertWebhookSecret)})
+	}
+	if c.SMTPAddr != "" {
+		var to []string
+		for _, addr := range strings.Split(c.AlertEmailTo, ",") {
+			if addr = strings.TrimSpace(addr); addr != "" {
+				to = append(to, addr)
+			}
+		}
+		out = append(out, &alerts.Email{Addr: c.SMTPAddr, From: c.SMTPFrom, To: to, Username: c.SMTPUsername, Password: c.SMTPPassword})
+	}
+	return out
 }

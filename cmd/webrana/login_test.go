@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -99,6 +102,56 @@ func TestSandboxSimulatorAdminAPI(t *testing.T) {
 		want := demoPool[i].spec
 		if a.Provider != want.Provider || a.Limit != want.Limit || a.Instances != want.Instances {
 			t.Errorf("account %d = %+v, want %+v", i, a, want)
+		}
+	}
+}
+
+// TestSandboxPoolMetricsAndAlerts: the demo pool is in the database, its
+// gauges are on /metrics, and an evaluation opens the seed mock-up's one
+// alert (Account 3 is full).
+func TestSandboxPoolMetricsAndAlerts(t *testing.T) {
+	const pw = "sandbox demo pw"
+	m := startMain(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir(), "WEBRANA_DEMO_PASSWORD": pw})
+	base := "http://" + m.Addr()
+	if _, _, err := m.Alerts.Evaluate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	admin := webtest.New(t, base)
+	res := admin.Do("POST", "/api/auth/login", map[string]string{"email": "admin@webrana.local", "password": pw})
+	var login struct{ Token string }
+	res.JSON(t, &login)
+	admin = admin.WithToken(login.Token)
+	var accounts struct {
+		Items []struct {
+			Name          string
+			Limit, Active int
+			IsPrimary     bool `json:"is_primary"`
+		}
+	}
+	admin.Do("GET", "/internal/accounts", nil).JSON(t, &accounts)
+	if len(accounts.Items) != len(demoPool) {
+		t.Fatalf("demo pool in the database: %+v", accounts.Items)
+	}
+	var alerts struct {
+		Items []struct{ Kind, Message string }
+	}
+	admin.Do("GET", "/api/admin/alerts?open=true", nil).JSON(t, &alerts)
+	if len(alerts.Items) != 1 || alerts.Items[0].Kind != "account_full" || !strings.Contains(alerts.Items[0].Message, "Account 3") {
+		t.Fatalf("open alerts %+v; want Account 3 full", alerts.Items)
+	}
+	mres, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(mres.Body)
+	mres.Body.Close()
+	for _, want := range []string{
+		`webrana_account_limit{account="Primary",provider="digitalocean"} 25`,
+		`webrana_account_active{account="Account 3",provider="digitalocean"} 25`,
+		`webrana_pool_utilization_ratio{provider="digitalocean"} 0.6666666666666666`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
 		}
 	}
 }

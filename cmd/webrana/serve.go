@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
@@ -38,6 +39,7 @@ type Main struct {
 	Keys     *secrets.Keyring
 	DB       *store.DB
 	Pool     *pool.Service
+	Alerts   *alerts.Service
 	Auth     *auth.Service
 	Catalog  *catalog.Service
 	Sim      *sandboxSim // sandbox only
@@ -103,6 +105,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Pool = pool.New(m.DB, m.Keys, m.opener(), m.Now, m.Logger)
 	m.Registry = newRegistry()
+	m.Registry.MustRegister(pool.Collector{DB: m.DB})
 	if err := m.openQueue(); err != nil {
 		return err
 	}
@@ -135,16 +138,21 @@ func (m *Main) openQueue() error {
 	river.AddWorker(workers, &jobs.HeartbeatWorker{Logger: m.Logger, Metrics: metrics, Now: m.Now})
 	river.AddWorker(workers, &jobs.CleanupWorker{DB: m.DB, Logger: m.Logger, Now: m.Now})
 	pool.Workers(workers, m.Pool, m.DB)
+	channels := m.Config.alertChannels()
+	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
+	river.AddWorker(workers, &alerts.EvaluateWorker{Alerts: m.Alerts})
+	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
 	q, err := jobs.New(m.DB, jobs.Config{
 		Logger:   m.Logger.With("component", "river"),
 		Workers:  workers,
-		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob()}, pool.PeriodicJobs()...),
+		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob()}, pool.PeriodicJobs()...),
 		Metrics:  metrics,
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	m.Queue = q
+	m.Alerts.Queue = q
 	return nil
 }
 

@@ -1,0 +1,224 @@
+// Package alerts watches the provider account pool for conditions an
+// operator must know about — an account full, every account of a provider
+// full, an account unhealthy, a provider's pool above 80 % — opens one alert
+// per condition while it lasts, resolves it when it clears, and delivers
+// each change to the notification channels (a signed webhook, e-mail) as
+// River jobs, so a failed delivery is retried and none is lost.
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// Severities.
+const (
+	Warning  = "warning"
+	Critical = "critical"
+)
+
+// HighUsage is the share of a provider's capacity in use that warns.
+const HighUsage = 80.0
+
+// Condition is a state of the pool worth an alert.
+type Condition struct {
+	Kind, Key, Severity, Message string
+}
+
+// Conditions derives the alert conditions from the accounts.
+func Conditions(accounts []*webrana.Account) []Condition {
+	var out []Condition
+	type totals struct{ usable, full, used, limit int }
+	byProvider := map[webrana.ProviderType]*totals{}
+	for _, a := range accounts {
+		if !a.IsActive {
+			continue
+		}
+		if a.Health == webrana.HealthUnhealthy {
+			out = append(out, Condition{webrana.AlertAccountUnhealthy, webrana.AlertAccountUnhealthy + ":" + a.ID, Critical,
+				fmt.Sprintf("%s account %q is unhealthy: %s", a.ProviderType, a.Name, a.HealthReason)})
+			continue
+		}
+		t := byProvider[a.ProviderType]
+		if t == nil {
+			t = &totals{}
+			byProvider[a.ProviderType] = t
+		}
+		t.usable++
+		t.used += a.Active + a.Reserved
+		t.limit += a.Limit
+		if a.Free() == 0 {
+			t.full++
+			out = append(out, Condition{webrana.AlertAccountFull, webrana.AlertAccountFull + ":" + a.ID, Warning,
+				fmt.Sprintf("%s account %q is full: %d of %d servers.", a.ProviderType, a.Name, a.Active+a.Reserved, a.Limit)})
+		}
+	}
+	for _, p := range webrana.ProviderTypes {
+		t := byProvider[p]
+		switch {
+		case t == nil:
+		case t.full == t.usable:
+			out = append(out, Condition{webrana.AlertAllAccountsFull, webrana.AlertAllAccountsFull + ":" + string(p), Critical,
+				fmt.Sprintf("Every usable %s account is full; new %s orders are held.", p, p)})
+		case t.limit > 0 && float64(t.used)*100/float64(t.limit) > HighUsage:
+			out = append(out, Condition{webrana.AlertPoolHighUsage, webrana.AlertPoolHighUsage + ":" + string(p), Warning,
+				fmt.Sprintf("The %s pool is %.0f%% used (%d of %d servers); add an account.", p, float64(t.used)*100/float64(t.limit), t.used, t.limit)})
+		}
+	}
+	return out
+}
+
+// Enqueuer inserts a job in a store transaction (jobs.Queue).
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Service keeps the open alerts in step with the pool.
+type Service struct {
+	DB       *store.DB
+	Queue    Enqueuer
+	Channels []Channel
+	Logger   *slog.Logger
+}
+
+// Evaluate opens alerts for new conditions and resolves those that cleared,
+// each with its notification jobs in the same transaction.
+func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error) {
+	accounts, err := s.DB.ListAccounts(ctx, "")
+	if err != nil {
+		return 0, 0, err
+	}
+	open, err := s.DB.OpenAlerts(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	isOpen := map[string]*webrana.Alert{}
+	for _, a := range open {
+		isOpen[a.Key] = a
+	}
+	wanted := map[string]bool{}
+	for _, c := range Conditions(accounts) {
+		wanted[c.Key] = true
+		if isOpen[c.Key] != nil {
+			continue
+		}
+		a := &webrana.Alert{Kind: c.Kind, Key: c.Key, Severity: c.Severity, Message: c.Message}
+		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+			created, err := tx.OpenAlert(ctx, a)
+			if err != nil || !created {
+				return err // another replica opened it first
+			}
+			opened++
+			return s.notify(ctx, tx, a.ID, EventOpened)
+		})
+		if err != nil {
+			return opened, resolved, err
+		}
+		s.logger().Warn("alert opened", "kind", c.Kind, "message", c.Message)
+	}
+	for key, a := range isOpen {
+		if wanted[key] {
+			continue
+		}
+		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+			done, err := tx.ResolveAlert(ctx, key)
+			if err != nil || !done {
+				return err
+			}
+			resolved++
+			return s.notify(ctx, tx, a.ID, EventResolved)
+		})
+		if err != nil {
+			return opened, resolved, err
+		}
+		s.logger().Info("alert resolved", "kind", a.Kind, "key", key)
+	}
+	return opened, resolved, nil
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// notify enqueues one delivery job per channel.
+func (s *Service) notify(ctx context.Context, tx *store.Tx, alertID, event string) error {
+	for _, ch := range s.Channels {
+		if err := s.Queue.InsertTx(ctx, tx, NotifyArgs{AlertID: alertID, Event: event, Channel: ch.Name()}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Events of an alert.
+const (
+	EventOpened   = "opened"
+	EventResolved = "resolved"
+)
+
+// NotifyArgs delivers one alert event to one channel. It holds ids only,
+// never a secret.
+type NotifyArgs struct {
+	AlertID string `json:"alert_id"`
+	Event   string `json:"event"`
+	Channel string `json:"channel"`
+}
+
+func (NotifyArgs) Kind() string { return "alert_notify" }
+
+// NotifyWorker delivers NotifyArgs; River retries failures with backoff.
+type NotifyWorker struct {
+	river.WorkerDefaults[NotifyArgs]
+	DB       *store.DB
+	Channels []Channel
+}
+
+func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
+	i := slices.IndexFunc(w.Channels, func(c Channel) bool { return c.Name() == job.Args.Channel })
+	if i < 0 {
+		return river.JobCancel(fmt.Errorf("channel %q is no longer configured", job.Args.Channel))
+	}
+	a, err := w.DB.AlertByID(ctx, job.Args.AlertID)
+	if err != nil {
+		return err
+	}
+	return w.Channels[i].Send(ctx, Notification{Event: job.Args.Event, Alert: a})
+}
+
+// EvaluateArgs is the periodic evaluation.
+type EvaluateArgs struct{}
+
+func (EvaluateArgs) Kind() string { return "alerts_evaluate" }
+
+// EvaluateWorker works EvaluateArgs.
+type EvaluateWorker struct {
+	river.WorkerDefaults[EvaluateArgs]
+	Alerts *Service
+}
+
+func (w *EvaluateWorker) Work(ctx context.Context, _ *river.Job[EvaluateArgs]) error {
+	_, _, err := w.Alerts.Evaluate(ctx)
+	return err
+}
+
+// EvaluateEvery is how often the pool is looked at (as often as its health
+// is checked).
+const EvaluateEvery = time.Minute
+
+// EvaluateJob is the periodic schedule.
+func EvaluateJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(EvaluateEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return EvaluateArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "alerts_evaluate", RunOnStart: true})
+}

@@ -1,0 +1,254 @@
+package alerts_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/alerts"
+	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/store/storetest"
+)
+
+func acct(name string, p webrana.ProviderType, limit, active int, health webrana.Health) *webrana.Account {
+	return &webrana.Account{ID: "id-" + name, Name: name, ProviderType: p, Limit: limit, Active: active, Health: health, IsActive: true}
+}
+
+func TestConditions(t *testing.T) {
+	keys := func(cs []alerts.Condition) map[string]string {
+		out := map[string]string{}
+		for _, c := range cs {
+			out[c.Key] = c.Severity
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		accounts []*webrana.Account
+		want     map[string]string
+	}{
+		{"seed mock-up: one full account, pool 66%", []*webrana.Account{
+			acct("p", webrana.DigitalOcean, 25, 20, webrana.HealthHealthy), acct("a2", webrana.DigitalOcean, 25, 5, webrana.HealthHealthy),
+			acct("a3", webrana.DigitalOcean, 25, 25, webrana.HealthHealthy)},
+			map[string]string{"account_full:id-a3": "warning"}},
+		{"pool above 80%", []*webrana.Account{
+			acct("a", webrana.DigitalOcean, 10, 9, webrana.HealthHealthy), acct("b", webrana.DigitalOcean, 10, 8, webrana.HealthHealthy)},
+			map[string]string{"pool_high_usage:digitalocean": "warning"}},
+		{"all full", []*webrana.Account{
+			acct("a", webrana.Linode, 2, 2, webrana.HealthHealthy), acct("b", webrana.Linode, 3, 3, webrana.HealthUnknown)},
+			map[string]string{"account_full:id-a": "warning", "account_full:id-b": "warning", "all_accounts_full:linode": "critical"}},
+		{"unhealthy is not counted as capacity", []*webrana.Account{
+			acct("a", webrana.DigitalOcean, 10, 10, webrana.HealthHealthy), acct("b", webrana.DigitalOcean, 10, 0, webrana.HealthUnhealthy)},
+			map[string]string{"account_full:id-a": "warning", "all_accounts_full:digitalocean": "critical", "account_unhealthy:id-b": "critical"}},
+		{"inactive accounts are ignored", []*webrana.Account{
+			func() *webrana.Account { a := acct("a", webrana.DigitalOcean, 1, 1, webrana.HealthUnhealthy); a.IsActive = false; return a }()},
+			map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := keys(alerts.Conditions(tt.accounts))
+			if len(got) != len(tt.want) {
+				t.Fatalf("conditions %v, want %v", got, tt.want)
+			}
+			for k, sev := range tt.want {
+				if got[k] != sev {
+					t.Errorf("condition %s = %q, want %q (all: %v)", k, got[k], sev, got)
+				}
+			}
+		})
+	}
+}
+
+// smtpServer is a minimal in-process SMTP server that hands each message to
+// a channel.
+func smtpServer(t *testing.T) (string, <-chan string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	msgs := make(chan string, 10)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveSMTP(conn, msgs)
+		}
+	}()
+	return ln.Addr().String(), msgs
+}
+
+func serveSMTP(conn net.Conn, msgs chan<- string) {
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	say := func(s string) { io.WriteString(conn, s+"\r\n") }
+	say("220 test ESMTP")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			say("250 test")
+		case strings.HasPrefix(cmd, "MAIL"), strings.HasPrefix(cmd, "RCPT"), strings.HasPrefix(cmd, "RSET"), strings.HasPrefix(cmd, "NOOP"):
+			say("250 ok")
+		case cmd == "DATA":
+			say("354 go on")
+			var b strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil || l == ".\r\n" {
+					break
+				}
+				b.WriteString(l)
+			}
+			msgs <- b.String()
+			say("250 queued")
+		case cmd == "QUIT":
+			say("221 bye")
+			return
+		default:
+			say("502 not here")
+		}
+	}
+}
+
+func wait[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// TestAlertsArriveAtWebhookAndSMTP: a full account opens an alert once;
+// its notification reaches a signed webhook and an SMTP server through River
+// jobs; freeing the account resolves it, and that is delivered too.
+func TestAlertsArriveAtWebhookAndSMTP(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testDelivery(t, storetest.OpenSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testDelivery(t, storetest.OpenPostgres(t)) })
+}
+
+type hook struct {
+	body      []byte
+	signature string
+	event     string
+}
+
+func testDelivery(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	if err := jobs.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("webhook-secret")
+	hooks := make(chan hook, 10)
+	wh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooks <- hook{b, r.Header.Get("X-Webrana-Signature"), r.Header.Get("X-Webrana-Event")}
+	}))
+	defer wh.Close()
+	smtpAddr, mails := smtpServer(t)
+	channels := []alerts.Channel{
+		&alerts.Webhook{URL: wh.URL, Secret: secret},
+		&alerts.Email{Addr: smtpAddr, From: "webrana@example.com", To: []string{"ops@example.com"}},
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &alerts.NotifyWorker{DB: db, Channels: channels})
+	q, err := jobs.New(db, jobs.Config{Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		q.Stop(stopCtx)
+	}()
+	if _, err := db.EnsureProvider(ctx, webrana.Linode, "Linode"); err != nil {
+		t.Fatal(err)
+	}
+	full := &webrana.Account{ProviderType: webrana.Linode, Name: "L1", TokenCiphertext: "x", IsActive: true, Limit: 2, Active: 2, Health: webrana.HealthHealthy}
+	spare := &webrana.Account{ProviderType: webrana.Linode, Name: "L2", TokenCiphertext: "y", IsActive: true, Limit: 10, Active: 1, Health: webrana.HealthHealthy}
+	for _, a := range []*webrana.Account{full, spare} {
+		if err := db.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := &alerts.Service{DB: db, Queue: q, Channels: channels}
+	opened, resolved, err := svc.Evaluate(ctx)
+	if err != nil || opened != 1 || resolved != 0 {
+		t.Fatalf("Evaluate = %d opened, %d resolved, %v; want the one account_full", opened, resolved, err)
+	}
+	if opened, _, _ := svc.Evaluate(ctx); opened != 0 {
+		t.Fatal("a second evaluation opened the alert again")
+	}
+
+	h := wait(t, hooks, "the webhook")
+	var n struct {
+		Event string
+		Alert struct{ Kind, Key, Message string }
+	}
+	if err := json.Unmarshal(h.body, &n); err != nil {
+		t.Fatal(err)
+	}
+	if h.signature != alerts.Sign(secret, h.body) || h.event != "alert.opened" || n.Event != "opened" ||
+		n.Alert.Kind != webrana.AlertAccountFull || !strings.Contains(n.Alert.Message, "L1") {
+		t.Fatalf("webhook got %+v (signature %q)", n, h.signature)
+	}
+	if h.signature == alerts.Sign([]byte("other"), h.body) {
+		t.Fatal("the signature does not depend on the secret")
+	}
+	mail := wait(t, mails, "the e-mail")
+	if !strings.Contains(mail, "Subject: [Webrana warning] account_full opened") || !strings.Contains(mail, "L1") {
+		t.Fatalf("mail:\n%s", mail)
+	}
+
+	two := 1
+	if _, err := db.UpdateAccount(ctx, full.ID, store.AccountUpdate{Active: &two}); err != nil {
+		t.Fatal(err)
+	}
+	if _, resolved, err := svc.Evaluate(ctx); err != nil || resolved != 1 {
+		t.Fatalf("after freeing a slot: resolved %d, %v", resolved, err)
+	}
+	if h := wait(t, hooks, "the resolution webhook"); h.event != "alert.resolved" {
+		t.Fatalf("second webhook event %q", h.event)
+	}
+	if mail := wait(t, mails, "the resolution e-mail"); !strings.Contains(mail, "account_full resolved") {
+		t.Fatalf("mail:\n%s", mail)
+	}
+	open, err := db.OpenAlerts(ctx)
+	if err != nil || len(open) != 0 {
+		t.Fatalf("open alerts after resolution: %v %v", open, err)
+	}
+}
+
+func TestWebhookFailureIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(502) }))
+	defer srv.Close()
+	err := (&alerts.Webhook{URL: srv.URL, Secret: []byte("s")}).Send(context.Background(),
+		alerts.Notification{Event: "opened", Alert: &webrana.Alert{ID: "a"}})
+	if err == nil || !strings.Contains(err.Error(), "502") {
+		t.Fatalf("Send to a failing webhook: %v; want an error, so River retries", err)
+	}
+}
