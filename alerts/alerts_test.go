@@ -52,7 +52,11 @@ func TestConditions(t *testing.T) {
 			acct("a", webrana.DigitalOcean, 10, 10, webrana.HealthHealthy), acct("b", webrana.DigitalOcean, 10, 0, webrana.HealthUnhealthy)},
 			map[string]string{"account_full:id-a": "warning", "all_accounts_full:digitalocean": "critical", "account_unhealthy:id-b": "critical"}},
 		{"inactive accounts are ignored", []*webrana.Account{
-			func() *webrana.Account { a := acct("a", webrana.DigitalOcean, 1, 1, webrana.HealthUnhealthy); a.IsActive = false; return a }()},
+			func() *webrana.Account {
+				a := acct("a", webrana.DigitalOcean, 1, 1, webrana.HealthUnhealthy)
+				a.IsActive = false
+				return a
+			}()},
 			map[string]string{}},
 	}
 	for _, tt := range tests {
