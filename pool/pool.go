@@ -70,6 +70,14 @@ func (s *Service) Client(ctx context.Context, a *webrana.Account) (*cloud.Client
 	return c, nil
 }
 
+// WithBudget fills the account's request budget left, from its pacer.
+func (s *Service) WithBudget(a *webrana.Account) *webrana.Account {
+	if token, err := s.keys.Open(a.TokenCiphertext); err == nil {
+		a.RequestBudget = s.opener.Budget(a.ProviderType, token)
+	}
+	return a
+}
+
 // CatalogSource returns a catalog.Source that reads catalogs through the
 // provider's best usable account: primary first, healthy before degraded.
 func (s *Service) CatalogSource() *catalogSource { return &catalogSource{s} }

@@ -75,6 +75,22 @@ func (o *Opener) Open(p webrana.ProviderType, token string) (*cloud.Client, erro
 	return cloud.New(d, &cloud.Options{Sleep: o.cfg.Sleep, Observe: func(op string, err error) { o.observe(p, op, err) }}), nil
 }
 
+// Budget is how many requests the account may still send now in its
+// general budget (its pacer's view, corrected by the provider's headers).
+func (o *Opener) Budget(p webrana.ProviderType, token string) int {
+	var policy cloud.RatePolicy
+	var path string
+	switch p {
+	case webrana.DigitalOcean:
+		policy, path = digitalocean.RatePolicy, "/v2/account"
+	case webrana.Linode:
+		policy, path = linode.RatePolicy, "/v4/account"
+	default:
+		return 0
+	}
+	return o.cfg.Pacers.For(string(p), token, policy).Remaining("GET", path)
+}
+
 // Rows are written at most this often per provider for unchanged outcomes.
 const recordEvery = time.Minute
 

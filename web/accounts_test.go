@@ -18,6 +18,7 @@ type accountItem struct {
 	Utilization     float64
 	IsPrimary       bool   `json:"is_primary"`
 	IsActive        bool   `json:"is_active"`
+	RequestBudget   int    `json:"request_budget"`
 	Health          string `json:"health_status"`
 	HealthReason    string `json:"health_reason"`
 }
@@ -41,7 +42,8 @@ func TestAccountEndpoints(t *testing.T) {
 
 		do := createAccount(t, admin, "/internal/do-accounts", map[string]any{"name": "Primary", "token": "token-digitalocean", "is_primary": true})
 		if do.ProviderType != "digitalocean" || do.Limit != 25 || do.Active != 3 || do.Free != 22 || do.Utilization != 12 ||
-			!do.IsPrimary || do.Health != "HEALTHY" || do.TokenHint == "" || do.Email != "digitalocean@example.com" {
+			!do.IsPrimary || do.Health != "HEALTHY" || do.TokenHint == "" || do.Email != "digitalocean@example.com" ||
+			do.RequestBudget <= 0 || do.RequestBudget >= 250 {
 			t.Fatalf("created %+v", do)
 		}
 		li := createAccount(t, admin, "/internal/accounts", map[string]any{"provider_type": "linode", "name": "Linode", "token": "token-linode", "limit": 10})

@@ -19,8 +19,8 @@ type accountJSON struct {
 	Utilization float64 `json:"utilization"`
 }
 
-func accountOut(a *webrana.Account) accountJSON {
-	return accountJSON{Account: a, Free: a.Free(), Utilization: a.Utilization()}
+func (s *Server) accountOut(a *webrana.Account) accountJSON {
+	return accountJSON{Account: s.pool.WithBudget(a), Free: a.Free(), Utilization: a.Utilization()}
 }
 
 // accountRoutes registers the account endpoints under a prefix; only is the
@@ -85,7 +85,7 @@ func (h accountHandlers) create(w http.ResponseWriter, r *http.Request) error {
 		fmt.Sprintf("provider=%s name=%s", a.ProviderType, a.Name), sourceAddr(r)); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, accountOut(a))
+	writeJSON(w, http.StatusCreated, h.s.accountOut(a))
 	return nil
 }
 
@@ -103,7 +103,7 @@ func (h accountHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]accountJSON, 0, len(accounts))
 	for _, a := range accounts {
-		out = append(out, accountOut(a))
+		out = append(out, h.s.accountOut(a))
 	}
 	writeJSON(w, http.StatusOK, newList(out, len(out), pageAll(len(out))))
 	return nil
@@ -114,7 +114,7 @@ func (h accountHandlers) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, accountOut(a))
+	writeJSON(w, http.StatusOK, h.s.accountOut(a))
 	return nil
 }
 
@@ -151,7 +151,7 @@ func (h accountHandlers) update(w http.ResponseWriter, r *http.Request) error {
 		"changed "+strings.Join(sortedCopy(changed), ","), sourceAddr(r)); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, accountOut(a))
+	writeJSON(w, http.StatusOK, h.s.accountOut(a))
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (h accountHandlers) sync(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, accountOut(a))
+	writeJSON(w, http.StatusOK, h.s.accountOut(a))
 	return nil
 }
 
