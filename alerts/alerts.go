@@ -85,7 +85,7 @@ type Enqueuer interface {
 type Service struct {
 	DB       *store.DB
 	Queue    Enqueuer
-	Channels []Channel
+	Channels *ChannelSet
 	Logger   *slog.Logger
 }
 
@@ -97,6 +97,12 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 		return 0, 0, err
 	}
 	open, err := s.DB.OpenAlerts(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	// Read before any transaction: on SQLite the transaction holds the one
+	// connection.
+	channels, err := s.Channels.All(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -117,7 +123,7 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 				return err // another replica opened it first
 			}
 			opened++
-			return s.notify(ctx, tx, a.ID, EventOpened)
+			return s.notify(ctx, tx, channels, a.ID, EventOpened)
 		})
 		if err != nil {
 			return opened, resolved, err
@@ -134,7 +140,7 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 				return err
 			}
 			resolved++
-			return s.notify(ctx, tx, a.ID, EventResolved)
+			return s.notify(ctx, tx, channels, a.ID, EventResolved)
 		})
 		if err != nil {
 			return opened, resolved, err
@@ -151,9 +157,9 @@ func (s *Service) logger() *slog.Logger {
 	return s.Logger
 }
 
-// notify enqueues one delivery job per channel.
-func (s *Service) notify(ctx context.Context, tx *store.Tx, alertID, event string) error {
-	for _, ch := range s.Channels {
+// notify enqueues one delivery job per channel, in the transaction.
+func (s *Service) notify(ctx context.Context, tx *store.Tx, channels []Channel, alertID, event string) error {
+	for _, ch := range channels {
 		if err := s.Queue.InsertTx(ctx, tx, NotifyArgs{AlertID: alertID, Event: event, Channel: ch.Name()}, nil); err != nil {
 			return err
 		}
@@ -181,11 +187,15 @@ func (NotifyArgs) Kind() string { return "alert_notify" }
 type NotifyWorker struct {
 	river.WorkerDefaults[NotifyArgs]
 	DB       *store.DB
-	Channels []Channel
+	Channels *ChannelSet
 }
 
 func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
-	i := slices.IndexFunc(w.Channels, func(c Channel) bool { return c.Name() == job.Args.Channel })
+	channels, err := w.Channels.All(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(channels, func(c Channel) bool { return c.Name() == job.Args.Channel })
 	if i < 0 {
 		return river.JobCancel(fmt.Errorf("channel %q is no longer configured", job.Args.Channel))
 	}
@@ -193,7 +203,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if err != nil {
 		return err
 	}
-	return w.Channels[i].Send(ctx, Notification{Event: job.Args.Event, Alert: a})
+	return channels[i].Send(ctx, Notification{Event: job.Args.Event, Alert: a})
 }
 
 // EvaluateArgs is the periodic evaluation.

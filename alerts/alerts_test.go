@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 )
@@ -171,9 +173,12 @@ func testDelivery(t *testing.T, db *store.DB) {
 	}))
 	defer wh.Close()
 	smtpAddr, mails := smtpServer(t)
-	channels := []alerts.Channel{
-		&alerts.Webhook{URL: wh.URL, Secret: secret},
-		&alerts.Email{Addr: smtpAddr, From: "webrana@example.com", To: []string{"ops@example.com"}},
+	// One channel from the environment, one stored by an administrator.
+	keys := secrets.NewKeyring(secrets.NewKey(), nil)
+	channels := &alerts.ChannelSet{Static: []alerts.Channel{&alerts.Webhook{URL: wh.URL, Secret: secret}}, DB: db, Keys: keys}
+	if _, err := channels.Create(ctx, alerts.ChannelInput{Kind: "email", Name: "ops", Secret: "smtp-password",
+		Config: webrana.AlertChannelConfig{SMTPAddr: smtpAddr, From: "webrana@example.com", To: []string{"ops@example.com"}}}); err != nil {
+		t.Fatal(err)
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: db, Channels: channels})
@@ -254,5 +259,37 @@ func TestWebhookFailureIsAnError(t *testing.T) {
 		alerts.Notification{Event: "opened", Alert: &webrana.Alert{ID: "a"}})
 	if err == nil || !strings.Contains(err.Error(), "502") {
 		t.Fatalf("Send to a failing webhook: %v; want an error, so River retries", err)
+	}
+}
+
+func TestChannelValidation(t *testing.T) {
+	cs := &alerts.ChannelSet{DB: storetest.OpenSQLite(t), Keys: secrets.NewKeyring(secrets.NewKey(), nil)}
+	ok := webrana.AlertChannelConfig{SMTPAddr: "127.0.0.1:25", From: "w@example.com", To: []string{"ops@example.com"}}
+	tests := []struct {
+		name  string
+		in    alerts.ChannelInput
+		field string
+	}{
+		{"unknown kind", alerts.ChannelInput{Kind: "sms", Name: "x"}, "kind"},
+		{"no name", alerts.ChannelInput{Kind: "email", Config: ok}, "name"},
+		{"webhook without URL", alerts.ChannelInput{Kind: "webhook", Name: "x", Secret: strings.Repeat("s", 16)}, "config.url"},
+		{"webhook with a short secret", alerts.ChannelInput{Kind: "webhook", Name: "x", Secret: "short",
+			Config: webrana.AlertChannelConfig{URL: "https://hooks.example.com/x"}}, "secret"},
+		{"email without server", alerts.ChannelInput{Kind: "email", Name: "x", Config: webrana.AlertChannelConfig{From: ok.From, To: ok.To}}, "config.smtp_addr"},
+		{"email to nobody", alerts.ChannelInput{Kind: "email", Name: "x", Config: webrana.AlertChannelConfig{SMTPAddr: ok.SMTPAddr, From: ok.From}}, "config.to"},
+		{"email to a non-address", alerts.ChannelInput{Kind: "email", Name: "x",
+			Config: webrana.AlertChannelConfig{SMTPAddr: ok.SMTPAddr, From: ok.From, To: []string{"ops"}}}, "config.to"},
+	}
+	for _, tt := range tests {
+		_, err := cs.Create(context.Background(), tt.in)
+		var e *webrana.Error
+		if !errors.As(err, &e) || e.Field != tt.field {
+			t.Errorf("%s: %v, want invalid %s", tt.name, err, tt.field)
+		}
+	}
+	ch, err := cs.Create(context.Background(), alerts.ChannelInput{Kind: "webhook", Name: "hook", Secret: "a-long-signing-secret",
+		Config: webrana.AlertChannelConfig{URL: "https://hooks.example.com/x", SMTPAddr: "ignored:25"}})
+	if err != nil || ch.Config.SMTPAddr != "" || strings.Contains(ch.SecretCiphertext, "a-long-signing-secret") {
+		t.Fatalf("webhook channel %+v, %v; want only its URL kept and its secret sealed", ch, err)
 	}
 }

@@ -169,3 +169,34 @@ func TestAlertsEndpoint(t *testing.T) {
 		t.Fatalf("open=maybe: %d", res.Status)
 	}
 }
+
+func TestAlertChannelEndpoints(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	h.user("admin@example.com", webrana.RoleAdmin)
+	admin := h.login("admin@example.com")
+	const secret = "a-very-long-signing-secret"
+	res := admin.Do("POST", "/api/admin/alert-channels", map[string]any{"kind": "webhook", "name": "ops hook", "secret": secret,
+		"config": map[string]any{"url": "https://hooks.example.com/webrana"}})
+	mustStatus(t, res, 201, "create webhook channel")
+	var ch struct {
+		ID        string
+		HasSecret bool `json:"has_secret"`
+	}
+	res.JSON(t, &ch)
+	if !ch.HasSecret || strings.Contains(string(res.Body), secret) {
+		t.Fatalf("created channel %s", res.Body)
+	}
+	if res := admin.Do("POST", "/api/admin/alert-channels", map[string]any{"kind": "email", "name": "mail", "config": map[string]any{"smtp_addr": "nope"}}); res.Status != 400 ||
+		!strings.Contains(string(res.Body), `"field":"config.smtp_addr"`) {
+		t.Fatalf("bad e-mail channel: %d %s", res.Status, res.Body)
+	}
+	var list struct{ Items []struct{ Name string } }
+	res = admin.Do("GET", "/api/admin/alert-channels", nil)
+	res.JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Name != "ops hook" || strings.Contains(string(res.Body), secret) {
+		t.Fatalf("channels %s", res.Body)
+	}
+	mustStatus(t, admin.Do("DELETE", "/api/admin/alert-channels/"+ch.ID, nil), 204, "delete channel")
+	mustStatus(t, admin.Do("DELETE", "/api/admin/alert-channels/"+ch.ID, nil), 404, "delete again")
+}

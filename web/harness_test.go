@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
@@ -69,7 +70,8 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
-		Catalog: catalog.New(db, source, c.Now, nil), Providers: source, Pool: pool.New(db, keys, opener, c.Now, nil)})
+		Catalog: catalog.New(db, source, c.Now, nil), Providers: source, Pool: pool.New(db, keys, opener, c.Now, nil),
+		Channels: &alerts.ChannelSet{DB: db, Keys: keys}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}

@@ -80,6 +80,9 @@ func (s *Server) routes() {
 	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
 	s.api("GET /api/admin/audit", Admin, s.handleListAudit)
 	s.api("GET /api/admin/alerts", Admin, s.handleListAlerts)
+	s.api("GET /api/admin/alert-channels", Admin, s.handleListChannels)
+	s.api("POST /api/admin/alert-channels", Admin, s.handleCreateChannel)
+	s.api("DELETE /api/admin/alert-channels/{id}", Admin, s.handleDeleteChannel)
 	s.accountRoutes("/internal/accounts", "")
 	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/pool"
@@ -39,6 +40,7 @@ type Config struct {
 	// Providers gives provider clients for live checks (validate).
 	Providers catalog.Source
 	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
+	Channels  *alerts.ChannelSet
 	Ready     []ReadyCheck
 	Version   string
 }
@@ -51,6 +53,7 @@ type Server struct {
 	catalog   *catalog.Service
 	providers catalog.Source
 	pool      *pool.Service
+	channels  *alerts.ChannelSet
 	ready     []ReadyCheck
 	version   string
 
@@ -74,6 +77,7 @@ func NewServer(cfg Config) *Server {
 		catalog:        cfg.Catalog,
 		providers:      cfg.Providers,
 		pool:           cfg.Pool,
+		channels:       cfg.Channels,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mux:            http.NewServeMux(),

@@ -40,6 +40,7 @@ type Main struct {
 	DB       *store.DB
 	Pool     *pool.Service
 	Alerts   *alerts.Service
+	Channels *alerts.ChannelSet
 	Auth     *auth.Service
 	Catalog  *catalog.Service
 	Sim      *sandboxSim // sandbox only
@@ -113,7 +114,7 @@ func (m *Main) Open(ctx context.Context) error {
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
-		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Ready: m.readyChecks(), Version: version})
+		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Channels: m.Channels, Ready: m.readyChecks(), Version: version})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
@@ -138,7 +139,8 @@ func (m *Main) openQueue() error {
 	river.AddWorker(workers, &jobs.HeartbeatWorker{Logger: m.Logger, Metrics: metrics, Now: m.Now})
 	river.AddWorker(workers, &jobs.CleanupWorker{DB: m.DB, Logger: m.Logger, Now: m.Now})
 	pool.Workers(workers, m.Pool, m.DB)
-	channels := m.Config.alertChannels()
+	m.Channels = &alerts.ChannelSet{Static: m.Config.alertChannels(), DB: m.DB, Keys: m.Keys}
+	channels := m.Channels
 	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
 	river.AddWorker(workers, &alerts.EvaluateWorker{Alerts: m.Alerts})
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})

@@ -117,3 +117,19 @@ var _ = register("AlertPaging", func(t *testing.T, db *store.DB) {
 			return ids(got, alertID), total, err
 		})
 })
+
+var _ = register("AlertChannelsRoundTrip", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	ch := &webrana.AlertChannel{Kind: "email", Name: "ops mail", Enabled: true, SecretCiphertext: "sealed",
+		Config: webrana.AlertChannelConfig{SMTPAddr: "127.0.0.1:25", From: "w@example.com", To: []string{"a@example.com", "b@example.com"}}}
+	must(t, db.CreateAlertChannel(ctx, ch))
+	wantCode(t, db.CreateAlertChannel(ctx, &webrana.AlertChannel{Kind: "webhook", Name: "ops mail"}), webrana.ECONFLICT, "duplicate name")
+	got, err := db.ListAlertChannels(ctx)
+	must(t, err)
+	if len(got) != 1 {
+		t.Fatalf("%d channels", len(got))
+	}
+	mustEqual(t, "channel", got[0], ch)
+	must(t, db.DeleteAlertChannel(ctx, ch.ID))
+	wantCode(t, db.DeleteAlertChannel(ctx, ch.ID), webrana.ENOTFOUND, "deleting twice")
+})

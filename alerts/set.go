@@ -1,0 +1,121 @@
+package alerts
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+)
+
+// ChannelSet is every notification channel: those the environment
+// configures, and those administrators store (their secrets sealed). It is
+// read at each delivery, so a channel added or removed takes effect at once.
+type ChannelSet struct {
+	Static []Channel
+	DB     *store.DB
+	Keys   *secrets.Keyring
+}
+
+// All returns the channels in effect.
+func (cs *ChannelSet) All(ctx context.Context) ([]Channel, error) {
+	out := append([]Channel(nil), cs.Static...)
+	if cs.DB == nil {
+		return out, nil
+	}
+	stored, err := cs.DB.ListAlertChannels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range stored {
+		if !ch.Enabled {
+			continue
+		}
+		secret := ""
+		if ch.SecretCiphertext != "" {
+			if secret, err = cs.Keys.Open(ch.SecretCiphertext); err != nil {
+				return nil, webrana.Errorf(webrana.EINTERNAL, "The secret of alert channel %q cannot be decrypted.", ch.Name)
+			}
+		}
+		out = append(out, stored_(ch, secret))
+	}
+	return out, nil
+}
+
+// stored_ opens a stored channel as a deliverable one, named by its id.
+func stored_(ch *webrana.AlertChannel, secret string) Channel {
+	name := "channel:" + ch.ID
+	if ch.Kind == "webhook" {
+		return named{name, &Webhook{URL: ch.Config.URL, Secret: []byte(secret)}}
+	}
+	return named{name, &Email{Addr: ch.Config.SMTPAddr, From: ch.Config.From, To: ch.Config.To, Username: ch.Config.Username, Password: secret}}
+}
+
+type named struct {
+	name string
+	Channel
+}
+
+func (n named) Name() string { return n.name }
+
+// ChannelInput is a channel as an administrator adds it.
+type ChannelInput struct {
+	Kind   string
+	Name   string
+	Config webrana.AlertChannelConfig
+	Secret string // webhook signing secret, or SMTP password
+}
+
+// Create validates, seals the secret, and stores a channel.
+func (cs *ChannelSet) Create(ctx context.Context, in ChannelInput) (*webrana.AlertChannel, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 64 {
+		return nil, webrana.FieldError("name", "A name of 1 to 64 characters is required.")
+	}
+	c := in.Config
+	switch in.Kind {
+	case "webhook":
+		u, err := url.Parse(c.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, webrana.FieldError("config.url", "An http(s) URL is required.")
+		}
+		if len(in.Secret) < 16 {
+			return nil, webrana.FieldError("secret", "A signing secret of at least 16 characters is required; receivers check X-Webrana-Signature with it.")
+		}
+		c = webrana.AlertChannelConfig{URL: c.URL}
+	case "email":
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return nil, webrana.FieldError("config.smtp_addr", "The SMTP server as host:port is required.")
+		}
+		if _, err := webrana.NormalizeEmail(c.From); err != nil {
+			return nil, webrana.FieldError("config.from", "A sender address is required.")
+		}
+		if len(c.To) == 0 {
+			return nil, webrana.FieldError("config.to", "At least one recipient is required.")
+		}
+		for _, to := range c.To {
+			if _, err := webrana.NormalizeEmail(to); err != nil {
+				return nil, webrana.FieldError("config.to", "%q is not an e-mail address.", to)
+			}
+		}
+		c = webrana.AlertChannelConfig{SMTPAddr: c.SMTPAddr, From: c.From, To: c.To, Username: c.Username}
+	default:
+		return nil, webrana.FieldError("kind", "kind must be webhook or email.")
+	}
+	ch := &webrana.AlertChannel{Kind: in.Kind, Name: in.Name, Config: c, Enabled: true}
+	if in.Secret != "" {
+		sealed, err := cs.Keys.Seal(in.Secret)
+		if err != nil {
+			return nil, err
+		}
+		ch.SecretCiphertext = sealed
+	}
+	if err := cs.DB.CreateAlertChannel(ctx, ch); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
