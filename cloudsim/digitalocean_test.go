@@ -25,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/webrana/webrana/cloud/cloudtest"
 	"github.com/webrana/webrana/cloudsim"
 )
 
@@ -91,33 +92,13 @@ func doSpecRouter(t testing.TB) {
 }
 
 // fakeClock is the Sim's injected clock; tests advance it.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2030, 6, 3, 9, 30, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // doHarness is a simulator on loopback, its clock, and a spec-validating
 // transport for godo clients.
 type doHarness struct {
 	sim   *cloudsim.Sim
 	url   string
-	clock *fakeClock
+	clock *cloudtest.Clock
 	spec  *specTransport
 }
 
@@ -131,7 +112,7 @@ const (
 func newDOHarness(t *testing.T, accounts []cloudsim.AccountSpec, exceptions ...specException) *doHarness {
 	t.Helper()
 	doSpecRouter(t)
-	clock := newFakeClock()
+	clock := cloudtest.NewClock(time.Date(2030, 6, 3, 9, 30, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: doCreateDelay, ActionDelay: doActionDelay})
 	for _, a := range accounts {
 		if a.Provider == "" {

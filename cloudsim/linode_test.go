@@ -20,6 +20,7 @@ import (
 	"github.com/linode/linodego"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/webrana/webrana/cloud/cloudtest"
 	"github.com/webrana/webrana/cloudsim"
 )
 
@@ -66,45 +67,25 @@ var linodeSpecExceptions = []specException{
 }
 
 // linodeClock is a settable clock for lifecycles and rate limits.
-type linodeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newLinodeClock() *linodeClock {
-	return &linodeClock{t: time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)}
-}
-
-func (c *linodeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *linodeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // linodeEnv is a simulator on loopback with an injected clock, and the
 // spec-checking transport its clients use.
 type linodeEnv struct {
 	sim   *cloudsim.Sim
 	url   string
-	clock *linodeClock
+	clock *cloudtest.Clock
 	spec  *specTransport
 	rt    http.RoundTripper
 }
 
 func newLinodeEnv(t *testing.T, extra ...specException) *linodeEnv {
 	t.Helper()
-	clock := newLinodeClock()
+	clock := cloudtest.NewClock(time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: 30 * time.Second, ActionDelay: 10 * time.Second})
 	return serveLinodeEnv(t, sim, clock, extra...)
 }
 
-func serveLinodeEnv(t *testing.T, sim *cloudsim.Sim, clock *linodeClock, extra ...specException) *linodeEnv {
+func serveLinodeEnv(t *testing.T, sim *cloudsim.Sim, clock *cloudtest.Clock, extra ...specException) *linodeEnv {
 	t.Helper()
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
@@ -1078,7 +1059,7 @@ func TestLinodeStatsExactUnderParallelLoad(t *testing.T) {
 
 func TestLinodePersistence(t *testing.T) {
 	t.Parallel()
-	clock := newLinodeClock()
+	clock := cloudtest.NewClock(time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC))
 	cfg := cloudsim.Config{Now: clock.Now, CreateDelay: 30 * time.Second, ActionDelay: 10 * time.Second}
 	e := serveLinodeEnv(t, cloudsim.New(cfg), clock)
 	c := e.account(t, cloudsim.AccountSpec{Token: "keep", Limit: 7, Instances: 1})

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/cloud/cloudtest"
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -29,17 +29,7 @@ import (
 )
 
 // clock is a settable time source shared by the store and auth.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type clock = cloudtest.Clock
 
 // harness is a real server on a real database, served on loopback, with
 // the provider simulator behind its catalogs.
@@ -64,7 +54,7 @@ func engines(t *testing.T, fn func(t *testing.T, h *harness)) {
 
 func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness {
 	t.Helper()
-	c := &clock{now: time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC)}
+	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
 	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
 	sim, opener, source := simSource(t, db, c)
