@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/webtest"
 )
 
@@ -139,6 +143,27 @@ func TestSandboxPoolMetricsAndAlerts(t *testing.T) {
 	if len(alerts.Items) != 1 || alerts.Items[0].Kind != "account_full" || !strings.Contains(alerts.Items[0].Message, "Account 3") {
 		t.Fatalf("open alerts %+v; want Account 3 full", alerts.Items)
 	}
+	// A revoked token: one health cycle marks the account UNHEALTHY and one
+	// evaluation alerts; no reservation lands on it meanwhile.
+	linodeToken := m.Sim.sim.Tokens("linode")[0]
+	revoked := true
+	if err := m.Sim.sim.UpdateAccount(linodeToken, cloudsim.AccountUpdate{Revoked: &revoked}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Pool.CheckAll(context.Background()); err != nil {
+		t.Logf("health cycle reported: %v", err)
+	}
+	if _, _, err := m.Alerts.Evaluate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	admin.Do("GET", "/api/admin/alerts?open=true&kind=account_unhealthy", nil).JSON(t, &alerts)
+	if len(alerts.Items) != 1 || !strings.Contains(alerts.Items[0].Message, "Linode") {
+		t.Fatalf("after revoking the Linode token: open unhealthy alerts %+v", alerts.Items)
+	}
+	if _, err := m.DB.Reserve(context.Background(), store.ReserveRequest{Provider: webrana.Linode, OrderID: "o"}); !errors.Is(err, webrana.ErrNoAvailableAccount) {
+		t.Fatalf("reserve on the revoked Linode account: %v", err)
+	}
+
 	mres, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
