@@ -7,7 +7,9 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"log/slog"
 	"sync"
 	"time"
@@ -166,4 +168,30 @@ func (s *Service) lookup(k key) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.entries[k]
+}
+
+// CheckPlan checks a plan against its provider's catalog: the size exists
+// and is offered in every region of the plan. Resources the operator left
+// at zero are filled from the size.
+func (s *Service) CheckPlan(ctx context.Context, p *webrana.Plan) error {
+	sizes, err := s.GetSizes(ctx, p.ProviderType)
+	if err != nil {
+		return err
+	}
+	for _, z := range sizes.Items {
+		if z.Slug != p.SizeSlug {
+			continue
+		}
+		for _, r := range p.Regions {
+			if !slices.Contains(z.Regions, r) {
+				return webrana.FieldError("regions", "%s does not offer %s in %s.", p.ProviderType, p.SizeSlug, r)
+			}
+		}
+		p.VCPUs = cmp.Or(p.VCPUs, z.VCPUs)
+		p.MemoryMB = cmp.Or(p.MemoryMB, z.MemoryMB)
+		p.DiskGB = cmp.Or(p.DiskGB, z.DiskGB)
+		p.TransferGB = cmp.Or(p.TransferGB, z.TransferGB)
+		return nil
+	}
+	return webrana.FieldError("size_slug", "%s has no size %q.", p.ProviderType, p.SizeSlug)
 }

@@ -81,6 +81,8 @@ func (db *DB) UpdatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, e
 // history should be deactivated instead.
 func (db *DB) DeletePlan(ctx context.Context, id string) error {
 	res, err := db.conn().exec(ctx, `DELETE FROM plans WHERE id = ?`, id)
-	err = mustAffect(res, err, "Plan")
-	return constraintError(err, "", "Servers were ordered on this plan; deactivate it instead.")
+	if isForeignKeyViolation(err) {
+		return webrana.Errorf(webrana.ECONFLICT, "Servers were ordered on this plan; deactivate it instead.")
+	}
+	return mustAffect(res, err, "Plan")
 }

@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	s.api("GET /api/vps/{provider}/regions", SignedIn, s.handleRegions)
 	s.api("GET /api/vps/{provider}/images", SignedIn, s.handleImages)
 	s.api("GET /api/vps/{provider}/marketplace", SignedIn, s.handleMarketplace)
+	s.api("GET /api/plans", SignedIn, s.handleCustomerPlans)
 
 	// Administration.
 	s.api("GET /api/admin/providers", Admin, s.handleAdminListProviders)
@@ -80,6 +81,11 @@ func (s *Server) routes() {
 	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
 	s.api("GET /api/admin/audit", Admin, s.handleListAudit)
 	s.api("GET /api/admin/alerts", Admin, s.handleListAlerts)
+	s.api("GET /api/admin/plans", Admin, s.handleAdminPlans)
+	s.api("POST /api/admin/plans", Admin, s.handleCreatePlan)
+	s.api("GET /api/admin/plans/{id}", Admin, s.handleGetPlan)
+	s.api("PATCH /api/admin/plans/{id}", Admin, s.handleUpdatePlan)
+	s.api("DELETE /api/admin/plans/{id}", Admin, s.handleDeletePlan)
 	s.api("GET /api/admin/alert-channels", Admin, s.handleListChannels)
 	s.api("POST /api/admin/alert-channels", Admin, s.handleCreateChannel)
 	s.api("DELETE /api/admin/alert-channels/{id}", Admin, s.handleDeleteChannel)

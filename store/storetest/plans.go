@@ -132,7 +132,7 @@ var _ = register("PlanDelete", func(t *testing.T, db *store.DB) {
 	wantCode(t, err, webrana.ENOTFOUND, "deleted plan")
 	wantCode(t, db.DeletePlan(ctx, unused.ID), webrana.ENOTFOUND, "deleting twice")
 
-	wantCode(t, db.DeletePlan(ctx, used.ID), webrana.EINVALID, "deleting a plan with servers")
+	wantCode(t, db.DeletePlan(ctx, used.ID), webrana.ECONFLICT, "deleting a plan with servers")
 	got, err := db.PlanByID(ctx, used.ID)
 	must(t, err)
 	mustEqual(t, "plan after the refused delete", got, used)

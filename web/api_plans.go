@@ -1,0 +1,160 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// handleCustomerPlans lists the plans on offer (active ones), for a
+// provider or all, cheapest first.
+func (s *Server) handleCustomerPlans(w http.ResponseWriter, r *http.Request) error {
+	return s.listPlans(w, r, true)
+}
+
+// handleAdminPlans lists every plan, active or not.
+func (s *Server) handleAdminPlans(w http.ResponseWriter, r *http.Request) error {
+	return s.listPlans(w, r, false)
+}
+
+func (s *Server) listPlans(w http.ResponseWriter, r *http.Request, activeOnly bool) error {
+	p := webrana.ProviderType(r.URL.Query().Get("provider"))
+	if p != "" && !p.Valid() {
+		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
+	}
+	plans, err := s.db.ListPlans(r.Context(), store.PlanFilter{ProviderType: p, ActiveOnly: activeOnly})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(plans, len(plans), pageAll(len(plans))))
+	return nil
+}
+
+// planRequest is a plan as an operator writes it; on PATCH, absent fields
+// keep their values.
+type planRequest struct {
+	ProviderType *webrana.ProviderType `json:"provider_type"`
+	SizeSlug     *string               `json:"size_slug"`
+	Name         *string               `json:"name"`
+	VCPUs        *int                  `json:"vcpus"`
+	MemoryMB     *int                  `json:"memory_mb"`
+	DiskGB       *int                  `json:"disk_gb"`
+	TransferGB   *int                  `json:"transfer_gb"`
+	PriceMonthly *int64                `json:"price_monthly"`
+	PriceHourly  *int64                `json:"price_hourly"`
+	Currency     *string               `json:"currency"`
+	Regions      []string              `json:"regions"`
+	IsActive     *bool                 `json:"is_active"`
+}
+
+// apply writes the request's fields onto p.
+func (req planRequest) apply(p *webrana.Plan) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setInt := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if req.ProviderType != nil {
+		p.ProviderType = *req.ProviderType
+	}
+	set(&p.SizeSlug, req.SizeSlug)
+	set(&p.Name, req.Name)
+	set(&p.Currency, req.Currency)
+	setInt(&p.VCPUs, req.VCPUs)
+	setInt(&p.MemoryMB, req.MemoryMB)
+	setInt(&p.DiskGB, req.DiskGB)
+	setInt(&p.TransferGB, req.TransferGB)
+	if req.PriceMonthly != nil {
+		p.PriceMonthly = *req.PriceMonthly
+	}
+	if req.PriceHourly != nil {
+		p.PriceHourly = *req.PriceHourly
+	}
+	if req.Regions != nil {
+		p.Regions = req.Regions
+	}
+	if req.IsActive != nil {
+		p.IsActive = *req.IsActive
+	}
+}
+
+// checkPlan validates a plan's fields and then against the provider's
+// catalog, where the size must exist in every region of the plan.
+func (s *Server) checkPlan(r *http.Request, p *webrana.Plan) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.catalog.CheckPlan(r.Context(), p)
+}
+
+func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error {
+	var req planRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p := &webrana.Plan{Currency: "USD", IsActive: true}
+	req.apply(p)
+	if err := s.checkPlan(r, p); err != nil {
+		return err
+	}
+	if err := s.db.CreatePlan(r.Context(), p); err != nil {
+		return err
+	}
+	if err := s.auth.Audit(r.Context(), principal(r), "plan.created", "plan", p.ID, p.Name, sourceAddr(r)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error {
+	var req planRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if req.ProviderType != nil && *req.ProviderType != p.ProviderType {
+		return webrana.FieldError("provider_type", "A plan's provider cannot change; create a new plan.")
+	}
+	req.apply(p)
+	if err := s.checkPlan(r, p); err != nil {
+		return err
+	}
+	if p, err = s.db.UpdatePlan(r.Context(), p); err != nil {
+		return err
+	}
+	if err := s.auth.Audit(r.Context(), principal(r), "plan.updated", "plan", p.ID, p.Name, sourceAddr(r)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) handleDeletePlan(w http.ResponseWriter, r *http.Request) error {
+	if err := s.db.DeletePlan(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	if err := s.auth.Audit(r.Context(), principal(r), "plan.deleted", "plan", r.PathValue("id"), "", sourceAddr(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
