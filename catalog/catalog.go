@@ -9,8 +9,8 @@ package catalog
 import (
 	"cmp"
 	"context"
-	"slices"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 

@@ -61,7 +61,7 @@ func TestSandboxDemoUsersSignIn(t *testing.T) {
 	res = customer.Do("POST", "/api/auth/login", map[string]string{"email": "demo@webrana.local", "password": pw})
 	res.JSON(t, &login)
 	customer = customer.WithToken(login.Token)
-	for _, path := range []string{"/api/providers", "/api/vps/digitalocean/sizes", "/api/vps/linode/sizes",
+	for _, path := range []string{"/api/providers", "/api/plans", "/api/vps/digitalocean/sizes", "/api/vps/linode/sizes",
 		"/api/vps/digitalocean/images", "/api/vps/linode/marketplace"} {
 		var body struct{ Items []any }
 		res := customer.Do("GET", path, nil)

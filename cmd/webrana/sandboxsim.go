@@ -13,6 +13,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web"
 )
 
@@ -155,6 +156,37 @@ func (m *Main) bootstrapPool(ctx context.Context) error {
 			Active: d.spec.Instances, Health: webrana.HealthUnknown}
 		if err := m.DB.CreateAccount(ctx, a); err != nil {
 			return fmt.Errorf("sandbox pool: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoPlans are what the sandbox sells, at a reseller's mark-up over the
+// providers' list prices (minor units, USD), in regions the simulator's
+// catalog offers them.
+var demoPlans = []webrana.Plan{
+	{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "Basic 1 GB", VCPUs: 1, MemoryMB: 1024, DiskGB: 25, TransferGB: 1000,
+		PriceMonthly: 800, PriceHourly: 2, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
+	{ProviderType: webrana.DigitalOcean, SizeSlug: "s-2vcpu-2gb", Name: "Basic 2 GB", VCPUs: 2, MemoryMB: 2048, DiskGB: 60, TransferGB: 3000,
+		PriceMonthly: 2400, PriceHourly: 4, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
+	{ProviderType: webrana.DigitalOcean, SizeSlug: "s-2vcpu-4gb", Name: "Basic 4 GB", VCPUs: 2, MemoryMB: 4096, DiskGB: 80, TransferGB: 4000,
+		PriceMonthly: 3200, PriceHourly: 5, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
+	{ProviderType: webrana.Linode, SizeSlug: "g6-nanode-1", Name: "Nanode 1 GB", VCPUs: 1, MemoryMB: 1024, DiskGB: 25, TransferGB: 1000,
+		PriceMonthly: 700, PriceHourly: 1, Regions: []string{"ap-south", "us-east", "eu-central"}},
+	{ProviderType: webrana.Linode, SizeSlug: "g6-standard-1", Name: "Linode 2 GB", VCPUs: 1, MemoryMB: 2048, DiskGB: 50, TransferGB: 2000,
+		PriceMonthly: 1600, PriceHourly: 3, Regions: []string{"ap-south", "us-east", "eu-central"}},
+}
+
+// bootstrapPlans adds the demo plans on first start.
+func (m *Main) bootstrapPlans(ctx context.Context) error {
+	existing, err := m.DB.ListPlans(ctx, store.PlanFilter{})
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	for _, p := range demoPlans {
+		p.Currency, p.IsActive = "USD", true
+		if err := m.DB.CreatePlan(ctx, &p); err != nil {
+			return fmt.Errorf("sandbox plans: %w", err)
 		}
 	}
 	return nil

@@ -100,6 +100,9 @@ func (m *Main) Open(ctx context.Context) error {
 		if err := m.bootstrapPool(ctx); err != nil {
 			return err
 		}
+		if err := m.bootstrapPlans(ctx); err != nil {
+			return err
+		}
 	}
 	if err := m.importLegacyToken(ctx); err != nil {
 		return err
