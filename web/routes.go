@@ -71,6 +71,7 @@ func (s *Server) routes() {
 	s.api("GET /api/vps/{provider}/images", SignedIn, s.handleImages)
 	s.api("GET /api/vps/{provider}/marketplace", SignedIn, s.handleMarketplace)
 	s.api("GET /api/plans", SignedIn, s.handleCustomerPlans)
+	s.api("GET /api/billing", SignedIn, s.handleBilling)
 
 	// Administration.
 	s.api("GET /api/admin/providers", Admin, s.handleAdminListProviders)
@@ -81,6 +82,7 @@ func (s *Server) routes() {
 	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
 	s.api("GET /api/admin/audit", Admin, s.handleListAudit)
 	s.api("GET /api/admin/alerts", Admin, s.handleListAlerts)
+	s.api("POST /api/admin/customers/{id}/credit", Admin, s.handleCredit)
 	s.api("GET /api/admin/plans", Admin, s.handleAdminPlans)
 	s.api("POST /api/admin/plans", Admin, s.handleCreatePlan)
 	s.api("GET /api/admin/plans/{id}", Admin, s.handleGetPlan)
