@@ -125,8 +125,9 @@ func (o *Opener) observe(p webrana.ProviderType, op string, err error) {
 	}
 }
 
-// Static is a catalog source over fixed account tokens, one per provider:
-// the sandbox's demo accounts until the account pool chooses them.
+// Static is a catalog source over fixed account tokens, one per provider,
+// for tests and tools aimed at known accounts; the server uses the pool's
+// (pool.Service.CatalogSource).
 type Static struct {
 	opener *Opener
 	tokens map[webrana.ProviderType]string

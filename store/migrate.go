@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
 
@@ -29,7 +30,7 @@ func (s sqliteFS) Open(name string) (fs.File, error) {
 	if err != nil || !strings.HasSuffix(name, ".sql") {
 		return f, err
 	}
-	b, err := fs.ReadFile(s.FS, name)
+	b, err := io.ReadAll(f)
 	if err != nil {
 		f.Close()
 		return nil, err

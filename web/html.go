@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strings"
 
@@ -21,7 +22,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	}
 }
 
-// formCSRFLen is the length of a double-submit token: randomText's 26
+// formCSRFLen is the length of a double-submit token: rand.Text's 26
 // characters. A shorter cookie is not one of ours and is replaced.
 const formCSRFLen = 26
 
@@ -31,7 +32,7 @@ func formCSRF(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= formCSRFLen {
 		return c.Value
 	}
-	token := strings.ToLower(randomText())
+	token := strings.ToLower(rand.Text())
 	setCookie(w, r, csrfCookie, token, 0)
 	return token
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -73,6 +72,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func retryAfterSeconds(d time.Duration) string {
 	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
 }
-
-// randomText is 26 random base32 characters (130 bits).
-func randomText() string { return rand.Text() }

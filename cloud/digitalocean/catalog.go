@@ -122,11 +122,11 @@ func (d *Driver) Metrics(ctx context.Context, id string, m cloud.Metric, start, 
 		return nil, err
 	}
 	var out []cloud.Point
-	for _, series := range res.Data.Result {
-		for _, v := range series.Values {
-			out = append(out, cloud.Point{Time: v.Timestamp.Time().UTC(), Value: float64(v.Value)})
-		}
-		break // one series: the droplet's
+	if len(res.Data.Result) == 0 {
+		return out, nil
+	}
+	for _, v := range res.Data.Result[0].Values { // one series: the droplet's
+		out = append(out, cloud.Point{Time: v.Timestamp.Time().UTC(), Value: float64(v.Value)})
 	}
 	return out, nil
 }

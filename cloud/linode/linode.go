@@ -3,6 +3,7 @@
 package linode
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -75,19 +76,12 @@ func New(cfg Config) (*Driver, error) {
 	pacer := cfg.Pacers.For(cloud.ProviderLinode, cfg.Token, RatePolicy)
 	c := linodego.NewClient(&http.Client{Timeout: timeout, Transport: pacer.Transport(nil)})
 	c.SetToken(cfg.Token)
-	c.SetBaseURL(strings.TrimSuffix(cmpOr(cfg.BaseURL, DefaultBaseURL), "/"))
+	c.SetBaseURL(strings.TrimSuffix(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/"))
 	c.SetAPIVersion("v4")
 	c.SetRetryCount(0)
 	c.UseCache(false)
 	c.SetUserAgent("webrana")
 	return &Driver{c: &c}, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Provider is "linode".
