@@ -25,11 +25,12 @@ type HeartbeatWorker struct {
 
 func (w *HeartbeatWorker) Work(ctx context.Context, job *river.Job[HeartbeatArgs]) error {
 	now := w.Now()
-	w.Logger.Info("heartbeat", "job_id", job.ID, "scheduled_at", job.ScheduledAt.UTC(), "lag", now.Sub(job.ScheduledAt).Round(time.Millisecond))
+	// Count first: once the log line is out, the beat is in the metrics.
 	if w.Metrics != nil {
 		w.Metrics.heartbeats.Inc()
 		w.Metrics.lastBeat.Set(float64(now.UnixMilli()) / 1000)
 	}
+	w.Logger.Info("heartbeat", "job_id", job.ID, "scheduled_at", job.ScheduledAt.UTC(), "lag", now.Sub(job.ScheduledAt).Round(time.Millisecond))
 	return nil
 }
 
