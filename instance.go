@@ -79,17 +79,39 @@ const (
 	OrderFailed    = "failed"
 )
 
+// Order steps: where an order is in the provisioning workflow, shown to the
+// customer as progress.
+const (
+	StepQueued   = "queued"   // accepted, waiting for a worker
+	StepWaiting  = "waiting"  // held: no account has room
+	StepCreating = "creating" // an account is reserved; the server is being created
+	StepBooting  = "booting"  // the provider has the server; waiting for it to run
+	StepDone     = "done"     // active
+	StepFailed   = "failed"
+)
+
 // Order is one request to create an instance; it remembers every attempt.
 type Order struct {
-	ID         string    `json:"id"`
-	InstanceID string    `json:"instance_id"`
-	UserID     string    `json:"user_id"`
-	Status     string    `json:"status"`
-	AccountID  string    `json:"account_id,omitempty"` // the account currently chosen
-	Error      string    `json:"error,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string `json:"id"`
+	InstanceID string `json:"instance_id"`
+	UserID     string `json:"user_id"`
+	Status     string `json:"status"`
+	Step       string `json:"step"`
+	AccountID  string `json:"account_id,omitempty"` // the account currently chosen
+	Error      string `json:"error,omitempty"`
+	// HoldAmount is what was held from the balance for the first billing
+	// period, in Currency's minor units.
+	HoldAmount int64  `json:"hold_amount"`
+	Currency   string `json:"currency"`
+	// RootPassword is the customer's root password sealed with the master
+	// key; it is erased when the order ends and never leaves the server.
+	RootPassword string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
+
+// Done reports whether the order has ended, well or badly.
+func (o *Order) Done() bool { return o.Status == OrderSucceeded || o.Status == OrderFailed }
 
 // Tag is the provider tag that marks servers created for this order, so that a
 // retry after a lost response finds and adopts the server instead of creating
@@ -98,6 +120,21 @@ func (o *Order) Tag() string { return "webrana-order-" + o.ID }
 
 // ServerName is the provider-side name of the order's server.
 func (o *Order) ServerName() string { return "webrana-" + o.ID[:min(8, len(o.ID))] }
+
+// Attempt outcomes besides the error codes of refusals.
+const (
+	AttemptStarted     = "started"
+	AttemptSucceeded   = "succeeded"
+	AttemptInterrupted = "interrupted" // the worker stopped before the provider answered
+	// Refusals: the account would not take the order. The account is skipped
+	// for this order for a while (store.ReserveRequest.RetryRefusedAfter).
+	AttemptQuotaExceeded = "quota_exceeded"
+	AttemptUnauthorized  = "unauthorized"
+	// Failures that end the attempt without saying anything of the account.
+	AttemptInvalid     = "invalid"     // the provider rejected the request
+	AttemptUnavailable = "unavailable" // the provider failed; the outcome was checked by tag
+	AttemptFailed      = "failed"      // the server broke or never started
+)
 
 // Attempt is one try of an order on one account.
 type Attempt struct {

@@ -9,6 +9,7 @@
 package webrana
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -22,6 +23,15 @@ func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 type Money struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
+}
+
+// String formats m for people: "12.34 USD", "-0.05 USD".
+func (m Money) String() string {
+	sign, a := "", m.Amount
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, a/100, a%100, m.Currency)
 }
 
 // Page selects a window of a list. Zero values mean the defaults.

@@ -1,18 +1,21 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 
 	"github.com/webrana/webrana"
 )
 
-const orderColumns = `id, instance_id, user_id, status, account_id, error, created_at, updated_at`
+const orderColumns = `id, instance_id, user_id, status, step, account_id, error, hold_amount, currency, root_password,
+	created_at, updated_at`
 
 func scanOrder(s scanner) (*webrana.Order, error) {
 	var o webrana.Order
 	var account sql.NullString
-	if err := s.Scan(&o.ID, &o.InstanceID, &o.UserID, &o.Status, &account, &o.Error, &o.CreatedAt, &o.UpdatedAt); err != nil {
+	if err := s.Scan(&o.ID, &o.InstanceID, &o.UserID, &o.Status, &o.Step, &account, &o.Error, &o.HoldAmount,
+		&o.Currency, &o.RootPassword, &o.CreatedAt, &o.UpdatedAt); err != nil {
 		return nil, err
 	}
 	o.AccountID = account.String
@@ -20,19 +23,45 @@ func scanOrder(s scanner) (*webrana.Order, error) {
 	return &o, nil
 }
 
-// PlaceOrder writes a new instance and its order in one transaction, then
-// calls enqueue in that same transaction (to insert the provisioning job), so
-// an accepted order is never lost and never runs without its rows. enqueue
-// may be nil.
-func (db *DB) PlaceOrder(ctx context.Context, in *webrana.Instance, enqueue func(*Tx, *webrana.Order) error) (*webrana.Order, error) {
+// NewOrder is an order as a customer places it.
+type NewOrder struct {
+	Instance     *webrana.Instance
+	RootPassword string        // sealed with the master key; "" for none
+	Hold         webrana.Money // held from the balance for the first billing period; zero holds nothing
+}
+
+// PlaceOrder writes a new instance, its order and the hold on the customer's
+// balance in one transaction, then calls enqueue in that same transaction
+// (to insert the provisioning job), so an accepted order is never lost and
+// never runs without its rows. enqueue may be nil.
+//
+// The balance check and the hold are atomic per customer: concurrent orders
+// of one customer are serialised on the customer's row, so together they
+// never hold more than the balance. A balance short of the hold is
+// EPAYMENT.
+func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *webrana.Order) error) (*webrana.Order, error) {
 	var order *webrana.Order
 	err := db.InTx(ctx, func(tx *Tx) error {
+		in := no.Instance
+		if no.Hold.Amount > 0 {
+			if err := tx.holdFunds(ctx, in.OwnerID, no.Hold); err != nil {
+				return err
+			}
+		}
 		if err := tx.CreateInstance(ctx, in); err != nil {
 			return err
 		}
-		o := &webrana.Order{InstanceID: in.ID, UserID: in.OwnerID, Status: webrana.OrderPending}
+		o := &webrana.Order{InstanceID: in.ID, UserID: in.OwnerID, Status: webrana.OrderPending, Step: webrana.StepQueued,
+			HoldAmount: no.Hold.Amount, Currency: cmp.Or(no.Hold.Currency, "USD"), RootPassword: no.RootPassword}
 		if err := tx.CreateOrder(ctx, o); err != nil {
 			return err
+		}
+		if no.Hold.Amount > 0 {
+			if _, err := tx.AppendLedger(ctx, &webrana.LedgerEntry{UserID: in.OwnerID, Kind: webrana.LedgerHold,
+				Amount: -no.Hold.Amount, Currency: o.Currency, InstanceID: in.ID, Note: "Held for the first day of " + in.Label,
+				IdempotencyKey: "hold:" + o.ID}); err != nil {
+				return err
+			}
 		}
 		if enqueue != nil {
 			if err := enqueue(tx, o); err != nil {
@@ -45,14 +74,37 @@ func (db *DB) PlaceOrder(ctx context.Context, in *webrana.Instance, enqueue func
 	return order, err
 }
 
+// holdFunds locks the customer's row (so concurrent orders of one customer
+// take turns) and checks the balance covers the amount.
+func (tx *Tx) holdFunds(ctx context.Context, userID string, m webrana.Money) error {
+	c := tx.conn()
+	res, err := c.exec(ctx, `UPDATE users SET id = id WHERE id = ?`, userID)
+	if err := mustAffect(res, err, "Customer"); err != nil {
+		return constraintError(err, "", "Unknown customer.")
+	}
+	var balance int64
+	if err := c.row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE user_id = ? AND currency = ?`,
+		userID, m.Currency).Scan(&balance); err != nil {
+		return err
+	}
+	if balance < m.Amount {
+		return webrana.Errorf(webrana.EPAYMENT, "Your balance is %s; this server needs %s for its first day. Add credit and try again.",
+			webrana.Money{Amount: balance, Currency: m.Currency}, m)
+	}
+	return nil
+}
+
 // CreateOrder inserts o, setting its ID and timestamps.
 func (tx *Tx) CreateOrder(ctx context.Context, o *webrana.Order) error {
 	c := tx.conn()
 	o.ID = newID()
 	o.CreatedAt = c.now()
 	o.UpdatedAt = o.CreatedAt
-	_, err := c.exec(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.InstanceID, o.UserID, o.Status, nullString(o.AccountID), o.Error, o.CreatedAt, o.UpdatedAt)
+	o.Step = cmp.Or(o.Step, webrana.StepQueued)
+	o.Currency = cmp.Or(o.Currency, "USD")
+	_, err := c.exec(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.InstanceID, o.UserID, o.Status, o.Step, nullString(o.AccountID), o.Error, o.HoldAmount, o.Currency,
+		o.RootPassword, o.CreatedAt, o.UpdatedAt)
 	return constraintError(err, "This server already has an order.", "Unknown server, user or account.")
 }
 
@@ -71,6 +123,7 @@ func (db *DB) OrderByInstance(ctx context.Context, instanceID string) (*webrana.
 // OrderUpdate lists the fields of an order to change; nil fields stay.
 type OrderUpdate struct {
 	Status    *string
+	Step      *string
 	AccountID *string
 	Error     *string
 }
@@ -79,6 +132,7 @@ type OrderUpdate struct {
 func (db *DB) UpdateOrder(ctx context.Context, id string, upd OrderUpdate) (*webrana.Order, error) {
 	set := setClause{}.
 		add("status", upd.Status != nil, deref(upd.Status)).
+		add("step", upd.Step != nil, deref(upd.Step)).
 		add("account_id", upd.AccountID != nil, nullString(deref(upd.AccountID))).
 		add("error", upd.Error != nil, deref(upd.Error))
 	err := db.conn().update(ctx, "orders", id, set, "Order")

@@ -15,7 +15,15 @@ type ReserveRequest struct {
 	Strategy      string        // webrana.StrategySpread (default) or StrategyFill
 	TTL           time.Duration // how long the slot is held (default 10 minutes)
 	AllowDegraded bool          // also consider DEGRADED accounts
+	// RetryRefusedAfter is how long an account that refused this order
+	// (over its limit, or a bad token) is skipped for it (default 15
+	// minutes): long enough to fail over, short enough that a held order
+	// tries again once the operator fixes the account.
+	RetryRefusedAfter time.Duration
 }
+
+// DefaultRetryRefusedAfter is ReserveRequest.RetryRefusedAfter's default.
+const DefaultRetryRefusedAfter = 15 * time.Minute
 
 // DefaultReservationTTL bounds how long a crashed worker can hold a slot.
 const DefaultReservationTTL = 10 * time.Minute
@@ -24,7 +32,7 @@ const DefaultReservationTTL = 10 * time.Minute
 // capacity check and the increment are one conditional UPDATE, re-evaluated
 // under the row lock, so concurrent reservers — in this process or another
 // sharing the database — never exceed an account's free capacity. Accounts
-// the order was already tried on are skipped. No provider is called.
+// that refused the order recently are skipped. No provider is called.
 //
 // It returns webrana.ErrNoAvailableAccount when no account is usable
 // (active, healthy enough, untried) and webrana.ErrAllAccountsFull when
@@ -33,19 +41,24 @@ func (db *DB) Reserve(ctx context.Context, req ReserveRequest) (*webrana.Reserva
 	if req.TTL <= 0 {
 		req.TTL = DefaultReservationTTL
 	}
+	if req.RetryRefusedAfter <= 0 {
+		req.RetryRefusedAfter = DefaultRetryRefusedAfter
+	}
+	c := db.conn()
 	health := []any{webrana.HealthHealthy, webrana.HealthUnknown}
 	if req.AllowDegraded {
 		health = append(health, webrana.HealthDegraded)
 	}
 	usable := `provider_type = ? AND is_active AND health IN (?, ?` + map[bool]string{true: ", ?", false: ""}[req.AllowDegraded] + `)
-		AND id NOT IN (SELECT account_id FROM order_attempts WHERE order_id = ? AND account_id IS NOT NULL)`
-	args := append(append([]any{req.Provider}, health...), req.OrderID)
+		AND id NOT IN (SELECT account_id FROM order_attempts WHERE order_id = ? AND account_id IS NOT NULL
+			AND outcome IN (?, ?) AND finished_at > ?)`
+	args := append(append([]any{req.Provider}, health...), req.OrderID,
+		webrana.AttemptQuotaExceeded, webrana.AttemptUnauthorized, c.now().Add(-req.RetryRefusedAfter))
 
 	order := `(active_count + reserved_count) * 1.0 / instance_limit, is_primary DESC, name`
 	if req.Strategy == webrana.StrategyFill {
 		order = `is_primary DESC, (active_count + reserved_count) * 1.0 / instance_limit DESC, name`
 	}
-	c := db.conn()
 	ids, err := list(ctx, c, scanString, `SELECT id FROM accounts WHERE `+usable+
 		` AND active_count + reserved_count < instance_limit ORDER BY `+order, args...)
 	if err != nil {

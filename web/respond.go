@@ -21,6 +21,7 @@ var statusByCode = map[string]int{
 	webrana.EFORBIDDEN:    http.StatusForbidden,
 	webrana.ERATELIMITED:  http.StatusTooManyRequests,
 	webrana.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	webrana.EPAYMENT:      http.StatusPaymentRequired,
 	webrana.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -196,7 +196,7 @@ var _ = register("AccountDelete", func(t *testing.T, db *store.DB) {
 	owner, plan := mustUser(t, db), mustPlan(t, db, webrana.DigitalOcean, "small")
 	in := newInstance(owner, plan)
 	in.AccountID, in.Status = acc.ID, webrana.StatusActive
-	order, err := db.PlaceOrder(ctx, in, nil)
+	order, err := db.PlaceOrder(ctx, store.NewOrder{Instance: in}, nil)
 	must(t, err)
 	_, err = db.UpdateOrder(ctx, order.ID, store.OrderUpdate{AccountID: ptr(acc.ID)})
 	must(t, err)

@@ -28,7 +28,7 @@ var _ = register("PlaceOrder", func(t *testing.T, db *store.DB) {
 	in.Options = webrana.InstanceOptions{Backups: true, StackScriptData: map[string]string{"k": "v"}}
 
 	calls := 0
-	order, err := db.PlaceOrder(ctx, in, func(tx *store.Tx, o *webrana.Order) error {
+	order, err := db.PlaceOrder(ctx, store.NewOrder{Instance: in}, func(tx *store.Tx, o *webrana.Order) error {
 		calls++
 		if o.ID == "" || o.InstanceID != in.ID {
 			t.Errorf("enqueue got order %+v for instance %s", o, in.ID)
@@ -43,6 +43,7 @@ var _ = register("PlaceOrder", func(t *testing.T, db *store.DB) {
 		t.Fatalf("enqueue called %d times", calls)
 	}
 	want := &webrana.Order{ID: order.ID, InstanceID: in.ID, UserID: owner.ID, Status: webrana.OrderPending,
+		Step: webrana.StepQueued, Currency: "USD",
 		CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
 	mustEqual(t, "placed order", order, want)
 
@@ -77,7 +78,7 @@ var _ = register("PlaceOrderAtomic", func(t *testing.T, db *store.DB) {
 
 	queueDown := errors.New("queue down")
 	var seen *webrana.Order
-	order, err := db.PlaceOrder(ctx, newInstance(owner, plan), func(tx *store.Tx, o *webrana.Order) error {
+	order, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, func(tx *store.Tx, o *webrana.Order) error {
 		seen = o
 		if err := tx.AppendAudit(ctx, &webrana.AuditEntry{Action: "order.enqueued"}); err != nil {
 			return err
@@ -103,19 +104,19 @@ var _ = register("PlaceOrderAtomic", func(t *testing.T, db *store.DB) {
 
 	bad := newInstance(owner, plan)
 	bad.Status = "bogus"
-	_, err = db.PlaceOrder(ctx, bad, func(*store.Tx, *webrana.Order) error {
+	_, err = db.PlaceOrder(ctx, store.NewOrder{Instance: bad}, func(*store.Tx, *webrana.Order) error {
 		t.Error("enqueue called for an invalid instance")
 		return nil
 	})
 	wantCode(t, err, webrana.EINVALID, "PlaceOrder with a bad status")
 	ghost := newInstance(&webrana.User{ID: "ghost"}, plan)
-	_, err = db.PlaceOrder(ctx, ghost, nil)
+	_, err = db.PlaceOrder(ctx, store.NewOrder{Instance: ghost}, nil)
 	wantCode(t, err, webrana.EINVALID, "PlaceOrder for an unknown owner")
 	if n := countInstances(t, db); n != before {
 		t.Fatalf("%d instances after the invalid orders, want %d", n, before)
 	}
 
-	order, err = db.PlaceOrder(ctx, newInstance(owner, plan), nil)
+	order, err = db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, nil)
 	must(t, err)
 	if n := countInstances(t, db); n != before+1 || order == nil {
 		t.Fatalf("PlaceOrder without enqueue: %d instances, order %v", n, order)
@@ -128,7 +129,7 @@ var _ = register("OrderNames", func(t *testing.T, db *store.DB) {
 	hostname := regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	tags, names := map[string]bool{}, map[string]bool{}
 	for range 3 {
-		o, err := db.PlaceOrder(t.Context(), newInstance(owner, plan), nil)
+		o, err := db.PlaceOrder(t.Context(), store.NewOrder{Instance: newInstance(owner, plan)}, nil)
 		must(t, err)
 		tag, name := o.Tag(), o.ServerName()
 		if !strings.HasPrefix(tag, "webrana-order-") || !strings.HasSuffix(tag, o.ID) {
@@ -173,7 +174,7 @@ var _ = register("OrderUpdate", func(t *testing.T, db *store.DB) {
 	clk := useClock(db)
 	owner := mustUser(t, db)
 	acc := mustAccount(t, db, webrana.DigitalOcean, "A")
-	order, err := db.PlaceOrder(ctx, newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "Small")), nil)
+	order, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "Small"))}, nil)
 	must(t, err)
 	want := *order
 
@@ -209,9 +210,9 @@ var _ = register("OrderAttempts", func(t *testing.T, db *store.DB) {
 	owner := mustUser(t, db)
 	a1, a2 := mustAccount(t, db, webrana.DigitalOcean, "A1"), mustAccount(t, db, webrana.DigitalOcean, "A2")
 	plan := mustPlan(t, db, webrana.DigitalOcean, "Small")
-	order, err := db.PlaceOrder(ctx, newInstance(owner, plan), nil)
+	order, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, nil)
 	must(t, err)
-	other, err := db.PlaceOrder(ctx, newInstance(owner, plan), nil)
+	other, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, nil)
 	must(t, err)
 
 	first, err := db.StartAttempt(ctx, order.ID, a1.ID)

@@ -102,24 +102,49 @@ var _ = register("ReserveSkipsUnusableAccounts", func(t *testing.T, db *store.DB
 	}
 })
 
-var _ = register("ReserveSkipsAccountsTheOrderWasTriedOn", func(t *testing.T, db *store.DB) {
+var _ = register("ReserveSkipsAccountsThatRefusedTheOrder", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clk := useClock(db)
 	ids := mustPool(t, db, webrana.DigitalOcean,
 		poolAccount{name: "Best", limit: 25},
 		poolAccount{name: "Next", limit: 25, active: 10})
 	owner := mustUser(t, db)
-	order, err := db.PlaceOrder(t.Context(), newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "S")), nil)
+	order, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "S"))}, nil)
 	must(t, err)
-	_, err = db.StartAttempt(t.Context(), order.ID, ids["Best"])
+	reserveFor := func() (*webrana.Reservation, error) {
+		return reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: order.ID})
+	}
+	refuse := func(account, outcome string) {
+		_, err := db.BeginAttempt(ctx, order.ID, account)
+		must(t, err)
+		must(t, db.EndAttempt(ctx, order.ID, outcome, "refused"))
+	}
+	// An attempt that ended without a refusal says nothing of the account.
+	refuse(ids["Best"], webrana.AttemptInterrupted)
+	r, err := reserveFor()
 	must(t, err)
-	r, err := reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: order.ID})
+	if r.AccountID != ids["Best"] {
+		t.Fatalf("after an interrupted attempt chose %s, want the best account again", r.AccountID)
+	}
+	must(t, db.ReleaseReservation(ctx, r.ID))
+
+	refuse(ids["Best"], webrana.AttemptQuotaExceeded)
+	r, err = reserveFor()
 	must(t, err)
 	if r.AccountID != ids["Next"] {
-		t.Fatalf("retry chose %s, want the untried account", r.AccountID)
+		t.Fatalf("retry chose %s, want the account that did not refuse", r.AccountID)
 	}
-	_, err = db.StartAttempt(t.Context(), order.ID, ids["Next"])
+	must(t, db.ReleaseReservation(ctx, r.ID))
+	refuse(ids["Next"], webrana.AttemptUnauthorized)
+	if _, err := reserveFor(); !errors.Is(err, webrana.ErrNoAvailableAccount) {
+		t.Fatalf("every account refused: %v, want ErrNoAvailableAccount", err)
+	}
+	// Refusals are forgotten after the window: a held order tries again.
+	clk.Advance(store.DefaultRetryRefusedAfter + time.Second)
+	r, err = reserveFor()
 	must(t, err)
-	if _, err := reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: order.ID}); !errors.Is(err, webrana.ErrNoAvailableAccount) {
-		t.Fatalf("every account tried: %v, want ErrNoAvailableAccount", err)
+	if r.AccountID != ids["Best"] {
+		t.Fatalf("after the refusal window chose %s, want the best account", r.AccountID)
 	}
 })
 

@@ -1,0 +1,241 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// credit gives a customer money.
+func credit(t *testing.T, db *store.DB, u *webrana.User, amount int64) {
+	t.Helper()
+	mustAppend(t, db, &webrana.LedgerEntry{UserID: u.ID, Kind: webrana.LedgerCredit, Amount: amount, Currency: "USD"})
+}
+
+func usd(amount int64) webrana.Money { return webrana.Money{Amount: amount, Currency: "USD"} }
+
+func accountCounts(t *testing.T, db *store.DB, id string) (active, reserved int) {
+	t.Helper()
+	a, err := db.AccountByID(t.Context(), id)
+	must(t, err)
+	return a.Active, a.Reserved
+}
+
+func ledgerKinds(t *testing.T, db *store.DB, u *webrana.User) map[string]int64 {
+	t.Helper()
+	entries, _, err := db.ListLedger(t.Context(), u.ID, webrana.Page{PerPage: 200})
+	must(t, err)
+	out := map[string]int64{}
+	for _, e := range entries {
+		out[e.Kind] += e.Amount
+	}
+	return out
+}
+
+// PlaceOrderHoldsTheFirstPeriod: the hold is written with the order and
+// counts against the balance; an order the balance does not cover is
+// refused and leaves nothing behind.
+var _ = register("PlaceOrderHoldsTheFirstPeriod", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	owner := mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "Small")
+	credit(t, db, owner, 1000)
+
+	o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(600), RootPassword: "sealed"}, nil)
+	must(t, err)
+	if o.HoldAmount != 600 || o.Currency != "USD" || o.RootPassword != "sealed" || o.Step != webrana.StepQueued {
+		t.Fatalf("placed order %+v", o)
+	}
+	stored, err := db.OrderByID(ctx, o.ID)
+	must(t, err)
+	mustEqual(t, "stored order", stored, o)
+	if b := balance(t, db, owner.ID, "USD"); b != 400 {
+		t.Fatalf("balance %d after a 600 hold on 1000, want 400", b)
+	}
+	before := countInstances(t, db)
+	_, err = db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(401)}, nil)
+	wantCode(t, err, webrana.EPAYMENT, "order over the balance")
+	if n := countInstances(t, db); n != before {
+		t.Fatalf("%d instances after a refused order, want %d", n, before)
+	}
+	if b := balance(t, db, owner.ID, "USD"); b != 400 {
+		t.Fatalf("balance %d after a refused order, want 400", b)
+	}
+})
+
+// ConcurrentOrdersNeverOverdraw: orders of one customer placed at once hold
+// together no more than the balance.
+var _ = register("ConcurrentOrdersNeverOverdraw", func(t *testing.T, db *store.DB) {
+	owner := mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "Small")
+	credit(t, db, owner, 500)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	placed, refused := 0, 0
+	for range 12 {
+		wg.Go(func() {
+			_, err := db.PlaceOrder(t.Context(), store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(100)}, nil)
+			mu.Lock()
+			defer mu.Unlock()
+			switch webrana.ErrorCode(err) {
+			case "":
+				placed++
+			case webrana.EPAYMENT:
+				refused++
+			default:
+				t.Errorf("PlaceOrder: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if placed != 5 || refused != 7 {
+		t.Fatalf("%d placed and %d refused, want 5 and 7", placed, refused)
+	}
+	if b := balance(t, db, owner.ID, "USD"); b != 0 {
+		t.Fatalf("balance %d, want 0", b)
+	}
+})
+
+// OrderSucceeds: attempt, server recorded (the reservation becomes a
+// running server), completion (the hold becomes the charge), each once.
+var _ = register("OrderSucceeds", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 5, active: 1})
+	owner := mustUser(t, db)
+	credit(t, db, owner, 1000)
+	o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "S")),
+		Hold: usd(300), RootPassword: "sealed"}, nil)
+	must(t, err)
+	r, err := db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: o.ID})
+	must(t, err)
+	if got, err := db.ReservationOf(ctx, o.ID); err != nil || got == nil || got.ID != r.ID {
+		t.Fatalf("ReservationOf = %+v, %v; want %s", got, err, r.ID)
+	}
+	_, err = db.BeginAttempt(ctx, o.ID, ids["A"])
+	must(t, err)
+	got, err := db.OrderByID(ctx, o.ID)
+	must(t, err)
+	if got.Status != webrana.OrderRunning || got.Step != webrana.StepCreating || got.AccountID != ids["A"] {
+		t.Fatalf("order after BeginAttempt: %+v", got)
+	}
+	must(t, db.RecordServer(ctx, o.ID, ids["A"], "42"))
+	if active, reserved := accountCounts(t, db, ids["A"]); active != 2 || reserved != 0 {
+		t.Fatalf("account at %d active, %d reserved after the server was recorded; want 2, 0", active, reserved)
+	}
+	if got, err := db.ReservationOf(ctx, o.ID); err != nil || got != nil {
+		t.Fatalf("ReservationOf after conversion = %+v, %v; want none", got, err)
+	}
+	for range 2 { // completing twice charges once
+		must(t, db.CompleteOrder(ctx, o.ID, "203.0.113.7", "2001:db8::7"))
+	}
+	in, err := db.InstanceByID(ctx, o.InstanceID)
+	must(t, err)
+	if in.Status != webrana.StatusActive || in.ProviderID != "42" || in.IPv4 != "203.0.113.7" || in.ActiveAt == nil || in.AccountID != ids["A"] {
+		t.Fatalf("instance after completion: %+v", in)
+	}
+	got, err = db.OrderByID(ctx, o.ID)
+	must(t, err)
+	if got.Status != webrana.OrderSucceeded || got.Step != webrana.StepDone || got.RootPassword != "" {
+		t.Fatalf("order after completion: %+v (the root password must be erased)", got)
+	}
+	attempts, err := db.ListAttempts(ctx, o.ID)
+	must(t, err)
+	if len(attempts) != 1 || attempts[0].Outcome != webrana.AttemptSucceeded || attempts[0].FinishedAt == nil {
+		t.Fatalf("attempts %+v, want one succeeded", attempts)
+	}
+	mustEqual(t, "ledger by kind", ledgerKinds(t, db, owner), map[string]int64{
+		webrana.LedgerCredit: 1000, webrana.LedgerHold: -300, webrana.LedgerRelease: 300, webrana.LedgerCharge: -300})
+	if b := balance(t, db, owner.ID, "USD"); b != 700 {
+		t.Fatalf("balance %d, want 700", b)
+	}
+})
+
+// OrderFailsOverAndFails: a refused attempt gives the slot back; a failed
+// order releases its hold and reservation, erases the password, and runs
+// the caller's extra step in its transaction.
+var _ = register("OrderFailsOverAndFails", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 5}, poolAccount{name: "B", limit: 5, active: 3})
+	owner := mustUser(t, db)
+	credit(t, db, owner, 1000)
+	o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "S")),
+		Hold: usd(300), RootPassword: "sealed"}, nil)
+	must(t, err)
+	r, err := db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: o.ID})
+	must(t, err)
+	_, err = db.BeginAttempt(ctx, o.ID, r.AccountID)
+	must(t, err)
+	must(t, db.EndAttempt(ctx, o.ID, webrana.AttemptQuotaExceeded, "limit reached"))
+	if _, reserved := accountCounts(t, db, r.AccountID); reserved != 0 {
+		t.Fatalf("refused account still has %d reserved", reserved)
+	}
+	r2, err := db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: o.ID})
+	must(t, err)
+	if r2.AccountID == r.AccountID {
+		t.Fatal("failover chose the account that refused")
+	}
+	_, err = db.BeginAttempt(ctx, o.ID, r2.AccountID)
+	must(t, err)
+
+	must(t, db.HoldOrder(ctx, o.ID, "waiting"))
+	held, err := db.HeldOrders(ctx)
+	must(t, err)
+	mustEqual(t, "held orders", held, map[webrana.ProviderType]int{webrana.DigitalOcean: 1})
+
+	extra := 0
+	for range 2 { // failing twice releases once
+		must(t, db.FailOrder(ctx, o.ID, webrana.AttemptInvalid, "The provider refused the image.", func(tx *store.Tx) error {
+			extra++
+			return nil
+		}))
+	}
+	if extra != 1 {
+		t.Fatalf("FailOrder ran its extra step %d times, want 1", extra)
+	}
+	for _, id := range []string{ids["A"], ids["B"]} {
+		if _, reserved := accountCounts(t, db, id); reserved != 0 {
+			t.Fatalf("account %s has %d reserved after the order failed", id, reserved)
+		}
+	}
+	in, err := db.InstanceByID(ctx, o.InstanceID)
+	must(t, err)
+	got, err := db.OrderByID(ctx, o.ID)
+	must(t, err)
+	if in.Status != webrana.StatusFailed || in.Error != "The provider refused the image." || got.Status != webrana.OrderFailed || got.RootPassword != "" {
+		t.Fatalf("after failure: instance %+v, order %+v", in, got)
+	}
+	attempts, err := db.ListAttempts(ctx, o.ID)
+	must(t, err)
+	if len(attempts) != 2 || attempts[0].Outcome != webrana.AttemptQuotaExceeded || attempts[1].Outcome != webrana.AttemptInvalid {
+		t.Fatalf("attempts %+v", attempts)
+	}
+	if b := balance(t, db, owner.ID, "USD"); b != 1000 {
+		t.Fatalf("balance %d after a failed order, want all 1000 back", b)
+	}
+	held, err = db.HeldOrders(ctx)
+	must(t, err)
+	if len(held) != 0 {
+		t.Fatalf("held orders after failure: %v", held)
+	}
+})
+
+var _ = register("AccountSSHKeys", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	a := mustAccount(t, db, webrana.DigitalOcean, "A")
+	id, err := db.AccountSSHKey(ctx, a.ID, "SHA256:x")
+	if err != nil || id != "" {
+		t.Fatalf("unknown key: %q, %v", id, err)
+	}
+	must(t, db.RememberSSHKey(ctx, a.ID, "SHA256:x", "11"))
+	must(t, db.RememberSSHKey(ctx, a.ID, "SHA256:x", "12"))
+	if id, err = db.AccountSSHKey(ctx, a.ID, "SHA256:x"); err != nil || id != "12" {
+		t.Fatalf("remembered key: %q, %v; want 12", id, err)
+	}
+	must(t, db.ForgetSSHKey(ctx, a.ID, "SHA256:x"))
+	if id, _ = db.AccountSSHKey(ctx, a.ID, "SHA256:x"); id != "" {
+		t.Fatalf("forgotten key still %q", id)
+	}
+	wantCode(t, db.RememberSSHKey(ctx, "ghost", "SHA256:x", "1"), webrana.EINVALID, "key of an unknown account")
+})
