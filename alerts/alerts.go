@@ -76,6 +76,24 @@ func Conditions(accounts []*webrana.Account) []Condition {
 	return out
 }
 
+// HeldConditions derives an alert per provider with orders waiting for
+// capacity.
+func HeldConditions(held map[webrana.ProviderType]int) []Condition {
+	var out []Condition
+	for _, p := range webrana.ProviderTypes {
+		if n := held[p]; n > 0 {
+			out = append(out, Condition{webrana.AlertProvisioningHeld, webrana.AlertProvisioningHeld + ":" + string(p), Critical,
+				fmt.Sprintf("%d %s order(s) are held: no %s account has room. Add an account or raise a limit.", n, p, p)})
+		}
+	}
+	return out
+}
+
+// evaluated are the kinds Evaluate derives and therefore resolves; other
+// alerts (a failed order) stay open until an operator resolves them.
+var evaluated = []string{webrana.AlertAccountFull, webrana.AlertAllAccountsFull, webrana.AlertAccountUnhealthy,
+	webrana.AlertPoolHighUsage, webrana.AlertProvisioningHeld}
+
 // Enqueuer inserts a job in a store transaction (jobs.Queue).
 type Enqueuer interface {
 	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
@@ -96,6 +114,10 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 	if err != nil {
 		return 0, 0, err
 	}
+	held, err := s.DB.HeldOrders(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
 	open, err := s.DB.OpenAlerts(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -108,10 +130,12 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 	}
 	isOpen := map[string]*webrana.Alert{}
 	for _, a := range open {
-		isOpen[a.Key] = a
+		if slices.Contains(evaluated, a.Kind) {
+			isOpen[a.Key] = a
+		}
 	}
 	wanted := map[string]bool{}
-	for _, c := range Conditions(accounts) {
+	for _, c := range append(Conditions(accounts), HeldConditions(held)...) {
 		wanted[c.Key] = true
 		if isOpen[c.Key] != nil {
 			continue
@@ -148,6 +172,19 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 		s.logger().Info("alert resolved", "kind", a.Kind, "key", key)
 	}
 	return opened, resolved, nil
+}
+
+// Raise opens an alert found outside Evaluate (an order that failed), with
+// its notifications, in the caller's transaction. channels are read with
+// Channels.All before the transaction (on SQLite it holds the connection).
+// An alert already open under the same key is left as it is.
+func (s *Service) Raise(ctx context.Context, tx *store.Tx, channels []Channel, a *webrana.Alert) error {
+	created, err := tx.OpenAlert(ctx, a)
+	if err != nil || !created {
+		return err
+	}
+	s.logger().Warn("alert opened", "kind", a.Kind, "message", a.Message)
+	return s.notify(ctx, tx, channels, a.ID, EventOpened)
 }
 
 func (s *Service) logger() *slog.Logger {

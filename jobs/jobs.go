@@ -6,12 +6,14 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
@@ -29,6 +31,12 @@ type Config struct {
 	Workers    *river.Workers       // the job kinds this process works; nil means insert-only
 	Periodic   []*river.PeriodicJob // run by the elected leader only
 	MaxWorkers int                  // concurrent jobs per process (default 10)
+	// JobTimeout bounds one run of a job (default 1 minute).
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may run before it is taken to be lost
+	// with a crashed process and run again (default 5 minutes; at least
+	// JobTimeout). Jobs must therefore be safe to run twice.
+	RescueAfter time.Duration
 	Metrics    *Metrics             // nil disables job metrics
 }
 
@@ -111,7 +119,8 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 }
 
 func riverConfig(cfg Config) *river.Config {
-	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: cfg.Periodic}
+	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: cfg.Periodic,
+		JobTimeout: cmp.Or(cfg.JobTimeout, time.Minute), RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, 5*time.Minute)}
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}

@@ -56,6 +56,13 @@ func (db *DB) EndAttempt(ctx context.Context, orderID, outcome, message string) 
 	})
 }
 
+// CloseAttempt finishes the order's open attempt with an outcome but keeps
+// its account and reservation: the provider failed in a way that may hide a
+// success, so the next run looks the order's tag up on the same account.
+func (db *DB) CloseAttempt(ctx context.Context, orderID, outcome, message string) error {
+	return finishOpenAttempts(ctx, db.conn(), orderID, outcome, message)
+}
+
 // HoldOrder records that no account has room for the order: it waits.
 func (db *DB) HoldOrder(ctx context.Context, orderID, reason string) error {
 	return db.InTx(ctx, func(tx *Tx) error {

@@ -24,14 +24,14 @@ var publicRoutes = []string{
 // how to make such a resource as its owner and check it is still intact.
 // A route with a path parameter and no entry here fails the test.
 type owned struct {
-	create func(t *testing.T, owner *webtest.Client) string
+	create func(t *testing.T, h *harness, owner *webtest.Client) string
 	intact func(t *testing.T, owner *webtest.Client, id string) bool
 }
 
 var keySeq atomic.Int32
 
 var sshKeyFixture = owned{
-	create: func(t *testing.T, owner *webtest.Client) string {
+	create: func(t *testing.T, _ *harness, owner *webtest.Client) string {
 		res := owner.Do("POST", "/api/ssh-keys", map[string]string{"name": "laptop", "public_key": testKey(t, byte(keySeq.Add(1)))})
 		mustStatus(t, res, 201, "create ssh key")
 		var k struct{ ID string }
@@ -44,10 +44,16 @@ var sshKeyFixture = owned{
 }
 
 var ownedRoutes = map[string]owned{
+	"GET /api/vps/{id}": {
+		create: func(t *testing.T, h *harness, owner *webtest.Client) string { return h.order(t, owner).ID },
+		intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+			return owner.Do("GET", "/api/vps/"+id, nil).Status == 200
+		},
+	},
 	"GET /api/ssh-keys/{id}":    sshKeyFixture,
 	"DELETE /api/ssh-keys/{id}": sshKeyFixture,
 	"DELETE /api/tokens/{id}": {
-		create: func(t *testing.T, owner *webtest.Client) string {
+		create: func(t *testing.T, _ *harness, owner *webtest.Client) string {
 			res := owner.Do("POST", "/api/tokens", map[string]any{"name": "ci"})
 			mustStatus(t, res, 201, "create token")
 			var tok struct{ ID string }
@@ -139,7 +145,7 @@ func TestEveryRouteEnforcesAccess(t *testing.T) {
 				if !ok {
 					t.Fatalf("%s takes a path parameter but has no ownership fixture in ownedRoutes", rt.Pattern)
 				}
-				id := fx.create(t, bob)
+				id := fx.create(t, h, bob)
 				_, bobsPath := split(rt.Pattern, id)
 				res = alice.Do(method, bobsPath, body)
 				if res.Status != 404 || res.ErrorCode() != "not_found" {

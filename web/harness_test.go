@@ -19,7 +19,9 @@ import (
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/cloud/cloudtest"
 	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
+	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -59,8 +61,19 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
 	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
+	cat := catalog.New(db, source, c.Now, nil)
+	// Orders are accepted and their jobs enqueued, never worked: these tests
+	// are about the HTTP layer (cmd/webrana's tests run the whole workflow).
+	if err := jobs.Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	queue, err := jobs.New(db, jobs.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
-		Catalog: catalog.New(db, source, c.Now, nil), Providers: source, Pool: pool.New(db, keys, opener, c.Now, nil),
+		Catalog: cat, Providers: source, Pool: pool.New(db, keys, opener, c.Now, nil),
+		Orders:   &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Channels: &alerts.ChannelSet{DB: db, Keys: keys}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -71,6 +71,12 @@ func (s *Server) routes() {
 	s.api("GET /api/vps/{provider}/images", SignedIn, s.handleImages)
 	s.api("GET /api/vps/{provider}/marketplace", SignedIn, s.handleMarketplace)
 	s.api("GET /api/plans", SignedIn, s.handleCustomerPlans)
+
+	// Servers.
+	s.api("POST /api/vps", SignedIn, s.handleCreateVPS)
+	s.api("GET /api/vps", SignedIn, s.handleListVPS)
+	s.api("GET /api/vps/{id}", SignedIn, s.handleGetVPS)
+
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 
 	// Administration.
@@ -82,6 +88,7 @@ func (s *Server) routes() {
 	s.api("PATCH /api/admin/users/{id}", Admin, s.handleUpdateUser)
 	s.api("GET /api/admin/audit", Admin, s.handleListAudit)
 	s.api("GET /api/admin/alerts", Admin, s.handleListAlerts)
+	s.api("POST /api/admin/alerts/{id}/resolve", Admin, s.handleResolveAlert)
 	s.api("POST /api/admin/customers/{id}/credit", Admin, s.handleCredit)
 	s.api("GET /api/admin/plans", Admin, s.handleAdminPlans)
 	s.api("POST /api/admin/plans", Admin, s.handleCreatePlan)

@@ -21,6 +21,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/pool"
+	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
 )
 
@@ -40,6 +41,7 @@ type Config struct {
 	// Providers gives provider clients for live checks (validate).
 	Providers catalog.Source
 	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
+	Orders    *provision.Service
 	Channels  *alerts.ChannelSet
 	Ready     []ReadyCheck
 	Version   string
@@ -53,6 +55,7 @@ type Server struct {
 	catalog   *catalog.Service
 	providers catalog.Source
 	pool      *pool.Service
+	orders    *provision.Service
 	channels  *alerts.ChannelSet
 	ready     []ReadyCheck
 	version   string
@@ -77,6 +80,7 @@ func NewServer(cfg Config) *Server {
 		catalog:        cfg.Catalog,
 		providers:      cfg.Providers,
 		pool:           cfg.Pool,
+		orders:         cfg.Orders,
 		channels:       cfg.Channels,
 		ready:          cfg.Ready,
 		version:        cfg.Version,

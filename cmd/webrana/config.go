@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/webrana/webrana/alerts"
 )
@@ -38,6 +39,16 @@ type Config struct {
 	SMTPPassword              string
 	AlertEmailTo              string // comma-separated
 	LogLevel                  slog.Level
+
+	// Jobs and provisioning (durations as Go writes them: 30s, 5m).
+	Workers        int           // jobs worked at once per process
+	JobTimeout     time.Duration // one run of a job
+	JobRescueAfter time.Duration // a job running this long is taken to be lost with its process and run again
+	ProvisionPoll  time.Duration // between looks at a booting server
+	HeldRetry      time.Duration // between looks for capacity for a held order
+	SimCreateDelay time.Duration // sandbox simulator: new server to running
+
+	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay string } // as written, parsed by parseNumbers
 }
 
 // Defaults of the product contract (DESIGN.md §9).
@@ -72,6 +83,12 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SMTP_USERNAME", "smtp-username", "SMTP user (PLAIN auth)", &c.SMTPUsername},
 		{"WEBRANA_SMTP_PASSWORD", "", "", &c.SMTPPassword},
 		{"WEBRANA_ALERT_EMAIL_TO", "alert-email-to", "comma-separated recipients of alert e-mail", &c.AlertEmailTo},
+		{"WEBRANA_WORKERS", "workers", "jobs worked at once (default 10)", &c.raw.workers},
+		{"WEBRANA_JOB_TIMEOUT", "job-timeout", "longest run of one job (default 1m)", &c.raw.jobTimeout},
+		{"WEBRANA_JOB_RESCUE_AFTER", "job-rescue-after", "a job running this long is rerun, its process presumed dead (default 5m)", &c.raw.jobRescueAfter},
+		{"WEBRANA_PROVISION_POLL", "provision-poll", "between looks at a booting server (default 5s)", &c.raw.provisionPoll},
+		{"WEBRANA_HELD_RETRY", "held-retry", "between looks for capacity for a held order (default 30s)", &c.raw.heldRetry},
+		{"WEBRANA_SIM_CREATE_DELAY", "sim-create-delay", "sandbox simulator: new server to running (default 10s)", &c.raw.simCreateDelay},
 	}
 }
 
@@ -106,7 +123,47 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return nil, fmt.Errorf("WEBRANA_LOG_LEVEL: %q is not one of debug, info, warn, error", *logLevel)
 	}
+	if err := c.parseNumbers(); err != nil {
+		return nil, err
+	}
 	return c, c.validate()
+}
+
+// parseNumbers reads the numeric and duration settings, with defaults.
+func (c *Config) parseNumbers() error {
+	c.Workers = 10
+	if c.raw.workers != "" {
+		n, err := strconv.Atoi(c.raw.workers)
+		if err != nil || n < 1 || n > 1000 {
+			return fmt.Errorf("WEBRANA_WORKERS: %q is not a number from 1 to 1000", c.raw.workers)
+		}
+		c.Workers = n
+	}
+	for _, d := range []struct {
+		env, raw string
+		dst      *time.Duration
+		def      time.Duration
+	}{
+		{"WEBRANA_JOB_TIMEOUT", c.raw.jobTimeout, &c.JobTimeout, time.Minute},
+		{"WEBRANA_JOB_RESCUE_AFTER", c.raw.jobRescueAfter, &c.JobRescueAfter, 5 * time.Minute},
+		{"WEBRANA_PROVISION_POLL", c.raw.provisionPoll, &c.ProvisionPoll, 5 * time.Second},
+		{"WEBRANA_HELD_RETRY", c.raw.heldRetry, &c.HeldRetry, 30 * time.Second},
+		{"WEBRANA_SIM_CREATE_DELAY", c.raw.simCreateDelay, &c.SimCreateDelay, 10 * time.Second},
+	} {
+		*d.dst = d.def
+		if d.raw == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.raw)
+		if err != nil || v <= 0 {
+			return fmt.Errorf("%s: %q is not a positive duration such as 30s or 5m", d.env, d.raw)
+		}
+		*d.dst = v
+	}
+	if c.JobRescueAfter < c.JobTimeout {
+		return errors.New("WEBRANA_JOB_RESCUE_AFTER: must be at least WEBRANA_JOB_TIMEOUT, or running jobs would be run twice")
+	}
+	return nil
 }
 
 func (c *Config) validate() error {
@@ -178,6 +235,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("smtp_password", redact(c.SMTPPassword)),
 		slog.String("alert_email_to", c.AlertEmailTo),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Int("workers", c.Workers),
+		slog.Duration("job_timeout", c.JobTimeout),
+		slog.Duration("job_rescue_after", c.JobRescueAfter),
 	)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/web"
 	"github.com/webrana/webrana/store"
 )
 
@@ -50,6 +51,25 @@ func (m *Main) bootstrapSandbox(ctx context.Context) error {
 		}
 	}
 	m.demoPassword = password
+	return m.welcomeCredit(ctx)
+}
+
+// DemoCredit is the sandbox customer's starting balance (100.00 USD), so
+// that a newcomer can order servers at once.
+const DemoCredit = 10_000
+
+// welcomeCredit credits the demo customer once (an idempotency key makes a
+// restart a no-op).
+func (m *Main) welcomeCredit(ctx context.Context) error {
+	u, err := m.DB.UserByEmail(ctx, demoUsers[1].email)
+	if err != nil {
+		return err
+	}
+	_, err = m.DB.AppendLedger(ctx, &webrana.LedgerEntry{UserID: u.ID, Kind: webrana.LedgerCredit, Amount: DemoCredit,
+		Currency: web.Currency, Note: "Sandbox welcome credit", IdempotencyKey: "sandbox:welcome-credit"})
+	if err != nil {
+		return fmt.Errorf("sandbox welcome credit: %w", err)
+	}
 	return nil
 }
 

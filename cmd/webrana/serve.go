@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
+	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web"
@@ -43,6 +44,7 @@ type Main struct {
 	Channels *alerts.ChannelSet
 	Auth     *auth.Service
 	Catalog  *catalog.Service
+	Orders   *provision.Service
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
@@ -116,8 +118,10 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
+	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
-		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Channels: m.Channels, Ready: m.readyChecks(), Version: version})
+		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Channels: m.Channels,
+		Ready: m.readyChecks(), Version: version})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
@@ -147,11 +151,16 @@ func (m *Main) openQueue() error {
 	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
 	river.AddWorker(workers, &alerts.EvaluateWorker{Alerts: m.Alerts})
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
+	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
+		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
 	q, err := jobs.New(m.DB, jobs.Config{
-		Logger:   m.Logger.With("component", "river"),
-		Workers:  workers,
-		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob()}, pool.PeriodicJobs()...),
-		Metrics:  metrics,
+		Logger:      m.Logger.With("component", "river"),
+		Workers:     workers,
+		Periodic:    append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob()}, pool.PeriodicJobs()...),
+		Metrics:     metrics,
+		MaxWorkers:  m.Config.Workers,
+		JobTimeout:  m.Config.JobTimeout,
+		RescueAfter: m.Config.JobRescueAfter,
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)

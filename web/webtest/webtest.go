@@ -107,6 +107,20 @@ func (r *Response) ErrorCode() string {
 	return e.Error.Code
 }
 
+// ErrorField returns the field a JSON error body names ("" when none).
+func (r *Response) ErrorField() string {
+	var e struct{ Error struct{ Field string } }
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Field
+}
+
+// ErrorMessage returns the message of a JSON error body.
+func (r *Response) ErrorMessage() string {
+	var e struct{ Error struct{ Message string } }
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Message
+}
+
 // Do sends a request with body (nil, a string sent as is, or a value sent as
 // JSON) and returns the answer, validated against the OpenAPI document when
 // the path is one of the API's.

@@ -1,0 +1,407 @@
+// Package provision turns a customer's order into a running server
+// (DESIGN.md §5). Place validates an order against the catalog and the plan
+// and writes the instance, the order, the hold on the customer's balance
+// and the provisioning job in one transaction. Worker is that job: it
+// reserves an account, creates the server with the order's tag (looking the
+// tag up first, so a lost answer is adopted rather than repeated), waits
+// for it to run, and turns the hold into a charge; it fails over when an
+// account refuses, holds the order when every account is full, and when the
+// order cannot succeed releases everything it took and says why.
+package provision
+
+import (
+	"cmp"
+	"context"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+)
+
+// Enqueuer inserts a job in a store transaction (jobs.Queue).
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Service accepts orders.
+type Service struct {
+	DB      *store.DB
+	Catalog *catalog.Service
+	Keys    *secrets.Keyring
+	Queue   Enqueuer
+}
+
+// Request is a customer's order, as POST /api/vps takes it.
+type Request struct {
+	ProviderType    webrana.ProviderType `json:"provider_type"`
+	ProviderID      string               `json:"provider_id"`
+	PlanID          string               `json:"plan_id"`
+	Region          string               `json:"region"`
+	Image           string               `json:"image"`
+	App             string               `json:"app"`
+	StackScriptID   int                  `json:"stackscript_id"`
+	StackScriptData map[string]string    `json:"stackscript_data"`
+	Label           string               `json:"label"`
+	SSHKeyIDs       []string             `json:"ssh_key_ids"`
+	RootPassword    string               `json:"root_password"`
+	IPv6            bool                 `json:"ipv6"`
+	Monitoring      bool                 `json:"monitoring"`
+	VPCUUID         string               `json:"vpc_uuid"`
+	Backups         bool                 `json:"backups"`
+}
+
+// FirstPeriod is what an order holds from the customer's balance: its first
+// billing period, the first day (24 hours at the plan's hourly price, never
+// more than the monthly price). The hold becomes the charge for that day
+// when the server is active; hourly metering bills from then on.
+func FirstPeriod(p *webrana.Plan) webrana.Money {
+	return webrana.Money{Amount: min(24*p.PriceHourly, p.PriceMonthly), Currency: p.Currency}
+}
+
+// Place validates an order and accepts it: the instance (provisioning), its
+// order, the hold and the provisioning job are written in one transaction.
+func (s *Service) Place(ctx context.Context, owner *webrana.User, req Request) (*webrana.Instance, error) {
+	in, plan, err := s.validate(ctx, owner, &req)
+	if err != nil {
+		return nil, err
+	}
+	no := store.NewOrder{Instance: in, Hold: FirstPeriod(plan)}
+	if req.RootPassword != "" {
+		if no.RootPassword, err = s.Keys.Seal(req.RootPassword); err != nil {
+			return nil, err
+		}
+	}
+	_, err = s.DB.PlaceOrder(ctx, no, func(tx *store.Tx, o *webrana.Order) error {
+		return s.Queue.InsertTx(ctx, tx, Args{OrderID: o.ID}, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func (s *Service) validate(ctx context.Context, owner *webrana.User, req *Request) (*webrana.Instance, *webrana.Plan, error) {
+	provider, err := s.provider(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	label, err := validLabel(req.Label)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := s.plan(ctx, provider, req.PlanID)
+	if err != nil {
+		return nil, nil, err
+	}
+	size, err := s.size(ctx, plan, req.Region)
+	if err != nil {
+		return nil, nil, err
+	}
+	image, err := s.image(ctx, provider, size, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.sshKeys(ctx, owner, req.SSHKeyIDs); err != nil {
+		return nil, nil, err
+	}
+	if err := checkAccess(provider, req, label, owner.Email); err != nil {
+		return nil, nil, err
+	}
+	if err := checkOptions(provider, req); err != nil {
+		return nil, nil, err
+	}
+	in := &webrana.Instance{OwnerID: owner.ID, ProviderType: provider, PlanID: plan.ID, Label: label, Region: req.Region,
+		Image: image, Status: webrana.StatusProvisioning, Options: webrana.InstanceOptions{
+			IPv6: req.IPv6, Monitoring: req.Monitoring, Backups: req.Backups, VPCUUID: req.VPCUUID,
+			SSHKeyIDs: req.SSHKeyIDs, App: req.App, StackScriptID: req.StackScriptID, StackScriptData: req.StackScriptData}}
+	return in, plan, nil
+}
+
+// provider resolves provider_type or provider_id to an enabled provider.
+func (s *Service) provider(ctx context.Context, req *Request) (webrana.ProviderType, error) {
+	var p *webrana.Provider
+	var err error
+	switch {
+	case req.ProviderID != "":
+		if p, err = s.DB.ProviderByID(ctx, req.ProviderID); webrana.ErrorCode(err) == webrana.ENOTFOUND {
+			return "", webrana.FieldError("provider_id", "Unknown provider.")
+		}
+	case req.ProviderType.Valid():
+		p, err = s.DB.ProviderByType(ctx, req.ProviderType)
+	default:
+		return "", webrana.FieldError("provider_type", "provider_type must be digitalocean or linode (or give provider_id).")
+	}
+	if err != nil {
+		return "", err
+	}
+	if req.ProviderType != "" && req.ProviderType != p.Type {
+		return "", webrana.FieldError("provider_type", "provider_type and provider_id name different providers.")
+	}
+	if !p.Enabled {
+		return "", webrana.FieldError("provider_type", "%s is not taking orders at the moment.", p.Name)
+	}
+	return p.Type, nil
+}
+
+func (s *Service) plan(ctx context.Context, provider webrana.ProviderType, id string) (*webrana.Plan, error) {
+	if id == "" {
+		return nil, webrana.FieldError("plan_id", "Choose a plan.")
+	}
+	plan, err := s.DB.PlanByID(ctx, id)
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND || (err == nil && !plan.IsActive) {
+		return nil, webrana.FieldError("plan_id", "Unknown plan.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if plan.ProviderType != provider {
+		return nil, webrana.FieldError("plan_id", "Plan %q is a %s plan, not a %s one.", plan.Name, plan.ProviderType, provider)
+	}
+	return plan, nil
+}
+
+// size checks the region: the plan allows it, and the provider offers the
+// plan's size there today.
+func (s *Service) size(ctx context.Context, plan *webrana.Plan, region string) (*cloud.Size, error) {
+	if region == "" {
+		return nil, webrana.FieldError("region", "Choose a region.")
+	}
+	if !slices.Contains(plan.Regions, region) {
+		return nil, webrana.FieldError("region", "Plan %q is not sold in %s; choose one of %s.", plan.Name, region, strings.Join(plan.Regions, ", "))
+	}
+	sizes, err := s.Catalog.GetSizes(ctx, plan.ProviderType)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(sizes.Items, func(z *cloud.Size) bool { return z.Slug == plan.SizeSlug })
+	if i < 0 || !sizes.Items[i].Available || !slices.Contains(sizes.Items[i].Regions, region) {
+		return nil, webrana.FieldError("region", "Plan %q is not available in %s at the moment; choose another region.", plan.Name, region)
+	}
+	regions, err := s.Catalog.GetRegions(ctx, plan.ProviderType)
+	if err != nil {
+		return nil, err
+	}
+	if j := slices.IndexFunc(regions.Items, func(r *cloud.Region) bool { return r.Slug == region }); j < 0 || !regions.Items[j].Available {
+		return nil, webrana.FieldError("region", "Region %s is not taking new servers at the moment.", region)
+	}
+	return sizes.Items[i], nil
+}
+
+// image resolves the image to create from: a distribution image, a
+// DigitalOcean 1-click app (its image), or a Linode image for a StackScript.
+func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, req *Request) (string, error) {
+	switch {
+	case req.App != "" && provider != webrana.DigitalOcean:
+		return "", webrana.FieldError("app", "1-click apps are DigitalOcean's; on Linode choose a StackScript.")
+	case req.StackScriptID != 0 && provider != webrana.Linode:
+		return "", webrana.FieldError("stackscript_id", "StackScripts are Linode's; on DigitalOcean choose a 1-click app.")
+	case req.StackScriptID == 0 && len(req.StackScriptData) > 0:
+		return "", webrana.FieldError("stackscript_data", "stackscript_data needs a stackscript_id.")
+	case req.App != "":
+		return s.appImage(ctx, size, req)
+	}
+	if req.Image == "" {
+		return "", webrana.FieldError("image", "Choose an image.")
+	}
+	images, err := s.Catalog.GetImages(ctx, provider, cloud.ImageDistribution)
+	if err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(images.Items, func(im *cloud.Image) bool { return im.Slug == req.Image })
+	if i < 0 {
+		return "", webrana.FieldError("image", "%s has no image %q.", provider, req.Image)
+	}
+	if err := imageFits(images.Items[i], size, req.Region); err != nil {
+		return "", err
+	}
+	if req.StackScriptID != 0 {
+		if err := s.stackScript(ctx, req); err != nil {
+			return "", err
+		}
+	}
+	return req.Image, nil
+}
+
+func imageFits(im *cloud.Image, size *cloud.Size, region string) error {
+	if len(im.Regions) > 0 && !slices.Contains(im.Regions, region) {
+		return webrana.FieldError("image", "Image %s is not offered in %s.", im.Name, region)
+	}
+	if im.MinDiskGB > 0 && size.DiskGB > 0 && im.MinDiskGB > size.DiskGB {
+		return webrana.FieldError("image", "Image %s needs a %d GB disk; this plan has %d GB.", im.Name, im.MinDiskGB, size.DiskGB)
+	}
+	return nil
+}
+
+func (s *Service) appImage(ctx context.Context, size *cloud.Size, req *Request) (string, error) {
+	apps, err := s.Catalog.GetApps(ctx, webrana.DigitalOcean)
+	if err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(apps.Items, func(a *cloud.App) bool { return a.Slug == req.App })
+	if i < 0 || len(apps.Items[i].Images) == 0 {
+		return "", webrana.FieldError("app", "DigitalOcean has no 1-click app %q.", req.App)
+	}
+	image := apps.Items[i].Images[0]
+	if req.Image != "" && req.Image != image {
+		return "", webrana.FieldError("image", "The 1-click app %s brings its own image; leave image empty.", apps.Items[i].Name)
+	}
+	images, err := s.Catalog.GetImages(ctx, webrana.DigitalOcean, cloud.ImageApplication)
+	if err != nil {
+		return "", err
+	}
+	if j := slices.IndexFunc(images.Items, func(im *cloud.Image) bool { return im.Slug == image }); j >= 0 {
+		if err := imageFits(images.Items[j], size, req.Region); err != nil {
+			return "", webrana.FieldError("app", "%s", webrana.ErrorMessage(err))
+		}
+	}
+	return image, nil
+}
+
+// stackScript checks the StackScript exists, takes the image, and that its
+// data names only the script's fields, with allowed values.
+func (s *Service) stackScript(ctx context.Context, req *Request) error {
+	apps, err := s.Catalog.GetApps(ctx, webrana.Linode)
+	if err != nil {
+		return err
+	}
+	id := strconv.Itoa(req.StackScriptID)
+	i := slices.IndexFunc(apps.Items, func(a *cloud.App) bool { return a.Slug == id })
+	if i < 0 {
+		return webrana.FieldError("stackscript_id", "Linode has no public StackScript %d.", req.StackScriptID)
+	}
+	app := apps.Items[i]
+	if !slices.Contains(app.Images, req.Image) && !slices.Contains(app.Images, "any/all") {
+		return webrana.FieldError("image", "StackScript %s runs on %s, not %s.", app.Name, strings.Join(app.Images, ", "), req.Image)
+	}
+	for name, value := range req.StackScriptData {
+		j := slices.IndexFunc(app.Fields, func(f cloud.AppField) bool { return f.Name == name })
+		if j < 0 {
+			return webrana.FieldError("stackscript_data", "StackScript %s has no field %q.", app.Name, name)
+		}
+		if f := app.Fields[j]; len(f.OneOf) > 0 && !slices.Contains(f.OneOf, value) {
+			return webrana.FieldError("stackscript_data", "%s must be one of %s.", cmp.Or(f.Label, f.Name), strings.Join(f.OneOf, ", "))
+		}
+	}
+	return nil
+}
+
+// MaxSSHKeys bounds the keys of one server.
+const MaxSSHKeys = 10
+
+func (s *Service) sshKeys(ctx context.Context, owner *webrana.User, ids []string) error {
+	if len(ids) > MaxSSHKeys {
+		return webrana.FieldError("ssh_key_ids", "At most %d SSH keys per server.", MaxSSHKeys)
+	}
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return webrana.FieldError("ssh_key_ids", "SSH key %s is listed twice.", id)
+		}
+		if _, err := s.DB.SSHKeyByID(ctx, owner.ID, id); err != nil {
+			if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+				return webrana.FieldError("ssh_key_ids", "Unknown SSH key %s; add it under SSH keys first.", id)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// labelPattern is Linode's label rule, applied to both providers so a label
+// means the same everywhere: 3 to 64 letters, digits, '-', '_' or '.',
+// starting and ending with a letter or digit.
+var labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,62}[A-Za-z0-9]$`)
+
+func validLabel(label string) (string, error) {
+	label = strings.TrimSpace(label)
+	if !labelPattern.MatchString(label) || strings.Contains(label, "--") || strings.Contains(label, "__") || strings.Contains(label, "..") {
+		return "", webrana.FieldError("label", "A label is 3 to 64 letters, digits, dashes, underscores or dots, starting and ending with a letter or digit, with no two of - _ . in a row.")
+	}
+	return label, nil
+}
+
+// checkAccess makes sure the customer can get into the server: Linode needs
+// a root password; DigitalOcean needs a password or an SSH key (else it
+// e-mails a password to the account owner, who is not the customer).
+func checkAccess(provider webrana.ProviderType, req *Request, label, email string) error {
+	switch {
+	case req.RootPassword != "":
+		return checkPassword(req.RootPassword, label, email)
+	case provider == webrana.Linode:
+		return webrana.FieldError("root_password", "Linode needs a root password.")
+	case len(req.SSHKeyIDs) == 0:
+		return webrana.FieldError("root_password", "Give a root password or at least one SSH key, or you could not log in.")
+	}
+	return nil
+}
+
+// checkPassword applies Linode's root password rules to every provider:
+// 11 to 128 characters, at least three of lower case, upper case, digits
+// and symbols, and not built from the label or the customer's e-mail.
+func checkPassword(pw, label, email string) error {
+	n := utf8.RuneCountInString(pw)
+	if n < 11 || n > 128 {
+		return webrana.FieldError("root_password", "The root password must be 11 to 128 characters.")
+	}
+	var lower, upper, digit, symbol bool
+	for _, r := range pw {
+		switch {
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		case unicode.IsControl(r):
+			return webrana.FieldError("root_password", "The root password cannot contain control characters.")
+		default:
+			symbol = true
+		}
+	}
+	classes := 0
+	for _, ok := range []bool{lower, upper, digit, symbol} {
+		if ok {
+			classes++
+		}
+	}
+	if classes < 3 {
+		return webrana.FieldError("root_password", "The root password is too weak: use at least three of lower case, upper case, digits and symbols.")
+	}
+	low := strings.ToLower(pw)
+	user, _, _ := strings.Cut(strings.ToLower(email), "@")
+	for _, word := range []string{strings.ToLower(label), user, "password", "webrana"} {
+		if len(word) >= 4 && strings.Contains(low, word) {
+			return webrana.FieldError("root_password", "The root password is too easy to guess: it contains %q.", word)
+		}
+	}
+	return nil
+}
+
+// uuidPattern is a VPC's id.
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// checkOptions refuses options the chosen provider does not have, rather
+// than ignoring them.
+func checkOptions(provider webrana.ProviderType, req *Request) error {
+	if provider == webrana.Linode {
+		switch {
+		case req.Monitoring:
+			return webrana.FieldError("monitoring", "Linode has no monitoring agent option; its metrics are always on.")
+		case req.VPCUUID != "":
+			return webrana.FieldError("vpc_uuid", "VPCs are offered on DigitalOcean only.")
+		}
+	}
+	if req.VPCUUID != "" && !uuidPattern.MatchString(req.VPCUUID) {
+		return webrana.FieldError("vpc_uuid", "vpc_uuid must be a VPC's UUID.")
+	}
+	return nil
+}

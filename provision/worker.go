@@ -1,0 +1,526 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/alerts"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/pool"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+)
+
+// Args is the provisioning job of one order. It carries the order's id only:
+// the root password stays sealed in the order's row (DESIGN.md §5).
+type Args struct {
+	OrderID string `json:"order_id"`
+}
+
+func (Args) Kind() string { return "provision" }
+
+// InsertOpts: a transient failure is retried with backoff (NextRetry) for
+// about half an hour before the order fails.
+func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
+
+// MaxAttempts is how many times a job failing transiently is run before its
+// order fails. Snoozes (polling, waiting for capacity) do not count.
+const MaxAttempts = 12
+
+// Config tunes the worker. Zero values take defaults.
+type Config struct {
+	Poll        time.Duration // between looks at a booting server (default 5s)
+	HeldRetry   time.Duration // between looks for capacity while held (default 30s)
+	BootTimeout time.Duration // a server not running by then is removed and the order fails (default 10m)
+	HoldTimeout time.Duration // an order held longer fails and is released (default 24h)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Poll <= 0 {
+		c.Poll = 5 * time.Second
+	}
+	if c.HeldRetry <= 0 {
+		c.HeldRetry = 30 * time.Second
+	}
+	if c.BootTimeout <= 0 {
+		c.BootTimeout = 10 * time.Minute
+	}
+	if c.HoldTimeout <= 0 {
+		c.HoldTimeout = 24 * time.Hour
+	}
+	return c
+}
+
+// Worker works Args: one run moves the order as far as it can without
+// waiting, then snoozes (never sleeps) until there is something to look at.
+type Worker struct {
+	river.WorkerDefaults[Args]
+	DB       *store.DB
+	Pool     *pool.Service
+	Keys     *secrets.Keyring
+	Alerts   *alerts.Service
+	Channels *alerts.ChannelSet
+	Config   Config
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// NextRetry backs off 2s, 4s, 8s … up to 5 minutes between transient failures.
+func (w *Worker) NextRetry(job *river.Job[Args]) time.Time {
+	return time.Now().Add(min(time.Duration(1<<min(job.Attempt, 10))*time.Second, 5*time.Minute))
+}
+
+// run is one run of an order's job.
+type run struct {
+	w     *Worker
+	cfg   Config
+	order *webrana.Order
+	in    *webrana.Instance
+	last  bool // the job's last attempt: a transient failure ends the order
+}
+
+func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	o, err := w.DB.OrderByID(ctx, job.Args.OrderID)
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if o.Done() {
+		return nil
+	}
+	in, err := w.DB.InstanceByID(ctx, o.InstanceID)
+	if err != nil {
+		return err
+	}
+	r := &run{w: w, cfg: w.Config.withDefaults(), order: o, in: in, last: job.Attempt >= job.MaxAttempts}
+	err = r.step(ctx)
+	if err != nil && r.last && !isSnooze(err) && !errors.Is(err, context.Canceled) {
+		w.logger().Warn("provisioning gave up", "order", o.ID, "err", err)
+		return r.fail(ctx, webrana.AttemptUnavailable,
+			"The provider did not answer for half an hour, so the server could not be created. Nothing was charged; please try again.")
+	}
+	return err
+}
+
+func isSnooze(err error) bool {
+	var s *river.JobSnoozeError
+	return errors.As(err, &s)
+}
+
+func (w *Worker) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return webrana.Now()
+}
+
+func (w *Worker) logger() *slog.Logger {
+	if w.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return w.Logger
+}
+
+// step resumes the order from whatever its rows say happened last.
+func (r *run) step(ctx context.Context) error {
+	switch {
+	case r.in.ProviderID != "":
+		return r.boot(ctx)
+	case r.order.AccountID != "":
+		return r.resume(ctx)
+	}
+	return r.place(ctx)
+}
+
+// maxFailovers bounds the accounts one run tries before snoozing.
+const maxFailovers = 10
+
+// place reserves an account and creates the server there, failing over to
+// the next account when one refuses, or holds the order when none has room.
+func (r *run) place(ctx context.Context) error {
+	for range maxFailovers {
+		res, err := r.w.DB.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
+		if errors.Is(err, webrana.ErrAllAccountsFull) || errors.Is(err, webrana.ErrNoAvailableAccount) {
+			return r.hold(ctx, err)
+		}
+		if err != nil {
+			return err
+		}
+		a, err := r.w.DB.AccountByID(ctx, res.AccountID)
+		if err != nil {
+			return err
+		}
+		if _, err := r.w.DB.BeginAttempt(ctx, r.order.ID, a.ID); err != nil {
+			return err
+		}
+		r.order.AccountID = a.ID
+		done, err := r.create(ctx, a, nil)
+		if done || err != nil {
+			return err
+		}
+		// The account refused; the attempt is recorded: try the next one.
+	}
+	return river.JobSnooze(0)
+}
+
+// resume continues an order whose last run chose an account but did not
+// record a server: the create may have happened with its answer lost, so
+// the account is asked for the order's tag before anything else.
+func (r *run) resume(ctx context.Context) error {
+	a, err := r.w.DB.AccountByID(ctx, r.order.AccountID)
+	if err != nil {
+		return err
+	}
+	c, err := r.w.Pool.Client(ctx, a)
+	if err != nil {
+		return err
+	}
+	found, err := r.byTag(ctx, c)
+	if err != nil {
+		return r.providerError(ctx, a, err)
+	}
+	if found != nil || r.hasReservation(ctx, a.ID) {
+		if err := r.reopenAttempt(ctx, a.ID); err != nil {
+			return err
+		}
+		if found != nil {
+			return r.recordServer(ctx, a, found)
+		}
+		done, err := r.create(ctx, a, c)
+		if done || err != nil {
+			return err
+		}
+		return r.place(ctx)
+	}
+	// The slot expired while the worker was away and nothing was made.
+	if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptInterrupted, "The worker stopped before the provider answered."); err != nil {
+		return err
+	}
+	r.order.AccountID = ""
+	return r.place(ctx)
+}
+
+func (r *run) hasReservation(ctx context.Context, accountID string) bool {
+	res, err := r.w.DB.ReservationOf(ctx, r.order.ID)
+	return err == nil && res != nil && res.AccountID == accountID
+}
+
+// reopenAttempt starts a new attempt on the account unless one is open.
+func (r *run) reopenAttempt(ctx context.Context, accountID string) error {
+	attempts, err := r.w.DB.ListAttempts(ctx, r.order.ID)
+	if err != nil {
+		return err
+	}
+	if n := len(attempts); n > 0 && attempts[n-1].Outcome == webrana.AttemptStarted && attempts[n-1].AccountID == accountID {
+		return nil
+	}
+	_, err = r.w.DB.BeginAttempt(ctx, r.order.ID, accountID)
+	return err
+}
+
+func (r *run) byTag(ctx context.Context, c *cloud.Client) (*cloud.Instance, error) {
+	found, err := c.ListInstances(ctx, cloud.ListOptions{Tag: r.order.Tag()})
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	return found[0], nil
+}
+
+// create makes the server on the account the order holds a slot on. It
+// reports done when the order moved on (server recorded, or order ended);
+// false with a nil error means the account refused and the order should
+// fail over. c may be nil (opened here), and a non-nil c means the tag was
+// just looked up.
+func (r *run) create(ctx context.Context, a *webrana.Account, c *cloud.Client) (bool, error) {
+	checked := c != nil
+	if c == nil {
+		var err error
+		if c, err = r.w.Pool.Client(ctx, a); err != nil {
+			return true, err
+		}
+	}
+	if !checked {
+		found, err := r.byTag(ctx, c)
+		if err != nil {
+			return r.refusedOrErr(ctx, a, err)
+		}
+		if found != nil {
+			return true, r.recordServer(ctx, a, found)
+		}
+	}
+	req, err := r.request(ctx, a, c)
+	if err != nil {
+		if cloud.Code(err) != cloud.Unknown {
+			return r.refusedOrErr(ctx, a, err)
+		}
+		return true, err
+	}
+	created, err := c.CreateInstance(ctx, req)
+	if err != nil {
+		return r.refusedOrErr(ctx, a, err)
+	}
+	return true, r.recordServer(ctx, a, created)
+}
+
+// refusedOrErr sorts a provider error during creation: a refusal by the
+// account (limit, token) is recorded and reported as not done, so the
+// order fails over; anything else is handled by providerError.
+func (r *run) refusedOrErr(ctx context.Context, a *webrana.Account, err error) (bool, error) {
+	switch cloud.Code(err) {
+	case cloud.QuotaExceeded:
+		r.w.logger().Info("account refused the order: limit reached", "order", r.order.ID, "account", a.Name)
+		if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptQuotaExceeded, "The account's server limit is reached."); err != nil {
+			return true, err
+		}
+		// Learn the account's true count, so that no other order is sent
+		// to it while it is full. Best effort: the refusal is recorded.
+		if _, err := r.w.Pool.Sync(ctx, a.ID); err != nil {
+			r.w.logger().Warn("sync after a limit refusal", "account", a.Name, "err", err)
+		}
+		return false, nil
+	case cloud.Unauthorized, cloud.Forbidden:
+		r.w.logger().Warn("account refused the order: token rejected", "order", r.order.ID, "account", a.Name)
+		if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptUnauthorized, "The provider refused the account's token."); err != nil {
+			return true, err
+		}
+		unhealthy, reason := webrana.HealthUnhealthy, "The provider refused the token while creating a server."
+		if _, err := r.w.DB.UpdateAccount(ctx, a.ID, store.AccountUpdate{Health: &unhealthy, HealthReason: &reason}); err != nil {
+			return true, err
+		}
+		return false, nil
+	}
+	return true, r.providerError(ctx, a, err)
+}
+
+// providerError handles an error that is not a refusal: a rejected request
+// ends the order; a transient one is retried with backoff, the attempt
+// recorded and the slot kept, since the create may have happened.
+func (r *run) providerError(ctx context.Context, a *webrana.Account, err error) error {
+	switch cloud.Code(err) {
+	case cloud.InvalidArgument, cloud.NotFound, cloud.Conflict:
+		r.w.logger().Warn("provider rejected the order", "order", r.order.ID, "account", a.Name, "err", err)
+		return r.fail(ctx, webrana.AttemptInvalid, "The provider refused to create this server: "+providerMessage(err)+". Nothing was charged.")
+	case cloud.Unauthorized, cloud.Forbidden:
+		// Only on resume, where the tag could not be checked: whether a
+		// server was made cannot be known until the token works again.
+		return fmt.Errorf("account %s refused the tag lookup: %w", a.Name, err)
+	}
+	if cerr := r.w.DB.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, providerMessage(err)); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+func providerMessage(err error) string {
+	var e *cloud.Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return cloud.Code(err).String()
+}
+
+// recordServer records the provider's server and looks at it once: with no
+// create delay it is already running.
+func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
+	if err := r.w.DB.RecordServer(ctx, r.order.ID, a.ID, s.ID); err != nil {
+		return err
+	}
+	r.w.logger().Info("server created", "order", r.order.ID, "account", a.Name, "provider_id", s.ID)
+	r.in.ProviderID, r.in.AccountID = s.ID, a.ID
+	r.order.Step = webrana.StepBooting
+	r.order.UpdatedAt = r.w.now()
+	return r.settle(ctx, a, s)
+}
+
+// boot looks at a recorded server until it runs.
+func (r *run) boot(ctx context.Context) error {
+	a, err := r.w.DB.AccountByID(ctx, r.in.AccountID)
+	if err != nil {
+		return err
+	}
+	c, err := r.w.Pool.Client(ctx, a)
+	if err != nil {
+		return err
+	}
+	s, err := c.GetInstance(ctx, r.in.ProviderID)
+	if cloud.Code(err) == cloud.NotFound {
+		return r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
+	}
+	if err != nil {
+		return err
+	}
+	return r.settle(ctx, a, s)
+}
+
+// settle completes the order when the server runs with an address, ends it
+// when the server broke or never came up, and otherwise looks again later.
+func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
+	switch {
+	case s.Status == cloud.StatusActive && s.IPv4 != "":
+		if err := r.w.DB.CompleteOrder(ctx, r.order.ID, s.IPv4, s.IPv6); err != nil {
+			return err
+		}
+		r.w.logger().Info("server active", "order", r.order.ID, "instance", r.in.ID, "ipv4", s.IPv4)
+		return nil
+	case s.Status == cloud.StatusFailed:
+		return r.discard(ctx, a, s, "The provider could not start the server.")
+	case r.w.now().Sub(r.order.UpdatedAt) > r.cfg.BootTimeout:
+		return r.discard(ctx, a, s, fmt.Sprintf("The server did not start within %s.", r.cfg.BootTimeout))
+	}
+	return river.JobSnooze(r.cfg.Poll)
+}
+
+// discard removes a server that will not come up and ends the order.
+func (r *run) discard(ctx context.Context, a *webrana.Account, s *cloud.Instance, why string) error {
+	c, err := r.w.Pool.Client(ctx, a)
+	if err != nil {
+		return err
+	}
+	if err := c.DeleteInstance(ctx, s.ID); err != nil && cloud.Code(err) != cloud.NotFound {
+		return err // retried: never leave a broken server running unbilled
+	}
+	return r.fail(ctx, webrana.AttemptFailed, why+" It was removed, and nothing was charged.")
+}
+
+// hold parks the order until an account has room, or ends it when it has
+// waited too long.
+func (r *run) hold(ctx context.Context, cause error) error {
+	if r.w.now().Sub(r.order.CreatedAt) > r.cfg.HoldTimeout {
+		return r.fail(ctx, webrana.AttemptFailed, fmt.Sprintf(
+			"No %s capacity became free within %s, so the server could not be created. Nothing was charged.", r.in.ProviderType, r.cfg.HoldTimeout))
+	}
+	reason := "Waiting for capacity: every " + string(r.in.ProviderType) + " account is full. The order proceeds as soon as one has room."
+	if errors.Is(cause, webrana.ErrNoAvailableAccount) {
+		reason = "Waiting for capacity: no " + string(r.in.ProviderType) + " account can take servers right now. The order proceeds as soon as one can."
+	}
+	if r.order.Status != webrana.OrderHeld {
+		if err := r.w.DB.HoldOrder(ctx, r.order.ID, reason); err != nil {
+			return err
+		}
+		r.w.logger().Warn("order held", "order", r.order.ID, "provider", r.in.ProviderType)
+		if err := r.raise(ctx, &webrana.Alert{Kind: webrana.AlertProvisioningHeld,
+			Key:      webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,
+			Message: fmt.Sprintf("%s orders are held: no account has room. Add an account or raise a limit.", r.in.ProviderType)}); err != nil {
+			return err
+		}
+	}
+	return river.JobSnooze(r.cfg.HeldRetry)
+}
+
+// fail ends the order for good and alerts the operator, in one transaction.
+func (r *run) fail(ctx context.Context, outcome, reason string) error {
+	channels, err := r.channels(ctx)
+	if err != nil {
+		return err
+	}
+	alert := &webrana.Alert{Kind: webrana.AlertProvisioningFailed, Key: webrana.AlertProvisioningFailed + ":" + r.order.ID,
+		Severity: alerts.Warning, Message: fmt.Sprintf("Order %s (%s server %q) failed: %s", r.order.ID, r.in.ProviderType, r.in.Label, reason)}
+	err = r.w.DB.FailOrder(ctx, r.order.ID, outcome, reason, func(tx *store.Tx) error {
+		if r.w.Alerts == nil {
+			return nil
+		}
+		return r.w.Alerts.Raise(ctx, tx, channels, alert)
+	})
+	if err == nil {
+		r.w.logger().Warn("order failed", "order", r.order.ID, "reason", reason)
+	}
+	return err
+}
+
+func (r *run) raise(ctx context.Context, a *webrana.Alert) error {
+	if r.w.Alerts == nil {
+		return nil
+	}
+	channels, err := r.channels(ctx)
+	if err != nil {
+		return err
+	}
+	return r.w.DB.InTx(ctx, func(tx *store.Tx) error { return r.w.Alerts.Raise(ctx, tx, channels, a) })
+}
+
+func (r *run) channels(ctx context.Context) ([]alerts.Channel, error) {
+	if r.w.Channels == nil {
+		return nil, nil
+	}
+	return r.w.Channels.All(ctx)
+}
+
+// request builds the create request: the plan's size, the customer's
+// choices, the order's tag and name, the customer's SSH keys registered
+// with the account, and the root password (Linode's root_pass, or
+// cloud-init on DigitalOcean, which has no password field).
+func (r *run) request(ctx context.Context, a *webrana.Account, c *cloud.Client) (*cloud.CreateRequest, error) {
+	plan, err := r.w.DB.PlanByID(ctx, r.in.PlanID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := r.sshKeys(ctx, a, c)
+	if err != nil {
+		return nil, err
+	}
+	opts := r.in.Options
+	req := &cloud.CreateRequest{Name: r.order.ServerName(), Region: r.in.Region, Size: plan.SizeSlug, Image: r.in.Image,
+		SSHKeys: keys, IPv6: opts.IPv6, Monitoring: opts.Monitoring, Backups: opts.Backups, VPCUUID: opts.VPCUUID,
+		Tags: []string{r.order.Tag()}, StackScriptID: opts.StackScriptID, StackScriptData: opts.StackScriptData}
+	if r.order.RootPassword != "" {
+		pw, err := r.w.Keys.Open(r.order.RootPassword)
+		if err != nil {
+			return nil, webrana.Errorf(webrana.EINTERNAL, "The order's root password cannot be decrypted with this ENCRYPTION_KEY.")
+		}
+		if r.in.ProviderType == webrana.Linode {
+			req.RootPassword = pw
+		} else {
+			req.UserData = RootPasswordUserData(pw)
+		}
+	}
+	return req, nil
+}
+
+// sshKeys returns the provider's ids of the customer's keys on the account,
+// registering each once per account (DigitalOcean's key endpoint allows 10
+// writes a minute; the pacer keeps to it).
+func (r *run) sshKeys(ctx context.Context, a *webrana.Account, c *cloud.Client) ([]string, error) {
+	var ids []string
+	for _, id := range r.in.Options.SSHKeyIDs {
+		k, err := r.w.DB.SSHKeyByID(ctx, r.in.OwnerID, id)
+		if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+			continue // deleted since the order: the server is made without it
+		}
+		if err != nil {
+			return nil, err
+		}
+		known, err := r.w.DB.AccountSSHKey(ctx, a.ID, k.FingerprintSHA256)
+		if err != nil {
+			return nil, err
+		}
+		if known == "" {
+			reg, err := c.EnsureSSHKey(ctx, "webrana-"+k.ID[:8]+"-"+k.Name, k.PublicKey)
+			if err != nil {
+				return nil, err
+			}
+			if err := r.w.DB.RememberSSHKey(ctx, a.ID, k.FingerprintSHA256, reg.ID); err != nil {
+				return nil, err
+			}
+			known = reg.ID
+		}
+		ids = append(ids, known)
+	}
+	return ids, nil
+}
+
+// RootPasswordUserData is the cloud-init that sets root's password on
+// DigitalOcean. The password is written as a double-quoted YAML scalar
+// (control characters are refused when the order is placed).
+func RootPasswordUserData(password string) string {
+	return "#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - name: root\n      password: " +
+		strconv.Quote(password) + "\n      type: text\nssh_pwauth: true\n"
+}

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/store"
+)
+
+// instanceView is an instance as the API shows it: with its provider's and
+// plan's names, and the account it runs on for administrators only.
+type instanceView struct {
+	*webrana.Instance
+	ProviderName string        `json:"provider_name"`
+	PlanName     string        `json:"plan_name"`
+	Account      *accountBrief `json:"account,omitempty"`
+	Progress     *progressView `json:"progress,omitempty"`
+}
+
+type accountBrief struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// progressView is where the order that created the instance is.
+type progressView struct {
+	OrderID   string        `json:"order_id"`
+	Status    string        `json:"status"`
+	Step      string        `json:"step"`
+	Message   string        `json:"message,omitempty"`
+	Hold      webrana.Money `json:"hold"`
+	UpdatedAt time.Time     `json:"updated_at"`
+	Attempts  []attemptView `json:"attempts,omitempty"` // administrators only
+}
+
+type attemptView struct {
+	AccountID   string     `json:"account_id,omitempty"`
+	AccountName string     `json:"account_name,omitempty"`
+	Outcome     string     `json:"outcome"`
+	Error       string     `json:"error,omitempty"`
+	StartedAt   time.Time  `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+}
+
+// names resolves provider, plan and account names for a page of instances
+// with one query each, however long the page.
+type names struct {
+	providers map[webrana.ProviderType]string
+	plans     map[string]string
+	accounts  map[string]string
+}
+
+func (s *Server) names(ctx context.Context, admin bool) (*names, error) {
+	n := &names{providers: map[webrana.ProviderType]string{}, plans: map[string]string{}, accounts: map[string]string{}}
+	providers, err := s.db.ListProviders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range providers {
+		n.providers[p.Type] = p.Name
+	}
+	plans, err := s.db.ListPlans(ctx, store.PlanFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plans {
+		n.plans[p.ID] = p.Name
+	}
+	if admin {
+		accounts, err := s.db.ListAccounts(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range accounts {
+			n.accounts[a.ID] = a.Name
+		}
+	}
+	return n, nil
+}
+
+func (n *names) view(in *webrana.Instance, admin bool) *instanceView {
+	shown := *in
+	v := &instanceView{Instance: &shown, ProviderName: n.providers[in.ProviderType], PlanName: n.plans[in.PlanID]}
+	if admin && in.AccountID != "" {
+		v.Account = &accountBrief{ID: in.AccountID, Name: n.accounts[in.AccountID]}
+	}
+	if !admin {
+		shown.AccountID = "" // which account serves a customer is the reseller's business
+	}
+	return v
+}
+
+// handleCreateVPS places an order: validated against the catalog and the
+// plan, then accepted (202) with the instance, which provisions in the
+// background.
+func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
+	var req provision.Request
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p := principal(r)
+	in, err := s.orders.Place(r.Context(), p.User, req)
+	if err != nil {
+		return err
+	}
+	if err := s.auth.Audit(r.Context(), p, "vps.ordered", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
+		return err
+	}
+	v, err := s.instanceDetail(r.Context(), in, p)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/vps/"+in.ID)
+	writeJSON(w, http.StatusAccepted, v)
+	return nil
+}
+
+// handleListVPS lists the caller's instances (administrators: everyone's),
+// newest first, filtered by provider and status.
+func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	q := r.URL.Query()
+	f := webrana.InstanceFilter{ProviderType: webrana.ProviderType(q.Get("provider")), Status: webrana.InstanceStatus(q.Get("status")), Page: page}
+	if f.ProviderType != "" && !f.ProviderType.Valid() {
+		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return webrana.FieldError("status", "Unknown status %q.", f.Status)
+	}
+	if p.IsAdmin() {
+		f.OwnerID, f.AccountID = q.Get("owner_id"), q.Get("account_id")
+	} else {
+		f.OwnerID = p.User.ID
+	}
+	items, total, err := s.db.ListInstances(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	n, err := s.names(r.Context(), p.IsAdmin())
+	if err != nil {
+		return err
+	}
+	views := make([]*instanceView, len(items))
+	for i, in := range items {
+		views[i] = n.view(in, p.IsAdmin())
+	}
+	writeJSON(w, http.StatusOK, newList(views, total, page))
+	return nil
+}
+
+// handleGetVPS shows one instance with its provisioning progress.
+func (s *Server) handleGetVPS(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	in, err := s.ownedInstance(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.instanceDetail(r.Context(), in, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// ownedInstance returns the instance if the caller may see it; another
+// customer's instance is "not found", as if it did not exist.
+func (s *Server) ownedInstance(ctx context.Context, p *auth.Principal, id string) (*webrana.Instance, error) {
+	in, err := s.db.InstanceByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsAdmin() && in.OwnerID != p.User.ID {
+		return nil, webrana.Errorf(webrana.ENOTFOUND, "Server not found.")
+	}
+	return in, nil
+}
+
+func (s *Server) instanceDetail(ctx context.Context, in *webrana.Instance, p *auth.Principal) (*instanceView, error) {
+	n, err := s.names(ctx, p.IsAdmin())
+	if err != nil {
+		return nil, err
+	}
+	v := n.view(in, p.IsAdmin())
+	o, err := s.db.OrderByInstance(ctx, in.ID)
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return v, nil // adopted, not ordered
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.Progress = &progressView{OrderID: o.ID, Status: o.Status, Step: o.Step, Message: o.Error,
+		Hold: webrana.Money{Amount: o.HoldAmount, Currency: o.Currency}, UpdatedAt: o.UpdatedAt}
+	if p.IsAdmin() {
+		attempts, err := s.db.ListAttempts(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range attempts {
+			v.Progress.Attempts = append(v.Progress.Attempts, attemptView{AccountID: a.AccountID, AccountName: n.accounts[a.AccountID],
+				Outcome: a.Outcome, Error: a.Error, StartedAt: a.StartedAt, FinishedAt: a.FinishedAt})
+		}
+	}
+	return v, nil
+}
