@@ -94,8 +94,16 @@ func (d *Driver) EnsureSSHKey(ctx context.Context, name, publicKey string) (*clo
 		return nil, err
 	}
 	if err != nil {
-		if k, _, err = d.c.Keys.Create(ctx, &godo.KeyCreateRequest{Name: name, PublicKey: publicKey}); err != nil {
-			return nil, err
+		var createRes *godo.Response
+		if k, createRes, err = d.c.Keys.Create(ctx, &godo.KeyCreateRequest{Name: name, PublicKey: publicKey}); err != nil {
+			if createRes == nil || createRes.StatusCode != 422 {
+				return nil, err
+			}
+			// "SSH Key is already in use": another request registered it
+			// between our lookup and our create. It is there: take it.
+			if k, _, err = d.c.Keys.GetByFingerprint(ctx, fp); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return &cloud.SSHKey{ID: strconv.Itoa(k.ID), Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey}, nil

@@ -1,0 +1,447 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/store/storetest"
+	"github.com/webrana/webrana/web/webtest"
+)
+
+// orderRig is a sandbox server with a fast simulator (servers run as soon
+// as they exist), signed in as the demo customer and the admin.
+type orderRig struct {
+	*running
+	t        *testing.T
+	customer *webtest.Client
+	admin    *webtest.Client
+}
+
+const rigPassword = "orders-test-password"
+
+// orderRigs runs fn on a sandbox over SQLite and over PostgreSQL.
+func orderRigs(t *testing.T, fn func(t *testing.T, r *orderRig)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newOrderRig(t, map[string]string{}))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newOrderRig(t, map[string]string{"WEBRANA_DATABASE_URL": storetest.PostgresURL(t, false), "WEBRANA_SANDBOX": "1"}))
+	})
+}
+
+func newOrderRig(t *testing.T, vars map[string]string) *orderRig {
+	vars["WEBRANA_DATA_DIR"] = t.TempDir()
+	vars["WEBRANA_DEMO_PASSWORD"] = rigPassword
+	vars["WEBRANA_SIM_CREATE_DELAY"] = "1ns"
+	vars["WEBRANA_PROVISION_POLL"] = "20ms"
+	vars["WEBRANA_HELD_RETRY"] = "100ms"
+	m := startMain(t, vars)
+	r := &orderRig{running: m, t: t}
+	r.customer = r.login("demo@webrana.local")
+	r.admin = r.login("admin@webrana.local")
+	return r
+}
+
+func (r *orderRig) login(email string) *webtest.Client {
+	c := webtest.New(r.t, "http://"+r.Addr())
+	res := c.Do("POST", "/api/auth/login", map[string]string{"email": email, "password": rigPassword})
+	if res.Status != 200 {
+		r.t.Fatalf("login %s: %d %s", email, res.Status, res.Body)
+	}
+	var out struct{ Token string }
+	res.JSON(r.t, &out)
+	return c.WithToken(out.Token)
+}
+
+// plan returns the id of a demo plan of the provider with the given size.
+func (r *orderRig) plan(p webrana.ProviderType, size string) string {
+	var list struct{ Items []webrana.Plan }
+	r.customer.Do("GET", "/api/plans?provider="+string(p), nil).JSON(r.t, &list)
+	for _, pl := range list.Items {
+		if pl.SizeSlug == size {
+			return pl.ID
+		}
+	}
+	r.t.Fatalf("no %s plan of size %s", p, size)
+	return ""
+}
+
+type vpsJSON struct {
+	ID       string
+	Status   string
+	IPv4     string
+	Error    string
+	Account  *struct{ ID, Name string }
+	Progress *struct {
+		OrderID  string `json:"order_id"`
+		Step     string
+		Attempts []struct {
+			AccountName string `json:"account_name"`
+			Outcome     string
+		}
+	}
+}
+
+// order places an order as the customer; it must be accepted.
+func (r *orderRig) order(body map[string]any) vpsJSON {
+	r.t.Helper()
+	res := r.customer.Do("POST", "/api/vps", body)
+	if res.Status != 202 {
+		r.t.Fatalf("order %v: %d %s", body, res.Status, res.Body)
+	}
+	var v vpsJSON
+	res.JSON(r.t, &v)
+	return v
+}
+
+// waitFor polls the instance (as admin) until its status is one of want.
+func (r *orderRig) waitFor(id string, want ...string) vpsJSON {
+	r.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var v vpsJSON
+		r.admin.Do("GET", "/api/vps/"+id, nil).JSON(r.t, &v)
+		if slices.Contains(want, v.Status) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("instance %s still %s (progress %+v), want %v", id, v.Status, v.Progress, want)
+		}
+		time.Sleep(10 * time.Millisecond) // polling an outcome, not timing it
+	}
+}
+
+// account returns a pool account by name.
+func (r *orderRig) account(name string) *webrana.Account {
+	r.t.Helper()
+	accounts, err := r.DB.ListAccounts(context.Background(), "")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, a := range accounts {
+		if a.Name == name {
+			return a
+		}
+	}
+	r.t.Fatalf("no account %q", name)
+	return nil
+}
+
+// simToken is the simulator token of a pool account.
+func (r *orderRig) simToken(name string) string {
+	token, err := r.Keys.Open(r.account(name).TokenCiphertext)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return token
+}
+
+// setSimLimit changes an account's limit at the provider only: Webrana
+// learns it at the next sync.
+func (r *orderRig) setSimLimit(name string, limit int) {
+	if err := r.Sim.sim.UpdateAccount(r.simToken(name), cloudsim.AccountUpdate{Limit: &limit}); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// serversTagged counts the servers carrying the order's tag on every
+// account of the provider, through the real driver.
+func (r *orderRig) serversTagged(p webrana.ProviderType, orderID string) int {
+	r.t.Helper()
+	accounts, err := r.DB.ListAccounts(context.Background(), p)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	n := 0
+	for _, a := range accounts {
+		c, err := r.Pool.Client(context.Background(), a)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		found, err := c.ListInstances(context.Background(), cloud.ListOptions{Tag: (&webrana.Order{ID: orderID}).Tag()})
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		n += len(found)
+	}
+	return n
+}
+
+func (r *orderRig) balance() int64 {
+	var bill struct{ Balance webrana.Money }
+	r.customer.Do("GET", "/api/billing", nil).JSON(r.t, &bill)
+	return bill.Balance.Amount
+}
+
+// TestOrdersBecomeActive: orders for a DigitalOcean distribution image and
+// 1-click app, and a Linode image and StackScript, all become active with an
+// address, each made once, each charged its first day.
+func TestOrdersBecomeActive(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		res := r.customer.Do("POST", "/api/ssh-keys", map[string]string{"name": "laptop",
+			"public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl demo@laptop"})
+		if res.Status != 201 {
+			t.Fatalf("add key: %d %s", res.Status, res.Body)
+		}
+		var key struct{ ID string }
+		res.JSON(t, &key)
+		do, lin := r.plan(webrana.DigitalOcean, "s-1vcpu-1gb"), r.plan(webrana.Linode, "g6-nanode-1")
+		before := r.balance()
+		orders := map[string]map[string]any{
+			"do-image": {"provider_type": "digitalocean", "plan_id": do, "region": "sgp1", "image": "ubuntu-24-04-x64",
+				"label": "do-image", "ssh_key_ids": []string{key.ID}, "ipv6": true, "monitoring": true},
+			"do-app": {"provider_type": "digitalocean", "plan_id": do, "region": "sgp1", "app": "wordpress-20-04",
+				"label": "do-app", "root_password": "Kx9!mQ2#vLp7", "ssh_key_ids": []string{key.ID}},
+			"linode-image": {"provider_type": "linode", "plan_id": lin, "region": "us-east", "image": "linode/debian12",
+				"label": "linode-image", "root_password": "Kx9!mQ2#vLp7"},
+			"linode-stackscript": {"provider_type": "linode", "plan_id": lin, "region": "us-east", "image": "linode/ubuntu24.04",
+				"label": "linode-stackscript", "root_password": "Kx9!mQ2#vLp7", "stackscript_id": 10079,
+				"stackscript_data": map[string]string{"greeting": "hi"}},
+		}
+		ids := map[string]string{}
+		for name, body := range orders {
+			ids[name] = r.order(body).ID
+		}
+		var charged int64
+		for name, id := range ids {
+			v := r.waitFor(id, "active", "failed")
+			if v.Status != "active" || v.IPv4 == "" || v.Progress.Step != "done" {
+				t.Fatalf("%s: %+v, want active with an address", name, v)
+			}
+			p := webrana.ProviderType(orders[name]["provider_type"].(string))
+			if n := r.serversTagged(p, v.Progress.OrderID); n != 1 {
+				t.Errorf("%s: %d servers carry the order's tag, want 1", name, n)
+			}
+			in, err := r.DB.InstanceByID(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := r.DB.PlanByID(context.Background(), in.PlanID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			charged += min(24*plan.PriceHourly, plan.PriceMonthly)
+		}
+		if got := r.balance(); got != before-charged {
+			t.Fatalf("balance %d after four active servers, want %d (each first day charged once)", got, before-charged)
+		}
+		// The key was registered once with the DigitalOcean account both
+		// orders landed on, and remembered.
+		stats := r.Sim.sim.Stats()
+		keyWrites := 0
+		for _, row := range stats.Requests {
+			if row.Method == "POST" && row.Path == "/v2/account/keys" {
+				keyWrites += row.Count
+			}
+		}
+		if keyWrites > 1 {
+			t.Errorf("the customer's key was registered %d times, want once per account", keyWrites)
+		}
+		if stats.LimitErrors != 0 {
+			t.Errorf("%d limit errors served", stats.LimitErrors)
+		}
+	})
+}
+
+// TestOrderFailsOverOnLimit: the account Webrana prefers answers the
+// provider's limit error (its limit was lowered behind Webrana's back): the
+// order lands on the next account, both attempts are recorded, and the
+// refusing account is synced to its true count.
+func TestOrderFailsOverOnLimit(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		r.setSimLimit("Account 2", 5) // 5 of 5: full at the provider, 5 of 25 in Webrana
+		v := r.order(map[string]any{"provider_type": "digitalocean", "plan_id": r.plan(webrana.DigitalOcean, "s-1vcpu-1gb"),
+			"region": "sgp1", "image": "ubuntu-24-04-x64", "label": "failover", "root_password": "Kx9!mQ2#vLp7"})
+		v = r.waitFor(v.ID, "active", "failed")
+		if v.Status != "active" || v.Account == nil || v.Account.Name != "Primary" {
+			t.Fatalf("after failover: %+v, want active on Primary", v)
+		}
+		var outcomes []string
+		for _, a := range v.Progress.Attempts {
+			outcomes = append(outcomes, a.AccountName+":"+a.Outcome)
+		}
+		if !slices.Equal(outcomes, []string{"Account 2:quota_exceeded", "Primary:succeeded"}) {
+			t.Fatalf("attempts %v", outcomes)
+		}
+		if n := r.Sim.sim.Stats().LimitErrors; n != 1 {
+			t.Fatalf("%d limit errors, want exactly the one that caused the failover", n)
+		}
+		if a := r.account("Account 2"); a.Limit != 5 || a.Reserved != 0 {
+			t.Fatalf("refusing account after the failover: limit %d reserved %d; want synced to 5, nothing reserved", a.Limit, a.Reserved)
+		}
+	})
+}
+
+// TestLostCreateIsAdopted: the provider makes the server but the answer is
+// lost; the retry finds it by the order's tag instead of making another.
+func TestLostCreateIsAdopted(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		if err := r.Sim.sim.AddFault(cloudsim.FaultSpec{Provider: "digitalocean", Method: "POST", PathPrefix: "/v2/droplets", Drop: true, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+		v := r.order(map[string]any{"provider_type": "digitalocean", "plan_id": r.plan(webrana.DigitalOcean, "s-1vcpu-1gb"),
+			"region": "sgp1", "image": "ubuntu-24-04-x64", "label": "lost", "root_password": "Kx9!mQ2#vLp7"})
+		v = r.waitFor(v.ID, "active", "failed")
+		if v.Status != "active" {
+			t.Fatalf("after a lost answer: %+v, want active", v)
+		}
+		if n := r.serversTagged(webrana.DigitalOcean, v.Progress.OrderID); n != 1 {
+			t.Fatalf("%d servers carry the order's tag after a lost create, want exactly 1", n)
+		}
+		creates := 0
+		for _, row := range r.Sim.sim.Stats().Requests {
+			if row.Method == "POST" && row.Path == "/v2/droplets" {
+				creates += row.Count
+			}
+		}
+		if creates != 1 {
+			t.Fatalf("%d creates sent, want 1 (the retry adopts by tag)", creates)
+		}
+		for _, a := range []string{"Primary", "Account 2", "Account 3"} {
+			if acc := r.account(a); acc.Reserved != 0 {
+				t.Errorf("account %s has %d reserved after the order ended", a, acc.Reserved)
+			}
+		}
+	})
+}
+
+// TestHeldOrderProceedsWhenCapacityAppears: with every account full the
+// order is held (not failed) and alerted; when a limit is raised it goes on.
+func TestHeldOrderProceedsWhenCapacityAppears(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		r.setSimLimit("Primary", 20)
+		r.setSimLimit("Account 2", 5)
+		if res := r.admin.Do("POST", "/internal/accounts/sync-all", map[string]any{}); res.Status != 200 {
+			t.Fatalf("sync-all: %d %s", res.Status, res.Body)
+		}
+		before := r.balance()
+		v := r.order(map[string]any{"provider_type": "digitalocean", "plan_id": r.plan(webrana.DigitalOcean, "s-1vcpu-1gb"),
+			"region": "sgp1", "image": "ubuntu-24-04-x64", "label": "held", "root_password": "Kx9!mQ2#vLp7"})
+		v = r.waitFor(v.ID, "held")
+		var alerts struct {
+			Items []struct{ Kind, Key string }
+		}
+		r.admin.Do("GET", "/api/admin/alerts?open=true&kind=provisioning_held", nil).JSON(t, &alerts)
+		if len(alerts.Items) != 1 || alerts.Items[0].Key != "provisioning_held:digitalocean" {
+			t.Fatalf("open held alerts %+v, want one for digitalocean", alerts.Items)
+		}
+		if got := r.balance(); got != before-48 {
+			t.Fatalf("balance %d while held, want %d (the first day stays held)", got, before-48)
+		}
+
+		r.setSimLimit("Account 2", 6)
+		if res := r.admin.Do("POST", "/internal/accounts/sync-all", map[string]any{}); res.Status != 200 {
+			t.Fatalf("sync-all: %d %s", res.Status, res.Body)
+		}
+		v = r.waitFor(v.ID, "active")
+		if v.Account == nil || v.Account.Name != "Account 2" {
+			t.Fatalf("held order proceeded on %+v, want Account 2", v.Account)
+		}
+		if _, resolved, err := r.Alerts.Evaluate(context.Background()); err != nil || resolved < 1 {
+			t.Fatalf("evaluate after the order proceeded: %d resolved, %v; want the held alert resolved", resolved, err)
+		}
+		if n := r.Sim.sim.Stats().LimitErrors; n != 0 {
+			t.Fatalf("%d limit errors served, want 0", n)
+		}
+	})
+}
+
+// TestOrdersBeyondCapacityAreHeld: 300 orders at once against a pool with
+// 250 free slots: exactly 250 become active and 50 wait, and the provider
+// never answers a limit error.
+func TestOrdersBeyondCapacityAreHeld(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		ctx := context.Background()
+		// Replace the demo DigitalOcean pool by five accounts with 50 free
+		// slots each.
+		for _, name := range []string{"Primary", "Account 2", "Account 3"} {
+			if res := r.admin.Do("PATCH", "/internal/accounts/"+r.account(name).ID, map[string]any{"is_active": false}); res.Status != 200 {
+				t.Fatalf("deactivate %s: %d %s", name, res.Status, res.Body)
+			}
+		}
+		for i := range 5 {
+			token := fmt.Sprintf("dop_v1_capacity%02d", i)
+			if err := r.Sim.sim.AddAccount(cloudsim.AccountSpec{Provider: "digitalocean", Token: token,
+				Email: fmt.Sprintf("cap%d@example.com", i), Limit: 60, Instances: 10}); err != nil {
+				t.Fatal(err)
+			}
+			res := r.admin.Do("POST", "/internal/accounts", map[string]any{"provider_type": "digitalocean", "name": fmt.Sprintf("Cap %d", i), "token": token})
+			if res.Status != 201 {
+				t.Fatalf("add account: %d %s", res.Status, res.Body)
+			}
+		}
+		r.Sim.sim.ResetStats()
+		plan := r.plan(webrana.DigitalOcean, "s-1vcpu-1gb")
+		var me struct{ ID string }
+		r.customer.Do("GET", "/api/me", nil).JSON(t, &me)
+		if res := r.admin.Do("POST", "/api/admin/customers/"+me.ID+"/credit", map[string]any{"amount": 20000, "note": "burst"}); res.Status != 201 {
+			t.Fatalf("credit: %d %s", res.Status, res.Body)
+		}
+
+		start := time.Now()
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 16)
+		for i := range 300 {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				res := r.customer.Do("POST", "/api/vps", map[string]any{"provider_type": "digitalocean", "plan_id": plan, "region": "sgp1",
+					"image": "ubuntu-24-04-x64", "label": fmt.Sprintf("burst-%03d", i), "root_password": "Kx9!mQ2#vLp7"})
+				if res.Status != 202 {
+					t.Errorf("order %d: %d %s", i, res.Status, res.Body)
+				}
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			_, nActive, err := r.DB.ListInstances(ctx, webrana.InstanceFilter{Status: webrana.StatusActive, Page: webrana.Page{PerPage: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, nHeld, err := r.DB.ListInstances(ctx, webrana.InstanceFilter{Status: webrana.StatusHeld, Page: webrana.Page{PerPage: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nActive == 250 && nHeld == 50 {
+				t.Logf("300 orders: 250 active and 50 held after %s", time.Since(start).Round(time.Millisecond))
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d active and %d held after two minutes, want 250 and 50", nActive, nHeld)
+			}
+			time.Sleep(20 * time.Millisecond) // polling an outcome, not timing it
+		}
+		stats := r.Sim.sim.Stats()
+		if stats.LimitErrors != 0 {
+			t.Fatalf("the simulator served %d limit errors, want 0", stats.LimitErrors)
+		}
+		creates := 0
+		for _, row := range stats.Requests {
+			if row.Method == "POST" && row.Path == "/v2/droplets" {
+				creates += row.Count
+			}
+		}
+		if creates != 250 {
+			t.Fatalf("%d creates for 250 servers", creates)
+		}
+		for i := range 5 {
+			a := r.account(fmt.Sprintf("Cap %d", i))
+			if a.Active != 60 || a.Reserved != 0 {
+				t.Errorf("%s at %d active, %d reserved; want 60, 0", a.Name, a.Active, a.Reserved)
+			}
+		}
+	})
+}
