@@ -37,7 +37,7 @@ type Config struct {
 	// with a crashed process and run again (default 5 minutes; at least
 	// JobTimeout). Jobs must therefore be safe to run twice.
 	RescueAfter time.Duration
-	Metrics    *Metrics             // nil disables job metrics
+	Metrics     *Metrics // nil disables job metrics
 }
 
 // Queue is River bound to Webrana's database: it inserts jobs in store

@@ -408,7 +408,7 @@ func (r *run) hold(ctx context.Context, cause error) error {
 		}
 		r.w.logger().Warn("order held", "order", r.order.ID, "provider", r.in.ProviderType)
 		if err := r.raise(ctx, &webrana.Alert{Kind: webrana.AlertProvisioningHeld,
-			Key:      webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,
+			Key: webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,
 			Message: fmt.Sprintf("%s orders are held: no account has room. Add an account or raise a limit.", r.in.ProviderType)}); err != nil {
 			return err
 		}

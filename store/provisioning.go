@@ -289,4 +289,3 @@ func (db *DB) ForgetSSHKey(ctx context.Context, accountID, fingerprint string) e
 	_, err := db.conn().exec(ctx, `DELETE FROM account_ssh_keys WHERE account_id = ? AND fingerprint = ?`, accountID, fingerprint)
 	return err
 }
-

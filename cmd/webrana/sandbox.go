@@ -12,8 +12,8 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/secrets"
-	"github.com/webrana/webrana/web"
 	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/web"
 )
 
 // Sandbox demo users (DESIGN.md §9).
