@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -346,8 +347,12 @@ func TestHeldOrderProceedsWhenCapacityAppears(t *testing.T) {
 		if v.Account == nil || v.Account.Name != "Account 2" {
 			t.Fatalf("held order proceeded on %+v, want Account 2", v.Account)
 		}
-		if _, resolved, err := r.Alerts.Evaluate(context.Background()); err != nil || resolved < 1 {
-			t.Fatalf("evaluate after the order proceeded: %d resolved, %v; want the held alert resolved", resolved, err)
+		if _, _, err := r.Alerts.Evaluate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		r.admin.Do("GET", "/api/admin/alerts?open=true&kind=provisioning_held", nil).JSON(t, &alerts)
+		if len(alerts.Items) != 0 {
+			t.Fatalf("held alert still open after the order proceeded: %+v", alerts.Items)
 		}
 		if n := r.Sim.sim.Stats().LimitErrors; n != 0 {
 			t.Fatalf("%d limit errors served, want 0", n)
@@ -442,6 +447,112 @@ func TestOrdersBeyondCapacityAreHeld(t *testing.T) {
 			if a.Active != 60 || a.Reserved != 0 {
 				t.Errorf("%s at %d active, %d reserved; want 60, 0", a.Name, a.Active, a.Reserved)
 			}
+		}
+	})
+}
+
+func (r *orderRig) orderSmallDO(label string) vpsJSON {
+	return r.order(map[string]any{"provider_type": "digitalocean", "plan_id": r.plan(webrana.DigitalOcean, "s-1vcpu-1gb"),
+		"region": "sgp1", "image": "ubuntu-24-04-x64", "label": label, "root_password": "Kx9!mQ2#vLp7"})
+}
+
+func outcomes(v vpsJSON) []string {
+	var out []string
+	for _, a := range v.Progress.Attempts {
+		out = append(out, a.AccountName+":"+a.Outcome)
+	}
+	return out
+}
+
+// TestRevokedTokenFailsOver: the preferred account's token was revoked at
+// the provider: the account is marked unhealthy and the order lands on the
+// next one.
+func TestRevokedTokenFailsOver(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		revoked := true
+		if err := r.Sim.sim.UpdateAccount(r.simToken("Account 2"), cloudsim.AccountUpdate{Revoked: &revoked}); err != nil {
+			t.Fatal(err)
+		}
+		v := r.waitFor(r.orderSmallDO("revoked").ID, "active", "failed")
+		if v.Status != "active" || v.Account.Name != "Primary" {
+			t.Fatalf("order %+v, want active on Primary", v)
+		}
+		if got := outcomes(v); !slices.Equal(got, []string{"Account 2:unauthorized", "Primary:succeeded"}) {
+			t.Fatalf("attempts %v", got)
+		}
+		if a := r.account("Account 2"); a.Health != webrana.HealthUnhealthy || a.Reserved != 0 {
+			t.Fatalf("revoked account: health %s, reserved %d; want UNHEALTHY, 0", a.Health, a.Reserved)
+		}
+	})
+}
+
+// TestRejectedOrderFailsAndReleases: the provider rejects the request
+// itself: the order fails with the provider's reason in plain words, the
+// hold is released, the slot given back, and the operator alerted.
+func TestRejectedOrderFailsAndReleases(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		if err := r.Sim.sim.AddFault(cloudsim.FaultSpec{Provider: "digitalocean", Method: "POST", PathPrefix: "/v2/droplets", Status: 422}); err != nil {
+			t.Fatal(err)
+		}
+		before := r.balance()
+		v := r.waitFor(r.orderSmallDO("rejected").ID, "active", "failed")
+		if v.Status != "failed" || !strings.Contains(v.Error, "The provider refused to create this server") || !strings.Contains(v.Error, "Nothing was charged") {
+			t.Fatalf("rejected order: %+v", v)
+		}
+		var mine vpsJSON
+		r.customer.Do("GET", "/api/vps/"+v.ID, nil).JSON(t, &mine)
+		if mine.Error != v.Error || mine.Account != nil || len(mine.Progress.Attempts) != 0 {
+			t.Fatalf("the customer sees %+v: want the reason, and neither account nor attempts", mine)
+		}
+		if got := r.balance(); got != before {
+			t.Fatalf("balance %d after a failed order, want %d (hold released)", got, before)
+		}
+		for _, a := range []string{"Primary", "Account 2"} {
+			if acc := r.account(a); acc.Reserved != 0 {
+				t.Errorf("%s has %d reserved after the order failed", a, acc.Reserved)
+			}
+		}
+		var alerts struct {
+			Items []struct{ ID, Key, Message string }
+		}
+		r.admin.Do("GET", "/api/admin/alerts?open=true&kind=provisioning_failed", nil).JSON(t, &alerts)
+		if len(alerts.Items) != 1 || !strings.Contains(alerts.Items[0].Key, v.Progress.OrderID) {
+			t.Fatalf("failed-order alerts %+v, want one for order %s", alerts.Items, v.Progress.OrderID)
+		}
+		// It stays open through evaluations until an operator resolves it.
+		if _, _, err := r.Alerts.Evaluate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res := r.admin.Do("POST", "/api/admin/alerts/"+alerts.Items[0].ID+"/resolve", map[string]any{})
+		if res.Status != 200 {
+			t.Fatalf("resolve: %d %s", res.Status, res.Body)
+		}
+		r.admin.Do("GET", "/api/admin/alerts?open=true&kind=provisioning_failed", nil).JSON(t, &alerts)
+		if len(alerts.Items) != 0 {
+			t.Fatalf("alert still open after resolving: %+v", alerts.Items)
+		}
+	})
+}
+
+// TestTransientCreateErrorIsRetried: a provider outage answering the create
+// is retried with backoff on the same account, the tag looked up first; one
+// server results.
+func TestTransientCreateErrorIsRetried(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		if err := r.Sim.sim.AddFault(cloudsim.FaultSpec{Provider: "digitalocean", Method: "POST", PathPrefix: "/v2/droplets", Status: 503, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+		v := r.waitFor(r.orderSmallDO("transient").ID, "active", "failed")
+		if v.Status != "active" {
+			t.Fatalf("order %+v, want active after the retry", v)
+		}
+		got := outcomes(v)
+		if len(got) != 2 || !strings.HasSuffix(got[0], ":unavailable") || !strings.HasSuffix(got[1], ":succeeded") ||
+			strings.Split(got[0], ":")[0] != strings.Split(got[1], ":")[0] {
+			t.Fatalf("attempts %v, want unavailable then succeeded on the same account", got)
+		}
+		if n := r.serversTagged(webrana.DigitalOcean, v.Progress.OrderID); n != 1 {
+			t.Fatalf("%d servers with the order's tag, want 1", n)
 		}
 	})
 }
