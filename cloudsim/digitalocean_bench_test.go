@@ -87,3 +87,21 @@ func BenchmarkDigitalOceanList(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+// BenchmarkDigitalOceanCreate: parallel godo clients only create droplets:
+// the most servers a client can create per second against this simulator,
+// the physical limit for Webrana's end-to-end order rate here.
+func BenchmarkDigitalOceanCreate(b *testing.B) {
+	c := benchDO(b, cloudsim.AccountSpec{Provider: cloudsim.DigitalOcean, Token: "bench", Email: "bench@example.com", Limit: 1 << 30})
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := c.Droplets.Create(ctx, createReq(fmt.Sprint("bench-", n.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
+}

@@ -120,7 +120,10 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 
 func riverConfig(cfg Config) *river.Config {
 	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: cfg.Periodic,
-		JobTimeout: cmp.Or(cfg.JobTimeout, time.Minute), RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, 5*time.Minute)}
+		JobTimeout: cmp.Or(cfg.JobTimeout, time.Minute), RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, 5*time.Minute),
+		// Fetch again soon after jobs finish (River waits 100ms by default):
+		// orders queue behind each other otherwise.
+		FetchCooldown: 10 * time.Millisecond}
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}

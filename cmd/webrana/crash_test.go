@@ -95,13 +95,14 @@ func TestCrashDuringOrders(t *testing.T) {
 	// 100 orders at once.
 	placed := crashPlace(t, customer, plan.ID)
 
-	// Kill once the provider has a fifth of the servers.
-	createdAtKill := crashWaitCreated(t, sim, crashOrders/5)
+	// Kill once at least 10 servers are recorded (booting) and at least 5
+	// creates are in flight.
+	crashWaitInFlight(t, ctx, pgURL, 10, 5)
 	first.kill(t)
 	killedAt := time.Now()
 	atKill := crashSnapshot(t, ctx, pgURL)
-	t.Logf("killed with SIGKILL: %d servers at the simulator (read just before the kill); orders by status/step %v; %d reservations held",
-		createdAtKill, atKill.orders, atKill.reservations)
+	t.Logf("killed with SIGKILL: orders by status/step %v, %d reservations held; the simulator has %d new servers",
+		atKill.orders, atKill.reservations, crashSimCreated(t, sim))
 	if atKill.orders["succeeded/done"] == crashOrders {
 		t.Fatal("every order was done before the kill: the test killed nothing in flight")
 	}
@@ -242,6 +243,19 @@ func TestCrashDuringOrders(t *testing.T) {
 	for _, a := range after.accounts {
 		t.Logf("account %s: active_count %d, reserved_count %d; the simulator runs %d", a.name, a.active, a.reserved, perAccount[a.token])
 	}
+	var stats struct {
+		Requests []struct {
+			Account string
+			Count   int
+		}
+		RateLimited int `json:"rate_limited"`
+	}
+	(&crashClient{base: sim.url}).must(t, "GET", "/_sim/stats", nil, http.StatusOK, &stats)
+	requests := map[string]int{}
+	for _, r := range stats.Requests {
+		requests[r.Account] += r.Count
+	}
+	t.Logf("the simulator answered %v requests per account, %d of them 429", requests, stats.RateLimited)
 	sim.stop(t)
 	os.WriteFile("/tmp/crash-second.log", []byte(second.out.tail(100000)), 0o600) // DEBUG
 	os.WriteFile("/tmp/crash-first.log", []byte(first.out.tail(100000)), 0o600)   // DEBUG
@@ -530,34 +544,44 @@ func crashPlace(t *testing.T, customer *crashClient, planID string) map[string]s
 	return placed
 }
 
-// crashWaitCreated waits until the simulator runs at least n servers made
-// since it started, and returns how many it runs.
-func crashWaitCreated(t *testing.T, sim *crashProc, n int) int {
+// crashWaitInFlight polls the database until at least booting orders have
+// their server recorded and at least creating orders are creating theirs.
+func crashWaitInFlight(t *testing.T, ctx context.Context, pgURL string, booting, creating int) {
 	t.Helper()
+	db, err := store.Open(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		res, err := http.Get(sim.url + "/_sim/accounts")
+		var b, c int
+		err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE step = 'booting'), COUNT(*) FILTER (WHERE step = 'creating')
+			FROM orders`).Scan(&b, &c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var accounts []struct{ Instances int }
-		err = json.NewDecoder(res.Body).Decode(&accounts)
-		res.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		created := 0
-		for _, a := range accounts {
-			created += a.Instances - crashPreexisting
-		}
-		if created >= n {
-			return created
+		if b >= booting && c >= creating {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the simulator has %d new servers after a minute, want %d", created, n)
+			t.Fatalf("after a minute %d orders booting and %d creating, want at least %d and %d", b, c, booting, creating)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// crashSimCreated is how many servers the simulator runs beyond those it
+// started with.
+func crashSimCreated(t *testing.T, sim *crashProc) int {
+	t.Helper()
+	var accounts []struct{ Instances int }
+	(&crashClient{base: sim.url}).must(t, "GET", "/_sim/accounts", nil, http.StatusOK, &accounts)
+	created := 0
+	for _, a := range accounts {
+		created += a.Instances - crashPreexisting
+	}
+	return created
 }
 
 // crashState is what the database says about orders and capacity.

@@ -50,7 +50,7 @@ type running struct {
 }
 
 // startMain opens and serves a Main on a free loopback port.
-func startMain(t *testing.T, vars map[string]string) *running {
+func startMain(t testing.TB, vars map[string]string) *running {
 	t.Helper()
 	vars["WEBRANA_ADDR"] = "127.0.0.1:0"
 	cfg, err := LoadConfig("test", nil, testEnv(vars), io.Discard)
@@ -77,7 +77,7 @@ func startMain(t *testing.T, vars map[string]string) *running {
 }
 
 // stop cancels the server's context and checks it shut down cleanly.
-func (r *running) stop(t *testing.T) {
+func (r *running) stop(t testing.TB) {
 	t.Helper()
 	if r.cancel == nil {
 		return

@@ -20,7 +20,7 @@ import (
 // as they exist), signed in as the demo customer and the admin.
 type orderRig struct {
 	*running
-	t        *testing.T
+	t        testing.TB
 	customer *webtest.Client
 	admin    *webtest.Client
 }
@@ -39,7 +39,7 @@ func orderRigs(t *testing.T, fn func(t *testing.T, r *orderRig)) {
 	})
 }
 
-func newOrderRig(t *testing.T, vars map[string]string) *orderRig {
+func newOrderRig(t testing.TB, vars map[string]string) *orderRig {
 	vars["WEBRANA_DATA_DIR"] = t.TempDir()
 	vars["WEBRANA_DEMO_PASSWORD"] = rigPassword
 	vars["WEBRANA_SIM_CREATE_DELAY"] = "1ns"
