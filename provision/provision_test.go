@@ -36,7 +36,7 @@ func TestRootPasswordUserData(t *testing.T) {
 
 func TestCheckPassword(t *testing.T) {
 	cases := map[string]bool{
-		"Kx9!mQ2#vLp7":         true,
+		"Kx9!mQ2#vLp7":          true,
 		"correct-Horse-battery": true, // lower, upper, symbol
 		"short1A!":              false,
 		"alllowercaseletters1":  false,
