@@ -148,7 +148,7 @@ const maxFailovers = 10
 // the next account when one refuses, or holds the order when none has room.
 func (r *run) place(ctx context.Context) error {
 	for range maxFailovers {
-		res, err := r.w.DB.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
+		res, err := r.reservation(ctx)
 		if errors.Is(err, webrana.ErrAllAccountsFull) || errors.Is(err, webrana.ErrNoAvailableAccount) {
 			return r.hold(ctx, err)
 		}
@@ -170,6 +170,15 @@ func (r *run) place(ctx context.Context) error {
 		// The account refused; the attempt is recorded: try the next one.
 	}
 	return river.JobSnooze(0)
+}
+
+// reservation returns the slot the order holds — a run that stopped between
+// reserving and recording its attempt left one — or reserves a new one.
+func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
+	if res, err := r.w.DB.ReservationOf(ctx, r.order.ID); err != nil || res != nil {
+		return res, err
+	}
+	return r.w.DB.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
 }
 
 // resume continues an order whose last run chose an account but did not
@@ -353,7 +362,7 @@ func (r *run) boot(ctx context.Context) error {
 	}
 	s, err := c.GetInstance(ctx, r.in.ProviderID)
 	if cloud.Code(err) == cloud.NotFound {
-		return r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
+		return r.failGone(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.", a.ID)
 	}
 	if err != nil {
 		return err
@@ -388,7 +397,7 @@ func (r *run) discard(ctx context.Context, a *webrana.Account, s *cloud.Instance
 	if err := c.DeleteInstance(ctx, s.ID); err != nil && cloud.Code(err) != cloud.NotFound {
 		return err // retried: never leave a broken server running unbilled
 	}
-	return r.fail(ctx, webrana.AttemptFailed, why+" It was removed, and nothing was charged.")
+	return r.failGone(ctx, webrana.AttemptFailed, why+" It was removed, and nothing was charged.", a.ID)
 }
 
 // hold parks the order until an account has room, or ends it when it has
@@ -418,6 +427,12 @@ func (r *run) hold(ctx context.Context, cause error) error {
 
 // fail ends the order for good and alerts the operator, in one transaction.
 func (r *run) fail(ctx context.Context, outcome, reason string) error {
+	return r.failGone(ctx, outcome, reason, "")
+}
+
+// failGone is fail for an order whose recorded server no longer exists on
+// account gone: its slot is given back in the same transaction.
+func (r *run) failGone(ctx context.Context, outcome, reason, gone string) error {
 	channels, err := r.channels(ctx)
 	if err != nil {
 		return err
@@ -425,6 +440,11 @@ func (r *run) fail(ctx context.Context, outcome, reason string) error {
 	alert := &webrana.Alert{Kind: webrana.AlertProvisioningFailed, Key: webrana.AlertProvisioningFailed + ":" + r.order.ID,
 		Severity: alerts.Warning, Message: fmt.Sprintf("Order %s (%s server %q) failed: %s", r.order.ID, r.in.ProviderType, r.in.Label, reason)}
 	err = r.w.DB.FailOrder(ctx, r.order.ID, outcome, reason, func(tx *store.Tx) error {
+		if gone != "" {
+			if err := tx.ServerGone(ctx, gone); err != nil {
+				return err
+			}
+		}
 		if r.w.Alerts == nil {
 			return nil
 		}

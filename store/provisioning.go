@@ -111,6 +111,14 @@ func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID s
 	})
 }
 
+// ServerGone lowers an account's count of running servers by one, in the
+// transaction that fails the order: a server Webrana recorded was deleted
+// (it never came up) or vanished.
+func (tx *Tx) ServerGone(ctx context.Context, accountID string) error {
+	_, err := tx.conn().exec(ctx, `UPDATE accounts SET active_count = active_count - 1 WHERE id = ? AND active_count > 0`, accountID)
+	return err
+}
+
 // CompleteOrder marks the order's server active with its addresses, and
 // turns the hold into the charge for the first billing period; the root
 // password is erased.

@@ -556,3 +556,42 @@ func TestTransientCreateErrorIsRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestServerRemovedWhileBooting: the server disappears at the provider
+// before it runs: the order fails in plain words, nothing is charged, and
+// the account's slot is given back.
+func TestServerRemovedWhileBooting(t *testing.T) {
+	r := newOrderRig(t, map[string]string{"WEBRANA_SIM_CREATE_DELAY": "1h"})
+	before := r.balance()
+	v := r.orderSmallDO("vanishing")
+	deadline := time.Now().Add(time.Minute)
+	for v.Progress == nil || v.Progress.Step != "booting" {
+		if time.Now().After(deadline) {
+			t.Fatalf("order never reached booting: %+v", v)
+		}
+		time.Sleep(10 * time.Millisecond) // polling an outcome
+		r.admin.Do("GET", "/api/vps/"+v.ID, nil).JSON(t, &v)
+	}
+	in, err := r.DB.InstanceByID(context.Background(), v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	activeBefore := r.account(v.Account.Name).Active
+	c, err := r.Pool.Client(context.Background(), r.account(v.Account.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteInstance(context.Background(), in.ProviderID); err != nil {
+		t.Fatal(err)
+	}
+	v = r.waitFor(v.ID, "failed")
+	if !strings.Contains(v.Error, "removed at the provider") {
+		t.Fatalf("error %q, want the server's removal explained", v.Error)
+	}
+	if got := r.balance(); got != before {
+		t.Fatalf("balance %d, want %d: nothing charged", got, before)
+	}
+	if a := r.account(v.Account.Name); a.Active != activeBefore-1 || a.Reserved != 0 {
+		t.Fatalf("account at %d active (was %d), %d reserved; want the slot back", a.Active, activeBefore, a.Reserved)
+	}
+}
