@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"time"
 	"unicode/utf8"
 )
@@ -73,6 +74,11 @@ func (c *Client) wrap(op string, err error) error {
 	if _, ok := err.(*Error); ok {
 		return err // already ours (validation)
 	}
+	var budget *BudgetError
+	if errors.As(err, &budget) {
+		return &Error{Code: RateLimited, Provider: c.d.Provider(), Op: op, RetryAfter: budget.Wait,
+			Message: "this account's request budget is spent for now", Err: err}
+	}
 	e := c.d.Classify(err)
 	if e == nil {
 		e = &Error{Code: Unknown, Err: err}
@@ -102,6 +108,10 @@ func retried[T any](ctx context.Context, c *Client, op string, fn func(context.C
 			return v, err
 		}
 		wait := max(c.opts.Backoff(n), RetryAfter(err))
+		if deadline, ok := ctx.Deadline(); ok && failFast(ctx) && time.Until(deadline) < wait {
+			c.observe(op, err) // the caller cannot wait that long: tell it now
+			return v, err
+		}
 		if serr := c.opts.Sleep(ctx, wait); serr != nil {
 			c.observe(op, err)
 			return v, err

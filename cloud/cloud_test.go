@@ -3,6 +3,7 @@ package cloud_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -310,5 +311,44 @@ func TestPacerKeepsBucketsApart(t *testing.T) {
 	p.Done("GET", "/x", nil)
 	if err := p.Wait(context.Background(), "POST", "/x"); err != nil || clock.Now().Sub(start) != time.Minute {
 		t.Fatalf("the second create waited %v, want its bucket's minute", clock.Now().Sub(start))
+	}
+}
+
+// TestPacerFailsFastPastTheDeadline: with FailFast, a request the budget
+// cannot allow before the deadline fails at once, as RateLimited through a
+// Client, saying when it could go; without it the pacer waits.
+func TestPacerFailsFastPastTheDeadline(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	p := cloud.NewPacers(clock.Now, clock.Sleep).For("linode", "t", onePolicy(cloud.Limit{N: 1, Per: time.Minute}))
+	if err := p.Wait(context.Background(), "GET", "/v4/account"); err != nil {
+		t.Fatal(err)
+	}
+	p.Done("GET", "/v4/account", nil)
+
+	ctx, cancel := context.WithDeadline(cloud.FailFast(context.Background()), clock.Now().Add(10*time.Second))
+	defer cancel()
+	before := clock.Now()
+	err := p.Wait(ctx, "GET", "/v4/account")
+	var budget *cloud.BudgetError
+	if !errors.As(err, &budget) || budget.Wait != time.Minute || clock.Now() != before {
+		t.Fatalf("Wait past the deadline = %v after %v, want a BudgetError of 1m at once", err, clock.Now().Sub(before))
+	}
+	// As a driver's client reports it: the transport's error, wrapped.
+	d := &flakyDriver{errs: []error{fmt.Errorf("Get /v4/linode/instances/1: %w", err)}}
+	real, cancelReal := context.WithTimeout(cloud.FailFast(context.Background()), 10*time.Second)
+	defer cancelReal()
+	c := cloud.New(d, &cloud.Options{Sleep: clock.Sleep})
+	_, err = c.GetInstance(real, "1")
+	if cloud.Code(err) != cloud.RateLimited || cloud.RetryAfter(err) != time.Minute || clock.Now() != before {
+		t.Fatalf("through a Client: %v (retry after %v), waited %v; want RateLimited with 1m, no wait", err, cloud.RetryAfter(err), clock.Now().Sub(before))
+	}
+	if d.calls != 1 {
+		t.Fatalf("the Client tried %d times; a retry it cannot wait for is not made", d.calls)
+	}
+
+	plain, cancel2 := context.WithDeadline(context.Background(), clock.Now().Add(10*time.Second))
+	defer cancel2()
+	if err := p.Wait(plain, "GET", "/v4/account"); err != nil || clock.Now().Sub(before) != time.Minute {
+		t.Fatalf("without FailFast: %v after %v, want to wait the minute", err, clock.Now().Sub(before))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -110,16 +111,43 @@ func (p *Pacer) bucket(method, path string) *bucket {
 
 // Wait blocks until a request may be sent, and counts it as in flight; the
 // caller must call Done with the same method and path when it completes.
+// With a ctx from FailFast that would end before the budget allows the
+// request, it returns a *BudgetError at once instead of waiting in vain: a
+// job can then come back later without spending its run waiting.
 func (p *Pacer) Wait(ctx context.Context, method, path string) error {
 	for {
 		wait := p.reserve(method, path)
 		if wait <= 0 {
 			return nil
 		}
+		if deadline, ok := ctx.Deadline(); ok && failFast(ctx) && p.now().Add(wait).After(deadline) {
+			return &BudgetError{Wait: wait}
+		}
 		if err := p.sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
+}
+
+type failFastKey struct{}
+
+// FailFast marks ctx so that a request the account's budget cannot allow
+// before ctx's deadline fails at once with a RateLimited error (RetryAfter
+// says when it could go) rather than waiting until the deadline. The pacer
+// compares its clock with the deadline, so use it where both are real time.
+func FailFast(ctx context.Context) context.Context {
+	return context.WithValue(ctx, failFastKey{}, true)
+}
+
+func failFast(ctx context.Context) bool { return ctx.Value(failFastKey{}) != nil }
+
+// BudgetError says the account's request budget allows no request before
+// the caller's deadline. The Client reports it as RateLimited with Wait as
+// the RetryAfter; no request was sent.
+type BudgetError struct{ Wait time.Duration }
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("request budget spent: next request allowed in %s", e.Wait.Round(time.Millisecond))
 }
 
 // reserve counts a request if one may be sent now, else says how long to

@@ -102,7 +102,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		return err
 	}
 	r := &run{w: w, cfg: w.Config.withDefaults(), order: o, in: in, last: job.Attempt >= job.MaxAttempts}
-	err = r.step(ctx)
+	// A request the account's budget cannot allow within this run comes
+	// back as RateLimited at once, and the job snoozes until it can go.
+	err = r.step(cloud.FailFast(ctx))
+	if cloud.Code(err) == cloud.RateLimited {
+		w.logger().Info("provisioning paced: waiting for the account's request budget", "order", o.ID, "wait", cloud.RetryAfter(err))
+		return river.JobSnooze(max(cloud.RetryAfter(err), time.Second))
+	}
 	if err != nil && r.last && !isSnooze(err) && !errors.Is(err, context.Canceled) {
 		w.logger().Warn("provisioning gave up", "order", o.ID, "err", err)
 		return r.fail(ctx, webrana.AttemptUnavailable,
@@ -322,6 +328,8 @@ func (r *run) providerError(ctx context.Context, a *webrana.Account, err error) 
 		// Only on resume, where the tag could not be checked: whether a
 		// server was made cannot be known until the token works again.
 		return fmt.Errorf("account %s refused the tag lookup: %w", a.Name, err)
+	case cloud.RateLimited:
+		return err // nothing was done; Work snoozes until the budget allows
 	}
 	if cerr := r.w.DB.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, providerMessage(err)); cerr != nil {
 		return cerr
@@ -340,7 +348,7 @@ func providerMessage(err error) string {
 // recordServer records the provider's server and looks at it once: with no
 // create delay it is already running.
 func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
-	if err := r.w.DB.RecordServer(ctx, r.order.ID, a.ID, s.ID); err != nil {
+	if err := r.w.DB.RecordServer(ctx, r.order.ID, a.ID, s.ID, s.CreatedAt); err != nil {
 		return err
 	}
 	r.w.logger().Info("server created", "order", r.order.ID, "account", a.Name, "provider_id", s.ID)

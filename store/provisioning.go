@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/webrana/webrana"
 )
@@ -81,10 +82,14 @@ func (db *DB) HoldOrder(ctx context.Context, orderID, reason string) error {
 
 // RecordServer records that the provider has the order's server (created,
 // or found by the order's tag after a lost answer): the order boots, and its
-// reservation on the account becomes a running server. When the reservation
-// expired meanwhile the account's count is raised all the same: the server
-// exists either way.
-func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID string) error {
+// reservation on the account becomes a running server. The account's count
+// goes up by one unless a sync of the account started after the server was
+// created (createdAt, the provider's time, to the second) and so already
+// counted it — the
+// case of a create whose answer was lost in a crash, adopted after restart.
+// When the reservation expired meanwhile the count is raised all the same:
+// the server exists either way.
+func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID string, createdAt time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
@@ -97,14 +102,19 @@ func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID s
 			WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`, providerID, accountID, now, orderID); err != nil {
 			return err
 		}
-		held, err := list(ctx, c, scanString, `DELETE FROM reservations WHERE order_id = ? RETURNING account_id`, orderID)
-		if err != nil {
+		if err := releaseOrderReservations(ctx, c, orderID); err != nil {
 			return err
 		}
-		for _, a := range held {
-			if _, err := c.exec(ctx, `UPDATE accounts SET reserved_count = reserved_count - 1 WHERE id = ?`, a); err != nil {
-				return err
-			}
+		var lastSync sql.NullTime
+		if err := c.row(ctx, `SELECT last_sync_at FROM accounts WHERE id = ?`, accountID).Scan(&lastSync); err != nil {
+			return notFound(err, "Account")
+		}
+		// Providers give creation times to the second: only a server made a
+		// whole second before the sync began is surely in its count. In doubt
+		// it is counted (one slot too few until the next sync, never one too
+		// many).
+		if lastSync.Valid && !createdAt.IsZero() && createdAt.Add(time.Second).Before(lastSync.Time) {
+			return nil // the last sync counted it
 		}
 		_, err = c.exec(ctx, `UPDATE accounts SET active_count = active_count + 1 WHERE id = ?`, accountID)
 		return err

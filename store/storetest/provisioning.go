@@ -3,6 +3,7 @@ package storetest
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/store"
@@ -120,7 +121,7 @@ var _ = register("OrderSucceeds", func(t *testing.T, db *store.DB) {
 	if got.Status != webrana.OrderRunning || got.Step != webrana.StepCreating || got.AccountID != ids["A"] {
 		t.Fatalf("order after BeginAttempt: %+v", got)
 	}
-	must(t, db.RecordServer(ctx, o.ID, ids["A"], "42"))
+	must(t, db.RecordServer(ctx, o.ID, ids["A"], "42", time.Time{}))
 	if active, reserved := accountCounts(t, db, ids["A"]); active != 2 || reserved != 0 {
 		t.Fatalf("account at %d active, %d reserved after the server was recorded; want 2, 0", active, reserved)
 	}
@@ -218,6 +219,41 @@ var _ = register("OrderFailsOverAndFails", func(t *testing.T, db *store.DB) {
 	must(t, err)
 	if len(held) != 0 {
 		t.Fatalf("held orders after failure: %v", held)
+	}
+})
+
+// RecordServerCountsOnce: a server created before the account's last sync
+// began is already in its count (a create whose answer was lost, adopted
+// after a sync): recording it does not count it again; one created after
+// the sync is counted.
+var _ = register("RecordServerCountsOnce", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clk := useClock(db)
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 10, active: 3})
+	owner := mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "S")
+	place := func() string {
+		o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, nil)
+		must(t, err)
+		_, err = db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: o.ID})
+		must(t, err)
+		return o.ID
+	}
+	lost, fresh := place(), place()
+	createdBeforeSync := clk.Now()
+	syncAt := clk.Advance(time.Minute)
+	active := 4 // the sync saw the lost create's server
+	_, err := db.UpdateAccount(ctx, ids["A"], store.AccountUpdate{Active: &active, LastSyncAt: &syncAt})
+	must(t, err)
+	must(t, db.RecordServer(ctx, lost, ids["A"], "1", createdBeforeSync))
+	if got, reserved := accountCounts(t, db, ids["A"]); got != 4 || reserved != 1 {
+		t.Fatalf("after adopting a server the sync counted: %d active, %d reserved; want 4, 1", got, reserved)
+	}
+	// Created in the second the sync began: it may have been missed, so it
+	// is counted.
+	must(t, db.RecordServer(ctx, fresh, ids["A"], "2", syncAt.Truncate(time.Second)))
+	if got, reserved := accountCounts(t, db, ids["A"]); got != 5 || reserved != 0 {
+		t.Fatalf("after a server created since the sync: %d active, %d reserved; want 5, 0", got, reserved)
 	}
 })
 
