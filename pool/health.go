@@ -60,16 +60,18 @@ func (s *Service) refresh(ctx context.Context, id string, sync bool) (*webrana.A
 	if err != nil {
 		return nil, err
 	}
-	// Stamped before the call: every server created before this moment is
-	// in the count the provider gives (RecordServer relies on it).
-	now := s.now()
+	// The sync is stamped with the time before the call: every server
+	// created before it is in the count the provider gives (RecordServer
+	// relies on it).
+	asked := s.now()
 	info, callErr := c.Account(ctx)
 	v := judge(info, callErr)
+	now := s.now()
 	upd := store.AccountUpdate{Health: &v.health, HealthReason: &v.reason, LastHealthCheckAt: &now}
 	if callErr == nil {
 		upd.ProviderStatus = &info.Status
 		if sync {
-			upd.Active, upd.LastSyncAt = &info.Active, &now
+			upd.Active, upd.LastSyncAt = &info.Active, &asked
 			if info.LimitKnown && a.LimitFromProvider {
 				upd.Limit = &info.Limit
 			}

@@ -449,7 +449,8 @@ func (r *run) failGone(ctx context.Context, outcome, reason, gone string) error 
 		Severity: alerts.Warning, Message: fmt.Sprintf("Order %s (%s server %q) failed: %s", r.order.ID, r.in.ProviderType, r.in.Label, reason)}
 	err = r.w.DB.FailOrder(ctx, r.order.ID, outcome, reason, func(tx *store.Tx) error {
 		if gone != "" {
-			if err := tx.ServerGone(ctx, gone); err != nil {
+			// The order was last updated when its server was recorded.
+			if err := tx.ServerGone(ctx, gone, r.order.UpdatedAt); err != nil {
 				return err
 			}
 		}

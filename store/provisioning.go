@@ -122,10 +122,13 @@ func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID s
 }
 
 // ServerGone lowers an account's count of running servers by one, in the
-// transaction that fails the order: a server Webrana recorded was deleted
-// (it never came up) or vanished.
-func (tx *Tx) ServerGone(ctx context.Context, accountID string) error {
-	_, err := tx.conn().exec(ctx, `UPDATE accounts SET active_count = active_count - 1 WHERE id = ? AND active_count > 0`, accountID)
+// transaction that fails the order: a server Webrana recorded at recorded
+// was deleted (it never came up) or vanished. When a sync of the account
+// began since, its count may already leave the server out, so it is left
+// alone (one slot too few until the next sync, never one too many).
+func (tx *Tx) ServerGone(ctx context.Context, accountID string, recorded time.Time) error {
+	_, err := tx.conn().exec(ctx, `UPDATE accounts SET active_count = active_count - 1
+		WHERE id = ? AND active_count > 0 AND (last_sync_at IS NULL OR last_sync_at < ?)`, accountID, recorded)
 	return err
 }
 
