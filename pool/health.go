@@ -70,15 +70,19 @@ func (s *Service) refresh(ctx context.Context, id string, sync bool) (*webrana.A
 	upd := store.AccountUpdate{Health: &v.health, HealthReason: &v.reason, LastHealthCheckAt: &now}
 	if callErr == nil {
 		upd.ProviderStatus = &info.Status
-		if sync {
-			upd.Active, upd.LastSyncAt = &info.Active, &asked
-			if info.LimitKnown && a.LimitFromProvider {
-				upd.Limit = &info.Limit
-			}
+		if sync && info.LimitKnown && a.LimitFromProvider {
+			upd.Limit = &info.Limit
 		}
 	}
 	if v.health != a.Health {
 		s.logger.Info("account health changed", "account", a.Name, "provider", a.ProviderType, "from", a.Health, "to", v.health, "reason", v.reason)
+	}
+	if sync && callErr == nil {
+		// Relative to what was read before asking, so servers recorded
+		// while the provider was being asked are not lost.
+		if err := s.db.SyncCount(ctx, id, a.Active, info.Active, asked); err != nil {
+			return nil, err
+		}
 	}
 	return s.db.UpdateAccount(ctx, id, upd)
 }

@@ -173,3 +173,15 @@ func (db *DB) MakePrimary(ctx context.Context, id string) error {
 		return err
 	})
 }
+
+// SyncCount sets an account's count of running servers from the provider's
+// count, relative to the count seen before asking: servers Webrana recorded
+// while the provider was being asked are kept (counted twice at worst,
+// until the next sync: one slot too few, never one too many). asked, the
+// moment before asking, becomes the account's last sync.
+func (db *DB) SyncCount(ctx context.Context, id string, seen, counted int, asked time.Time) error {
+	res, err := db.conn().exec(ctx, `UPDATE accounts SET
+		active_count = CASE WHEN active_count + ? < 0 THEN 0 ELSE active_count + ? END, last_sync_at = ? WHERE id = ?`,
+		counted-seen, counted-seen, asked, id)
+	return mustAffect(res, err, "Account")
+}

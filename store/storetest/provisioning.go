@@ -275,3 +275,30 @@ var _ = register("AccountSSHKeys", func(t *testing.T, db *store.DB) {
 	}
 	wantCode(t, db.RememberSSHKey(ctx, "ghost", "SHA256:x", "1"), webrana.EINVALID, "key of an unknown account")
 })
+
+// SyncCountKeepsServersRecordedMeanwhile: a sync applies the provider's
+// count relative to what it saw before asking, so a server recorded while
+// the provider was being asked is not lost.
+var _ = register("SyncCountKeepsServersRecordedMeanwhile", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clk := useClock(db)
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 20, active: 5})
+	owner := mustUser(t, db)
+	asked := clk.Now()
+	// While the provider is asked (it will say 7), an order records a
+	// server created after the provider counted.
+	o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "S"))}, nil)
+	must(t, err)
+	must(t, db.RecordServer(ctx, o.ID, ids["A"], "9", clk.Advance(time.Second)))
+	must(t, db.SyncCount(ctx, ids["A"], 5, 7, asked))
+	a, err := db.AccountByID(ctx, ids["A"])
+	must(t, err)
+	if a.Active != 8 || a.LastSyncAt == nil || !a.LastSyncAt.Equal(asked) {
+		t.Fatalf("after the sync: %d active, last sync %v; want 8 and %v", a.Active, a.LastSyncAt, asked)
+	}
+	must(t, db.SyncCount(ctx, ids["A"], 100, 0, asked))
+	if a, _ = db.AccountByID(ctx, ids["A"]); a.Active != 0 {
+		t.Fatalf("a count below zero: %d", a.Active)
+	}
+	wantCode(t, db.SyncCount(ctx, "ghost", 0, 0, asked), webrana.ENOTFOUND, "SyncCount of an unknown account")
+})
