@@ -192,3 +192,49 @@ type Alert struct {
 	OpenedAt   time.Time  `json:"opened_at"`
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 }
+
+// Server action types (POST /api/vps/{id}/actions), and delete.
+const (
+	ActionPowerOn    = "power_on"
+	ActionPowerOff   = "power_off"
+	ActionShutdown   = "shutdown"
+	ActionReboot     = "reboot"
+	ActionPowerCycle = "power_cycle"
+	ActionRebuild    = "rebuild"
+	ActionResize     = "resize"
+	ActionRename     = "rename"
+	ActionPassword   = "password_reset"
+	ActionEnableIPv6 = "enable_ipv6"
+	ActionDelete     = "delete"
+)
+
+// Action statuses.
+const (
+	ActionQueued     = "queued"
+	ActionInProgress = "in-progress"
+	ActionCompleted  = "completed"
+	ActionErrored    = "errored"
+)
+
+// ActionParams are an action's arguments. The password is sealed.
+type ActionParams struct {
+	Image    string `json:"image,omitempty"`   // rebuild
+	PlanID   string `json:"plan_id,omitempty"` // resize
+	Label    string `json:"label,omitempty"`   // rename
+	Password string `json:"-"`                 // password_reset on Linode, sealed
+}
+
+// InstanceAction is one action on a server, from request to outcome.
+type InstanceAction struct {
+	ID               string       `json:"id"`
+	InstanceID       string       `json:"instance_id"`
+	UserID           string       `json:"user_id,omitempty"`
+	Type             string       `json:"type"`
+	Params           ActionParams `json:"params"`
+	Status           string       `json:"status"`
+	ProviderActionID string       `json:"-"`
+	Error            string       `json:"error,omitempty"`
+	CreatedAt        time.Time    `json:"created_at"`
+	UpdatedAt        time.Time    `json:"updated_at"`
+	FinishedAt       *time.Time   `json:"finished_at,omitempty"`
+}

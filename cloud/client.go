@@ -177,7 +177,7 @@ func (c *Client) DeleteInstance(ctx context.Context, id string) error {
 func (c *Client) DoAction(ctx context.Context, id string, req ActionRequest) (*Action, error) {
 	const op = "DoAction"
 	switch req.Type {
-	case ActionPowerOn, ActionPowerOff, ActionShutdown, ActionReboot, ActionPassword:
+	case ActionPowerOn, ActionPowerOff, ActionShutdown, ActionReboot, ActionPassword, ActionPowerCycle, ActionEnableIPv6:
 	case ActionRebuild:
 		if req.Image == "" {
 			return nil, invalid(op, "image", "rebuild needs an image")

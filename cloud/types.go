@@ -64,6 +64,12 @@ const (
 	ActionResize   ActionType = "resize"
 	ActionRename   ActionType = "rename"
 	ActionPassword ActionType = "password_reset"
+	// ActionPowerCycle cuts power and restores it, for a server too hung
+	// to reboot cleanly. Linode has none; its driver reboots instead.
+	ActionPowerCycle ActionType = "power_cycle"
+	// ActionEnableIPv6 gives a server a public IPv6 address. Every Linode
+	// has one already, so there it completes at once without a change.
+	ActionEnableIPv6 ActionType = "enable_ipv6"
 )
 
 // ActionRequest is an action with its parameters.

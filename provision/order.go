@@ -16,8 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -95,7 +93,7 @@ func (s *Service) validate(ctx context.Context, owner *webrana.User, req *Reques
 	if err != nil {
 		return nil, nil, err
 	}
-	label, err := validLabel(req.Label)
+	label, err := webrana.ValidLabel(req.Label)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -316,72 +314,17 @@ func (s *Service) sshKeys(ctx context.Context, owner *webrana.User, ids []string
 	return nil
 }
 
-// labelPattern is Linode's label rule, applied to both providers so a label
-// means the same everywhere: 3 to 64 letters, digits, '-', '_' or '.',
-// starting and ending with a letter or digit.
-var labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,62}[A-Za-z0-9]$`)
-
-func validLabel(label string) (string, error) {
-	label = strings.TrimSpace(label)
-	if !labelPattern.MatchString(label) || strings.Contains(label, "--") || strings.Contains(label, "__") || strings.Contains(label, "..") {
-		return "", webrana.FieldError("label", "A label is 3 to 64 letters, digits, dashes, underscores or dots, starting and ending with a letter or digit, with no two of - _ . in a row.")
-	}
-	return label, nil
-}
-
 // checkAccess makes sure the customer can get into the server: Linode needs
 // a root password; DigitalOcean needs a password or an SSH key (else it
 // e-mails a password to the account owner, who is not the customer).
 func checkAccess(provider webrana.ProviderType, req *Request, label, email string) error {
 	switch {
 	case req.RootPassword != "":
-		return checkPassword(req.RootPassword, label, email)
+		return webrana.CheckRootPassword(req.RootPassword, label, email)
 	case provider == webrana.Linode:
 		return webrana.FieldError("root_password", "Linode needs a root password.")
 	case len(req.SSHKeyIDs) == 0:
 		return webrana.FieldError("root_password", "Give a root password or at least one SSH key, or you could not log in.")
-	}
-	return nil
-}
-
-// checkPassword applies Linode's root password rules to every provider:
-// 11 to 128 characters, at least three of lower case, upper case, digits
-// and symbols, and not built from the label or the customer's e-mail.
-func checkPassword(pw, label, email string) error {
-	n := utf8.RuneCountInString(pw)
-	if n < 11 || n > 128 {
-		return webrana.FieldError("root_password", "The root password must be 11 to 128 characters.")
-	}
-	var lower, upper, digit, symbol bool
-	for _, r := range pw {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		case unicode.IsControl(r):
-			return webrana.FieldError("root_password", "The root password cannot contain control characters.")
-		default:
-			symbol = true
-		}
-	}
-	classes := 0
-	for _, ok := range []bool{lower, upper, digit, symbol} {
-		if ok {
-			classes++
-		}
-	}
-	if classes < 3 {
-		return webrana.FieldError("root_password", "The root password is too weak: use at least three of lower case, upper case, digits and symbols.")
-	}
-	low := strings.ToLower(pw)
-	user, _, _ := strings.Cut(strings.ToLower(email), "@")
-	for _, word := range []string{strings.ToLower(label), user, "password", "webrana"} {
-		if len(word) >= 4 && strings.Contains(low, word) {
-			return webrana.FieldError("root_password", "The root password is too easy to guess: it contains %q.", word)
-		}
 	}
 	return nil
 }

@@ -47,12 +47,12 @@ func TestCheckPassword(t *testing.T) {
 		"Tab\tInside-9x":        false,
 	}
 	for pw, ok := range cases {
-		err := checkPassword(pw, "web-1", "alice@example.com")
+		err := webrana.CheckRootPassword(pw, "web-1", "alice@example.com")
 		if (err == nil) != ok {
-			t.Errorf("checkPassword(%q) = %v, want ok=%v", pw, err, ok)
+			t.Errorf("CheckRootPassword(%q) = %v, want ok=%v", pw, err, ok)
 		}
 		if err != nil && webrana.ErrorCode(err) != webrana.EINVALID {
-			t.Errorf("checkPassword(%q) code %s", pw, webrana.ErrorCode(err))
+			t.Errorf("CheckRootPassword(%q) code %s", pw, webrana.ErrorCode(err))
 		}
 	}
 }
@@ -60,8 +60,8 @@ func TestCheckPassword(t *testing.T) {
 func TestValidLabel(t *testing.T) {
 	for label, ok := range map[string]bool{"web-1": true, "db.prod_2": true, "ab": false, "-web": false, "web-": false,
 		"a--b": false, "my server": false, strings.Repeat("a", 64): true, strings.Repeat("a", 65): false, "  web-1  ": true} {
-		if _, err := validLabel(label); (err == nil) != ok {
-			t.Errorf("validLabel(%q) = %v, want ok=%v", label, err, ok)
+		if _, err := webrana.ValidLabel(label); (err == nil) != ok {
+			t.Errorf("ValidLabel(%q) = %v, want ok=%v", label, err, ok)
 		}
 	}
 }

@@ -77,8 +77,15 @@ type InstanceUpdate struct {
 
 // UpdateInstance applies upd and returns the result.
 func (db *DB) UpdateInstance(ctx context.Context, id string, upd InstanceUpdate) (*webrana.Instance, error) {
+	if err := db.conn().updateInstance(ctx, id, upd); err != nil {
+		return nil, err
+	}
+	return db.InstanceByID(ctx, id)
+}
+
+func (c conn) updateInstance(ctx context.Context, id string, upd InstanceUpdate) error {
 	if upd.Status != nil && !upd.Status.Valid() {
-		return nil, webrana.FieldError("status", "Unknown instance status %q.", *upd.Status)
+		return webrana.FieldError("status", "Unknown instance status %q.", *upd.Status)
 	}
 	set := setClause{}.
 		add("account_id", upd.AccountID != nil, nullString(deref(upd.AccountID))).
@@ -92,9 +99,6 @@ func (db *DB) UpdateInstance(ctx context.Context, id string, upd InstanceUpdate)
 		add("error", upd.Error != nil, deref(upd.Error)).
 		add("active_at", upd.ActiveAt != nil, nullTime(upd.ActiveAt)).
 		add("deleted_at", upd.DeletedAt != nil, nullTime(upd.DeletedAt))
-	err := db.conn().update(ctx, "instances", id, set, "Server")
-	if err := constraintError(err, "", "Unknown account or plan."); err != nil {
-		return nil, err
-	}
-	return db.InstanceByID(ctx, id)
+	err := c.update(ctx, "instances", id, set, "Server")
+	return constraintError(err, "", "Unknown account or plan.")
 }

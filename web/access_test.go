@@ -43,13 +43,23 @@ var sshKeyFixture = owned{
 	},
 }
 
-var ownedRoutes = map[string]owned{
-	"GET /api/vps/{id}": {
-		create: func(t *testing.T, h *harness, owner *webtest.Client) string { return h.order(t, owner).ID },
-		intact: func(t *testing.T, owner *webtest.Client, id string) bool {
-			return owner.Do("GET", "/api/vps/"+id, nil).Status == 200
-		},
+var vpsFixture = owned{
+	create: func(t *testing.T, h *harness, owner *webtest.Client) string { return h.order(t, owner).ID },
+	intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+		var in struct{ Status string }
+		res := owner.Do("GET", "/api/vps/"+id, nil)
+		res.JSON(t, &in)
+		var actions struct{ Total int }
+		owner.Do("GET", "/api/vps/"+id+"/actions", nil).JSON(t, &actions)
+		return res.Status == 200 && in.Status == "provisioning" && actions.Total == 0
 	},
+}
+
+var ownedRoutes = map[string]owned{
+	"GET /api/vps/{id}":          vpsFixture,
+	"DELETE /api/vps/{id}":       vpsFixture,
+	"POST /api/vps/{id}/actions": vpsFixture,
+	"GET /api/vps/{id}/actions":  vpsFixture,
 	"GET /api/ssh-keys/{id}":    sshKeyFixture,
 	"DELETE /api/ssh-keys/{id}": sshKeyFixture,
 	"DELETE /api/tokens/{id}": {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
 )
@@ -210,4 +211,74 @@ func (s *Server) instanceDetail(ctx context.Context, in *webrana.Instance, p *au
 		}
 	}
 	return v, nil
+}
+
+// handleVPSAction accepts an action on the caller's server (202): it runs as
+// a job; GET /api/vps/{id}/actions shows its progress.
+func (s *Server) handleVPSAction(w http.ResponseWriter, r *http.Request) error {
+	var req lifecycle.Request
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p := principal(r)
+	in, err := s.ownedInstance(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	a, err := s.servers.Act(r.Context(), p.User, in, req)
+	if err != nil {
+		return err
+	}
+	if err := s.auth.Audit(r.Context(), p, "vps.action", "instance", in.ID, a.Type, sourceAddr(r)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, a)
+	return nil
+}
+
+// handleListVPSActions is a server's action history, newest first.
+func (s *Server) handleListVPSActions(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	items, total, err := s.db.ListActions(r.Context(), in.ID, page)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(items, total, page))
+	return nil
+}
+
+// handleDeleteVPS deletes the caller's server (202 while it is deleted at
+// the provider; 200 when it already is). The record stays, as deleted.
+func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	in, err := s.ownedInstance(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	was := in.Status
+	if in, err = s.servers.Delete(r.Context(), p.User, in); err != nil {
+		return err
+	}
+	status := http.StatusAccepted
+	if in.Status == webrana.StatusDeleted {
+		status = http.StatusOK
+	}
+	if was != webrana.StatusDeleting && was != webrana.StatusDeleted {
+		if err := s.auth.Audit(r.Context(), p, "vps.deleted", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
+			return err
+		}
+	}
+	v, err := s.instanceDetail(r.Context(), in, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, v)
+	return nil
 }

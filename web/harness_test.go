@@ -20,6 +20,7 @@ import (
 	"github.com/webrana/webrana/cloud/cloudtest"
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
@@ -74,6 +75,7 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
 		Catalog: cat, Providers: source, Pool: pool.New(db, keys, opener, c.Now, nil),
 		Orders:   &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Servers:  &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Channels: &alerts.ChannelSet{DB: db, Keys: keys}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -76,6 +76,9 @@ func (s *Server) routes() {
 	s.api("POST /api/vps", SignedIn, s.handleCreateVPS)
 	s.api("GET /api/vps", SignedIn, s.handleListVPS)
 	s.api("GET /api/vps/{id}", SignedIn, s.handleGetVPS)
+	s.api("DELETE /api/vps/{id}", SignedIn, s.handleDeleteVPS)
+	s.api("POST /api/vps/{id}/actions", SignedIn, s.handleVPSAction)
+	s.api("GET /api/vps/{id}/actions", SignedIn, s.handleListVPSActions)
 
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 

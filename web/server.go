@@ -20,6 +20,7 @@ import (
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
@@ -42,6 +43,7 @@ type Config struct {
 	Providers catalog.Source
 	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
 	Orders    *provision.Service
+	Servers   *lifecycle.Service
 	Channels  *alerts.ChannelSet
 	Ready     []ReadyCheck
 	Version   string
@@ -56,6 +58,7 @@ type Server struct {
 	providers catalog.Source
 	pool      *pool.Service
 	orders    *provision.Service
+	servers   *lifecycle.Service
 	channels  *alerts.ChannelSet
 	ready     []ReadyCheck
 	version   string
@@ -81,6 +84,7 @@ func NewServer(cfg Config) *Server {
 		providers:      cfg.Providers,
 		pool:           cfg.Pool,
 		orders:         cfg.Orders,
+		servers:        cfg.Servers,
 		channels:       cfg.Channels,
 		ready:          cfg.Ready,
 		version:        cfg.Version,

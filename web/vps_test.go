@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"strings"
 	"testing"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/web/webtest"
 )
+
+var planSeq atomic.Int32
 
 // plan creates an active plan of the provider's smallest simulated size.
 func (h *harness) plan(t *testing.T, p webrana.ProviderType) *webrana.Plan {
@@ -16,7 +20,7 @@ func (h *harness) plan(t *testing.T, p webrana.ProviderType) *webrana.Plan {
 	if p == webrana.Linode {
 		size, regions = "g6-nanode-1", []string{"us-east"}
 	}
-	plan := &webrana.Plan{ProviderType: p, SizeSlug: size, Name: "Small " + string(p), PriceMonthly: 600, PriceHourly: 1,
+	plan := &webrana.Plan{ProviderType: p, SizeSlug: size, Name: fmt.Sprintf("Small %s %d", p, planSeq.Add(1)), PriceMonthly: 600, PriceHourly: 1,
 		Currency: "USD", Regions: regions, IsActive: true}
 	if err := h.db.CreatePlan(context.Background(), plan); err != nil {
 		t.Fatal(err)
@@ -71,7 +75,7 @@ func TestOrderIsAcceptedWithItsHold(t *testing.T) {
 		if in.Status != "provisioning" || in.Progress == nil || in.Progress.Step != "queued" || in.Progress.Hold.Amount != 24 {
 			t.Fatalf("accepted order: %+v", in)
 		}
-		if in.ProviderName != "Digitalocean" || in.PlanName != "Small digitalocean" || in.AccountID != "" {
+		if in.ProviderName != "Digitalocean" || !strings.HasPrefix(in.PlanName, "Small digitalocean") || in.AccountID != "" {
 			t.Fatalf("instance names: %+v", in)
 		}
 		var bill struct{ Balance webrana.Money }

@@ -196,8 +196,9 @@ func testList(t *testing.T, f *fixture) {
 	}
 }
 
-// waitAction advances the clock until the action completes.
-func (f *fixture) waitAction(instanceID string, a *cloud.Action) {
+// waitAction advances the clock until the action completes, and returns
+// it as last reported.
+func (f *fixture) waitAction(instanceID string, a *cloud.Action) *cloud.Action {
 	f.t.Helper()
 	for range 10 {
 		got, err := f.client.GetAction(context.Background(), instanceID, a.ID)
@@ -205,7 +206,7 @@ func (f *fixture) waitAction(instanceID string, a *cloud.Action) {
 			f.t.Fatalf("GetAction: %v", err)
 		}
 		if got.Status == cloud.ActionCompleted {
-			return
+			return got
 		}
 		if got.Status == cloud.ActionErrored {
 			f.t.Fatalf("action %s errored", a.Type)
@@ -213,11 +214,20 @@ func (f *fixture) waitAction(instanceID string, a *cloud.Action) {
 		f.clock.Advance(actionDelay / 2)
 	}
 	f.t.Fatalf("action %s never completed", a.Type)
+	return nil
 }
 
+// testActions runs each portable action in turn on one server and checks
+// the state it leaves. The server is made without IPv6, so that enabling it
+// is a real change wherever the provider lets a server lack it.
 func testActions(t *testing.T, f *fixture) {
 	ctx := context.Background()
-	in := f.mustCreate("webrana-22222222")
+	req := f.createReq("webrana-22222222")
+	req.IPv6 = false
+	in, err := f.client.CreateInstance(ctx, req)
+	if err != nil {
+		t.Fatalf("CreateInstance: %v", err)
+	}
 	f.clock.Advance(createDelay + time.Second)
 	for _, step := range []struct {
 		req  cloud.ActionRequest
@@ -226,20 +236,38 @@ func testActions(t *testing.T, f *fixture) {
 		{cloud.ActionRequest{Type: cloud.ActionPowerOff}, cloud.StatusOff},
 		{cloud.ActionRequest{Type: cloud.ActionPowerOn}, cloud.StatusActive},
 		{cloud.ActionRequest{Type: cloud.ActionReboot}, cloud.StatusActive},
+		{cloud.ActionRequest{Type: cloud.ActionPowerCycle}, cloud.StatusActive},
+		{cloud.ActionRequest{Type: cloud.ActionEnableIPv6}, cloud.StatusActive},
 	} {
-		a, err := f.client.DoAction(ctx, in.ID, step.req)
-		if err != nil {
-			t.Fatalf("%s: %v", step.req.Type, err)
+		got := f.runAction(in.ID, step.req)
+		if got.Status != step.want {
+			t.Fatalf("after %s: %+v, want %s", step.req.Type, got, step.want)
 		}
-		if a.Status != cloud.ActionInProgress && a.Status != cloud.ActionCompleted {
-			t.Fatalf("%s started as %q", step.req.Type, a.Status)
-		}
-		f.waitAction(in.ID, a)
-		got, err := f.client.GetInstance(ctx, in.ID)
-		if err != nil || got.Status != step.want {
-			t.Fatalf("after %s: %+v %v, want %s", step.req.Type, got, err, step.want)
+		if step.req.Type == cloud.ActionEnableIPv6 && got.IPv6 == "" {
+			t.Fatalf("after %s: %+v has no IPv6 address", step.req.Type, got)
 		}
 	}
+}
+
+// runAction starts an action, waits for it and returns the server after it.
+func (f *fixture) runAction(id string, req cloud.ActionRequest) *cloud.Instance {
+	f.t.Helper()
+	ctx := context.Background()
+	a, err := f.client.DoAction(ctx, id, req)
+	if err != nil {
+		f.t.Fatalf("%s: %v", req.Type, err)
+	}
+	if a.Type != req.Type || (a.Status != cloud.ActionInProgress && a.Status != cloud.ActionCompleted) {
+		f.t.Fatalf("%s started as %+v", req.Type, a)
+	}
+	if done := f.waitAction(id, a); done.Type != req.Type {
+		f.t.Fatalf("%s completed as an action of type %s", req.Type, done.Type)
+	}
+	got, err := f.client.GetInstance(ctx, id)
+	if err != nil {
+		f.t.Fatalf("after %s: %v", req.Type, err)
+	}
+	return got
 }
 
 func testDelete(t *testing.T, f *fixture) {
@@ -259,8 +287,12 @@ func testNotFound(t *testing.T, f *fixture) {
 	_, err := f.client.GetInstance(ctx, "999999999")
 	wantCode(t, err, cloud.NotFound, "GetInstance of an unknown id")
 	wantCode(t, f.client.DeleteInstance(ctx, "999999999"), cloud.NotFound, "DeleteInstance of an unknown id")
-	_, err = f.client.DoAction(ctx, "999999999", cloud.ActionRequest{Type: cloud.ActionReboot})
-	wantCode(t, err, cloud.NotFound, "DoAction on an unknown id")
+	// Even an action that changes nothing at a provider (enable_ipv6 at
+	// Linode) must not claim success on a server that does not exist.
+	for _, typ := range []cloud.ActionType{cloud.ActionReboot, cloud.ActionPowerCycle, cloud.ActionEnableIPv6} {
+		_, err = f.client.DoAction(ctx, "999999999", cloud.ActionRequest{Type: typ})
+		wantCode(t, err, cloud.NotFound, "DoAction "+string(typ)+" on an unknown id")
+	}
 }
 
 func testUnauthorized(t *testing.T, f *fixture) {

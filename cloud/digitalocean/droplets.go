@@ -142,6 +142,10 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 		a, _, err = da.Rename(ctx, n, req.Name)
 	case cloud.ActionPassword:
 		a, _, err = da.PasswordReset(ctx, n)
+	case cloud.ActionPowerCycle:
+		a, _, err = da.PowerCycle(ctx, n)
+	case cloud.ActionEnableIPv6:
+		a, _, err = da.EnableIPv6(ctx, n)
 	default:
 		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "type", Message: "unsupported action " + string(req.Type)}
 	}

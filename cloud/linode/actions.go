@@ -25,8 +25,16 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 		err = d.c.BootInstance(ctx, n, 0)
 	case cloud.ActionPowerOff, cloud.ActionShutdown:
 		err = d.c.ShutdownInstance(ctx, n)
-	case cloud.ActionReboot:
+	case cloud.ActionReboot, cloud.ActionPowerCycle:
+		// Linode has no power cycle; a reboot is the nearest it offers and
+		// leads, as a power cycle does, to a running instance, so GetAction
+		// judges both alike.
 		err = d.c.RebootInstance(ctx, n, 0)
+	case cloud.ActionEnableIPv6:
+		// Every Linode gets a public IPv6 address when created, so there is
+		// nothing to enable. Reading the instance keeps the answer honest: an
+		// unknown id is still NotFound, as for every other action.
+		_, err = d.c.GetInstance(ctx, n)
 	case cloud.ActionRebuild:
 		_, err = d.c.RebuildInstance(ctx, n, linodego.InstanceRebuildOptions{Image: req.Image, RootPass: req.Password})
 	case cloud.ActionResize:
@@ -42,10 +50,18 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 		return nil, err
 	}
 	a := &cloud.Action{ID: string(req.Type) + ":" + id, Type: req.Type, Status: cloud.ActionInProgress, StartedAt: time.Now().UTC()}
-	if req.Type == cloud.ActionRename || req.Type == cloud.ActionPassword {
-		a.Status = cloud.ActionCompleted // immediate at Linode
+	if immediate(req.Type) {
+		a.Status = cloud.ActionCompleted
 	}
 	return a, nil
+}
+
+// immediate reports whether an action is done once Linode accepts it: a
+// rename and a password reset take effect in the request itself, and
+// enabling IPv6 changes nothing. The instance's state says nothing about
+// these, so GetAction must not wait for one.
+func immediate(t cloud.ActionType) bool {
+	return t == cloud.ActionRename || t == cloud.ActionPassword || t == cloud.ActionEnableIPv6
 }
 
 // GetAction reports an action complete once the instance is in the state
@@ -64,7 +80,7 @@ func (d *Driver) GetAction(ctx context.Context, instanceID, actionID string) (*c
 	if a.Type == cloud.ActionPowerOff || a.Type == cloud.ActionShutdown {
 		want = linodego.InstanceOffline
 	}
-	if in.Status == want || a.Type == cloud.ActionRename || a.Type == cloud.ActionPassword {
+	if in.Status == want || immediate(a.Type) {
 		a.Status = cloud.ActionCompleted
 	}
 	return a, nil

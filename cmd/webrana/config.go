@@ -47,8 +47,9 @@ type Config struct {
 	ProvisionPoll  time.Duration // between looks at a booting server
 	HeldRetry      time.Duration // between looks for capacity for a held order
 	SimCreateDelay time.Duration // sandbox simulator: new server to running
+	SimActionDelay time.Duration // sandbox simulator: action started to completed
 
-	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay string } // as written, parsed by parseNumbers
+	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay string } // as written, parsed by parseNumbers
 }
 
 // Defaults of the product contract (DESIGN.md §9).
@@ -89,6 +90,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_PROVISION_POLL", "provision-poll", "between looks at a booting server (default 5s)", &c.raw.provisionPoll},
 		{"WEBRANA_HELD_RETRY", "held-retry", "between looks for capacity for a held order (default 30s)", &c.raw.heldRetry},
 		{"WEBRANA_SIM_CREATE_DELAY", "sim-create-delay", "sandbox simulator: new server to running (default 10s)", &c.raw.simCreateDelay},
+		{"WEBRANA_SIM_ACTION_DELAY", "sim-action-delay", "sandbox simulator: action started to completed (default 5s)", &c.raw.simActionDelay},
 	}
 }
 
@@ -149,6 +151,7 @@ func (c *Config) parseNumbers() error {
 		{"WEBRANA_PROVISION_POLL", c.raw.provisionPoll, &c.ProvisionPoll, 5 * time.Second},
 		{"WEBRANA_HELD_RETRY", c.raw.heldRetry, &c.HeldRetry, 30 * time.Second},
 		{"WEBRANA_SIM_CREATE_DELAY", c.raw.simCreateDelay, &c.SimCreateDelay, 10 * time.Second},
+		{"WEBRANA_SIM_ACTION_DELAY", c.raw.simActionDelay, &c.SimActionDelay, 5 * time.Second},
 	} {
 		*d.dst = d.def
 		if d.raw == "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -42,7 +43,8 @@ func orderRigs(t *testing.T, fn func(t *testing.T, r *orderRig)) {
 func newOrderRig(t testing.TB, vars map[string]string) *orderRig {
 	vars["WEBRANA_DATA_DIR"] = t.TempDir()
 	vars["WEBRANA_DEMO_PASSWORD"] = rigPassword
-	vars["WEBRANA_SIM_CREATE_DELAY"] = "1ns"
+	vars["WEBRANA_SIM_CREATE_DELAY"] = cmp.Or(vars["WEBRANA_SIM_CREATE_DELAY"], "1ns")
+	vars["WEBRANA_SIM_ACTION_DELAY"] = cmp.Or(vars["WEBRANA_SIM_ACTION_DELAY"], "1ns")
 	vars["WEBRANA_PROVISION_POLL"] = "20ms"
 	vars["WEBRANA_HELD_RETRY"] = "100ms"
 	m := startMain(t, vars)

@@ -48,7 +48,7 @@ type demoAccount struct {
 // demo pool on first start, and binds its loopback port.
 func openSandboxSim(cfg *Config, now func() time.Time) (*sandboxSim, error) {
 	s := &sandboxSim{
-		sim:  cloudsim.New(cloudsim.Config{Now: now, CreateDelay: cfg.SimCreateDelay}),
+		sim:  cloudsim.New(cloudsim.Config{Now: now, CreateDelay: cfg.SimCreateDelay, ActionDelay: cfg.SimActionDelay}),
 		path: filepath.Join(cfg.DataDir, "sim-state.json"),
 		stop: make(chan struct{}), saved: make(chan struct{}),
 	}

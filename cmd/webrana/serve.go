@@ -20,6 +20,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
@@ -45,6 +46,7 @@ type Main struct {
 	Auth     *auth.Service
 	Catalog  *catalog.Service
 	Orders   *provision.Service
+	Servers  *lifecycle.Service
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
@@ -119,8 +121,9 @@ func (m *Main) Open(ctx context.Context) error {
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
+	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
-		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Channels: m.Channels,
+		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Channels: m.Channels,
 		Ready: m.readyChecks(), Version: version})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
@@ -153,6 +156,7 @@ func (m *Main) openQueue() error {
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
 	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
+	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
 	q, err := jobs.New(m.DB, jobs.Config{
 		Logger:      m.Logger.With("component", "river"),
 		Workers:     workers,

@@ -1,0 +1,224 @@
+// Package lifecycle runs what customers do with their servers once they
+// run: power actions, rebuild, resize, rename, password reset, IPv6, and
+// deletion. Request checks an action against the server's state and
+// provider and records it with its River job in one transaction; Worker
+// sends it to the provider and follows it to completion (snoozing, never
+// sleeping), then brings the instance in step with the provider.
+package lifecycle
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
+)
+
+// Enqueuer inserts a job in a store transaction (jobs.Queue).
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Service accepts actions on servers.
+type Service struct {
+	DB      *store.DB
+	Catalog *catalog.Service
+	Keys    *secrets.Keyring
+	Queue   Enqueuer
+}
+
+// Request is an action as POST /api/vps/{id}/actions takes it.
+type Request struct {
+	Type     string `json:"type"`
+	Image    string `json:"image"`    // rebuild
+	PlanID   string `json:"plan_id"`  // resize
+	Label    string `json:"label"`    // rename
+	Password string `json:"password"` // password_reset on Linode
+}
+
+// Args is an action's job. It names the action only; a password stays
+// sealed in the action's row until used, then is erased.
+type Args struct {
+	ActionID string `json:"action_id"`
+}
+
+func (Args) Kind() string { return "server_action" }
+
+// InsertOpts: transient failures are retried with backoff for about half an
+// hour.
+func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 12} }
+
+// Act validates an action on the instance and accepts it (queued).
+func (s *Service) Act(ctx context.Context, user *webrana.User, in *webrana.Instance, req Request) (*webrana.InstanceAction, error) {
+	params, err := s.check(ctx, user, in, req)
+	if err != nil {
+		return nil, err
+	}
+	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: user.ID, Type: req.Type, Params: params}
+	if err := s.DB.CreateAction(ctx, a, "", s.enqueue(ctx)); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Delete accepts the deletion of a server: it is `deleting` at once, and
+// deleted at the provider by the job. Deleting a server already deleting or
+// deleted changes nothing (the answer says which); a server that never came
+// up is deleted at once, as there is nothing at the provider.
+func (s *Service) Delete(ctx context.Context, user *webrana.User, in *webrana.Instance) (*webrana.Instance, error) {
+	switch in.Status {
+	case webrana.StatusDeleting, webrana.StatusDeleted:
+		return in, nil
+	case webrana.StatusPending, webrana.StatusProvisioning, webrana.StatusHeld:
+		return nil, webrana.Errorf(webrana.ECONFLICT, "The server is still being set up; delete it once it is active (or has failed).")
+	}
+	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: user.ID, Type: webrana.ActionDelete}
+	if in.Status == webrana.StatusFailed {
+		// Its order already removed whatever it made and gave the slot
+		// back: only the record changes.
+		if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, nil); err != nil {
+			return nil, err
+		}
+		if err := s.DB.DeleteFinished(ctx, a, "", time.Time{}); err != nil {
+			return nil, err
+		}
+		return s.DB.InstanceByID(ctx, in.ID)
+	}
+	if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, s.enqueue(ctx)); err != nil {
+		return nil, err
+	}
+	return s.DB.InstanceByID(ctx, in.ID)
+}
+
+func (s *Service) enqueue(ctx context.Context) func(*store.Tx, *webrana.InstanceAction) error {
+	return func(tx *store.Tx, a *webrana.InstanceAction) error {
+		return s.Queue.InsertTx(ctx, tx, Args{ActionID: a.ID}, nil)
+	}
+}
+
+// check refuses actions the server's state or provider does not allow, in
+// words the customer can act on, and returns the action's parameters.
+func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
+	var p webrana.ActionParams
+	if in.Status != webrana.StatusActive && in.Status != webrana.StatusOff {
+		return p, webrana.Errorf(webrana.ECONFLICT, "The server is %s; actions are possible once it is active.", in.Status)
+	}
+	running := in.Status == webrana.StatusActive
+	switch req.Type {
+	case webrana.ActionPowerOn:
+		if running {
+			return p, webrana.Errorf(webrana.ECONFLICT, "The server is already running.")
+		}
+	case webrana.ActionPowerOff, webrana.ActionShutdown, webrana.ActionReboot, webrana.ActionPowerCycle:
+		if !running {
+			return p, webrana.Errorf(webrana.ECONFLICT, "The server is off; power it on first.")
+		}
+	case webrana.ActionRebuild:
+		return s.checkRebuild(ctx, in, req)
+	case webrana.ActionResize:
+		return s.checkResize(ctx, in, req)
+	case webrana.ActionRename:
+		label, err := webrana.ValidLabel(req.Label)
+		if err != nil {
+			return p, err
+		}
+		if label == in.Label {
+			return p, webrana.FieldError("label", "The server is already called %s.", label)
+		}
+		p.Label = label
+	case webrana.ActionPassword:
+		return s.checkPassword(user, in, req)
+	case webrana.ActionEnableIPv6:
+		if in.ProviderType != webrana.DigitalOcean {
+			return p, webrana.Errorf(webrana.ECONFLICT, "Every Linode has IPv6 already.")
+		}
+		if in.IPv6 != "" {
+			return p, webrana.Errorf(webrana.ECONFLICT, "IPv6 is already on: %s.", in.IPv6)
+		}
+	default:
+		return p, webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset or enable_ipv6 (DELETE /api/vps/{id} deletes).", req.Type)
+	}
+	return p, nil
+}
+
+func (s *Service) checkRebuild(ctx context.Context, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
+	if req.Image == "" {
+		return webrana.ActionParams{}, webrana.FieldError("image", "Choose the image to rebuild from.")
+	}
+	images, err := s.Catalog.GetImages(ctx, in.ProviderType, cloud.ImageDistribution)
+	if err != nil {
+		return webrana.ActionParams{}, err
+	}
+	i := slices.IndexFunc(images.Items, func(im *cloud.Image) bool { return im.Slug == req.Image })
+	if i < 0 {
+		return webrana.ActionParams{}, webrana.FieldError("image", "%s has no image %q.", in.ProviderType, req.Image)
+	}
+	if r := images.Items[i].Regions; len(r) > 0 && !slices.Contains(r, in.Region) {
+		return webrana.ActionParams{}, webrana.FieldError("image", "Image %s is not offered in %s.", images.Items[i].Name, in.Region)
+	}
+	return webrana.ActionParams{Image: req.Image}, nil
+}
+
+// checkResize allows a bigger plan of the same provider sold in the
+// server's region. Disks cannot shrink, so smaller plans are refused;
+// DigitalOcean resizes stopped servers only.
+func (s *Service) checkResize(ctx context.Context, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
+	var p webrana.ActionParams
+	if req.PlanID == "" {
+		return p, webrana.FieldError("plan_id", "Choose the plan to resize to.")
+	}
+	cur, err := s.DB.PlanByID(ctx, in.PlanID)
+	if err != nil {
+		return p, err
+	}
+	next, err := s.DB.PlanByID(ctx, req.PlanID)
+	switch {
+	case webrana.ErrorCode(err) == webrana.ENOTFOUND || (err == nil && !next.IsActive):
+		return p, webrana.FieldError("plan_id", "Unknown plan.")
+	case err != nil:
+		return p, err
+	case next.ProviderType != in.ProviderType:
+		return p, webrana.FieldError("plan_id", "Plan %q is a %s plan; this server runs on %s.", next.Name, next.ProviderType, in.ProviderType)
+	case next.ID == cur.ID:
+		return p, webrana.FieldError("plan_id", "The server is on plan %q already.", cur.Name)
+	case next.DiskGB < cur.DiskGB || next.MemoryMB < cur.MemoryMB || next.PriceMonthly <= cur.PriceMonthly:
+		return p, webrana.FieldError("plan_id", "Servers can only grow: plan %q is not bigger than %q.", next.Name, cur.Name)
+	case !slices.Contains(next.Regions, in.Region):
+		return p, webrana.FieldError("plan_id", "Plan %q is not sold in %s.", next.Name, in.Region)
+	case in.ProviderType == webrana.DigitalOcean && in.Status != webrana.StatusOff:
+		return p, webrana.Errorf(webrana.ECONFLICT, "Power the server off before resizing it: DigitalOcean resizes stopped servers.")
+	}
+	p.PlanID = next.ID
+	return p, nil
+}
+
+// checkPassword: DigitalOcean resets the password itself (and e-mails it to
+// the account owner); Linode takes the new password, which must be strong.
+func (s *Service) checkPassword(user *webrana.User, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
+	var p webrana.ActionParams
+	if in.ProviderType == webrana.DigitalOcean {
+		if req.Password != "" {
+			return p, webrana.FieldError("password", "DigitalOcean chooses the new password itself; leave password empty.")
+		}
+		return p, nil
+	}
+	if in.Status != webrana.StatusOff {
+		return p, webrana.Errorf(webrana.ECONFLICT, "Power the server off before resetting its root password: Linode resets stopped servers.")
+	}
+	if err := webrana.CheckRootPassword(req.Password, in.Label, user.Email); err != nil {
+		return p, webrana.FieldError("password", "%s", strings.Replace(webrana.ErrorMessage(err), "root password", "password", 1))
+	}
+	sealed, err := s.Keys.Seal(req.Password)
+	if err != nil {
+		return p, err
+	}
+	p.Password = sealed
+	return p, nil
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/webrana/webrana"
+)
+
+const actionColumns = `id, instance_id, user_id, type, params, status, provider_action_id, error, created_at, updated_at, finished_at`
+
+// actionParams is how an action's parameters are stored: with the sealed
+// password, which the domain type never shows.
+type actionParams struct {
+	Image    string `json:"image,omitempty"`
+	PlanID   string `json:"plan_id,omitempty"`
+	Label    string `json:"label,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+func scanAction(s scanner) (*webrana.InstanceAction, error) {
+	var a webrana.InstanceAction
+	var user sql.NullString
+	var p actionParams
+	var finished sql.NullTime
+	if err := s.Scan(&a.ID, &a.InstanceID, &user, &a.Type, jsonText{&p}, &a.Status, &a.ProviderActionID, &a.Error,
+		&a.CreatedAt, &a.UpdatedAt, &finished); err != nil {
+		return nil, err
+	}
+	a.UserID = user.String
+	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password}
+	a.CreatedAt, a.UpdatedAt, a.FinishedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), timePtr(finished)
+	return &a, nil
+}
+
+// CreateAction records a requested action, queued, and calls enqueue in the
+// same transaction to insert its job. When status is not empty the
+// instance takes it at once (deleting). A server with an unfinished action
+// refuses another: ECONFLICT.
+func (db *DB) CreateAction(ctx context.Context, a *webrana.InstanceAction, status webrana.InstanceStatus,
+	enqueue func(*Tx, *webrana.InstanceAction) error) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		a.ID, a.Status = newID(), webrana.ActionQueued
+		a.CreatedAt = c.now()
+		a.UpdatedAt = a.CreatedAt
+		p := a.Params
+		_, err := c.exec(ctx, `INSERT INTO instance_actions (`+actionColumns+`) VALUES (?, ?, ?, ?, ?, ?, '', '', ?, ?, NULL)`,
+			a.ID, a.InstanceID, nullString(a.UserID), a.Type,
+			jsonText{actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password}},
+			a.Status, a.CreatedAt, a.UpdatedAt)
+		if err := constraintError(err, "Another action is still running on this server; wait for it to finish.", "Unknown server."); err != nil {
+			return err
+		}
+		if status != "" {
+			if _, err := c.exec(ctx, `UPDATE instances SET status = ?, updated_at = ? WHERE id = ?`, status, a.CreatedAt, a.InstanceID); err != nil {
+				return err
+			}
+		}
+		if enqueue != nil {
+			return enqueue(tx, a)
+		}
+		return nil
+	})
+}
+
+// ActionByID returns an action.
+func (db *DB) ActionByID(ctx context.Context, id string) (*webrana.InstanceAction, error) {
+	a, err := scanAction(db.conn().row(ctx, `SELECT `+actionColumns+` FROM instance_actions WHERE id = ?`, id))
+	return a, notFound(err, "Action")
+}
+
+// ListActions returns a page of a server's actions, newest first, and the total.
+func (db *DB) ListActions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error) {
+	return listPage(ctx, db.conn(), scanAction, `SELECT `+actionColumns+` FROM instance_actions WHERE instance_id = ?
+		ORDER BY created_at DESC, id DESC`, `SELECT COUNT(*) FROM instance_actions WHERE instance_id = ?`, []any{instanceID}, p)
+}
+
+// StartAction records that the provider accepted the action (its id there).
+func (db *DB) StartAction(ctx context.Context, id, providerActionID string) error {
+	c := db.conn()
+	res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, provider_action_id = ?, updated_at = ? WHERE id = ?`,
+		webrana.ActionInProgress, providerActionID, c.now(), id)
+	return mustAffect(res, err, "Action")
+}
+
+// FinishAction ends an action, completed or errored with a message, and
+// applies upd to its server in the same transaction. The sealed password,
+// if any, is erased.
+func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd InstanceUpdate) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		now := c.now()
+		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, error = ?, params = ?, updated_at = ?, finished_at = ?
+			WHERE id = ?`, status, message, jsonText{actionParams{Image: a.Params.Image, PlanID: a.Params.PlanID, Label: a.Params.Label}},
+			now, now, a.ID)
+		if err := mustAffect(res, err, "Action"); err != nil {
+			return err
+		}
+		return c.updateInstance(ctx, a.InstanceID, upd)
+	})
+}
+
+// DeleteFinished ends a delete action: the server is gone at the provider,
+// so the instance is deleted (the record stays) and its account's slot is
+// given back, unless a sync began after asked (the moment before the
+// provider was asked to delete) and already counted without it.
+func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string, asked time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		now := c.now()
+		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+			webrana.ActionCompleted, now, now, a.ID)
+		if err := mustAffect(res, err, "Action"); err != nil {
+			return err
+		}
+		deleted := webrana.StatusDeleted
+		if err := c.updateInstance(ctx, a.InstanceID, InstanceUpdate{Status: &deleted, DeletedAt: &now}); err != nil {
+			return err
+		}
+		if accountID == "" {
+			return nil
+		}
+		return tx.ServerGone(ctx, accountID, asked)
+	})
+}
