@@ -60,8 +60,8 @@ var ownedRoutes = map[string]owned{
 	"DELETE /api/vps/{id}":       vpsFixture,
 	"POST /api/vps/{id}/actions": vpsFixture,
 	"GET /api/vps/{id}/actions":  vpsFixture,
-	"GET /api/ssh-keys/{id}":    sshKeyFixture,
-	"DELETE /api/ssh-keys/{id}": sshKeyFixture,
+	"GET /api/ssh-keys/{id}":     sshKeyFixture,
+	"DELETE /api/ssh-keys/{id}":  sshKeyFixture,
 	"DELETE /api/tokens/{id}": {
 		create: func(t *testing.T, _ *harness, owner *webtest.Client) string {
 			res := owner.Do("POST", "/api/tokens", map[string]any{"name": "ci"})

@@ -3,8 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/webrana/webrana"

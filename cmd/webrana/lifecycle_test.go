@@ -1,0 +1,172 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana"
+)
+
+type actionJSON struct {
+	ID, Type, Status, Error string
+}
+
+// act runs an action as the customer and waits for it to end; it must be
+// accepted and complete.
+func (r *orderRig) act(id string, body map[string]any) vpsJSON {
+	r.t.Helper()
+	res := r.customer.Do("POST", "/api/vps/"+id+"/actions", body)
+	if res.Status != 202 {
+		r.t.Fatalf("action %v: %d %s", body, res.Status, res.Body)
+	}
+	var a actionJSON
+	res.JSON(r.t, &a)
+	deadline := time.Now().Add(time.Minute)
+	for a.Status != "completed" {
+		if a.Status == "errored" || time.Now().After(deadline) {
+			r.t.Fatalf("action %v: %+v", body, a)
+		}
+		time.Sleep(10 * time.Millisecond) // polling an outcome
+		var list struct{ Items []actionJSON }
+		r.customer.Do("GET", "/api/vps/"+id+"/actions", nil).JSON(r.t, &list)
+		for _, x := range list.Items {
+			if x.ID == a.ID {
+				a = x
+			}
+		}
+	}
+	var v vpsJSON
+	r.customer.Do("GET", "/api/vps/"+id, nil).JSON(r.t, &v)
+	return v
+}
+
+// refused checks an action is refused with the status and a message.
+func (r *orderRig) refused(id string, body map[string]any, status int) {
+	r.t.Helper()
+	res := r.customer.Do("POST", "/api/vps/"+id+"/actions", body)
+	if res.Status != status || res.ErrorMessage() == "" {
+		r.t.Fatalf("action %v: %d %s, want %d with a message", body, res.Status, res.Body, status)
+	}
+}
+
+type serverJSON struct {
+	vpsJSON
+	Label  string
+	PlanID string `json:"plan_id"`
+	Image  string
+	IPv6   string
+}
+
+func (r *orderRig) server(id string) serverJSON {
+	var s serverJSON
+	r.customer.Do("GET", "/api/vps/"+id, nil).JSON(r.t, &s)
+	return s
+}
+
+// TestDigitalOceanServerLife: every action on a DigitalOcean server, each
+// followed to completion and reflected on the instance; actions the state
+// does not allow are refused in words.
+func TestDigitalOceanServerLife(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		small, bigger := r.plan(webrana.DigitalOcean, "s-1vcpu-1gb"), r.plan(webrana.DigitalOcean, "s-2vcpu-2gb")
+		id := r.waitFor(r.orderSmallDO("life").ID, "active").ID
+
+		r.refused(id, map[string]any{"type": "power_on"}, 409)
+		r.refused(id, map[string]any{"type": "resize", "plan_id": bigger}, 409) // DigitalOcean resizes stopped servers
+		r.refused(id, map[string]any{"type": "teleport"}, 400)
+		r.refused(id, map[string]any{"type": "rename", "label": "no spaces"}, 400)
+		if v := r.act(id, map[string]any{"type": "power_off"}); v.Status != "off" {
+			t.Fatalf("after power_off: %s", v.Status)
+		}
+		r.refused(id, map[string]any{"type": "reboot"}, 409)
+		r.refused(id, map[string]any{"type": "resize", "plan_id": small}, 400) // the same plan
+		if s := r.server(id); s.PlanID != small {
+			t.Fatalf("plan %s before resize", s.PlanID)
+		}
+		r.act(id, map[string]any{"type": "resize", "plan_id": bigger})
+		if s := r.server(id); s.PlanID != bigger || s.Status != "off" {
+			t.Fatalf("after resize: plan %s status %s, want %s off", s.PlanID, s.Status, bigger)
+		}
+		r.refused(id, map[string]any{"type": "resize", "plan_id": small}, 400) // never smaller
+		if v := r.act(id, map[string]any{"type": "power_on"}); v.Status != "active" {
+			t.Fatalf("after power_on: %s", v.Status)
+		}
+		for _, typ := range []string{"reboot", "power_cycle", "shutdown"} {
+			r.act(id, map[string]any{"type": typ})
+		}
+		if s := r.server(id); s.Status != "off" {
+			t.Fatalf("after shutdown: %s", s.Status)
+		}
+		r.act(id, map[string]any{"type": "power_on"})
+		if s := r.act(id, map[string]any{"type": "enable_ipv6"}); s.Status != "active" || r.server(id).IPv6 == "" {
+			t.Fatalf("after enable_ipv6: %+v", r.server(id))
+		}
+		r.refused(id, map[string]any{"type": "enable_ipv6"}, 409)
+		r.act(id, map[string]any{"type": "rename", "label": "life-2"})
+		r.act(id, map[string]any{"type": "rebuild", "image": "debian-12-x64"})
+		r.act(id, map[string]any{"type": "password_reset"})
+		if s := r.server(id); s.Label != "life-2" || s.Image != "debian-12-x64" || s.Status != "active" {
+			t.Fatalf("after rename and rebuild: %+v", s)
+		}
+		var history struct {
+			Total int
+			Items []actionJSON
+		}
+		r.customer.Do("GET", "/api/vps/"+id+"/actions?per_page=200", nil).JSON(t, &history)
+		if history.Total != 11 || history.Items[0].Type != "password_reset" {
+			t.Fatalf("history: %d actions, newest %+v; want 11, password_reset", history.Total, history.Items[0])
+		}
+	})
+}
+
+// TestLinodeServerLife: Linode's actions, including the password reset
+// with a new password, which Linode takes only while the server is off.
+func TestLinodeServerLife(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		bigger := r.plan(webrana.Linode, "g6-standard-1")
+		id := r.waitFor(r.order(map[string]any{"provider_type": "linode", "plan_id": r.plan(webrana.Linode, "g6-nanode-1"),
+			"region": "us-east", "image": "linode/ubuntu24.04", "label": "lin-life", "root_password": "Kx9!mQ2#vLp7"}).ID, "active").ID
+		r.refused(id, map[string]any{"type": "password_reset", "password": "N3w!Tr0mbone-x"}, 409) // running
+		r.refused(id, map[string]any{"type": "enable_ipv6"}, 409)                                  // always on
+		r.act(id, map[string]any{"type": "power_off"})
+		r.refused(id, map[string]any{"type": "password_reset", "password": "weak"}, 400)
+		r.act(id, map[string]any{"type": "password_reset", "password": "N3w!Tr0mbone-x"})
+		r.act(id, map[string]any{"type": "power_on"})
+		r.act(id, map[string]any{"type": "resize", "plan_id": bigger}) // Linode resizes running servers
+		r.act(id, map[string]any{"type": "reboot"})
+		r.act(id, map[string]any{"type": "rename", "label": "lin-life-2"})
+		if s := r.server(id); s.PlanID != bigger || s.Label != "lin-life-2" || s.Status != "active" {
+			t.Fatalf("after resize and rename: %+v", s)
+		}
+	})
+}
+
+// TestDeleteServer: deleting removes the server at the provider, frees the
+// account's slot, keeps the record as deleted; deleting again is a no-op.
+func TestDeleteServer(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		r.awaitStartupSync()
+		v := r.waitFor(r.orderSmallDO("doomed").ID, "active")
+		before := r.account(v.Account.Name).Active
+		res := r.customer.Do("DELETE", "/api/vps/"+v.ID, nil)
+		if res.Status != 202 {
+			t.Fatalf("delete: %d %s", res.Status, res.Body)
+		}
+		r.waitFor(v.ID, "deleted")
+		if n := r.serversTagged(webrana.DigitalOcean, v.Progress.OrderID); n != 0 {
+			t.Fatalf("%d servers left at the provider", n)
+		}
+		if a := r.account(v.Account.Name); a.Active != before-1 {
+			t.Fatalf("account at %d active after the delete, want %d", a.Active, before-1)
+		}
+		if res := r.customer.Do("DELETE", "/api/vps/"+v.ID, nil); res.Status != 200 {
+			t.Fatalf("second delete: %d %s, want 200", res.Status, res.Body)
+		}
+		r.refused(v.ID, map[string]any{"type": "power_on"}, 409)
+		var list struct{ Total int }
+		r.customer.Do("GET", "/api/vps?status=deleted", nil).JSON(t, &list)
+		if list.Total != 1 {
+			t.Fatalf("%d deleted servers listed, want the record kept", list.Total)
+		}
+	})
+}
