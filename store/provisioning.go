@@ -132,6 +132,17 @@ func (tx *Tx) ServerGone(ctx context.Context, accountID string, recorded time.Ti
 	return err
 }
 
+// PrepaidSpan is the span the first charge pays for (provision.FirstPeriod
+// prices it): metering starts after it.
+const PrepaidSpan = 24 * time.Hour
+
+// MonthOf is the first instant of t's calendar month, in UTC: the monthly
+// cap applies per calendar month, as the providers bill.
+func MonthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
 // CompleteOrder marks the order's server active with its addresses, and
 // turns the hold into the charge for the first billing period; the root
 // password is erased.
@@ -150,8 +161,10 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID, ipv4, ipv6 string) err
 			webrana.OrderSucceeded, webrana.StepDone, now, orderID); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ? WHERE id = ?`,
-			webrana.StatusActive, ipv4, ipv6, now, now, in.ID); err != nil {
+		// The first day is paid by the hold's charge: metering starts after it.
+		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
+			billed_until = ?, billing_month = ?, month_charged = ? WHERE id = ?`,
+			webrana.StatusActive, ipv4, ipv6, now, now, now.Add(PrepaidSpan), MonthOf(now), o.HoldAmount, in.ID); err != nil {
 			return err
 		}
 		if err := finishOpenAttempts(ctx, c, orderID, webrana.AttemptSucceeded, ""); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
@@ -156,11 +157,13 @@ func (m *Main) openQueue() error {
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
 	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
+	river.AddWorker(workers, &billing.Worker{Meter: &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}})
 	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
 	q, err := jobs.New(m.DB, jobs.Config{
-		Logger:      m.Logger.With("component", "river"),
-		Workers:     workers,
-		Periodic:    append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob()}, pool.PeriodicJobs()...),
+		Logger:  m.Logger.With("component", "river"),
+		Workers: workers,
+		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob(), billing.PeriodicJob()},
+			pool.PeriodicJobs()...),
 		Metrics:     metrics,
 		MaxWorkers:  m.Config.Workers,
 		JobTimeout:  m.Config.JobTimeout,

@@ -1,0 +1,121 @@
+// Package billing meters running servers: every started hour of a server
+// (active or stopped, as the providers bill) is charged at its plan's
+// hourly price, never more than the plan's monthly price in one calendar
+// month, once per server and hour however often the meter runs. The first
+// day is charged when the order completes (provision.FirstPeriod); the
+// meter takes over after it and stops at deletion.
+package billing
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// Meter charges what is due. Safe to run from several replicas at once and
+// to repeat: each hour is billed once.
+type Meter struct {
+	DB     *store.DB
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// maxHoursPerRun bounds one server's catch-up in one run (40 days), so one
+// run after a long outage stays short; the next run continues.
+const maxHoursPerRun = 40 * 24
+
+// pageSize is how many servers one query returns.
+const pageSize = 500
+
+// Run charges every started, unbilled hour up to now and returns how many
+// hours it billed and the money charged.
+func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
+	now := m.now()
+	after := ""
+	for {
+		page, err := m.DB.BillableInstances(ctx, after, now, pageSize)
+		if err != nil {
+			return hours, charged, err
+		}
+		for _, b := range page {
+			h, c, err := m.bill(ctx, b, now)
+			hours, charged = hours+h, charged+c
+			if err != nil {
+				return hours, charged, err
+			}
+		}
+		if len(page) < pageSize {
+			return hours, charged, nil
+		}
+		after = page[len(page)-1].InstanceID
+	}
+}
+
+// bill charges one server's started hours, oldest first.
+func (m *Meter) bill(ctx context.Context, b *store.Billable, now time.Time) (int, int64, error) {
+	hours, charged := 0, int64(0)
+	for range maxHoursPerRun {
+		hour := b.BilledUntil
+		if hour.After(now) || (b.End != nil && !hour.Before(*b.End)) {
+			break
+		}
+		amount := HourCharge(b, hour)
+		ok, err := m.DB.ChargeHour(ctx, b, hour, amount)
+		if err != nil || !ok {
+			return hours, charged, err // !ok: another run billed it first
+		}
+		hours, charged = hours+1, charged+amount
+	}
+	return hours, charged, nil
+}
+
+// HourCharge is what the hour starting at hour costs: the hourly price, or
+// what is left of the monthly price in that calendar month.
+func HourCharge(b *store.Billable, hour time.Time) int64 {
+	spent := b.MonthCharged
+	if !store.MonthOf(hour).Equal(b.BillingMonth) {
+		spent = 0
+	}
+	return max(0, min(b.PriceHourly, b.PriceMonthly-spent))
+}
+
+func (m *Meter) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return webrana.Now()
+}
+
+// Every is how often the meter runs.
+const Every = time.Hour
+
+// Args runs the meter.
+type Args struct{}
+
+func (Args) Kind() string { return "billing_meter" }
+
+// Worker works Args.
+type Worker struct {
+	river.WorkerDefaults[Args]
+	Meter *Meter
+}
+
+func (w *Worker) Work(ctx context.Context, _ *river.Job[Args]) error {
+	hours, charged, err := w.Meter.Run(ctx)
+	if hours > 0 && w.Meter.Logger != nil {
+		w.Meter.Logger.Info("metered", "hours", hours, "charged", charged)
+	}
+	return err
+}
+
+// PeriodicJob runs the meter every hour, and at start.
+func PeriodicJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(Every),
+		func() (river.JobArgs, *river.InsertOpts) { return Args{}, nil },
+		&river.PeriodicJobOpts{ID: "billing_meter", RunOnStart: true})
+}
