@@ -125,3 +125,32 @@ func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, acc
 		return tx.ServerGone(ctx, accountID, asked)
 	})
 }
+
+// RunningServersOn returns the account's servers that run or are stopped
+// with no action under way (an action's job keeps those in step itself).
+func (db *DB) RunningServersOn(ctx context.Context, accountID string) ([]*webrana.Instance, error) {
+	return list(ctx, db.conn(), scanInstance, `SELECT `+instanceColumns+` FROM instances
+		WHERE account_id = ? AND provider_id <> '' AND status IN (?, ?)
+			AND id NOT IN (SELECT instance_id FROM instance_actions WHERE status IN (?, ?))`,
+		accountID, webrana.StatusActive, webrana.StatusOff, webrana.ActionQueued, webrana.ActionInProgress)
+}
+
+// SetServerStatus records a status the provider shows, unless the instance
+// changed meanwhile (from must still hold).
+func (db *DB) SetServerStatus(ctx context.Context, id string, from, to webrana.InstanceStatus) error {
+	c := db.conn()
+	_, err := c.exec(ctx, `UPDATE instances SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, to, c.now(), id, from)
+	return err
+}
+
+// ServerDestroyedAtProvider records that the provider no longer has the
+// server (destroyed from its console): the instance is deleted, as of when
+// the provider was seen without it, which stops its billing. The account's
+// count is the next pool sync's to correct, from the provider's own count.
+func (db *DB) ServerDestroyedAtProvider(ctx context.Context, id string, at time.Time) error {
+	c := db.conn()
+	_, err := c.exec(ctx, `UPDATE instances SET status = ?, deleted_at = ?, error = ?, updated_at = ?
+		WHERE id = ? AND status IN (?, ?)`, webrana.StatusDeleted, at, "The server was destroyed at the provider.", c.now(),
+		id, webrana.StatusActive, webrana.StatusOff)
+	return err
+}

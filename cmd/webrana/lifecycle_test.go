@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
 )
 
 type actionJSON struct {
@@ -167,6 +169,72 @@ func TestDeleteServer(t *testing.T) {
 		r.customer.Do("GET", "/api/vps?status=deleted", nil).JSON(t, &list)
 		if list.Total != 1 {
 			t.Fatalf("%d deleted servers listed, want the record kept", list.Total)
+		}
+	})
+}
+
+// TestStatusFollowsTheProvider: a server powered off from the provider's
+// console shows off after the next status sync, one destroyed there shows
+// deleted (and stops being billed); the sync lists each account once.
+func TestStatusFollowsTheProvider(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		ctx := context.Background()
+		r.awaitStartupSync()
+		a := r.waitFor(r.orderSmallDO("console-a").ID, "active")
+		b := r.waitFor(r.orderSmallDO("console-b").ID, "active")
+		inA, err := r.DB.InstanceByID(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inB, err := r.DB.InstanceByID(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := r.Pool.Client(ctx, r.account(a.Account.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The customer powers off at the provider's console.
+		if _, err := c.DoAction(ctx, inA.ProviderID, cloud.ActionRequest{Type: cloud.ActionPowerOff}); err != nil {
+			t.Fatal(err)
+		}
+		cb, err := r.Pool.Client(ctx, r.account(b.Account.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cb.DeleteInstance(ctx, inB.ProviderID); err != nil {
+			t.Fatal(err)
+		}
+		r.Sim.sim.ResetStats()
+		res, err := r.Statuses.Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Changed != 1 || res.Gone != 1 {
+			t.Fatalf("sync result %+v, want one changed and one gone", res)
+		}
+		if s := r.server(a.ID); s.Status != "off" {
+			t.Fatalf("server powered off at the provider shows %s", s.Status)
+		}
+		if s := r.server(b.ID); s.Status != "deleted" || s.Error == "" {
+			t.Fatalf("server destroyed at the provider shows %s (%q)", s.Status, s.Error)
+		}
+		lists, other := 0, 0
+		for _, row := range r.Sim.sim.Stats().Requests {
+			if row.Method == "GET" && row.Path == "/v2/droplets" {
+				lists += row.Count
+			} else {
+				other += row.Count
+			}
+		}
+		accounts := map[string]bool{a.Account.Name: true, b.Account.Name: true}
+		if lists != len(accounts) || other != 0 {
+			t.Fatalf("the sync made %d list calls and %d other calls for %d accounts with servers; want one list each, nothing else",
+				lists, other, len(accounts))
+		}
+		// Nothing changes on a second cycle.
+		if res, err := r.Statuses.Run(ctx); err != nil || res.Changed+res.Gone != 0 {
+			t.Fatalf("second sync: %+v, %v", res, err)
 		}
 	})
 }

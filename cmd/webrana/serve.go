@@ -48,6 +48,7 @@ type Main struct {
 	Catalog  *catalog.Service
 	Orders   *provision.Service
 	Servers  *lifecycle.Service
+	Statuses *lifecycle.StatusSync
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
@@ -158,11 +159,14 @@ func (m *Main) openQueue() error {
 	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
 	river.AddWorker(workers, &billing.Worker{Meter: &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}})
+	m.Statuses = &lifecycle.StatusSync{DB: m.DB, Pool: m.Pool, Now: m.Now, Logger: m.Logger}
+	river.AddWorker(workers, &lifecycle.SyncWorker{Sync: m.Statuses})
 	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
 	q, err := jobs.New(m.DB, jobs.Config{
 		Logger:  m.Logger.With("component", "river"),
 		Workers: workers,
-		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob(), billing.PeriodicJob()},
+		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob(), billing.PeriodicJob(),
+			lifecycle.SyncJob()},
 			pool.PeriodicJobs()...),
 		Metrics:     metrics,
 		MaxWorkers:  m.Config.Workers,

@@ -1,0 +1,147 @@
+package lifecycle
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/pool"
+	"github.com/webrana/webrana/store"
+)
+
+// StatusSync brings running servers in step with their providers: a server
+// powered off (or on) from the provider's console, or destroyed there, shows
+// so within one cycle. It lists each account's servers — one call per page,
+// never one per server.
+type StatusSync struct {
+	DB     *store.DB
+	Pool   *pool.Service
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// SyncEvery is how often the status sync runs.
+const SyncEvery = 2 * time.Minute
+
+// SyncResult counts what one cycle did.
+type SyncResult struct {
+	Accounts, Changed, Gone int
+}
+
+// Run syncs every active account; an account that fails does not stop the
+// others (the first error is returned).
+func (s *StatusSync) Run(ctx context.Context) (SyncResult, error) {
+	var res SyncResult
+	accounts, err := s.DB.ListAccounts(ctx, "")
+	if err != nil {
+		return res, err
+	}
+	var first error
+	for _, a := range accounts {
+		if !a.IsActive {
+			continue
+		}
+		changed, gone, err := s.account(ctx, a)
+		res.Changed, res.Gone = res.Changed+changed, res.Gone+gone
+		if err != nil {
+			s.logger().Warn("status sync", "account", a.Name, "err", err)
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		res.Accounts++
+	}
+	return res, first
+}
+
+func (s *StatusSync) account(ctx context.Context, a *webrana.Account) (changed, gone int, err error) {
+	ours, err := s.DB.RunningServersOn(ctx, a.ID)
+	if err != nil || len(ours) == 0 {
+		return 0, 0, err
+	}
+	c, err := s.Pool.Client(ctx, a)
+	if err != nil {
+		return 0, 0, err
+	}
+	listed := s.now()
+	theirs, err := c.ListInstances(ctx, cloud.ListOptions{})
+	if err != nil {
+		return 0, 0, err
+	}
+	byID := make(map[string]*cloud.Instance, len(theirs))
+	for _, t := range theirs {
+		byID[t.ID] = t
+	}
+	for _, in := range ours {
+		t, ok := byID[in.ProviderID]
+		switch {
+		case !ok && in.UpdatedAt.Before(listed):
+			if err := s.DB.ServerDestroyedAtProvider(ctx, in.ID, listed); err != nil {
+				return changed, gone, err
+			}
+			s.logger().Warn("server destroyed at the provider", "instance", in.ID, "account", a.Name, "provider_id", in.ProviderID)
+			gone++
+		case ok && providerStatus(t) != "" && providerStatus(t) != in.Status:
+			if err := s.DB.SetServerStatus(ctx, in.ID, in.Status, providerStatus(t)); err != nil {
+				return changed, gone, err
+			}
+			s.logger().Info("server status changed at the provider", "instance", in.ID, "from", in.Status, "to", providerStatus(t))
+			changed++
+		}
+	}
+	return changed, gone, nil
+}
+
+// providerStatus is the instance status a provider's server implies, or ""
+// while it is between states.
+func providerStatus(t *cloud.Instance) webrana.InstanceStatus {
+	switch t.Status {
+	case cloud.StatusActive:
+		return webrana.StatusActive
+	case cloud.StatusOff:
+		return webrana.StatusOff
+	}
+	return ""
+}
+
+func (s *StatusSync) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return webrana.Now()
+}
+
+func (s *StatusSync) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// SyncArgs runs the status sync.
+type SyncArgs struct{}
+
+func (SyncArgs) Kind() string { return "server_status_sync" }
+
+// SyncWorker works SyncArgs.
+type SyncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	Sync *StatusSync
+}
+
+func (w *SyncWorker) Work(ctx context.Context, _ *river.Job[SyncArgs]) error {
+	_, err := w.Sync.Run(ctx)
+	return err
+}
+
+// SyncJob runs the status sync every SyncEvery.
+func SyncJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(SyncEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return SyncArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "server_status_sync"})
+}
