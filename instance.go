@@ -238,3 +238,29 @@ type InstanceAction struct {
 	UpdatedAt        time.Time    `json:"updated_at"`
 	FinishedAt       *time.Time   `json:"finished_at,omitempty"`
 }
+
+// Finding statuses.
+const (
+	FindingOpen      = "open"
+	FindingDestroyed = "destroyed" // deleted at the provider by an operator's decision
+	FindingDismissed = "dismissed" // kept on purpose
+	FindingGone      = "gone"      // no longer at the provider
+)
+
+// Finding is a server at a provider that carries Webrana's order tag but
+// that no instance records: an orphan, from a create whose order failed or
+// never existed here.
+type Finding struct {
+	ID         string     `json:"id"`
+	AccountID  string     `json:"account_id"`
+	ProviderID string     `json:"provider_id"`
+	Tag        string     `json:"tag"`
+	OrderID    string     `json:"order_id,omitempty"`
+	Detail     string     `json:"detail"`
+	Status     string     `json:"status"`
+	FoundAt    time.Time  `json:"found_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+// AlertOrphans is the alert kind open while reconciliation findings are.
+const AlertOrphans = "orphan_servers"

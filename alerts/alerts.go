@@ -89,10 +89,19 @@ func HeldConditions(held map[webrana.ProviderType]int) []Condition {
 	return out
 }
 
+// OrphanConditions derives the alert of open reconciliation findings.
+func OrphanConditions(open int) []Condition {
+	if open == 0 {
+		return nil
+	}
+	return []Condition{{webrana.AlertOrphans, webrana.AlertOrphans, Warning,
+		fmt.Sprintf("%d server(s) at the providers carry Webrana's order tag but belong to no server here; see /api/admin/reconciliation.", open)}}
+}
+
 // evaluated are the kinds Evaluate derives and therefore resolves; other
 // alerts (a failed order) stay open until an operator resolves them.
 var evaluated = []string{webrana.AlertAccountFull, webrana.AlertAllAccountsFull, webrana.AlertAccountUnhealthy,
-	webrana.AlertPoolHighUsage, webrana.AlertProvisioningHeld}
+	webrana.AlertPoolHighUsage, webrana.AlertProvisioningHeld, webrana.AlertOrphans}
 
 // Enqueuer inserts a job in a store transaction (jobs.Queue).
 type Enqueuer interface {
@@ -118,6 +127,10 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 	if err != nil {
 		return 0, 0, err
 	}
+	orphans, err := s.DB.OpenFindings(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
 	open, err := s.DB.OpenAlerts(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -135,7 +148,8 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 		}
 	}
 	wanted := map[string]bool{}
-	for _, c := range append(Conditions(accounts), HeldConditions(held)...) {
+	conditions := append(append(Conditions(accounts), HeldConditions(held)...), OrphanConditions(orphans)...)
+	for _, c := range conditions {
 		wanted[c.Key] = true
 		if isOpen[c.Key] != nil {
 			continue

@@ -72,11 +72,13 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 	if err != nil {
 		t.Fatal(err)
 	}
+	pl := pool.New(db, keys, opener, c.Now, nil)
 	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
-		Catalog: cat, Providers: source, Pool: pool.New(db, keys, opener, c.Now, nil),
-		Orders:   &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Servers:  &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Channels: &alerts.ChannelSet{DB: db, Keys: keys}})
+		Catalog: cat, Providers: source, Pool: pl,
+		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
+		Channels:  &alerts.ChannelSet{DB: db, Keys: keys}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}

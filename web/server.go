@@ -44,6 +44,7 @@ type Config struct {
 	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
 	Orders    *provision.Service
 	Servers   *lifecycle.Service
+	Reconcile *lifecycle.Reconciler
 	Channels  *alerts.ChannelSet
 	Ready     []ReadyCheck
 	Version   string
@@ -51,17 +52,18 @@ type Config struct {
 
 // Server serves Webrana over HTTP.
 type Server struct {
-	logger    *slog.Logger
-	db        *store.DB
-	auth      *auth.Service
-	catalog   *catalog.Service
-	providers catalog.Source
-	pool      *pool.Service
-	orders    *provision.Service
-	servers   *lifecycle.Service
-	channels  *alerts.ChannelSet
-	ready     []ReadyCheck
-	version   string
+	logger     *slog.Logger
+	db         *store.DB
+	auth       *auth.Service
+	catalog    *catalog.Service
+	providers  catalog.Source
+	pool       *pool.Service
+	orders     *provision.Service
+	servers    *lifecycle.Service
+	reconciler *lifecycle.Reconciler
+	channels   *alerts.ChannelSet
+	ready      []ReadyCheck
+	version    string
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -85,6 +87,7 @@ func NewServer(cfg Config) *Server {
 		pool:           cfg.Pool,
 		orders:         cfg.Orders,
 		servers:        cfg.Servers,
+		reconciler:     cfg.Reconcile,
 		channels:       cfg.Channels,
 		ready:          cfg.Ready,
 		version:        cfg.Version,

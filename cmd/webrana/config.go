@@ -48,6 +48,7 @@ type Config struct {
 	HeldRetry      time.Duration // between looks for capacity for a held order
 	SimCreateDelay time.Duration // sandbox simulator: new server to running
 	SimActionDelay time.Duration // sandbox simulator: action started to completed
+	DestroyOrphans bool          // reconciliation deletes orphan servers instead of only reporting them
 
 	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay string } // as written, parsed by parseNumbers
 }
@@ -118,6 +119,9 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	envSandbox, err := parseBool("WEBRANA_SANDBOX", getenv("WEBRANA_SANDBOX"))
 	if err != nil {
+		return nil, err
+	}
+	if c.DestroyOrphans, err = parseBool("WEBRANA_DESTROY_ORPHANS", getenv("WEBRANA_DESTROY_ORPHANS")); err != nil {
 		return nil, err
 	}
 	// No database URL means the embedded, self-contained sandbox.

@@ -238,3 +238,59 @@ func TestStatusFollowsTheProvider(t *testing.T) {
 		}
 	})
 }
+
+// TestReconciliationFindsOrphans: a server made directly at the provider
+// with a Webrana order tag no order here has is found (once), alerted, and
+// destroyed on the operator's decision; the servers of real orders are not.
+func TestReconciliationFindsOrphans(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		ctx := context.Background()
+		r.waitFor(r.orderSmallDO("legit").ID, "active")
+		c, err := r.Pool.Client(ctx, r.account("Account 2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ghost := "00000000-0000-4000-8000-00000000beef"
+		if _, err := c.CreateInstance(ctx, &cloud.CreateRequest{Name: "webrana-00000000", Region: "sgp1", Size: "s-1vcpu-1gb",
+			Image: "ubuntu-24-04-x64", Tags: []string{"webrana-order-" + ghost}}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // found once however often it runs
+			if _, err := r.Reconcil.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var findings struct {
+			Total int
+			Items []struct{ ID, OrderID, Status, Detail string }
+		}
+		r.admin.Do("GET", "/api/admin/reconciliation?open=true", nil).JSON(t, &findings)
+		if findings.Total != 1 || findings.Items[0].Status != "open" {
+			t.Fatalf("findings %+v, want the one orphan", findings)
+		}
+		if _, _, err := r.Alerts.Evaluate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var alerts struct{ Items []struct{ Kind string } }
+		r.admin.Do("GET", "/api/admin/alerts?open=true&kind=orphan_servers", nil).JSON(t, &alerts)
+		if len(alerts.Items) != 1 {
+			t.Fatalf("orphan alerts %+v, want one open", alerts.Items)
+		}
+		if res := r.admin.Do("POST", "/api/admin/reconciliation/"+findings.Items[0].ID+"/destroy", map[string]any{}); res.Status != 200 {
+			t.Fatalf("destroy: %d %s", res.Status, res.Body)
+		}
+		if n := r.serversTagged(webrana.DigitalOcean, ghost); n != 0 {
+			t.Fatalf("%d orphan servers left after destroy", n)
+		}
+		if res := r.admin.Do("POST", "/api/admin/reconciliation/"+findings.Items[0].ID+"/dismiss", map[string]any{}); res.Status != 409 {
+			t.Fatalf("dismissing a closed finding: %d, want 409", res.Status)
+		}
+		if _, _, err := r.Alerts.Evaluate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r.admin.Do("GET", "/api/admin/alerts?open=true&kind=orphan_servers", nil).JSON(t, &alerts)
+		if len(alerts.Items) != 0 {
+			t.Fatalf("orphan alert still open after the orphan was destroyed")
+		}
+	})
+}

@@ -49,6 +49,7 @@ type Main struct {
 	Orders   *provision.Service
 	Servers  *lifecycle.Service
 	Statuses *lifecycle.StatusSync
+	Reconcil *lifecycle.Reconciler
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
@@ -125,7 +126,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
-		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Channels: m.Channels,
+		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Channels: m.Channels,
 		Ready: m.readyChecks(), Version: version})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
@@ -160,13 +161,15 @@ func (m *Main) openQueue() error {
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
 	river.AddWorker(workers, &billing.Worker{Meter: &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}})
 	m.Statuses = &lifecycle.StatusSync{DB: m.DB, Pool: m.Pool, Now: m.Now, Logger: m.Logger}
+	m.Reconcil = &lifecycle.Reconciler{DB: m.DB, Pool: m.Pool, DestroyOrphans: m.Config.DestroyOrphans, Logger: m.Logger}
+	river.AddWorker(workers, &lifecycle.ReconcileWorker{Reconciler: m.Reconcil})
 	river.AddWorker(workers, &lifecycle.SyncWorker{Sync: m.Statuses})
 	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
 	q, err := jobs.New(m.DB, jobs.Config{
 		Logger:  m.Logger.With("component", "river"),
 		Workers: workers,
 		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob(), billing.PeriodicJob(),
-			lifecycle.SyncJob()},
+			lifecycle.SyncJob(), lifecycle.ReconcileJob()},
 			pool.PeriodicJobs()...),
 		Metrics:     metrics,
 		MaxWorkers:  m.Config.Workers,

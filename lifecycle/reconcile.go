@@ -1,0 +1,195 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/pool"
+	"github.com/webrana/webrana/store"
+)
+
+// Reconciler finds servers at the providers that carry Webrana's order tag
+// but that no instance records — orphans of an order that failed after its
+// create went through unseen, or of another installation — and records
+// them for operators (and, with DestroyOrphans, deletes them). Servers the
+// database believes running that the provider no longer has are the status
+// sync's (it marks them deleted).
+type Reconciler struct {
+	DB             *store.DB
+	Pool           *pool.Service
+	DestroyOrphans bool
+	Logger         *slog.Logger
+}
+
+// ReconcileEvery is how often the reconciliation runs (leader only).
+const ReconcileEvery = time.Hour
+
+const orderTagPrefix = "webrana-order-"
+
+// Run reconciles every active account and returns how many new orphans it
+// found. An account that fails does not stop the others.
+func (r *Reconciler) Run(ctx context.Context) (int, error) {
+	accounts, err := r.DB.ListAccounts(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	found := 0
+	var first error
+	for _, a := range accounts {
+		if !a.IsActive {
+			continue
+		}
+		n, err := r.account(ctx, a)
+		found += n
+		if err != nil && first == nil {
+			first = fmt.Errorf("reconcile %s: %w", a.Name, err)
+		}
+	}
+	return found, first
+}
+
+func (r *Reconciler) account(ctx context.Context, a *webrana.Account) (int, error) {
+	c, err := r.Pool.Client(ctx, a)
+	if err != nil {
+		return 0, err
+	}
+	servers, err := c.ListInstances(ctx, cloud.ListOptions{})
+	if err != nil {
+		return 0, err
+	}
+	found := 0
+	for _, s := range servers {
+		tag := orderTag(s)
+		if tag == "" {
+			continue // not Webrana's
+		}
+		detail, orphan, err := r.judge(ctx, a, s, strings.TrimPrefix(tag, orderTagPrefix))
+		if err != nil || !orphan {
+			if err != nil {
+				return found, err
+			}
+			continue
+		}
+		f := &webrana.Finding{AccountID: a.ID, ProviderID: s.ID, Tag: tag, OrderID: strings.TrimPrefix(tag, orderTagPrefix), Detail: detail}
+		isNew, err := r.DB.RecordFinding(ctx, f)
+		if err != nil {
+			return found, err
+		}
+		if !isNew {
+			continue
+		}
+		found++
+		r.logger().Warn("orphan server found", "account", a.Name, "provider_id", s.ID, "tag", tag, "detail", detail)
+		if r.DestroyOrphans {
+			if err := r.destroy(ctx, c, f); err != nil {
+				return found, err
+			}
+		}
+	}
+	return found, r.markGone(ctx, a, servers)
+}
+
+// judge says whether a tagged server is an orphan, and why.
+func (r *Reconciler) judge(ctx context.Context, a *webrana.Account, s *cloud.Instance, orderID string) (string, bool, error) {
+	known, err := r.DB.KnownServer(ctx, a.ID, s.ID)
+	if err != nil || known {
+		return "", false, err
+	}
+	o, err := r.DB.OrderByID(ctx, orderID)
+	switch {
+	case webrana.ErrorCode(err) == webrana.ENOTFOUND:
+		return "No order " + orderID + " exists in this installation.", true, nil
+	case err != nil:
+		return "", false, err
+	case !o.Done():
+		return "", false, nil // its order is under way: the worker adopts it by tag
+	}
+	return fmt.Sprintf("Its order %s ended %s without it (the create's answer was lost).", o.ID, o.Status), true, nil
+}
+
+// markGone closes open findings whose server the provider no longer lists.
+func (r *Reconciler) markGone(ctx context.Context, a *webrana.Account, servers []*cloud.Instance) error {
+	open, _, err := r.DB.ListFindings(ctx, true, webrana.Page{PerPage: 200})
+	if err != nil {
+		return err
+	}
+	listed := map[string]bool{}
+	for _, s := range servers {
+		listed[s.ID] = true
+	}
+	for _, f := range open {
+		if f.AccountID == a.ID && !listed[f.ProviderID] {
+			if err := r.DB.ResolveFinding(ctx, f.ID, webrana.FindingGone); err != nil && webrana.ErrorCode(err) != webrana.ENOTFOUND {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Destroy deletes an orphan at its provider and closes its finding.
+func (r *Reconciler) Destroy(ctx context.Context, f *webrana.Finding) error {
+	a, err := r.DB.AccountByID(ctx, f.AccountID)
+	if err != nil {
+		return err
+	}
+	c, err := r.Pool.Client(ctx, a)
+	if err != nil {
+		return err
+	}
+	return r.destroy(ctx, c, f)
+}
+
+func (r *Reconciler) destroy(ctx context.Context, c *cloud.Client, f *webrana.Finding) error {
+	if err := c.DeleteInstance(ctx, f.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
+		return err
+	}
+	r.logger().Warn("orphan server destroyed", "provider_id", f.ProviderID, "tag", f.Tag)
+	return r.DB.ResolveFinding(ctx, f.ID, webrana.FindingDestroyed)
+}
+
+func orderTag(s *cloud.Instance) string {
+	for _, t := range s.Tags {
+		if strings.HasPrefix(t, orderTagPrefix) {
+			return t
+		}
+	}
+	return ""
+}
+
+func (r *Reconciler) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// ReconcileArgs runs the reconciliation.
+type ReconcileArgs struct{}
+
+func (ReconcileArgs) Kind() string { return "reconcile" }
+
+// ReconcileWorker works ReconcileArgs.
+type ReconcileWorker struct {
+	river.WorkerDefaults[ReconcileArgs]
+	Reconciler *Reconciler
+}
+
+func (w *ReconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs]) error {
+	_, err := w.Reconciler.Run(ctx)
+	return err
+}
+
+// ReconcileJob runs the reconciliation every ReconcileEvery, and at start.
+func ReconcileJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(ReconcileEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "reconcile", RunOnStart: true})
+}
