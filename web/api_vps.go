@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -16,10 +17,11 @@ import (
 // plan's names, and the account it runs on for administrators only.
 type instanceView struct {
 	*webrana.Instance
-	ProviderName string        `json:"provider_name"`
-	PlanName     string        `json:"plan_name"`
-	Account      *accountBrief `json:"account,omitempty"`
-	Progress     *progressView `json:"progress,omitempty"`
+	ProviderName string            `json:"provider_name"`
+	PlanName     string            `json:"plan_name"`
+	Account      *accountBrief     `json:"account,omitempty"`
+	Progress     *progressView     `json:"progress,omitempty"`
+	Metrics      *lifecycle.Series `json:"metrics,omitempty"` // with ?metrics=HOURS
 }
 
 type accountBrief struct {
@@ -167,6 +169,15 @@ func (s *Server) handleGetVPS(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.instanceDetail(r.Context(), in, p)
 	if err != nil {
 		return err
+	}
+	if q := r.URL.Query().Get("metrics"); q != "" {
+		hours, err := strconv.Atoi(q)
+		if err != nil {
+			return webrana.FieldError("metrics", "metrics is a number of hours, 1 to %d.", lifecycle.MaxMetricHours)
+		}
+		if v.Metrics, err = s.serverMetrics.Get(r.Context(), in, hours); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil

@@ -78,6 +78,7 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
+		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
 		Channels:  &alerts.ChannelSet{DB: db, Keys: keys}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

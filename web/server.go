@@ -45,6 +45,7 @@ type Config struct {
 	Orders    *provision.Service
 	Servers   *lifecycle.Service
 	Reconcile *lifecycle.Reconciler
+	Metrics   *lifecycle.Metrics
 	Channels  *alerts.ChannelSet
 	Ready     []ReadyCheck
 	Version   string
@@ -52,18 +53,19 @@ type Config struct {
 
 // Server serves Webrana over HTTP.
 type Server struct {
-	logger     *slog.Logger
-	db         *store.DB
-	auth       *auth.Service
-	catalog    *catalog.Service
-	providers  catalog.Source
-	pool       *pool.Service
-	orders     *provision.Service
-	servers    *lifecycle.Service
-	reconciler *lifecycle.Reconciler
-	channels   *alerts.ChannelSet
-	ready      []ReadyCheck
-	version    string
+	logger        *slog.Logger
+	db            *store.DB
+	auth          *auth.Service
+	catalog       *catalog.Service
+	providers     catalog.Source
+	pool          *pool.Service
+	orders        *provision.Service
+	servers       *lifecycle.Service
+	reconciler    *lifecycle.Reconciler
+	serverMetrics *lifecycle.Metrics
+	channels      *alerts.ChannelSet
+	ready         []ReadyCheck
+	version       string
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -88,6 +90,7 @@ func NewServer(cfg Config) *Server {
 		orders:         cfg.Orders,
 		servers:        cfg.Servers,
 		reconciler:     cfg.Reconcile,
+		serverMetrics:  cfg.Metrics,
 		channels:       cfg.Channels,
 		ready:          cfg.Ready,
 		version:        cfg.Version,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,4 +294,51 @@ func TestReconciliationFindsOrphans(t *testing.T) {
 			t.Fatalf("orphan alert still open after the orphan was destroyed")
 		}
 	})
+}
+
+// TestMetricsOnTheDetail: the detail with ?metrics=HOURS carries CPU and
+// bandwidth series from the provider, fetched once a minute at most.
+func TestMetricsOnTheDetail(t *testing.T) {
+	r := newOrderRig(t, map[string]string{})
+	id := r.waitFor(r.orderSmallDO("graphs").ID, "active").ID
+	type detail struct {
+		Metrics *struct {
+			Hours          int
+			CPU, Bandwidth []struct{ Value float64 }
+		}
+	}
+	get := func() (detail, int) {
+		monitoring := func() int {
+			n := 0
+			for _, row := range r.Sim.sim.Stats().Requests {
+				if strings.Contains(row.Path, "/monitoring/") {
+					n += row.Count
+				}
+			}
+			return n
+		}
+		before := monitoring()
+		var d detail
+		res := r.customer.Do("GET", "/api/vps/"+id+"?metrics=6", nil)
+		if res.Status != 200 {
+			t.Fatalf("detail with metrics: %d %s", res.Status, res.Body)
+		}
+		res.JSON(t, &d)
+		return d, monitoring() - before
+	}
+	d, calls := get()
+	if d.Metrics == nil || d.Metrics.Hours != 6 || d.Metrics.CPU == nil || d.Metrics.Bandwidth == nil || calls != 2 {
+		t.Fatalf("metrics %+v after %d monitoring calls; want both series from two calls", d.Metrics, calls)
+	}
+	if _, calls = get(); calls != 0 {
+		t.Fatalf("a second look within the minute made %d monitoring calls, want 0 (cached)", calls)
+	}
+	if res := r.customer.Do("GET", "/api/vps/"+id+"?metrics=99", nil); res.Status != 400 {
+		t.Fatalf("metrics=99: %d, want 400", res.Status)
+	}
+	var plain detail
+	r.customer.Do("GET", "/api/vps/"+id, nil).JSON(t, &plain)
+	if plain.Metrics != nil {
+		t.Fatal("the plain detail carries metrics; they are asked for with ?metrics=")
+	}
 }
