@@ -99,10 +99,12 @@ type Args struct{}
 
 func (Args) Kind() string { return "billing_meter" }
 
-// Worker works Args.
+// Worker works Args: the meter, then the dunning sequence on the balances
+// it left.
 type Worker struct {
 	river.WorkerDefaults[Args]
-	Meter *Meter
+	Meter   *Meter
+	Dunning *Dunning
 }
 
 func (w *Worker) Work(ctx context.Context, _ *river.Job[Args]) error {
@@ -110,7 +112,10 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[Args]) error {
 	if hours > 0 && w.Meter.Logger != nil {
 		w.Meter.Logger.Info("metered", "hours", hours, "charged", charged)
 	}
-	return err
+	if err != nil || w.Dunning == nil {
+		return err
+	}
+	return w.Dunning.Run(ctx)
 }
 
 // PeriodicJob runs the meter every hour, and at start.

@@ -97,6 +97,24 @@ func (s *Service) Delete(ctx context.Context, user *webrana.User, in *webrana.In
 	return s.DB.InstanceByID(ctx, in.ID)
 }
 
+// Suspend powers a server off for non-payment and marks it suspended; the
+// customer cannot act on it until Restore.
+func (s *Service) Suspend(ctx context.Context, in *webrana.Instance) error {
+	if in.Status != webrana.StatusActive {
+		suspended := webrana.StatusSuspended
+		_, err := s.DB.UpdateInstance(ctx, in.ID, store.InstanceUpdate{Status: &suspended})
+		return err
+	}
+	a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOff}
+	return s.DB.CreateAction(ctx, a, webrana.StatusSuspended, s.enqueue(ctx))
+}
+
+// Restore powers a suspended server on again (the balance was topped up).
+func (s *Service) Restore(ctx context.Context, in *webrana.Instance) error {
+	a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOn}
+	return s.DB.CreateAction(ctx, a, webrana.StatusOff, s.enqueue(ctx))
+}
+
 func (s *Service) enqueue(ctx context.Context) func(*store.Tx, *webrana.InstanceAction) error {
 	return func(tx *store.Tx, a *webrana.InstanceAction) error {
 		return s.Queue.InsertTx(ctx, tx, Args{ActionID: a.ID}, nil)
@@ -107,6 +125,9 @@ func (s *Service) enqueue(ctx context.Context) func(*store.Tx, *webrana.Instance
 // words the customer can act on, and returns the action's parameters.
 func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
 	var p webrana.ActionParams
+	if in.Status == webrana.StatusSuspended {
+		return p, webrana.Errorf(webrana.ECONFLICT, "The server is suspended because your balance is below zero; add credit and it is powered on again within the hour.")
+	}
 	if in.Status != webrana.StatusActive && in.Status != webrana.StatusOff {
 		return p, webrana.Errorf(webrana.ECONFLICT, "The server is %s; actions are possible once it is active.", in.Status)
 	}

@@ -132,6 +132,9 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 			return err
 		}
 		upd := inStep(s)
+		if in.Status == webrana.StatusSuspended {
+			upd.Status = nil // stays suspended until the customer pays
+		}
 		switch a.Type {
 		case webrana.ActionRename:
 			upd.Label = &a.Params.Label

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/webrana/webrana"
@@ -13,7 +14,16 @@ const Currency = "USD"
 
 type billingResponse struct {
 	Balance webrana.Money `json:"balance"`
+	Dunning *dunningView  `json:"dunning,omitempty"` // while the balance is below zero
 	listResponse[*webrana.LedgerEntry]
+}
+
+// dunningView tells a customer with a negative balance how far it went.
+type dunningView struct {
+	NegativeSince *time.Time `json:"negative_since,omitempty"`
+	WarnedAt      *time.Time `json:"warned_at,omitempty"`
+	SuspendedAt   *time.Time `json:"suspended_at,omitempty"`
+	DestroyedAt   *time.Time `json:"destroyed_at,omitempty"`
 }
 
 // handleBilling shows the caller's balance and a page of their ledger,
@@ -32,7 +42,15 @@ func (s *Server) handleBilling(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, billingResponse{Balance: balance, listResponse: newList(entries, total, page)})
+	out := billingResponse{Balance: balance, listResponse: newList(entries, total, page)}
+	d, err := s.db.DunningOf(r.Context(), me.ID)
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		out.Dunning = &dunningView{NegativeSince: d.NegativeSince, WarnedAt: d.WarnedAt, SuspendedAt: d.SuspendedAt, DestroyedAt: d.DestroyedAt}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

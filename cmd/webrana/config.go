@@ -49,8 +49,12 @@ type Config struct {
 	SimCreateDelay time.Duration // sandbox simulator: new server to running
 	SimActionDelay time.Duration // sandbox simulator: action started to completed
 	DestroyOrphans bool          // reconciliation deletes orphan servers instead of only reporting them
+	// A negative balance: servers are suspended after DunningGrace, deleted
+	// DunningDestroyAfter later.
+	DunningGrace        time.Duration
+	DunningDestroyAfter time.Duration
 
-	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay string } // as written, parsed by parseNumbers
+	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter string } // as written, parsed by parseNumbers
 }
 
 // Defaults of the product contract (DESIGN.md §9).
@@ -92,6 +96,8 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_HELD_RETRY", "held-retry", "between looks for capacity for a held order (default 30s)", &c.raw.heldRetry},
 		{"WEBRANA_SIM_CREATE_DELAY", "sim-create-delay", "sandbox simulator: new server to running (default 10s)", &c.raw.simCreateDelay},
 		{"WEBRANA_SIM_ACTION_DELAY", "sim-action-delay", "sandbox simulator: action started to completed (default 5s)", &c.raw.simActionDelay},
+		{"WEBRANA_DUNNING_GRACE", "dunning-grace", "a negative balance suspends servers after this (default 72h)", &c.raw.grace},
+		{"WEBRANA_DUNNING_DESTROY_AFTER", "dunning-destroy-after", "suspended servers are deleted after this (default 336h)", &c.raw.destroyAfter},
 	}
 }
 
@@ -156,6 +162,8 @@ func (c *Config) parseNumbers() error {
 		{"WEBRANA_HELD_RETRY", c.raw.heldRetry, &c.HeldRetry, 30 * time.Second},
 		{"WEBRANA_SIM_CREATE_DELAY", c.raw.simCreateDelay, &c.SimCreateDelay, 10 * time.Second},
 		{"WEBRANA_SIM_ACTION_DELAY", c.raw.simActionDelay, &c.SimActionDelay, 5 * time.Second},
+		{"WEBRANA_DUNNING_GRACE", c.raw.grace, &c.DunningGrace, 72 * time.Hour},
+		{"WEBRANA_DUNNING_DESTROY_AFTER", c.raw.destroyAfter, &c.DunningDestroyAfter, 14 * 24 * time.Hour},
 	} {
 		*d.dst = d.def
 		if d.raw == "" {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/store"
 )
 
 type actionJSON struct {
@@ -340,5 +342,133 @@ func TestMetricsOnTheDetail(t *testing.T) {
 	r.customer.Do("GET", "/api/vps/"+id, nil).JSON(t, &plain)
 	if plain.Metrics != nil {
 		t.Fatal("the plain detail carries metrics; they are asked for with ?metrics=")
+	}
+}
+
+// dunningClock is a settable time for the dunning sequence, which counts
+// days.
+type dunningClock struct{ t time.Time }
+
+func (c *dunningClock) Now() time.Time { return c.t }
+
+// TestNegativeBalanceSuspendsAndTopUpRestores: below zero the customer is
+// warned; after the grace period the servers are suspended (powered off,
+// no actions allowed); a top-up powers them on again.
+func TestNegativeBalanceSuspendsAndTopUpRestores(t *testing.T) {
+	orderRigs(t, func(t *testing.T, r *orderRig) {
+		ctx := context.Background()
+		id := r.waitFor(r.orderSmallDO("debtor").ID, "active").ID
+		var me struct{ ID string }
+		r.customer.Do("GET", "/api/me", nil).JSON(t, &me)
+		// Usage beyond the balance.
+		if _, err := r.DB.AppendLedger(ctx, &webrana.LedgerEntry{UserID: me.ID, Kind: webrana.LedgerCharge,
+			Amount: -(r.balance() + 500), Currency: "USD", Note: "usage"}); err != nil {
+			t.Fatal(err)
+		}
+		clk := &dunningClock{t: time.Now().UTC()}
+		d := *r.Dunning
+		d.Now = clk.Now
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(d.Run(ctx))
+		var bill struct {
+			Dunning *struct {
+				WarnedAt *time.Time `json:"warned_at"`
+			}
+		}
+		r.customer.Do("GET", "/api/billing", nil).JSON(t, &bill)
+		if bill.Dunning == nil || bill.Dunning.WarnedAt == nil {
+			t.Fatalf("no warning on the statement: %+v", bill.Dunning)
+		}
+		must(d.Run(ctx)) // nothing more within the grace period
+		if s := r.server(id); s.Status != "active" {
+			t.Fatalf("server %s inside the grace period", s.Status)
+		}
+		clk.t = clk.t.Add(72*time.Hour + time.Minute)
+		must(d.Run(ctx))
+		if s := r.server(id); s.Status != "suspended" {
+			t.Fatalf("server %s after the grace period, want suspended", s.Status)
+		}
+		r.refused(id, map[string]any{"type": "power_on"}, 409)
+		// The power-off reaches the provider and the server stays suspended.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			var list struct{ Items []actionJSON }
+			r.customer.Do("GET", "/api/vps/"+id+"/actions", nil).JSON(t, &list)
+			if len(list.Items) > 0 && list.Items[0].Type == "power_off" && list.Items[0].Status == "completed" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("suspension's power-off never completed: %+v", list.Items)
+			}
+			time.Sleep(10 * time.Millisecond) // polling an outcome
+		}
+		if s := r.server(id); s.Status != "suspended" {
+			t.Fatalf("server %s after the power-off completed, want still suspended", s.Status)
+		}
+
+		if res := r.admin.Do("POST", "/api/admin/customers/"+me.ID+"/credit", map[string]any{"amount": 5000, "note": "paid"}); res.Status != 201 {
+			t.Fatalf("credit: %d %s", res.Status, res.Body)
+		}
+		must(d.Run(ctx))
+		r.waitFor(id, "active")
+		bill.Dunning = nil
+		r.customer.Do("GET", "/api/billing", nil).JSON(t, &bill)
+		if bill.Dunning != nil {
+			t.Fatalf("dunning still on the statement after the top-up: %+v", bill.Dunning)
+		}
+		entries, _, err := r.DB.ListAudit(ctx, store.AuditFilter{TargetID: me.ID})
+		must(err)
+		var steps []string
+		for _, e := range entries {
+			steps = append(steps, e.Action)
+		}
+		for _, want := range []string{"billing.warned", "billing.suspended", "billing.restored"} {
+			if !slices.Contains(steps, want) {
+				t.Errorf("audit log %v lacks %s", steps, want)
+			}
+		}
+	})
+}
+
+// TestUnpaidServersAreDeleted: without a top-up, suspended servers are
+// deleted after the further period.
+func TestUnpaidServersAreDeleted(t *testing.T) {
+	r := newOrderRig(t, map[string]string{})
+	ctx := context.Background()
+	id := r.waitFor(r.orderSmallDO("unpaid").ID, "active").ID
+	var me struct{ ID string }
+	r.customer.Do("GET", "/api/me", nil).JSON(t, &me)
+	if _, err := r.DB.AppendLedger(ctx, &webrana.LedgerEntry{UserID: me.ID, Kind: webrana.LedgerCharge,
+		Amount: -(r.balance() + 1), Currency: "USD", Note: "usage"}); err != nil {
+		t.Fatal(err)
+	}
+	clk := &dunningClock{t: time.Now().UTC()}
+	d := *r.Dunning
+	d.Now = clk.Now
+	for _, step := range []time.Duration{0, 73 * time.Hour, 14*24*time.Hour + time.Minute} {
+		clk.t = clk.t.Add(step)
+		if err := d.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The suspension's power-off may still run when the deletion is due:
+	// hourly runs go on until the server is deleted.
+	deadline := time.Now().Add(time.Minute)
+	for r.server(id).Status != "deleted" {
+		if time.Now().After(deadline) {
+			t.Fatalf("unpaid server still %s", r.server(id).Status)
+		}
+		if err := d.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling an outcome
+	}
+	if n := r.serversTagged(webrana.DigitalOcean, r.server(id).Progress.OrderID); n != 0 {
+		t.Fatalf("%d servers left at the provider", n)
 	}
 }

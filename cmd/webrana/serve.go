@@ -50,6 +50,7 @@ type Main struct {
 	Servers  *lifecycle.Service
 	Statuses *lifecycle.StatusSync
 	Reconcil *lifecycle.Reconciler
+	Dunning  *billing.Dunning
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
@@ -125,6 +126,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
+	m.Dunning.Servers = m.Servers
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
 		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
 		Channels: m.Channels,
@@ -160,7 +162,12 @@ func (m *Main) openQueue() error {
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
 	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
-	river.AddWorker(workers, &billing.Worker{Meter: &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}})
+	m.Dunning = &billing.Dunning{DB: m.DB, Currency: web.Currency, Grace: m.Config.DunningGrace,
+		DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger,
+		Audit: func(ctx context.Context, action, userID, detail string) error {
+			return m.DB.AppendAudit(ctx, &webrana.AuditEntry{Action: action, TargetType: "user", TargetID: userID, Detail: detail})
+		}}
+	river.AddWorker(workers, &billing.Worker{Meter: &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}, Dunning: m.Dunning})
 	m.Statuses = &lifecycle.StatusSync{DB: m.DB, Pool: m.Pool, Now: m.Now, Logger: m.Logger}
 	m.Reconcil = &lifecycle.Reconciler{DB: m.DB, Pool: m.Pool, DestroyOrphans: m.Config.DestroyOrphans, Logger: m.Logger}
 	river.AddWorker(workers, &lifecycle.ReconcileWorker{Reconciler: m.Reconcil})

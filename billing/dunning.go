@@ -1,0 +1,179 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// Servers is what dunning needs of the lifecycle: suspending, restoring
+// and deleting a customer's servers (lifecycle.Service).
+type Servers interface {
+	Suspend(ctx context.Context, in *webrana.Instance) error
+	Restore(ctx context.Context, in *webrana.Instance) error
+	Delete(ctx context.Context, user *webrana.User, in *webrana.Instance) (*webrana.Instance, error)
+}
+
+// Auditor records each step in the audit log (auth.Service.AuditSystem).
+type Auditor func(ctx context.Context, action, userID, detail string) error
+
+// Dunning is what happens when a customer's balance falls below zero: a
+// warning at once; after Grace their servers are suspended (powered off);
+// after DestroyAfter more they are deleted. A top-up that brings the
+// balance back to zero or more before deletion powers the servers on again
+// and ends the sequence. Each step is audited and logged once.
+type Dunning struct {
+	DB           *store.DB
+	Servers      Servers
+	Audit        Auditor
+	Currency     string
+	Grace        time.Duration // default 3 days
+	DestroyAfter time.Duration // after suspension; default 14 days
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// Run takes every case one step further where it is due.
+func (d *Dunning) Run(ctx context.Context) error {
+	cases, err := d.DB.DunningCases(ctx, d.Currency)
+	if err != nil {
+		return err
+	}
+	for _, c := range cases {
+		if err := d.step(ctx, c); err != nil {
+			return fmt.Errorf("dunning %s: %w", c.UserID, err)
+		}
+	}
+	return nil
+}
+
+func (d *Dunning) step(ctx context.Context, c *store.Dunning) error {
+	now := d.now()
+	switch {
+	case c.Balance >= 0 && c.DestroyedAt == nil:
+		return d.restore(ctx, c)
+	case c.Balance >= 0:
+		return d.DB.EndDunning(ctx, c.UserID)
+	case c.WarnedAt == nil:
+		if err := d.DB.DunningStep(ctx, c.UserID, "warned_at", now); err != nil {
+			return err
+		}
+		return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
+			money(c.Balance, d.Currency), now.Add(d.grace()).Format("2006-01-02 15:04 UTC")))
+	case c.SuspendedAt == nil && now.Sub(*c.NegativeSince) >= d.grace():
+		return d.suspend(ctx, c, now)
+	case c.SuspendedAt != nil && c.DestroyedAt == nil && now.Sub(*c.SuspendedAt) >= d.destroyAfter():
+		return d.destroy(ctx, c, now)
+	}
+	return nil
+}
+
+func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) error {
+	servers, err := d.DB.ServersOf(ctx, c.UserID, webrana.StatusActive, webrana.StatusOff)
+	if err != nil {
+		return err
+	}
+	for _, in := range servers {
+		if err := d.Servers.Suspend(ctx, in); err != nil {
+			return err
+		}
+	}
+	if err := d.DB.DunningStep(ctx, c.UserID, "suspended_at", now); err != nil {
+		return err
+	}
+	return d.record(ctx, "billing.suspended", c.UserID, fmt.Sprintf("Balance %s: %d server(s) suspended; deleted on %s unless topped up.",
+		money(c.Balance, d.Currency), len(servers), now.Add(d.destroyAfter()).Format("2006-01-02 15:04 UTC")))
+}
+
+func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) error {
+	user, err := d.DB.UserByID(ctx, c.UserID)
+	if err != nil {
+		return err
+	}
+	servers, err := d.DB.ServersOf(ctx, c.UserID, webrana.StatusSuspended, webrana.StatusActive, webrana.StatusOff)
+	if err != nil {
+		return err
+	}
+	busy := 0
+	for _, in := range servers {
+		_, err := d.Servers.Delete(ctx, user, in)
+		switch {
+		case webrana.ErrorCode(err) == webrana.ECONFLICT:
+			busy++ // an action is still running on it: the next run deletes it
+		case err != nil:
+			return err
+		}
+	}
+	if busy > 0 {
+		return nil
+	}
+	if err := d.DB.DunningStep(ctx, c.UserID, "destroyed_at", now); err != nil {
+		return err
+	}
+	return d.record(ctx, "billing.destroyed", c.UserID, fmt.Sprintf("Balance %s: %d server(s) deleted after suspension.",
+		money(c.Balance, d.Currency), len(servers)))
+}
+
+func (d *Dunning) restore(ctx context.Context, c *store.Dunning) error {
+	servers, err := d.DB.ServersOf(ctx, c.UserID, webrana.StatusSuspended)
+	if err != nil {
+		return err
+	}
+	for _, in := range servers {
+		if err := d.Servers.Restore(ctx, in); err != nil && webrana.ErrorCode(err) != webrana.ECONFLICT {
+			return err // a conflict (an action still running) is retried next run
+		}
+	}
+	if err := d.DB.EndDunning(ctx, c.UserID); err != nil {
+		return err
+	}
+	if c.WarnedAt == nil {
+		return nil
+	}
+	return d.record(ctx, "billing.restored", c.UserID, fmt.Sprintf("Balance back to %s: %d server(s) powered on again.",
+		money(c.Balance, d.Currency), len(servers)))
+}
+
+func (d *Dunning) record(ctx context.Context, action, userID, detail string) error {
+	d.logger().Warn(action, "user", userID, "detail", detail)
+	if d.Audit == nil {
+		return nil
+	}
+	return d.Audit(ctx, action, userID, detail)
+}
+
+func money(amount int64, currency string) string {
+	return webrana.Money{Amount: amount, Currency: currency}.String()
+}
+
+func (d *Dunning) grace() time.Duration {
+	if d.Grace > 0 {
+		return d.Grace
+	}
+	return 3 * 24 * time.Hour
+}
+
+func (d *Dunning) destroyAfter() time.Duration {
+	if d.DestroyAfter > 0 {
+		return d.DestroyAfter
+	}
+	return 14 * 24 * time.Hour
+}
+
+func (d *Dunning) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return webrana.Now()
+}
+
+func (d *Dunning) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}
