@@ -68,6 +68,16 @@ type InstanceFilter struct {
 	Status       InstanceStatus
 	AccountID    string
 	Page         Page
+	// After continues a list after the given instance, newest first (keyset
+	// pagination: as fast at the millionth row as at the first). Page.Page
+	// is then ignored.
+	After *Cursor
+}
+
+// Cursor is a position in a newest-first list: the last instance seen.
+type Cursor struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // Order statuses.

@@ -82,7 +82,7 @@ func BenchmarkInstanceListPage(b *testing.B) {
 			skipWithoutPostgres(b, e.name)
 			db := e.open(b)
 			users, plan := benchFixture(b, db, owners)
-			seedInstances(b, db, users, plan, total)
+			storetest.SeedInstances(b, db, users, plan, total)
 			cases := []struct {
 				name  string
 				f     webrana.InstanceFilter
@@ -103,30 +103,6 @@ func BenchmarkInstanceListPage(b *testing.B) {
 				})
 			}
 		})
-	}
-}
-
-func seedInstances(b *testing.B, db *store.DB, users []*webrana.User, plan *webrana.Plan, n int) {
-	b.Helper()
-	ctx := context.Background()
-	const batch = 5000
-	for start := 0; start < n; start += batch {
-		err := db.InTx(ctx, func(tx *store.Tx) error {
-			for i := start; i < min(n, start+batch); i++ {
-				if err := tx.CreateInstance(ctx, newInstance(users[i%len(users)], plan, i)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	// Production databases have statistics (autovacuum, or SQLite's
-	// optimize); without them the planners guess.
-	if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
-		b.Fatal(err)
 	}
 }
 

@@ -52,12 +52,26 @@ func (db *DB) InstanceByID(ctx context.Context, id string) (*webrana.Instance, e
 
 // ListInstances returns a page of instances, newest first, and the total.
 func (db *DB) ListInstances(ctx context.Context, f webrana.InstanceFilter) ([]*webrana.Instance, int, error) {
-	where, args := whereClause{}.
+	filter := whereClause{}.
 		eq("owner_id", f.OwnerID).eq("provider_type", string(f.ProviderType)).
-		eq("status", string(f.Status)).eq("account_id", f.AccountID).
-		build()
-	return listPage(ctx, db.conn(), scanInstance, `SELECT `+instanceColumns+` FROM instances`+where+
-		` ORDER BY created_at DESC, id DESC`, `SELECT COUNT(*) FROM instances`+where, args, f.Page)
+		eq("status", string(f.Status)).eq("account_id", f.AccountID)
+	where, args := filter.build()
+	c := db.conn()
+	total, err := c.count(ctx, `SELECT COUNT(*) FROM instances`+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	p := f.Page.Normalize()
+	offset := p.Offset()
+	if f.After != nil {
+		// Keyset: the rows after the cursor, straight from the
+		// (created_at, id) index, however deep the list.
+		where, args = filter.cond(true, "(created_at, id) < (?, ?)", f.After.CreatedAt, f.After.ID).build()
+		offset = 0
+	}
+	items, err := list(ctx, c, scanInstance, `SELECT `+instanceColumns+` FROM instances`+where+
+		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, p.PerPage, offset)...)
+	return items, total, err
 }
 
 // InstanceUpdate lists the fields of an instance to change; nil fields stay.

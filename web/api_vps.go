@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -143,6 +145,11 @@ func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		f.OwnerID = p.User.ID
 	}
+	if c := q.Get("cursor"); c != "" {
+		if f.After, err = parseCursor(c); err != nil {
+			return err
+		}
+	}
 	items, total, err := s.db.ListInstances(r.Context(), f)
 	if err != nil {
 		return err
@@ -155,8 +162,39 @@ func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
 	for i, in := range items {
 		views[i] = n.view(in, p.IsAdmin())
 	}
-	writeJSON(w, http.StatusOK, newList(views, total, page))
+	out := instanceList{listResponse: newList(views, total, page)}
+	if len(items) == page.Normalize().PerPage {
+		last := items[len(items)-1]
+		out.NextCursor = formatCursor(webrana.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// instanceList is a page of instances with the cursor of the next page:
+// ?cursor= walks a list of any length at the same speed, where deep
+// ?page= offsets slow down.
+type instanceList struct {
+	listResponse[*instanceView]
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func formatCursor(c webrana.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(c.CreatedAt.UTC().Format(time.RFC3339Nano) + "," + c.ID))
+}
+
+func parseCursor(s string) (*webrana.Cursor, error) {
+	bad := webrana.FieldError("cursor", "cursor must be a next_cursor from a previous page.")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	at, id, ok := strings.Cut(string(raw), ",")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || id == "" {
+		return nil, bad
+	}
+	return &webrana.Cursor{CreatedAt: t, ID: id}, nil
 }
 
 // handleGetVPS shows one instance with its provisioning progress.

@@ -37,7 +37,7 @@ type clock = cloudtest.Clock
 // harness is a real server on a real database, served on loopback, with
 // the provider simulator behind its catalogs.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	auth  *auth.Service
 	srv   *web.Server
@@ -55,7 +55,7 @@ func engines(t *testing.T, fn func(t *testing.T, h *harness)) {
 	})
 }
 
-func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness {
+func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy) *harness {
 	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
@@ -87,7 +87,7 @@ func newHarness(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *harness
 
 // simSource starts a simulator with one account per provider and returns a
 // source of clients for them; the provider rows are created too.
-func simSource(t *testing.T, db *store.DB, c *clock) (*cloudsim.Sim, *providers.Opener, catalog.Source) {
+func simSource(t testing.TB, db *store.DB, c *clock) (*cloudsim.Sim, *providers.Opener, catalog.Source) {
 	t.Helper()
 	sim := cloudsim.New(cloudsim.Config{Now: c.Now})
 	tokens := map[webrana.ProviderType]string{}

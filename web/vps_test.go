@@ -177,3 +177,48 @@ func TestOrderValidation(t *testing.T) {
 		t.Fatalf("order without balance: %d %s, want 402 naming the 0.24 USD needed", res.Status, res.Body)
 	}
 }
+
+// TestListVPSByCursor: next_cursor walks the whole list, each server once,
+// in the order pages give; a made-up cursor is refused.
+func TestListVPSByCursor(t *testing.T) {
+	h := sqliteHarness(t)
+	h.user("a@example.com", webrana.RoleCustomer)
+	alice := h.login("a@example.com")
+	want := map[string]bool{}
+	for range 7 {
+		want[h.order(t, alice).ID] = true
+	}
+	type page struct {
+		Total      int
+		Items      []struct{ ID string }
+		NextCursor string `json:"next_cursor"`
+	}
+	var walked []string
+	path := "/api/vps?per_page=3"
+	for range 10 {
+		var p page
+		alice.Do("GET", path, nil).JSON(t, &p)
+		if p.Total != 7 {
+			t.Fatalf("total %d, want 7", p.Total)
+		}
+		for _, it := range p.Items {
+			walked = append(walked, it.ID)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		path = "/api/vps?per_page=3&cursor=" + p.NextCursor
+	}
+	if len(walked) != 7 {
+		t.Fatalf("walked %d servers, want 7: %v", len(walked), walked)
+	}
+	for _, id := range walked {
+		if !want[id] {
+			t.Fatalf("walked %s twice or from elsewhere", id)
+		}
+		delete(want, id)
+	}
+	if res := alice.Do("GET", "/api/vps?cursor=bm90LWEtY3Vyc29y", nil); res.Status != 400 || res.ErrorField() != "cursor" {
+		t.Fatalf("made-up cursor: %d %s", res.Status, res.Body)
+	}
+}

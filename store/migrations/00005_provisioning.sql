@@ -6,7 +6,6 @@ ALTER TABLE orders ADD COLUMN step TEXT NOT NULL DEFAULT 'queued';
 ALTER TABLE orders ADD COLUMN hold_amount BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE orders ADD COLUMN currency TEXT NOT NULL DEFAULT 'USD';
 ALTER TABLE orders ADD COLUMN root_password TEXT NOT NULL DEFAULT '';
-CREATE INDEX orders_status ON orders (status);
 
 -- The provider-side ids of customers' SSH keys, per account: DigitalOcean
 -- keys belong to an account and its key endpoint allows 10 writes a minute,
@@ -21,7 +20,6 @@ CREATE TABLE account_ssh_keys (
 
 -- +goose Down
 DROP TABLE account_ssh_keys;
-DROP INDEX orders_status;
 ALTER TABLE orders DROP COLUMN root_password;
 ALTER TABLE orders DROP COLUMN currency;
 ALTER TABLE orders DROP COLUMN hold_amount;

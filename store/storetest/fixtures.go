@@ -324,3 +324,31 @@ func checkPaging(t *testing.T, clk *Clock, oldestFirst bool, create func(i int) 
 		}
 	}
 }
+
+// SeedInstances inserts n active instances spread round-robin over owners,
+// in batches, then has the database gather statistics (as autovacuum or
+// SQLite's optimize would in production), for benchmarks at scale.
+func SeedInstances(tb testing.TB, db *store.DB, owners []*webrana.User, plan *webrana.Plan, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	const batch = 5000
+	for start := 0; start < n; start += batch {
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := start; i < min(n, start+batch); i++ {
+				in := &webrana.Instance{OwnerID: owners[i%len(owners)].ID, ProviderType: plan.ProviderType, PlanID: plan.ID,
+					Label: fmt.Sprintf("web-%d", i), Region: "sgp1", Image: "ubuntu-24-04-x64", Status: webrana.StatusActive,
+					Options: webrana.InstanceOptions{IPv6: true, Monitoring: true, SSHKeyIDs: []string{"k1"}}}
+				if err := tx.CreateInstance(ctx, in); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -190,3 +190,51 @@ var _ = register("InstanceListPaging", func(t *testing.T, db *store.DB) {
 			return ids(got, instanceID), total, err
 		})
 })
+
+// ListInstancesKeyset: walking a list by cursor gives exactly the pages
+// offsets give, in order, with the same total.
+var _ = register("ListInstancesKeyset", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clk := useClock(db)
+	owner := mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "S")
+	for i := range 23 {
+		if i%3 == 0 {
+			clk.Advance(time.Second) // some share a creation time: the id breaks the tie
+		}
+		_, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, nil)
+		must(t, err)
+	}
+	f := webrana.InstanceFilter{OwnerID: owner.ID, Page: webrana.Page{PerPage: 5}}
+	var byOffset, byCursor []string
+	for page := 1; ; page++ {
+		f.Page.Page = page
+		items, total, err := db.ListInstances(ctx, f)
+		must(t, err)
+		if total != 23 {
+			t.Fatalf("total %d", total)
+		}
+		if len(items) == 0 {
+			break
+		}
+		byOffset = append(byOffset, ids(items, func(in *webrana.Instance) string { return in.ID })...)
+	}
+	f.Page.Page = 1
+	for {
+		items, total, err := db.ListInstances(ctx, f)
+		must(t, err)
+		if total != 23 {
+			t.Fatalf("total %d with a cursor, want the whole list's 23", total)
+		}
+		if len(items) == 0 {
+			break
+		}
+		byCursor = append(byCursor, ids(items, func(in *webrana.Instance) string { return in.ID })...)
+		last := items[len(items)-1]
+		f.After = &webrana.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+	mustEqual(t, "keyset walk", byCursor, byOffset)
+	if len(byOffset) != 23 {
+		t.Fatalf("%d instances walked, want 23", len(byOffset))
+	}
+})

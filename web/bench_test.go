@@ -1,0 +1,121 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/store/storetest"
+)
+
+// BenchmarkListVPS measures GET /api/vps through the whole HTTP stack
+// (authentication, the page with its total, provider, plan and account
+// names) with 100,000 instances over 100 customers: a customer's first
+// page (1,000 servers of theirs), the admin's first page, and the admin's
+// page 1,000. It reports the median and 99th percentile.
+func BenchmarkListVPS(b *testing.B) {
+	const total, owners = 100_000, 100
+	for _, e := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
+		b.Run(e.name, func(b *testing.B) {
+			h := newHarness(b, e.open(b), auth.ThrottlePolicy{})
+			h.user("admin@example.com", webrana.RoleAdmin)
+			users := make([]*webrana.User, owners)
+			for i := range users {
+				users[i] = h.user(fmt.Sprintf("c%d@example.com", i), webrana.RoleCustomer)
+			}
+			plan := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "Basic", PriceMonthly: 600,
+				PriceHourly: 1, Currency: "USD", Regions: []string{"sgp1"}, IsActive: true}
+			if err := h.db.CreatePlan(context.Background(), plan); err != nil {
+				b.Fatal(err)
+			}
+			storetest.SeedInstances(b, h.db, users, plan, total)
+			admin, customer := benchToken(b, h, "admin@example.com"), benchToken(b, h, "c7@example.com")
+			cursor := benchCursor(b, h, admin, "/api/vps?per_page=50&page=999")
+			cases := []struct {
+				name, path string
+				admin      bool
+			}{
+				{"customer/page1", "/api/vps?per_page=50", false},
+				{"admin/page1", "/api/vps?per_page=50", true},
+				{"admin/page1000", "/api/vps?per_page=50&page=1000", true},
+				{"admin/cursor-page1000", "/api/vps?per_page=50&cursor=" + cursor, true},
+			}
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					token := customer
+					if c.admin {
+						token = admin
+					}
+					req, err := http.NewRequest("GET", h.url+c.path, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					req.Header.Set("Authorization", "Bearer "+token)
+					var took []time.Duration
+					for b.Loop() {
+						start := time.Now()
+						res, err := http.DefaultClient.Do(req)
+						if err != nil {
+							b.Fatal(err)
+						}
+						_, _ = io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						took = append(took, time.Since(start))
+						if res.StatusCode != 200 {
+							b.Fatalf("%s: %d", c.path, res.StatusCode)
+						}
+					}
+					slices.Sort(took)
+					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+					b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+				})
+			}
+		})
+	}
+}
+
+// benchToken signs in over plain HTTP: the benchmark measures the server,
+// not the test client's validation of every answer.
+func benchToken(b *testing.B, h *harness, email string) string {
+	body, _ := json.Marshal(map[string]string{"email": email, "password": testPassword})
+	res, err := http.Post(h.url+"/api/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Token == "" {
+		b.Fatalf("login %s: %d %v", email, res.StatusCode, err)
+	}
+	return out.Token
+}
+
+// benchCursor returns the next_cursor of a page.
+func benchCursor(b *testing.B, h *harness, token, path string) string {
+	req, _ := http.NewRequest("GET", h.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.NextCursor == "" {
+		b.Fatalf("%s: no next_cursor (%v)", path, err)
+	}
+	return out.NextCursor
+}
