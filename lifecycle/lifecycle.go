@@ -40,7 +40,7 @@ type Request struct {
 	Image    string `json:"image"`    // rebuild
 	PlanID   string `json:"plan_id"`  // resize
 	Label    string `json:"label"`    // rename
-	Password string `json:"password"` // password_reset on Linode
+	Password string `json:"password"` // password_reset and rebuild on Linode
 }
 
 // Args is an action's job. It names the action only; a password stays
@@ -142,7 +142,7 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 			return p, webrana.Errorf(webrana.ECONFLICT, "The server is off; power it on first.")
 		}
 	case webrana.ActionRebuild:
-		return s.checkRebuild(ctx, in, req)
+		return s.checkRebuild(ctx, user, in, req)
 	case webrana.ActionResize:
 		return s.checkResize(ctx, in, req)
 	case webrana.ActionRename:
@@ -169,7 +169,9 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 	return p, nil
 }
 
-func (s *Service) checkRebuild(ctx context.Context, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
+// checkRebuild: the image must exist in the server's region; Linode
+// rebuilds with a new root password (required), DigitalOcean keeps it.
+func (s *Service) checkRebuild(ctx context.Context, user *webrana.User, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
 	if req.Image == "" {
 		return webrana.ActionParams{}, webrana.FieldError("image", "Choose the image to rebuild from.")
 	}
@@ -184,7 +186,27 @@ func (s *Service) checkRebuild(ctx context.Context, in *webrana.Instance, req Re
 	if r := images.Items[i].Regions; len(r) > 0 && !slices.Contains(r, in.Region) {
 		return webrana.ActionParams{}, webrana.FieldError("image", "Image %s is not offered in %s.", images.Items[i].Name, in.Region)
 	}
-	return webrana.ActionParams{Image: req.Image}, nil
+	p := webrana.ActionParams{Image: req.Image}
+	if in.ProviderType != webrana.Linode {
+		if req.Password != "" {
+			return p, webrana.FieldError("password", "DigitalOcean keeps the root password on rebuild; leave password empty.")
+		}
+		return p, nil
+	}
+	sealed, err := s.sealPassword(user, in, req.Password)
+	p.Password = sealed
+	return p, err
+}
+
+// sealPassword checks a new Linode root password and seals it for the job.
+func (s *Service) sealPassword(user *webrana.User, in *webrana.Instance, pw string) (string, error) {
+	if pw == "" {
+		return "", webrana.FieldError("password", "Linode needs the new root password.")
+	}
+	if err := webrana.CheckRootPassword(pw, in.Label, user.Email); err != nil {
+		return "", webrana.FieldError("password", "%s", strings.Replace(webrana.ErrorMessage(err), "root password", "password", 1))
+	}
+	return s.Keys.Seal(pw)
 }
 
 // checkResize allows a bigger plan of the same provider sold in the
@@ -233,13 +255,7 @@ func (s *Service) checkPassword(user *webrana.User, in *webrana.Instance, req Re
 	if in.Status != webrana.StatusOff {
 		return p, webrana.Errorf(webrana.ECONFLICT, "Power the server off before resetting its root password: Linode resets stopped servers.")
 	}
-	if err := webrana.CheckRootPassword(req.Password, in.Label, user.Email); err != nil {
-		return p, webrana.FieldError("password", "%s", strings.Replace(webrana.ErrorMessage(err), "root password", "password", 1))
-	}
-	sealed, err := s.Keys.Seal(req.Password)
-	if err != nil {
-		return p, err
-	}
+	sealed, err := s.sealPassword(user, in, req.Password)
 	p.Password = sealed
-	return p, nil
+	return p, err
 }

@@ -138,10 +138,14 @@ func TestLinodeServerLife(t *testing.T) {
 		r.act(id, map[string]any{"type": "password_reset", "password": "N3w!Tr0mbone-x"})
 		r.act(id, map[string]any{"type": "power_on"})
 		r.act(id, map[string]any{"type": "resize", "plan_id": bigger}) // Linode resizes running servers
-		r.act(id, map[string]any{"type": "reboot"})
+		for _, typ := range []string{"reboot", "power_cycle", "shutdown", "power_on"} {
+			r.act(id, map[string]any{"type": typ})
+		}
+		r.refused(id, map[string]any{"type": "rebuild", "image": "linode/debian12"}, 400) // Linode needs the new root password
+		r.act(id, map[string]any{"type": "rebuild", "image": "linode/debian12", "password": "Qz7#rebuilt-Lw2"})
 		r.act(id, map[string]any{"type": "rename", "label": "lin-life-2"})
-		if s := r.server(id); s.PlanID != bigger || s.Label != "lin-life-2" || s.Status != "active" {
-			t.Fatalf("after resize and rename: %+v", s)
+		if s := r.server(id); s.PlanID != bigger || s.Label != "lin-life-2" || s.Image != "linode/debian12" || s.Status != "active" {
+			t.Fatalf("after resize, rebuild and rename: %+v", s)
 		}
 	})
 }
