@@ -123,20 +123,28 @@ func (r *orderRig) waitFor(id string, want ...string) vpsJSON {
 	}
 }
 
-// awaitStartupSync waits for the sync the job system runs at start, so
-// that no sync overlaps what a test does next: a sync racing a server's
-// creation may count it twice (one slot too few until the next sync, by
-// design), which would make exact counts unpredictable.
+// awaitStartupSync waits for the pool sync and health check the job system
+// runs at start to have finished, so that neither overlaps what a test does
+// next: a sync racing a server's creation may count it twice (one slot too
+// few until the next sync, by design), and a health check may judge a token
+// the test is about to have refused. The next ones are minutes away.
 func (r *orderRig) awaitStartupSync() {
 	r.t.Helper()
-	for _, name := range []string{"Primary", "Account 2", "Account 3", "Linode"} {
-		deadline := time.Now().Add(time.Minute)
-		for r.account(name).LastSyncAt == nil {
-			if time.Now().After(deadline) {
-				r.t.Fatalf("account %s never synced", name)
-			}
-			time.Sleep(10 * time.Millisecond) // polling an outcome
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n int
+		err := r.DB.SQL().QueryRowContext(context.Background(),
+			`SELECT COUNT(DISTINCT kind) FROM river_job WHERE kind IN ('pool_health', 'pool_sync') AND state = 'completed'`).Scan(&n)
+		if err != nil {
+			r.t.Fatal(err)
 		}
+		if n == 2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatal("the start-up pool sync and health check never completed")
+		}
+		time.Sleep(10 * time.Millisecond) // polling an outcome
 	}
 }
 
@@ -278,6 +286,7 @@ func TestOrdersBecomeActive(t *testing.T) {
 // refusing account is synced to its true count.
 func TestOrderFailsOverOnLimit(t *testing.T) {
 	orderRigs(t, func(t *testing.T, r *orderRig) {
+		r.awaitStartupSync()          // else the start-up sync may learn the new limit first
 		r.setSimLimit("Account 2", 5) // 5 of 5: full at the provider, 5 of 25 in Webrana
 		v := r.order(map[string]any{"provider_type": "digitalocean", "plan_id": r.plan(webrana.DigitalOcean, "s-1vcpu-1gb"),
 			"region": "sgp1", "image": "ubuntu-24-04-x64", "label": "failover", "root_password": "Kx9!mQ2#vLp7"})
@@ -338,6 +347,7 @@ func TestLostCreateIsAdopted(t *testing.T) {
 // order is held (not failed) and alerted; when a limit is raised it goes on.
 func TestHeldOrderProceedsWhenCapacityAppears(t *testing.T) {
 	orderRigs(t, func(t *testing.T, r *orderRig) {
+		r.awaitStartupSync()
 		r.setSimLimit("Primary", 20)
 		r.setSimLimit("Account 2", 5)
 		if res := r.admin.Do("POST", "/internal/accounts/sync-all", map[string]any{}); res.Status != 200 {
@@ -485,10 +495,11 @@ func outcomes(v vpsJSON) []string {
 }
 
 // TestRevokedTokenFailsOver: the preferred account's token was revoked at
-// the provider: the account is marked unhealthy and the order lands on the
-// next one.
+// the provider since the last health check: the order meets the refusal,
+// the account is marked unhealthy, and the order lands on the next one.
 func TestRevokedTokenFailsOver(t *testing.T) {
 	orderRigs(t, func(t *testing.T, r *orderRig) {
+		r.awaitStartupSync() // the next health check is a minute away: the order meets the revoked token first
 		revoked := true
 		if err := r.Sim.sim.UpdateAccount(r.simToken("Account 2"), cloudsim.AccountUpdate{Revoked: &revoked}); err != nil {
 			t.Fatal(err)
