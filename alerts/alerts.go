@@ -119,6 +119,13 @@ type Service struct {
 // Evaluate opens alerts for new conditions and resolves those that cleared,
 // each with its notification jobs in the same transaction.
 func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error) {
+	// Open alerts first, conditions second: an alert raised meanwhile (a
+	// held order's) is then either unseen here or matched by its
+	// condition, never resolved by a condition read before it existed.
+	open, err := s.DB.OpenAlerts(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
 	accounts, err := s.DB.ListAccounts(ctx, "")
 	if err != nil {
 		return 0, 0, err
@@ -128,10 +135,6 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 		return 0, 0, err
 	}
 	orphans, err := s.DB.OpenFindings(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	open, err := s.DB.OpenAlerts(ctx)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -315,8 +315,10 @@ func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 	if in, err = s.servers.Delete(r.Context(), p.User, in); err != nil {
 		return err
 	}
+	// 200 when there was nothing left to do at the provider; 202 when this
+	// request (or an earlier one) set a deletion going, however fast the job.
 	status := http.StatusAccepted
-	if in.Status == webrana.StatusDeleted {
+	if was == webrana.StatusDeleted || was == webrana.StatusFailed {
 		status = http.StatusOK
 	}
 	if was != webrana.StatusDeleting && was != webrana.StatusDeleted {
