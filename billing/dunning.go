@@ -43,12 +43,17 @@ func (d *Dunning) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var first error
 	for _, c := range cases {
 		if err := d.step(ctx, c); err != nil {
-			return fmt.Errorf("dunning %s: %w", c.UserID, err)
+			// One customer's trouble must not hold up the others.
+			d.logger().Warn("dunning", "user", c.UserID, "err", err)
+			if first == nil {
+				first = fmt.Errorf("dunning %s: %w", c.UserID, err)
+			}
 		}
 	}
-	return nil
+	return first
 }
 
 func (d *Dunning) step(ctx context.Context, c *store.Dunning) error {
@@ -77,10 +82,18 @@ func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) 
 	if err != nil {
 		return err
 	}
+	busy := 0
 	for _, in := range servers {
-		if err := d.Servers.Suspend(ctx, in); err != nil {
+		err := d.Servers.Suspend(ctx, in)
+		switch {
+		case webrana.ErrorCode(err) == webrana.ECONFLICT:
+			busy++ // an action is running on it: the next run suspends it
+		case err != nil:
 			return err
 		}
+	}
+	if busy > 0 {
+		return nil
 	}
 	if err := d.DB.DunningStep(ctx, c.UserID, "suspended_at", now); err != nil {
 		return err
@@ -123,10 +136,18 @@ func (d *Dunning) restore(ctx context.Context, c *store.Dunning) error {
 	if err != nil {
 		return err
 	}
+	busy := 0
 	for _, in := range servers {
-		if err := d.Servers.Restore(ctx, in); err != nil && webrana.ErrorCode(err) != webrana.ECONFLICT {
-			return err // a conflict (an action still running) is retried next run
+		err := d.Servers.Restore(ctx, in)
+		switch {
+		case webrana.ErrorCode(err) == webrana.ECONFLICT:
+			busy++ // an action still runs on it: the next run restores it
+		case err != nil:
+			return err
 		}
+	}
+	if busy > 0 {
+		return nil // the sequence ends only when every server is restored
 	}
 	if err := d.DB.EndDunning(ctx, c.UserID); err != nil {
 		return err

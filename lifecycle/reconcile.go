@@ -97,21 +97,27 @@ func (r *Reconciler) account(ctx context.Context, a *webrana.Account) (int, erro
 }
 
 // judge says whether a tagged server is an orphan, and why.
+//
+// The order is read before the instances: an order that completes in
+// between is then either seen under way or its server seen known, never
+// taken for an orphan.
 func (r *Reconciler) judge(ctx context.Context, a *webrana.Account, s *cloud.Instance, orderID string) (string, bool, error) {
+	o, err := r.DB.OrderByID(ctx, orderID)
+	missing := webrana.ErrorCode(err) == webrana.ENOTFOUND
+	switch {
+	case err != nil && !missing:
+		return "", false, err
+	case !missing && !o.Done():
+		return "", false, nil // its order is under way: the worker adopts it by tag
+	}
 	known, err := r.DB.KnownServer(ctx, a.ID, s.ID)
 	if err != nil || known {
 		return "", false, err
 	}
-	o, err := r.DB.OrderByID(ctx, orderID)
-	switch {
-	case webrana.ErrorCode(err) == webrana.ENOTFOUND:
+	if missing {
 		return "No order " + orderID + " exists in this installation.", true, nil
-	case err != nil:
-		return "", false, err
-	case !o.Done():
-		return "", false, nil // its order is under way: the worker adopts it by tag
 	}
-	return fmt.Sprintf("Its order %s ended %s without it (the create's answer was lost).", o.ID, o.Status), true, nil
+	return fmt.Sprintf("Its order %s ended %s without it, or its server was deleted here but not at the provider.", o.ID, o.Status), true, nil
 }
 
 // markGone closes open findings whose server the provider no longer lists.

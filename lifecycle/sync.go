@@ -16,7 +16,8 @@ import (
 // StatusSync brings running servers in step with their providers: a server
 // powered off (or on) from the provider's console, or destroyed there, shows
 // so within one cycle. It lists each account's servers — one call per page,
-// never one per server.
+// never one per server — and asks for a server by id only when the list
+// lacks it.
 type StatusSync struct {
 	DB     *store.DB
 	Pool   *pool.Service
@@ -81,6 +82,15 @@ func (s *StatusSync) account(ctx context.Context, a *webrana.Account) (changed, 
 		t, ok := byID[in.ProviderID]
 		switch {
 		case !ok && in.UpdatedAt.Before(listed):
+			// Lists are paged by offset: a server deleted between two pages
+			// shifts the rest, and one can be skipped. Only the provider's
+			// own "not found" says a server is gone.
+			if _, err := c.GetInstance(ctx, in.ProviderID); cloud.Code(err) != cloud.NotFound {
+				if err != nil {
+					return changed, gone, err
+				}
+				continue
+			}
 			if err := s.DB.ServerDestroyedAtProvider(ctx, in.ID, listed); err != nil {
 				return changed, gone, err
 			}

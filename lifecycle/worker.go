@@ -181,8 +181,12 @@ func (w *Worker) delete(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 }
 
 // giveUp ends an action the provider would not answer for: the server is
-// left as it was, with the reason.
+// left as it was, with the reason. It runs on a context of its own, as the
+// run's may be the one that timed out: an action left unfinished would
+// block every later action on the server.
 func (w *Worker) giveUp(ctx context.Context, a *webrana.InstanceAction, in *webrana.Instance) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	msg := "The provider did not answer for half an hour; the action was not done. Please try again."
 	upd := store.InstanceUpdate{}
 	if a.Type == webrana.ActionDelete {

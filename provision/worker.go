@@ -111,10 +111,31 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	if err != nil && r.last && !isSnooze(err) && !errors.Is(err, context.Canceled) {
 		w.logger().Warn("provisioning gave up", "order", o.ID, "err", err)
-		return r.fail(ctx, webrana.AttemptUnavailable,
-			"The provider did not answer for half an hour, so the server could not be created. Nothing was charged; please try again.")
+		return r.giveUp(ctx)
 	}
 	return err
+}
+
+// giveUp ends an order whose last run failed. It runs on a context of its
+// own: the run's may be the one that timed out, and an order left unended
+// would keep the customer's money held. A server already recorded is
+// deleted first (if that fails too, the job is retried no more, and
+// reconciliation reports the server, as its instance is failed).
+func (r *run) giveUp(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	gone := ""
+	if r.in.ProviderID != "" {
+		if a, err := r.w.DB.AccountByID(ctx, r.in.AccountID); err == nil {
+			if c, err := r.w.Pool.Client(ctx, a); err == nil {
+				if err := c.DeleteInstance(ctx, r.in.ProviderID); err == nil || cloud.Code(err) == cloud.NotFound {
+					gone = a.ID
+				}
+			}
+		}
+	}
+	return r.failGone(ctx, webrana.AttemptUnavailable,
+		"The provider did not answer for half an hour, so the server could not be created. Nothing was charged; please try again.", gone)
 }
 
 func isSnooze(err error) bool {

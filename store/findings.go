@@ -56,9 +56,12 @@ func (db *DB) ResolveFinding(ctx context.Context, id, status string) error {
 	return mustAffect(res, err, "Open finding")
 }
 
-// KnownServer reports whether an instance records the server.
+// KnownServer reports whether a live instance records the server: one
+// Webrana believes failed or deleted does not, so a server that survived
+// its instance (a delete that did not happen at the provider) is reported.
 func (db *DB) KnownServer(ctx context.Context, accountID, providerID string) (bool, error) {
-	n, err := db.conn().count(ctx, `SELECT COUNT(*) FROM instances WHERE account_id = ? AND provider_id = ?`, accountID, providerID)
+	n, err := db.conn().count(ctx, `SELECT COUNT(*) FROM instances WHERE account_id = ? AND provider_id = ? AND status NOT IN (?, ?)`,
+		accountID, providerID, webrana.StatusFailed, webrana.StatusDeleted)
 	return n > 0, err
 }
 

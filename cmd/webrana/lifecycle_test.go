@@ -182,7 +182,8 @@ func TestDeleteServer(t *testing.T) {
 
 // TestStatusFollowsTheProvider: a server powered off from the provider's
 // console shows off after the next status sync, one destroyed there shows
-// deleted (and stops being billed); the sync lists each account once.
+// deleted (and stops being billed); the sync lists each account once and
+// confirms a missing server by its id before believing it gone.
 func TestStatusFollowsTheProvider(t *testing.T) {
 	orderRigs(t, func(t *testing.T, r *orderRig) {
 		ctx := context.Background()
@@ -235,9 +236,9 @@ func TestStatusFollowsTheProvider(t *testing.T) {
 			}
 		}
 		accounts := map[string]bool{a.Account.Name: true, b.Account.Name: true}
-		if lists != len(accounts) || other != 0 {
-			t.Fatalf("the sync made %d list calls and %d other calls for %d accounts with servers; want one list each, nothing else",
-				lists, other, len(accounts))
+		if lists != len(accounts) || other != 1 {
+			t.Fatalf("the sync made %d list calls and %d other calls for %d accounts with servers; want one list each, and one "+
+				"look at the server the list lacked", lists, other, len(accounts))
 		}
 		// Nothing changes on a second cycle.
 		if res, err := r.Statuses.Run(ctx); err != nil || res.Changed+res.Gone != 0 {

@@ -302,3 +302,25 @@ var _ = register("SyncCountKeepsServersRecordedMeanwhile", func(t *testing.T, db
 	}
 	wantCode(t, db.SyncCount(ctx, "ghost", 0, 0, asked), webrana.ENOTFOUND, "SyncCount of an unknown account")
 })
+
+// KnownServerIgnoresEndedInstances: a server whose instance is failed or
+// deleted is not known, so reconciliation reports it if it still runs.
+var _ = register("KnownServerIgnoresEndedInstances", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	a := mustAccount(t, db, webrana.DigitalOcean, "A")
+	owner := mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "S")
+	for _, c := range []struct {
+		status webrana.InstanceStatus
+		known  bool
+	}{{webrana.StatusActive, true}, {webrana.StatusOff, true}, {webrana.StatusFailed, false}, {webrana.StatusDeleted, false}} {
+		in := newInstance(owner, plan)
+		in.AccountID, in.ProviderID, in.Status = a.ID, "srv-"+string(c.status), c.status
+		mustInstance(t, db, in)
+		known, err := db.KnownServer(ctx, a.ID, in.ProviderID)
+		must(t, err)
+		if known != c.known {
+			t.Errorf("a server whose instance is %s: known %v, want %v", c.status, known, c.known)
+		}
+	}
+})
