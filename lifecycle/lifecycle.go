@@ -101,9 +101,14 @@ func (s *Service) Delete(ctx context.Context, user *webrana.User, in *webrana.In
 // customer cannot act on it until Restore.
 func (s *Service) Suspend(ctx context.Context, in *webrana.Instance) error {
 	if in.Status != webrana.StatusActive {
-		suspended := webrana.StatusSuspended
-		_, err := s.DB.UpdateInstance(ctx, in.ID, store.InstanceUpdate{Status: &suspended})
-		return err
+		// Already off: recorded as a finished power-off, so a customer's
+		// action under way refuses it (and dunning retries) rather than
+		// power the server on under the suspension.
+		a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOff}
+		if err := s.DB.CreateAction(ctx, a, webrana.StatusSuspended, nil); err != nil {
+			return err
+		}
+		return s.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", store.InstanceUpdate{})
 	}
 	a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOff}
 	return s.DB.CreateAction(ctx, a, webrana.StatusSuspended, s.enqueue(ctx))

@@ -96,7 +96,7 @@ func (s *StatusSync) account(ctx context.Context, a *webrana.Account) (changed, 
 			}
 			s.logger().Warn("server destroyed at the provider", "instance", in.ID, "account", a.Name, "provider_id", in.ProviderID)
 			gone++
-		case ok && providerStatus(t) != "" && providerStatus(t) != in.Status:
+		case ok && in.Status != webrana.StatusSuspended && providerStatus(t) != "" && providerStatus(t) != in.Status:
 			if err := s.DB.SetServerStatus(ctx, in.ID, in.Status, providerStatus(t)); err != nil {
 				return changed, gone, err
 			}

@@ -131,10 +131,7 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		if err != nil {
 			return err
 		}
-		upd := inStep(s)
-		if in.Status == webrana.StatusSuspended {
-			upd.Status = nil // stays suspended until the customer pays
-		}
+		upd := inStep(s) // FinishAction keeps a suspension or deletion decided meanwhile
 		switch a.Type {
 		case webrana.ActionRename:
 			upd.Label = &a.Params.Label

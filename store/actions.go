@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"time"
@@ -54,8 +55,16 @@ func (db *DB) CreateAction(ctx context.Context, a *webrana.InstanceAction, statu
 			return err
 		}
 		if status != "" {
-			if _, err := c.exec(ctx, `UPDATE instances SET status = ?, updated_at = ? WHERE id = ?`, status, a.CreatedAt, a.InstanceID); err != nil {
+			// Only from a state a server can be acted on from: a deletion
+			// that lost a race with the status sync (already deleted) must
+			// not bring the server back to deleting.
+			res, err := c.exec(ctx, `UPDATE instances SET status = ?, updated_at = ? WHERE id = ? AND status IN (?, ?, ?, ?)`,
+				status, a.CreatedAt, a.InstanceID, webrana.StatusActive, webrana.StatusOff, webrana.StatusSuspended, webrana.StatusFailed)
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return cmp.Or(err, error(webrana.Errorf(webrana.ECONFLICT, "The server changed meanwhile; look at it again.")))
 			}
 		}
 		if enqueue != nil {
@@ -98,6 +107,15 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 		if err := mustAffect(res, err, "Action"); err != nil {
 			return err
 		}
+		if upd.Status != nil {
+			// The provider's power state never overrides a suspension or a
+			// deletion decided meanwhile.
+			if _, err := c.exec(ctx, `UPDATE instances SET status = ? WHERE id = ? AND status NOT IN (?, ?, ?)`,
+				*upd.Status, a.InstanceID, webrana.StatusSuspended, webrana.StatusDeleting, webrana.StatusDeleted); err != nil {
+				return err
+			}
+			upd.Status = nil
+		}
 		return c.updateInstance(ctx, a.InstanceID, upd)
 	})
 }
@@ -126,13 +144,14 @@ func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, acc
 	})
 }
 
-// RunningServersOn returns the account's servers that run or are stopped
-// with no action under way (an action's job keeps those in step itself).
+// RunningServersOn returns the account's servers that run, are stopped or
+// suspended, with no action under way (an action's job keeps those in step
+// itself).
 func (db *DB) RunningServersOn(ctx context.Context, accountID string) ([]*webrana.Instance, error) {
 	return list(ctx, db.conn(), scanInstance, `SELECT `+instanceColumns+` FROM instances
-		WHERE account_id = ? AND provider_id <> '' AND status IN (?, ?)
+		WHERE account_id = ? AND provider_id <> '' AND status IN (?, ?, ?)
 			AND id NOT IN (SELECT instance_id FROM instance_actions WHERE status IN (?, ?))`,
-		accountID, webrana.StatusActive, webrana.StatusOff, webrana.ActionQueued, webrana.ActionInProgress)
+		accountID, webrana.StatusActive, webrana.StatusOff, webrana.StatusSuspended, webrana.ActionQueued, webrana.ActionInProgress)
 }
 
 // SetServerStatus records a status the provider shows, unless the instance
@@ -150,7 +169,7 @@ func (db *DB) SetServerStatus(ctx context.Context, id string, from, to webrana.I
 func (db *DB) ServerDestroyedAtProvider(ctx context.Context, id string, at time.Time) error {
 	c := db.conn()
 	_, err := c.exec(ctx, `UPDATE instances SET status = ?, deleted_at = ?, error = ?, updated_at = ?
-		WHERE id = ? AND status IN (?, ?)`, webrana.StatusDeleted, at, "The server was destroyed at the provider.", c.now(),
-		id, webrana.StatusActive, webrana.StatusOff)
+		WHERE id = ? AND status IN (?, ?, ?)`, webrana.StatusDeleted, at, "The server was destroyed at the provider.", c.now(),
+		id, webrana.StatusActive, webrana.StatusOff, webrana.StatusSuspended)
 	return err
 }
