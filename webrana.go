@@ -10,6 +10,7 @@ package webrana
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -17,6 +18,24 @@ import (
 // both databases keep, so a value read back equals the value written. Components
 // take a Now func (defaulting to this) so tests can inject a clock.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// NowFrom reads an injected clock, or Now when none was injected: components
+// keep a nil-able Now func and ask through this.
+func NowFrom(now func() time.Time) time.Time {
+	if now != nil {
+		return now()
+	}
+	return Now()
+}
+
+// LoggerOr returns l, or a logger that discards when l is nil, so that
+// components may be built without one.
+func LoggerOr(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}
 
 // Money is an amount in integer minor units of a currency (cents for USD).
 // Floats never hold money anywhere in Webrana.

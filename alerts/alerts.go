@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/store"
 )
 
@@ -204,12 +205,7 @@ func (s *Service) Raise(ctx context.Context, tx *store.Tx, channels []Channel, a
 	return s.notify(ctx, tx, channels, a.ID, EventOpened)
 }
 
-func (s *Service) logger() *slog.Logger {
-	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Logger
-}
+func (s *Service) logger() *slog.Logger { return webrana.LoggerOr(s.Logger) }
 
 // notify enqueues one delivery job per channel, in the transaction.
 func (s *Service) notify(ctx context.Context, tx *store.Tx, channels []Channel, alertID, event string) error {
@@ -282,7 +278,5 @@ const EvaluateEvery = time.Minute
 
 // EvaluateJob is the periodic schedule.
 func EvaluateJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(EvaluateEvery),
-		func() (river.JobArgs, *river.InsertOpts) { return EvaluateArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "alerts_evaluate", RunOnStart: true})
+	return jobs.Every(EvaluateEvery, EvaluateArgs{}, true)
 }

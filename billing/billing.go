@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/store"
 )
 
@@ -84,12 +85,7 @@ func HourCharge(b *store.Billable, hour time.Time) int64 {
 	return max(0, min(b.PriceHourly, b.PriceMonthly-spent))
 }
 
-func (m *Meter) now() time.Time {
-	if m.Now != nil {
-		return m.Now()
-	}
-	return webrana.Now()
-}
+func (m *Meter) now() time.Time { return webrana.NowFrom(m.Now) }
 
 // Every is how often the meter runs.
 const Every = time.Hour
@@ -120,7 +116,5 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[Args]) error {
 
 // PeriodicJob runs the meter every hour, and at start.
 func PeriodicJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(Every),
-		func() (river.JobArgs, *river.InsertOpts) { return Args{}, nil },
-		&river.PeriodicJobOpts{ID: "billing_meter", RunOnStart: true})
+	return jobs.Every(Every, Args{}, true)
 }

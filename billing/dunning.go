@@ -82,18 +82,8 @@ func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) 
 	if err != nil {
 		return err
 	}
-	busy := 0
-	for _, in := range servers {
-		err := d.Servers.Suspend(ctx, in)
-		switch {
-		case webrana.ErrorCode(err) == webrana.ECONFLICT:
-			busy++ // an action is running on it: the next run suspends it
-		case err != nil:
-			return err
-		}
-	}
-	if busy > 0 {
-		return nil
+	if done, err := all(servers, func(in *webrana.Instance) error { return d.Servers.Suspend(ctx, in) }); !done || err != nil {
+		return err
 	}
 	if err := d.DB.DunningStep(ctx, c.UserID, "suspended_at", now); err != nil {
 		return err
@@ -111,18 +101,9 @@ func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) 
 	if err != nil {
 		return err
 	}
-	busy := 0
-	for _, in := range servers {
-		_, err := d.Servers.Delete(ctx, user, in)
-		switch {
-		case webrana.ErrorCode(err) == webrana.ECONFLICT:
-			busy++ // an action is still running on it: the next run deletes it
-		case err != nil:
-			return err
-		}
-	}
-	if busy > 0 {
-		return nil
+	deleteServer := func(in *webrana.Instance) error { _, err := d.Servers.Delete(ctx, user, in); return err }
+	if done, err := all(servers, deleteServer); !done || err != nil {
+		return err
 	}
 	if err := d.DB.DunningStep(ctx, c.UserID, "destroyed_at", now); err != nil {
 		return err
@@ -136,18 +117,9 @@ func (d *Dunning) restore(ctx context.Context, c *store.Dunning) error {
 	if err != nil {
 		return err
 	}
-	busy := 0
-	for _, in := range servers {
-		err := d.Servers.Restore(ctx, in)
-		switch {
-		case webrana.ErrorCode(err) == webrana.ECONFLICT:
-			busy++ // an action still runs on it: the next run restores it
-		case err != nil:
-			return err
-		}
-	}
-	if busy > 0 {
-		return nil // the sequence ends only when every server is restored
+	// The sequence ends only when every server is restored.
+	if done, err := all(servers, func(in *webrana.Instance) error { return d.Servers.Restore(ctx, in) }); !done || err != nil {
+		return err
 	}
 	if err := d.DB.EndDunning(ctx, c.UserID); err != nil {
 		return err
@@ -157,6 +129,23 @@ func (d *Dunning) restore(ctx context.Context, c *store.Dunning) error {
 	}
 	return d.record(ctx, "billing.restored", c.UserID, fmt.Sprintf("Balance back to %s: %d server(s) powered on again.",
 		money(c.Balance, d.Currency), len(servers)))
+}
+
+// all applies step to every server and reports whether it was applied to
+// all of them. A server with an action under way (ECONFLICT) is skipped, not
+// an error: the next run takes it, and the step is recorded only then.
+func all(servers []*webrana.Instance, step func(*webrana.Instance) error) (bool, error) {
+	busy := 0
+	for _, in := range servers {
+		err := step(in)
+		switch {
+		case webrana.ErrorCode(err) == webrana.ECONFLICT:
+			busy++
+		case err != nil:
+			return false, err
+		}
+	}
+	return busy == 0, nil
 }
 
 func (d *Dunning) record(ctx context.Context, action, userID, detail string) error {
@@ -185,16 +174,6 @@ func (d *Dunning) destroyAfter() time.Duration {
 	return 14 * 24 * time.Hour
 }
 
-func (d *Dunning) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return webrana.Now()
-}
+func (d *Dunning) now() time.Time { return webrana.NowFrom(d.Now) }
 
-func (d *Dunning) logger() *slog.Logger {
-	if d.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return d.Logger
-}
+func (d *Dunning) logger() *slog.Logger { return webrana.LoggerOr(d.Logger) }

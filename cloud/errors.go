@@ -80,6 +80,16 @@ func RetryAfter(err error) time.Duration {
 	return 0
 }
 
+// Message returns what the provider said of err, safe to show a customer:
+// its message, or else its code.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return Code(err).String()
+}
+
 // Transient reports whether trying the same request again later may succeed.
 func Transient(err error) bool {
 	switch Code(err) {

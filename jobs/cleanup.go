@@ -43,7 +43,5 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 
 // CleanupJob runs the cleanup every hour (and once at start).
 func CleanupJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-		func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "cleanup", RunOnStart: true})
+	return Every(time.Hour, CleanupArgs{}, true)
 }

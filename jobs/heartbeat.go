@@ -40,7 +40,5 @@ const HeartbeatEvery = time.Minute
 // HeartbeatJob is the periodic schedule of the heartbeat, run once at start
 // and then every HeartbeatEvery.
 func HeartbeatJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(HeartbeatEvery),
-		func() (river.JobArgs, *river.InsertOpts) { return HeartbeatArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "heartbeat", RunOnStart: true})
+	return Every(HeartbeatEvery, HeartbeatArgs{}, true)
 }

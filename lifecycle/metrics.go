@@ -128,9 +128,4 @@ func (m *Metrics) ttl() time.Duration {
 	return time.Minute
 }
 
-func (m *Metrics) now() time.Time {
-	if m.Now != nil {
-		return m.Now()
-	}
-	return webrana.Now()
-}
+func (m *Metrics) now() time.Time { return webrana.NowFrom(m.Now) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/store"
 )
@@ -40,13 +41,17 @@ func (r *Reconciler) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	open, _, err := r.DB.ListFindings(ctx, true, webrana.Page{PerPage: webrana.MaxPerPage})
+	if err != nil {
+		return 0, err
+	}
 	found := 0
 	var first error
 	for _, a := range accounts {
 		if !a.IsActive {
 			continue
 		}
-		n, err := r.account(ctx, a)
+		n, err := r.account(ctx, a, open)
 		found += n
 		if err != nil && first == nil {
 			first = fmt.Errorf("reconcile %s: %w", a.Name, err)
@@ -55,7 +60,7 @@ func (r *Reconciler) Run(ctx context.Context) (int, error) {
 	return found, first
 }
 
-func (r *Reconciler) account(ctx context.Context, a *webrana.Account) (int, error) {
+func (r *Reconciler) account(ctx context.Context, a *webrana.Account, open []*webrana.Finding) (int, error) {
 	c, err := r.Pool.Client(ctx, a)
 	if err != nil {
 		return 0, err
@@ -93,7 +98,7 @@ func (r *Reconciler) account(ctx context.Context, a *webrana.Account) (int, erro
 			}
 		}
 	}
-	return found, r.markGone(ctx, a, servers)
+	return found, r.markGone(ctx, a, servers, open)
 }
 
 // judge says whether a tagged server is an orphan, and why.
@@ -121,11 +126,8 @@ func (r *Reconciler) judge(ctx context.Context, a *webrana.Account, s *cloud.Ins
 }
 
 // markGone closes open findings whose server the provider no longer lists.
-func (r *Reconciler) markGone(ctx context.Context, a *webrana.Account, servers []*cloud.Instance) error {
-	open, _, err := r.DB.ListFindings(ctx, true, webrana.Page{PerPage: 200})
-	if err != nil {
-		return err
-	}
+// open are the findings open when the run began, read once for all accounts.
+func (r *Reconciler) markGone(ctx context.Context, a *webrana.Account, servers []*cloud.Instance, open []*webrana.Finding) error {
 	listed := map[string]bool{}
 	for _, s := range servers {
 		listed[s.ID] = true
@@ -170,12 +172,7 @@ func orderTag(s *cloud.Instance) string {
 	return ""
 }
 
-func (r *Reconciler) logger() *slog.Logger {
-	if r.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return r.Logger
-}
+func (r *Reconciler) logger() *slog.Logger { return webrana.LoggerOr(r.Logger) }
 
 // ReconcileArgs runs the reconciliation.
 type ReconcileArgs struct{}
@@ -195,7 +192,5 @@ func (w *ReconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs])
 
 // ReconcileJob runs the reconciliation every ReconcileEvery, and at start.
 func ReconcileJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(ReconcileEvery),
-		func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "reconcile", RunOnStart: true})
+	return jobs.Every(ReconcileEvery, ReconcileArgs{}, true)
 }

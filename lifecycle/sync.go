@@ -9,6 +9,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/store"
 )
@@ -119,19 +120,9 @@ func providerStatus(t *cloud.Instance) webrana.InstanceStatus {
 	return ""
 }
 
-func (s *StatusSync) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return webrana.Now()
-}
+func (s *StatusSync) now() time.Time { return webrana.NowFrom(s.Now) }
 
-func (s *StatusSync) logger() *slog.Logger {
-	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Logger
-}
+func (s *StatusSync) logger() *slog.Logger { return webrana.LoggerOr(s.Logger) }
 
 // SyncArgs runs the status sync.
 type SyncArgs struct{}
@@ -151,7 +142,5 @@ func (w *SyncWorker) Work(ctx context.Context, _ *river.Job[SyncArgs]) error {
 
 // SyncJob runs the status sync every SyncEvery.
 func SyncJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(SyncEvery),
-		func() (river.JobArgs, *river.InsertOpts) { return SyncArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "server_status_sync"})
+	return jobs.Every(SyncEvery, SyncArgs{}, false)
 }

@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -27,10 +27,8 @@ type Worker struct {
 	Logger *slog.Logger
 }
 
-// NextRetry backs off 2s, 4s, 8s … up to 5 minutes between transient failures.
-func (w *Worker) NextRetry(job *river.Job[Args]) time.Time {
-	return time.Now().Add(min(time.Duration(1<<min(job.Attempt, 10))*time.Second, 5*time.Minute))
-}
+// NextRetry backs off between transient failures (jobs.Backoff).
+func (w *Worker) NextRetry(job *river.Job[Args]) time.Time { return jobs.Backoff(job.Attempt) }
 
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	a, err := w.DB.ActionByID(ctx, job.Args.ActionID)
@@ -49,16 +47,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	switch {
 	case cloud.Code(err) == cloud.RateLimited:
 		return river.JobSnooze(max(cloud.RetryAfter(err), time.Second))
-	case err != nil && job.Attempt >= job.MaxAttempts && !isSnooze(err):
+	case err != nil && job.Attempt >= job.MaxAttempts && !jobs.IsSnooze(err):
 		w.logger().Warn("server action gave up", "action", a.ID, "type", a.Type, "err", err)
 		return w.giveUp(ctx, a, in)
 	}
 	return err
-}
-
-func isSnooze(err error) bool {
-	var s *river.JobSnoozeError
-	return errors.As(err, &s)
 }
 
 func (w *Worker) step(ctx context.Context, a *webrana.InstanceAction, in *webrana.Instance) error {
@@ -104,7 +97,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 	pa, err := c.DoAction(ctx, in.ProviderID, req)
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.Conflict, cloud.NotFound, cloud.Forbidden:
-		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The provider refused: "+message(err), store.InstanceUpdate{})
+		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The provider refused: "+cloud.Message(err), store.InstanceUpdate{})
 	}
 	if err != nil {
 		return err
@@ -195,14 +188,6 @@ func (w *Worker) giveUp(ctx context.Context, a *webrana.InstanceAction, in *webr
 	return w.DB.FinishAction(ctx, a, webrana.ActionErrored, msg, upd)
 }
 
-func message(err error) string {
-	var e *cloud.Error
-	if errors.As(err, &e) && e.Message != "" {
-		return e.Message
-	}
-	return cloud.Code(err).String()
-}
-
 func (w *Worker) poll() time.Duration {
 	if w.Poll > 0 {
 		return w.Poll
@@ -210,16 +195,6 @@ func (w *Worker) poll() time.Duration {
 	return 5 * time.Second
 }
 
-func (w *Worker) now() time.Time {
-	if w.Now != nil {
-		return w.Now()
-	}
-	return webrana.Now()
-}
+func (w *Worker) now() time.Time { return webrana.NowFrom(w.Now) }
 
-func (w *Worker) logger() *slog.Logger {
-	if w.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return w.Logger
-}
+func (w *Worker) logger() *slog.Logger { return webrana.LoggerOr(w.Logger) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/store"
 )
 
@@ -73,13 +74,9 @@ func Workers(ws *river.Workers, p *Service, db *store.DB) {
 
 // PeriodicJobs are the pool's schedules.
 func PeriodicJobs() []*river.PeriodicJob {
-	every := func(d time.Duration, args river.JobArgs, id string) *river.PeriodicJob {
-		return river.NewPeriodicJob(river.PeriodicInterval(d),
-			func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{ID: id, RunOnStart: true})
-	}
 	return []*river.PeriodicJob{
-		every(HealthEvery, HealthArgs{}, "pool_health"),
-		every(SyncEvery, SyncArgs{}, "pool_sync"),
-		every(SweepEvery, SweepArgs{}, "pool_sweep"),
+		jobs.Every(HealthEvery, HealthArgs{}, true),
+		jobs.Every(SyncEvery, SyncArgs{}, true),
+		jobs.Every(SweepEvery, SweepArgs{}, true),
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -72,10 +73,8 @@ type Worker struct {
 	Logger   *slog.Logger
 }
 
-// NextRetry backs off 2s, 4s, 8s … up to 5 minutes between transient failures.
-func (w *Worker) NextRetry(job *river.Job[Args]) time.Time {
-	return time.Now().Add(min(time.Duration(1<<min(job.Attempt, 10))*time.Second, 5*time.Minute))
-}
+// NextRetry backs off between transient failures (jobs.Backoff).
+func (w *Worker) NextRetry(job *river.Job[Args]) time.Time { return jobs.Backoff(job.Attempt) }
 
 // run is one run of an order's job.
 type run struct {
@@ -109,7 +108,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		w.logger().Info("provisioning paced: waiting for the account's request budget", "order", o.ID, "wait", cloud.RetryAfter(err))
 		return river.JobSnooze(max(cloud.RetryAfter(err), time.Second))
 	}
-	if err != nil && r.last && !isSnooze(err) && !errors.Is(err, context.Canceled) {
+	if err != nil && r.last && !jobs.IsSnooze(err) && !errors.Is(err, context.Canceled) {
 		w.logger().Warn("provisioning gave up", "order", o.ID, "err", err)
 		return r.giveUp(ctx)
 	}
@@ -138,24 +137,9 @@ func (r *run) giveUp(ctx context.Context) error {
 		"The provider did not answer for half an hour, so the server could not be created. Nothing was charged; please try again.", gone)
 }
 
-func isSnooze(err error) bool {
-	var s *river.JobSnoozeError
-	return errors.As(err, &s)
-}
+func (w *Worker) now() time.Time { return webrana.NowFrom(w.Now) }
 
-func (w *Worker) now() time.Time {
-	if w.Now != nil {
-		return w.Now()
-	}
-	return webrana.Now()
-}
-
-func (w *Worker) logger() *slog.Logger {
-	if w.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return w.Logger
-}
+func (w *Worker) logger() *slog.Logger { return webrana.LoggerOr(w.Logger) }
 
 // step resumes the order from whatever its rows say happened last.
 func (r *run) step(ctx context.Context) error {
@@ -344,7 +328,7 @@ func (r *run) providerError(ctx context.Context, a *webrana.Account, err error) 
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.NotFound, cloud.Conflict:
 		r.w.logger().Warn("provider rejected the order", "order", r.order.ID, "account", a.Name, "err", err)
-		return r.fail(ctx, webrana.AttemptInvalid, "The provider refused to create this server: "+providerMessage(err)+". Nothing was charged.")
+		return r.fail(ctx, webrana.AttemptInvalid, "The provider refused to create this server: "+cloud.Message(err)+". Nothing was charged.")
 	case cloud.Unauthorized, cloud.Forbidden:
 		// Only on resume, where the tag could not be checked: whether a
 		// server was made cannot be known until the token works again.
@@ -352,18 +336,10 @@ func (r *run) providerError(ctx context.Context, a *webrana.Account, err error) 
 	case cloud.RateLimited:
 		return err // nothing was done; Work snoozes until the budget allows
 	}
-	if cerr := r.w.DB.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, providerMessage(err)); cerr != nil {
+	if cerr := r.w.DB.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, cloud.Message(err)); cerr != nil {
 		return cerr
 	}
 	return err
-}
-
-func providerMessage(err error) string {
-	var e *cloud.Error
-	if errors.As(err, &e) && e.Message != "" {
-		return e.Message
-	}
-	return cloud.Code(err).String()
 }
 
 // recordServer records the provider's server and looks at it once: with no
