@@ -150,25 +150,36 @@ func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	items, total, err := s.db.ListInstances(r.Context(), f)
+	out, err := s.instancePage(r, f)
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// instancePage is one page of instances with names resolved, as the API
+// and the pages show it. The filter must already be scoped to the caller.
+func (s *Server) instancePage(r *http.Request, f webrana.InstanceFilter) (*instanceList, error) {
+	p := principal(r)
+	items, total, err := s.db.ListInstances(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
 	n, err := s.names(r.Context(), p.IsAdmin())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	views := make([]*instanceView, len(items))
 	for i, in := range items {
 		views[i] = n.view(in, p.IsAdmin())
 	}
-	out := instanceList{listResponse: newList(views, total, page)}
-	if len(items) == page.Normalize().PerPage {
+	out := &instanceList{listResponse: newList(views, total, f.Page)}
+	if len(items) == f.Page.Normalize().PerPage {
 		last := items[len(items)-1]
 		out.NextCursor = formatCursor(webrana.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 // instanceList is a page of instances with the cursor of the next page:

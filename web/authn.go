@@ -82,7 +82,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, kind Kind, err err
 		return
 	}
 	if kind == Page {
-		http.Error(w, webrana.ErrorMessage(err), ErrorStatus(err))
+		s.renderProblem(w, r, err)
 		return
 	}
 	s.writeError(w, r, err)

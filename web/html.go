@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -83,15 +84,6 @@ func (s *Server) handleLogoutForm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
-	csrf := ""
-	if p.Session != nil {
-		csrf = p.Session.CSRFToken
-	}
-	s.render(w, r, http.StatusOK, pages.Home(pages.HomeData{Email: p.User.Email, Role: string(p.User.Role), CSRF: csrf}))
-}
-
 // safeNext keeps a post-login redirect on this site: a local absolute path,
 // never "//host" or a scheme.
 func safeNext(next string) string {
@@ -99,4 +91,83 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// pageFunc is an HTML handler: a returned error is shown as a page (or, to
+// an htmx request, as a message fragment).
+type pageFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ui registers an HTML page whose errors are rendered for people.
+func (s *Server) ui(pattern string, access Access, fn pageFunc) {
+	s.page(pattern, access, func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.renderProblem(w, r, err)
+		}
+	})
+}
+
+// frame returns the frame of a signed-in page, taking the one-off flash
+// message out of its cookie.
+func (s *Server) frame(w http.ResponseWriter, r *http.Request, title, active string) pages.Frame {
+	f := pages.Frame{Title: title, Active: active}
+	if p := auth.PrincipalFrom(r.Context()); p != nil {
+		f.Email, f.Admin = p.User.Email, p.IsAdmin()
+		if p.Session != nil {
+			f.CSRF = p.Session.CSRFToken
+		}
+	}
+	if c, err := r.Cookie(flashCookie); err == nil && c.Value != "" {
+		f.Flash, _ = url.QueryUnescape(c.Value)
+		setCookie(w, r, flashCookie, "", -1)
+	}
+	return f
+}
+
+// flashCookie carries a success message over the redirect that follows a
+// form (post/redirect/get).
+const flashCookie = "webrana_flash"
+
+// redirectFlash answers a successful form: back to a page, with a message.
+func redirectFlash(w http.ResponseWriter, r *http.Request, to, message string) {
+	if message != "" {
+		setCookie(w, r, flashCookie, url.QueryEscape(message), 60)
+	}
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", to)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// isHTMX reports whether htmx sent the request (it wants a fragment).
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// renderProblem shows an error to a person: its message (never internal
+// detail, which is logged) with the matching status.
+func (s *Server) renderProblem(w http.ResponseWriter, r *http.Request, err error) {
+	status := ErrorStatus(err)
+	if status == http.StatusInternalServerError {
+		s.logger.ErrorContext(r.Context(), "page error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if isHTMX(r) {
+		s.render(w, r, status, pages.ProblemFragment(webrana.ErrorMessage(err)))
+		return
+	}
+	s.render(w, r, status, pages.Problem(s.frame(w, r, problemTitle(status), ""), webrana.ErrorMessage(err)))
+}
+
+// problemTitle names a refusal in words.
+func problemTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Not found"
+	case http.StatusForbidden:
+		return "Not allowed"
+	case http.StatusUnauthorized:
+		return "Please sign in"
+	case http.StatusInternalServerError:
+		return "Something went wrong"
+	}
+	return http.StatusText(status)
 }

@@ -53,7 +53,15 @@ func (s *Server) routes() {
 	s.page("GET /login", Public, s.handleLoginPage)
 	s.page("POST /login", Public, s.handleLoginForm)
 	s.page("POST /logout", SignedIn, s.handleLogoutForm)
-	s.page("GET /{$}", SignedIn, s.handleHome)
+	s.ui("GET /{$}", SignedIn, s.handleDashboard)
+	s.page("GET /assets/", Public, s.assetsHandler())
+
+	// The panel's pages, by area; each file registers its own.
+	s.customerPages()
+	s.orderPages()
+	s.serverPages()
+	s.operatorPoolPages()
+	s.operatorPages()
 
 	// The caller's credentials.
 	s.api("GET /api/tokens", SignedIn, s.handleListTokens)
@@ -112,7 +120,7 @@ func (s *Server) routes() {
 
 // adminOnlyPath reports whether a path lies under an administrators-only prefix.
 func adminOnlyPath(path string) bool {
-	for _, prefix := range []string{"/internal/", "/api/admin/", "/_sim/"} {
+	for _, prefix := range []string{"/internal/", "/api/admin/", "/admin/", "/_sim/"} {
 		if strings.HasPrefix(path, prefix) {
 			return true
 		}
@@ -141,7 +149,7 @@ func (s *Server) page(pattern string, access Access, fn http.HandlerFunc) {
 func (s *Server) handle(pattern string, access Access, kind Kind, fn http.HandlerFunc) {
 	_, path, _ := strings.Cut(pattern, " ")
 	if adminOnlyPath(path) && access != Admin {
-		panic("web: " + pattern + " must be Admin: /internal/, /api/admin/ and /_sim/ are admin-only")
+		panic("web: " + pattern + " must be Admin: /internal/, /api/admin/, /admin/ and /_sim/ are admin-only")
 	}
 	s.routeTable = append(s.routeTable, Route{Pattern: pattern, Access: access, Kind: kind})
 	s.mux.Handle(pattern, s.authorize(access, kind, fn))
