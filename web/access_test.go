@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -75,7 +76,7 @@ var ownedRoutes = map[string]owned{
 
 var tokenFixture = owned{
 	create: func(t *testing.T, _ *harness, owner *webtest.Client) string {
-		res := owner.Do("POST", "/api/tokens", map[string]any{"name": "ci"})
+		res := owner.Do("POST", "/api/tokens", map[string]any{"name": fmt.Sprintf("ci-%d", keySeq.Add(1))})
 		mustStatus(t, res, 201, "create token")
 		var tok struct{ ID string }
 		res.JSON(t, &tok)

@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
 )
 
 // handleHealthz answers 200 while the process is up; it checks nothing else,
@@ -41,5 +43,26 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, webrana.Errorf(webrana.ENOTFOUND, "No such page: %s %s.", r.Method, r.URL.Path))
+	err := webrana.Errorf(webrana.ENOTFOUND, "No such page: %s %s.", r.Method, r.URL.Path)
+	if machinePath(r.URL.Path) {
+		s.writeError(w, r, err)
+		return
+	}
+	// A person who mistyped a page gets a page, with the navigation when
+	// they are signed in.
+	if p, _, perr := s.authenticate(r); perr == nil && p != nil {
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+	}
+	s.renderProblem(w, r, err)
+}
+
+// machinePath reports whether a path belongs to a program's interface
+// (answered in JSON) rather than to the pages.
+func machinePath(path string) bool {
+	for _, prefix := range []string{"/api/", "/internal/", "/_sim/", "/v2/", "/v4/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
 }
