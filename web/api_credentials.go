@@ -11,12 +11,18 @@ func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	tokens, err := s.auth.ListAPITokens(r.Context(), principal(r))
+	tokens, err := s.tokenList(r, page)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pageOf(tokens, page))
+	writeJSON(w, http.StatusOK, tokens)
 	return nil
+}
+
+// tokenList is a page of the caller's API tokens, newest first.
+func (s *Server) tokenList(r *http.Request, page webrana.Page) (listResponse[*webrana.APIToken], error) {
+	tokens, err := s.auth.ListAPITokens(r.Context(), principal(r))
+	return pageOf(tokens, page), err
 }
 
 type createTokenRequest struct {
@@ -55,12 +61,18 @@ func (s *Server) handleListSSHKeys(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	keys, err := s.db.ListSSHKeys(r.Context(), principal(r).User.ID)
+	keys, err := s.sshKeyList(r, page)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pageOf(keys, page))
+	writeJSON(w, http.StatusOK, keys)
 	return nil
+}
+
+// sshKeyList is a page of the caller's SSH keys, oldest first.
+func (s *Server) sshKeyList(r *http.Request, page webrana.Page) (listResponse[*webrana.SSHKey], error) {
+	keys, err := s.db.ListSSHKeys(r.Context(), principal(r).User.ID)
+	return pageOf(keys, page), err
 }
 
 type createSSHKeyRequest struct {
