@@ -72,16 +72,27 @@ func (s *Server) handleAdminUpdateProvider(w http.ResponseWriter, r *http.Reques
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
+	p, err := s.updateProvider(r, r.PathValue("id"), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, providerOut(p))
+	return nil
+}
+
+// updateProvider renames or enables/disables a provider and audits it; the
+// API and the providers page share it.
+func (s *Server) updateProvider(r *http.Request, id string, req updateProviderRequest) (*webrana.Provider, error) {
 	if req.Name != nil {
 		name := strings.TrimSpace(*req.Name)
 		if name == "" || utf8.RuneCountInString(name) > 64 {
-			return webrana.FieldError("name", "A display name of 1 to 64 characters is required.")
+			return nil, webrana.FieldError("name", "A display name of 1 to 64 characters is required.")
 		}
 		req.Name = &name
 	}
-	p, err := s.db.UpdateProvider(r.Context(), r.PathValue("id"), store.ProviderUpdate{Name: req.Name, Enabled: req.IsEnabled})
+	p, err := s.db.UpdateProvider(r.Context(), id, store.ProviderUpdate{Name: req.Name, Enabled: req.IsEnabled})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	detail := []string{}
 	if req.Name != nil {
@@ -91,10 +102,9 @@ func (s *Server) handleAdminUpdateProvider(w http.ResponseWriter, r *http.Reques
 		detail = append(detail, "enabled="+map[bool]string{true: "true", false: "false"}[*req.IsEnabled])
 	}
 	if err := s.auth.Audit(r.Context(), principal(r), "provider.updated", "provider", p.ID, strings.Join(detail, " "), sourceAddr(r)); err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, providerOut(p))
-	return nil
+	return p, nil
 }
 
 type validateResponse struct {
@@ -114,10 +124,21 @@ type validAccount struct {
 // handleAdminValidateProvider makes a live call with the provider's account
 // credentials, so the operator knows they work before offering it.
 func (s *Server) handleAdminValidateProvider(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	p, err := s.db.ProviderByID(ctx, r.PathValue("id"))
+	out, err := s.validateProvider(r, r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// validateProvider checks a provider's credentials with a live call and
+// audits the result; a failed check is a result (OK false), not an error.
+func (s *Server) validateProvider(r *http.Request, id string) (validateResponse, error) {
+	ctx := r.Context()
+	p, err := s.db.ProviderByID(ctx, id)
+	if err != nil {
+		return validateResponse{}, err
 	}
 	out := validateResponse{}
 	c, err := s.providers.Client(ctx, p.Type)
@@ -132,15 +153,14 @@ func (s *Server) handleAdminValidateProvider(w http.ResponseWriter, r *http.Requ
 		out.Message = "The check failed: " + providerMessage(err)
 	}
 	if p, err = s.db.ProviderByID(ctx, p.ID); err != nil { // the call updated its status
-		return err
+		return validateResponse{}, err
 	}
 	out.Provider = providerOut(p)
 	result := map[bool]string{true: "ok", false: "failed"}[out.OK]
 	if err := s.auth.Audit(ctx, principal(r), "provider.validated", "provider", p.ID, result, sourceAddr(r)); err != nil {
-		return err
+		return validateResponse{}, err
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 // providerKind reads and checks the {provider} path value.
