@@ -89,40 +89,86 @@ func (s *Service) Place(ctx context.Context, owner *webrana.User, req Request) (
 }
 
 func (s *Service) validate(ctx context.Context, owner *webrana.User, req *Request) (*webrana.Instance, *webrana.Plan, error) {
-	provider, err := s.provider(ctx, req)
+	c, err := s.Check(ctx, owner, req, StageAll)
 	if err != nil {
 		return nil, nil, err
 	}
-	label, err := webrana.ValidLabel(req.Label)
-	if err != nil {
-		return nil, nil, err
-	}
-	plan, err := s.plan(ctx, provider, req.PlanID)
-	if err != nil {
-		return nil, nil, err
-	}
-	size, err := s.size(ctx, plan, req.Region)
-	if err != nil {
-		return nil, nil, err
-	}
-	image, err := s.image(ctx, provider, size, req)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := s.sshKeys(ctx, owner, req.SSHKeyIDs); err != nil {
-		return nil, nil, err
-	}
-	if err := checkAccess(provider, req, label, owner.Email); err != nil {
-		return nil, nil, err
-	}
-	if err := checkOptions(provider, req); err != nil {
-		return nil, nil, err
-	}
-	in := &webrana.Instance{OwnerID: owner.ID, ProviderType: provider, PlanID: plan.ID, Label: label, Region: req.Region,
-		Image: image, Status: webrana.StatusProvisioning, Options: webrana.InstanceOptions{
+	in := &webrana.Instance{OwnerID: owner.ID, ProviderType: c.Provider, PlanID: c.Plan.ID, Label: c.Label, Region: req.Region,
+		Image: c.Image, Status: webrana.StatusProvisioning, Options: webrana.InstanceOptions{
 			IPv6: req.IPv6, Monitoring: req.Monitoring, Backups: req.Backups, VPCUUID: req.VPCUUID,
 			SSHKeyIDs: req.SSHKeyIDs, App: req.App, StackScriptID: req.StackScriptID, StackScriptData: req.StackScriptData}}
-	return in, plan, nil
+	return in, c.Plan, nil
+}
+
+// Stage is how much of an order Check validates: the steps of the
+// create-server form, each taking in those before it.
+type Stage int
+
+const (
+	StageProvider Stage = iota + 1 // the provider
+	StagePlan                      // the label and the plan
+	StageRegion                    // the region
+	StageImage                     // the image, 1-click app or StackScript
+	StageAll                       // SSH keys, access and options: the whole order
+)
+
+// Checked is what Check resolved, as far as it went.
+type Checked struct {
+	Provider webrana.ProviderType
+	Label    string
+	Plan     *webrana.Plan
+	Size     *cloud.Size // the plan's size in the catalog
+	Image    string      // the image to create from (a 1-click app's own)
+}
+
+// Check validates an order up to a stage, in the order Place does, so a
+// form taking the order step by step refuses each step as Place would.
+func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, through Stage) (*Checked, error) {
+	c := &Checked{}
+	var err error
+	if c.Provider, err = s.provider(ctx, req); err != nil || through < StagePlan {
+		return c, err
+	}
+	if c.Label, err = webrana.ValidLabel(req.Label); err != nil {
+		return c, err
+	}
+	if c.Plan, err = s.plan(ctx, c.Provider, req.PlanID); err != nil || through < StageRegion {
+		return c, err
+	}
+	if c.Size, err = s.size(ctx, c.Plan, req.Region); err != nil || through < StageImage {
+		return c, err
+	}
+	if c.Image, err = s.image(ctx, c.Provider, c.Size, req); err != nil || through < StageAll {
+		return c, err
+	}
+	if err := s.sshKeys(ctx, owner, req.SSHKeyIDs); err != nil {
+		return c, err
+	}
+	if err := checkAccess(c.Provider, req, c.Label, owner.Email); err != nil {
+		return c, err
+	}
+	return c, checkOptions(c.Provider, req)
+}
+
+// Regions lists the plan's regions where its size can be ordered today,
+// by the same check Place makes.
+func (s *Service) Regions(ctx context.Context, plan *webrana.Plan) ([]*cloud.Region, error) {
+	all, err := s.Catalog.GetRegions(ctx, plan.ProviderType)
+	if err != nil {
+		return nil, err
+	}
+	var out []*cloud.Region
+	for _, region := range plan.Regions {
+		if _, err := s.size(ctx, plan, region); webrana.ErrorCode(err) == webrana.EINVALID {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(all.Items, func(r *cloud.Region) bool { return r.Slug == region }); i >= 0 {
+			out = append(out, all.Items[i])
+		}
+	}
+	return out, nil
 }
 
 // provider resolves provider_type or provider_id to an enabled provider.
@@ -219,7 +265,7 @@ func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size
 	if i < 0 {
 		return "", webrana.FieldError("image", "%s has no image %q.", provider, req.Image)
 	}
-	if err := imageFits(images.Items[i], size, req.Region); err != nil {
+	if err := ImageFits(images.Items[i], size, req.Region); err != nil {
 		return "", err
 	}
 	if req.StackScriptID != 0 {
@@ -230,7 +276,8 @@ func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size
 	return req.Image, nil
 }
 
-func imageFits(im *cloud.Image, size *cloud.Size, region string) error {
+// ImageFits reports whether an image can be created in a region on a size.
+func ImageFits(im *cloud.Image, size *cloud.Size, region string) error {
 	if len(im.Regions) > 0 && !slices.Contains(im.Regions, region) {
 		return webrana.FieldError("image", "Image %s is not offered in %s.", im.Name, region)
 	}
@@ -257,12 +304,66 @@ func (s *Service) appImage(ctx context.Context, size *cloud.Size, req *Request) 
 	if err != nil {
 		return "", err
 	}
-	if j := slices.IndexFunc(images.Items, func(im *cloud.Image) bool { return im.Slug == image }); j >= 0 {
-		if err := imageFits(images.Items[j], size, req.Region); err != nil {
-			return "", webrana.FieldError("app", "%s", webrana.ErrorMessage(err))
-		}
+	if err := appFits(apps.Items[i], images.Items, size, req.Region); err != nil {
+		return "", err
 	}
 	return image, nil
+}
+
+// appFits checks a 1-click app's image, when the catalog lists it, against
+// the size and region.
+func appFits(app *cloud.App, images []*cloud.Image, size *cloud.Size, region string) error {
+	if j := slices.IndexFunc(images, func(im *cloud.Image) bool { return im.Slug == app.Images[0] }); j >= 0 {
+		if err := ImageFits(images[j], size, region); err != nil {
+			return webrana.FieldError("app", "%s", webrana.ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+// ImageChoices are what an order on a size in a region can be created
+// from, filtered as Place checks them.
+type ImageChoices struct {
+	Images []*cloud.Image // distribution images that fit
+	Apps   []*cloud.App   // DigitalOcean: 1-click apps whose image fits; Linode: StackScripts (see RunsOn)
+}
+
+// ImageChoices lists the images and marketplace apps an order on the
+// size in the region may choose.
+func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, region string) (*ImageChoices, error) {
+	images, err := s.Catalog.GetImages(ctx, provider, cloud.ImageDistribution)
+	if err != nil {
+		return nil, err
+	}
+	out := &ImageChoices{}
+	for _, im := range images.Items {
+		if ImageFits(im, size, region) == nil {
+			out.Images = append(out.Images, im)
+		}
+	}
+	apps, err := s.Catalog.GetApps(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	if provider == webrana.Linode {
+		out.Apps = apps.Items
+		return out, nil
+	}
+	appImages, err := s.Catalog.GetImages(ctx, provider, cloud.ImageApplication)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range apps.Items {
+		if len(a.Images) > 0 && appFits(a, appImages.Items, size, region) == nil {
+			out.Apps = append(out.Apps, a)
+		}
+	}
+	return out, nil
+}
+
+// RunsOn reports whether a StackScript supports an image.
+func RunsOn(script *cloud.App, image string) bool {
+	return slices.Contains(script.Images, image) || slices.Contains(script.Images, "any/all")
 }
 
 // stackScript checks the StackScript exists, takes the image, and that its
@@ -278,7 +379,7 @@ func (s *Service) stackScript(ctx context.Context, req *Request) error {
 		return webrana.FieldError("stackscript_id", "Linode has no public StackScript %d.", req.StackScriptID)
 	}
 	app := apps.Items[i]
-	if !slices.Contains(app.Images, req.Image) && !slices.Contains(app.Images, "any/all") {
+	if !RunsOn(app, req.Image) {
 		return webrana.FieldError("image", "StackScript %s runs on %s, not %s.", app.Name, strings.Join(app.Images, ", "), req.Image)
 	}
 	for name, value := range req.StackScriptData {

@@ -1,4 +1,458 @@
 package web
 
+import (
+	"cmp"
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/web/pages"
+)
+
 // orderPages registers the create-server wizard and its live progress.
-func (s *Server) orderPages() {}
+func (s *Server) orderPages() {
+	s.ui("GET /servers/new", SignedIn, s.handleOrderPage)
+	s.ui("POST /servers/new", SignedIn, s.handleOrderForm)
+}
+
+// The wizard's last step: the review.
+const orderReview = 6
+
+// handleOrderPage opens the wizard at its first step; ?provider= picks
+// the provider.
+func (s *Server) handleOrderPage(w http.ResponseWriter, r *http.Request) error {
+	f := pages.OrderForm{Provider: webrana.ProviderType(r.URL.Query().Get("provider"))}
+	return s.orderStep(w, r, f, 1, nil, "")
+}
+
+// handleOrderForm moves the wizard: "back" to the previous step as it is,
+// "next" to the following step once the steps so far are valid (the
+// order's own checks, stage by stage), "refresh" shows the step again
+// after a choice that changes it, and "place" orders from the review.
+func (s *Server) handleOrderForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		return webrana.Errorf(webrana.EINVALID, "The form could not be read.")
+	}
+	f := orderFormFrom(r.PostForm)
+	from, _ := strconv.Atoi(r.PostForm.Get("step"))
+	from = min(max(from, 1), orderReview)
+	switch nav := r.PostForm.Get("nav"); {
+	case nav == "back":
+		return s.orderStep(w, r, f, max(from-1, 1), nil, "")
+	case nav == "refresh":
+		return s.orderStep(w, r, f, from, nil, "")
+	case nav == "place" || from == orderReview:
+		return s.placeOrderForm(w, r, f)
+	}
+	if from == 4 && f.Provider == webrana.Linode && f.ImageKind == pages.KindStackScript && f.StackScriptID != f.UDFFor {
+		// Another StackScript was chosen than the one whose fields the
+		// form showed (no script ran to refresh them): show its fields.
+		script, err := s.stackScript(r.Context(), f.StackScriptID)
+		if err != nil {
+			return err
+		}
+		if script != nil && len(script.Fields) > 0 {
+			return s.orderStep(w, r, f, 4, nil, "Fill in the settings of "+script.Name+", then choose Next.")
+		}
+		f.UDFFor = f.StackScriptID
+	}
+	return s.orderStep(w, r, f, from+1, nil, "")
+}
+
+// placeOrderForm places the order as POST /api/vps does and goes to the
+// new server's page.
+func (s *Server) placeOrderForm(w http.ResponseWriter, r *http.Request, f pages.OrderForm) error {
+	req, err := orderRequest(f, provision.StageAll)
+	if err == nil {
+		var in *webrana.Instance
+		if in, err = s.placeOrder(r, req); err == nil {
+			redirectFlash(w, r, "/servers/"+in.ID, "Server "+in.Label+" ordered. It is being created now.")
+			return nil
+		}
+	}
+	if webrana.ErrorCode(err) == webrana.EINTERNAL {
+		return err
+	}
+	return s.orderStep(w, r, f, orderReview, err, "")
+}
+
+// orderStep shows a step of the wizard, with an error if one is given.
+// The steps before it must be valid: if one is not (a choice was tampered
+// with, or the catalog changed), that step is shown with its error.
+func (s *Server) orderStep(w http.ResponseWriter, r *http.Request, f pages.OrderForm, step int, shown error, notice string) error {
+	for {
+		d, err := s.orderData(r.Context(), principal(r).User, &f, step)
+		if err != nil {
+			if webrana.ErrorCode(err) == webrana.EINTERNAL || step == 1 {
+				return err
+			}
+			step, shown, notice = min(orderFieldStep(err, step-1), step-1), err, ""
+			continue
+		}
+		d.Notice = notice
+		status := http.StatusOK
+		if shown != nil {
+			status, d.Error = ErrorStatus(shown), webrana.ErrorMessage(shown)
+			var e *webrana.Error
+			if errors.As(shown, &e) {
+				d.Field = e.Field
+			}
+			if d.Field == "root_password" {
+				d.Form.RootPassword = "" // a refused password is typed again, never shown
+			}
+		}
+		fr := s.frame(w, r, "New server: "+pages.OrderSteps[step-1], "new")
+		if isHTMX(r) {
+			s.render(w, r, status, pages.OrderWizard(fr.CSRF, d))
+			return nil
+		}
+		s.render(w, r, status, pages.Order(fr, d))
+		return nil
+	}
+}
+
+// orderFieldStep is the step that asks for an order's field.
+func orderFieldStep(err error, otherwise int) int {
+	var e *webrana.Error
+	if !errors.As(err, &e) {
+		return otherwise
+	}
+	switch e.Field {
+	case "provider_type", "provider_id":
+		return 1
+	case "label", "plan_id":
+		return 2
+	case "region":
+		return 3
+	case "image_kind", "image", "app", "stackscript_id", "stackscript_data":
+		return 4
+	case "root_password", "ssh_key_ids", "backups", "monitoring", "ipv6", "vpc_uuid":
+		return 5
+	}
+	return otherwise
+}
+
+// orderFormFrom reads the wizard's fields.
+func orderFormFrom(v url.Values) pages.OrderForm {
+	f := pages.OrderForm{Provider: webrana.ProviderType(v.Get("provider_type")), Label: v.Get("label"),
+		PlanID: v.Get("plan_id"), Region: v.Get("region"), ImageKind: v.Get("image_kind"), Image: v.Get("image"),
+		App: v.Get("app"), StackScriptID: v.Get("stackscript_id"), UDFFor: v.Get("udf_for"),
+		RootPassword: cmp.Or(v.Get("root_password"), v.Get("root_password_kept")), SSHKeyIDs: v["ssh_key_ids"],
+		Backups: v.Get("backups") != "", Monitoring: v.Get("monitoring") != "", IPv6: v.Get("ipv6") != "",
+		VPCUUID: strings.TrimSpace(v.Get("vpc_uuid"))}
+	for k, vals := range v {
+		if name, ok := strings.CutPrefix(k, "stackscript_data."); ok && name != "" && len(vals) > 0 {
+			if f.StackScriptData == nil {
+				f.StackScriptData = map[string]string{}
+			}
+			f.StackScriptData[name] = vals[0]
+		}
+	}
+	return f
+}
+
+// orderRequest turns the wizard's choices into the order POST /api/vps
+// takes: only the options of the chosen provider and image kind. Through
+// the image stage it also requires the app or StackScript its kind names.
+func orderRequest(f pages.OrderForm, through provision.Stage) (provision.Request, error) {
+	req := provision.Request{ProviderType: f.Provider, PlanID: f.PlanID, Region: f.Region, Label: f.Label,
+		SSHKeyIDs: f.SSHKeyIDs, RootPassword: f.RootPassword, Backups: f.Backups}
+	if f.Provider == webrana.DigitalOcean {
+		req.IPv6, req.Monitoring, req.VPCUUID = f.IPv6, f.Monitoring, f.VPCUUID
+	}
+	switch {
+	case f.Provider == webrana.DigitalOcean && f.ImageKind == pages.KindApp:
+		if f.App == "" && through >= provision.StageImage {
+			return req, webrana.FieldError("app", "Choose a 1-click app.")
+		}
+		req.App = f.App
+	case f.Provider == webrana.Linode && f.ImageKind == pages.KindStackScript:
+		id, err := strconv.Atoi(f.StackScriptID)
+		if (err != nil || id <= 0) && through >= provision.StageImage {
+			return req, webrana.FieldError("stackscript_id", "Choose a StackScript.")
+		}
+		req.Image, req.StackScriptID = f.Image, id
+		if f.UDFFor == f.StackScriptID {
+			for k, v := range f.StackScriptData {
+				if v != "" {
+					if req.StackScriptData == nil {
+						req.StackScriptData = map[string]string{}
+					}
+					req.StackScriptData[k] = v
+				}
+			}
+		}
+	default:
+		req.Image = f.Image
+	}
+	return req, nil
+}
+
+// checkOrder validates the choices up to a stage, as Place would.
+func (s *Server) checkOrder(ctx context.Context, me *webrana.User, f pages.OrderForm, through provision.Stage) (*provision.Checked, error) {
+	req, err := orderRequest(f, through)
+	if err != nil {
+		return nil, err
+	}
+	return s.orders.Check(ctx, me, &req, through)
+}
+
+// orderData gathers what a step shows, after checking the steps before
+// it. Where a choice of this step is missing or no longer offered, the
+// first option is chosen, so Next works with few clicks.
+func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.OrderForm, step int) (pages.OrderData, error) {
+	d := pages.OrderData{Step: step, Names: map[webrana.ProviderType]string{}}
+	all, err := s.db.ListProviders(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, p := range all {
+		d.Names[p.Type] = p.Name
+	}
+	var c *provision.Checked
+	if step > 1 {
+		if c, err = s.checkOrder(ctx, me, *f, provision.Stage(step-1)); err != nil {
+			return d, err
+		}
+	}
+	switch step {
+	case 1:
+		for _, p := range all {
+			if p.Enabled {
+				d.Providers = append(d.Providers, pages.OrderProvider{Type: p.Type, Name: p.Name})
+			}
+		}
+		if len(d.Providers) == 0 {
+			return d, webrana.Errorf(webrana.EUNAVAILABLE, "No provider is taking orders at the moment; try again later.")
+		}
+		if !slices.ContainsFunc(d.Providers, func(p pages.OrderProvider) bool { return p.Type == f.Provider }) {
+			f.Provider = d.Providers[0].Type
+		}
+	case 2:
+		if d.Plans, err = s.db.ListPlans(ctx, store.PlanFilter{ProviderType: f.Provider, ActiveOnly: true}); err != nil {
+			return d, err
+		}
+		f.PlanID = pick(d.Plans, f.PlanID, func(p *webrana.Plan) string { return p.ID })
+	case 3:
+		regions, err := s.orders.Regions(ctx, c.Plan)
+		if err != nil {
+			return d, err
+		}
+		for _, g := range regions {
+			d.Regions = append(d.Regions, pages.OrderRegion{Slug: g.Slug, Name: g.Name})
+		}
+		f.Region = pick(d.Regions, f.Region, func(g pages.OrderRegion) string { return g.Slug })
+	case 4:
+		if err := s.orderImageData(ctx, &d, f, c); err != nil {
+			return d, err
+		}
+	case 5:
+		if d.SSHKeys, err = s.db.ListSSHKeys(ctx, me.ID); err != nil {
+			return d, err
+		}
+	default:
+		if err := s.orderReviewData(ctx, me, &d, f, c); err != nil {
+			return d, err
+		}
+	}
+	d.Form = *f
+	return d, nil
+}
+
+// pick keeps a chosen value that is among the options, else the first.
+func pick[T any](options []T, chosen string, key func(T) string) string {
+	if slices.ContainsFunc(options, func(o T) bool { return key(o) == chosen }) || len(options) == 0 {
+		return chosen
+	}
+	return key(options[0])
+}
+
+// orderImageData fills the image step: images by family, and 1-click apps
+// (DigitalOcean) or StackScripts with the chosen one's fields (Linode),
+// as provision offers them for the plan's size in the region.
+func (s *Server) orderImageData(ctx context.Context, d *pages.OrderData, f *pages.OrderForm, c *provision.Checked) error {
+	choices, err := s.orders.ImageChoices(ctx, c.Provider, c.Size, f.Region)
+	if err != nil {
+		return err
+	}
+	d.Kinds = []pages.OrderKind{{Value: pages.KindDistribution, Label: "An operating system", Hint: "A clean distribution image."}}
+	appKind := pages.KindApp
+	if c.Provider == webrana.DigitalOcean {
+		d.Kinds = append(d.Kinds, pages.OrderKind{Value: pages.KindApp, Label: "A 1-click app", Hint: "Software installed and ready, from the marketplace."})
+	} else {
+		appKind = pages.KindStackScript
+		d.Kinds = append(d.Kinds, pages.OrderKind{Value: pages.KindStackScript, Label: "A StackScript", Hint: "An image set up by a script, with your settings."})
+	}
+	if f.ImageKind != appKind || len(choices.Apps) == 0 {
+		f.ImageKind = pages.KindDistribution
+	}
+	apps := make([]pages.OrderApp, 0, len(choices.Apps))
+	for _, a := range choices.Apps {
+		apps = append(apps, pages.OrderApp{Slug: a.Slug, Name: a.Name, Category: a.Category, Description: a.Description, RunsOn: runsOn(a)})
+	}
+	d.Apps = group(apps, func(a pages.OrderApp) string { return a.Category },
+		func(k string, items []pages.OrderApp) pages.OrderAppGroup {
+			return pages.OrderAppGroup{Category: k, Apps: items}
+		})
+	images := choices.Images
+	if c.Provider == webrana.DigitalOcean {
+		f.App = pick(choices.Apps, f.App, func(a *cloud.App) string { return a.Slug })
+	} else {
+		f.StackScriptID = pick(choices.Apps, f.StackScriptID, func(a *cloud.App) string { return a.Slug })
+		if i := slices.IndexFunc(choices.Apps, func(a *cloud.App) bool { return a.Slug == f.StackScriptID }); i >= 0 && f.ImageKind == pages.KindStackScript {
+			script := choices.Apps[i]
+			d.Script = &pages.OrderApp{Slug: script.Slug, Name: script.Name}
+			images = slices.DeleteFunc(slices.Clone(images), func(im *cloud.Image) bool { return !provision.RunsOn(script, im.Slug) })
+			for _, fl := range script.Fields {
+				v := fl.Default
+				if got, ok := f.StackScriptData[fl.Name]; ok && f.UDFFor == script.Slug {
+					v = got
+				}
+				d.Fields = append(d.Fields, pages.OrderField{Name: fl.Name, Label: cmp.Or(fl.Label, fl.Name), Value: v, Example: fl.Example, OneOf: fl.OneOf})
+			}
+			f.UDFFor = script.Slug
+		}
+	}
+	f.Image = pick(images, f.Image, func(im *cloud.Image) string { return im.Slug })
+	list := make([]pages.OrderImage, 0, len(images))
+	for _, im := range images {
+		list = append(list, pages.OrderImage{Slug: im.Slug, Name: im.Name, Family: im.Distribution})
+	}
+	d.Images = group(list, func(im pages.OrderImage) string { return im.Family },
+		func(k string, items []pages.OrderImage) pages.OrderImageGroup {
+			return pages.OrderImageGroup{Family: k, Images: items}
+		})
+	return nil
+}
+
+// runsOn says in words which images a StackScript supports.
+func runsOn(a *cloud.App) string {
+	if len(a.Images) == 0 || slices.Contains(a.Images, "any/all") {
+		return "any image"
+	}
+	return strings.Join(a.Images, ", ")
+}
+
+// stackScript finds a Linode StackScript in the catalog, or nil.
+func (s *Server) stackScript(ctx context.Context, id string) (*cloud.App, error) {
+	apps, err := s.catalog.GetApps(ctx, webrana.Linode)
+	if err != nil {
+		return nil, err
+	}
+	if i := slices.IndexFunc(apps.Items, func(a *cloud.App) bool { return a.Slug == id }); i >= 0 {
+		return apps.Items[i], nil
+	}
+	return nil, nil
+}
+
+// orderReviewData fills the review: every choice in words, the price and
+// the first day's hold as Place takes it.
+func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages.OrderData, f *pages.OrderForm, c *provision.Checked) error {
+	plan := c.Plan
+	d.Plan, d.Hold = plan, provision.FirstPeriod(plan)
+	balance, err := s.db.Balance(ctx, me.ID, plan.Currency)
+	if err != nil {
+		return err
+	}
+	d.Balance = balance
+	region := f.Region
+	if regions, err := s.catalog.GetRegions(ctx, c.Provider); err == nil {
+		if i := slices.IndexFunc(regions.Items, func(g *cloud.Region) bool { return g.Slug == f.Region }); i >= 0 {
+			region = regions.Items[i].Name + " (" + f.Region + ")"
+		}
+	}
+	fact := func(id, term, value string) {
+		d.Review = append(d.Review, pages.OrderFact{ID: id, Term: term, Value: value})
+	}
+	fact("review-provider", "Provider", cmp.Or(d.Names[c.Provider], string(c.Provider)))
+	fact("review-label", "Label", c.Label)
+	fact("review-plan", "Plan", plan.Name+": "+strconv.Itoa(plan.VCPUs)+" vCPU, "+strconv.Itoa(plan.MemoryMB)+" MB memory, "+strconv.Itoa(plan.DiskGB)+" GB disk")
+	fact("review-region", "Region", region)
+	switch {
+	case f.Provider == webrana.DigitalOcean && f.ImageKind == pages.KindApp:
+		name := f.App
+		if apps, err := s.catalog.GetApps(ctx, c.Provider); err == nil {
+			if i := slices.IndexFunc(apps.Items, func(a *cloud.App) bool { return a.Slug == f.App }); i >= 0 {
+				name = apps.Items[i].Name
+			}
+		}
+		fact("review-app", "1-click app", name)
+		fact("review-image", "Image", c.Image+" (the app's own)")
+	case f.Provider == webrana.Linode && f.ImageKind == pages.KindStackScript:
+		script, err := s.stackScript(ctx, f.StackScriptID)
+		if err != nil {
+			return err
+		}
+		name := f.StackScriptID
+		if script != nil {
+			name = script.Name
+		}
+		fact("review-stackscript", "StackScript", name)
+		fact("review-image", "Image", s.imageName(ctx, c.Provider, c.Image))
+		var settings []string
+		for _, k := range slices.Sorted(maps.Keys(f.StackScriptData)) {
+			if v := f.StackScriptData[k]; v != "" {
+				settings = append(settings, k+" = "+v)
+			}
+		}
+		fact("review-stackscript-data", "Settings", cmp.Or(strings.Join(settings, "; "), "none"))
+	default:
+		fact("review-image", "Image", s.imageName(ctx, c.Provider, c.Image))
+	}
+	fact("review-root-password", "Root password", map[bool]string{true: "set", false: "none (SSH keys only)"}[f.RootPassword != ""])
+	keys := "none"
+	if len(f.SSHKeyIDs) > 0 {
+		mine, err := s.db.ListSSHKeys(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, k := range mine {
+			if slices.Contains(f.SSHKeyIDs, k.ID) {
+				names = append(names, k.Name)
+			}
+		}
+		keys = strings.Join(names, ", ")
+	}
+	fact("review-ssh-keys", "SSH keys", keys)
+	fact("review-backups", "Backups", onOff(f.Backups))
+	if f.Provider == webrana.DigitalOcean {
+		fact("review-monitoring", "Monitoring", onOff(f.Monitoring))
+		fact("review-ipv6", "IPv6", onOff(f.IPv6))
+		fact("review-vpc", "VPC", cmp.Or(f.VPCUUID, "the region's default"))
+	}
+	return nil
+}
+
+// imageName is an image's family and name, or its slug.
+func (s *Server) imageName(ctx context.Context, p webrana.ProviderType, slug string) string {
+	images, err := s.catalog.GetImages(ctx, p, cloud.ImageDistribution)
+	if err != nil {
+		return slug
+	}
+	if i := slices.IndexFunc(images.Items, func(im *cloud.Image) bool { return im.Slug == slug }); i >= 0 {
+		im := images.Items[i]
+		if strings.HasPrefix(im.Name, im.Distribution) {
+			return im.Name + " (" + slug + ")"
+		}
+		return strings.TrimSpace(im.Distribution+" "+im.Name) + " (" + slug + ")"
+	}
+	return slug
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
