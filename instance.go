@@ -67,7 +67,9 @@ type InstanceFilter struct {
 	ProviderType ProviderType
 	Status       InstanceStatus
 	AccountID    string
-	Page         Page
+	// Search matches labels containing it, ignoring case.
+	Search string
+	Page   Page
 	// After continues a list after the given instance, newest first (keyset
 	// pagination: as fast at the millionth row as at the first). Page.Page
 	// is then ignored.

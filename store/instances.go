@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -54,7 +55,8 @@ func (db *DB) InstanceByID(ctx context.Context, id string) (*webrana.Instance, e
 func (db *DB) ListInstances(ctx context.Context, f webrana.InstanceFilter) ([]*webrana.Instance, int, error) {
 	filter := whereClause{}.
 		eq("owner_id", f.OwnerID).eq("provider_type", string(f.ProviderType)).
-		eq("status", string(f.Status)).eq("account_id", f.AccountID)
+		eq("status", string(f.Status)).eq("account_id", f.AccountID).
+		cond(f.Search != "", `LOWER(label) LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Search))+"%")
 	where, args := filter.build()
 	c := db.conn()
 	total, err := c.count(ctx, `SELECT COUNT(*) FROM instances`+where, args...)
@@ -73,6 +75,12 @@ func (db *DB) ListInstances(ctx context.Context, f webrana.InstanceFilter) ([]*w
 		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, p.PerPage, offset)...)
 	return items, total, err
 }
+
+// likeEscaper escapes LIKE's wildcards (and its escape character) so that a
+// search matches them literally.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
 
 // InstanceUpdate lists the fields of an instance to change; nil fields stay.
 type InstanceUpdate struct {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/webrana/webrana"
 )
@@ -84,4 +85,16 @@ func (db *DB) Balance(ctx context.Context, userID, currency string) (webrana.Mon
 func (db *DB) ListLedger(ctx context.Context, userID string, p webrana.Page) ([]*webrana.LedgerEntry, int, error) {
 	return listPage(ctx, db.conn(), scanLedger, `SELECT `+ledgerColumns+` FROM ledger_entries WHERE user_id = ?
 		ORDER BY created_at DESC, id DESC`, `SELECT COUNT(*) FROM ledger_entries WHERE user_id = ?`, []any{userID}, p)
+}
+
+// InstanceCost is what a server has cost its owner since a moment (the
+// start of the month, say), in one currency: its charges less its refunds,
+// as a positive amount. It reads through the owner's (user_id, created_at)
+// index, so it costs one month of one customer's entries.
+func (db *DB) InstanceCost(ctx context.Context, ownerID, instanceID, currency string, since time.Time) (webrana.Money, error) {
+	var sum int64
+	err := db.conn().row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
+		WHERE user_id = ? AND created_at >= ? AND instance_id = ? AND currency = ? AND kind IN (?, ?)`,
+		ownerID, since, instanceID, currency, webrana.LedgerCharge, webrana.LedgerRefund).Scan(&sum)
+	return webrana.Money{Amount: -sum, Currency: currency}, err
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
@@ -108,11 +110,8 @@ func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	in, err := s.orders.Place(r.Context(), p.User, req)
+	in, err := s.placeOrder(r, req)
 	if err != nil {
-		return err
-	}
-	if err := s.auth.Audit(r.Context(), p, "vps.ordered", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
 		return err
 	}
 	v, err := s.instanceDetail(r.Context(), in, p)
@@ -124,6 +123,20 @@ func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// placeOrder places the caller's order and records it in the audit log,
+// for the API and the create-server form alike.
+func (s *Server) placeOrder(r *http.Request, req provision.Request) (*webrana.Instance, error) {
+	p := principal(r)
+	in, err := s.orders.Place(r.Context(), p.User, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.auth.Audit(r.Context(), p, "vps.ordered", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
 // handleListVPS lists the caller's instances (administrators: everyone's),
 // newest first, filtered by provider and status.
 func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
@@ -133,13 +146,11 @@ func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := principal(r)
 	q := r.URL.Query()
-	f := webrana.InstanceFilter{ProviderType: webrana.ProviderType(q.Get("provider")), Status: webrana.InstanceStatus(q.Get("status")), Page: page}
-	if f.ProviderType != "" && !f.ProviderType.Valid() {
-		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
+	f, err := instanceFilter(q)
+	if err != nil {
+		return err
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return webrana.FieldError("status", "Unknown status %q.", f.Status)
-	}
+	f.Page = page
 	if p.IsAdmin() {
 		f.OwnerID, f.AccountID = q.Get("owner_id"), q.Get("account_id")
 	} else {
@@ -156,6 +167,27 @@ func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// maxSearch is the longest label search: labels are at most 64 characters.
+const maxSearch = 64
+
+// instanceFilter reads the filters a customer may set on a list of servers
+// (provider, status and a label search), refusing unknown values. The
+// pages' server list reads the same ones.
+func instanceFilter(q url.Values) (webrana.InstanceFilter, error) {
+	f := webrana.InstanceFilter{ProviderType: webrana.ProviderType(q.Get("provider")), Status: webrana.InstanceStatus(q.Get("status")),
+		Search: strings.TrimSpace(q.Get("q"))}
+	if f.ProviderType != "" && !f.ProviderType.Valid() {
+		return f, webrana.FieldError("provider", "provider must be digitalocean or linode.")
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return f, webrana.FieldError("status", "Unknown status %q.", f.Status)
+	}
+	if utf8.RuneCountInString(f.Search) > maxSearch {
+		return f, webrana.FieldError("q", "A search is at most %d characters.", maxSearch)
+	}
+	return f, nil
 }
 
 // instancePage is one page of instances with names resolved, as the API
@@ -280,20 +312,30 @@ func (s *Server) handleVPSAction(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	p := principal(r)
-	in, err := s.ownedInstance(r.Context(), p, r.PathValue("id"))
+	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	a, err := s.servers.Act(r.Context(), p.User, in, req)
+	a, err := s.actOn(r, in, req)
 	if err != nil {
-		return err
-	}
-	if err := s.auth.Audit(r.Context(), p, "vps.action", "instance", in.ID, a.Type, sourceAddr(r)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, a)
 	return nil
+}
+
+// actOn accepts an action on a server the caller may see and audits it,
+// for the API and the server page alike.
+func (s *Server) actOn(r *http.Request, in *webrana.Instance, req lifecycle.Request) (*webrana.InstanceAction, error) {
+	p := principal(r)
+	a, err := s.servers.Act(r.Context(), p.User, in, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.auth.Audit(r.Context(), p, "vps.action", "instance", in.ID, a.Type, sourceAddr(r)); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // handleListVPSActions is a server's action history, newest first.
@@ -323,7 +365,7 @@ func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	was := in.Status
-	if in, err = s.servers.Delete(r.Context(), p.User, in); err != nil {
+	if in, err = s.deleteServer(r, in); err != nil {
 		return err
 	}
 	// 200 when there was nothing left to do at the provider; 202 when this
@@ -332,15 +374,28 @@ func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 	if was == webrana.StatusDeleted || was == webrana.StatusFailed {
 		status = http.StatusOK
 	}
-	if was != webrana.StatusDeleting && was != webrana.StatusDeleted {
-		if err := s.auth.Audit(r.Context(), p, "vps.deleted", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
-			return err
-		}
-	}
 	v, err := s.instanceDetail(r.Context(), in, p)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, status, v)
 	return nil
+}
+
+// deleteServer deletes a server the caller may see and audits the
+// deletion once (not again while it is deleting or deleted), for the API
+// and the server page alike. It returns the server as it is now.
+func (s *Server) deleteServer(r *http.Request, in *webrana.Instance) (*webrana.Instance, error) {
+	p := principal(r)
+	was := in.Status
+	in, err := s.servers.Delete(r.Context(), p.User, in)
+	if err != nil {
+		return nil, err
+	}
+	if was != webrana.StatusDeleting && was != webrana.StatusDeleted {
+		if err := s.auth.Audit(r.Context(), p, "vps.deleted", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }

@@ -238,3 +238,47 @@ var _ = register("ListInstancesKeyset", func(t *testing.T, db *store.DB) {
 		t.Fatalf("%d instances walked, want 23", len(byOffset))
 	}
 })
+
+// InstanceListSearch: a search matches labels containing it, whatever the
+// case; LIKE's wildcards in it match only themselves.
+var _ = register("InstanceListSearch", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	ann, bob := mustUser(t, db), mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "S")
+	labels := map[string]*webrana.User{"Web-Prod": ann, "web-1": ann, "db-1": ann, "a_b": ann, "axb": ann,
+		"50%off": ann, "500ff": ann, `back\slash`: ann, "WEB-bob": bob}
+	byLabel := map[string]string{}
+	for label, owner := range labels {
+		in := newInstance(owner, plan)
+		in.Label = label
+		byLabel[label] = mustInstance(t, db, in).ID
+	}
+	for _, tc := range []struct {
+		f    webrana.InstanceFilter
+		want []string
+	}{
+		{webrana.InstanceFilter{Search: "web"}, []string{"Web-Prod", "web-1", "WEB-bob"}},
+		{webrana.InstanceFilter{Search: "WEB", OwnerID: ann.ID}, []string{"Web-Prod", "web-1"}},
+		{webrana.InstanceFilter{Search: "prod"}, []string{"Web-Prod"}},
+		{webrana.InstanceFilter{Search: "_"}, []string{"a_b"}},
+		{webrana.InstanceFilter{Search: "%"}, []string{"50%off"}},
+		{webrana.InstanceFilter{Search: `\`}, []string{`back\slash`}},
+		{webrana.InstanceFilter{Search: "0%o"}, []string{"50%off"}},
+		{webrana.InstanceFilter{Search: "nothing"}, nil},
+		{webrana.InstanceFilter{Search: "-1", Status: webrana.StatusActive}, nil},
+		{webrana.InstanceFilter{Search: "-1", Status: webrana.StatusPending}, []string{"web-1", "db-1"}},
+	} {
+		got, total, err := db.ListInstances(ctx, tc.f)
+		must(t, err)
+		var want []string
+		for _, l := range tc.want {
+			want = append(want, byLabel[l])
+		}
+		gotIDs := ids(got, instanceID)
+		slices.Sort(gotIDs)
+		slices.Sort(want)
+		if total != len(want) || !slices.Equal(gotIDs, want) {
+			t.Errorf("ListInstances(search %q, %+v): got %v (total %d), want %v", tc.f.Search, tc.f, gotIDs, total, tc.want)
+		}
+	}
+})

@@ -238,3 +238,52 @@ var _ = register("LedgerPaging", func(t *testing.T, db *store.DB) {
 			return ids(got, ledgerID), total, err
 		})
 })
+
+// InstanceCost: a server's cost since a moment is its charges less its
+// refunds in that currency, nothing of other servers, customers or kinds.
+var _ = register("InstanceCost", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clk := useClock(db)
+	ann, bob := mustUser(t, db), mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "Small")
+	in, other := mustInstance(t, db, newInstance(ann, plan)), mustInstance(t, db, newInstance(ann, plan))
+	bobs := mustInstance(t, db, newInstance(bob, plan))
+	month := store.MonthOf(clk.Now())
+	clk.Set(month.Add(-time.Hour)) // last month: not counted
+	mustAppend(t, db, &webrana.LedgerEntry{UserID: ann.ID, Kind: webrana.LedgerCharge, Amount: -500, Currency: "USD", InstanceID: in.ID})
+	clk.Set(month)
+	for _, e := range []*webrana.LedgerEntry{
+		{UserID: ann.ID, Kind: webrana.LedgerCredit, Amount: 10000, Currency: "USD"},
+		{UserID: ann.ID, Kind: webrana.LedgerHold, Amount: -24, Currency: "USD", InstanceID: in.ID},
+		{UserID: ann.ID, Kind: webrana.LedgerRelease, Amount: 24, Currency: "USD", InstanceID: in.ID},
+		{UserID: ann.ID, Kind: webrana.LedgerCharge, Amount: -24, Currency: "USD", InstanceID: in.ID},
+		{UserID: ann.ID, Kind: webrana.LedgerCharge, Amount: -7, Currency: "USD", InstanceID: other.ID},
+		{UserID: ann.ID, Kind: webrana.LedgerCharge, Amount: -3, Currency: "EUR", InstanceID: in.ID},
+		{UserID: bob.ID, Kind: webrana.LedgerCharge, Amount: -9, Currency: "USD", InstanceID: bobs.ID},
+	} {
+		mustAppend(t, db, e)
+	}
+	clk.Advance(time.Hour)
+	mustAppend(t, db, &webrana.LedgerEntry{UserID: ann.ID, Kind: webrana.LedgerCharge, Amount: -1, Currency: "USD", InstanceID: in.ID})
+	mustAppend(t, db, &webrana.LedgerEntry{UserID: ann.ID, Kind: webrana.LedgerRefund, Amount: 5, Currency: "USD", InstanceID: in.ID})
+	for _, tc := range []struct {
+		owner, instance, currency string
+		since                     time.Time
+		want                      int64
+	}{
+		{ann.ID, in.ID, "USD", month, 24 + 1 - 5},
+		{ann.ID, in.ID, "USD", month.Add(-time.Hour), 500 + 24 + 1 - 5},
+		{ann.ID, in.ID, "USD", month.Add(time.Minute), 1 - 5},
+		{ann.ID, in.ID, "EUR", month, 3},
+		{ann.ID, other.ID, "USD", month, 7},
+		{bob.ID, bobs.ID, "USD", month, 9},
+		{bob.ID, in.ID, "USD", month, 0}, // not bob's server
+		{ann.ID, "missing", "USD", month, 0},
+	} {
+		got, err := db.InstanceCost(ctx, tc.owner, tc.instance, tc.currency, tc.since)
+		must(t, err)
+		if got.Amount != tc.want || got.Currency != tc.currency {
+			t.Errorf("InstanceCost(%s since %s in %s) = %v, want %d", tc.instance, tc.since, tc.currency, got, tc.want)
+		}
+	}
+})
