@@ -10,20 +10,29 @@ import (
 )
 
 func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageParams(r)
+	f, err := userFilter(r)
 	if err != nil {
 		return err
+	}
+	users, total, err := s.db.ListUsers(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(users, total, f.Page))
+	return nil
+}
+
+// userFilter reads a users list's query: ?role= and the page.
+func userFilter(r *http.Request) (store.UserFilter, error) {
+	page, err := pageParams(r)
+	if err != nil {
+		return store.UserFilter{}, err
 	}
 	role := webrana.Role(r.URL.Query().Get("role"))
 	if role != "" && !role.Valid() {
-		return webrana.FieldError("role", "role must be admin or customer.")
+		return store.UserFilter{}, webrana.FieldError("role", "role must be admin or customer.")
 	}
-	users, total, err := s.db.ListUsers(r.Context(), store.UserFilter{Role: role, Page: page})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(users, total, page))
-	return nil
+	return store.UserFilter{Role: role, Page: page}, nil
 }
 
 type updateUserRequest struct {
@@ -48,9 +57,24 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) error 
 // handleListAudit lists audit entries, newest first, filtered by actor_id,
 // action, target_type, target_id, and since/until (RFC 3339 times).
 func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageParams(r)
+	f, err := auditFilter(r)
 	if err != nil {
 		return err
+	}
+	entries, total, err := s.db.ListAudit(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(entries, total, f.Page))
+	return nil
+}
+
+// auditFilter reads an audit list's query: actor_id, action, target_type,
+// target_id, since/until (RFC 3339) and the page.
+func auditFilter(r *http.Request) (store.AuditFilter, error) {
+	page, err := pageParams(r)
+	if err != nil {
+		return store.AuditFilter{}, err
 	}
 	q := r.URL.Query()
 	f := store.AuditFilter{ActorID: q.Get("actor_id"), Action: q.Get("action"),
@@ -61,24 +85,34 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) error {
 	}{{"since", &f.Since}, {"until", &f.Until}} {
 		if v := q.Get(t.name); v != "" {
 			if *t.dst, err = time.Parse(time.RFC3339, v); err != nil {
-				return webrana.FieldError(t.name, "%s must be an RFC 3339 time, like 2026-11-22T08:00:00Z.", t.name)
+				return f, webrana.FieldError(t.name, "%s must be an RFC 3339 time, like 2026-11-22T08:00:00Z.", t.name)
 			}
 		}
 	}
-	entries, total, err := s.db.ListAudit(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(entries, total, page))
-	return nil
+	return f, nil
 }
 
 // handleListAlerts lists alerts, newest first; ?open=true keeps the open
 // ones, ?kind= one kind.
 func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageParams(r)
+	f, err := alertFilter(r)
 	if err != nil {
 		return err
+	}
+	items, total, err := s.db.ListAlerts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(items, total, f.Page))
+	return nil
+}
+
+// alertFilter reads an alerts list's query: ?open=true|false, ?kind= and
+// the page.
+func alertFilter(r *http.Request) (store.AlertFilter, error) {
+	page, err := pageParams(r)
+	if err != nil {
+		return store.AlertFilter{}, err
 	}
 	q := r.URL.Query()
 	f := store.AlertFilter{Kind: q.Get("kind"), Page: page}
@@ -87,12 +121,7 @@ func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) error 
 	case "true":
 		f.OpenOnly = true
 	default:
-		return webrana.FieldError("open", "open must be true or false.")
+		return f, webrana.FieldError("open", "open must be true or false.")
 	}
-	items, total, err := s.db.ListAlerts(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(items, total, page))
-	return nil
+	return f, nil
 }

@@ -68,21 +68,31 @@ func (s *Server) handleDeleteChannel(w http.ResponseWriter, r *http.Request) err
 // the operator has looked at it. A pool condition that still holds opens a
 // new alert at the next evaluation.
 func (s *Server) handleResolveAlert(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.db.AlertByID(r.Context(), r.PathValue("id"))
+	a, err := s.resolveAlert(r, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if a.ResolvedAt == nil {
-		if _, err := s.db.ResolveAlert(r.Context(), a.Key); err != nil {
-			return err
-		}
-		if err := s.auth.Audit(r.Context(), principal(r), "alert.resolved", "alert", a.ID, a.Kind, sourceAddr(r)); err != nil {
-			return err
-		}
-		if a, err = s.db.AlertByID(r.Context(), a.ID); err != nil {
-			return err
-		}
-	}
 	writeJSON(w, http.StatusOK, a)
 	return nil
+}
+
+// resolveAlert closes an open alert and audits it; a closed one is
+// returned as it is.
+func (s *Server) resolveAlert(r *http.Request, id string) (*webrana.Alert, error) {
+	a, err := s.db.AlertByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if a.ResolvedAt == nil {
+		if _, err := s.db.ResolveAlert(r.Context(), a.Key); err != nil {
+			return nil, err
+		}
+		if err := s.auth.Audit(r.Context(), principal(r), "alert.resolved", "alert", a.ID, a.Kind, sourceAddr(r)); err != nil {
+			return nil, err
+		}
+		if a, err = s.db.AlertByID(r.Context(), a.ID); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -33,25 +34,35 @@ func (s *Server) handleBilling(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	me := principal(r).User
-	balance, err := s.db.Balance(r.Context(), me.ID, Currency)
+	out, err := s.billingOf(r.Context(), principal(r).User.ID, page)
 	if err != nil {
 		return err
 	}
-	entries, total, err := s.db.ListLedger(r.Context(), me.ID, page)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// billingOf returns a customer's balance, one page of their ledger (newest
+// first) and, while the balance is below zero, how far dunning went: what
+// GET /api/billing and the billing page show.
+func (s *Server) billingOf(ctx context.Context, userID string, page webrana.Page) (*billingResponse, error) {
+	balance, err := s.db.Balance(ctx, userID, Currency)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := billingResponse{Balance: balance, listResponse: newList(entries, total, page)}
-	d, err := s.db.DunningOf(r.Context(), me.ID)
+	entries, total, err := s.db.ListLedger(ctx, userID, page)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	out := &billingResponse{Balance: balance, listResponse: newList(entries, total, page)}
+	d, err := s.db.DunningOf(ctx, userID)
+	if err != nil {
+		return nil, err
 	}
 	if d != nil {
 		out.Dunning = &dunningView{NegativeSince: d.NegativeSince, WarnedAt: d.WarnedAt, SuspendedAt: d.SuspendedAt, DestroyedAt: d.DestroyedAt}
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 type creditRequest struct {
@@ -69,37 +80,7 @@ func (s *Server) handleCredit(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	req.Note = strings.TrimSpace(req.Note)
-	switch {
-	case req.Amount <= 0 || req.Amount > MaxCredit:
-		return webrana.FieldError("amount", "amount must be between 1 and %d minor units (cents).", MaxCredit)
-	case req.Note == "" || utf8.RuneCountInString(req.Note) > 200:
-		return webrana.FieldError("note", "A note of 1 to 200 characters is required (it shows on the customer's statement).")
-	}
-	customer, err := s.db.UserByID(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if customer.Role != webrana.RoleCustomer {
-		return webrana.Errorf(webrana.EINVALID, "Only customers have a balance.")
-	}
-	e := &webrana.LedgerEntry{UserID: customer.ID, Kind: webrana.LedgerCredit, Amount: req.Amount, Currency: Currency, Note: req.Note}
-	if key := strings.TrimSpace(r.Header.Get("Idempotency-Key")); key != "" {
-		if len(key) > 100 {
-			return webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most 100 characters.")
-		}
-		e.IdempotencyKey = "credit:" + customer.ID + ":" + key
-	}
-	written, err := s.db.AppendLedger(r.Context(), e)
-	if err != nil {
-		return err
-	}
-	if written {
-		if err := s.auth.Audit(r.Context(), principal(r), "customer.credited", "user", customer.ID, e.Note, sourceAddr(r)); err != nil {
-			return err
-		}
-	}
-	balance, err := s.db.Balance(r.Context(), customer.ID, Currency)
+	written, balance, err := s.credit(r, r.PathValue("id"), req, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
@@ -109,4 +90,42 @@ func (s *Server) handleCredit(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, status, map[string]any{"credited": written, "balance": balance})
 	return nil
+}
+
+// credit adds money to a customer's balance and audits it, once per
+// idempotency key (optional; at most 100 characters). It reports whether
+// the credit was written (false: the same key again) and the new balance.
+func (s *Server) credit(r *http.Request, customerID string, req creditRequest, key string) (bool, webrana.Money, error) {
+	req.Note = strings.TrimSpace(req.Note)
+	switch {
+	case req.Amount <= 0 || req.Amount > MaxCredit:
+		return false, webrana.Money{}, webrana.FieldError("amount", "amount must be between 1 and %d minor units (cents).", MaxCredit)
+	case req.Note == "" || utf8.RuneCountInString(req.Note) > 200:
+		return false, webrana.Money{}, webrana.FieldError("note", "A note of 1 to 200 characters is required (it shows on the customer's statement).")
+	}
+	customer, err := s.db.UserByID(r.Context(), customerID)
+	if err != nil {
+		return false, webrana.Money{}, err
+	}
+	if customer.Role != webrana.RoleCustomer {
+		return false, webrana.Money{}, webrana.Errorf(webrana.EINVALID, "Only customers have a balance.")
+	}
+	e := &webrana.LedgerEntry{UserID: customer.ID, Kind: webrana.LedgerCredit, Amount: req.Amount, Currency: Currency, Note: req.Note}
+	if key = strings.TrimSpace(key); key != "" {
+		if len(key) > 100 {
+			return false, webrana.Money{}, webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most 100 characters.")
+		}
+		e.IdempotencyKey = "credit:" + customer.ID + ":" + key
+	}
+	written, err := s.db.AppendLedger(r.Context(), e)
+	if err != nil {
+		return false, webrana.Money{}, err
+	}
+	if written {
+		if err := s.auth.Audit(r.Context(), principal(r), "customer.credited", "user", customer.ID, e.Note, sourceAddr(r)); err != nil {
+			return false, webrana.Money{}, err
+		}
+	}
+	balance, err := s.db.Balance(r.Context(), customer.ID, Currency)
+	return written, balance, err
 }

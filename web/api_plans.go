@@ -19,16 +19,22 @@ func (s *Server) handleAdminPlans(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) listPlans(w http.ResponseWriter, r *http.Request, activeOnly bool) error {
-	p := webrana.ProviderType(r.URL.Query().Get("provider"))
-	if p != "" && !p.Valid() {
-		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
-	}
-	plans, err := s.db.ListPlans(r.Context(), store.PlanFilter{ProviderType: p, ActiveOnly: activeOnly})
+	plans, err := s.plansOf(r, activeOnly)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, newList(plans, len(plans), pageAll(len(plans))))
 	return nil
+}
+
+// plansOf lists the plans of the ?provider= (every provider's when absent),
+// grouped by provider, cheapest first; active ones only, or all.
+func (s *Server) plansOf(r *http.Request, activeOnly bool) ([]*webrana.Plan, error) {
+	p := webrana.ProviderType(r.URL.Query().Get("provider"))
+	if p != "" && !p.Valid() {
+		return nil, webrana.FieldError("provider", "provider must be digitalocean or linode.")
+	}
+	return s.db.ListPlans(r.Context(), store.PlanFilter{ProviderType: p, ActiveOnly: activeOnly})
 }
 
 // planRequest is a plan as an operator writes it; on PATCH, absent fields
@@ -98,19 +104,28 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	p := &webrana.Plan{Currency: "USD", IsActive: true}
-	req.apply(p)
-	if err := s.checkPlan(r, p); err != nil {
-		return err
-	}
-	if err := s.db.CreatePlan(r.Context(), p); err != nil {
-		return err
-	}
-	if err := s.auth.Audit(r.Context(), principal(r), "plan.created", "plan", p.ID, p.Name, sourceAddr(r)); err != nil {
+	p, err := s.createPlan(r, req)
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, p)
 	return nil
+}
+
+// createPlan validates a new plan against the catalog, stores and audits it.
+func (s *Server) createPlan(r *http.Request, req planRequest) (*webrana.Plan, error) {
+	p := &webrana.Plan{Currency: "USD", IsActive: true}
+	req.apply(p)
+	if err := s.checkPlan(r, p); err != nil {
+		return nil, err
+	}
+	if err := s.db.CreatePlan(r.Context(), p); err != nil {
+		return nil, err
+	}
+	if err := s.auth.Audit(r.Context(), principal(r), "plan.created", "plan", p.ID, p.Name, sourceAddr(r)); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
@@ -127,34 +142,49 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	p, err := s.updatePlan(r, r.PathValue("id"), req)
 	if err != nil {
-		return err
-	}
-	if req.ProviderType != nil && *req.ProviderType != p.ProviderType {
-		return webrana.FieldError("provider_type", "A plan's provider cannot change; create a new plan.")
-	}
-	req.apply(p)
-	if err := s.checkPlan(r, p); err != nil {
-		return err
-	}
-	if p, err = s.db.UpdatePlan(r.Context(), p); err != nil {
-		return err
-	}
-	if err := s.auth.Audit(r.Context(), principal(r), "plan.updated", "plan", p.ID, p.Name, sourceAddr(r)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
 }
 
-func (s *Server) handleDeletePlan(w http.ResponseWriter, r *http.Request) error {
-	if err := s.db.DeletePlan(r.Context(), r.PathValue("id")); err != nil {
-		return err
+// updatePlan applies a change to a plan (its provider stays), checks it
+// against the catalog, stores and audits it.
+func (s *Server) updatePlan(r *http.Request, id string, req planRequest) (*webrana.Plan, error) {
+	p, err := s.db.PlanByID(r.Context(), id)
+	if err != nil {
+		return nil, err
 	}
-	if err := s.auth.Audit(r.Context(), principal(r), "plan.deleted", "plan", r.PathValue("id"), "", sourceAddr(r)); err != nil {
+	if req.ProviderType != nil && *req.ProviderType != p.ProviderType {
+		return nil, webrana.FieldError("provider_type", "A plan's provider cannot change; create a new plan.")
+	}
+	req.apply(p)
+	if err := s.checkPlan(r, p); err != nil {
+		return nil, err
+	}
+	if p, err = s.db.UpdatePlan(r.Context(), p); err != nil {
+		return nil, err
+	}
+	if err := s.auth.Audit(r.Context(), principal(r), "plan.updated", "plan", p.ID, p.Name, sourceAddr(r)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Server) handleDeletePlan(w http.ResponseWriter, r *http.Request) error {
+	if err := s.deletePlan(r, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// deletePlan removes a plan and audits it.
+func (s *Server) deletePlan(r *http.Request, id string) error {
+	if err := s.db.DeletePlan(r.Context(), id); err != nil {
+		return err
+	}
+	return s.auth.Audit(r.Context(), principal(r), "plan.deleted", "plan", id, "", sourceAddr(r))
 }

@@ -32,12 +32,23 @@ func (s *Server) handleDismissFinding(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) decideFinding(w http.ResponseWriter, r *http.Request, decision string) error {
-	f, err := s.db.FindingByID(r.Context(), r.PathValue("id"))
+	f, err := s.decide(r, r.PathValue("id"), decision)
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+// decide closes an open finding by an operator's decision (destroyed or
+// dismissed) and audits it.
+func (s *Server) decide(r *http.Request, id, decision string) (*webrana.Finding, error) {
+	f, err := s.db.FindingByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
 	if f.Status != webrana.FindingOpen {
-		return webrana.Errorf(webrana.ECONFLICT, "This finding was already closed (%s).", f.Status)
+		return nil, webrana.Errorf(webrana.ECONFLICT, "This finding was already closed (%s).", f.Status)
 	}
 	if decision == webrana.FindingDestroyed {
 		err = s.reconciler.Destroy(r.Context(), f)
@@ -45,14 +56,10 @@ func (s *Server) decideFinding(w http.ResponseWriter, r *http.Request, decision 
 		err = s.db.ResolveFinding(r.Context(), f.ID, decision)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.auth.Audit(r.Context(), principal(r), "finding."+decision, "finding", f.ID, f.Tag, sourceAddr(r)); err != nil {
-		return err
+		return nil, err
 	}
-	if f, err = s.db.FindingByID(r.Context(), f.ID); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, f)
-	return nil
+	return s.db.FindingByID(r.Context(), f.ID)
 }

@@ -1,4 +1,556 @@
 package web
 
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/web/pages"
+)
+
 // operatorPages registers the operator's plans, all servers, alerts, reconciliation, customers and audit pages.
-func (s *Server) operatorPages() {}
+func (s *Server) operatorPages() {
+	s.ui("GET /admin/plans", Admin, s.opPlans)
+	s.ui("GET /admin/plans/new", Admin, s.opNewPlan)
+	s.ui("POST /admin/plans", Admin, s.opCreatePlan)
+	s.ui("GET /admin/plans/{id}/edit", Admin, s.opEditPlan)
+	s.ui("POST /admin/plans/{id}", Admin, s.opUpdatePlan)
+	s.ui("POST /admin/plans/{id}/delete", Admin, s.opDeletePlan)
+
+	s.ui("GET /admin/servers", Admin, s.opServers)
+
+	s.ui("GET /admin/alerts", Admin, s.opAlerts)
+	s.ui("POST /admin/alerts/{id}/resolve", Admin, s.opResolveAlert)
+
+	s.ui("GET /admin/reconciliation", Admin, s.opFindings)
+	s.ui("POST /admin/reconciliation/{id}/destroy", Admin, s.opDecideFinding(webrana.FindingDestroyed))
+	s.ui("POST /admin/reconciliation/{id}/dismiss", Admin, s.opDecideFinding(webrana.FindingDismissed))
+
+	s.ui("GET /admin/customers", Admin, s.opCustomers)
+	s.ui("POST /admin/customers/{id}/credit", Admin, s.opCredit)
+	s.ui("POST /admin/customers/{id}/disable", Admin, s.opSetDisabled(true))
+	s.ui("POST /admin/customers/{id}/enable", Admin, s.opSetDisabled(false))
+
+	s.ui("GET /admin/audit", Admin, s.opAudit)
+}
+
+// ---- Plans ----
+
+// opPlans lists every plan, grouped by provider, optionally of one provider.
+func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
+	plans, err := s.plansOf(r, false)
+	if err != nil {
+		return err
+	}
+	providers, err := s.db.ListProviders(r.Context())
+	if err != nil {
+		return err
+	}
+	d := pages.OpPlansData{Provider: r.URL.Query().Get("provider"), Providers: providers}
+	for _, p := range providers {
+		if d.Provider != "" && d.Provider != string(p.Type) {
+			continue
+		}
+		g := pages.OpPlanGroup{Provider: p}
+		for _, pl := range plans {
+			if pl.ProviderType == p.Type {
+				g.Plans = append(g.Plans, pl)
+			}
+		}
+		d.Groups = append(d.Groups, g)
+	}
+	s.render(w, r, http.StatusOK, pages.OpPlans(s.frame(w, r, "Plans", "admin-plans"), d))
+	return nil
+}
+
+// opNewPlan is the new plan form: first the provider, then its sizes.
+// ?size_slug= (the size picker, through htmx) fills the size's resources
+// and regions.
+func (s *Server) opNewPlan(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := pages.OpPlanFormData{Provider: webrana.ProviderType(q.Get("provider")), SizeSlug: q.Get("size_slug"),
+		Regions: q["regions"], IsActive: true}
+	if f.Provider == "" {
+		providers, err := s.db.ListProviders(r.Context())
+		if err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusOK, pages.OpPlanProvider(s.frame(w, r, "New plan", "admin-plans"), providers))
+		return nil
+	}
+	if !f.Provider.Valid() {
+		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
+	}
+	if err := s.opPlanCatalog(r, &f, true); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, pages.OpPlanFormPage(s.frame(w, r, "New plan", "admin-plans"), f))
+	return nil
+}
+
+// opEditPlan is a plan's form; ?size_slug= picks another size.
+func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f := pages.OpPlanFormData{ID: p.ID, Provider: p.ProviderType, SizeSlug: p.SizeSlug, Name: p.Name,
+		VCPUs: strconv.Itoa(p.VCPUs), MemoryMB: strconv.Itoa(p.MemoryMB), DiskGB: strconv.Itoa(p.DiskGB),
+		TransferGB: strconv.Itoa(p.TransferGB), PriceMonthly: opMajor(p.PriceMonthly), PriceHourly: opMajor(p.PriceHourly),
+		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive}
+	q := r.URL.Query()
+	picked := q.Has("size_slug")
+	if picked {
+		f.SizeSlug, f.Regions = q.Get("size_slug"), q["regions"]
+	}
+	if err := s.opPlanCatalog(r, &f, picked); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, pages.OpPlanFormPage(s.frame(w, r, "Edit plan", "admin-plans"), f))
+	return nil
+}
+
+func (s *Server) opCreatePlan(w http.ResponseWriter, r *http.Request) error {
+	f := opPlanFormValues(r)
+	return s.opSavePlan(w, r, &f, "New plan", func(req planRequest) (*webrana.Plan, error) { return s.createPlan(r, req) })
+}
+
+func (s *Server) opUpdatePlan(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f := opPlanFormValues(r)
+	f.ID, f.Currency = p.ID, p.Currency
+	return s.opSavePlan(w, r, &f, "Edit plan", func(req planRequest) (*webrana.Plan, error) { return s.updatePlan(r, p.ID, req) })
+}
+
+// opSavePlan saves a posted plan form, or shows it again: with the chosen
+// size's resources ("Use this size"), or with what was wrong.
+func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpPlanFormData, title string,
+	save func(planRequest) (*webrana.Plan, error)) error {
+	if !f.Provider.Valid() {
+		return webrana.FieldError("provider_type", "provider_type must be digitalocean or linode.")
+	}
+	if r.PostFormValue("step") == "size" {
+		if err := s.opPlanCatalog(r, f, true); err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusOK, pages.OpPlanFormPage(s.frame(w, r, title, "admin-plans"), *f))
+		return nil
+	}
+	req, err := opPlanRequest(f)
+	var p *webrana.Plan
+	if err == nil {
+		p, err = save(req)
+	}
+	if err != nil {
+		if ErrorStatus(err) >= http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND && opField(err) == "" {
+			return err
+		}
+		if cerr := s.opPlanCatalog(r, f, false); cerr != nil {
+			return cerr
+		}
+		f.Error, f.Field = webrana.ErrorMessage(err), opField(err)
+		fr := s.frame(w, r, title, "admin-plans")
+		fr.Error = f.Error
+		s.render(w, r, ErrorStatus(err), pages.OpPlanFormPage(fr, *f))
+		return nil
+	}
+	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), fmt.Sprintf("Plan %q saved.", p.Name))
+	return nil
+}
+
+func (s *Server) opDeletePlan(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.deletePlan(r, p.ID); err != nil {
+		return err
+	}
+	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), fmt.Sprintf("Plan %q deleted.", p.Name))
+	return nil
+}
+
+// opPlanFormValues reads a posted plan form as typed.
+func opPlanFormValues(r *http.Request) pages.OpPlanFormData {
+	_ = r.ParseForm() // done already by the CSRF check; r.PostForm is read below
+	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
+	return pages.OpPlanFormData{Provider: webrana.ProviderType(v("provider_type")), SizeSlug: v("size_slug"), Name: v("name"),
+		VCPUs: v("vcpus"), MemoryMB: v("memory_mb"), DiskGB: v("disk_gb"), TransferGB: v("transfer_gb"),
+		PriceMonthly: v("price_monthly"), PriceHourly: v("price_hourly"), Currency: "USD",
+		Regions: r.PostForm["regions"], IsActive: r.PostFormValue("is_active") != ""}
+}
+
+// opPlanRequest turns a plan form into the API's request: prices from
+// major units, resources left blank taken from the size.
+func opPlanRequest(f *pages.OpPlanFormData) (planRequest, error) {
+	monthly, err := opMinorUnits("price_monthly", f.PriceMonthly)
+	if err != nil {
+		return planRequest{}, err
+	}
+	hourly, err := opMinorUnits("price_hourly", f.PriceHourly)
+	if err != nil {
+		return planRequest{}, err
+	}
+	req := planRequest{ProviderType: &f.Provider, SizeSlug: &f.SizeSlug, Name: &f.Name, PriceMonthly: &monthly,
+		PriceHourly: &hourly, Regions: append([]string{}, f.Regions...), IsActive: &f.IsActive}
+	for _, in := range []struct {
+		field, value string
+		dst          **int
+	}{{"vcpus", f.VCPUs, &req.VCPUs}, {"memory_mb", f.MemoryMB, &req.MemoryMB}, {"disk_gb", f.DiskGB, &req.DiskGB}, {"transfer_gb", f.TransferGB, &req.TransferGB}} {
+		n := 0 // blank: the size's
+		if in.value != "" {
+			if n, err = strconv.Atoi(in.value); err != nil || n < 0 {
+				return planRequest{}, webrana.FieldError(in.field, "Enter a whole number, or leave it blank to use the size's.")
+			}
+		}
+		*in.dst = &n
+	}
+	return req, nil
+}
+
+// opPlanCatalog fills a plan form from the provider's catalog: its name,
+// its sizes with the provider's prices (the same catalog as GET
+// /api/vps/{provider}/sizes) and region names. When the size was just
+// picked, its resources replace the form's and only its regions stay checked.
+func (s *Server) opPlanCatalog(r *http.Request, f *pages.OpPlanFormData, picked bool) error {
+	ctx := r.Context()
+	prov, err := s.db.ProviderByType(ctx, f.Provider)
+	if err != nil {
+		return err
+	}
+	f.ProviderName = prov.Name
+	sizes, err := s.catalog.GetSizes(ctx, f.Provider)
+	if err != nil {
+		return err
+	}
+	f.Stale = sizes.Stale
+	f.Sizes = f.Sizes[:0]
+	for _, z := range sizes.Items {
+		if !z.Available && z.Slug != f.SizeSlug {
+			continue
+		}
+		f.Sizes = append(f.Sizes, pages.OpPlanSize{Slug: z.Slug, Description: z.Description, VCPUs: z.VCPUs, MemoryMB: z.MemoryMB,
+			DiskGB: z.DiskGB, TransferGB: z.TransferGB, PriceMonthly: z.PriceMonthly, PriceHourly: z.PriceHourly, Regions: z.Regions})
+	}
+	f.RegionNames = map[string]string{}
+	if regions, err := s.catalog.GetRegions(ctx, f.Provider); err == nil { // names are a nicety: slugs do without
+		for _, g := range regions.Items {
+			f.RegionNames[g.Slug] = g.Name
+		}
+	}
+	if z := f.Chosen(); z != nil && picked {
+		f.VCPUs, f.MemoryMB, f.DiskGB, f.TransferGB = strconv.Itoa(z.VCPUs), strconv.Itoa(z.MemoryMB), strconv.Itoa(z.DiskGB), strconv.Itoa(z.TransferGB)
+		f.Regions = slices.DeleteFunc(slices.Clone(f.Regions), func(g string) bool { return !slices.Contains(z.Regions, g) })
+	}
+	return nil
+}
+
+// opMinorUnits reads an amount typed in major units ("12", "12.5",
+// "12.50") as minor units (cents), exactly: no floating point.
+func opMinorUnits(field, v string) (int64, error) {
+	bad := webrana.FieldError(field, "Enter an amount such as 12.00: digits, with at most two after the point.")
+	whole, frac, dot := strings.Cut(strings.TrimSpace(v), ".")
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	if !digits(whole) || len(whole) > 12 || dot && (!digits(frac) || len(frac) > 2) {
+		return 0, bad
+	}
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, bad
+	}
+	cents := int64(0)
+	if frac != "" {
+		c, _ := strconv.ParseInt((frac + "0")[:2], 10, 64)
+		cents = c
+	}
+	return n*100 + cents, nil
+}
+
+// opMajor writes minor units as the form shows them: "12.00".
+func opMajor(minor int64) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
+}
+
+// opField is the input an error is about, if any.
+func opField(err error) string {
+	var e *webrana.Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// opListURL is a list's URL with its filters (empty ones left out), ready
+// for the pager to add page=N.
+func opListURL(path string, filters ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(filters); i += 2 {
+		if filters[i+1] != "" {
+			q.Set(filters[i], filters[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return path + "?"
+	}
+	return path + "?" + q.Encode() + "&"
+}
+
+// ---- All servers ----
+
+// opServers lists every customer's servers, filtered by provider, account,
+// status and owner (an e-mail).
+func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d := pages.OpServersData{Provider: q.Get("provider"), Account: q.Get("account"), Status: q.Get("status"),
+		Search: strings.TrimSpace(q.Get("q")), Owner: strings.ToLower(strings.TrimSpace(q.Get("owner"))), Page: page.Page, PerPage: page.PerPage}
+	d.Base = opListURL("/admin/servers", "provider", d.Provider, "account", d.Account, "status", d.Status, "owner", d.Owner, "q", d.Search)
+	if d.Providers, err = s.db.ListProviders(ctx); err != nil {
+		return err
+	}
+	if d.Accounts, err = s.db.ListAccounts(ctx, ""); err != nil {
+		return err
+	}
+	filter, bad := instanceFilter(q) // the customer's filters: provider, status, label search
+	filter.AccountID, filter.Page = d.Account, page
+	if bad == nil && d.Owner != "" {
+		u, err := s.db.UserByEmail(ctx, d.Owner)
+		switch {
+		case webrana.ErrorCode(err) == webrana.ENOTFOUND:
+			bad = webrana.FieldError("owner", "No user has the e-mail %s.", d.Owner)
+		case err != nil:
+			return err
+		default:
+			filter.OwnerID = u.ID
+		}
+	}
+	fr, status := s.frame(w, r, "All servers", "admin-servers"), http.StatusOK
+	if bad != nil {
+		fr.Error, d.Field, status = webrana.ErrorMessage(bad), opField(bad), ErrorStatus(bad)
+	} else {
+		list, err := s.instancePage(r, filter)
+		if err != nil {
+			return err
+		}
+		d.Rows, d.Total = serverRows(list.Items), list.Total
+	}
+	s.render(w, r, status, pages.OpServers(fr, d))
+	return nil
+}
+
+// ---- Alerts ----
+
+func (s *Server) opAlerts(w http.ResponseWriter, r *http.Request) error {
+	f, err := alertFilter(r)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.db.ListAlerts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	_, open, err := s.db.ListAlerts(r.Context(), store.AlertFilter{OpenOnly: true, Page: webrana.Page{PerPage: 1}})
+	if err != nil {
+		return err
+	}
+	d := pages.OpAlertsData{OpenOnly: f.OpenOnly, Kind: f.Kind, Alerts: items, OpenCount: open,
+		Page: f.Page.Page, PerPage: f.Page.PerPage, Total: total}
+	d.Base = opListURL("/admin/alerts", "open", r.URL.Query().Get("open"), "kind", f.Kind)
+	s.render(w, r, http.StatusOK, pages.OpAlerts(s.frame(w, r, "Alerts", "admin-alerts"), d))
+	return nil
+}
+
+func (s *Server) opResolveAlert(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.resolveAlert(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	redirectFlash(w, r, "/admin/alerts", "Alert resolved: "+a.Message)
+	return nil
+}
+
+// ---- Reconciliation ----
+
+func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	openOnly := r.URL.Query().Get("open") == "true"
+	items, total, err := s.db.ListFindings(r.Context(), openOnly, page)
+	if err != nil {
+		return err
+	}
+	accounts, err := s.db.ListAccounts(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	byID := map[string]*webrana.Account{}
+	for _, a := range accounts {
+		byID[a.ID] = a
+	}
+	d := pages.OpFindingsData{OpenOnly: openOnly, Page: page.Page, PerPage: page.PerPage, Total: total}
+	for _, f := range items {
+		row := pages.OpFinding{Finding: f}
+		if a := byID[f.AccountID]; a != nil {
+			row.AccountName, row.ProviderType = a.Name, a.ProviderType
+		}
+		d.Findings = append(d.Findings, row)
+	}
+	d.Base = opListURL("/admin/reconciliation", "open", r.URL.Query().Get("open"))
+	s.render(w, r, http.StatusOK, pages.OpFindings(s.frame(w, r, "Reconciliation", "admin-reconciliation"), d))
+	return nil
+}
+
+func (s *Server) opDecideFinding(decision string) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, err := s.decide(r, r.PathValue("id"), decision)
+		if err != nil {
+			return err
+		}
+		msg := "Server " + f.ProviderID + " destroyed at the provider."
+		if decision == webrana.FindingDismissed {
+			msg = "Finding dismissed: server " + f.ProviderID + " is kept."
+		}
+		redirectFlash(w, r, "/admin/reconciliation", msg)
+		return nil
+	}
+}
+
+// ---- Customers ----
+
+func (s *Server) opCustomers(w http.ResponseWriter, r *http.Request) error {
+	return s.opCustomersPage(w, r, http.StatusOK, pages.OpCreditForm{}, "")
+}
+
+// opCustomersPage shows the users with their balances; after a refused
+// credit, with that customer's form open as typed and the message.
+func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status int, credit pages.OpCreditForm, message string) error {
+	f, err := userFilter(r)
+	if err != nil {
+		return err
+	}
+	users, total, err := s.db.ListUsers(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	d := pages.OpCustomersData{Role: string(f.Role), Credit: credit, Page: f.Page.Page, PerPage: f.Page.PerPage, Total: total,
+		Query: r.URL.RawQuery}
+	d.Base = opListURL("/admin/customers", "role", d.Role)
+	me := principal(r).User.ID
+	for _, u := range users {
+		row := pages.OpCustomerRow{User: u, Self: u.ID == me, Key: strings.ToLower(rand.Text())}
+		if u.Role == webrana.RoleCustomer {
+			b, err := s.db.Balance(r.Context(), u.ID, Currency)
+			if err != nil {
+				return err
+			}
+			row.Balance = &b
+		}
+		if credit.UserID == u.ID && credit.Key != "" {
+			row.Key = credit.Key // the same credit, tried again, is made once
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	fr := s.frame(w, r, "Customers", "admin-customers")
+	fr.Error = message
+	s.render(w, r, status, pages.OpCustomers(fr, d))
+	return nil
+}
+
+// opBack is the customers list the form was posted from.
+func opBack(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return "/admin/customers"
+	}
+	return "/admin/customers?" + r.URL.RawQuery
+}
+
+// opCredit adds money to a customer's balance, typed in major units.
+func (s *Server) opCredit(w http.ResponseWriter, r *http.Request) error {
+	c := pages.OpCreditForm{UserID: r.PathValue("id"), Amount: strings.TrimSpace(r.PostFormValue("amount")),
+		Note: r.PostFormValue("note"), Key: r.PostFormValue("idempotency_key")}
+	amount, err := opMinorUnits("amount", c.Amount)
+	var balance webrana.Money
+	if err == nil {
+		_, balance, err = s.credit(r, c.UserID, creditRequest{Amount: amount, Note: c.Note}, c.Key)
+	}
+	if err != nil {
+		if ErrorStatus(err) >= http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND {
+			return err
+		}
+		c.Field = opField(err)
+		return s.opCustomersPage(w, r, ErrorStatus(err), c, webrana.ErrorMessage(err))
+	}
+	redirectFlash(w, r, opBack(r), fmt.Sprintf("Credited %s. The balance is now %s.",
+		webrana.Money{Amount: amount, Currency: Currency}, balance))
+	return nil
+}
+
+// opSetDisabled enables or disables a user, as PATCH /api/admin/users/{id}.
+func (s *Server) opSetDisabled(disabled bool) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.auth.ChangeUser(r.Context(), principal(r), r.PathValue("id"), auth.UserChange{Disabled: &disabled}, sourceAddr(r))
+		if err != nil {
+			if ErrorStatus(err) >= http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND {
+				return err
+			}
+			return s.opCustomersPage(w, r, ErrorStatus(err), pages.OpCreditForm{}, webrana.ErrorMessage(err))
+		}
+		msg := u.Email + " can sign in again."
+		if disabled {
+			msg = u.Email + " is disabled and signed out."
+		}
+		redirectFlash(w, r, opBack(r), msg)
+		return nil
+	}
+}
+
+// ---- Audit log ----
+
+func (s *Server) opAudit(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	d := pages.OpAuditData{ActorID: q.Get("actor_id"), Action: q.Get("action"), TargetType: q.Get("target_type"),
+		TargetID: q.Get("target_id"), Since: q.Get("since"), Until: q.Get("until")}
+	d.Base = opListURL("/admin/audit", "actor_id", d.ActorID, "action", d.Action, "target_type", d.TargetType,
+		"target_id", d.TargetID, "since", d.Since, "until", d.Until)
+	fr, status := s.frame(w, r, "Audit log", "admin-audit"), http.StatusOK
+	f, err := auditFilter(r)
+	if err != nil {
+		if ErrorStatus(err) >= http.StatusInternalServerError || opField(err) == "page" || opField(err) == "per_page" {
+			return err
+		}
+		fr.Error, d.Field, status = webrana.ErrorMessage(err), opField(err), ErrorStatus(err)
+	} else {
+		if d.Entries, d.Total, err = s.db.ListAudit(r.Context(), f); err != nil {
+			return err
+		}
+		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
+	}
+	if d.ActorID != "" {
+		if u, err := s.db.UserByID(r.Context(), d.ActorID); err == nil {
+			d.ActorEmail = u.Email
+		}
+	}
+	s.render(w, r, status, pages.OpAudit(fr, d))
+	return nil
+}
