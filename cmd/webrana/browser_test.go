@@ -139,12 +139,23 @@ func (b *browser) click(sel string) {
 	b.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
-// submit clicks a button that loads another page and waits for that page.
+// submit clicks a button that loads another page, or that htmx answers by
+// replacing the form, and waits for the new page or form to be in place.
 func (b *browser) submit(sel string) {
 	b.t.Helper()
-	get(b, chromedp.Evaluate[string](`document.documentElement.dataset.page = "old"`))
+	get(b, chromedp.Evaluate[bool](fmt.Sprintf(`(function(){
+		var e = document.querySelector(%q);
+		window.__webranaOld = e ? (e.closest("form") || document.body) : document.body;
+		return true })()`, sel)))
 	b.click(sel)
-	b.until(`document.readyState === "complete" && document.documentElement.dataset.page !== "old"`, actionTimeout)
+	b.settled()
+}
+
+// settled waits until the page marked by submit is gone and no htmx
+// request is in flight.
+func (b *browser) settled() {
+	b.t.Helper()
+	b.until(`document.readyState === "complete" && !(window.__webranaOld && window.__webranaOld.isConnected) && !document.querySelector(".htmx-request")`, actionTimeout)
 }
 
 // until waits for a JavaScript condition to hold, asking again across
@@ -238,5 +249,181 @@ func TestBrowserCustomerIsRefusedOperatorPages(t *testing.T) {
 		if n := b.count("table"); n != 0 {
 			t.Errorf("%s as a customer shows %d tables", path, n)
 		}
+	}
+}
+
+// TestBrowserOperatorAddsAnAccount: the operator sees the demo pool with
+// its full account flagged, adds an account whose token the provider knows,
+// syncs it, and reads its capacity off the bar.
+func TestBrowserOperatorAddsAnAccount(t *testing.T) {
+	r := newOrderRig(t, map[string]string{})
+	// The simulator is told about a new DigitalOcean account with 3 of 10
+	// servers in use: the token the operator will paste.
+	res := r.admin.Do("POST", "/_sim/accounts", map[string]any{"provider": "digitalocean", "token": "browser-test-token",
+		"email": "ops@example.com", "limit": 10, "instances": 3})
+	if res.Status/100 != 2 {
+		t.Fatalf("add simulator account: %d %s", res.Status, res.Body)
+	}
+	b := newBrowser(t, "http://"+r.Addr())
+	b.signIn("admin@webrana.local", rigPassword)
+	b.open("/admin/accounts")
+	b.wait("#pool-banner", actionTimeout)
+	if banner := b.text("#pool-banner"); !strings.Contains(banner, "Account 3") {
+		t.Errorf("the banner does not name the full Account 3: %q", banner)
+	}
+	b.shot("operator-accounts")
+
+	b.submit("#add-account")
+	b.fill("#name", "Browser account")
+	b.choose("#provider_type", "digitalocean")
+	b.fill("#email", "ops@example.com")
+	b.fill("#token", "browser-test-token")
+	b.shot("operator-account-new")
+	b.submit("#save-account")
+	if p := b.path(); p != "/admin/accounts" {
+		t.Fatalf("after saving at %s\n%s", p, b.describe())
+	}
+	row := `tr[data-name="Browser account"]`
+	b.wait(row, actionTimeout)
+	id := get(b, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).dataset.accountId`, row)))
+	b.submit("#sync-" + id)
+	b.wait("#flash", actionTimeout)
+	meter := row + ` [role="meter"]`
+	used := get(b, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-valuenow")`, meter)))
+	limit := get(b, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-valuemax")`, meter)))
+	if used != "3" || limit != "10" {
+		t.Errorf("capacity bar after sync: %s/%s, want 3/10", used, limit)
+	}
+	if got := b.text(row + " .capacity .figure"); !strings.Contains(got, "3/10") {
+		t.Errorf("capacity figure %q, want 3/10", got)
+	}
+	b.shot("operator-accounts-synced")
+	b.open("/admin/providers")
+	b.shot("operator-providers")
+	b.open("/admin/plans")
+	b.shot("operator-plans")
+}
+
+// browserPassword is a root password the providers accept.
+const browserPassword = "Browser-Root-Pass-2031!"
+
+// TestBrowserCustomerOrdersAndManages walks the customer's whole path in a
+// real browser: a DigitalOcean server from a 1-click app and a Linode server
+// from a StackScript, through every step of the wizard, each watched live
+// until active; the list filtered by provider, the filter kept after a
+// reload; and a power-off and power-on from the detail page.
+func TestBrowserCustomerOrdersAndManages(t *testing.T) {
+	r := newOrderRig(t, map[string]string{"WEBRANA_SIM_CREATE_DELAY": "2s", "WEBRANA_SIM_ACTION_DELAY": "1s"})
+	b := newBrowser(t, "http://"+r.Addr())
+	b.signIn("demo@webrana.local", rigPassword)
+
+	doServer := b.orderDigitalOceanApp("shop-1")
+	b.wait(`#server-status [data-status="active"]`, time.Minute)
+	linodeServer := b.orderLinodeStackScript("blog-1")
+	b.wait(`#server-status [data-status="active"]`, time.Minute)
+
+	// The list, filtered by provider; the filter survives a reload.
+	b.open("/servers")
+	b.choose("#provider-filter", "linode")
+	b.submit("#apply-filter")
+	b.assertOnlyProvider("linode", linodeServer)
+	b.open("/servers")
+	if got := b.value("#provider-filter"); got != "linode" {
+		t.Errorf("after a reload the provider filter is %q, want linode", got)
+	}
+	b.assertOnlyProvider("linode", linodeServer)
+	b.choose("#provider-filter", "")
+	b.submit("#apply-filter")
+	b.shot("servers")
+
+	// Power off (confirmed) and on again from the detail page.
+	b.open("/servers/" + doServer)
+	b.click("#action-power_off")
+	b.submit("#confirm-power_off")
+	b.wait(`#server-status [data-status="off"]`, time.Minute)
+	b.submit("#action-power_on")
+	b.wait(`#server-status [data-status="active"]`, time.Minute)
+	b.wait("#chart-cpu", actionTimeout)
+	b.shot("server-detail")
+	b.open("/")
+	b.shot("dashboard")
+	b.open("/billing")
+	b.shot("billing")
+}
+
+// orderDigitalOceanApp orders a DigitalOcean server from the first 1-click
+// app through the wizard and returns its id, on its detail page.
+func (b *browser) orderDigitalOceanApp(label string) string {
+	b.t.Helper()
+	b.open("/servers/new")
+	b.shot("order-1-provider")
+	b.click("#provider-digitalocean")
+	b.submit("#next")
+	b.fill("#label", label)
+	b.click(`input[name="plan_id"]`)
+	b.shot("order-2-plan")
+	b.submit("#next")
+	b.click(`input[name="region"]`)
+	b.submit("#next")
+	b.click("#kind-app")
+	b.click(`input[name="app"]`)
+	b.shot("order-4-app")
+	b.submit("#next")
+	b.fill("#root_password", browserPassword)
+	b.click("#monitoring")
+	b.submit("#next")
+	b.wait("#review-price", actionTimeout)
+	b.shot("order-6-review")
+	return b.place()
+}
+
+// orderLinodeStackScript orders a Linode server from the LAMP StackScript,
+// filling its required fields, and returns its id.
+func (b *browser) orderLinodeStackScript(label string) string {
+	b.t.Helper()
+	b.open("/servers/new")
+	b.click("#provider-linode")
+	b.submit("#next")
+	b.fill("#label", label)
+	b.click(`input[name="plan_id"]`)
+	b.submit("#next")
+	b.click(`input[name="region"]`)
+	b.submit("#next")
+	// Each of these choices redraws the step (htmx) with what it offers.
+	b.submit("#kind-stackscript")
+	b.submit("#script-401701")
+	b.wait("#udf-soa_email_address", actionTimeout)
+	b.click(`input[name="image"]`)
+	b.fill("#udf-soa_email_address", "admin@example.com")
+	b.fill("#udf-user_name", "webmaster")
+	b.shot("order-4-stackscript")
+	b.submit("#next")
+	b.fill("#root_password", browserPassword)
+	b.submit("#next")
+	b.wait("#review-price", actionTimeout)
+	return b.place()
+}
+
+// place submits the review and returns the new server's id from the
+// detail page the wizard lands on.
+func (b *browser) place() string {
+	b.t.Helper()
+	b.submit("#place-order")
+	id, ok := strings.CutPrefix(b.path(), "/servers/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		b.t.Fatalf("placing the order landed on %s\n%s", b.path(), b.describe())
+	}
+	return id
+}
+
+// assertOnlyProvider checks the server list shows the given provider's
+// servers only, among them the server with the given id.
+func (b *browser) assertOnlyProvider(provider, id string) {
+	b.t.Helper()
+	if n := b.count(`#servers tbody tr[data-provider]:not([data-provider="` + provider + `"])`); n != 0 {
+		b.t.Errorf("filtered by %s, the list shows %d other servers", provider, n)
+	}
+	if b.count(`#servers tbody tr[data-id="`+id+`"]`) != 1 {
+		b.t.Errorf("filtered by %s, the list lacks server %s\n%s", provider, id, b.describe())
 	}
 }
