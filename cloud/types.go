@@ -178,11 +178,15 @@ type SSHKey struct {
 	PublicKey   string
 }
 
-// Metric names a monitoring series.
+// Metric names a monitoring series. Every driver answers it in the same
+// unit, whatever its provider reports.
 type Metric string
 
 const (
-	MetricCPU       Metric = "cpu"
+	// MetricCPU is CPU use in percent busy of the whole server (all its
+	// vCPUs together), 0 to 100.
+	MetricCPU Metric = "cpu"
+	// MetricBandwidth is public outbound traffic in bits per second.
 	MetricBandwidth Metric = "bandwidth"
 )
 

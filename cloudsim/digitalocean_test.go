@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -970,6 +971,22 @@ func TestDigitalOceanMonitoring(t *testing.T) {
 	}
 	if !modes["idle"] || !modes["user"] || !modes["system"] {
 		t.Fatalf("cpu modes %v", modes)
+	}
+	// As on a real droplet, the modes together count every CPU-second: each
+	// 60-second step adds 60 per vCPU (one here) across the modes, and the
+	// busy part (all but idle and iowait) is a plausible share of it.
+	for i := 1; i < 61; i++ {
+		var total, idle float64
+		for _, s := range cpu.Data.Result {
+			d := float64(s.Values[i].Value - s.Values[i-1].Value)
+			total += d
+			if m := s.Metric["mode"]; m == "idle" || m == "iowait" {
+				idle += d
+			}
+		}
+		if busy := (total - idle) / total; math.Abs(total-60) > 0.1 || busy <= 0 || busy >= 0.5 {
+			t.Fatalf("cpu step %d: %v CPU-seconds, %.1f%% busy; want 60 and a plausible share", i, total, 100*busy)
+		}
 	}
 
 	bw, _, err := c.Monitoring.GetDropletBandwidth(ctx, &godo.DropletBandwidthMetricsRequest{

@@ -37,8 +37,8 @@ type metricsEntry struct {
 // Series are a server's metrics over a window.
 type Series struct {
 	Hours     int       `json:"hours"`
-	CPU       []Point   `json:"cpu"`       // percent busy
-	Bandwidth []Point   `json:"bandwidth"` // public outbound, as the provider reports it
+	CPU       []Point   `json:"cpu"`       // percent busy of all vCPUs together, 0 to 100
+	Bandwidth []Point   `json:"bandwidth"` // public outbound, in bits per second (bit/s) from every provider
 	FetchedAt time.Time `json:"fetched_at"`
 }
 

@@ -175,11 +175,7 @@ func (s *Server) handleServerCharts(w http.ResponseWriter, r *http.Request) erro
 	} else {
 		from, to := series.FetchedAt.Add(-chartHours*time.Hour), series.FetchedAt
 		c.CPU = serverChart("chart-cpu", "CPU", "%", series.CPU, from, to)
-		unit := "Mbit/s"
-		if in.ProviderType == webrana.Linode {
-			unit = "bit/s"
-		}
-		c.Bandwidth = serverChart("chart-bandwidth", "Public bandwidth out", unit, series.Bandwidth, from, to)
+		c.Bandwidth = serverChart("chart-bandwidth", "Public bandwidth out", "bit/s", series.Bandwidth, from, to)
 	}
 	s.render(w, r, http.StatusOK, pages.ServerCharts(c))
 	return nil

@@ -391,9 +391,18 @@ func testCatalog(t *testing.T, f *fixture) {
 	if err != nil || len(apps) < 3 {
 		t.Fatalf("Apps: %d, %v", len(apps), err)
 	}
+	families := map[string]bool{}
+	for _, i := range images {
+		families[i.Distribution] = true
+	}
 	for _, a := range apps {
 		if a.Slug == "" || a.Name == "" {
 			t.Errorf("app %+v lacks slug or name", a)
+		}
+		// The simulators give every app a text of its own: it must be the
+		// description, not the family of the system it runs on.
+		if a.Description == "" || families[a.Description] {
+			t.Errorf("app %s has description %q; want its own text", a.Slug, a.Description)
 		}
 	}
 }
@@ -416,14 +425,45 @@ func testMetrics(t *testing.T, f *fixture) {
 	in := f.mustCreate("webrana-88888888")
 	f.clock.Advance(createDelay + time.Hour)
 	end := f.clock.Now()
-	points, err := f.client.Metrics(context.Background(), in.ID, cloud.MetricCPU, end.Add(-time.Hour), end)
+	ctx := context.Background()
+	points, err := f.client.Metrics(ctx, in.ID, cloud.MetricCPU, end.Add(-time.Hour), end)
 	if err != nil || len(points) < 2 {
 		t.Fatalf("Metrics cpu: %d points, %v", len(points), err)
 	}
-	for i := 1; i < len(points); i++ {
-		if !points[i].Time.After(points[i-1].Time) {
+	busy := 0.0
+	for i, p := range points {
+		if i > 0 && !p.Time.After(points[i-1].Time) {
 			t.Fatalf("metric points out of order at %d", i)
 		}
+		if p.Value < 0 || p.Value > 100 {
+			t.Fatalf("cpu[%d] = %v at %v; want percent busy, 0 to 100", i, p.Value, p.Time)
+		}
+		if p.Time.Before(end.Add(-time.Hour)) || p.Time.After(end) {
+			t.Fatalf("cpu[%d] at %v, outside the hour asked", i, p.Time)
+		}
+		busy = max(busy, p.Value)
+	}
+	if busy == 0 {
+		t.Fatalf("cpu never busy over an hour: %v", points)
+	}
+	bw, err := f.client.Metrics(ctx, in.ID, cloud.MetricBandwidth, end.Add(-time.Hour), end)
+	if err != nil || len(bw) < 2 {
+		t.Fatalf("Metrics bandwidth: %d points, %v", len(bw), err)
+	}
+	top := 0.0
+	for i, p := range bw {
+		if p.Value < 0 {
+			t.Fatalf("bandwidth[%d] = %v", i, p.Value)
+		}
+		top = max(top, p.Value)
+	}
+	// The simulators send kilobits to megabits a second: in bit/s, the
+	// portable unit, that is well over a thousand (in Mbit/s it would not be).
+	if top < 1000 {
+		t.Fatalf("bandwidth tops at %v; want bits per second", top)
+	}
+	if _, err := f.client.Metrics(ctx, in.ID, cloud.Metric("memory"), end.Add(-time.Hour), end); cloud.Code(err) != cloud.InvalidArgument {
+		t.Fatalf("unknown metric: %v, want InvalidArgument", err)
 	}
 }
 

@@ -2,10 +2,13 @@ package digitalocean
 
 import (
 	"context"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/digitalocean/godo"
+	"github.com/digitalocean/godo/metrics"
 
 	"github.com/webrana/webrana/cloud"
 )
@@ -38,49 +41,77 @@ func (d *Driver) Regions(ctx context.Context) ([]*cloud.Region, error) {
 
 // Images lists public distribution or application images.
 func (d *Driver) Images(ctx context.Context, t cloud.ImageType) ([]*cloud.Image, error) {
+	images, err := d.images(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cloud.Image, 0, len(images))
+	for _, im := range images {
+		out = append(out, &cloud.Image{Slug: imageSlug(im), Name: im.Name, Distribution: im.Distribution, Type: t,
+			Regions: im.Regions, MinDiskGB: im.MinDiskSize})
+	}
+	return out, nil
+}
+
+// images lists every page of public distribution or application images,
+// as godo has them.
+func (d *Driver) images(ctx context.Context, t cloud.ImageType) ([]godo.Image, error) {
 	list := d.c.Images.ListDistribution
 	if t == cloud.ImageApplication {
 		list = d.c.Images.ListApplication
 	}
-	return listAll(ctx, func(ctx context.Context, lo *godo.ListOptions) ([]*cloud.Image, *godo.Response, error) {
-		images, res, err := list(ctx, lo)
-		out := make([]*cloud.Image, 0, len(images))
-		for _, im := range images {
-			slug := im.Slug
-			if slug == "" {
-				slug = strconv.Itoa(im.ID)
-			}
-			out = append(out, &cloud.Image{Slug: slug, Name: im.Name, Distribution: im.Distribution, Type: t,
-				Regions: im.Regions, MinDiskGB: im.MinDiskSize})
-		}
-		return out, res, err
-	})
+	return listAll(ctx, list)
 }
 
-// Apps lists the 1-click applications: the 1-clicks endpoint names them,
-// and their application images carry the names and descriptions.
+// imageSlug is an image's slug, or its id for images without one.
+func imageSlug(im godo.Image) string {
+	if im.Slug == "" {
+		return strconv.Itoa(im.ID)
+	}
+	return im.Slug
+}
+
+// Apps lists the 1-click applications: the 1-clicks endpoint names them
+// (slug and type only), and their application images carry the
+// Marketplace names and descriptions.
 func (d *Driver) Apps(ctx context.Context) ([]*cloud.App, error) {
 	clicks, _, err := d.c.OneClick.List(ctx, "droplet")
 	if err != nil {
 		return nil, err
 	}
-	images, err := d.Images(ctx, cloud.ImageApplication)
+	images, err := d.images(ctx, cloud.ImageApplication)
 	if err != nil {
 		return nil, err
 	}
-	bySlug := map[string]*cloud.Image{}
+	bySlug := map[string]godo.Image{}
 	for _, im := range images {
-		bySlug[im.Slug] = im
+		bySlug[imageSlug(im)] = im
 	}
 	out := make([]*cloud.App, 0, len(clicks))
 	for _, oc := range clicks {
 		app := &cloud.App{Slug: oc.Slug, Name: oc.Slug, Category: cloud.AppCategory(oc.Slug)}
 		if im, ok := bySlug[oc.Slug]; ok {
-			app.Name, app.Description, app.Images = im.Name, im.Distribution, []string{im.Slug}
+			app.Images = []string{imageSlug(im)}
+			if im.Name != "" {
+				app.Name = im.Name
+			}
+			app.Description = appDescription(im)
 		}
 		out = append(out, app)
 	}
 	return out, nil
+}
+
+// appDescription is the Marketplace text of a 1-click app's image; without
+// one, a line naming the system the app runs on, never the bare family.
+func appDescription(im godo.Image) string {
+	switch {
+	case strings.TrimSpace(im.Description) != "":
+		return strings.TrimSpace(im.Description)
+	case im.Distribution != "":
+		return "1-click app on " + im.Distribution + "."
+	}
+	return ""
 }
 
 // EnsureSSHKey finds a key by fingerprint or registers it.
@@ -109,34 +140,91 @@ func (d *Driver) EnsureSSHKey(ctx context.Context, name, publicKey string) (*clo
 	return &cloud.SSHKey{ID: strconv.Itoa(k.ID), Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey}, nil
 }
 
-// Metrics returns a droplet's CPU use or public bandwidth.
+// Metrics returns a droplet's CPU use, in percent busy of all its vCPUs
+// (0 to 100), or its public outbound bandwidth, in bits per second.
 func (d *Driver) Metrics(ctx context.Context, id string, m cloud.Metric, start, end time.Time) ([]cloud.Point, error) {
 	if _, err := dropletID(id); err != nil {
 		return nil, err
 	}
-	var res *godo.MetricsResponse
-	var err error
 	switch m {
 	case cloud.MetricCPU:
-		res, _, err = d.c.Monitoring.GetDropletCPU(ctx, &godo.DropletMetricsRequest{HostID: id, Start: start, End: end})
+		res, _, err := d.c.Monitoring.GetDropletCPU(ctx, &godo.DropletMetricsRequest{HostID: id, Start: start, End: end})
+		if err != nil {
+			return nil, err
+		}
+		return cpuPercent(res.Data.Result), nil
 	case cloud.MetricBandwidth:
-		res, _, err = d.c.Monitoring.GetDropletBandwidth(ctx, &godo.DropletBandwidthMetricsRequest{
+		res, _, err := d.c.Monitoring.GetDropletBandwidth(ctx, &godo.DropletBandwidthMetricsRequest{
 			DropletMetricsRequest: godo.DropletMetricsRequest{HostID: id, Start: start, End: end},
 			Interface:             "public", Direction: "outbound"})
-	default:
-		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "metric", Message: "unknown metric " + string(m)}
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []cloud.Point
-	if len(res.Data.Result) == 0 {
+		if err != nil {
+			return nil, err
+		}
+		var out []cloud.Point
+		if len(res.Data.Result) == 0 {
+			return out, nil
+		}
+		for _, v := range res.Data.Result[0].Values { // one series: the droplet's
+			// The API answers megabits per second; the portable unit is bit/s.
+			out = append(out, cloud.Point{Time: v.Timestamp.Time().UTC(), Value: float64(v.Value) * 1e6})
+		}
 		return out, nil
 	}
-	for _, v := range res.Data.Result[0].Values { // one series: the droplet's
-		out = append(out, cloud.Point{Time: v.Timestamp.Time().UTC(), Value: float64(v.Value)})
+	return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "metric", Message: "unknown metric " + string(m)}
+}
+
+// cpuPercent turns the CPU metric's series into percent busy per interval.
+// DigitalOcean answers one series per mode (idle, iowait, user, system,
+// …), each a cumulative counter of CPU-seconds summed over the vCPUs.
+// Between consecutive samples, the time spent in every mode is the
+// interval's whole CPU time, and all but idle and iowait is busy:
+// busy% = 100 × (Δtotal − Δidle − Δiowait) / Δtotal, dated at the later
+// sample. Only times every mode has a sample for count; an interval whose
+// total does not grow (a counter reset, as on a reboot) is left out.
+func cpuPercent(series []metrics.SampleStream) []cloud.Point {
+	type sample struct {
+		total, idle float64
+		modes       int
 	}
-	return out, nil
+	at := map[metrics.Time]*sample{}
+	modes := 0
+	for _, s := range series {
+		mode := string(s.Metric["mode"])
+		if strings.HasPrefix(mode, "guest") {
+			continue // guest time is counted in user and nice already
+		}
+		modes++
+		for _, v := range s.Values {
+			x := at[v.Timestamp]
+			if x == nil {
+				x = &sample{}
+				at[v.Timestamp] = x
+			}
+			x.total += float64(v.Value)
+			if mode == "idle" || mode == "iowait" {
+				x.idle += float64(v.Value)
+			}
+			x.modes++
+		}
+	}
+	times := make([]metrics.Time, 0, len(at))
+	for t, x := range at {
+		if x.modes == modes {
+			times = append(times, t)
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	var out []cloud.Point
+	for i := 1; i < len(times); i++ {
+		prev, cur := at[times[i-1]], at[times[i]]
+		total := cur.total - prev.total
+		if total <= 0 {
+			continue
+		}
+		busy := 100 * (total - (cur.idle - prev.idle)) / total
+		out = append(out, cloud.Point{Time: times[i].Time().UTC(), Value: min(max(busy, 0), 100)})
+	}
+	return out
 }
 
 // listAll collects every page of a godo list.

@@ -112,25 +112,35 @@ func (d *Driver) EnsureSSHKey(ctx context.Context, name, publicKey string) (*clo
 	return &cloud.SSHKey{ID: key, Name: name, Fingerprint: fp, PublicKey: key}, nil
 }
 
-// Metrics returns a Linode's CPU use or public IPv4 bandwidth out, from the
-// last 24 hours Linode keeps, cut to the asked period.
+// Metrics returns a Linode's CPU use, in percent busy of all its vCPUs
+// (0 to 100), or its public IPv4 bandwidth out, in bits per second, from
+// the last 24 hours Linode keeps, cut to the asked period. Linode counts
+// CPU at 100 percent per core, so it is divided by the Linode's vCPUs.
 func (d *Driver) Metrics(ctx context.Context, id string, m cloud.Metric, start, end time.Time) ([]cloud.Point, error) {
 	n, err := linodeID(id)
 	if err != nil {
 		return nil, err
 	}
+	if m != cloud.MetricCPU && m != cloud.MetricBandwidth {
+		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "metric", Message: "unknown metric " + string(m)}
+	}
+	cores := 1.0
+	if m == cloud.MetricCPU {
+		in, err := d.c.GetInstance(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if in.Specs != nil && in.Specs.VCPUs > 0 {
+			cores = float64(in.Specs.VCPUs)
+		}
+	}
 	stats, err := d.c.GetInstanceStats(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	var series [][]float64
-	switch m {
-	case cloud.MetricCPU:
+	series := stats.Data.NetV4.Out // bits/s already
+	if m == cloud.MetricCPU {
 		series = stats.Data.CPU
-	case cloud.MetricBandwidth:
-		series = stats.Data.NetV4.Out
-	default:
-		return nil, &cloud.Error{Code: cloud.InvalidArgument, Field: "metric", Message: "unknown metric " + string(m)}
 	}
 	var out []cloud.Point
 	for _, p := range series {
@@ -138,9 +148,14 @@ func (d *Driver) Metrics(ctx context.Context, id string, m cloud.Metric, start, 
 			continue
 		}
 		t := time.UnixMilli(int64(p[0])).UTC()
-		if !t.Before(start) && !t.After(end) {
-			out = append(out, cloud.Point{Time: t, Value: p[1]})
+		if t.Before(start) || t.After(end) {
+			continue
 		}
+		v := p[1]
+		if m == cloud.MetricCPU {
+			v = min(max(v/cores, 0), 100)
+		}
+		out = append(out, cloud.Point{Time: t, Value: v})
 	}
 	return out, nil
 }
