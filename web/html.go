@@ -43,7 +43,7 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.Login(pages.LoginData{Next: safeNext(r.URL.Query().Get("next")), CSRF: formCSRF(w, r)}))
+	s.render(w, r, http.StatusOK, pages.Login(pages.LoginData{Next: safeNext(r.URL.Query().Get("next")), CSRF: formCSRF(w, r), Hint: s.signInHint}))
 }
 
 // handleLoginForm signs a browser in. The previous session, if any, is
@@ -51,7 +51,7 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 // worth nothing after it (no session fixation).
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	data := pages.LoginData{Email: r.PostFormValue("email"), Next: safeNext(r.PostFormValue("next"))}
+	data := pages.LoginData{Email: r.PostFormValue("email"), Next: safeNext(r.PostFormValue("next")), Hint: s.signInHint}
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || !validCSRF(r, c.Value) {
 		data.CSRF = formCSRF(w, r)

@@ -49,6 +49,8 @@ type Config struct {
 	Channels  *alerts.ChannelSet
 	Ready     []ReadyCheck
 	Version   string
+	// SignInHint is shown on the login page (the sandbox names its demo users).
+	SignInHint string
 }
 
 // Server serves Webrana over HTTP.
@@ -66,6 +68,7 @@ type Server struct {
 	channels      *alerts.ChannelSet
 	ready         []ReadyCheck
 	version       string
+	signInHint    string
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -94,6 +97,7 @@ func NewServer(cfg Config) *Server {
 		channels:       cfg.Channels,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
+		signInHint:     cfg.SignInHint,
 		mux:            http.NewServeMux(),
 		metrics:        newHTTPMetrics(cfg.Registry),
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}),

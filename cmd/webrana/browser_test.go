@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/web"
 )
 
 // browser is Debian's chromium, headless, driven by chromedp against a
@@ -239,8 +241,12 @@ func (b *browser) signIn(email, password string) {
 func TestBrowserCustomerIsRefusedOperatorPages(t *testing.T) {
 	r := newOrderRig(t, map[string]string{})
 	b := newBrowser(t, "http://"+r.Addr())
+	b.open("/login")
+	if hint := b.text("#sign-in-hint"); !strings.Contains(hint, "demo@webrana.local") || !strings.Contains(hint, "admin@webrana.local") {
+		t.Errorf("the sandbox's login page does not name the demo users: %q", hint)
+	}
+	b.shot("login")
 	b.signIn("demo@webrana.local", rigPassword)
-	b.shot("dashboard")
 	for _, path := range []string{"/admin/accounts", "/admin/plans"} {
 		b.open(path)
 		if got := b.text("#problem-message"); got != "Administrators only." {
@@ -426,4 +432,53 @@ func (b *browser) assertOnlyProvider(provider, id string) {
 	if b.count(`#servers tbody tr[data-id="`+id+`"]`) != 1 {
 		b.t.Errorf("filtered by %s, the list lacks server %s\n%s", provider, id, b.describe())
 	}
+}
+
+// TestBrowserEveryPageRenders opens every page without a path parameter,
+// from the server's own route table, as the role that may see it: each
+// renders a heading and no problem. The screenshots are the gallery.
+func TestBrowserEveryPageRenders(t *testing.T) {
+	r := newOrderRig(t, map[string]string{})
+	r.order(map[string]any{"provider_type": "linode", "plan_id": r.plan(webrana.Linode, "g6-nanode-1"), "region": "us-east",
+		"image": "linode/debian12", "label": "gallery-1", "root_password": browserPassword})
+	for _, role := range []struct {
+		email string
+		admin bool
+	}{{"demo@webrana.local", false}, {"admin@webrana.local", true}} {
+		b := newBrowser(t, "http://"+r.Addr())
+		b.signIn(role.email, rigPassword)
+		for _, rt := range r.Server.Routes() {
+			method, path, _ := strings.Cut(rt.Pattern, " ")
+			path = strings.TrimSuffix(path, "{$}")
+			if rt.Kind != web.Page || method != "GET" || strings.Contains(path, "{") || path == "/login" || strings.HasSuffix(path, "/") && path != "/" {
+				continue
+			}
+			if rt.Access == web.Admin && !role.admin {
+				continue
+			}
+			b.open(path)
+			if n := b.count("#problem-message"); n != 0 {
+				t.Errorf("%s as %s: %s", path, role.email, b.text("#problem-message"))
+			}
+			if b.count("h1") != 1 {
+				t.Errorf("%s as %s has %d h1 headings, want 1", path, role.email, b.count("h1"))
+			}
+			if role.admin || rt.Access != web.Admin {
+				b.shot(galleryName(path, role.admin))
+			}
+		}
+	}
+}
+
+// galleryName names the screenshot of a page: page-servers-new, or
+// page-dashboard for "/", with -admin when the operator took it.
+func galleryName(path string, admin bool) string {
+	name := "page" + strings.ReplaceAll(strings.TrimSuffix(path, "/"), "/", "-")
+	if path == "/" {
+		name = "page-dashboard"
+	}
+	if admin {
+		name += "-admin"
+	}
+	return name
 }

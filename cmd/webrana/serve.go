@@ -130,7 +130,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
 		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
 		Channels: m.Channels,
-		Ready:    m.readyChecks(), Version: version})
+		Ready:    m.readyChecks(), Version: version, SignInHint: signInHint(cfg)})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
@@ -141,6 +141,15 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("WEBRANA_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
 	return nil
+}
+
+// signInHint tells a newcomer to the sandbox whom to sign in as.
+func signInHint(cfg *Config) string {
+	if !cfg.Sandbox {
+		return ""
+	}
+	return "Sandbox: sign in as " + demoUsers[1].email + " (a customer) or " + demoUsers[0].email +
+		" (the operator), with the demo password printed where webrana started."
 }
 
 func newRegistry() *prometheus.Registry {
