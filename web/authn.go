@@ -38,6 +38,11 @@ func (s *Server) authorize(access Access, kind Kind, next http.HandlerFunc) http
 			s.deny(w, r, kind, webrana.Errorf(webrana.EFORBIDDEN, "Administrators only."))
 			return
 		}
+		// Bodies are bounded before anything reads them: the CSRF check
+		// below may parse a form.
+		if !safeMethod(r.Method) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
 		// Public forms (the login form) carry their own double-submit token.
 		if access != Public && viaCookie && !safeMethod(r.Method) && !validCSRF(r, p.Session.CSRFToken) {
 			s.deny(w, r, kind, errCSRF)
@@ -77,6 +82,14 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, bool, error) {
 // deny answers a refused request: JSON for the API; for pages, a redirect
 // to the login page when signing in would help, else the error as text.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, kind Kind, err error) {
+	if kind == Page && webrana.ErrorCode(err) == webrana.EUNAUTHORIZED && isHTMX(r) {
+		// An htmx request (a live region's poll after the session ended)
+		// must not swap the login page into the region: the whole page
+		// goes to sign in, and comes back to where it was.
+		w.Header().Set("HX-Redirect", "/login?next="+url.QueryEscape(htmxPage(r)))
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
 	if kind == Page && webrana.ErrorCode(err) == webrana.EUNAUTHORIZED && safeMethod(r.Method) {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
@@ -97,6 +110,16 @@ func (s *Server) denyCrossOrigin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, webrana.ErrorMessage(err), ErrorStatus(err))
+}
+
+// htmxPage is the page an htmx request came from (HX-Current-URL), as a
+// local path; the site's root when it is missing or foreign.
+func htmxPage(r *http.Request) string {
+	u, err := url.Parse(r.Header.Get("HX-Current-URL"))
+	if err != nil || (u.Host != "" && u.Host != r.Host) {
+		return "/"
+	}
+	return safeNext(u.RequestURI())
 }
 
 func safeMethod(m string) bool {

@@ -73,6 +73,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		s.auth.EndSession(r.Context(), old.Value)
 	}
 	setCookie(w, r, sessionCookie, token, int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds()))
+	setCookie(w, r, serversFilterCookie, "", -1) // a filter is one session's, not the browser's
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 }
 
@@ -81,6 +82,7 @@ func (s *Server) handleLogoutForm(w http.ResponseWriter, r *http.Request) {
 		s.logger.ErrorContext(r.Context(), "logout", "err", err)
 	}
 	setCookie(w, r, sessionCookie, "", -1)
+	setCookie(w, r, serversFilterCookie, "", -1) // the next person starts unfiltered
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
@@ -151,6 +153,11 @@ func (s *Server) renderProblem(w http.ResponseWriter, r *http.Request, err error
 		s.logger.ErrorContext(r.Context(), "page error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if isHTMX(r) {
+		// The message goes to the page's alert area, never over the region
+		// that asked (a wizard's step or a live region stays as it was).
+		w.Header().Set("HX-Retarget", "#htmx-alert")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Reselect", ".problem")
 		s.render(w, r, status, pages.ProblemFragment(webrana.ErrorMessage(err)))
 		return
 	}
