@@ -46,7 +46,8 @@ func (s *Server) operatorPages() {
 
 // opPlans lists every plan, grouped by provider, optionally of one provider.
 func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
-	plans, err := s.plansOf(r, false)
+	plans, bad := s.plansOf(r, false)
+	status, msg, err := opRefused(bad)
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OpPlansData{Provider: r.URL.Query().Get("provider"), Providers: providers}
+	d := pages.OpPlansData{Provider: r.URL.Query().Get("provider"), Providers: providers, Error: msg}
 	for _, p := range providers {
 		if d.Provider != "" && d.Provider != string(p.Type) {
 			continue
@@ -67,8 +68,21 @@ func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Groups = append(d.Groups, g)
 	}
-	s.render(w, r, http.StatusOK, pages.OpPlans(s.frame(w, r, "Plans", "admin-plans"), d))
+	s.render(w, r, status, pages.OpPlans(s.frame(w, r, "Plans", "admin-plans"), d))
 	return nil
+}
+
+// opRefused sorts a list's filter error: a refused filter (4xx) gives the
+// status and the message the page shows inside the list htmx swaps (so it
+// is seen); anything else is returned. No error: 200.
+func opRefused(err error) (status int, message string, _ error) {
+	switch {
+	case err == nil:
+		return http.StatusOK, "", nil
+	case ErrorStatus(err) >= http.StatusInternalServerError:
+		return 0, "", err
+	}
+	return ErrorStatus(err), webrana.ErrorMessage(err), nil
 }
 
 // opNewPlan is the new plan form: first the provider, then its sizes.
@@ -78,6 +92,7 @@ func (s *Server) opNewPlan(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := pages.OpPlanFormData{Provider: webrana.ProviderType(q.Get("provider")), SizeSlug: q.Get("size_slug"),
 		Regions: q["regions"], IsActive: true}
+	opPickedResources(q, &f)
 	if f.Provider == "" {
 		providers, err := s.db.ListProviders(r.Context())
 		if err != nil {
@@ -89,11 +104,26 @@ func (s *Server) opNewPlan(w http.ResponseWriter, r *http.Request) error {
 	if !f.Provider.Valid() {
 		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
 	}
-	if err := s.opPlanCatalog(r, &f, true); err != nil {
+	status, err := s.opPlanCatalog(r, &f, true)
+	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, pages.OpPlanFormPage(s.frame(w, r, "New plan", "admin-plans"), f))
+	s.render(w, r, status, pages.OpPlanFormPage(s.frame(w, r, "New plan", "admin-plans"), f))
 	return nil
+}
+
+// opPickedResources takes the resources the size picker sent along (htmx
+// includes the size's fields), so that they are kept if the catalog cannot
+// be had; a size the catalog knows replaces them.
+func opPickedResources(q url.Values, f *pages.OpPlanFormData) {
+	for _, in := range []struct {
+		name string
+		dst  *string
+	}{{"vcpus", &f.VCPUs}, {"memory_mb", &f.MemoryMB}, {"disk_gb", &f.DiskGB}, {"transfer_gb", &f.TransferGB}} {
+		if q.Has(in.name) {
+			*in.dst = strings.TrimSpace(q.Get(in.name))
+		}
+	}
 }
 
 // opEditPlan is a plan's form; ?size_slug= picks another size.
@@ -110,11 +140,13 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 	picked := q.Has("size_slug")
 	if picked {
 		f.SizeSlug, f.Regions = q.Get("size_slug"), q["regions"]
+		opPickedResources(q, &f)
 	}
-	if err := s.opPlanCatalog(r, &f, picked); err != nil {
+	status, err := s.opPlanCatalog(r, &f, picked)
+	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, pages.OpPlanFormPage(s.frame(w, r, "Edit plan", "admin-plans"), f))
+	s.render(w, r, status, pages.OpPlanFormPage(s.frame(w, r, "Edit plan", "admin-plans"), f))
 	return nil
 }
 
@@ -141,10 +173,11 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 		return webrana.FieldError("provider_type", "provider_type must be digitalocean or linode.")
 	}
 	if r.PostFormValue("step") == "size" {
-		if err := s.opPlanCatalog(r, f, true); err != nil {
+		status, err := s.opPlanCatalog(r, f, true)
+		if err != nil {
 			return err
 		}
-		s.render(w, r, http.StatusOK, pages.OpPlanFormPage(s.frame(w, r, title, "admin-plans"), *f))
+		s.render(w, r, status, pages.OpPlanFormPage(s.frame(w, r, title, "admin-plans"), *f))
 		return nil
 	}
 	req, err := opPlanRequest(f)
@@ -153,10 +186,12 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 		p, err = save(req)
 	}
 	if err != nil {
-		if ErrorStatus(err) >= http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND && opField(err) == "" {
+		// An internal error is a problem page; a provider that cannot be
+		// reached (502/503: the catalog) shows the form again, as typed.
+		if ErrorStatus(err) == http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND && opField(err) == "" {
 			return err
 		}
-		if cerr := s.opPlanCatalog(r, f, false); cerr != nil {
+		if _, cerr := s.opPlanCatalog(r, f, false); cerr != nil {
 			return cerr
 		}
 		f.Error, f.Field = webrana.ErrorMessage(err), opField(err)
@@ -223,16 +258,23 @@ func opPlanRequest(f *pages.OpPlanFormData) (planRequest, error) {
 // its sizes with the provider's prices (the same catalog as GET
 // /api/vps/{provider}/sizes) and region names. When the size was just
 // picked, its resources replace the form's and only its regions stay checked.
-func (s *Server) opPlanCatalog(r *http.Request, f *pages.OpPlanFormData, picked bool) error {
+// When the catalog cannot be had, the form keeps what was typed and says
+// why (f.CatalogError), answered with the failure's status.
+func (s *Server) opPlanCatalog(r *http.Request, f *pages.OpPlanFormData, picked bool) (int, error) {
 	ctx := r.Context()
 	prov, err := s.db.ProviderByType(ctx, f.Provider)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	f.ProviderName = prov.Name
 	sizes, err := s.catalog.GetSizes(ctx, f.Provider)
 	if err != nil {
-		return err
+		status := ErrorStatus(err)
+		if status == http.StatusInternalServerError {
+			s.logger.ErrorContext(ctx, "plan form: size catalog", "provider", f.Provider, "err", err)
+		}
+		f.Sizes, f.CatalogError = nil, webrana.ErrorMessage(err)
+		return status, nil
 	}
 	f.Stale = sizes.Stale
 	f.Sizes = f.Sizes[:0]
@@ -253,7 +295,7 @@ func (s *Server) opPlanCatalog(r *http.Request, f *pages.OpPlanFormData, picked 
 		f.VCPUs, f.MemoryMB, f.DiskGB, f.TransferGB = strconv.Itoa(z.VCPUs), strconv.Itoa(z.MemoryMB), strconv.Itoa(z.DiskGB), strconv.Itoa(z.TransferGB)
 		f.Regions = slices.DeleteFunc(slices.Clone(f.Regions), func(g string) bool { return !slices.Contains(z.Regions, g) })
 	}
-	return nil
+	return http.StatusOK, nil
 }
 
 // opMinorUnits reads an amount typed in major units ("12", "12.5",
@@ -316,22 +358,23 @@ func opListURL(path string, filters ...string) string {
 // status and owner (an e-mail).
 func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	page, err := pageParams(r)
-	if err != nil {
-		return err
-	}
+	page, bad := pageParams(r)
 	q := r.URL.Query()
 	d := pages.OpServersData{Provider: q.Get("provider"), Account: q.Get("account"), Status: q.Get("status"),
 		Search: strings.TrimSpace(q.Get("q")), Owner: strings.ToLower(strings.TrimSpace(q.Get("owner"))), Page: page.Page, PerPage: page.PerPage}
 	d.Base = opListURL("/admin/servers", "provider", d.Provider, "account", d.Account, "status", d.Status, "owner", d.Owner, "q", d.Search)
+	var err error
 	if d.Providers, err = s.db.ListProviders(ctx); err != nil {
 		return err
 	}
 	if d.Accounts, err = s.db.ListAccounts(ctx, ""); err != nil {
 		return err
 	}
-	filter, bad := instanceFilter(q) // the customer's filters: provider, status, label search
+	filter, ferr := instanceFilter(q) // the customer's filters: provider, status, label search
 	filter.AccountID, filter.Page = d.Account, page
+	if bad == nil {
+		bad = ferr
+	}
 	if bad == nil && d.Owner != "" {
 		u, err := s.db.UserByEmail(ctx, d.Owner)
 		switch {
@@ -343,9 +386,9 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 			filter.OwnerID = u.ID
 		}
 	}
-	fr, status := s.frame(w, r, "All servers", "admin-servers"), http.StatusOK
-	if bad != nil {
-		fr.Error, d.Field, status = webrana.ErrorMessage(bad), opField(bad), ErrorStatus(bad)
+	status := http.StatusOK
+	if bad != nil { // shown inside the list, which is what htmx swaps
+		d.Error, d.Field, status = webrana.ErrorMessage(bad), opField(bad), ErrorStatus(bad)
 	} else {
 		list, err := s.instancePage(r, filter)
 		if err != nil {
@@ -353,18 +396,15 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Rows, d.Total = serverRows(list.Items), list.Total
 	}
-	s.render(w, r, status, pages.OpServers(fr, d))
+	s.render(w, r, status, pages.OpServers(s.frame(w, r, "All servers", "admin-servers"), d))
 	return nil
 }
 
 // ---- Alerts ----
 
 func (s *Server) opAlerts(w http.ResponseWriter, r *http.Request) error {
-	f, err := alertFilter(r)
-	if err != nil {
-		return err
-	}
-	items, total, err := s.db.ListAlerts(r.Context(), f)
+	f, bad := alertFilter(r)
+	status, msg, err := opRefused(bad)
 	if err != nil {
 		return err
 	}
@@ -372,10 +412,16 @@ func (s *Server) opAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OpAlertsData{OpenOnly: f.OpenOnly, Kind: f.Kind, Alerts: items, OpenCount: open,
-		Page: f.Page.Page, PerPage: f.Page.PerPage, Total: total}
-	d.Base = opListURL("/admin/alerts", "open", r.URL.Query().Get("open"), "kind", f.Kind)
-	s.render(w, r, http.StatusOK, pages.OpAlerts(s.frame(w, r, "Alerts", "admin-alerts"), d))
+	q := r.URL.Query()
+	d := pages.OpAlertsData{OpenOnly: q.Get("open") == "true", Kind: q.Get("kind"), OpenCount: open, Error: msg}
+	if bad == nil {
+		if d.Alerts, d.Total, err = s.db.ListAlerts(r.Context(), f); err != nil {
+			return err
+		}
+		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
+	}
+	d.Base = opListURL("/admin/alerts", "open", q.Get("open"), "kind", d.Kind)
+	s.render(w, r, status, pages.OpAlerts(s.frame(w, r, "Alerts", "admin-alerts"), d))
 	return nil
 }
 
@@ -391,14 +437,19 @@ func (s *Server) opResolveAlert(w http.ResponseWriter, r *http.Request) error {
 // ---- Reconciliation ----
 
 func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageParams(r)
+	page, bad := pageParams(r)
+	status, msg, err := opRefused(bad)
 	if err != nil {
 		return err
 	}
 	openOnly := r.URL.Query().Get("open") == "true"
-	items, total, err := s.db.ListFindings(r.Context(), openOnly, page)
-	if err != nil {
-		return err
+	d := pages.OpFindingsData{OpenOnly: openOnly, Error: msg}
+	var items []*webrana.Finding
+	if bad == nil {
+		if items, d.Total, err = s.db.ListFindings(r.Context(), openOnly, page); err != nil {
+			return err
+		}
+		d.Page, d.PerPage = page.Page, page.PerPage
 	}
 	accounts, err := s.db.ListAccounts(r.Context(), "")
 	if err != nil {
@@ -408,7 +459,6 @@ func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range accounts {
 		byID[a.ID] = a
 	}
-	d := pages.OpFindingsData{OpenOnly: openOnly, Page: page.Page, PerPage: page.PerPage, Total: total}
 	for _, f := range items {
 		row := pages.OpFinding{Finding: f}
 		if a := byID[f.AccountID]; a != nil {
@@ -417,7 +467,7 @@ func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
 		d.Findings = append(d.Findings, row)
 	}
 	d.Base = opListURL("/admin/reconciliation", "open", r.URL.Query().Get("open"))
-	s.render(w, r, http.StatusOK, pages.OpFindings(s.frame(w, r, "Reconciliation", "admin-reconciliation"), d))
+	s.render(w, r, status, pages.OpFindings(s.frame(w, r, "Reconciliation", "admin-reconciliation"), d))
 	return nil
 }
 
@@ -445,16 +495,22 @@ func (s *Server) opCustomers(w http.ResponseWriter, r *http.Request) error {
 // opCustomersPage shows the users with their balances; after a refused
 // credit, with that customer's form open as typed and the message.
 func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status int, credit pages.OpCreditForm, message string) error {
-	f, err := userFilter(r)
+	f, bad := userFilter(r)
+	fstatus, msg, err := opRefused(bad)
 	if err != nil {
 		return err
 	}
-	users, total, err := s.db.ListUsers(r.Context(), f)
-	if err != nil {
-		return err
+	if status < fstatus {
+		status = fstatus
 	}
-	d := pages.OpCustomersData{Role: string(f.Role), Credit: credit, Page: f.Page.Page, PerPage: f.Page.PerPage, Total: total,
-		Query: r.URL.RawQuery}
+	d := pages.OpCustomersData{Role: r.URL.Query().Get("role"), Credit: credit, Query: r.URL.RawQuery, Error: msg}
+	var users []*webrana.User
+	if bad == nil {
+		if users, d.Total, err = s.db.ListUsers(r.Context(), f); err != nil {
+			return err
+		}
+		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
+	}
 	d.Base = opListURL("/admin/customers", "role", d.Role)
 	me := principal(r).User.ID
 	for _, u := range users {
@@ -491,8 +547,9 @@ func (s *Server) opCredit(w http.ResponseWriter, r *http.Request) error {
 		Note: r.PostFormValue("note"), Key: r.PostFormValue("idempotency_key")}
 	amount, err := opMinorUnits("amount", c.Amount)
 	var balance webrana.Money
+	written := false
 	if err == nil {
-		_, balance, err = s.credit(r, c.UserID, creditRequest{Amount: amount, Note: c.Note}, c.Key)
+		written, balance, err = s.credit(r, c.UserID, creditRequest{Amount: amount, Note: c.Note}, c.Key)
 	}
 	if err != nil {
 		if ErrorStatus(err) >= http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND {
@@ -500,6 +557,10 @@ func (s *Server) opCredit(w http.ResponseWriter, r *http.Request) error {
 		}
 		c.Field = opField(err)
 		return s.opCustomersPage(w, r, ErrorStatus(err), c, webrana.ErrorMessage(err))
+	}
+	if !written { // the same form (its idempotency key) was sent before: nothing was added this time
+		redirectFlash(w, r, opBack(r), fmt.Sprintf("Already credited: this form was sent before. The balance is %s.", balance))
+		return nil
 	}
 	redirectFlash(w, r, opBack(r), fmt.Sprintf("Credited %s. The balance is now %s.",
 		webrana.Money{Amount: amount, Currency: Currency}, balance))

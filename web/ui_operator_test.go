@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/webtest"
 )
@@ -29,6 +30,45 @@ func opContains(t *testing.T, res *webtest.Response, what string, snippets ...st
 		if !strings.Contains(string(res.Body), s) {
 			_, main, _ := strings.Cut(string(res.Body), `<main`)
 			t.Fatalf("%s: the page lacks %q:\n<main%s", what, s, main)
+		}
+	}
+}
+
+// opElement is the HTML of the element with the id, from its start tag to
+// the end tag that closes it (same-name elements nested inside counted): what
+// htmx's hx-select takes from an answer.
+func opElement(t *testing.T, res *webtest.Response, id string) string {
+	t.Helper()
+	body := string(res.Body)
+	at := strings.Index(body, ` id="`+id+`"`)
+	if at < 0 {
+		t.Fatalf("no element #%s in the answer:\n%s", id, body)
+	}
+	start := strings.LastIndex(body[:at], "<")
+	name := regexp.MustCompile(`^<([a-z0-9]+)`).FindStringSubmatch(body[start:])[1]
+	open := regexp.MustCompile(`<` + name + `[\s>]|</` + name + `>`)
+	depth := 0
+	for _, m := range open.FindAllStringIndex(body[start:], -1) {
+		if body[start+m[0]+1] != '/' {
+			depth++
+			continue
+		}
+		if depth--; depth == 0 {
+			return body[start : start+m[1]]
+		}
+	}
+	t.Fatalf("element #%s is not closed", id)
+	return ""
+}
+
+// opInRegion fails unless the element with the id (a list htmx swaps)
+// holds every snippet.
+func opInRegion(t *testing.T, res *webtest.Response, id, what string, snippets ...string) {
+	t.Helper()
+	el := opElement(t, res, id)
+	for _, s := range snippets {
+		if !strings.Contains(el, s) {
+			t.Fatalf("%s: #%s lacks %q:\n%s", what, id, s, el)
 		}
 	}
 }
@@ -260,6 +300,61 @@ func TestUIOperatorServers(t *testing.T) {
 	mustStatus(t, res, 400, "unknown owner")
 	opContains(t, res, "unknown owner", `role="alert"`, `id="owner-error"`, `value="nobody@example.com"`)
 	mustStatus(t, admin.Do("GET", "/admin/servers?status=exploded", nil), 400, "unknown status")
+
+	// Through htmx, which swaps #admin-servers (hx-select) and #servers-total
+	// (hx-select-oob): a refused filter is explained inside the list, and the
+	// total follows the filter.
+	hx := admin.WithHeader("HX-Request", "true")
+	res = hx.Do("GET", "/admin/servers", nil)
+	mustStatus(t, res, 200, "htmx: all servers")
+	opInRegion(t, res, "servers-total", "htmx: all", ">2 servers<")
+	res = hx.Do("GET", "/admin/servers?provider=linode", nil)
+	opInRegion(t, res, "servers-total", "htmx: linode total", ">1 servers<")
+	opInRegion(t, res, "admin-servers", "htmx: linode list", `data-id="`+li.ID+`"`)
+	res = hx.Do("GET", "/admin/servers?owner=nobody@example.com", nil)
+	mustStatus(t, res, 400, "htmx: unknown owner")
+	opInRegion(t, res, "admin-servers", "htmx: unknown owner", `role="alert"`, "No user has the e-mail nobody@example.com.")
+	opInRegion(t, res, "servers-total", "htmx: unknown owner total", ">0 servers<")
+	for _, bad := range []string{"status=exploded", "page=0"} {
+		res = hx.Do("GET", "/admin/servers?"+bad, nil)
+		mustStatus(t, res, 400, "htmx: "+bad)
+		opInRegion(t, res, "admin-servers", "htmx: "+bad, `role="alert"`)
+	}
+}
+
+// TestUIOperatorListFilterErrors: through htmx (which keeps only the list's
+// region of the answer), a refused filter on the alerts, reconciliation,
+// customers and plans lists is explained inside that region; the customers'
+// total follows the role filter.
+func TestUIOperatorListFilterErrors(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	admin, _ := opSignIn(t, h)
+	h.user("c@example.com", webrana.RoleCustomer)
+	hx := admin.WithHeader("HX-Request", "true")
+	for _, tt := range []struct{ path, region, message string }{
+		{"/admin/alerts?open=maybe", "alerts-list", "open must be true or false."},
+		{"/admin/alerts?page=x", "alerts-list", "page must be a positive whole number."},
+		{"/admin/reconciliation?per_page=0", "findings-list", "per_page must be a positive whole number."},
+		{"/admin/customers?role=root", "customers-list", "role must be admin or customer."},
+		{"/admin/plans?provider=aws", "plan-groups", "provider must be digitalocean or linode."},
+	} {
+		res := hx.Do("GET", tt.path, nil)
+		mustStatus(t, res, 400, tt.path)
+		opInRegion(t, res, tt.region, tt.path, `role="alert"`, tt.message)
+		if strings.Contains(string(res.Body), `id="page-error"`) {
+			t.Errorf("%s: the message is also outside the list", tt.path)
+		}
+	}
+	res := hx.Do("GET", "/admin/customers", nil)
+	mustStatus(t, res, 200, "htmx: everyone")
+	opInRegion(t, res, "customers-total", "everyone", ">2 users<")
+	res = hx.Do("GET", "/admin/customers?role=customer", nil)
+	opInRegion(t, res, "customers-total", "customers only", ">1 users<")
+	opInRegion(t, res, "customers-list", "customers only", `data-email="c@example.com"`)
+	if strings.Contains(opElement(t, res, "customers-list"), "admin@example.com") {
+		t.Error("role=customer lists the administrator")
+	}
 }
 
 // TestUIOperatorAlerts: open and resolved alerts; resolving one from the page.
@@ -382,12 +477,17 @@ func TestUIOperatorCustomers(t *testing.T) {
 	if b := balance(); b != 2550 {
 		t.Fatalf("balance %d after crediting 25.50, want 2550", b)
 	}
+	res = admin.Do("GET", "/admin/customers", nil)
+	opContains(t, res, "after credit", "Credited 25.50 USD. The balance is now 25.50 USD.", ">25.50 USD</span>")
 	mustStatus(t, admin.PostForm("/admin/customers/"+c.ID+"/credit", form), 303, "the same form again")
 	if b := balance(); b != 2550 {
 		t.Fatalf("balance %d after sending the form twice, want 2550", b)
 	}
 	res = admin.Do("GET", "/admin/customers", nil)
-	opContains(t, res, "after credit", "Credited 25.50 USD. The balance is now 25.50 USD.", ">25.50 USD</span>")
+	opContains(t, res, "the same form again", "Already credited: this form was sent before. The balance is 25.50 USD.")
+	if strings.Contains(string(res.Body), "Credited 25.50") {
+		t.Error("a replayed credit says it credited")
+	}
 
 	// Administrators have no balance.
 	var me struct{ ID string }
@@ -437,6 +537,45 @@ func TestUIOperatorAudit(t *testing.T) {
 	res = admin.Do("GET", "/admin/audit?since=yesterday", nil)
 	mustStatus(t, res, 400, "bad since")
 	opContains(t, res, "bad since", `role="alert"`, `id="since-error"`, `value="yesterday"`)
+}
+
+// TestUIOperatorPlanCatalogDown: when the provider's catalog cannot be had,
+// the size picker's htmx answer still has #size-fields, with the reason and
+// the fields as they were (resources and regions), so the next save does
+// not lose them; a save in the outage shows the form again as typed.
+func TestUIOperatorPlanCatalogDown(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	admin, csrf := opSignIn(t, h)
+	if err := h.sim.AddFault(cloudsim.FaultSpec{Provider: "digitalocean", Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	hx := admin.WithHeader("HX-Request", "true")
+	res := hx.Do("GET", "/admin/plans/new?provider=digitalocean&size_slug=s-2vcpu-4gb&regions=sgp1&regions=nyc3"+
+		"&vcpus=1&memory_mb=1024&disk_gb=25&transfer_gb=", nil)
+	if res.Status < 500 {
+		t.Fatalf("picking a size with the catalog down: %d, want 5xx", res.Status)
+	}
+	opInRegion(t, res, "size-fields", "catalog down", `role="alert"`, `id="catalog-error"`,
+		`id="vcpus" name="vcpus" type="number" min="0" value="1"`, `id="memory_mb" name="memory_mb" type="number" min="0" value="1024"`,
+		`id="disk_gb" name="disk_gb" type="number" min="0" value="25"`, `id="transfer_gb" name="transfer_gb" type="number" min="0" value=""`,
+		`value="sgp1" id="region-sgp1" checked`, `value="nyc3" id="region-nyc3" checked`)
+
+	res = admin.PostForm("/admin/plans", opPlanForm(csrf, "name", "Typed name", "vcpus", "1"))
+	if res.Status < 500 {
+		t.Fatalf("saving with the catalog down: %d, want 5xx", res.Status)
+	}
+	opContains(t, res, "save, catalog down", `id="catalog-error"`, `value="Typed name"`, `value="12.00"`, `value="0.02"`,
+		`<option value="s-1vcpu-1gb" selected>`, `value="sgp1" id="region-sgp1" checked`, `id="vcpus" name="vcpus" type="number" min="0" value="1"`)
+	if n := len(opStoredPlans(t, h)); n != 0 {
+		t.Fatalf("%d plans saved with the catalog down", n)
+	}
+
+	h.sim.ClearFaults()
+	res = hx.Do("GET", "/admin/plans/new?provider=digitalocean&size_slug=s-2vcpu-4gb&regions=sgp1&vcpus=1", nil)
+	mustStatus(t, res, 200, "the catalog is back")
+	opInRegion(t, res, "size-fields", "catalog back", `id="provider-price"`, `id="vcpus" name="vcpus" type="number" min="0" value="2"`,
+		`value="sgp1" id="region-sgp1" checked`)
 }
 
 // TestUIOperatorRefusesCustomers: a signed-in customer is refused every
