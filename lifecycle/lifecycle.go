@@ -73,11 +73,11 @@ func (s *Service) Act(ctx context.Context, user *webrana.User, in *webrana.Insta
 // deleted changes nothing (the answer says which); a server that never came
 // up is deleted at once, as there is nothing at the provider.
 func (s *Service) Delete(ctx context.Context, user *webrana.User, in *webrana.Instance) (*webrana.Instance, error) {
-	switch in.Status {
-	case webrana.StatusDeleting, webrana.StatusDeleted:
+	if in.Status == webrana.StatusDeleting || in.Status == webrana.StatusDeleted {
 		return in, nil
-	case webrana.StatusPending, webrana.StatusProvisioning, webrana.StatusHeld:
-		return nil, webrana.Errorf(webrana.ECONFLICT, "The server is still being set up; delete it once it is active (or has failed).")
+	}
+	if err := Allowed(in, webrana.ActionDelete); err != nil {
+		return nil, err
 	}
 	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: user.ID, Type: webrana.ActionDelete}
 	if in.Status == webrana.StatusFailed {
@@ -126,30 +126,23 @@ func (s *Service) enqueue(ctx context.Context) func(*store.Tx, *webrana.Instance
 	}
 }
 
-// check refuses actions the server's state or provider does not allow, in
-// words the customer can act on, and returns the action's parameters.
+// check refuses actions the server's state or provider does not allow
+// (Allowed), in words the customer can act on, and returns the action's
+// parameters.
 func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
 	var p webrana.ActionParams
-	if in.Status == webrana.StatusSuspended {
-		return p, webrana.Errorf(webrana.ECONFLICT, "The server is suspended because your balance is below zero; add credit and it is powered on again within the hour.")
+	if err := actionable(in); err != nil {
+		return p, err
 	}
-	if in.Status != webrana.StatusActive && in.Status != webrana.StatusOff {
-		return p, webrana.Errorf(webrana.ECONFLICT, "The server is %s; actions are possible once it is active.", in.Status)
+	if req.Type == webrana.ActionResize { // the plan is checked first
+		return s.checkResize(ctx, in, req)
 	}
-	running := in.Status == webrana.StatusActive
+	if err := stateAllows(in, req.Type); err != nil {
+		return p, err
+	}
 	switch req.Type {
-	case webrana.ActionPowerOn:
-		if running {
-			return p, webrana.Errorf(webrana.ECONFLICT, "The server is already running.")
-		}
-	case webrana.ActionPowerOff, webrana.ActionShutdown, webrana.ActionReboot, webrana.ActionPowerCycle:
-		if !running {
-			return p, webrana.Errorf(webrana.ECONFLICT, "The server is off; power it on first.")
-		}
 	case webrana.ActionRebuild:
 		return s.checkRebuild(ctx, user, in, req)
-	case webrana.ActionResize:
-		return s.checkResize(ctx, in, req)
 	case webrana.ActionRename:
 		label, err := webrana.ValidLabel(req.Label)
 		if err != nil {
@@ -161,15 +154,6 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 		p.Label = label
 	case webrana.ActionPassword:
 		return s.checkPassword(user, in, req)
-	case webrana.ActionEnableIPv6:
-		if in.ProviderType != webrana.DigitalOcean {
-			return p, webrana.Errorf(webrana.ECONFLICT, "Every Linode has IPv6 already.")
-		}
-		if in.IPv6 != "" {
-			return p, webrana.Errorf(webrana.ECONFLICT, "IPv6 is already on: %s.", in.IPv6)
-		}
-	default:
-		return p, webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset or enable_ipv6 (DELETE /api/vps/{id} deletes).", req.Type)
 	}
 	return p, nil
 }
@@ -188,8 +172,8 @@ func (s *Service) checkRebuild(ctx context.Context, user *webrana.User, in *webr
 	if i < 0 {
 		return webrana.ActionParams{}, webrana.FieldError("image", "%s has no image %q.", in.ProviderType, req.Image)
 	}
-	if r := images.Items[i].Regions; len(r) > 0 && !slices.Contains(r, in.Region) {
-		return webrana.ActionParams{}, webrana.FieldError("image", "Image %s is not offered in %s.", images.Items[i].Name, in.Region)
+	if err := CanRebuild(in, images.Items[i]); err != nil {
+		return webrana.ActionParams{}, err
 	}
 	p := webrana.ActionParams{Image: req.Image}
 	if in.ProviderType != webrana.Linode {
@@ -215,8 +199,8 @@ func (s *Service) sealPassword(user *webrana.User, in *webrana.Instance, pw stri
 }
 
 // checkResize allows a bigger plan of the same provider sold in the
-// server's region. Disks cannot shrink, so smaller plans are refused;
-// DigitalOcean resizes stopped servers only.
+// server's region (CanResize), then the server's state (Allowed:
+// DigitalOcean resizes stopped servers only).
 func (s *Service) checkResize(ctx context.Context, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
 	var p webrana.ActionParams
 	if req.PlanID == "" {
@@ -227,21 +211,17 @@ func (s *Service) checkResize(ctx context.Context, in *webrana.Instance, req Req
 		return p, err
 	}
 	next, err := s.DB.PlanByID(ctx, req.PlanID)
-	switch {
-	case webrana.ErrorCode(err) == webrana.ENOTFOUND || (err == nil && !next.IsActive):
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return p, webrana.FieldError("plan_id", "Unknown plan.")
-	case err != nil:
+	}
+	if err != nil {
 		return p, err
-	case next.ProviderType != in.ProviderType:
-		return p, webrana.FieldError("plan_id", "Plan %q is a %s plan; this server runs on %s.", next.Name, next.ProviderType, in.ProviderType)
-	case next.ID == cur.ID:
-		return p, webrana.FieldError("plan_id", "The server is on plan %q already.", cur.Name)
-	case next.DiskGB < cur.DiskGB || next.MemoryMB < cur.MemoryMB || next.PriceMonthly <= cur.PriceMonthly:
-		return p, webrana.FieldError("plan_id", "Servers can only grow: plan %q is not bigger than %q.", next.Name, cur.Name)
-	case !slices.Contains(next.Regions, in.Region):
-		return p, webrana.FieldError("plan_id", "Plan %q is not sold in %s.", next.Name, in.Region)
-	case in.ProviderType == webrana.DigitalOcean && in.Status != webrana.StatusOff:
-		return p, webrana.Errorf(webrana.ECONFLICT, "Power the server off before resizing it: DigitalOcean resizes stopped servers.")
+	}
+	if err := CanResize(in, cur, next); err != nil {
+		return p, err
+	}
+	if err := stateAllows(in, webrana.ActionResize); err != nil {
+		return p, err
 	}
 	p.PlanID = next.ID
 	return p, nil
@@ -256,9 +236,6 @@ func (s *Service) checkPassword(user *webrana.User, in *webrana.Instance, req Re
 			return p, webrana.FieldError("password", "DigitalOcean chooses the new password itself; leave password empty.")
 		}
 		return p, nil
-	}
-	if in.Status != webrana.StatusOff {
-		return p, webrana.Errorf(webrana.ECONFLICT, "Power the server off before resetting its root password: Linode resets stopped servers.")
 	}
 	sealed, err := s.sealPassword(user, in, req.Password)
 	p.Password = sealed

@@ -137,32 +137,48 @@ func (s *Server) renderServer(w http.ResponseWriter, r *http.Request, status int
 	return nil
 }
 
-// handleServerLive is the server page's live region, polled while
-// something is in motion; for htmx the history comes along out of band,
-// and the rest of the page too once settled.
+// handleServerLive is the server page's live region, polled by htmx while
+// something is in motion. It loads only what the region shows; the poll
+// that finds the server settled brings the history, heading,
+// specifications and charts along out of band. Opened directly (not by
+// htmx) it is the server page.
 func (s *Server) handleServerLive(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	d, err := s.serverData(r, in)
+	if !isHTMX(r) {
+		http.Redirect(w, r, "/servers/"+in.ID, http.StatusSeeOther)
+		return nil
+	}
+	d, err := s.serverLive(r, in)
 	if err != nil {
 		return err
+	}
+	if !d.Polling {
+		if err := s.serverSettled(r, in, &d); err != nil {
+			return err
+		}
 	}
 	if p := principal(r); p.Session != nil {
 		d.CSRF = p.Session.CSRFToken
 	}
-	s.render(w, r, http.StatusOK, pages.ServerLiveUpdate(d, isHTMX(r)))
+	s.render(w, r, http.StatusOK, pages.ServerLiveUpdate(d))
 	return nil
 }
 
 // handleServerCharts is the CPU and bandwidth charts of the last day, as a
-// fragment the server page loads after it is shown. Metrics that cannot be
-// had are a quiet note, never an error page.
+// fragment the server page loads after it is shown (opened directly, it is
+// the server page). Metrics that cannot be had are a quiet note, never an
+// error page.
 func (s *Server) handleServerCharts(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if !isHTMX(r) {
+		http.Redirect(w, r, "/servers/"+in.ID, http.StatusSeeOther)
+		return nil
 	}
 	c := pages.ServerChartsData{Hours: chartHours}
 	if in.Status != webrana.StatusActive && in.Status != webrana.StatusOff {
@@ -230,68 +246,105 @@ func (s *Server) handleServerDeleteForm(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-// serverData gathers what the server page and its live region show.
+// serverData gathers what the server page shows.
 func (s *Server) serverData(r *http.Request, in *webrana.Instance) (pages.ServerData, error) {
-	ctx := r.Context()
-	v, err := s.instanceDetail(ctx, in, principal(r))
+	d, err := s.serverLive(r, in)
 	if err != nil {
-		return pages.ServerData{}, err
-	}
-	d := pages.ServerData{Server: serverRows([]*instanceView{v})[0], Charts: in.Status == webrana.StatusActive || in.Status == webrana.StatusOff}
-	if d.History, d.HistoryTotal, err = s.db.ListActions(ctx, in.ID, webrana.Page{PerPage: historyPerPage}); err != nil {
 		return d, err
 	}
-	if len(d.History) > 0 && (d.History[0].Status == webrana.ActionQueued || d.History[0].Status == webrana.ActionInProgress) {
-		d.Busy = d.History[0]
+	return d, s.serverSettled(r, in, &d)
+}
+
+// serverLive gathers what the live region shows, and no more, as it is
+// polled every two seconds: the server with its plan and provider, its
+// order's progress and the action under way.
+func (s *Server) serverLive(r *http.Request, in *webrana.Instance) (pages.ServerData, error) {
+	ctx := r.Context()
+	shown := *in
+	if !principal(r).IsAdmin() {
+		shown.AccountID = "" // as the API shows it
 	}
-	d.Progress = serverProgress(v.Progress)
-	d.Polling = d.Busy != nil || in.Status == webrana.StatusDeleting || in.Status == webrana.StatusPending ||
-		in.Status == webrana.StatusProvisioning || in.Status == webrana.StatusHeld ||
-		(v.Progress != nil && (v.Progress.Status == webrana.OrderPending || v.Progress.Status == webrana.OrderRunning || v.Progress.Status == webrana.OrderHeld))
-	if !d.Polling {
-		d.Actions = serverActions(in)
-	}
+	d := pages.ServerData{Server: pages.ServerRow{Instance: &shown}, Charts: in.Status == webrana.StatusActive || in.Status == webrana.StatusOff}
 	plan, err := s.db.PlanByID(ctx, in.PlanID)
 	switch {
 	case err == nil:
-		d.Plan = plan
+		d.Plan, d.Server.PlanName = plan, plan.Name
 	case webrana.ErrorCode(err) != webrana.ENOTFOUND:
 		return d, err
 	}
-	if serverOffers(d.Actions, webrana.ActionResize) && plan != nil {
-		if d.Plans, err = s.biggerPlans(r, in, plan); err != nil {
-			return d, err
+	provider, err := s.db.ProviderByType(ctx, in.ProviderType)
+	switch {
+	case err == nil:
+		d.Server.ProviderName = provider.Name
+	case webrana.ErrorCode(err) != webrana.ENOTFOUND:
+		return d, err
+	}
+	o, err := s.db.OrderByInstance(ctx, in.ID)
+	switch {
+	case err == nil:
+		d.Progress = serverProgress(o)
+	case webrana.ErrorCode(err) != webrana.ENOTFOUND: // adopted servers have no order
+		return d, err
+	}
+	// The newest action is the one under way, if any: one may run at a time.
+	latest, _, err := s.db.ListActions(ctx, in.ID, webrana.Page{PerPage: 1})
+	if err != nil {
+		return d, err
+	}
+	if len(latest) > 0 && (latest[0].Status == webrana.ActionQueued || latest[0].Status == webrana.ActionInProgress) {
+		d.Busy = latest[0]
+	}
+	d.Polling = d.Busy != nil || in.Status == webrana.StatusDeleting || in.Status == webrana.StatusPending ||
+		in.Status == webrana.StatusProvisioning || in.Status == webrana.StatusHeld ||
+		(o != nil && (o.Status == webrana.OrderPending || o.Status == webrana.OrderRunning || o.Status == webrana.OrderHeld))
+	return d, nil
+}
+
+// serverSettled adds what the page shows besides the live region: the
+// history and the month's cost, and once nothing is in motion the actions
+// with their choices.
+func (s *Server) serverSettled(r *http.Request, in *webrana.Instance, d *pages.ServerData) error {
+	ctx := r.Context()
+	var err error
+	if d.History, d.HistoryTotal, err = s.db.ListActions(ctx, in.ID, webrana.Page{PerPage: historyPerPage}); err != nil {
+		return err
+	}
+	if !d.Polling {
+		d.Actions = serverActions(in)
+	}
+	if serverOffers(d.Actions, webrana.ActionResize) && d.Plan != nil {
+		if d.Plans, err = s.resizePlans(r, in, d.Plan); err != nil {
+			return err
 		}
 	}
 	if serverOffers(d.Actions, webrana.ActionRebuild) {
 		d.Images, d.ImagesUnavailable = s.rebuildImages(r, in)
 	}
 	currency := Currency
-	if plan != nil {
-		currency = plan.Currency
+	if d.Plan != nil {
+		currency = d.Plan.Currency
 	}
 	month := store.MonthOf(webrana.NowFrom(s.db.Now))
 	if d.Cost, err = s.db.InstanceCost(ctx, in.OwnerID, in.ID, currency, month); err != nil {
-		return d, err
+		return err
 	}
 	d.Month = month.Format("January 2006")
-	return d, nil
+	return nil
 }
 
 func serverOffers(actions []pages.ServerAction, typ string) bool {
 	return slices.ContainsFunc(actions, func(a pages.ServerAction) bool { return a.Type == typ })
 }
 
-// biggerPlans are the plans the server may grow to: the same provider's,
-// sold in its region, bigger and dearer (lifecycle refuses the others).
-func (s *Server) biggerPlans(r *http.Request, in *webrana.Instance, cur *webrana.Plan) ([]pages.ServerPlanOption, error) {
+// resizePlans are the plans lifecycle lets the server grow to.
+func (s *Server) resizePlans(r *http.Request, in *webrana.Instance, cur *webrana.Plan) ([]pages.ServerPlanOption, error) {
 	plans, err := s.db.ListPlans(r.Context(), store.PlanFilter{ProviderType: in.ProviderType, ActiveOnly: true})
 	if err != nil {
 		return nil, err
 	}
 	var out []pages.ServerPlanOption
 	for _, p := range plans {
-		if p.ID == cur.ID || p.DiskGB < cur.DiskGB || p.MemoryMB < cur.MemoryMB || p.PriceMonthly <= cur.PriceMonthly || !slices.Contains(p.Regions, in.Region) {
+		if lifecycle.CanResize(in, cur, p) != nil {
 			continue
 		}
 		out = append(out, pages.ServerPlanOption{ID: p.ID, Name: p.Name, Detail: pages.ServerPlanSpecs(p) + " · " + pages.Price(p.PriceMonthly, p.Currency) + "/month"})
@@ -299,9 +352,9 @@ func (s *Server) biggerPlans(r *http.Request, in *webrana.Instance, cur *webrana
 	return out, nil
 }
 
-// rebuildImages are the provider's OS images offered in the server's
-// region, grouped by distribution; unavailable when the catalog cannot be
-// read (the form then takes an image slug as text).
+// rebuildImages are the provider's OS images lifecycle lets the server be
+// rebuilt from, grouped by distribution; unavailable when the catalog
+// cannot be read (the form then takes an image slug as text).
 func (s *Server) rebuildImages(r *http.Request, in *webrana.Instance) ([]pages.ServerImageGroup, bool) {
 	images, err := s.catalog.GetImages(r.Context(), in.ProviderType, cloud.ImageDistribution)
 	if err != nil {
@@ -309,7 +362,7 @@ func (s *Server) rebuildImages(r *http.Request, in *webrana.Instance) ([]pages.S
 	}
 	var groups []pages.ServerImageGroup
 	for _, im := range images.Items {
-		if len(im.Regions) > 0 && !slices.Contains(im.Regions, in.Region) {
+		if lifecycle.CanRebuild(in, im) != nil {
 			continue
 		}
 		family := cmp.Or(im.Distribution, "Other")
@@ -323,49 +376,28 @@ func (s *Server) rebuildImages(r *http.Request, in *webrana.Instance) ([]pages.S
 	return groups, false
 }
 
-// serverActions are the actions the server's provider and state allow,
-// as lifecycle.Service checks them, in the order the page shows them.
+// serverActionOrder is every action, in the order the page shows them.
+var serverActionOrder = []string{webrana.ActionPowerOn, webrana.ActionShutdown, webrana.ActionReboot, webrana.ActionPowerOff,
+	webrana.ActionPowerCycle, webrana.ActionEnableIPv6, webrana.ActionRename, webrana.ActionResize, webrana.ActionRebuild,
+	webrana.ActionPassword, webrana.ActionDelete}
+
+// serverActions are the actions lifecycle allows the server in its state
+// and on its provider: exactly those it would not refuse for that reason.
 func serverActions(in *webrana.Instance) []pages.ServerAction {
-	var types []string
-	do := in.ProviderType == webrana.DigitalOcean
-	switch in.Status {
-	case webrana.StatusActive:
-		types = []string{webrana.ActionShutdown, webrana.ActionReboot, webrana.ActionPowerOff, webrana.ActionPowerCycle}
-	case webrana.StatusOff:
-		types = []string{webrana.ActionPowerOn}
-	case webrana.StatusFailed, webrana.StatusSuspended:
-		return []pages.ServerAction{pages.NewServerAction(in, webrana.ActionDelete)}
-	default:
-		return nil
-	}
-	running := in.Status == webrana.StatusActive
-	if do && in.IPv6 == "" {
-		types = append(types, webrana.ActionEnableIPv6)
-	}
-	types = append(types, webrana.ActionRename)
-	if !do || !running { // DigitalOcean resizes stopped servers only
-		types = append(types, webrana.ActionResize)
-	}
-	types = append(types, webrana.ActionRebuild)
-	if do || !running { // Linode resets the password of stopped servers only
-		types = append(types, webrana.ActionPassword)
-	}
-	types = append(types, webrana.ActionDelete)
-	out := make([]pages.ServerAction, len(types))
-	for i, t := range types {
-		out[i] = pages.NewServerAction(in, t)
+	var out []pages.ServerAction
+	for _, t := range serverActionOrder {
+		if lifecycle.Allowed(in, t) == nil {
+			out = append(out, pages.NewServerAction(in, t))
+		}
 	}
 	return out
 }
 
-// serverProgress is an order's progress as the page shows it: its steps, done
-// up to the current one.
-func serverProgress(p *progressView) *pages.ServerProgress {
-	if p == nil {
-		return nil
-	}
-	out := &pages.ServerProgress{Status: p.Status, Step: p.Step, Message: p.Message, Hold: p.Hold,
-		Failed: p.Status == webrana.OrderFailed, Held: p.Status == webrana.OrderHeld, Done: p.Status == webrana.OrderSucceeded}
+// serverProgress is the progress of the order that creates a server as the
+// page shows it: its steps, done up to the current one.
+func serverProgress(o *webrana.Order) *pages.ServerProgress {
+	out := &pages.ServerProgress{Status: o.Status, Step: o.Step, Message: o.Error, Hold: webrana.Money{Amount: o.HoldAmount, Currency: o.Currency},
+		Failed: o.Status == webrana.OrderFailed, Held: o.Status == webrana.OrderHeld, Done: o.Status == webrana.OrderSucceeded}
 	steps := []struct{ step, label string }{
 		{webrana.StepQueued, "Order accepted"},
 		{webrana.StepWaiting, "Waiting for capacity"},
@@ -373,9 +405,9 @@ func serverProgress(p *progressView) *pages.ServerProgress {
 		{webrana.StepBooting, "Booting"},
 		{webrana.StepDone, "Ready"},
 	}
-	current := slices.IndexFunc(steps, func(st struct{ step, label string }) bool { return st.step == p.Step })
+	current := slices.IndexFunc(steps, func(st struct{ step, label string }) bool { return st.step == o.Step })
 	for i, st := range steps {
-		if st.step == webrana.StepWaiting && p.Step != webrana.StepWaiting {
+		if st.step == webrana.StepWaiting && o.Step != webrana.StepWaiting {
 			continue // only shown while held
 		}
 		state := ""

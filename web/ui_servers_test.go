@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -374,11 +375,15 @@ func TestUIServersProgress(t *testing.T) {
 		!strings.Contains(body, `hx-trigger="every 2s"`) || offersActions(res.Body) {
 		t.Fatalf("provisioning page:\n%s", body)
 	}
-	live := alice.WithHeader("HX-Request", "true").Do("GET", "/servers/"+in.ID+"/live", nil)
+	htmx := alice.WithHeader("HX-Request", "true")
+	live := htmx.Do("GET", "/servers/"+in.ID+"/live", nil)
 	mustStatus(t, live, 200, "live")
+	// While polling, the live region only: no history, specifications or
+	// cost, which the settling poll brings.
 	if !strings.HasPrefix(strings.TrimSpace(string(live.Body)), `<div id="server-live"`) || !strings.Contains(string(live.Body), `hx-trigger="every 2s"`) ||
-		!strings.Contains(string(live.Body), `<section id="history" aria-labelledby="history-title" hx-swap-oob="true">`) ||
-		strings.Contains(string(live.Body), `id="specs"`) || strings.Contains(string(live.Body), "<html") {
+		!strings.HasSuffix(strings.TrimSpace(string(live.Body)), `</div>`) || strings.Contains(string(live.Body), "hx-swap-oob") ||
+		strings.Contains(string(live.Body), `id="history"`) || strings.Contains(string(live.Body), `id="specs"`) ||
+		strings.Contains(string(live.Body), "<html") || !has(live.Body, "progress-note") {
 		t.Fatalf("live fragment while provisioning:\n%s", live.Body)
 	}
 
@@ -398,7 +403,7 @@ func TestUIServersProgress(t *testing.T) {
 	if err := h.db.FailOrder(ctx, o.ID, webrana.AttemptFailed, "The provider could not start the server.", nil); err != nil {
 		t.Fatal(err)
 	}
-	res = alice.Do("GET", "/servers/"+in.ID+"/live", nil)
+	res = htmx.Do("GET", "/servers/"+in.ID+"/live", nil)
 	body = string(res.Body)
 	if !regexp.MustCompile(`role="alert" id="progress-error">[^<]*The provider could not start the server.`).MatchString(body) ||
 		strings.Contains(body, "hx-trigger") || strings.Contains(body, "hx-get") {
@@ -417,9 +422,11 @@ func TestUIServersProgress(t *testing.T) {
 	}
 	// The poll that sees it settle brings the rest of the page along: the
 	// specifications (active since, cost) and the charts to load.
-	live = alice.WithHeader("HX-Request", "true").Do("GET", "/servers/"+in2.ID+"/live", nil)
+	live = htmx.Do("GET", "/servers/"+in2.ID+"/live", nil)
 	body = string(live.Body)
 	if strings.Contains(body, "hx-trigger=\"every") || !strings.Contains(body, `<section id="specs" aria-labelledby="specs-title" hx-swap-oob="true">`) ||
+		!strings.Contains(body, `<section id="history" aria-labelledby="history-title" hx-swap-oob="true">`) ||
+		!strings.Contains(body, `<div class="page-head" id="server-head" hx-swap-oob="true">`) ||
 		!strings.Contains(body, `hx-get="/servers/`+in2.ID+`/charts" hx-trigger="load"`) || !strings.Contains(body, "0.24 USD") {
 		t.Fatalf("settling live fragment:\n%s", body)
 	}
@@ -559,6 +566,7 @@ func TestUIServersOtherCustomer(t *testing.T) {
 func TestUIServersCharts(t *testing.T) {
 	h := sqliteHarness(t)
 	u := newUIServers(t, h)
+	u.alice = u.alice.WithHeader("HX-Request", "true") // as the page loads them
 	// No account or provider id: metrics cannot be had.
 	res := u.alice.Do("GET", "/servers/"+u.web.ID+"/charts", nil)
 	mustStatus(t, res, 200, "charts without metrics")
@@ -599,4 +607,174 @@ func TestUIServersCharts(t *testing.T) {
 	if strings.Contains(string(u.alice.Do("GET", "/servers/"+u.web.ID, nil).Body), `/charts"`) {
 		t.Error("a provisioning server's page loads charts")
 	}
+}
+
+// TestUIServersFragmentsRedirect: the live region and the charts opened
+// directly (not by htmx), as after signing in with next= pointing at them,
+// are the server page; another customer's are still not found.
+func TestUIServersFragmentsRedirect(t *testing.T) {
+	h := sqliteHarness(t)
+	u := newUIServers(t, h)
+	page := "/servers/" + u.web.ID
+	for _, path := range []string{page + "/live", page + "/charts"} {
+		res := u.alice.Do("GET", path, nil)
+		mustStatus(t, res, 303, "GET "+path+" without htmx")
+		if loc := res.Header.Get("Location"); loc != page {
+			t.Errorf("GET %s without htmx: to %q, want %s", path, loc, page)
+		}
+		res = u.alice.WithHeader("HX-Request", "true").Do("GET", path, nil)
+		mustStatus(t, res, 200, "GET "+path+" by htmx")
+		if strings.Contains(string(res.Body), "<html") {
+			t.Errorf("GET %s by htmx is a whole page:\n%s", path, res.Body)
+		}
+		if res := u.bob.Do("GET", path, nil); res.Status != 404 || strings.Contains(string(res.Body), "Alpha-Web") {
+			t.Errorf("bob GET %s: %d", path, res.Status)
+		}
+	}
+
+	// Signing in with next= the live region ends on the server page.
+	c, csrf := loginPage(t, h)
+	res := c.PostForm("/login", formLogin(csrf, "alice@example.com", testPassword, page+"/live"))
+	mustStatus(t, res, 303, "sign in")
+	if loc := res.Header.Get("Location"); loc != page+"/live" {
+		t.Fatalf("signed in to %q", loc)
+	}
+	res = c.Do("GET", page+"/live", nil)
+	mustStatus(t, res, 303, "the live region after signing in")
+	res = c.Do("GET", res.Header.Get("Location"), nil)
+	mustStatus(t, res, 200, "the server page after signing in")
+	if !strings.Contains(string(res.Body), "<html") || !has(res.Body, "server-live") || !has(res.Body, "history") {
+		t.Fatalf("after signing in:\n%s", res.Body)
+	}
+}
+
+// TestUIServersButtonsMatchAct: for every provider and state, the page
+// shows exactly the actions lifecycle accepts: each shown one, asked for
+// with what the page offers, is accepted; each one not shown is refused
+// for the server's state (409). The resize offers exactly the plans Act
+// takes.
+func TestUIServersButtonsMatchAct(t *testing.T) {
+	h := sqliteHarness(t)
+	owner := h.user("alice@example.com", webrana.RoleCustomer)
+	alice := signIn(t, h, "alice@example.com")
+	csrf := hiddenCSRF(t, alice.Do("GET", "/servers", nil))
+	ctx := context.Background()
+	plans := map[webrana.ProviderType]*webrana.Plan{webrana.DigitalOcean: h.plan(t, webrana.DigitalOcean), webrana.Linode: h.plan(t, webrana.Linode)}
+	// Per provider: a bigger plan in the region (offered), one elsewhere
+	// and a smaller one (neither offered, both refused by Act).
+	offered, refused := map[webrana.ProviderType]string{}, map[webrana.ProviderType][]string{}
+	for p, cur := range plans {
+		for i, spec := range []struct {
+			regions      []string
+			disk, memory int
+			price        int64
+		}{{cur.Regions, 50, 2048, 1200}, {[]string{"elsewhere"}, 80, 4096, 2400}, {cur.Regions, 10, 512, 400}} {
+			plan := &webrana.Plan{ProviderType: p, SizeSlug: "size-" + strconv.Itoa(i), Name: string(p) + " plan " + strconv.Itoa(i),
+				VCPUs: 1, MemoryMB: spec.memory, DiskGB: spec.disk, PriceMonthly: spec.price, PriceHourly: 1, Currency: "USD",
+				Regions: spec.regions, IsActive: true}
+			if err := h.db.CreatePlan(ctx, plan); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				offered[p] = plan.ID
+			} else {
+				refused[p] = append(refused[p], plan.ID)
+			}
+		}
+	}
+	all := []string{"power_on", "power_off", "shutdown", "reboot", "power_cycle", "rebuild", "resize", "rename",
+		"password_reset", "enable_ipv6", "delete"}
+	statuses := []webrana.InstanceStatus{webrana.StatusActive, webrana.StatusOff, webrana.StatusSuspended, webrana.StatusFailed,
+		webrana.StatusPending, webrana.StatusProvisioning, webrana.StatusHeld, webrana.StatusDeleting, webrana.StatusDeleted}
+	shownID := regexp.MustCompile(`<(?:button type="submit"|summary) id="action-([a-z_0-9]+)"`)
+	firstImage := regexp.MustCompile(`id="rebuild-image"[^>]*>\s*<optgroup[^>]*>\s*<option value="([^"]+)"`)
+	planOptions := regexp.MustCompile(`<option value="([^"]+)"[^>]*>[^<]* — `)
+	n := 0
+	for _, v := range []struct {
+		provider webrana.ProviderType
+		ipv6     string
+	}{{webrana.DigitalOcean, ""}, {webrana.DigitalOcean, "2001:db8::7"}, {webrana.Linode, "2001:db8::8"}} {
+		// server makes a server of the variant in the status.
+		server := func(status webrana.InstanceStatus) *webrana.Instance {
+			n++
+			in := h.server(t, owner, plans[v.provider], "match-"+strconv.Itoa(n), status)
+			if v.ipv6 != "" {
+				if _, err := h.db.UpdateInstance(ctx, in.ID, store.InstanceUpdate{IPv6: &v.ipv6}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return in
+		}
+		for _, status := range statuses {
+			name := string(v.provider) + " " + string(status)
+			if v.ipv6 != "" {
+				name += " with IPv6"
+			}
+			t.Run(name, func(t *testing.T) {
+				page := alice.Do("GET", "/servers/"+server(status).ID, nil)
+				mustStatus(t, page, 200, "server page")
+				shown := map[string]bool{}
+				for _, m := range shownID.FindAllSubmatch(page.Body, -1) {
+					shown[string(m[1])] = true
+				}
+				var image, plan string
+				if m := firstImage.FindSubmatch(page.Body); m != nil {
+					image = string(m[1])
+				}
+				if shown["resize"] {
+					var ids []string
+					for _, m := range planOptions.FindAllSubmatch(page.Body, -1) {
+						ids = append(ids, string(m[1]))
+					}
+					if len(ids) != 1 || ids[0] != offered[v.provider] {
+						t.Errorf("resize offers %v, want only %s", ids, offered[v.provider])
+					}
+					plan = offered[v.provider]
+				}
+				if shown["rebuild"] && image == "" {
+					t.Fatalf("rebuild shown without images:\n%s", page.Body)
+				}
+				for _, action := range all {
+					in := server(status)
+					form := url.Values{"csrf_token": {csrf}}
+					path := "/servers/" + in.ID + "/delete"
+					if action != "delete" {
+						path = "/servers/" + in.ID + "/actions"
+						form.Set("type", action)
+						form.Set("image", cmp.Or(image, "ubuntu-24-04-x64"))
+						form.Set("plan_id", cmp.Or(plan, offered[v.provider]))
+						form.Set("label", "renamed-"+strconv.Itoa(n))
+						if v.provider == webrana.Linode && (action == "rebuild" || action == "password_reset") {
+							form.Set("root_password", "Kx9!mQ2#vLp7")
+						}
+					}
+					res := alice.PostForm(path, form)
+					switch {
+					case shown[action] && res.Status != 303:
+						t.Errorf("%s shown but refused: %d %s", action, res.Status, problemText(res.Body))
+					case !shown[action] && action == "delete" && (status == webrana.StatusDeleting || status == webrana.StatusDeleted):
+						// Nothing left to delete: Delete accepts it again, changing nothing.
+					case !shown[action] && res.Status != 409:
+						t.Errorf("%s not shown but answered %d %s, want 409 (refused for the state)", action, res.Status, problemText(res.Body))
+					}
+				}
+				if shown["resize"] {
+					for _, id := range refused[v.provider] {
+						res := alice.PostForm("/servers/"+server(status).ID+"/actions", url.Values{"csrf_token": {csrf}, "type": {"resize"}, "plan_id": {id}})
+						if res.Status != 400 {
+							t.Errorf("resize to a plan not offered: %d, want 400", res.Status)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// problemText is the alert of a refused form, for failure messages.
+func problemText(body []byte) string {
+	if m := regexp.MustCompile(`role="alert"[^>]*>([^<]*)`).FindSubmatch(body); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
