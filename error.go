@@ -73,3 +73,13 @@ func ErrorMessage(err error) string {
 		return "An internal error occurred."
 	}
 }
+
+// ErrorField returns the input field an application error is about, or ""
+// (no field, or not an application error).
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,12 +28,7 @@ func inputError(err error) (pages.InputError, bool) {
 	if ErrorStatus(err) >= http.StatusInternalServerError {
 		return pages.InputError{}, false
 	}
-	out := pages.InputError{Message: webrana.ErrorMessage(err)}
-	var e *webrana.Error
-	if errors.As(err, &e) {
-		out.Field = e.Field
-	}
-	return out, true
+	return pages.InputError{Message: webrana.ErrorMessage(err), Field: webrana.ErrorField(err)}, true
 }
 
 func (s *Server) handleSSHKeysPage(w http.ResponseWriter, r *http.Request) error {

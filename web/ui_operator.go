@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -188,13 +187,13 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 	if err != nil {
 		// An internal error is a problem page; a provider that cannot be
 		// reached (502/503: the catalog) shows the form again, as typed.
-		if ErrorStatus(err) == http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND && opField(err) == "" {
+		if ErrorStatus(err) == http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND && webrana.ErrorField(err) == "" {
 			return err
 		}
 		if _, cerr := s.opPlanCatalog(r, f, false); cerr != nil {
 			return cerr
 		}
-		f.Error, f.Field = webrana.ErrorMessage(err), opField(err)
+		f.Error, f.Field = webrana.ErrorMessage(err), webrana.ErrorField(err)
 		fr := s.frame(w, r, title, "admin-plans")
 		fr.Error = f.Error
 		s.render(w, r, ErrorStatus(err), pages.OpPlanFormPage(fr, *f))
@@ -328,15 +327,6 @@ func opMajor(minor int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
 }
 
-// opField is the input an error is about, if any.
-func opField(err error) string {
-	var e *webrana.Error
-	if errors.As(err, &e) {
-		return e.Field
-	}
-	return ""
-}
-
 // opListURL is a list's URL with its filters (empty ones left out), ready
 // for the pager to add page=N.
 func opListURL(path string, filters ...string) string {
@@ -388,7 +378,7 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 	}
 	status := http.StatusOK
 	if bad != nil { // shown inside the list, which is what htmx swaps
-		d.Error, d.Field, status = webrana.ErrorMessage(bad), opField(bad), ErrorStatus(bad)
+		d.Error, d.Field, status = webrana.ErrorMessage(bad), webrana.ErrorField(bad), ErrorStatus(bad)
 	} else {
 		list, err := s.instancePage(r, filter)
 		if err != nil {
@@ -555,7 +545,7 @@ func (s *Server) opCredit(w http.ResponseWriter, r *http.Request) error {
 		if ErrorStatus(err) >= http.StatusInternalServerError || webrana.ErrorCode(err) == webrana.ENOTFOUND {
 			return err
 		}
-		c.Field = opField(err)
+		c.Field = webrana.ErrorField(err)
 		return s.opCustomersPage(w, r, ErrorStatus(err), c, webrana.ErrorMessage(err))
 	}
 	if !written { // the same form (its idempotency key) was sent before: nothing was added this time
@@ -597,10 +587,10 @@ func (s *Server) opAudit(w http.ResponseWriter, r *http.Request) error {
 	fr, status := s.frame(w, r, "Audit log", "admin-audit"), http.StatusOK
 	f, err := auditFilter(r)
 	if err != nil {
-		if ErrorStatus(err) >= http.StatusInternalServerError || opField(err) == "page" || opField(err) == "per_page" {
+		if ErrorStatus(err) >= http.StatusInternalServerError || webrana.ErrorField(err) == "page" || webrana.ErrorField(err) == "per_page" {
 			return err
 		}
-		fr.Error, d.Field, status = webrana.ErrorMessage(err), opField(err), ErrorStatus(err)
+		fr.Error, d.Field, status = webrana.ErrorMessage(err), webrana.ErrorField(err), ErrorStatus(err)
 	} else {
 		if d.Entries, d.Total, err = s.db.ListAudit(r.Context(), f); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -193,10 +192,7 @@ func (s *Server) renderAccountForm(w http.ResponseWriter, r *http.Request, d pag
 	if ErrorStatus(err) == http.StatusInternalServerError {
 		return err
 	}
-	var e *webrana.Error
-	if errors.As(err, &e) {
-		d.Field, d.Message = e.Field, e.Message
-	}
+	d.Field, d.Message = webrana.ErrorField(err), webrana.ErrorMessage(err)
 	title := "Add an account"
 	if d.ID != "" {
 		title = "Edit " + d.Name
