@@ -56,7 +56,15 @@ type Request struct {
 	Monitoring      bool                 `json:"monitoring"`
 	VPCUUID         string               `json:"vpc_uuid"`
 	Backups         bool                 `json:"backups"`
+	// IdempotencyKey places the order once per customer and key: placing
+	// it again returns the first order's server, whatever else the request
+	// says. POST /api/vps takes it from the Idempotency-Key header; the
+	// create-server form sends one per review.
+	IdempotencyKey string `json:"-"`
 }
+
+// MaxIdempotencyKey bounds an order's idempotency key.
+const MaxIdempotencyKey = 100
 
 // FirstPeriod is what an order holds from the customer's balance: its first
 // billing period, the first day (24 hours at the plan's hourly price, never
@@ -68,24 +76,53 @@ func FirstPeriod(p *webrana.Plan) webrana.Money {
 
 // Place validates an order and accepts it: the instance (provisioning), its
 // order, the hold and the provisioning job are written in one transaction.
-func (s *Service) Place(ctx context.Context, owner *webrana.User, req Request) (*webrana.Instance, error) {
-	in, plan, err := s.validate(ctx, owner, &req)
-	if err != nil {
-		return nil, err
+// With an idempotency key the customer placed an order with already, it
+// places nothing and returns that order's server with again true.
+func (s *Service) Place(ctx context.Context, owner *webrana.User, req Request) (in *webrana.Instance, again bool, err error) {
+	key := strings.TrimSpace(req.IdempotencyKey)
+	if len(key) > MaxIdempotencyKey {
+		return nil, false, webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most %d characters.", MaxIdempotencyKey)
 	}
-	no := store.NewOrder{Instance: in, Hold: FirstPeriod(plan)}
-	if req.RootPassword != "" {
-		if no.RootPassword, err = s.Keys.Seal(req.RootPassword); err != nil {
-			return nil, err
+	if key != "" {
+		// A shortcut for an order sent again later (its checks could fail
+		// by now); orders sent at once are told apart by PlaceOrder.
+		if in, err := s.placed(ctx, owner, key); in != nil || err != nil {
+			return in, in != nil, err
 		}
 	}
-	_, err = s.DB.PlaceOrder(ctx, no, func(tx *store.Tx, o *webrana.Order) error {
+	in, plan, err := s.validate(ctx, owner, &req)
+	if err != nil {
+		return nil, false, err
+	}
+	no := store.NewOrder{Instance: in, Hold: FirstPeriod(plan), IdempotencyKey: key}
+	if req.RootPassword != "" {
+		if no.RootPassword, err = s.Keys.Seal(req.RootPassword); err != nil {
+			return nil, false, err
+		}
+	}
+	o, err := s.DB.PlaceOrder(ctx, no, func(tx *store.Tx, o *webrana.Order) error {
 		return s.Queue.InsertTx(ctx, tx, Args{OrderID: o.ID}, nil)
 	})
 	if err != nil {
+		return nil, false, err
+	}
+	if o.InstanceID != in.ID { // the same key, placed at the same time
+		in, err := s.DB.InstanceByID(ctx, o.InstanceID)
+		return in, err == nil, err
+	}
+	return in, false, nil
+}
+
+// placed is the server of the customer's order with the key, or nil.
+func (s *Service) placed(ctx context.Context, owner *webrana.User, key string) (*webrana.Instance, error) {
+	o, err := s.DB.OrderByIdempotencyKey(ctx, owner.ID, key)
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
-	return in, nil
+	return s.DB.InstanceByID(ctx, o.InstanceID)
 }
 
 func (s *Service) validate(ctx context.Context, owner *webrana.User, req *Request) (*webrana.Instance, *webrana.Plan, error) {
@@ -109,7 +146,8 @@ const (
 	StagePlan                      // the label and the plan
 	StageRegion                    // the region
 	StageImage                     // the image, 1-click app or StackScript
-	StageAll                       // SSH keys, access and options: the whole order
+	StageConfig                    // SSH keys and options
+	StageAll                       // access (the root password): the whole order
 )
 
 // Checked is what Check resolved, as far as it went.
@@ -138,16 +176,16 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 	if c.Size, err = s.size(ctx, c.Plan, req.Region); err != nil || through < StageImage {
 		return c, err
 	}
-	if c.Image, err = s.image(ctx, c.Provider, c.Size, req); err != nil || through < StageAll {
+	if c.Image, err = s.image(ctx, c.Provider, c.Size, req); err != nil || through < StageConfig {
 		return c, err
 	}
 	if err := s.sshKeys(ctx, owner, req.SSHKeyIDs); err != nil {
 		return c, err
 	}
-	if err := checkAccess(c.Provider, req, c.Label, owner.Email); err != nil {
+	if err := checkOptions(c.Provider, req); err != nil || through < StageAll {
 		return c, err
 	}
-	return c, checkOptions(c.Provider, req)
+	return c, checkAccess(c.Provider, req, c.Label, owner.Email)
 }
 
 // Regions lists the plan's regions where its size can be ordered today,

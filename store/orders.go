@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/webrana/webrana"
 )
@@ -28,7 +29,14 @@ type NewOrder struct {
 	Instance     *webrana.Instance
 	RootPassword string        // sealed with the master key; "" for none
 	Hold         webrana.Money // held from the balance for the first billing period; zero holds nothing
+	// IdempotencyKey, when set, places the order once per customer and key
+	// (a unique index on the orders enforces it): see PlaceOrder.
+	IdempotencyKey string
 }
+
+// errKeyUsed rolls back an order whose idempotency key its customer used
+// already.
+var errKeyUsed = errors.New("store: idempotency key used")
 
 // PlaceOrder writes a new instance, its order and the hold on the customer's
 // balance in one transaction, then calls enqueue in that same transaction
@@ -39,24 +47,31 @@ type NewOrder struct {
 // of one customer are serialised on the customer's row, so together they
 // never hold more than the balance. A balance short of the hold is
 // EPAYMENT.
+//
+// When the customer already placed an order with no.IdempotencyKey (before,
+// or at the same time: the database's unique index decides, and its check
+// comes before the balance's), nothing is written, enqueue is not called,
+// and that first order is returned: its InstanceID is not no.Instance's,
+// which is left as given. What the two orders asked for is not compared.
 func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *webrana.Order) error) (*webrana.Order, error) {
 	var order *webrana.Order
+	in := no.Instance
+	given := *in
 	err := db.InTx(ctx, func(tx *Tx) error {
-		in := no.Instance
-		if no.Hold.Amount > 0 {
-			if err := tx.holdFunds(ctx, in.OwnerID, no.Hold); err != nil {
-				return err
-			}
-		}
 		if err := tx.CreateInstance(ctx, in); err != nil {
 			return err
 		}
 		o := &webrana.Order{InstanceID: in.ID, UserID: in.OwnerID, Status: webrana.OrderPending, Step: webrana.StepQueued,
 			HoldAmount: no.Hold.Amount, Currency: cmp.Or(no.Hold.Currency, "USD"), RootPassword: no.RootPassword}
-		if err := tx.CreateOrder(ctx, o); err != nil {
+		if created, err := tx.createOrder(ctx, o, no.IdempotencyKey); err != nil {
 			return err
+		} else if !created {
+			return errKeyUsed
 		}
 		if no.Hold.Amount > 0 {
+			if err := tx.holdFunds(ctx, in.OwnerID, no.Hold); err != nil {
+				return err
+			}
 			if _, err := tx.AppendLedger(ctx, &webrana.LedgerEntry{UserID: in.OwnerID, Kind: webrana.LedgerHold,
 				Amount: -no.Hold.Amount, Currency: o.Currency, InstanceID: in.ID, Note: "Held for the first day of " + in.Label,
 				IdempotencyKey: "hold:" + o.ID}); err != nil {
@@ -71,7 +86,19 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 		order = o
 		return nil
 	})
+	if errors.Is(err, errKeyUsed) {
+		*in = given // nothing of it was written
+		return db.OrderByIdempotencyKey(ctx, in.OwnerID, no.IdempotencyKey)
+	}
 	return order, err
+}
+
+// OrderByIdempotencyKey returns the order a customer placed with an
+// idempotency key.
+func (db *DB) OrderByIdempotencyKey(ctx context.Context, userID, key string) (*webrana.Order, error) {
+	o, err := scanOrder(db.conn().row(ctx, `SELECT `+orderColumns+` FROM orders WHERE user_id = ? AND idempotency_key = ?`,
+		userID, key))
+	return o, notFound(err, "Order")
 }
 
 // holdFunds locks the customer's row (so concurrent orders of one customer
@@ -96,16 +123,28 @@ func (tx *Tx) holdFunds(ctx context.Context, userID string, m webrana.Money) err
 
 // CreateOrder inserts o, setting its ID and timestamps.
 func (tx *Tx) CreateOrder(ctx context.Context, o *webrana.Order) error {
+	_, err := tx.createOrder(ctx, o, "")
+	return err
+}
+
+// createOrder inserts o with an idempotency key ("" for none). It reports
+// false, writing nothing, when the customer's order with that key exists.
+func (tx *Tx) createOrder(ctx context.Context, o *webrana.Order, key string) (bool, error) {
 	c := tx.conn()
 	o.ID = newID()
 	o.CreatedAt = c.now()
 	o.UpdatedAt = o.CreatedAt
 	o.Step = cmp.Or(o.Step, webrana.StepQueued)
 	o.Currency = cmp.Or(o.Currency, "USD")
-	_, err := c.exec(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := c.exec(ctx, `INSERT INTO orders (`+orderColumns+`, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, idempotency_key) DO NOTHING`,
 		o.ID, o.InstanceID, o.UserID, o.Status, o.Step, nullString(o.AccountID), o.Error, o.HoldAmount, o.Currency,
-		o.RootPassword, o.CreatedAt, o.UpdatedAt)
-	return constraintError(err, "This server already has an order.", "Unknown server, user or account.")
+		o.RootPassword, o.CreatedAt, o.UpdatedAt, nullString(key))
+	if err != nil {
+		return false, constraintError(err, "This server already has an order.", "Unknown server, user or account.")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // OrderByID returns the order with the given id.

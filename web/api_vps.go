@@ -103,14 +103,17 @@ func (n *names) view(in *webrana.Instance, admin bool) *instanceView {
 
 // handleCreateVPS places an order: validated against the catalog and the
 // plan, then accepted (202) with the instance, which provisions in the
-// background.
+// background. With an Idempotency-Key header the caller used for an order
+// before, nothing is placed: that order's instance is the answer (200),
+// whatever the body says.
 func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
 	var req provision.Request
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
+	req.IdempotencyKey = r.Header.Get("Idempotency-Key")
 	p := principal(r)
-	in, err := s.placeOrder(r, req)
+	in, again, err := s.placeOrder(r, req)
 	if err != nil {
 		return err
 	}
@@ -119,22 +122,27 @@ func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/vps/"+in.ID)
-	writeJSON(w, http.StatusAccepted, v)
+	status := http.StatusAccepted
+	if again {
+		status = http.StatusOK // placed before with this key: nothing new
+	}
+	writeJSON(w, status, v)
 	return nil
 }
 
 // placeOrder places the caller's order and records it in the audit log,
-// for the API and the create-server form alike.
-func (s *Server) placeOrder(r *http.Request, req provision.Request) (*webrana.Instance, error) {
+// for the API and the create-server form alike. again reports an order
+// placed before with the request's idempotency key (in is its instance;
+// nothing new is placed or audited).
+func (s *Server) placeOrder(r *http.Request, req provision.Request) (in *webrana.Instance, again bool, err error) {
 	p := principal(r)
-	in, err := s.orders.Place(r.Context(), p.User, req)
-	if err != nil {
-		return nil, err
+	if in, again, err = s.orders.Place(r.Context(), p.User, req); err != nil || again {
+		return in, again, err
 	}
 	if err := s.auth.Audit(r.Context(), p, "vps.ordered", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return in, nil
+	return in, false, nil
 }
 
 // handleListVPS lists the caller's instances (administrators: everyone's),

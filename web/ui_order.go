@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"maps"
 	"net/http"
@@ -30,6 +31,7 @@ const orderReview = 6
 // handleOrderPage opens the wizard at its first step; ?provider= picks
 // the provider.
 func (s *Server) handleOrderPage(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
 	f := pages.OrderForm{Provider: webrana.ProviderType(r.URL.Query().Get("provider"))}
 	return s.orderStep(w, r, f, 1, nil, "")
 }
@@ -38,7 +40,9 @@ func (s *Server) handleOrderPage(w http.ResponseWriter, r *http.Request) error {
 // "next" to the following step once the steps so far are valid (the
 // order's own checks, stage by stage), "refresh" shows the step again
 // after a choice that changes it, and "place" orders from the review.
+// Its pages are not stored: the review's form carries the order's key.
 func (s *Server) handleOrderForm(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		return webrana.Errorf(webrana.EINVALID, "The form could not be read.")
@@ -70,13 +74,20 @@ func (s *Server) handleOrderForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 // placeOrderForm places the order as POST /api/vps does and goes to the
-// new server's page.
+// new server's page. The review's key places it once: sent again (a double
+// click, a resent form), it goes to the server the first one ordered.
 func (s *Server) placeOrderForm(w http.ResponseWriter, r *http.Request, f pages.OrderForm) error {
 	req, err := orderRequest(f, provision.StageAll)
 	if err == nil {
+		req.IdempotencyKey = f.IdempotencyKey
 		var in *webrana.Instance
-		if in, err = s.placeOrder(r, req); err == nil {
-			redirectFlash(w, r, "/servers/"+in.ID, "Server "+in.Label+" ordered. It is being created now.")
+		var again bool
+		if in, again, err = s.placeOrder(r, req); err == nil {
+			msg := "Server " + in.Label + " ordered. It is being created now."
+			if again {
+				msg = "Server " + in.Label + " was ordered already; here it is."
+			}
+			redirectFlash(w, r, "/servers/"+in.ID, msg)
 			return nil
 		}
 	}
@@ -88,8 +99,10 @@ func (s *Server) placeOrderForm(w http.ResponseWriter, r *http.Request, f pages.
 
 // orderStep shows a step of the wizard, with an error if one is given.
 // The steps before it must be valid: if one is not (a choice was tampered
-// with, or the catalog changed), that step is shown with its error.
+// with, or the catalog changed), that step is shown with its error. The
+// root password is never shown: a refused one is typed again.
 func (s *Server) orderStep(w http.ResponseWriter, r *http.Request, f pages.OrderForm, step int, shown error, notice string) error {
+	f.RootPassword = ""
 	for {
 		d, err := s.orderData(r.Context(), principal(r).User, &f, step)
 		if err != nil {
@@ -106,9 +119,6 @@ func (s *Server) orderStep(w http.ResponseWriter, r *http.Request, f pages.Order
 			var e *webrana.Error
 			if errors.As(shown, &e) {
 				d.Field = e.Field
-			}
-			if d.Field == "root_password" {
-				d.Form.RootPassword = "" // a refused password is typed again, never shown
 			}
 		}
 		fr := s.frame(w, r, "New server: "+pages.OrderSteps[step-1], "new")
@@ -136,20 +146,26 @@ func orderFieldStep(err error, otherwise int) int {
 		return 3
 	case "image_kind", "image", "app", "stackscript_id", "stackscript_data":
 		return 4
-	case "root_password", "ssh_key_ids", "backups", "monitoring", "ipv6", "vpc_uuid":
+	case "ssh_key_ids", "backups", "monitoring", "ipv6", "vpc_uuid":
 		return 5
+	case "root_password":
+		return orderReview
 	}
 	return otherwise
 }
 
-// orderFormFrom reads the wizard's fields.
+// orderFormFrom reads the wizard's fields. A key too long for an order
+// (tampered with) is dropped: the review gives a new one.
 func orderFormFrom(v url.Values) pages.OrderForm {
 	f := pages.OrderForm{Provider: webrana.ProviderType(v.Get("provider_type")), Label: v.Get("label"),
 		PlanID: v.Get("plan_id"), Region: v.Get("region"), ImageKind: v.Get("image_kind"), Image: v.Get("image"),
 		App: v.Get("app"), StackScriptID: v.Get("stackscript_id"), UDFFor: v.Get("udf_for"),
-		RootPassword: cmp.Or(v.Get("root_password"), v.Get("root_password_kept")), SSHKeyIDs: v["ssh_key_ids"],
+		RootPassword: v.Get("root_password"), SSHKeyIDs: v["ssh_key_ids"],
 		Backups: v.Get("backups") != "", Monitoring: v.Get("monitoring") != "", IPv6: v.Get("ipv6") != "",
-		VPCUUID: strings.TrimSpace(v.Get("vpc_uuid"))}
+		VPCUUID: strings.TrimSpace(v.Get("vpc_uuid")), IdempotencyKey: strings.TrimSpace(v.Get("idempotency_key"))}
+	if len(f.IdempotencyKey) > provision.MaxIdempotencyKey {
+		f.IdempotencyKey = ""
+	}
 	for k, vals := range v {
 		if name, ok := strings.CutPrefix(k, "stackscript_data."); ok && name != "" && len(vals) > 0 {
 			if f.StackScriptData == nil {
@@ -356,8 +372,13 @@ func (s *Server) stackScript(ctx context.Context, id string) (*cloud.App, error)
 }
 
 // orderReviewData fills the review: every choice in words, the price and
-// the first day's hold as Place takes it.
+// the first day's hold as Place takes it, and the order's idempotency key
+// (kept when the review is shown again after a refusal: nothing was placed
+// with it).
 func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages.OrderData, f *pages.OrderForm, c *provision.Checked) error {
+	if f.IdempotencyKey == "" {
+		f.IdempotencyKey = rand.Text()
+	}
 	plan := c.Plan
 	d.Plan, d.Hold = plan, provision.FirstPeriod(plan)
 	balance, err := s.db.Balance(ctx, me.ID, plan.Currency)
@@ -409,7 +430,6 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 	default:
 		fact("review-image", "Image", s.imageName(ctx, c.Provider, c.Image))
 	}
-	fact("review-root-password", "Root password", map[bool]string{true: "set", false: "none (SSH keys only)"}[f.RootPassword != ""])
 	keys := "none"
 	if len(f.SSHKeyIDs) > 0 {
 		mine, err := s.db.ListSSHKeys(ctx, me.ID)

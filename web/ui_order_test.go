@@ -157,7 +157,8 @@ func TestUIOrderDigitalOceanApp(t *testing.T) {
 
 	page := c.Do("GET", "/servers/new", nil)
 	atStep(t, page, 200, 1, "GET /servers/new")
-	mustContain(t, page, "step 1", `<ol class="steps"`, `id="provider-digitalocean" name="provider_type" value="digitalocean"`,
+	noStore(t, page, "GET /servers/new")
+	mustContain(t, page, "step 1", `hx-sync="this:drop"`, `hx-disabled-elt="#order-form button[type=submit]"`, `<ol class="steps"`, `id="provider-digitalocean" name="provider_type" value="digitalocean"`,
 		`id="provider-linode"`, `src="/assets/digitalocean.svg"`, `id="next" name="nav" value="next"`, `id="back" name="nav" value="back"`)
 
 	page = wizard(t, c, page, "next", url.Values{"provider_type": {"digitalocean"}})
@@ -180,18 +181,19 @@ func TestUIOrderDigitalOceanApp(t *testing.T) {
 
 	page = wizard(t, c, page, "next", url.Values{"image_kind": {"app"}, "app": {"wordpress-20-04"}})
 	atStep(t, page, 200, 5, "app chosen")
-	mustContain(t, page, "step 5", `<input id="root_password" name="root_password" type="password"`,
+	mustContain(t, page, "step 5", `id="password-later"`,
 		`name="ssh_key_ids" value="`+keyID+`"`, `id="backups"`, `id="monitoring"`, `id="ipv6"`, `id="vpc_uuid"`)
+	mustLack(t, page, "step 5 (the review asks for the password)", `name="root_password"`)
 
-	page = wizard(t, c, page, "next", url.Values{"root_password": {"Kx9!mQ2#vLp7"}, "ssh_key_ids": {keyID},
-		"monitoring": {"on"}, "ipv6": {"on"}})
+	page = wizard(t, c, page, "next", url.Values{"ssh_key_ids": {keyID}, "monitoring": {"on"}, "ipv6": {"on"}})
 	atStep(t, page, 200, 6, "configured")
+	noStore(t, page, "review")
 	mustContain(t, page, "review", `<dl id="review"`, "blog-1", plan.Name, "Singapore 1 (sgp1)", "WordPress 6.6 on Ubuntu 22.04",
 		"wordpress-20-04 (the app&#39;s own)", "laptop", `id="review-monitoring">on`, `id="review-ipv6">on`, `id="review-backups">off`,
-		`id="review-price"`, "6.00 USD per month", "0.01 USD per hour", "0.24 USD is held", `id="place-order"`)
-	mustLack(t, page, "review", `type="password"`)
+		`id="review-price"`, "6.00 USD per month", "0.01 USD per hour", "0.24 USD is held", `id="place-order"`,
+		`<input id="root_password" name="root_password" type="password"`, "Optional: you chose an SSH key.", `name="idempotency_key"`)
 
-	in := placedInstance(t, h, wizard(t, c, page, "place", nil))
+	in := placedInstance(t, h, wizard(t, c, page, "place", url.Values{"root_password": {"Kx9!mQ2#vLp7"}}))
 	o := in.Options
 	if in.OwnerID == "" || in.ProviderType != webrana.DigitalOcean || in.PlanID != plan.ID || in.Region != "sgp1" || in.Label != "blog-1" ||
 		in.Image != "wordpress-20-04" || o.App != "wordpress-20-04" || !o.Monitoring || !o.IPv6 || o.Backups ||
@@ -237,12 +239,12 @@ func TestUIOrderLinodeStackScript(t *testing.T) {
 	page = wizard(t, c, page, "next", url.Values{"stackscript_data.greeting": {"Hi there"}, "image": {"linode/debian12"}})
 	atStep(t, page, 200, 5, "StackScript filled in")
 	mustLack(t, page, "Linode options", `id="monitoring"`, `id="ipv6"`, `id="vpc_uuid"`)
-	page = wizard(t, c, page, "next", url.Values{"root_password": {"Kx9!mQ2#vLp7"}, "backups": {"on"}})
+	page = wizard(t, c, page, "next", url.Values{"backups": {"on"}})
 	atStep(t, page, 200, 6, "configured")
 	mustContain(t, page, "review", `id="review-stackscript">Hello World`, "Debian 12 (linode/debian12)",
-		"greeting = Hi there", "color = green", `id="review-backups">on`)
+		"greeting = Hi there", "color = green", `id="review-backups">on`, `name="root_password" type="password" autocomplete="new-password" maxlength="128" required`)
 
-	in := placedInstance(t, h, wizard(t, c, page, "place", nil))
+	in := placedInstance(t, h, wizard(t, c, page, "place", url.Values{"root_password": {"Kx9!mQ2#vLp7"}}))
 	o := in.Options
 	if in.ProviderType != webrana.Linode || in.Image != "linode/debian12" || o.StackScriptID != 10079 || !o.Backups ||
 		o.StackScriptData["greeting"] != "Hi there" || o.StackScriptData["color"] != "green" || o.StackScriptData["packages"] != "curl" {
@@ -275,13 +277,21 @@ func TestUIOrderStepErrors(t *testing.T) {
 	page = wizard(t, c, page, "next", url.Values{"region": {"sgp1"}})
 	page = wizard(t, c, page, "next", url.Values{"image_kind": {"distribution"}, "image": {"debian-12-x64"}})
 	atStep(t, page, 200, 5, "image chosen")
-	res = wizard(t, c, page, "next", url.Values{"root_password": {"password1234"}, "ssh_key_ids": {keyID}, "backups": {"on"}})
-	atStep(t, res, 400, 5, "weak password")
-	mustContain(t, res, "weak password", `role="alert"`, `id="err-root_password"`, `value="`+keyID+`" checked`, `id="backups" name="backups" role="switch" checked`)
+	review := wizard(t, c, page, "next", url.Values{"ssh_key_ids": {keyID}, "backups": {"on"}})
+	atStep(t, review, 200, 6, "configured")
+	key := formValues(review.Body).Get("idempotency_key")
+	res = wizard(t, c, review, "place", url.Values{"root_password": {"password1234"}})
+	atStep(t, res, 400, 6, "weak password")
+	noStore(t, res, "weak password")
+	mustContain(t, res, "weak password", `role="alert"`, `id="err-root_password"`, `aria-invalid="true"`,
+		`name="ssh_key_ids" value="`+keyID+`"`, `name="backups" value="on"`, `name="idempotency_key" value="`+key+`"`)
 	mustLack(t, res, "weak password", "password1234")
+	if v := formValues(res.Body); v.Get("root_password") != "" || len(v["root_password"]) != 1 {
+		t.Fatalf("the review after a refused password: root_password %q, want one empty field", v["root_password"])
+	}
 
 	// A tampered earlier choice is caught on its own step.
-	res = wizard(t, c, page, "next", url.Values{"region": {"fra1"}, "root_password": {"Kx9!mQ2#vLp7"}})
+	res = wizard(t, c, page, "next", url.Values{"region": {"fra1"}})
 	atStep(t, res, 400, 3, "region outside the plan")
 	mustContain(t, res, "region outside the plan", "is not sold in fra1")
 }
@@ -299,12 +309,15 @@ func TestUIOrderBackKeepsChoices(t *testing.T) {
 	page = wizard(t, c, page, "next", url.Values{"label": {"keep-me"}, "plan_id": {plan.ID}})
 	page = wizard(t, c, page, "next", url.Values{"region": {"nyc3"}})
 	page = wizard(t, c, page, "next", url.Values{"image_kind": {"distribution"}, "image": {"fedora-41-x64"}})
-	page = wizard(t, c, page, "next", url.Values{"root_password": {"Kx9!mQ2#vLp7"}, "ssh_key_ids": {keyID}, "ipv6": {"on"}})
+	page = wizard(t, c, page, "next", url.Values{"ssh_key_ids": {keyID}, "ipv6": {"on"}})
 	atStep(t, page, 200, 6, "review")
 
-	back := wizard(t, c, page, "back", nil)
+	// A password typed on the review and then Back is not kept: no page
+	// shows it back, it is typed when the order is placed.
+	back := wizard(t, c, page, "back", url.Values{"root_password": {"Kx9!mQ2#vLp7"}})
 	atStep(t, back, 200, 5, "back to configuration")
-	mustContain(t, back, "configuration kept", `id="password-kept"`, `value="`+keyID+`" checked`, `id="ipv6" name="ipv6" role="switch" checked`)
+	mustContain(t, back, "configuration kept", `value="`+keyID+`" checked`, `id="ipv6" name="ipv6" role="switch" checked`)
+	mustLack(t, back, "configuration kept", "Kx9!mQ2#vLp7", `name="idempotency_key"`)
 	mustLack(t, back, "configuration kept", `id="monitoring" name="monitoring" role="switch" checked`)
 	back = wizard(t, c, back, "back", nil)
 	atStep(t, back, 200, 4, "back to the image")
@@ -319,14 +332,15 @@ func TestUIOrderBackKeepsChoices(t *testing.T) {
 	atStep(t, back, 200, 1, "back to the provider")
 	mustContain(t, back, "provider kept", `value="digitalocean" checked`)
 
-	// Forward again without touching anything: the same order, password
-	// included, reaches the review.
+	// Forward again without touching anything: the same order reaches
+	// the review.
 	for step := 2; step <= 6; step++ {
 		back = wizard(t, c, back, "next", nil)
 		atStep(t, back, 200, step, "forward again")
+		mustLack(t, back, "forward again", "Kx9!mQ2#vLp7")
 	}
-	mustContain(t, back, "review again", "keep-me", "(nyc3)", "fedora-41-x64", `id="review-root-password">set`, `id="review-ipv6">on`)
-	in := placedInstance(t, h, wizard(t, c, back, "place", nil))
+	mustContain(t, back, "review again", "keep-me", "(nyc3)", "fedora-41-x64", `id="review-ipv6">on`)
+	in := placedInstance(t, h, wizard(t, c, back, "place", url.Values{"root_password": {"Kx9!mQ2#vLp7"}}))
 	if in.Label != "keep-me" || in.PlanID != plan.ID || in.Region != "nyc3" || in.Image != "fedora-41-x64" || !in.Options.IPv6 {
 		t.Fatalf("ordered after going back and forth: %+v", in)
 	}
@@ -344,15 +358,20 @@ func TestUIOrderLowBalance(t *testing.T) {
 	page = wizard(t, c, page, "next", url.Values{"label": {"web-1"}, "plan_id": {plan.ID}})
 	page = wizard(t, c, page, "next", nil)
 	page = wizard(t, c, page, "next", nil)
-	page = wizard(t, c, page, "next", url.Values{"root_password": {"Kx9!mQ2#vLp7"}})
+	page = wizard(t, c, page, "next", nil)
 	atStep(t, page, 200, 6, "review")
-	mustContain(t, page, "balance shown", `id="review-balance">0.10 USD`)
+	mustContain(t, page, "balance shown", `id="review-balance">0.10 USD`, "Required: you chose no SSH key.")
+	password := url.Values{"root_password": {"Kx9!mQ2#vLp7"}}
 
 	res := wizard(t, c, page, "place", nil)
+	atStep(t, res, 400, 6, "no password and no SSH key")
+	mustContain(t, res, "no password and no SSH key", `id="err-root_password"`, "Give a root password or at least one SSH key")
+
+	res = wizard(t, c, page, "place", password)
 	atStep(t, res, 402, 6, "order over the balance")
 	mustContain(t, res, "order over the balance", `role="alert"`, "Your balance is 0.10 USD", "Add credit", `<dl id="review"`)
 	// htmx gets the same step as a fragment.
-	res = wizard(t, c.WithHeader("HX-Request", "true"), page, "place", nil)
+	res = wizard(t, c.WithHeader("HX-Request", "true"), page, "place", password)
 	atStep(t, res, 402, 6, "order over the balance (htmx)")
 	mustLack(t, res, "htmx fragment", "<html")
 	if _, n, err := h.db.ListInstances(context.Background(), webrana.InstanceFilter{OwnerID: u.ID}); err != nil || n != 0 {
@@ -361,9 +380,68 @@ func TestUIOrderLowBalance(t *testing.T) {
 
 	// With money, htmx is sent to the new server's page.
 	h.credit(t, h.login("poor@example.com"), 1000)
-	res = wizard(t, c.WithHeader("HX-Request", "true"), page, "place", nil)
+	res = wizard(t, c.WithHeader("HX-Request", "true"), page, "place", password)
 	mustStatus(t, res, 204, "order through htmx")
 	if loc := res.Header.Get("HX-Redirect"); !strings.HasPrefix(loc, "/servers/") || len(loc) <= len("/servers/") {
 		t.Fatalf("HX-Redirect %q", loc)
+	}
+}
+
+// noStore fails unless the answer may not be stored: the wizard's pages
+// carry the order's key.
+func noStore(t *testing.T, res *webtest.Response, what string) {
+	t.Helper()
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("%s: Cache-Control %q, want no-store", what, cc)
+	}
+}
+
+// TestUIOrderPlacedOnce: the review's form placed twice (a double click,
+// a resent form) orders one server with one hold, and the second answer
+// goes to that server too; a review shown anew orders another.
+func TestUIOrderPlacedOnce(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	c, u, keyID := orderCustomer(t, h, "a@example.com", 1000)
+	plan := h.plan(t, webrana.DigitalOcean)
+
+	page := wizard(t, c, c.Do("GET", "/servers/new", nil), "next", url.Values{"provider_type": {"digitalocean"}})
+	page = wizard(t, c, page, "next", url.Values{"label": {"once-1"}, "plan_id": {plan.ID}})
+	page = wizard(t, c, page, "next", nil)
+	page = wizard(t, c, page, "next", nil)
+	review := wizard(t, c, page, "next", url.Values{"ssh_key_ids": {keyID}})
+	atStep(t, review, 200, 6, "review")
+	if key := formValues(review.Body).Get("idempotency_key"); len(key) < 20 {
+		t.Fatalf("the review's idempotency key is %q", key)
+	}
+
+	first := placedInstance(t, h, wizard(t, c, review, "place", nil))
+	res := wizard(t, c, review, "place", nil)
+	if again := placedInstance(t, h, res); again.ID != first.ID {
+		t.Fatalf("the review placed again ordered %s, then %s", first.ID, again.ID)
+	}
+	if ck, _ := setCookie(t, res, "webrana_flash"); ck == nil || !strings.Contains(ck.Value, "already") {
+		t.Errorf("the order placed again says %v", res.Header.Values("Set-Cookie"))
+	}
+	res = wizard(t, c.WithHeader("HX-Request", "true"), review, "place", nil)
+	mustStatus(t, res, 204, "placed again through htmx")
+	if loc := res.Header.Get("HX-Redirect"); loc != "/servers/"+first.ID {
+		t.Fatalf("placed again through htmx: HX-Redirect %q, want /servers/%s", loc, first.ID)
+	}
+	if _, n, err := h.db.ListInstances(context.Background(), webrana.InstanceFilter{OwnerID: u.ID}); err != nil || n != 1 {
+		t.Fatalf("%d instances after the review placed three times (%v), want 1", n, err)
+	}
+	if n := holds(t, h, u.ID); n != 1 {
+		t.Fatalf("%d holds after the review placed three times, want 1", n)
+	}
+
+	// Back and Next again: a new review, a new key, another server.
+	again := wizard(t, c, wizard(t, c, review, "back", nil), "next", nil)
+	atStep(t, again, 200, 6, "review again")
+	if formValues(again.Body).Get("idempotency_key") == formValues(review.Body).Get("idempotency_key") {
+		t.Fatal("a review shown anew kept the key of the one before")
+	}
+	if second := placedInstance(t, h, wizard(t, c, again, "place", nil)); second.ID == first.ID {
+		t.Fatalf("a new review ordered %s again", second.ID)
 	}
 }

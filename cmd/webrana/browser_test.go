@@ -375,10 +375,10 @@ func (b *browser) orderDigitalOceanApp(label string) string {
 	b.click(`input[name="app"]`)
 	b.shot("order-4-app")
 	b.submit("#next")
-	b.fill("#root_password", browserPassword)
 	b.click("#monitoring")
 	b.submit("#next")
 	b.wait("#review-price", actionTimeout)
+	b.fill("#root_password", browserPassword)
 	b.shot("order-6-review")
 	return b.place()
 }
@@ -404,9 +404,9 @@ func (b *browser) orderLinodeStackScript(label string) string {
 	b.fill("#udf-user_name", "webmaster")
 	b.shot("order-4-stackscript")
 	b.submit("#next")
-	b.fill("#root_password", browserPassword)
 	b.submit("#next")
 	b.wait("#review-price", actionTimeout)
+	b.fill("#root_password", browserPassword)
 	return b.place()
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -96,6 +97,92 @@ var _ = register("ConcurrentOrdersNeverOverdraw", func(t *testing.T, db *store.D
 	}
 	if b := balance(t, db, owner.ID, "USD"); b != 0 {
 		t.Fatalf("balance %d, want 0", b)
+	}
+})
+
+// PlaceOrderOncePerKey: an order placed again with its customer's
+// idempotency key, one after the other or at once, writes nothing and
+// returns the first order, even when the balance would refuse it now or
+// the order asks for something else; another customer's key, another key
+// and no key place orders of their own.
+var _ = register("PlaceOrderOncePerKey", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	owner, other := mustUser(t, db), mustUser(t, db)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "Small")
+	credit(t, db, owner, 1000)
+	credit(t, db, other, 1000)
+	enqueued := 0
+	enqueue := func(*store.Tx, *webrana.Order) error { enqueued++; return nil }
+
+	first, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(300), IdempotencyKey: "k-1"}, enqueue)
+	must(t, err)
+	before := countInstances(t, db)
+	for _, hold := range []int64{300, 900} { // 900: more than the balance left
+		again := newInstance(owner, plan)
+		o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: again, Hold: usd(hold), IdempotencyKey: "k-1"}, enqueue)
+		must(t, err)
+		mustEqual(t, "order placed again", o, first)
+		if again.ID != "" {
+			t.Fatalf("the instance of an order placed again got id %q; nothing of it is written", again.ID)
+		}
+	}
+	if n := countInstances(t, db); n != before || enqueued != 1 {
+		t.Fatalf("%d instances (want %d) and %d jobs (want 1) after placing an order again", n, before, enqueued)
+	}
+	if b := balance(t, db, owner.ID, "USD"); b != 700 {
+		t.Fatalf("balance %d after one hold of 300 on 1000, want 700", b)
+	}
+	got, err := db.OrderByIdempotencyKey(ctx, owner.ID, "k-1")
+	must(t, err)
+	mustEqual(t, "order by key", got, first)
+	_, err = db.OrderByIdempotencyKey(ctx, other.ID, "k-1")
+	wantCode(t, err, webrana.ENOTFOUND, "another customer's key")
+
+	// Another customer's key, another key, no key: orders of their own.
+	theirs, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(other, plan), Hold: usd(300), IdempotencyKey: "k-1"}, nil)
+	must(t, err)
+	second, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), IdempotencyKey: "k-2"}, nil)
+	must(t, err)
+	var unkeyed []string
+	for range 2 {
+		o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, nil)
+		must(t, err)
+		unkeyed = append(unkeyed, o.InstanceID)
+	}
+	if ids := []string{first.InstanceID, theirs.InstanceID, second.InstanceID, unkeyed[0], unkeyed[1]}; len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 5 {
+		t.Fatalf("instances %v: want five different ones", ids)
+	}
+	if n := countInstances(t, db); n != before+4 {
+		t.Fatalf("%d instances, want %d", n, before+4)
+	}
+	if b := balance(t, db, other.ID, "USD"); b != 700 {
+		t.Fatalf("the other customer's balance is %d, want 700", b)
+	}
+
+	// At once: one order, which every caller gets.
+	before = countInstances(t, db)
+	var wg sync.WaitGroup
+	placed := make([]*webrana.Order, 8)
+	for i := range placed {
+		wg.Go(func() {
+			o, err := db.PlaceOrder(t.Context(), store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(100), IdempotencyKey: "at-once"}, nil)
+			if err != nil {
+				t.Errorf("PlaceOrder at once: %v", err)
+			}
+			placed[i] = o
+		})
+	}
+	wg.Wait()
+	for _, o := range placed {
+		if o == nil || o.ID != placed[0].ID {
+			t.Fatalf("orders placed at once with one key: %v and %v", o, placed[0])
+		}
+	}
+	if n := countInstances(t, db); n != before+1 {
+		t.Fatalf("%d instances after placing one key at once, want %d", n, before+1)
+	}
+	if b := balance(t, db, owner.ID, "USD"); b != 600 {
+		t.Fatalf("balance %d after holds of 300 and 100 on 1000, want 600", b)
 	}
 })
 
