@@ -23,6 +23,56 @@ import (
 // page (1,000 servers of theirs), the admin's first page, and the admin's
 // page 1,000. It reports the median and 99th percentile.
 func BenchmarkListVPS(b *testing.B) {
+	benchEngines(b, func(b *testing.B, bh *benchHarness) {
+		cursor := benchCursor(b, bh.h, bh.admin, "/api/vps?per_page=50&page=999")
+		bh.run(b, []benchCase{
+			{"customer/page1", "/api/vps?per_page=50", false, false},
+			{"admin/page1", "/api/vps?per_page=50", true, false},
+			{"admin/page1000", "/api/vps?per_page=50&page=1000", true, false},
+			{"admin/cursor-page1000", "/api/vps?per_page=50&cursor=" + cursor, true, false},
+		})
+	})
+}
+
+// BenchmarkPages measures the HTML pages over the same 100,000 instances:
+// what a customer and an operator open most, and the server page's live
+// poll (every 2 s while something moves). Rendering is on the server
+// (templ), so this is the whole cost of a page but the browser's.
+func BenchmarkPages(b *testing.B) {
+	benchEngines(b, func(b *testing.B, bh *benchHarness) {
+		one, _, err := bh.h.db.ListInstances(context.Background(), webrana.InstanceFilter{OwnerID: bh.customerID, Page: webrana.Page{PerPage: 1}})
+		if err != nil || len(one) != 1 {
+			b.Fatalf("a server of the customer: %v", err)
+		}
+		server := "/servers/" + one[0].ID
+		bh.run(b, []benchCase{
+			{"customer/dashboard", "/", false, false},
+			{"customer/servers", "/servers", false, false},
+			{"customer/server", server, false, false},
+			{"customer/server-live-poll", server + "/live", false, true},
+			{"admin/all-servers", "/admin/servers", true, false},
+			{"admin/accounts", "/admin/accounts", true, false},
+			{"admin/plans", "/admin/plans", true, false},
+		})
+	})
+}
+
+// benchHarness is a server with 100,000 instances over 100 customers,
+// signed in as the admin and as customer c7 (1,000 servers of theirs).
+type benchHarness struct {
+	h               *harness
+	admin, customer string // tokens
+	customerID      string
+}
+
+// benchCase is one request measured: a path, as whom, and whether htmx asks.
+type benchCase struct {
+	name, path  string
+	admin, htmx bool
+}
+
+// benchEngines runs fn on a seeded harness over SQLite and PostgreSQL.
+func benchEngines(b *testing.B, fn func(b *testing.B, bh *benchHarness)) {
 	const total, owners = 100_000, 100
 	for _, e := range []struct {
 		name string
@@ -41,47 +91,45 @@ func BenchmarkListVPS(b *testing.B) {
 				b.Fatal(err)
 			}
 			storetest.SeedInstances(b, h.db, users, plan, total)
-			admin, customer := benchToken(b, h, "admin@example.com"), benchToken(b, h, "c7@example.com")
-			cursor := benchCursor(b, h, admin, "/api/vps?per_page=50&page=999")
-			cases := []struct {
-				name, path string
-				admin      bool
-			}{
-				{"customer/page1", "/api/vps?per_page=50", false},
-				{"admin/page1", "/api/vps?per_page=50", true},
-				{"admin/page1000", "/api/vps?per_page=50&page=1000", true},
-				{"admin/cursor-page1000", "/api/vps?per_page=50&cursor=" + cursor, true},
+			fn(b, &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com"),
+				customerID: users[7].ID})
+		})
+	}
+}
+
+// run measures each case and reports its median and 99th percentile.
+func (bh *benchHarness) run(b *testing.B, cases []benchCase) {
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			token := bh.customer
+			if c.admin {
+				token = bh.admin
 			}
-			for _, c := range cases {
-				b.Run(c.name, func(b *testing.B) {
-					token := customer
-					if c.admin {
-						token = admin
-					}
-					req, err := http.NewRequest("GET", h.url+c.path, nil)
-					if err != nil {
-						b.Fatal(err)
-					}
-					req.Header.Set("Authorization", "Bearer "+token)
-					var took []time.Duration
-					for b.Loop() {
-						start := time.Now()
-						res, err := http.DefaultClient.Do(req)
-						if err != nil {
-							b.Fatal(err)
-						}
-						_, _ = io.Copy(io.Discard, res.Body)
-						res.Body.Close()
-						took = append(took, time.Since(start))
-						if res.StatusCode != 200 {
-							b.Fatalf("%s: %d", c.path, res.StatusCode)
-						}
-					}
-					slices.Sort(took)
-					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-					b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
-				})
+			req, err := http.NewRequest("GET", bh.h.url+c.path, nil)
+			if err != nil {
+				b.Fatal(err)
 			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			if c.htmx {
+				req.Header.Set("HX-Request", "true")
+			}
+			var took []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				took = append(took, time.Since(start))
+				if res.StatusCode != 200 {
+					b.Fatalf("%s: %d", c.path, res.StatusCode)
+				}
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
 		})
 	}
 }

@@ -24,8 +24,8 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Servers, d.Total = serverRows(list.Items), list.Total
-	running := mine
-	running.Status = webrana.StatusActive
+	running := mine // only its total is read
+	running.Status, running.Page = webrana.StatusActive, webrana.Page{PerPage: 1}
 	if _, d.Running, err = s.db.ListInstances(ctx, running); err != nil {
 		return err
 	}
