@@ -14,6 +14,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EPAYMENT      = "payment_required" // the balance does not cover the request
+	ETOOLARGE     = "too_large"        // the request body is over the limit
 	ERATELIMITED  = "rate_limited"
 	EUNAVAILABLE  = "unavailable"
 	EINTERNAL     = "internal"

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,6 +43,11 @@ func (s *Server) authorize(access Access, kind Kind, next http.HandlerFunc) http
 		// below may parse a form.
 		if !safeMethod(r.Method) {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			var tooBig *http.MaxBytesError
+			if err := r.ParseForm(); errors.As(err, &tooBig) { // JSON bodies are left to decodeJSON
+				s.deny(w, r, kind, webrana.Errorf(webrana.ETOOLARGE, "The form is larger than %d KiB.", maxBody>>10))
+				return
+			}
 		}
 		// Public forms (the login form) carry their own double-submit token.
 		if access != Public && viaCookie && !safeMethod(r.Method) && !validCSRF(r, p.Session.CSRFToken) {

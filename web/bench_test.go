@@ -40,16 +40,25 @@ func BenchmarkListVPS(b *testing.B) {
 // (templ), so this is the whole cost of a page but the browser's.
 func BenchmarkPages(b *testing.B) {
 	benchEngines(b, func(b *testing.B, bh *benchHarness) {
-		one, _, err := bh.h.db.ListInstances(context.Background(), webrana.InstanceFilter{OwnerID: bh.customerID, Page: webrana.Page{PerPage: 1}})
-		if err != nil || len(one) != 1 {
-			b.Fatalf("a server of the customer: %v", err)
+		ctx := context.Background()
+		two, _, err := bh.h.db.ListInstances(ctx, webrana.InstanceFilter{OwnerID: bh.customerID, Page: webrana.Page{PerPage: 2}})
+		if err != nil || len(two) != 2 {
+			b.Fatalf("two servers of the customer: %v", err)
 		}
-		server := "/servers/" + one[0].ID
+		// The first is rebooting: its page polls the light fragment. The
+		// second is settled: its fragment is the last poll's, with the
+		// history, cost and action choices.
+		busy := &webrana.InstanceAction{InstanceID: two[0].ID, UserID: bh.customerID, Type: webrana.ActionReboot}
+		if err := bh.h.db.CreateAction(ctx, busy, "", func(*store.Tx, *webrana.InstanceAction) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+		moving, settled := "/servers/"+two[0].ID, "/servers/"+two[1].ID
 		bh.run(b, []benchCase{
 			{"customer/dashboard", "/", false, false},
 			{"customer/servers", "/servers", false, false},
-			{"customer/server", server, false, false},
-			{"customer/server-live-poll", server + "/live", false, true},
+			{"customer/server", settled, false, false},
+			{"customer/server-live-poll", moving + "/live", false, true},
+			{"customer/server-settling-poll", settled + "/live", false, true},
 			{"admin/all-servers", "/admin/servers", true, false},
 			{"admin/accounts", "/admin/accounts", true, false},
 			{"admin/plans", "/admin/plans", true, false},

@@ -156,8 +156,9 @@ func (s *Server) renderProblem(w http.ResponseWriter, r *http.Request, err error
 		// The message goes to the page's alert area, never over the region
 		// that asked (a wizard's step or a live region stays as it was).
 		w.Header().Set("HX-Retarget", "#htmx-alert")
-		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Reswap", "innerHTML show:top")
 		w.Header().Set("HX-Reselect", ".problem")
+		w.Header().Set("HX-Push-Url", "false") // the address keeps naming what is shown
 		s.render(w, r, status, pages.ProblemFragment(webrana.ErrorMessage(err)))
 		return
 	}

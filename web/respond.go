@@ -22,6 +22,7 @@ var statusByCode = map[string]int{
 	webrana.ERATELIMITED:  http.StatusTooManyRequests,
 	webrana.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	webrana.EPAYMENT:      http.StatusPaymentRequired,
+	webrana.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	webrana.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -11,3 +11,9 @@ document.addEventListener("submit", function (e) {
 window.addEventListener("pageshow", function () {
   document.querySelectorAll('[aria-busy="true"]').forEach(function (b) { b.removeAttribute("aria-busy"); });
 });
+// A message in the page's alert area (an htmx request that failed) is
+// cleared by the next request that succeeds.
+document.addEventListener("htmx:afterSwap", function (e) {
+  var alert = document.getElementById("htmx-alert");
+  if (alert && e.detail.target !== alert) alert.replaceChildren();
+});
