@@ -422,7 +422,11 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 		fact("review-image", "Image", s.imageName(ctx, c.Provider, c.Image))
 		var settings []string
 		for _, k := range slices.Sorted(maps.Keys(f.StackScriptData)) {
-			if v := f.StackScriptData[k]; v != "" {
+			switch v := f.StackScriptData[k]; {
+			case v == "":
+			case pages.SecretSetting(k):
+				settings = append(settings, k+" = (set, hidden)")
+			default:
 				settings = append(settings, k+" = "+v)
 			}
 		}

@@ -445,3 +445,31 @@ func TestUIOrderPlacedOnce(t *testing.T) {
 		t.Fatalf("a new review ordered %s again", second.ID)
 	}
 }
+
+// TestUIOrderSecretSettingsStayHidden: a StackScript field holding a secret
+// (LAMP's token_password) is typed into a password input and the review
+// says it is set without showing it.
+func TestUIOrderSecretSettingsStayHidden(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	c, _, _ := orderCustomer(t, h, "a@example.com", 1000)
+	plan := h.plan(t, webrana.Linode)
+	page := c.Do("GET", "/servers/new", nil)
+	page = wizard(t, c, page, "next", url.Values{"provider_type": {"linode"}})
+	page = wizard(t, c, page, "next", url.Values{"label": {"lamp-1"}, "plan_id": {plan.ID}})
+	page = wizard(t, c, page, "next", url.Values{"region": {"us-east"}})
+	page = wizard(t, c, page, "next", url.Values{"image_kind": {"stackscript"}, "stackscript_id": {"401701"}})
+	atStep(t, page, 200, 4, "LAMP's fields")
+	if !regexp.MustCompile(`<input id="udf-token_password"[^>]*type="password"`).Match(page.Body) {
+		t.Fatalf("the token field is not a password input:\n%s", page.Body)
+	}
+	page = wizard(t, c, page, "next", url.Values{"image": {"linode/debian12"}, "stackscript_data.soa_email_address": {"ops@example.com"},
+		"stackscript_data.user_name": {"webmaster"}, "stackscript_data.token_password": {"sekrit-token-123"}})
+	page = wizard(t, c, page, "next", url.Values{})
+	atStep(t, page, 200, 6, "review")
+	review := regexp.MustCompile(`(?s)<dl id="review".*?</dl>`).Find(page.Body)
+	if review == nil || strings.Contains(string(review), "sekrit-token-123") || !strings.Contains(string(review), "token_password = (set, hidden)") ||
+		!strings.Contains(string(review), "user_name = webmaster") {
+		t.Errorf("the review shows a secret setting or hides the others:\n%s", review)
+	}
+}
