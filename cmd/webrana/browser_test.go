@@ -436,7 +436,9 @@ func (b *browser) assertOnlyProvider(provider, id string) {
 
 // TestBrowserEveryPageRenders opens every page without a path parameter,
 // from the server's own route table, as the role that may see it: each
-// renders a heading and no problem. The screenshots are the gallery.
+// renders one heading and no problem, and on a phone's width (390 px) it
+// fits without scrolling sideways (wide tables scroll inside themselves).
+// The screenshots are the gallery.
 func TestBrowserEveryPageRenders(t *testing.T) {
 	r := newOrderRig(t, map[string]string{})
 	r.order(map[string]any{"provider_type": "linode", "plan_id": r.plan(webrana.Linode, "g6-nanode-1"), "region": "us-east",
@@ -447,15 +449,8 @@ func TestBrowserEveryPageRenders(t *testing.T) {
 	}{{"demo@webrana.local", false}, {"admin@webrana.local", true}} {
 		b := newBrowser(t, "http://"+r.Addr())
 		b.signIn(role.email, rigPassword)
-		for _, rt := range r.Server.Routes() {
-			method, path, _ := strings.Cut(rt.Pattern, " ")
-			path = strings.TrimSuffix(path, "{$}")
-			if rt.Kind != web.Page || method != "GET" || strings.Contains(path, "{") || path == "/login" || strings.HasSuffix(path, "/") && path != "/" {
-				continue
-			}
-			if rt.Access == web.Admin && !role.admin {
-				continue
-			}
+		paths := pagesFor(r.Server.Routes(), role.admin)
+		for _, path := range paths {
 			b.open(path)
 			if n := b.count("#problem-message"); n != 0 {
 				t.Errorf("%s as %s: %s", path, role.email, b.text("#problem-message"))
@@ -463,11 +458,34 @@ func TestBrowserEveryPageRenders(t *testing.T) {
 			if b.count("h1") != 1 {
 				t.Errorf("%s as %s has %d h1 headings, want 1", path, role.email, b.count("h1"))
 			}
-			if role.admin || rt.Access != web.Admin {
-				b.shot(galleryName(path, role.admin))
+			b.shot(galleryName(path, role.admin))
+		}
+		const phone = 390
+		b.do(chromedp.EmulateViewport(phone, 844))
+		for _, path := range paths {
+			b.open(path)
+			if w := get(b, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > phone {
+				t.Errorf("%s as %s is %d px wide on a %d px phone", path, role.email, w, phone)
 			}
 		}
 	}
+}
+
+// pagesFor lists the pages a role may open that take no path parameter.
+func pagesFor(routes []web.Route, admin bool) []string {
+	var paths []string
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt.Pattern, " ")
+		path = strings.TrimSuffix(path, "{$}")
+		if rt.Kind != web.Page || method != "GET" || strings.Contains(path, "{") || path == "/login" || strings.HasSuffix(path, "/") && path != "/" {
+			continue
+		}
+		if rt.Access == web.Admin && !admin {
+			continue
+		}
+		paths = append(paths, path)
+	}
+	return paths
 }
 
 // galleryName names the screenshot of a page: page-servers-new, or
