@@ -157,6 +157,10 @@ func TestUICustomerTokens(t *testing.T) {
 				t.Errorf("#tokens lacks %q:\n%s", want, table)
 			}
 		}
+		// Revoking asks first: the button is inside a confirmation.
+		if !regexp.MustCompile(`(?s)<details class="confirm"><summary[^>]*>Revoke</summary>.*?id="revoke-` + id + `"`).MatchString(table) {
+			t.Errorf("the revoke button is not behind a confirmation:\n%s", table)
+		}
 
 		// Refusals keep what was typed.
 		for _, bad := range []struct{ name, days, message, field string }{

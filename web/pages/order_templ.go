@@ -1378,7 +1378,7 @@ func orderImageStep(d OrderData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, " hx-post=\"/servers/new\" hx-trigger=\"change\" hx-vals='{\"nav\":\"refresh\"}' hx-swap=\"outerHTML\"> ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, " hx-post=\"/servers/new\" hx-trigger=\"change\" hx-vals='{\"nav\":\"refresh\"}' hx-swap=\"outerHTML\" hx-sync=\"closest form:replace\"> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1674,7 +1674,7 @@ func orderImageStep(d OrderData) templ.Component {
 								return templ_7745c5c3_Err
 							}
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 146, " hx-post=\"/servers/new\" hx-trigger=\"change\" hx-vals='{\"nav\":\"refresh\"}' hx-swap=\"outerHTML\"> <strong>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 146, " hx-post=\"/servers/new\" hx-trigger=\"change\" hx-vals='{\"nav\":\"refresh\"}' hx-swap=\"outerHTML\" hx-sync=\"closest form:replace\"> <strong>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
