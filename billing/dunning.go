@@ -160,6 +160,22 @@ func money(amount int64, currency string) string {
 	return webrana.Money{Amount: amount, Currency: currency}.String()
 }
 
+// Schedule says when a customer's servers are suspended and deleted if the
+// balance stays below zero: the grace after it fell below zero, then
+// DestroyAfter after the suspension (the actual one once it happened).
+// Without a negative balance on record it says nothing.
+func (d *Dunning) Schedule(c *store.Dunning) (suspendAt, deleteAt *time.Time) {
+	if c == nil || c.NegativeSince == nil {
+		return nil, nil
+	}
+	s := c.NegativeSince.Add(d.grace())
+	if c.SuspendedAt != nil {
+		s = *c.SuspendedAt
+	}
+	del := s.Add(d.destroyAfter())
+	return &s, &del
+}
+
 func (d *Dunning) grace() time.Duration {
 	if d.Grace > 0 {
 		return d.Grace

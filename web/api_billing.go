@@ -25,6 +25,9 @@ type dunningView struct {
 	WarnedAt      *time.Time `json:"warned_at,omitempty"`
 	SuspendedAt   *time.Time `json:"suspended_at,omitempty"`
 	DestroyedAt   *time.Time `json:"destroyed_at,omitempty"`
+	// When the servers are suspended and deleted if nothing is paid.
+	SuspendsAt *time.Time `json:"suspends_at,omitempty"`
+	DeletesAt  *time.Time `json:"deletes_at,omitempty"`
 }
 
 // handleBilling shows the caller's balance and a page of their ledger,
@@ -61,6 +64,9 @@ func (s *Server) billingOf(ctx context.Context, userID string, page webrana.Page
 	}
 	if d != nil {
 		out.Dunning = &dunningView{NegativeSince: d.NegativeSince, WarnedAt: d.WarnedAt, SuspendedAt: d.SuspendedAt, DestroyedAt: d.DestroyedAt}
+		if s.dunning != nil {
+			out.Dunning.SuspendsAt, out.Dunning.DeletesAt = s.dunning.Schedule(d)
+		}
 	}
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/cloud/cloudtest"
@@ -79,7 +80,8 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy) *harness
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
 		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
-		Channels:  &alerts.ChannelSet{DB: db, Keys: keys}})
+		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
+		Dunning:   &billing.Dunning{DB: db, Now: c.Now}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/pool"
@@ -51,6 +52,9 @@ type Config struct {
 	Version   string
 	// SignInHint is shown on the login page (the sandbox names its demo users).
 	SignInHint string
+	// Dunning tells customers with a negative balance when their servers
+	// are suspended and deleted.
+	Dunning *billing.Dunning
 }
 
 // Server serves Webrana over HTTP.
@@ -69,6 +73,7 @@ type Server struct {
 	ready         []ReadyCheck
 	version       string
 	signInHint    string
+	dunning       *billing.Dunning
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -98,6 +103,7 @@ func NewServer(cfg Config) *Server {
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		signInHint:     cfg.SignInHint,
+		dunning:        cfg.Dunning,
 		mux:            http.NewServeMux(),
 		metrics:        newHTTPMetrics(cfg.Registry),
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}),

@@ -156,7 +156,8 @@ func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error
 		Entries: make([]pages.LedgerRow, len(b.Items))}
 	if b.Dunning != nil {
 		d.Dunning = &pages.DunningState{NegativeSince: b.Dunning.NegativeSince, WarnedAt: b.Dunning.WarnedAt,
-			SuspendedAt: b.Dunning.SuspendedAt, DestroyedAt: b.Dunning.DestroyedAt}
+			SuspendedAt: b.Dunning.SuspendedAt, DestroyedAt: b.Dunning.DestroyedAt,
+			SuspendsAt: b.Dunning.SuspendsAt, DeletesAt: b.Dunning.DeletesAt}
 	}
 	servers := map[string]*webrana.Instance{}
 	for i, e := range b.Items {

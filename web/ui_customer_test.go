@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/web/pages"
 	"github.com/webrana/webrana/web/webtest"
 )
 
@@ -244,6 +245,22 @@ func TestUICustomerBilling(t *testing.T) {
 		}
 		res = c.Do("GET", "/billing", nil)
 		pageHas(t, res, "warned", `id="dunning-steps"`, "Warning sent on 2031-05-01", "Next: servers suspended")
+		// When, if nothing is paid: the grace (3 days by default) after the
+		// balance fell below zero, then 14 days more.
+		var billing struct {
+			Dunning struct {
+				NegativeSince time.Time `json:"negative_since"`
+				SuspendsAt    time.Time `json:"suspends_at"`
+				DeletesAt     time.Time `json:"deletes_at"`
+			}
+		}
+		c.Do("GET", "/api/billing", nil).JSON(t, &billing)
+		since := billing.Dunning.NegativeSince
+		if !billing.Dunning.SuspendsAt.Equal(since.Add(72*time.Hour)) || !billing.Dunning.DeletesAt.Equal(since.Add(17*24*time.Hour)) {
+			t.Errorf("dunning schedule %+v, want suspension 72h and deletion 17 days after %s", billing.Dunning, since)
+		}
+		pageHas(t, res, "the schedule", "Next: servers suspended on "+pages.DatePtr(&billing.Dunning.SuspendsAt)+" UTC",
+			"Then: servers deleted on "+pages.DatePtr(&billing.Dunning.DeletesAt)+" UTC")
 
 		// Another customer sees none of it.
 		res = signIn(t, h, "bob@example.com").Do("GET", "/billing", nil)
