@@ -79,14 +79,9 @@ func (s *Service) refresh(ctx context.Context, id string, sync bool) (*webrana.A
 	}
 	if sync && callErr == nil {
 		// Relative to what was read before asking, so servers recorded
-		// while the provider was being asked are not lost; skipped when
-		// another sync of the account landed meanwhile.
-		applied, err := s.db.SyncCount(ctx, id, a.Active, info.Active, a.LastSyncAt, asked)
-		if err != nil {
+		// while the provider was being asked are not lost.
+		if err := s.db.SyncCount(ctx, id, a.Active, info.Active, asked); err != nil {
 			return nil, err
-		}
-		if !applied {
-			s.logger.Info("account sync overlapped another; its count stands", "account", a.Name, "provider", a.ProviderType)
 		}
 	}
 	return s.db.UpdateAccount(ctx, id, upd)

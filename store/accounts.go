@@ -179,25 +179,9 @@ func (db *DB) MakePrimary(ctx context.Context, id string) error {
 // while the provider was being asked are kept (counted twice at worst,
 // until the next sync: one slot too few, never one too many). asked, the
 // moment before asking, becomes the account's last sync.
-//
-// seenSyncAt is the account's last sync as read with seen. A sync of the
-// same account that landed in between (an operator's "Sync" during the
-// periodic one, or another replica's) already applied the provider's
-// change: this one then changes nothing and reports false, so the change
-// is never applied twice.
-func (db *DB) SyncCount(ctx context.Context, id string, seen, counted int, seenSyncAt *time.Time, asked time.Time) (bool, error) {
+func (db *DB) SyncCount(ctx context.Context, id string, seen, counted int, asked time.Time) error {
 	res, err := db.conn().exec(ctx, `UPDATE accounts SET
-		active_count = CASE WHEN active_count + ? < 0 THEN 0 ELSE active_count + ? END, last_sync_at = ?
-		WHERE id = ? AND last_sync_at IS NOT DISTINCT FROM ?`,
-		counted-seen, counted-seen, asked, id, nullTime(seenSyncAt))
-	if err != nil {
-		return false, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return n == 1, err
-	}
-	if _, err := db.AccountByID(ctx, id); err != nil {
-		return false, err // not found
-	}
-	return false, nil
+		active_count = CASE WHEN active_count + ? < 0 THEN 0 ELSE active_count + ? END, last_sync_at = ? WHERE id = ?`,
+		counted-seen, counted-seen, asked, id)
+	return mustAffect(res, err, "Account")
 }
