@@ -50,7 +50,6 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 // ended and a new one issued, so a session id planted before sign-in is
 // worth nothing after it (no session fixation).
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	data := pages.LoginData{Email: r.PostFormValue("email"), Next: safeNext(r.PostFormValue("next")), Hint: s.signInHint}
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || !validCSRF(r, c.Value) {

@@ -55,7 +55,6 @@ func (s *Server) renderSSHKeys(w http.ResponseWriter, r *http.Request, status in
 // handleAddSSHKeyForm adds a key as POST /api/ssh-keys does; a refused key
 // is shown again with the reason under its field.
 func (s *Server) handleAddSSHKeyForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	d := pages.SSHKeysData{Name: r.PostFormValue("name"), PublicKey: r.PostFormValue("public_key")}
 	k, err := s.auth.AddSSHKey(r.Context(), principal(r), d.Name, d.PublicKey)
 	if err != nil {
@@ -109,7 +108,6 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 // handleCreateTokenForm mints a token as POST /api/tokens does and shows it
 // on the page it answers with, once: never in a redirect, cookie or URL.
 func (s *Server) handleCreateTokenForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	d := pages.TokensData{Name: r.PostFormValue("name"), Days: strings.TrimSpace(r.PostFormValue("expires_in_days"))}
 	if d.Days == "" {
 		d.Days = "0"

@@ -25,18 +25,6 @@ func pageHas(t *testing.T, res *webtest.Response, what string, pieces ...string)
 	}
 }
 
-// tableOf returns the HTML of the table with the given id.
-func tableOf(t *testing.T, res *webtest.Response, id string) string {
-	t.Helper()
-	body := string(res.Body)
-	start := strings.Index(body, `<table class="striped" id="`+id+`"`)
-	if start < 0 {
-		t.Fatalf("no table #%s in the page:\n%s", id, body)
-	}
-	end := strings.Index(body[start:], "</table>")
-	return body[start : start+end]
-}
-
 type keyList struct {
 	Items []struct{ ID, Name, Fingerprint string }
 	Total int
@@ -67,7 +55,7 @@ func TestUICustomerSSHKeys(t *testing.T) {
 		res = c.Do("GET", "/ssh-keys", nil)
 		mustStatus(t, res, 200, "GET /ssh-keys")
 		pageHas(t, res, "keys page after adding", `id="flash"`, "laptop")
-		table := tableOf(t, res, "ssh-keys")
+		table := elementByID(t, res, "ssh-keys")
 		for _, want := range []string{"laptop", keys.Items[0].Fingerprint, `id="delete-key-` + keys.Items[0].ID + `"`,
 			`action="/ssh-keys/` + keys.Items[0].ID + `/delete"`, "2031-05-01"} {
 			if !strings.Contains(table, want) {
@@ -85,7 +73,7 @@ func TestUICustomerSSHKeys(t *testing.T) {
 			mustStatus(t, res, 400, "add a bad key")
 			pageHas(t, res, "refused key", `role="alert"`, bad.message, `id="`+bad.field+`-error"`, `aria-invalid="true"`,
 				`value="`+bad.name+`"`, ">"+html.EscapeString(bad.key)+"</textarea>")
-			if !strings.Contains(tableOf(t, res, "ssh-keys"), "laptop") {
+			if !strings.Contains(elementByID(t, res, "ssh-keys"), "laptop") {
 				t.Errorf("the refused form no longer lists the existing keys")
 			}
 		}
@@ -152,7 +140,7 @@ func TestUICustomerTokens(t *testing.T) {
 			t.Fatalf("tokens: %+v", list)
 		}
 		id := list.Items[0].ID
-		table := tableOf(t, res, "tokens")
+		table := elementByID(t, res, "tokens")
 		for _, want := range []string{"deploy", "2031-05-31", `id="revoke-` + id + `"`, `data-state="active"`} {
 			if !strings.Contains(table, want) {
 				t.Errorf("#tokens lacks %q:\n%s", want, table)
@@ -183,7 +171,7 @@ func TestUICustomerTokens(t *testing.T) {
 		mustStatus(t, bearer.Do("GET", "/api/me", nil), 401, "the revoked token")
 		res = c.Do("GET", "/tokens", nil)
 		pageHas(t, res, "tokens after revoking", "Token revoked")
-		table = tableOf(t, res, "tokens")
+		table = elementByID(t, res, "tokens")
 		if !strings.Contains(table, `data-state="revoked"`) || strings.Contains(table, `id="revoke-`+id+`"`) {
 			t.Errorf("#tokens after revoking:\n%s", table)
 		}
@@ -214,7 +202,7 @@ func TestUICustomerBilling(t *testing.T) {
 		if strings.Contains(string(res.Body), `id="dunning"`) {
 			t.Errorf("a positive balance shows the dunning banner")
 		}
-		ledger := tableOf(t, res, "ledger")
+		ledger := elementByID(t, res, "ledger")
 		for _, want := range []string{"welcome credit", "+25.00 USD", "+10.00 USD", "-0.24 USD", `data-kind="hold"`, `data-kind="credit"`,
 			`<a href="/servers/` + server.ID + `">web-1</a>`} {
 			if !strings.Contains(ledger, want) {
@@ -229,7 +217,7 @@ func TestUICustomerBilling(t *testing.T) {
 		res = c.Do("GET", "/billing?per_page=2", nil)
 		pageHas(t, res, "first page", `rel="next"`, "Page 1 of 2")
 		res = c.Do("GET", "/billing?page=2&per_page=2", nil)
-		if ledger := tableOf(t, res, "ledger"); !strings.Contains(ledger, "welcome credit") || strings.Contains(ledger, "-0.24 USD") {
+		if ledger := elementByID(t, res, "ledger"); !strings.Contains(ledger, "welcome credit") || strings.Contains(ledger, "-0.24 USD") {
 			t.Errorf("second page:\n%s", ledger)
 		}
 

@@ -23,21 +23,10 @@ func opSignIn(t *testing.T, h *harness) (*webtest.Client, string) {
 	return c, hiddenCSRF(t, c.Do("GET", "/", nil))
 }
 
-// opContains fails unless the page has every one of the snippets.
-func opContains(t *testing.T, res *webtest.Response, what string, snippets ...string) {
-	t.Helper()
-	for _, s := range snippets {
-		if !strings.Contains(string(res.Body), s) {
-			_, main, _ := strings.Cut(string(res.Body), `<main`)
-			t.Fatalf("%s: the page lacks %q:\n<main%s", what, s, main)
-		}
-	}
-}
-
-// opElement is the HTML of the element with the id, from its start tag to
+// elementByID is the HTML of the element with the id, from its start tag to
 // the end tag that closes it (same-name elements nested inside counted): what
 // htmx's hx-select takes from an answer.
-func opElement(t *testing.T, res *webtest.Response, id string) string {
+func elementByID(t *testing.T, res *webtest.Response, id string) string {
 	t.Helper()
 	body := string(res.Body)
 	at := strings.Index(body, ` id="`+id+`"`)
@@ -65,7 +54,7 @@ func opElement(t *testing.T, res *webtest.Response, id string) string {
 // holds every snippet.
 func opInRegion(t *testing.T, res *webtest.Response, id, what string, snippets ...string) {
 	t.Helper()
-	el := opElement(t, res, id)
+	el := elementByID(t, res, id)
 	for _, s := range snippets {
 		if !strings.Contains(el, s) {
 			t.Fatalf("%s: #%s lacks %q:\n%s", what, id, s, el)
@@ -105,16 +94,16 @@ func TestUIOperatorPlanCreate(t *testing.T) {
 
 	res := admin.Do("GET", "/admin/plans/new", nil)
 	mustStatus(t, res, 200, "new plan: provider step")
-	opContains(t, res, "provider step", `id="provider-digitalocean"`, `href="/admin/plans/new?provider=linode"`)
+	mustContain(t, res, "provider step", `id="provider-digitalocean"`, `href="/admin/plans/new?provider=linode"`)
 
 	res = admin.Do("GET", "/admin/plans/new?provider=digitalocean", nil)
 	mustStatus(t, res, 200, "new plan: size step")
-	opContains(t, res, "size step", `<select id="size_slug" name="size_slug"`, `<option value="s-1vcpu-1gb">s-1vcpu-1gb — 1 vCPU, 1 GB, 25 GB disk — provider $6.00/mo`, `id="no-size"`)
+	mustContain(t, res, "size step", `<select id="size_slug" name="size_slug"`, `<option value="s-1vcpu-1gb">s-1vcpu-1gb — 1 vCPU, 1 GB, 25 GB disk — provider $6.00/mo`, `id="no-size"`)
 
 	// Picking a size (htmx reloads the size's fields) fills its resources and regions.
 	res = admin.Do("GET", "/admin/plans/new?provider=digitalocean&size_slug=s-1vcpu-1gb&regions=sgp1&regions=atlantis1", nil)
 	mustStatus(t, res, 200, "pick a size")
-	opContains(t, res, "picked size", `id="provider-price"`, `$6.00/month`, `$0.00893/hour`, `id="vcpus" name="vcpus" type="number" min="0" value="1"`,
+	mustContain(t, res, "picked size", `id="provider-price"`, `$6.00/month`, `$0.00893/hour`, `id="vcpus" name="vcpus" type="number" min="0" value="1"`,
 		`value="sgp1" id="region-sgp1" checked`, `value="nyc3" id="region-nyc3">`)
 	if strings.Contains(string(res.Body), "atlantis1") {
 		t.Error("a region the size is not offered in is shown")
@@ -123,7 +112,7 @@ func TestUIOperatorPlanCreate(t *testing.T) {
 	// Without JavaScript: "Use this size" posts the form and shows it again, nothing saved, nothing lost.
 	res = admin.PostForm("/admin/plans", opPlanForm(csrf, "step", "size", "regions", "", "name", "Kept name"))
 	mustStatus(t, res, 200, "use this size")
-	opContains(t, res, "use this size", `value="Kept name"`, `id="region-sgp1"`, `value="12.00"`)
+	mustContain(t, res, "use this size", `value="Kept name"`, `id="region-sgp1"`, `value="12.00"`)
 	if n := len(opStoredPlans(t, h)); n != 0 {
 		t.Fatalf("'Use this size' saved %d plans", n)
 	}
@@ -145,14 +134,14 @@ func TestUIOperatorPlanCreate(t *testing.T) {
 
 	res = admin.Do("GET", "/admin/plans", nil)
 	mustStatus(t, res, 200, "plans page")
-	opContains(t, res, "plans page", "Plan &#34;Starter&#34; saved.", `id="plans"`, `<tr data-plan-id="`+p.ID+`"`, "12.00 USD", "0.02 USD", "1 GB",
+	mustContain(t, res, "plans page", "Plan &#34;Starter&#34; saved.", `id="plans"`, `<tr data-plan-id="`+p.ID+`"`, "12.00 USD", "0.02 USD", "1 GB",
 		`data-status="active"`, `id="add-plan"`, `id="plan-provider-filter"`, `id="plans-linode"`)
 	res = admin.Do("GET", "/admin/plans?provider=linode", nil)
 	mustStatus(t, res, 200, "linode plans")
 	if strings.Contains(string(res.Body), p.ID) || strings.Contains(string(res.Body), `id="plans-digitalocean"`) {
 		t.Error("the linode filter shows DigitalOcean's plans")
 	}
-	opContains(t, res, "linode plans", `<option value="linode" selected>`)
+	mustContain(t, res, "linode plans", `<option value="linode" selected>`)
 	mustStatus(t, admin.Do("GET", "/admin/plans?provider=aws", nil), 400, "unknown provider filter")
 }
 
@@ -184,7 +173,7 @@ func TestUIOperatorPlanErrors(t *testing.T) {
 			if res.Status != 400 {
 				t.Fatalf("status %d, want 400:\n%s", res.Status, res.Body)
 			}
-			opContains(t, res, tt.name, append([]string{`role="alert"`, `class="field-error" id="` + tt.field + `-error"`,
+			mustContain(t, res, tt.name, append([]string{`role="alert"`, `class="field-error" id="` + tt.field + `-error"`,
 				`aria-describedby="` + tt.field + `-error" aria-invalid="true"`}, tt.kept...)...)
 		})
 	}
@@ -195,7 +184,7 @@ func TestUIOperatorPlanErrors(t *testing.T) {
 	mustStatus(t, admin.PostForm("/admin/plans", opPlanForm(csrf)), 303, "create")
 	res := admin.PostForm("/admin/plans", opPlanForm(csrf, "price_monthly", "9.99"))
 	mustStatus(t, res, 409, "duplicate name")
-	opContains(t, res, "duplicate", `role="alert"`, `value="9.99"`)
+	mustContain(t, res, "duplicate", `role="alert"`, `value="9.99"`)
 }
 
 // TestUIOperatorPlanEditDelete: edit prices, regions and the active flag,
@@ -209,13 +198,13 @@ func TestUIOperatorPlanEditDelete(t *testing.T) {
 
 	res := admin.Do("GET", "/admin/plans/"+id+"/edit", nil)
 	mustStatus(t, res, 200, "edit page")
-	opContains(t, res, "edit page", `action="/admin/plans/`+id+`"`, `value="Starter"`, `value="12.00"`, `value="0.02"`,
+	mustContain(t, res, "edit page", `action="/admin/plans/`+id+`"`, `value="Starter"`, `value="12.00"`, `value="0.02"`,
 		`<option value="s-1vcpu-1gb" selected>`, `id="region-nyc3" checked`, `id="is_active" name="is_active" value="true" checked`, `id="delete-plan"`)
 
 	// Another size: the form shows its resources, keeping the regions it also offers.
 	res = admin.Do("GET", "/admin/plans/"+id+"/edit?size_slug=s-2vcpu-4gb&regions=sgp1", nil)
 	mustStatus(t, res, 200, "edit: pick a size")
-	opContains(t, res, "edit: picked", `id="vcpus" name="vcpus" type="number" min="0" value="2"`, `id="memory_mb" name="memory_mb" type="number" min="0" value="4096"`,
+	mustContain(t, res, "edit: picked", `id="vcpus" name="vcpus" type="number" min="0" value="2"`, `id="memory_mb" name="memory_mb" type="number" min="0" value="4096"`,
 		`id="region-sgp1" checked`)
 
 	form := opPlanForm(csrf, "size_slug", "s-2vcpu-4gb", "price_monthly", "30.50", "price_hourly", "0.05", "regions", "sgp1", "is_active", "",
@@ -231,7 +220,7 @@ func TestUIOperatorPlanEditDelete(t *testing.T) {
 		t.Fatalf("updated plan %+v", p)
 	}
 	res = admin.Do("GET", "/admin/plans", nil)
-	opContains(t, res, "after update", "30.50 USD", `data-status="inactive"`)
+	mustContain(t, res, "after update", "30.50 USD", `data-status="inactive"`)
 
 	// The provider of a plan cannot change; bad input keeps the values.
 	res = admin.PostForm("/admin/plans/"+id, opPlanForm(csrf, "provider_type", "linode", "size_slug", "g6-nanode-1", "regions", "us-east"))
@@ -240,7 +229,7 @@ func TestUIOperatorPlanEditDelete(t *testing.T) {
 	}
 	res = admin.PostForm("/admin/plans/"+id, opPlanForm(csrf, "price_hourly", "1,5"))
 	mustStatus(t, res, 400, "bad hourly price on edit")
-	opContains(t, res, "bad edit", `value="1,5"`, `id="price_hourly-error"`)
+	mustContain(t, res, "bad edit", `value="1,5"`, `id="price_hourly-error"`)
 	if p, _ := h.db.PlanByID(t.Context(), id); p.PriceMonthly != 3050 {
 		t.Fatal("a refused edit changed the plan")
 	}
@@ -274,31 +263,31 @@ func TestUIOperatorServers(t *testing.T) {
 
 	res = admin.Do("GET", "/admin/servers", nil)
 	mustStatus(t, res, 200, "all servers")
-	opContains(t, res, "all servers", `id="admin-provider-filter"`, `id="admin-account-filter"`, `id="admin-status-filter"`,
+	mustContain(t, res, "all servers", `id="admin-provider-filter"`, `id="admin-account-filter"`, `id="admin-status-filter"`,
 		`data-id="`+do.ID+`"`, `data-id="`+li.ID+`"`, `href="/servers/`+do.ID+`"`, `<th scope="col">Account</th>`)
 
 	res = admin.Do("GET", "/admin/servers?provider=linode", nil)
 	mustStatus(t, res, 200, "linode servers")
-	opContains(t, res, "linode servers", `data-id="`+li.ID+`"`, `<option value="linode" selected>`)
+	mustContain(t, res, "linode servers", `data-id="`+li.ID+`"`, `<option value="linode" selected>`)
 	if strings.Contains(string(res.Body), do.ID) {
 		t.Error("the linode filter lists a DigitalOcean server")
 	}
 	res = admin.Do("GET", "/admin/servers?owner=A@example.com", nil)
-	opContains(t, res, "alice's servers", `data-id="`+do.ID+`"`)
+	mustContain(t, res, "alice's servers", `data-id="`+do.ID+`"`)
 	if strings.Contains(string(res.Body), li.ID) {
 		t.Error("the owner filter lists bob's server")
 	}
 	res = admin.Do("GET", "/admin/servers?q=lin", nil)
-	opContains(t, res, "label search", `data-id="`+li.ID+`"`, `id="admin-search" name="q" type="search" value="lin"`)
+	mustContain(t, res, "label search", `data-id="`+li.ID+`"`, `id="admin-search" name="q" type="search" value="lin"`)
 	if strings.Contains(string(res.Body), do.ID) {
 		t.Error("the label search lists web-1")
 	}
 	res = admin.Do("GET", "/admin/servers?status=active", nil)
-	opContains(t, res, "active servers", `id="no-servers"`)
+	mustContain(t, res, "active servers", `id="no-servers"`)
 
 	res = admin.Do("GET", "/admin/servers?owner=nobody@example.com&provider=linode", nil)
 	mustStatus(t, res, 400, "unknown owner")
-	opContains(t, res, "unknown owner", `role="alert"`, `id="owner-error"`, `value="nobody@example.com"`)
+	mustContain(t, res, "unknown owner", `role="alert"`, `id="owner-error"`, `value="nobody@example.com"`)
 	mustStatus(t, admin.Do("GET", "/admin/servers?status=exploded", nil), 400, "unknown status")
 
 	// Through htmx, which swaps #admin-servers (hx-select) and #servers-total
@@ -352,7 +341,7 @@ func TestUIOperatorListFilterErrors(t *testing.T) {
 	res = hx.Do("GET", "/admin/customers?role=customer", nil)
 	opInRegion(t, res, "customers-total", "customers only", ">1 users<")
 	opInRegion(t, res, "customers-list", "customers only", `data-email="c@example.com"`)
-	if strings.Contains(opElement(t, res, "customers-list"), "admin@example.com") {
+	if strings.Contains(elementByID(t, res, "customers-list"), "admin@example.com") {
 		t.Error("role=customer lists the administrator")
 	}
 }
@@ -375,7 +364,7 @@ func TestUIOperatorAlerts(t *testing.T) {
 	}
 	res := admin.Do("GET", "/admin/alerts", nil)
 	mustStatus(t, res, 200, "alerts")
-	opContains(t, res, "alerts", `id="alerts"`, "Account X is full", "Linode pool at 90%", `id="resolve-`+full.ID+`"`, "1 open")
+	mustContain(t, res, "alerts", `id="alerts"`, "Account X is full", "Linode pool at 90%", `id="resolve-`+full.ID+`"`, "1 open")
 	if strings.Contains(string(res.Body), `id="resolve-`+old.ID+`"`) {
 		t.Error("a resolved alert offers to be resolved")
 	}
@@ -391,7 +380,7 @@ func TestUIOperatorAlerts(t *testing.T) {
 		t.Fatalf("alert after resolving: %+v %v", a, err)
 	}
 	res = admin.Do("GET", "/admin/alerts", nil)
-	opContains(t, res, "after resolve", "Alert resolved: Account X is full", "0 open")
+	mustContain(t, res, "after resolve", "Alert resolved: Account X is full", "0 open")
 	if strings.Contains(string(res.Body), `id="resolve-`) {
 		t.Error("a resolve button is left")
 	}
@@ -412,7 +401,7 @@ func TestUIOperatorReconciliation(t *testing.T) {
 	}
 	res := admin.Do("GET", "/admin/reconciliation", nil)
 	mustStatus(t, res, 200, "findings")
-	opContains(t, res, "findings", `id="findings"`, "Primary DO", "424242", "droplet web-9 has no order",
+	mustContain(t, res, "findings", `id="findings"`, "Primary DO", "424242", "droplet web-9 has no order",
 		`id="destroy-`+f.ID+`"`, `id="dismiss-`+f.ID+`"`, `<details class="confirm">`)
 
 	res = admin.PostForm("/admin/reconciliation/"+f.ID+"/dismiss", url.Values{"csrf_token": {csrf}})
@@ -423,9 +412,9 @@ func TestUIOperatorReconciliation(t *testing.T) {
 	}
 	res = admin.PostForm("/admin/reconciliation/"+f.ID+"/destroy", url.Values{"csrf_token": {csrf}})
 	mustStatus(t, res, 409, "destroy a closed finding")
-	opContains(t, res, "closed finding", "already closed")
+	mustContain(t, res, "closed finding", "already closed")
 	res = admin.Do("GET", "/admin/reconciliation?open=true", nil)
-	opContains(t, res, "open findings", `id="no-findings"`)
+	mustContain(t, res, "open findings", `id="no-findings"`)
 }
 
 // TestUIOperatorCustomers: credit a customer in major units and see the
@@ -446,7 +435,7 @@ func TestUIOperatorCustomers(t *testing.T) {
 
 	res := admin.Do("GET", "/admin/customers", nil)
 	mustStatus(t, res, 200, "customers")
-	opContains(t, res, "customers", `id="customers"`, `data-email="c@example.com"`, `id="balance-`+c.ID+`"`, "0.00 USD",
+	mustContain(t, res, "customers", `id="customers"`, `data-email="c@example.com"`, `id="balance-`+c.ID+`"`, "0.00 USD",
 		`id="credit-`+c.ID+`"`, `id="amount-`+c.ID+`"`, `id="disable-`+c.ID+`"`, "admin@example.com")
 	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindSubmatch(res.Body)
 	if key == nil {
@@ -464,7 +453,7 @@ func TestUIOperatorCustomers(t *testing.T) {
 		if res.Status != 400 {
 			t.Fatalf("credit %q %q: %d, want 400", bad.amount, bad.note, res.Status)
 		}
-		opContains(t, res, "bad credit", `role="alert"`, `id="`+bad.field+`-error-`+c.ID+`"`, `value="`+bad.amount+`"`,
+		mustContain(t, res, "bad credit", `role="alert"`, `id="`+bad.field+`-error-`+c.ID+`"`, `value="`+bad.amount+`"`,
 			`<details class="credit" open>`)
 	}
 	if b := balance(); b != 0 {
@@ -478,13 +467,13 @@ func TestUIOperatorCustomers(t *testing.T) {
 		t.Fatalf("balance %d after crediting 25.50, want 2550", b)
 	}
 	res = admin.Do("GET", "/admin/customers", nil)
-	opContains(t, res, "after credit", "Credited 25.50 USD. The balance is now 25.50 USD.", ">25.50 USD</span>")
+	mustContain(t, res, "after credit", "Credited 25.50 USD. The balance is now 25.50 USD.", ">25.50 USD</span>")
 	mustStatus(t, admin.PostForm("/admin/customers/"+c.ID+"/credit", form), 303, "the same form again")
 	if b := balance(); b != 2550 {
 		t.Fatalf("balance %d after sending the form twice, want 2550", b)
 	}
 	res = admin.Do("GET", "/admin/customers", nil)
-	opContains(t, res, "the same form again", "Already credited: this form was sent before. The balance is 25.50 USD.")
+	mustContain(t, res, "the same form again", "Already credited: this form was sent before. The balance is 25.50 USD.")
 	if strings.Contains(string(res.Body), "Credited 25.50") {
 		t.Error("a replayed credit says it credited")
 	}
@@ -494,7 +483,7 @@ func TestUIOperatorCustomers(t *testing.T) {
 	h.login("admin@example.com").Do("GET", "/api/me", nil).JSON(t, &me)
 	res = admin.PostForm("/admin/customers/"+me.ID+"/credit", url.Values{"csrf_token": {csrf}, "amount": {"5"}, "note": {"x"}})
 	mustStatus(t, res, 400, "credit an admin")
-	opContains(t, res, "credit an admin", "Only customers have a balance.")
+	mustContain(t, res, "credit an admin", "Only customers have a balance.")
 
 	mustStatus(t, admin.PostForm("/admin/customers/"+c.ID+"/disable", url.Values{"csrf_token": {csrf}}), 303, "disable")
 	if u, _ := h.db.UserByID(t.Context(), c.ID); !u.Disabled {
@@ -504,7 +493,7 @@ func TestUIOperatorCustomers(t *testing.T) {
 		t.Fatalf("a disabled customer's session still works: %d", res.Status)
 	}
 	res = admin.Do("GET", "/admin/customers?role=customer", nil)
-	opContains(t, res, "disabled customer", `id="enable-`+c.ID+`"`, `data-status="disabled"`)
+	mustContain(t, res, "disabled customer", `id="enable-`+c.ID+`"`, `data-status="disabled"`)
 	if strings.Contains(string(res.Body), `data-email="admin@example.com"`) {
 		t.Error("role=customer lists the administrator")
 	}
@@ -526,17 +515,17 @@ func TestUIOperatorAudit(t *testing.T) {
 
 	res := admin.Do("GET", "/admin/audit", nil)
 	mustStatus(t, res, 200, "audit")
-	opContains(t, res, "audit", `id="audit"`, `data-action="plan.created"`, "admin@example.com", id, "Starter")
+	mustContain(t, res, "audit", `id="audit"`, `data-action="plan.created"`, "admin@example.com", id, "Starter")
 	body := string(res.Body)
 	if login := strings.Index(body, `data-action="login.succeeded"`); login < 0 || strings.Index(body, `data-action="plan.created"`) > login {
 		t.Error("the audit log is not newest first: the plan was created after the login")
 	}
 	res = admin.Do("GET", "/admin/audit?action=plan.deleted", nil)
 	mustStatus(t, res, 200, "filtered audit")
-	opContains(t, res, "filtered audit", `id="no-audit"`, `value="plan.deleted"`)
+	mustContain(t, res, "filtered audit", `id="no-audit"`, `value="plan.deleted"`)
 	res = admin.Do("GET", "/admin/audit?since=yesterday", nil)
 	mustStatus(t, res, 400, "bad since")
-	opContains(t, res, "bad since", `role="alert"`, `id="since-error"`, `value="yesterday"`)
+	mustContain(t, res, "bad since", `role="alert"`, `id="since-error"`, `value="yesterday"`)
 }
 
 // TestUIOperatorPlanCatalogDown: when the provider's catalog cannot be had,
@@ -565,7 +554,7 @@ func TestUIOperatorPlanCatalogDown(t *testing.T) {
 	if res.Status < 500 {
 		t.Fatalf("saving with the catalog down: %d, want 5xx", res.Status)
 	}
-	opContains(t, res, "save, catalog down", `id="catalog-error"`, `value="Typed name"`, `value="12.00"`, `value="0.02"`,
+	mustContain(t, res, "save, catalog down", `id="catalog-error"`, `value="Typed name"`, `value="12.00"`, `value="0.02"`,
 		`<option value="s-1vcpu-1gb" selected>`, `value="sgp1" id="region-sgp1" checked`, `id="vcpus" name="vcpus" type="number" min="0" value="1"`)
 	if n := len(opStoredPlans(t, h)); n != 0 {
 		t.Fatalf("%d plans saved with the catalog down", n)
@@ -590,7 +579,7 @@ func TestUIOperatorRefusesCustomers(t *testing.T) {
 		"/admin/reconciliation", "/admin/customers", "/admin/audit"} {
 		res := c.Do("GET", path, nil)
 		mustStatus(t, res, 403, path)
-		opContains(t, res, path, "Administrators only.")
+		mustContain(t, res, path, "Administrators only.")
 	}
 	res := c.PostForm("/admin/plans", opPlanForm(csrf))
 	mustStatus(t, res, 403, "customer creates a plan")

@@ -43,7 +43,6 @@ func (s *Server) handleOrderPage(w http.ResponseWriter, r *http.Request) error {
 // Its pages are not stored: the review's form carries the order's key.
 func (s *Server) handleOrderForm(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		return webrana.Errorf(webrana.EINVALID, "The form could not be read.")
 	}

@@ -143,13 +143,9 @@ func (s *Server) renderServer(w http.ResponseWriter, r *http.Request, status int
 // specifications and charts along out of band. Opened directly (not by
 // htmx) it is the server page.
 func (s *Server) handleServerLive(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
+	in, err := s.fragmentInstance(w, r)
+	if in == nil {
 		return err
-	}
-	if !isHTMX(r) {
-		http.Redirect(w, r, "/servers/"+in.ID, http.StatusSeeOther)
-		return nil
 	}
 	d, err := s.serverLive(r, in)
 	if err != nil {
@@ -172,13 +168,9 @@ func (s *Server) handleServerLive(w http.ResponseWriter, r *http.Request) error 
 // the server page). Metrics that cannot be had are a quiet note, never an
 // error page.
 func (s *Server) handleServerCharts(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
+	in, err := s.fragmentInstance(w, r)
+	if in == nil {
 		return err
-	}
-	if !isHTMX(r) {
-		http.Redirect(w, r, "/servers/"+in.ID, http.StatusSeeOther)
-		return nil
 	}
 	c := pages.ServerChartsData{Hours: chartHours}
 	if in.Status != webrana.StatusActive && in.Status != webrana.StatusOff {
@@ -197,10 +189,24 @@ func (s *Server) handleServerCharts(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// fragmentInstance is the caller's server a fragment of its page is about.
+// Opened directly rather than by htmx, the fragment answers with a redirect
+// to the whole page, and nil is returned with no error: nothing more to do.
+func (s *Server) fragmentInstance(w http.ResponseWriter, r *http.Request) (*webrana.Instance, error) {
+	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !isHTMX(r) {
+		http.Redirect(w, r, "/servers/"+in.ID, http.StatusSeeOther)
+		return nil, nil
+	}
+	return in, nil
+}
+
 // handleServerActionForm requests an action as POST /api/vps/{id}/actions
 // does; a refusal shows the server page again with the reason.
 func (s *Server) handleServerActionForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err

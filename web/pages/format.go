@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,4 +35,23 @@ func Price(amount int64, currency string) string {
 func SecretSetting(name string) bool {
 	n := strings.ToLower(name)
 	return strings.Contains(n, "pass") || strings.Contains(n, "token") || strings.Contains(n, "secret")
+}
+
+// Memory shows megabytes as people read them: gigabytes from 1 GB up.
+func Memory(mb int) string {
+	switch {
+	case mb >= 1024 && mb%1024 == 0:
+		return strconv.Itoa(mb/1024) + " GB"
+	case mb >= 1024:
+		return strconv.FormatFloat(float64(mb)/1024, 'f', 1, 64) + " GB"
+	}
+	return strconv.Itoa(mb) + " MB"
+}
+
+// Transfer shows a monthly transfer allowance: terabytes from 1 TB up.
+func Transfer(gb int) string {
+	if gb >= 1000 && gb%1000 == 0 {
+		return strconv.Itoa(gb/1000) + " TB"
+	}
+	return strconv.Itoa(gb) + " GB"
 }
