@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -86,5 +87,23 @@ func TestUIFrameFormBodiesAreBounded(t *testing.T) {
 	c.Do("GET", "/api/ssh-keys", nil).JSON(t, &keys)
 	if keys.Total != 0 {
 		t.Errorf("%d keys after an oversize form, want 0", keys.Total)
+	}
+}
+
+// TestAPIBodiesAreNeverReadAsForms: `curl -d '{…}'`, as the README shows,
+// labels its JSON as a form; the API reads it as JSON all the same (a
+// form parse in front of it would consume the body).
+func TestAPIBodiesAreNeverReadAsForms(t *testing.T) {
+	h := sqliteHarness(t)
+	h.user("alice@example.com", webrana.RoleCustomer)
+	body := strings.NewReader(`{"email":"alice@example.com","password":"` + testPassword + `"}`)
+	res, err := http.Post(h.url+"/api/auth/login", "application/x-www-form-urlencoded", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK || out.Token == "" {
+		t.Fatalf("login with JSON labelled as a form: %d %v", res.StatusCode, err)
 	}
 }
