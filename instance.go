@@ -1,6 +1,9 @@
 package webrana
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // InstanceStatus is where a customer's server is in its life.
 type InstanceStatus string
@@ -128,7 +131,21 @@ func (o *Order) Done() bool { return o.Status == OrderSucceeded || o.Status == O
 // Tag is the provider tag that marks servers created for this order, so that a
 // retry after a lost response finds and adopts the server instead of creating
 // a second one (DESIGN.md §5).
-func (o *Order) Tag() string { return "webrana-order-" + o.ID }
+func (o *Order) Tag() string { return orderTagPrefix + o.ID }
+
+// orderTagPrefix starts every order's tag.
+const orderTagPrefix = "webrana-order-"
+
+// OrderIDFromTags returns the order id of the first order tag among a
+// server's tags, or "" when it carries none (not Webrana's).
+func OrderIDFromTags(tags []string) string {
+	for _, t := range tags {
+		if id, ok := strings.CutPrefix(t, orderTagPrefix); ok && id != "" {
+			return id
+		}
+	}
+	return ""
+}
 
 // ServerName is the provider-side name of the order's server.
 func (o *Order) ServerName() string { return "webrana-" + o.ID[:min(8, len(o.ID))] }

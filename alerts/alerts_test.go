@@ -233,8 +233,8 @@ func testDelivery(t *testing.T, db *store.DB) {
 		t.Fatalf("mail:\n%s", mail)
 	}
 
-	two := 1
-	if _, err := db.UpdateAccount(ctx, full.ID, store.AccountUpdate{Active: &two}); err != nil {
+	three := 3 // a raised limit frees a slot
+	if _, err := db.UpdateAccount(ctx, full.ID, store.AccountUpdate{Limit: &three}); err != nil {
 		t.Fatal(err)
 	}
 	if _, resolved, err := svc.Evaluate(ctx); err != nil || resolved != 1 {

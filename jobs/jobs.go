@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/webrana/webrana/store"
 )
@@ -45,6 +46,8 @@ type Config struct {
 type Queue struct {
 	logger   *slog.Logger
 	insertTx func(context.Context, *sql.Tx, river.JobArgs, *river.InsertOpts) error
+	retryTx  func(context.Context, *sql.Tx, int64) (rivertype.JobState, error)
+	wake     func(context.Context, int64) (rivertype.JobState, error)
 	start    func(context.Context) error
 	stop     func(context.Context) error
 	stopped  func() <-chan struct{}
@@ -87,6 +90,9 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		cfg.MaxWorkers = 10
 	}
 	q := &Queue{logger: cfg.Logger, metrics: cfg.Metrics}
+	if cfg.Workers != nil {
+		river.AddWorker(cfg.Workers, &wakeWorker{q: q})
+	}
 	switch db.Engine() {
 	case store.SQLite:
 		// One client on the one connection both inserts and works.
@@ -95,7 +101,8 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 			return nil, err
 		}
 		q.bind(c)
-		q.insertTx = insertFunc(c)
+		q.wake = wakeFunc(c)
+		q.insertTx, q.retryTx = insertFunc(c), retryTxFunc(c)
 	case store.Postgres:
 		// The worker speaks pgx for LISTEN/NOTIFY; an insert-only client over
 		// database/sql lets store transactions (*sql.Tx) enqueue.
@@ -108,7 +115,8 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 			return nil, err
 		}
 		q.bind(c)
-		q.insertTx = insertFunc(ins)
+		q.wake = wakeFunc(c)
+		q.insertTx, q.retryTx = insertFunc(ins), retryTxFunc(ins)
 	default:
 		return nil, fmt.Errorf("jobs: unknown engine %q", db.Engine())
 	}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -86,7 +85,7 @@ func (s *Service) Delete(ctx context.Context, user *webrana.User, in *webrana.In
 		if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, nil); err != nil {
 			return nil, err
 		}
-		if err := s.DB.DeleteFinished(ctx, a, "", time.Time{}); err != nil {
+		if err := s.DB.DeleteFinished(ctx, a, ""); err != nil {
 			return nil, err
 		}
 		return s.DB.InstanceByID(ctx, in.ID)

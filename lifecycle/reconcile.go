@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,8 +30,6 @@ type Reconciler struct {
 
 // ReconcileEvery is how often the reconciliation runs (leader only).
 const ReconcileEvery = time.Hour
-
-const orderTagPrefix = "webrana-order-"
 
 // Run reconciles every active account and returns how many new orphans it
 // found. An account that fails does not stop the others.
@@ -71,18 +68,19 @@ func (r *Reconciler) account(ctx context.Context, a *webrana.Account, open []*we
 	}
 	found := 0
 	for _, s := range servers {
-		tag := orderTag(s)
-		if tag == "" {
+		orderID := webrana.OrderIDFromTags(s.Tags)
+		if orderID == "" {
 			continue // not Webrana's
 		}
-		detail, orphan, err := r.judge(ctx, a, s, strings.TrimPrefix(tag, orderTagPrefix))
+		tag := (&webrana.Order{ID: orderID}).Tag()
+		detail, orphan, err := r.judge(ctx, a, s, orderID)
 		if err != nil || !orphan {
 			if err != nil {
 				return found, err
 			}
 			continue
 		}
-		f := &webrana.Finding{AccountID: a.ID, ProviderID: s.ID, Tag: tag, OrderID: strings.TrimPrefix(tag, orderTagPrefix), Detail: detail}
+		f := &webrana.Finding{AccountID: a.ID, ProviderID: s.ID, Tag: tag, OrderID: orderID, Detail: detail}
 		isNew, err := r.DB.RecordFinding(ctx, f)
 		if err != nil {
 			return found, err
@@ -161,15 +159,6 @@ func (r *Reconciler) destroy(ctx context.Context, c *cloud.Client, f *webrana.Fi
 	}
 	r.logger().Warn("orphan server destroyed", "provider_id", f.ProviderID, "tag", f.Tag)
 	return r.DB.ResolveFinding(ctx, f.ID, webrana.FindingDestroyed)
-}
-
-func orderTag(s *cloud.Instance) string {
-	for _, t := range s.Tags {
-		if strings.HasPrefix(t, orderTagPrefix) {
-			return t
-		}
-	}
-	return ""
 }
 
 func (r *Reconciler) logger() *slog.Logger { return webrana.LoggerOr(r.Logger) }

@@ -157,13 +157,12 @@ func inStep(s *cloud.Instance) store.InstanceUpdate {
 // delete removes the server at the provider (a server already gone is
 // fine) and marks the instance deleted, giving its slot back.
 func (w *Worker) delete(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance) error {
-	asked := w.now()
 	if c != nil {
 		if err := c.DeleteInstance(ctx, in.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
 			return err
 		}
 	}
-	if err := w.DB.DeleteFinished(ctx, a, in.AccountID, asked); err != nil {
+	if err := w.DB.DeleteFinished(ctx, a, in.AccountID); err != nil {
 		return err
 	}
 	w.logger().Info("server deleted", "instance", in.ID, "provider_id", in.ProviderID)

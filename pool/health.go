@@ -45,7 +45,7 @@ func (s *Service) CheckHealth(ctx context.Context, id string) (*webrana.Account,
 	return s.refresh(ctx, id, false)
 }
 
-// Sync reads the account's limit and server count from the provider (and
+// Sync reads the account's limit and servers from the provider (and
 // records its health, learnt by the same call).
 func (s *Service) Sync(ctx context.Context, id string) (*webrana.Account, error) {
 	return s.refresh(ctx, id, true)
@@ -60,10 +60,6 @@ func (s *Service) refresh(ctx context.Context, id string, sync bool) (*webrana.A
 	if err != nil {
 		return nil, err
 	}
-	// The sync is stamped with the time before the call: every server
-	// created before it is in the count the provider gives (RecordServer
-	// relies on it).
-	asked := s.now()
 	info, callErr := c.Account(ctx)
 	v := judge(info, callErr)
 	now := s.now()
@@ -77,14 +73,31 @@ func (s *Service) refresh(ctx context.Context, id string, sync bool) (*webrana.A
 	if v.health != a.Health {
 		s.logger.Info("account health changed", "account", a.Name, "provider", a.ProviderType, "from", a.Health, "to", v.health, "reason", v.reason)
 	}
+	if _, err := s.db.UpdateAccount(ctx, id, upd); err != nil {
+		return nil, err
+	}
 	if sync && callErr == nil {
-		// Relative to what was read before asking, so servers recorded
-		// while the provider was being asked are not lost.
-		if err := s.db.SyncCount(ctx, id, a.Active, info.Active, asked); err != nil {
+		if err := s.syncServers(ctx, a, c); err != nil {
 			return nil, err
 		}
 	}
-	return s.db.UpdateAccount(ctx, id, upd)
+	return s.db.AccountByID(ctx, id)
+}
+
+// syncServers lists every server of the account and has the store count
+// them (store.DB.SyncServers): each once, whatever creates, deletes or
+// other syncs run meanwhile.
+func (s *Service) syncServers(ctx context.Context, a *webrana.Account, c *cloud.Client) error {
+	listedAt := s.now()
+	servers, err := c.ListInstances(ctx, cloud.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("list the servers of %s: %w", a.Name, err)
+	}
+	observed := make([]store.ObservedServer, len(servers))
+	for i, srv := range servers {
+		observed[i] = store.ObservedServer{ID: srv.ID, OrderID: webrana.OrderIDFromTags(srv.Tags)}
+	}
+	return s.db.SyncServers(ctx, a.ID, listedAt, observed)
 }
 
 // CheckAll checks every active account; SyncAll syncs them. Errors of one

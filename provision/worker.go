@@ -82,7 +82,8 @@ type run struct {
 	cfg   Config
 	order *webrana.Order
 	in    *webrana.Instance
-	last  bool // the job's last attempt: a transient failure ends the order
+	last  bool  // the job's last attempt: a transient failure ends the order
+	jobID int64 // woken when the order is held and capacity appears
 }
 
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
@@ -100,7 +101,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	if err != nil {
 		return err
 	}
-	r := &run{w: w, cfg: w.Config.withDefaults(), order: o, in: in, last: job.Attempt >= job.MaxAttempts}
+	r := &run{w: w, cfg: w.Config.withDefaults(), order: o, in: in, last: job.Attempt >= job.MaxAttempts, jobID: job.ID}
 	// A request the account's budget cannot allow within this run comes
 	// back as RateLimited at once, and the job snoozes until it can go.
 	err = r.step(cloud.FailFast(ctx))
@@ -118,23 +119,21 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 // giveUp ends an order whose last run failed. It runs on a context of its
 // own: the run's may be the one that timed out, and an order left unended
 // would keep the customer's money held. A server already recorded is
-// deleted first (if that fails too, the job is retried no more, and
-// reconciliation reports the server, as its instance is failed).
+// deleted first (if that fails too, the job is retried no more: the next
+// sync counts the server as a stray and reconciliation reports it, as its
+// instance is failed).
 func (r *run) giveUp(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	gone := ""
 	if r.in.ProviderID != "" {
 		if a, err := r.w.DB.AccountByID(ctx, r.in.AccountID); err == nil {
 			if c, err := r.w.Pool.Client(ctx, a); err == nil {
-				if err := c.DeleteInstance(ctx, r.in.ProviderID); err == nil || cloud.Code(err) == cloud.NotFound {
-					gone = a.ID
-				}
+				_ = c.DeleteInstance(ctx, r.in.ProviderID) // if it stays, the next sync counts it
 			}
 		}
 	}
-	return r.failGone(ctx, webrana.AttemptUnavailable,
-		"The provider did not answer for half an hour, so the server could not be created. Nothing was charged; please try again.", gone)
+	return r.fail(ctx, webrana.AttemptUnavailable,
+		"The provider did not answer for half an hour, so the server could not be created. Nothing was charged; please try again.")
 }
 
 func (w *Worker) now() time.Time { return webrana.NowFrom(w.Now) }
@@ -158,10 +157,19 @@ const maxFailovers = 10
 // place reserves an account and creates the server there, failing over to
 // the next account when one refuses, or holds the order when none has room.
 func (r *run) place(ctx context.Context) error {
+	lookedAgain := false
 	for range maxFailovers {
 		res, err := r.reservation(ctx)
 		if errors.Is(err, webrana.ErrAllAccountsFull) || errors.Is(err, webrana.ErrNoAvailableAccount) {
-			return r.hold(ctx, err)
+			lookAgain, err := r.hold(ctx, err)
+			switch {
+			case lookAgain && !lookedAgain:
+				lookedAgain = true
+				continue
+			case lookAgain:
+				return river.JobSnooze(r.cfg.HeldRetry)
+			}
+			return err
 		}
 		if err != nil {
 			return err
@@ -345,7 +353,7 @@ func (r *run) providerError(ctx context.Context, a *webrana.Account, err error) 
 // recordServer records the provider's server and looks at it once: with no
 // create delay it is already running.
 func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
-	if err := r.w.DB.RecordServer(ctx, r.order.ID, a.ID, s.ID, s.CreatedAt); err != nil {
+	if err := r.w.DB.RecordServer(ctx, r.order.ID, a.ID, s.ID); err != nil {
 		return err
 	}
 	r.w.logger().Info("server created", "order", r.order.ID, "account", a.Name, "provider_id", s.ID)
@@ -367,7 +375,7 @@ func (r *run) boot(ctx context.Context) error {
 	}
 	s, err := c.GetInstance(ctx, r.in.ProviderID)
 	if cloud.Code(err) == cloud.NotFound {
-		return r.failGone(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.", a.ID)
+		return r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
 	}
 	if err != nil {
 		return err
@@ -402,42 +410,42 @@ func (r *run) discard(ctx context.Context, a *webrana.Account, s *cloud.Instance
 	if err := c.DeleteInstance(ctx, s.ID); err != nil && cloud.Code(err) != cloud.NotFound {
 		return err // retried: never leave a broken server running unbilled
 	}
-	return r.failGone(ctx, webrana.AttemptFailed, why+" It was removed, and nothing was charged.", a.ID)
+	return r.fail(ctx, webrana.AttemptFailed, why+" It was removed, and nothing was charged.")
 }
 
-// hold parks the order until an account has room, or ends it when it has
-// waited too long.
-func (r *run) hold(ctx context.Context, cause error) error {
+// hold parks the order until an account has room (the job snoozes, and is
+// woken when capacity appears: store.DB.WakeJobs), or ends it when it has
+// waited too long. The error is the run's outcome. Having just recorded the
+// hold, it asks to look for room once more at once: capacity that appeared
+// between the look that found none and the hold woke no one, as the order
+// was not held yet.
+func (r *run) hold(ctx context.Context, cause error) (lookAgain bool, err error) {
 	if r.w.now().Sub(r.order.CreatedAt) > r.cfg.HoldTimeout {
-		return r.fail(ctx, webrana.AttemptFailed, fmt.Sprintf(
+		return false, r.fail(ctx, webrana.AttemptFailed, fmt.Sprintf(
 			"No %s capacity became free within %s, so the server could not be created. Nothing was charged.", r.in.ProviderType, r.cfg.HoldTimeout))
+	}
+	if r.order.Status == webrana.OrderHeld {
+		return false, river.JobSnooze(r.cfg.HeldRetry)
 	}
 	reason := "Waiting for capacity: every " + string(r.in.ProviderType) + " account is full. The order proceeds as soon as one has room."
 	if errors.Is(cause, webrana.ErrNoAvailableAccount) {
 		reason = "Waiting for capacity: no " + string(r.in.ProviderType) + " account can take servers right now. The order proceeds as soon as one can."
 	}
-	if r.order.Status != webrana.OrderHeld {
-		if err := r.w.DB.HoldOrder(ctx, r.order.ID, reason); err != nil {
-			return err
-		}
-		r.w.logger().Warn("order held", "order", r.order.ID, "provider", r.in.ProviderType)
-		if err := r.raise(ctx, &webrana.Alert{Kind: webrana.AlertProvisioningHeld,
-			Key: webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,
-			Message: fmt.Sprintf("%s orders are held: no account has room. Add an account or raise a limit.", r.in.ProviderType)}); err != nil {
-			return err
-		}
+	if err := r.w.DB.HoldOrder(ctx, r.order.ID, reason, r.jobID); err != nil {
+		return false, err
 	}
-	return river.JobSnooze(r.cfg.HeldRetry)
+	r.order.Status = webrana.OrderHeld
+	r.w.logger().Warn("order held", "order", r.order.ID, "provider", r.in.ProviderType)
+	err = r.raise(ctx, &webrana.Alert{Kind: webrana.AlertProvisioningHeld,
+		Key: webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,
+		Message: fmt.Sprintf("%s orders are held: no account has room. Add an account or raise a limit.", r.in.ProviderType)})
+	return err == nil, err
 }
 
 // fail ends the order for good and alerts the operator, in one transaction.
+// A server the order recorded stops counting as Webrana's (store.FailOrder):
+// the caller removed it first where it could.
 func (r *run) fail(ctx context.Context, outcome, reason string) error {
-	return r.failGone(ctx, outcome, reason, "")
-}
-
-// failGone is fail for an order whose recorded server no longer exists on
-// account gone: its slot is given back in the same transaction.
-func (r *run) failGone(ctx context.Context, outcome, reason, gone string) error {
 	channels, err := r.channels(ctx)
 	if err != nil {
 		return err
@@ -445,12 +453,6 @@ func (r *run) failGone(ctx context.Context, outcome, reason, gone string) error 
 	alert := &webrana.Alert{Kind: webrana.AlertProvisioningFailed, Key: webrana.AlertProvisioningFailed + ":" + r.order.ID,
 		Severity: alerts.Warning, Message: fmt.Sprintf("Order %s (%s server %q) failed: %s", r.order.ID, r.in.ProviderType, r.in.Label, reason)}
 	err = r.w.DB.FailOrder(ctx, r.order.ID, outcome, reason, func(tx *store.Tx) error {
-		if gone != "" {
-			// The order was last updated when its server was recorded.
-			if err := tx.ServerGone(ctx, gone, r.order.UpdatedAt); err != nil {
-				return err
-			}
-		}
 		if r.w.Alerts == nil {
 			return nil
 		}

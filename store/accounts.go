@@ -28,22 +28,36 @@ func scanAccount(s scanner) (*webrana.Account, error) {
 }
 
 // CreateAccount inserts a, setting its ID and timestamps. Names are unique per
-// provider, and a provider has at most one primary account.
+// provider, and a provider has at most one primary account. a.Active is
+// what the provider runs there: none of it is Webrana's yet, so it is the
+// account's foreign count until its first sync (see Capacity). Held orders
+// of the provider are woken if it has room.
 func (db *DB) CreateAccount(ctx context.Context, a *webrana.Account) error {
 	if a.Health == "" {
 		a.Health = webrana.HealthUnknown
 	}
-	c := db.conn()
-	a.ID = newID()
-	a.CreatedAt = c.now()
-	a.UpdatedAt = a.CreatedAt
-	_, err := c.exec(ctx, `INSERT INTO accounts (`+accountColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.ProviderType, a.Name, a.Email, a.TokenCiphertext, a.TokenHint, a.IsPrimary, a.IsActive,
-		a.Limit, a.LimitFromProvider, a.Active, a.Reserved, a.Health, a.HealthReason, a.ProviderStatus,
-		a.RequestBudget, nullTime(a.LastSyncAt), nullTime(a.LastHealthCheckAt), a.CreatedAt, a.UpdatedAt)
-	return constraintError(err, "An account with this name (or a primary account) already exists for this provider.",
-		"Unknown provider.")
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		a.ID = newID()
+		a.CreatedAt = c.now()
+		a.UpdatedAt = a.CreatedAt
+		a.Reserved = 0
+		_, err := c.exec(ctx, `INSERT INTO accounts (`+accountColumns+`, foreign_count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.ProviderType, a.Name, a.Email, a.TokenCiphertext, a.TokenHint, a.IsPrimary, a.IsActive,
+			a.Limit, a.LimitFromProvider, a.Active, a.Reserved, a.Health, a.HealthReason, a.ProviderStatus,
+			a.RequestBudget, nullTime(a.LastSyncAt), nullTime(a.LastHealthCheckAt), a.CreatedAt, a.UpdatedAt, a.Active)
+		if err := constraintError(err, "An account with this name (or a primary account) already exists for this provider.",
+			"Unknown provider."); err != nil {
+			return err
+		}
+		k, err := tx.lockCapacity(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		k.touch(a.ID)
+		return k.settle(ctx)
+	})
 }
 
 // AccountByID returns the account with the given id.
@@ -70,7 +84,6 @@ type AccountUpdate struct {
 	IsActive          *bool
 	Limit             *int
 	LimitFromProvider *bool
-	Active            *int
 	Health            *webrana.Health
 	HealthReason      *string
 	ProviderStatus    *string
@@ -79,7 +92,10 @@ type AccountUpdate struct {
 	LastHealthCheckAt *time.Time
 }
 
-// UpdateAccount applies upd and returns the result.
+// UpdateAccount applies upd and returns the result. The account's counts
+// are not among the fields: they are the capacity's (see Capacity). A
+// change that gives the account room — a raised limit, an account made
+// active or healthy again — wakes the provider's held orders.
 func (db *DB) UpdateAccount(ctx context.Context, id string, upd AccountUpdate) (*webrana.Account, error) {
 	set := setClause{}.
 		add("name", upd.Name != nil, deref(upd.Name)).
@@ -90,15 +106,27 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, upd AccountUpdate) (
 		add("is_active", upd.IsActive != nil, deref(upd.IsActive)).
 		add("instance_limit", upd.Limit != nil, deref(upd.Limit)).
 		add("limit_from_provider", upd.LimitFromProvider != nil, deref(upd.LimitFromProvider)).
-		add("active_count", upd.Active != nil, deref(upd.Active)).
 		add("health", upd.Health != nil, deref(upd.Health)).
 		add("health_reason", upd.HealthReason != nil, deref(upd.HealthReason)).
 		add("provider_status", upd.ProviderStatus != nil, deref(upd.ProviderStatus)).
 		add("request_budget", upd.RequestBudget != nil, deref(upd.RequestBudget)).
 		add("last_sync_at", upd.LastSyncAt != nil, nullTime(upd.LastSyncAt)).
 		add("last_health_check_at", upd.LastHealthCheckAt != nil, nullTime(upd.LastHealthCheckAt))
-	err := db.conn().update(ctx, "accounts", id, set, "Account")
-	if err := constraintError(err, "Another account already has this name or is already primary.", ""); err != nil {
+	err := db.InTx(ctx, func(tx *Tx) error {
+		k, err := tx.lockCapacity(ctx, id)
+		if err != nil {
+			return err
+		}
+		err = tx.conn().update(ctx, "accounts", id, set, "Account")
+		if err := constraintError(err, "Another account already has this name or is already primary.", ""); err != nil {
+			return err
+		}
+		if upd.Limit != nil || upd.IsActive != nil || upd.Health != nil {
+			k.touch(id)
+		}
+		return k.settle(ctx)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return db.AccountByID(ctx, id)
@@ -172,16 +200,4 @@ func (db *DB) MakePrimary(ctx context.Context, id string) error {
 		_, err := c.exec(ctx, `UPDATE accounts SET is_primary = TRUE, updated_at = ? WHERE id = ?`, now, id)
 		return err
 	})
-}
-
-// SyncCount sets an account's count of running servers from the provider's
-// count, relative to the count seen before asking: servers Webrana recorded
-// while the provider was being asked are kept (counted twice at worst,
-// until the next sync: one slot too few, never one too many). asked, the
-// moment before asking, becomes the account's last sync.
-func (db *DB) SyncCount(ctx context.Context, id string, seen, counted int, asked time.Time) error {
-	res, err := db.conn().exec(ctx, `UPDATE accounts SET
-		active_count = CASE WHEN active_count + ? < 0 THEN 0 ELSE active_count + ? END, last_sync_at = ? WHERE id = ?`,
-		counted-seen, counted-seen, asked, id)
-	return mustAffect(res, err, "Account")
 }

@@ -122,11 +122,14 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 
 // DeleteFinished ends a delete action: the server is gone at the provider,
 // so the instance is deleted (the record stays) and its account's slot is
-// given back, unless a sync began after asked (the moment before the
-// provider was asked to delete) and already counted without it.
-func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string, asked time.Time) error {
+// given back (see Capacity).
+func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
+		k, err := tx.lockCapacity(ctx, accountID)
+		if err != nil {
+			return err
+		}
 		now := c.now()
 		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
 			webrana.ActionCompleted, now, now, a.ID)
@@ -137,10 +140,10 @@ func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, acc
 		if err := c.updateInstance(ctx, a.InstanceID, InstanceUpdate{Status: &deleted, DeletedAt: &now}); err != nil {
 			return err
 		}
-		if accountID == "" {
-			return nil
+		if accountID != "" {
+			k.touch(accountID)
 		}
-		return tx.ServerGone(ctx, accountID, asked)
+		return k.settle(ctx)
 	})
 }
 
@@ -164,12 +167,28 @@ func (db *DB) SetServerStatus(ctx context.Context, id string, from, to webrana.I
 
 // ServerDestroyedAtProvider records that the provider no longer has the
 // server (destroyed from its console): the instance is deleted, as of when
-// the provider was seen without it, which stops its billing. The account's
-// count is the next pool sync's to correct, from the provider's own count.
+// the provider was seen without it, which stops its billing, and its
+// account's slot is free again.
 func (db *DB) ServerDestroyedAtProvider(ctx context.Context, id string, at time.Time) error {
-	c := db.conn()
-	_, err := c.exec(ctx, `UPDATE instances SET status = ?, deleted_at = ?, error = ?, updated_at = ?
-		WHERE id = ? AND status IN (?, ?, ?)`, webrana.StatusDeleted, at, "The server was destroyed at the provider.", c.now(),
-		id, webrana.StatusActive, webrana.StatusOff, webrana.StatusSuspended)
-	return err
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		var account sql.NullString
+		if err := c.row(ctx, `SELECT account_id FROM instances WHERE id = ?`, id).Scan(&account); err != nil {
+			return notFound(err, "Server")
+		}
+		k, err := tx.lockCapacity(ctx, account.String)
+		if err != nil {
+			return err
+		}
+		res, err := c.exec(ctx, `UPDATE instances SET status = ?, deleted_at = ?, error = ?, updated_at = ?
+			WHERE id = ? AND status IN (?, ?, ?)`, webrana.StatusDeleted, at, "The server was destroyed at the provider.", c.now(),
+			id, webrana.StatusActive, webrana.StatusOff, webrana.StatusSuspended)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 && account.Valid {
+			k.touch(account.String)
+		}
+		return k.settle(ctx)
+	})
 }

@@ -48,12 +48,32 @@ func (db *DB) ListFindings(ctx context.Context, openOnly bool, p webrana.Page) (
 		` ORDER BY found_at DESC, id DESC`, `SELECT COUNT(*) FROM reconciliation_findings`+where, args, p)
 }
 
-// ResolveFinding closes an open finding with a status.
+// ResolveFinding closes an open finding with a status. An orphan destroyed
+// or gone frees its slot on the account (see Capacity).
 func (db *DB) ResolveFinding(ctx context.Context, id, status string) error {
-	c := db.conn()
-	res, err := c.exec(ctx, `UPDATE reconciliation_findings SET status = ?, resolved_at = ? WHERE id = ? AND status = ?`,
-		status, c.now(), id, webrana.FindingOpen)
-	return mustAffect(res, err, "Open finding")
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		f, err := scanFinding(c.row(ctx, `SELECT `+findingColumns+` FROM reconciliation_findings WHERE id = ? AND status = ?`,
+			id, webrana.FindingOpen))
+		if err != nil {
+			return notFound(err, "Open finding")
+		}
+		k, err := tx.lockCapacity(ctx, f.AccountID)
+		if err != nil {
+			return err
+		}
+		res, err := c.exec(ctx, `UPDATE reconciliation_findings SET status = ?, resolved_at = ? WHERE id = ? AND status = ?`,
+			status, c.now(), id, webrana.FindingOpen)
+		if err := mustAffect(res, err, "Open finding"); err != nil {
+			return err
+		}
+		if (status == webrana.FindingDestroyed || status == webrana.FindingGone) && f.AccountID != "" {
+			if err := k.gone(ctx, f.AccountID, f.ProviderID); err != nil {
+				return err
+			}
+		}
+		return k.settle(ctx)
+	})
 }
 
 // KnownServer reports whether a live instance records the server: one

@@ -28,11 +28,27 @@ func scanInstance(s scanner) (*webrana.Instance, error) {
 	return &in, nil
 }
 
-// CreateInstance inserts in, setting its ID and timestamps.
+// CreateInstance inserts in, setting its ID and timestamps. An instance
+// born with a server on an account (an import) counts there at once.
 func (tx *Tx) CreateInstance(ctx context.Context, in *webrana.Instance) error {
 	if !in.Status.Valid() {
 		return webrana.FieldError("status", "Unknown instance status %q.", in.Status)
 	}
+	if in.AccountID != "" && in.ProviderID != "" {
+		k, err := tx.lockCapacity(ctx, in.AccountID)
+		if err != nil {
+			return err
+		}
+		if err := tx.insertInstance(ctx, in); err != nil {
+			return err
+		}
+		k.touch(in.AccountID)
+		return k.settle(ctx)
+	}
+	return tx.insertInstance(ctx, in)
+}
+
+func (tx *Tx) insertInstance(ctx context.Context, in *webrana.Instance) error {
 	c := tx.conn()
 	in.ID = newID()
 	in.CreatedAt = c.now()

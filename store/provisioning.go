@@ -46,15 +46,33 @@ func (db *DB) BeginAttempt(ctx context.Context, orderID, accountID string) (*web
 func (db *DB) EndAttempt(ctx context.Context, orderID, outcome, message string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
+		k, err := tx.lockOrderCapacity(ctx, orderID)
+		if err != nil {
+			return err
+		}
 		if err := finishOpenAttempts(ctx, c, orderID, outcome, message); err != nil {
 			return err
 		}
-		if err := releaseOrderReservations(ctx, c, orderID); err != nil {
+		if err := k.releaseOrder(ctx, orderID); err != nil {
 			return err
 		}
-		_, err := c.exec(ctx, `UPDATE orders SET account_id = NULL, updated_at = ? WHERE id = ?`, c.now(), orderID)
-		return err
+		if _, err := c.exec(ctx, `UPDATE orders SET account_id = NULL, updated_at = ? WHERE id = ?`, c.now(), orderID); err != nil {
+			return err
+		}
+		return k.settle(ctx)
 	})
+}
+
+// lockOrderCapacity starts a change of capacity on the accounts an order
+// touches: those it holds slots on and its instance's, plus extra.
+func (tx *Tx) lockOrderCapacity(ctx context.Context, orderID string, extra ...string) (*capacity, error) {
+	accounts, err := list(ctx, tx.conn(), scanString, `SELECT account_id FROM reservations WHERE order_id = ?
+		UNION SELECT i.account_id FROM orders o JOIN instances i ON i.id = o.instance_id
+			WHERE o.id = ? AND i.account_id IS NOT NULL`, orderID, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return tx.lockCapacity(ctx, append(accounts, extra...)...)
 }
 
 // CloseAttempt finishes the order's open attempt with an outcome but keeps
@@ -64,13 +82,14 @@ func (db *DB) CloseAttempt(ctx context.Context, orderID, outcome, message string
 	return finishOpenAttempts(ctx, db.conn(), orderID, outcome, message)
 }
 
-// HoldOrder records that no account has room for the order: it waits.
-func (db *DB) HoldOrder(ctx context.Context, orderID, reason string) error {
+// HoldOrder records that no account has room for the order: it waits, and
+// jobID (the River job working it) is woken as soon as capacity appears.
+func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
-		res, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = ?, account_id = NULL, updated_at = ? WHERE id = ?`,
-			webrana.OrderHeld, webrana.StepWaiting, reason, now, orderID)
+		res, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = ?, account_id = NULL, held_job_id = ?, updated_at = ?
+			WHERE id = ?`, webrana.OrderHeld, webrana.StepWaiting, reason, sql.NullInt64{Int64: jobID, Valid: jobID != 0}, now, orderID)
 		if err := mustAffect(res, err, "Order"); err != nil {
 			return err
 		}
@@ -81,55 +100,35 @@ func (db *DB) HoldOrder(ctx context.Context, orderID, reason string) error {
 }
 
 // RecordServer records that the provider has the order's server (created,
-// or found by the order's tag after a lost answer): the order boots, and its
-// reservation on the account becomes a running server. The account's count
-// goes up by one unless a sync of the account started after the server was
-// created (createdAt, the provider's time, to the second) and so already
-// counted it — the
-// case of a create whose answer was lost in a crash, adopted after restart.
-// When the reservation expired meanwhile the count is raised all the same:
-// the server exists either way.
-func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID string, createdAt time.Time) error {
+// or found by the order's tag after a lost answer): the order boots, and
+// its slot on the account becomes one of Webrana's own servers there —
+// counted once, whether or not a sync listed it meanwhile (see Capacity).
+func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
+		k, err := tx.lockOrderCapacity(ctx, orderID, accountID)
+		if err != nil {
+			return err
+		}
 		now := c.now()
 		res, err := c.exec(ctx, `UPDATE orders SET step = ?, account_id = ?, updated_at = ? WHERE id = ?`,
 			webrana.StepBooting, accountID, now, orderID)
 		if err := mustAffect(res, err, "Order"); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `UPDATE instances SET provider_id = ?, account_id = ?, updated_at = ?
-			WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`, providerID, accountID, now, orderID); err != nil {
+		// The server exists: an instance still waiting is being set up now.
+		_, err = c.exec(ctx, `UPDATE instances SET provider_id = ?, account_id = ?, updated_at = ?,
+			status = CASE WHEN status IN (?, ?) THEN ? ELSE status END
+			WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`, providerID, accountID, now,
+			webrana.StatusPending, webrana.StatusHeld, webrana.StatusProvisioning, orderID)
+		if err := constraintError(err, "", "Unknown account."); err != nil {
 			return err
 		}
-		if err := releaseOrderReservations(ctx, c, orderID); err != nil {
+		if err := k.convert(ctx, orderID, accountID, providerID); err != nil {
 			return err
 		}
-		var lastSync sql.NullTime
-		if err := c.row(ctx, `SELECT last_sync_at FROM accounts WHERE id = ?`, accountID).Scan(&lastSync); err != nil {
-			return notFound(err, "Account")
-		}
-		// Providers give creation times to the second: only a server made a
-		// whole second before the sync began is surely in its count. In doubt
-		// it is counted (one slot too few until the next sync, never one too
-		// many).
-		if lastSync.Valid && !createdAt.IsZero() && createdAt.Add(time.Second).Before(lastSync.Time) {
-			return nil // the last sync counted it
-		}
-		_, err = c.exec(ctx, `UPDATE accounts SET active_count = active_count + 1 WHERE id = ?`, accountID)
-		return err
+		return k.settle(ctx)
 	})
-}
-
-// ServerGone lowers an account's count of running servers by one, in the
-// transaction that fails the order: a server Webrana recorded at recorded
-// was deleted (it never came up) or vanished. When a sync of the account
-// began since, its count may already leave the server out, so it is left
-// alone (one slot too few until the next sync, never one too many).
-func (tx *Tx) ServerGone(ctx context.Context, accountID string, recorded time.Time) error {
-	_, err := tx.conn().exec(ctx, `UPDATE accounts SET active_count = active_count - 1
-		WHERE id = ? AND active_count > 0 AND (last_sync_at IS NULL OR last_sync_at < ?)`, accountID, recorded)
-	return err
 }
 
 // PrepaidSpan is the span the first charge pays for (provision.FirstPeriod
@@ -184,11 +183,17 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID, ipv4, ipv6 string) err
 
 // FailOrder ends the order for good: the server failed with reason (shown
 // to the customer), the hold is released, any reservation given back, the
-// root password erased. also runs in the same transaction (to raise the
-// operator's alert); it may be nil.
+// root password erased. A server the order recorded stops counting as
+// Webrana's own: the caller removed it, or, if that failed, the next sync
+// lists it as a stray (and reconciliation reports it). also runs in the
+// same transaction (to raise the operator's alert); it may be nil.
 func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, also func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
+		k, err := tx.lockOrderCapacity(ctx, orderID)
+		if err != nil {
+			return err
+		}
 		now := c.now()
 		o, in, err := orderAndInstance(ctx, c, orderID)
 		if err != nil {
@@ -208,8 +213,11 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 		if err := finishOpenAttempts(ctx, c, orderID, outcome, reason); err != nil {
 			return err
 		}
-		if err := releaseOrderReservations(ctx, c, orderID); err != nil {
+		if err := k.releaseOrder(ctx, orderID); err != nil {
 			return err
+		}
+		if in.AccountID != "" {
+			k.touch(in.AccountID)
 		}
 		if o.HoldAmount > 0 {
 			if err := releaseHold(ctx, c, o, in, "Hold released: "+in.Label+" could not be created"); err != nil {
@@ -217,9 +225,11 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 			}
 		}
 		if also != nil {
-			return also(tx)
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
-		return nil
+		return k.settle(ctx)
 	})
 }
 
@@ -245,19 +255,6 @@ func finishOpenAttempts(ctx context.Context, c conn, orderID, outcome, message s
 	_, err := c.exec(ctx, `UPDATE order_attempts SET outcome = ?, error = ?, finished_at = ? WHERE order_id = ? AND outcome = ?`,
 		outcome, message, c.now(), orderID, webrana.AttemptStarted)
 	return err
-}
-
-func releaseOrderReservations(ctx context.Context, c conn, orderID string) error {
-	held, err := list(ctx, c, scanString, `DELETE FROM reservations WHERE order_id = ? RETURNING account_id`, orderID)
-	if err != nil {
-		return err
-	}
-	for _, a := range held {
-		if _, err := c.exec(ctx, `UPDATE accounts SET reserved_count = reserved_count - 1 WHERE id = ?`, a); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // ReservationOf returns the order's live reservation, or nil when it holds

@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -45,33 +45,24 @@ func (db *DB) Reserve(ctx context.Context, req ReserveRequest) (*webrana.Reserva
 		req.RetryRefusedAfter = DefaultRetryRefusedAfter
 	}
 	c := db.conn()
-	health := []any{webrana.HealthHealthy, webrana.HealthUnknown}
-	if req.AllowDegraded {
-		health = append(health, webrana.HealthDegraded)
-	}
-	usable := `provider_type = ? AND is_active AND health IN (?, ?` + map[bool]string{true: ", ?", false: ""}[req.AllowDegraded] + `)
-		AND id NOT IN (SELECT account_id FROM order_attempts WHERE order_id = ? AND account_id IS NOT NULL
-			AND outcome IN (?, ?) AND finished_at > ?)`
-	args := append(append([]any{req.Provider}, health...), req.OrderID,
-		webrana.AttemptQuotaExceeded, webrana.AttemptUnauthorized, c.now().Add(-req.RetryRefusedAfter))
-
+	u := usableAccounts(req, c.now())
 	order := `(active_count + reserved_count) * 1.0 / instance_limit, is_primary DESC, name`
 	if req.Strategy == webrana.StrategyFill {
 		order = `is_primary DESC, (active_count + reserved_count) * 1.0 / instance_limit DESC, name`
 	}
-	ids, err := list(ctx, c, scanString, `SELECT id FROM accounts WHERE `+usable+
-		` AND active_count + reserved_count < instance_limit ORDER BY `+order, args...)
+	ids, err := list(ctx, c, scanString, `SELECT id FROM accounts WHERE `+u.where+
+		` AND active_count + reserved_count < instance_limit ORDER BY `+order, u.args...)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
-		r, err := db.reserveOn(ctx, id, req)
+		r, err := db.reserveOn(ctx, id, req, u)
 		if err != nil || r != nil {
 			return r, err
 		}
 		// Another reserver took the last slot first: try the next account.
 	}
-	n, err := c.count(ctx, `SELECT COUNT(*) FROM accounts WHERE `+usable, args...)
+	n, err := c.count(ctx, `SELECT COUNT(*) FROM accounts WHERE `+u.where, u.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -81,15 +72,38 @@ func (db *DB) Reserve(ctx context.Context, req ReserveRequest) (*webrana.Reserva
 	return nil, webrana.ErrAllAccountsFull
 }
 
-// reserveOn takes a slot on one account if it still has one; nil, nil when
-// it has none left.
-func (db *DB) reserveOn(ctx context.Context, accountID string, req ReserveRequest) (*webrana.Reservation, error) {
+// usable is the condition an account must meet to take an order: the
+// order's provider, active, healthy enough, and not one that refused this
+// order recently.
+type usable struct {
+	where string
+	args  []any
+}
+
+func usableAccounts(req ReserveRequest, now time.Time) usable {
+	health := []any{webrana.HealthHealthy, webrana.HealthUnknown}
+	if req.AllowDegraded {
+		health = append(health, webrana.HealthDegraded)
+	}
+	where := `provider_type = ? AND is_active AND health IN (?` + strings.Repeat(", ?", len(health)-1) + `)
+		AND id NOT IN (SELECT account_id FROM order_attempts WHERE order_id = ? AND account_id IS NOT NULL
+			AND outcome IN (?, ?) AND finished_at > ?)`
+	args := append(append([]any{req.Provider}, health...), req.OrderID,
+		webrana.AttemptQuotaExceeded, webrana.AttemptUnauthorized, now.Add(-req.RetryRefusedAfter))
+	return usable{where: where, args: args}
+}
+
+// reserveOn takes a slot on one account if it still has one and is still
+// usable; nil, nil otherwise.
+func (db *DB) reserveOn(ctx context.Context, accountID string, req ReserveRequest, u usable) (*webrana.Reservation, error) {
 	var r *webrana.Reservation
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
+		// The usable filter again, under the row lock: the account may have
+		// been disabled or judged unhealthy since it was chosen.
 		res, err := c.exec(ctx, `UPDATE accounts SET reserved_count = reserved_count + 1
-			WHERE id = ? AND active_count + reserved_count < instance_limit`, accountID)
+			WHERE id = ? AND active_count + reserved_count < instance_limit AND `+u.where, append([]any{accountID}, u.args...)...)
 		if err != nil {
 			return err
 		}
@@ -113,42 +127,6 @@ func scanString(s scanner) (string, error) {
 	return v, err
 }
 
-// ReleaseReservation gives a slot back (the create failed). Releasing a
-// reservation that expired or was already released is not an error.
-func (db *DB) ReleaseReservation(ctx context.Context, id string) error {
-	return db.endReservation(ctx, id, false)
-}
-
-// ConvertReservation turns a slot into a running server (the create
-// succeeded): the account's reserved count goes down, its active count up.
-func (db *DB) ConvertReservation(ctx context.Context, id string) error {
-	return db.endReservation(ctx, id, true)
-}
-
-func (db *DB) endReservation(ctx context.Context, id string, converted bool) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		accounts, err := list(ctx, c, scanString, `DELETE FROM reservations WHERE id = ? RETURNING account_id`, id)
-		if err != nil {
-			return err
-		}
-		if converted && len(accounts) == 0 {
-			// The slot expired; the server exists all the same.
-			return webrana.Errorf(webrana.ENOTFOUND, "Reservation expired.")
-		}
-		for _, a := range accounts {
-			set := `reserved_count = reserved_count - 1`
-			if converted {
-				set += `, active_count = active_count + 1`
-			}
-			if _, err := c.exec(ctx, `UPDATE accounts SET `+set+` WHERE id = ?`, a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // ReleaseExpiredReservations frees the slots of reservations past their
 // expiry (a worker crashed between selection and the provider's answer) and
 // returns how many. Safe to run from several replicas at once: each
@@ -157,19 +135,28 @@ func (db *DB) ReleaseExpiredReservations(ctx context.Context) (int, error) {
 	released := 0
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		accounts, err := list(ctx, c, scanString, `DELETE FROM reservations WHERE expires_at <= ? RETURNING account_id`, c.now())
+		now := c.now()
+		accounts, err := list(ctx, c, scanString, `SELECT DISTINCT account_id FROM reservations WHERE expires_at <= ?`, now)
+		if err != nil || len(accounts) == 0 {
+			return err
+		}
+		k, err := tx.lockCapacity(ctx, accounts...)
 		if err != nil {
 			return err
 		}
-		// Update accounts in id order, so concurrent sweeps never deadlock.
-		slices.Sort(accounts)
-		for _, a := range accounts {
-			if _, err := c.exec(ctx, `UPDATE accounts SET reserved_count = reserved_count - 1 WHERE id = ?`, a); err != nil {
+		for _, a := range k.locked {
+			res, err := c.exec(ctx, `DELETE FROM reservations WHERE account_id = ? AND expires_at <= ?`, a, now)
+			if err != nil {
 				return err
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			released += int(n)
+			k.touch(a)
 		}
-		released = len(accounts)
-		return nil
+		return k.settle(ctx)
 	})
 	return released, err
 }

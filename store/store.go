@@ -42,6 +42,13 @@ type DB struct {
 
 	// Now returns the current time; tests replace it. Defaults to webrana.Now.
 	Now func() time.Time
+
+	// WakeJobs makes the given River jobs (held orders) run now, in tx. A
+	// change of capacity that leaves a provider with room calls it in its
+	// own transaction (see Capacity). Wiring sets it once the job queue
+	// exists — the store's one late-bound dependency; nil wakes nothing
+	// (held orders then look again at their next poll).
+	WakeJobs func(ctx context.Context, tx *Tx, jobIDs []int64) error
 }
 
 // Open connects to the database named by dsn — a postgres:// (or

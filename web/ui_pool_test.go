@@ -10,7 +10,6 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
-	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/webtest"
 )
 
@@ -87,11 +86,6 @@ func TestUIPoolAccountsPage(t *testing.T) {
 		"token": "token-digitalocean", "is_primary": true})
 	li := createAccount(t, o.api, "/internal/accounts", map[string]any{"provider_type": "linode", "name": "Linode A",
 		"token": "token-linode", "limit": 10})
-	reserved := 2
-	if _, err := h.db.UpdateAccount(context.Background(), li.ID, store.AccountUpdate{Active: &reserved}); err != nil {
-		t.Fatal(err)
-	}
-
 	body := o.page(t, "/admin/accounts")
 	for _, want := range []string{`id="add-account" href="/admin/accounts/new"`, `<table class="striped pool" id="accounts">`,
 		`id="sync-all"`, `action="/admin/accounts/sync-all"`} {
@@ -108,15 +102,15 @@ func TestUIPoolAccountsPage(t *testing.T) {
 			t.Errorf("Primary's row lacks %s:\n%s", want, row)
 		}
 	}
-	if row := accountRowHTML(body, li.ID); !strings.Contains(row, "2/10 (20%)") || strings.Contains(row, "badge primary") {
+	if row := accountRowHTML(body, li.ID); !strings.Contains(row, "3/10 (30%)") || strings.Contains(row, "badge primary") {
 		t.Errorf("Linode's row:\n%s", row)
 	}
 	total := regexp.MustCompile(`(?s)id="pool-total".*?</article>`).FindString(body)
-	if !strings.Contains(total, "Total capacity: 5/35 (14%)") || !strings.Contains(total, `aria-valuenow="5"`) {
+	if !strings.Contains(total, "Total capacity: 6/35 (17%)") || !strings.Contains(total, `aria-valuenow="6"`) {
 		t.Errorf("pool total:\n%s", total)
 	}
 	if b := bannerHTML(body); b != "" {
-		t.Errorf("a banner on a healthy pool at 14%%:\n%s", b)
+		t.Errorf("a banner on a healthy pool at 17%%:\n%s", b)
 	}
 	if strings.Contains(body, "token-digitalocean") || strings.Contains(body, "token-linode") {
 		t.Error("a token reached the page")
@@ -126,7 +120,7 @@ func TestUIPoolAccountsPage(t *testing.T) {
 	body = o.page(t, "/admin/accounts?provider=linode")
 	if accountRowHTML(body, do.ID) != "" || accountRowHTML(body, li.ID) == "" ||
 		!strings.Contains(body, `href="/admin/accounts?provider=linode" aria-current="page"`) ||
-		!strings.Contains(body, "Total capacity: 2/10 (20%)") {
+		!strings.Contains(body, "Total capacity: 3/10 (30%)") {
 		t.Errorf("the Linode filter shows the wrong accounts:\n%s", body)
 	}
 	mustStatus(t, o.browser.Do("GET", "/admin/accounts?provider=aws", nil), 400, "unknown provider filter")
@@ -369,33 +363,39 @@ func TestUIPoolBannerWhenFull(t *testing.T) {
 	t.Parallel()
 	h := sqliteHarness(t)
 	o := newPoolOperator(t, h)
-	full := createAccount(t, o.api, "/internal/accounts", map[string]any{"provider_type": "digitalocean", "name": "Account 3", "token": "token-digitalocean"})
-	if err := h.sim.AddAccount(cloudsim.AccountSpec{Provider: "digitalocean", Token: "tok-do-2", Email: "do2@example.com", Limit: 100}); err != nil {
-		t.Fatal(err)
+	// The accounts fill the way they do in life: the provider's limit
+	// changes, and a sync reads it.
+	setLimit := func(token string, limit int, account string) {
+		t.Helper()
+		if err := h.sim.UpdateAccount(token, cloudsim.AccountUpdate{Limit: &limit}); err != nil {
+			t.Fatal(err)
+		}
+		mustStatus(t, o.api.Do("POST", "/internal/accounts/"+account+"/sync", nil), 200, "sync")
 	}
+	for token, spec := range map[string][2]int{"tok-do-3": {26, 25}, "tok-do-2": {1000, 80}} {
+		if err := h.sim.AddAccount(cloudsim.AccountSpec{Provider: "digitalocean", Token: token, Email: token + "@example.com",
+			Limit: spec[0], Instances: spec[1]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := createAccount(t, o.api, "/internal/accounts", map[string]any{"provider_type": "digitalocean", "name": "Account 3", "token": "tok-do-3"})
 	other := createAccount(t, o.api, "/internal/accounts", map[string]any{"provider_type": "digitalocean", "name": "Account 2", "token": "tok-do-2"})
 	if b := bannerHTML(o.page(t, "/admin/accounts")); b != "" {
 		t.Fatalf("banner before any account is full:\n%s", b)
 	}
 
-	n := 25
-	if _, err := h.db.UpdateAccount(context.Background(), full.ID, store.AccountUpdate{Active: &n}); err != nil {
-		t.Fatal(err)
-	}
+	setLimit("tok-do-3", 25, full.ID)
 	body := o.page(t, "/admin/accounts")
 	b := bannerHTML(body)
 	if !strings.Contains(b, "Account 3 is full (25/25).") || strings.Contains(b, "Account 2") || strings.Contains(b, "pool is") {
-		t.Errorf("banner with one full account (pool 25/125):\n%s", b)
+		t.Errorf("banner with one full account (pool 105/1025):\n%s", b)
 	}
 	if row := accountRowHTML(body, full.ID); !strings.Contains(row, `<span class="badge bad">full</span>`) || !strings.Contains(row, "fill bad") {
 		t.Errorf("the full account's row:\n%s", row)
 	}
 
 	// The DigitalOcean pool at 80% or more is named too.
-	n = 80
-	if _, err := h.db.UpdateAccount(context.Background(), other.ID, store.AccountUpdate{Active: &n}); err != nil {
-		t.Fatal(err)
-	}
+	setLimit("tok-do-2", 100, other.ID)
 	if b := bannerHTML(o.page(t, "/admin/accounts")); !strings.Contains(b, "pool is 84% used (105/125)") {
 		t.Errorf("banner with the pool at 84%%:\n%s", b)
 	}

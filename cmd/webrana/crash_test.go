@@ -195,11 +195,10 @@ func TestCrashDuringOrders(t *testing.T) {
 		t.Errorf("%d order attempts left started, want 0", after.openAttempts)
 	}
 
-	// Counting is conservative (store.RecordServer): a server created in
-	// the second before the kill, adopted after a restart that synced
-	// first, may be counted twice — one slot too few, never one too many —
-	// until the next sync. So the counts are read as they are, then an
-	// operator's "Sync all" must make them exact.
+	// Counting is exact (store/capacity.go): a server created in the second
+	// before the kill and adopted after a restart that synced first is
+	// counted once. The counts are read as the orders left them, then after
+	// an operator's "Sync all", which must change nothing.
 	admin.must(t, "POST", "/internal/accounts/sync-all", nil, http.StatusOK, nil)
 	synced := crashSnapshot(t, ctx, pgURL)
 
@@ -262,12 +261,12 @@ func TestCrashDuringOrders(t *testing.T) {
 	if sum != len(active) {
 		t.Errorf("the simulator runs %d servers beyond those it started with, want %d (one per active order)", sum, len(active))
 	}
-	// Each account's count matches what the provider runs on it: a server
-	// whose lost create was adopted after the restart is not counted twice
-	// when a sync has already counted it.
+	// Each account's count is what the provider runs on it, as the orders
+	// left it: a server whose lost create was adopted after the restart is
+	// not counted twice when a sync has already listed it.
 	for _, a := range after.accounts {
-		if a.active < perAccount[a.token] {
-			t.Errorf("account %s: active_count %d when the orders ended, below the %d servers the simulator runs on it (a slot too many)",
+		if a.active != perAccount[a.token] {
+			t.Errorf("account %s: active_count %d when the orders ended; the simulator runs %d servers on it",
 				a.name, a.active, perAccount[a.token])
 		}
 	}

@@ -198,6 +198,7 @@ func (m *Main) openQueue() error {
 	}
 	m.Queue = q
 	m.Alerts.Queue = q
+	m.DB.WakeJobs = q.WakeTx // held orders start as soon as capacity appears
 	return nil
 }
 

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ var _ = register("AccountRoundTrip", func(t *testing.T, db *store.DB) {
 	synced, checked := epoch.Add(-time.Hour), epoch.Add(-time.Minute).In(time.FixedZone("east", 7*3600))
 	full := &webrana.Account{ProviderType: webrana.DigitalOcean, Name: "Primary", Email: "ops@example.com",
 		TokenCiphertext: "v1:nonce:ciphertext", TokenHint: "…c0de", IsPrimary: true, IsActive: true, Limit: 25,
-		LimitFromProvider: true, Active: 20, Reserved: 2, Health: webrana.HealthDegraded, HealthReason: "slow",
+		LimitFromProvider: true, Active: 20, Health: webrana.HealthDegraded, HealthReason: "slow",
 		ProviderStatus: "warning", RequestBudget: 4999, LastSyncAt: &synced, LastHealthCheckAt: &checked}
 	must(t, db.CreateAccount(ctx, full))
 	if full.ID == "" || !full.CreatedAt.Equal(clk.Now()) || !full.UpdatedAt.Equal(clk.Now()) {
@@ -128,7 +127,7 @@ var _ = register("AccountUpdate", func(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	clk := useClock(db)
 	a := mustAccount(t, db, webrana.DigitalOcean, "Primary", func(a *webrana.Account) {
-		a.Email, a.Active, a.Reserved, a.ProviderStatus = "ops@example.com", 3, 1, "active"
+		a.Email, a.Active, a.ProviderStatus = "ops@example.com", 3, "active"
 	})
 	want := *a
 
@@ -142,13 +141,13 @@ var _ = register("AccountUpdate", func(t *testing.T, db *store.DB) {
 	synced := t2.Add(-time.Second)
 	got, err = db.UpdateAccount(ctx, a.ID, store.AccountUpdate{
 		Name: ptr("Main"), Email: ptr("root@example.com"), TokenCiphertext: ptr("ct2"), TokenHint: ptr("…beef"),
-		IsPrimary: ptr(true), IsActive: ptr(false), LimitFromProvider: ptr(true), Active: ptr(24),
+		IsPrimary: ptr(true), IsActive: ptr(false), LimitFromProvider: ptr(true),
 		HealthReason: ptr("rate limited"), ProviderStatus: ptr("locked"), RequestBudget: ptr(12),
 		LastSyncAt: &synced, LastHealthCheckAt: &t2,
 	})
 	must(t, err)
 	want.Name, want.Email, want.TokenCiphertext, want.TokenHint = "Main", "root@example.com", "ct2", "…beef"
-	want.IsPrimary, want.IsActive, want.LimitFromProvider, want.Active = true, false, true, 24
+	want.IsPrimary, want.IsActive, want.LimitFromProvider = true, false, true
 	want.HealthReason, want.ProviderStatus, want.RequestBudget = "rate limited", "locked", 12
 	want.LastSyncAt, want.LastHealthCheckAt, want.UpdatedAt = &synced, &t2, t2
 	mustEqual(t, "after a full update", got, &want)
@@ -159,32 +158,6 @@ var _ = register("AccountUpdate", func(t *testing.T, db *store.DB) {
 
 	_, err = db.UpdateAccount(ctx, "missing", store.AccountUpdate{Limit: ptr(1)})
 	wantCode(t, err, webrana.ENOTFOUND, "UpdateAccount missing")
-})
-
-var _ = register("AccountCapacity", func(t *testing.T, db *store.DB) {
-	for _, tc := range []struct {
-		limit, active, reserved int
-	}{
-		{25, 20, 0}, {25, 5, 3}, {25, 25, 0}, {25, 24, 3}, {0, 0, 0}, {0, 2, 1}, {10, 0, 10}, {3, 1, 0},
-	} {
-		a := mustAccount(t, db, webrana.DigitalOcean, unique("cap"), func(a *webrana.Account) {
-			a.Limit, a.Active, a.Reserved = tc.limit, tc.active, tc.reserved
-		})
-		got, err := db.AccountByID(t.Context(), a.ID)
-		must(t, err)
-		wantFree := max(0, tc.limit-tc.active-tc.reserved)
-		wantUtil := 0.0
-		if tc.limit > 0 {
-			wantUtil = float64(tc.active+tc.reserved) / float64(tc.limit) * 100
-		}
-		what := fmt.Sprintf("limit %d, active %d, reserved %d", tc.limit, tc.active, tc.reserved)
-		if got.Free() != wantFree {
-			t.Errorf("%s: Free %d, want %d", what, got.Free(), wantFree)
-		}
-		if d := got.Utilization() - wantUtil; d > 1e-9 || d < -1e-9 {
-			t.Errorf("%s: Utilization %v, want %v", what, got.Utilization(), wantUtil)
-		}
-	}
 })
 
 // AccountDelete: an account holding live servers cannot be deleted; once they

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/store"
@@ -208,7 +207,7 @@ var _ = register("OrderSucceeds", func(t *testing.T, db *store.DB) {
 	if got.Status != webrana.OrderRunning || got.Step != webrana.StepCreating || got.AccountID != ids["A"] {
 		t.Fatalf("order after BeginAttempt: %+v", got)
 	}
-	must(t, db.RecordServer(ctx, o.ID, ids["A"], "42", time.Time{}))
+	must(t, db.RecordServer(ctx, o.ID, ids["A"], "42"))
 	if active, reserved := accountCounts(t, db, ids["A"]); active != 2 || reserved != 0 {
 		t.Fatalf("account at %d active, %d reserved after the server was recorded; want 2, 0", active, reserved)
 	}
@@ -267,7 +266,7 @@ var _ = register("OrderFailsOverAndFails", func(t *testing.T, db *store.DB) {
 	_, err = db.BeginAttempt(ctx, o.ID, r2.AccountID)
 	must(t, err)
 
-	must(t, db.HoldOrder(ctx, o.ID, "waiting"))
+	must(t, db.HoldOrder(ctx, o.ID, "waiting", 7))
 	held, err := db.HeldOrders(ctx)
 	must(t, err)
 	mustEqual(t, "held orders", held, map[webrana.ProviderType]int{webrana.DigitalOcean: 1})
@@ -309,41 +308,6 @@ var _ = register("OrderFailsOverAndFails", func(t *testing.T, db *store.DB) {
 	}
 })
 
-// RecordServerCountsOnce: a server created before the account's last sync
-// began is already in its count (a create whose answer was lost, adopted
-// after a sync): recording it does not count it again; one created after
-// the sync is counted.
-var _ = register("RecordServerCountsOnce", func(t *testing.T, db *store.DB) {
-	ctx := t.Context()
-	clk := useClock(db)
-	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 10, active: 3})
-	owner := mustUser(t, db)
-	plan := mustPlan(t, db, webrana.DigitalOcean, "S")
-	place := func() string {
-		o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan)}, nil)
-		must(t, err)
-		_, err = db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: o.ID})
-		must(t, err)
-		return o.ID
-	}
-	lost, fresh := place(), place()
-	createdBeforeSync := clk.Now()
-	syncAt := clk.Advance(time.Minute)
-	active := 4 // the sync saw the lost create's server
-	_, err := db.UpdateAccount(ctx, ids["A"], store.AccountUpdate{Active: &active, LastSyncAt: &syncAt})
-	must(t, err)
-	must(t, db.RecordServer(ctx, lost, ids["A"], "1", createdBeforeSync))
-	if got, reserved := accountCounts(t, db, ids["A"]); got != 4 || reserved != 1 {
-		t.Fatalf("after adopting a server the sync counted: %d active, %d reserved; want 4, 1", got, reserved)
-	}
-	// Created in the second the sync began: it may have been missed, so it
-	// is counted.
-	must(t, db.RecordServer(ctx, fresh, ids["A"], "2", syncAt.Truncate(time.Second)))
-	if got, reserved := accountCounts(t, db, ids["A"]); got != 5 || reserved != 0 {
-		t.Fatalf("after a server created since the sync: %d active, %d reserved; want 5, 0", got, reserved)
-	}
-})
-
 var _ = register("AccountSSHKeys", func(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	a := mustAccount(t, db, webrana.DigitalOcean, "A")
@@ -361,33 +325,6 @@ var _ = register("AccountSSHKeys", func(t *testing.T, db *store.DB) {
 		t.Fatalf("forgotten key still %q", id)
 	}
 	wantCode(t, db.RememberSSHKey(ctx, "ghost", "SHA256:x", "1"), webrana.EINVALID, "key of an unknown account")
-})
-
-// SyncCountKeepsServersRecordedMeanwhile: a sync applies the provider's
-// count relative to what it saw before asking, so a server recorded while
-// the provider was being asked is not lost.
-var _ = register("SyncCountKeepsServersRecordedMeanwhile", func(t *testing.T, db *store.DB) {
-	ctx := t.Context()
-	clk := useClock(db)
-	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 20, active: 5})
-	owner := mustUser(t, db)
-	asked := clk.Now()
-	// While the provider is asked (it will say 7), an order records a
-	// server created after the provider counted.
-	o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "S"))}, nil)
-	must(t, err)
-	must(t, db.RecordServer(ctx, o.ID, ids["A"], "9", clk.Advance(time.Second)))
-	must(t, db.SyncCount(ctx, ids["A"], 5, 7, asked))
-	a, err := db.AccountByID(ctx, ids["A"])
-	must(t, err)
-	if a.Active != 8 || a.LastSyncAt == nil || !a.LastSyncAt.Equal(asked) {
-		t.Fatalf("after the sync: %d active, last sync %v; want 8 and %v", a.Active, a.LastSyncAt, asked)
-	}
-	must(t, db.SyncCount(ctx, ids["A"], 100, 0, asked))
-	if a, _ = db.AccountByID(ctx, ids["A"]); a.Active != 0 {
-		t.Fatalf("a count below zero: %d", a.Active)
-	}
-	wantCode(t, db.SyncCount(ctx, "ghost", 0, 0, asked), webrana.ENOTFOUND, "SyncCount of an unknown account")
 })
 
 // KnownServerIgnoresEndedInstances: a server whose instance is failed or

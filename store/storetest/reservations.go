@@ -37,6 +37,21 @@ func mustPool(t *testing.T, db *store.DB, typ webrana.ProviderType, accounts ...
 	return ids
 }
 
+// release gives a reservation back the way the order worker does: by ending
+// its order's attempt.
+func release(t *testing.T, db *store.DB, r *webrana.Reservation) {
+	t.Helper()
+	must(t, db.EndAttempt(t.Context(), r.OrderID, webrana.AttemptInterrupted, ""))
+}
+
+// mustOrder places an order of a new customer on a new plan of typ.
+func mustOrder(t *testing.T, db *store.DB, typ webrana.ProviderType) *webrana.Order {
+	t.Helper()
+	o, err := db.PlaceOrder(t.Context(), store.NewOrder{Instance: newInstance(mustUser(t, db), mustPlan(t, db, typ, unique("plan-")))}, nil)
+	must(t, err)
+	return o
+}
+
 func reserve(t *testing.T, db *store.DB, req store.ReserveRequest) (*webrana.Reservation, error) {
 	t.Helper()
 	if req.OrderID == "" {
@@ -65,7 +80,7 @@ var _ = register("ReserveStrategies", func(t *testing.T, db *store.DB) {
 		if r.AccountID != ids[tt.want] {
 			t.Errorf("strategy %q chose %s, want %s", tt.strategy, r.AccountID, tt.want)
 		}
-		must(t, db.ReleaseReservation(t.Context(), r.ID))
+		release(t, db, r)
 	}
 })
 
@@ -126,7 +141,7 @@ var _ = register("ReserveSkipsAccountsThatRefusedTheOrder", func(t *testing.T, d
 	if r.AccountID != ids["Best"] {
 		t.Fatalf("after an interrupted attempt chose %s, want the best account again", r.AccountID)
 	}
-	must(t, db.ReleaseReservation(ctx, r.ID))
+	release(t, db, r)
 
 	refuse(ids["Best"], webrana.AttemptQuotaExceeded)
 	r, err = reserveFor()
@@ -134,7 +149,7 @@ var _ = register("ReserveSkipsAccountsThatRefusedTheOrder", func(t *testing.T, d
 	if r.AccountID != ids["Next"] {
 		t.Fatalf("retry chose %s, want the account that did not refuse", r.AccountID)
 	}
-	must(t, db.ReleaseReservation(ctx, r.ID))
+	release(t, db, r)
 	refuse(ids["Next"], webrana.AttemptUnauthorized)
 	if _, err := reserveFor(); !errors.Is(err, webrana.ErrNoAvailableAccount) {
 		t.Fatalf("every account refused: %v, want ErrNoAvailableAccount", err)
@@ -149,23 +164,25 @@ var _ = register("ReserveSkipsAccountsThatRefusedTheOrder", func(t *testing.T, d
 })
 
 var _ = register("ReserveFullPoolIsAllAccountsFull", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
 	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 2, active: 1}, poolAccount{name: "B", limit: 3, active: 3})
-	r, err := reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean})
+	o := mustOrder(t, db, webrana.DigitalOcean)
+	r, err := reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: o.ID})
 	must(t, err)
 	if _, err := reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean}); !errors.Is(err, webrana.ErrAllAccountsFull) {
 		t.Fatalf("full pool: %v, want ErrAllAccountsFull", err)
 	}
-	// Converting the slot makes it a running server; releasing frees one.
-	must(t, db.ConvertReservation(t.Context(), r.ID))
-	a, err := db.AccountByID(t.Context(), ids["A"])
-	must(t, err)
-	if a.Active != 2 || a.Reserved != 0 {
-		t.Fatalf("after convert: active %d reserved %d, want 2 and 0", a.Active, a.Reserved)
+	// Recording the order's server makes the slot a running server.
+	must(t, db.RecordServer(ctx, o.ID, r.AccountID, "srv-1"))
+	if active, reserved := accountCounts(t, db, ids["A"]); active != 2 || reserved != 0 {
+		t.Fatalf("after the server was recorded: active %d reserved %d, want 2 and 0", active, reserved)
 	}
-	wantCode(t, db.ConvertReservation(t.Context(), r.ID), webrana.ENOTFOUND, "converting twice")
-	must(t, db.ReleaseReservation(t.Context(), r.ID)) // releasing what is gone is a no-op
-	if a, _ := db.AccountByID(t.Context(), ids["A"]); a.Reserved != 0 || a.Active != 2 {
-		t.Fatalf("a second release changed the counts: %+v", a)
+	// Recording it again, or giving back a slot the order no longer
+	// holds, changes nothing.
+	must(t, db.RecordServer(ctx, o.ID, r.AccountID, "srv-1"))
+	must(t, db.EndAttempt(ctx, o.ID, webrana.AttemptInterrupted, ""))
+	if active, reserved := accountCounts(t, db, ids["A"]); active != 2 || reserved != 0 {
+		t.Fatalf("a second record and a release changed the counts: active %d reserved %d", active, reserved)
 	}
 })
 
@@ -192,7 +209,6 @@ var _ = register("ExpiredReservationsFreeTheirSlots", func(t *testing.T, db *sto
 	if _, err := reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean}); err != nil {
 		t.Fatalf("the freed slot is not reservable: %v", err)
 	}
-	wantCode(t, db.ConvertReservation(t.Context(), r.ID), webrana.ENOTFOUND, "converting an expired reservation")
 })
 
 // ConcurrentReservationsNeverOversubscribe: 64 goroutines reserve against
