@@ -125,9 +125,8 @@ func (r *orderRig) waitFor(id string, want ...string) vpsJSON {
 
 // awaitStartupSync waits for the pool sync and health check the job system
 // runs at start to have finished, so that neither overlaps what a test does
-// next: a sync racing a server's creation may count it twice (one slot too
-// few until the next sync, by design), and a health check may judge a token
-// the test is about to have refused. The next ones are minutes away.
+// next: a health check may judge a token the test is about to have
+// refused. The next ones are minutes away.
 func (r *orderRig) awaitStartupSync() {
 	r.t.Helper()
 	deadline := time.Now().Add(time.Minute)
