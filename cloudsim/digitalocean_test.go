@@ -66,7 +66,7 @@ var doSpecPatches = []struct {
 }
 
 // doSpec is the key of the patched DigitalOcean spec in specRouters.
-const doSpec = doSpecPath + "#patched"
+var doSpec = doSpecPath + "#patched"
 
 var doSpecOnce sync.Once
 

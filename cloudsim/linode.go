@@ -31,6 +31,8 @@ func (*linode) newState() providerState { return &linodeState{Instances: map[int
 func (l *linode) register(m *callMux) {
 	m.handle("GET /v4/account", l.getAccount)
 	m.handle("GET /v4/profile", l.getProfile)
+	m.handle("GET /v4/account/events", l.listEvents)
+	m.handle("GET /v4/account/events/{eventId}", l.getEvent)
 
 	m.handle("GET /v4/linode/instances", l.listInstances)
 	m.handle("POST /v4/linode/instances", l.createInstance)
@@ -171,6 +173,7 @@ func linodeTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 // (persist.go); the indexes are rebuilt on first use after a load.
 type linodeState struct {
 	Instances map[int]*linodeInstance `json:"instances"`
+	Events    []*linodeEvent          `json:"events,omitempty"` // oldest first
 
 	ready  bool
 	ids    []int          // instance ids, ascending (list order)

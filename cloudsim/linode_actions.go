@@ -27,7 +27,7 @@ type linodeConfigRequest struct {
 }
 
 // powerAction handles boot and reboot, which may name a config profile.
-func (l *linode) powerAction(c *call, action string) {
+func (l *linode) powerAction(c *call, event string) {
 	st, in, ok := l.startAction(c)
 	if !ok {
 		return
@@ -40,20 +40,28 @@ func (l *linode) powerAction(c *call, action string) {
 		writeLinodeErrors(c, http.StatusBadRequest, []linodeFieldError{{Field: "config_id", Reason: "Config not found"}})
 		return
 	}
-	now := c.now.UTC()
-	done := now.Add(c.sim.cfg.ActionDelay)
 	switch {
 	case in.Status == linodeOffline:
-		st.transition(in, now, linodeBooting, linodeRunning, done)
-	case action == "reboot":
-		st.transition(in, now, linodeRebooting, linodeRunning, done)
+		st.act(c, in, event, linodeBooting, linodeRunning)
+	case event == linodeEventReboot:
+		st.act(c, in, event, linodeRebooting, linodeRunning)
+	default: // booting a running Linode changes nothing
+		st.event(c, in, event, c.now.UTC())
 	}
-	// Booting a running Linode changes nothing.
 	writeLinodeJSON(c, http.StatusOK, struct{}{})
 }
 
-func (l *linode) bootInstance(c *call)   { l.powerAction(c, "boot") }
-func (l *linode) rebootInstance(c *call) { l.powerAction(c, "reboot") }
+func (l *linode) bootInstance(c *call)   { l.powerAction(c, linodeEventBoot) }
+func (l *linode) rebootInstance(c *call) { l.powerAction(c, linodeEventReboot) }
+
+// act starts an action that takes the action delay: the Linode shows
+// status now and next once it is done, when its event finishes too.
+func (st *linodeState) act(c *call, in *linodeInstance, event, status, next string) {
+	now := c.now.UTC()
+	done := now.Add(c.sim.cfg.ActionDelay)
+	st.event(c, in, event, done)
+	st.transition(in, now, status, next, done)
+}
 
 func (l *linode) shutdownInstance(c *call) {
 	st, in, ok := l.startAction(c)
@@ -61,8 +69,9 @@ func (l *linode) shutdownInstance(c *call) {
 		return
 	}
 	if in.Status == linodeRunning {
-		now := c.now.UTC()
-		st.transition(in, now, linodeShuttingDown, linodeOffline, now.Add(c.sim.cfg.ActionDelay))
+		st.act(c, in, linodeEventShutdown, linodeShuttingDown, linodeOffline)
+	} else {
+		st.event(c, in, linodeEventShutdown, c.now.UTC())
 	}
 	writeLinodeJSON(c, http.StatusOK, struct{}{})
 }
@@ -118,8 +127,7 @@ func (l *linode) rebuildInstance(c *call) {
 	if req.Booted != nil && !*req.Booted {
 		next = linodeOffline
 	}
-	now := c.now.UTC()
-	st.transition(in, now, linodeRebuilding, next, now.Add(c.sim.cfg.ActionDelay))
+	st.act(c, in, linodeEventRebuild, linodeRebuilding, next)
 	writeLinodeJSON(c, http.StatusOK, in.wire())
 }
 
@@ -161,13 +169,12 @@ func (l *linode) resizeInstance(c *call) {
 	}
 	in.Type = req.Type
 	in.Alerts.CPU = 90 * newType.VCPUs
-	now := c.now.UTC()
-	st.transition(in, now, linodeResizing, after, now.Add(c.sim.cfg.ActionDelay))
+	st.act(c, in, linodeEventResize, linodeResizing, after)
 	writeLinodeJSON(c, http.StatusOK, struct{}{})
 }
 
 func (l *linode) resetPassword(c *call) {
-	_, in, ok := l.startAction(c)
+	st, in, ok := l.startAction(c)
 	if !ok {
 		return
 	}
@@ -192,5 +199,6 @@ func (l *linode) resetPassword(c *call) {
 		return
 	}
 	in.Updated = c.now.UTC()
+	st.event(c, in, linodeEventPassword, in.Updated)
 	writeLinodeJSON(c, http.StatusOK, struct{}{})
 }

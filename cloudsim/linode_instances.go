@@ -7,11 +7,9 @@ import (
 	"time"
 )
 
-// Linode instances: create, list, get, update, delete, the power and
-// rebuild/resize/password actions, and stats. Creation and every action
-// move the Linode through Linode's transitional statuses on the Sim's clock
-// (CreateDelay for provisioning, ActionDelay for the rest); another action
-// meanwhile gets "Linode busy.", as on the real API.
+// Linode instances: create, list, get, update and delete (the actions are in
+// linode_actions.go, the events they record in linode_events.go). Creation
+// moves the Linode through provisioning on the Sim's clock (CreateDelay).
 
 func linodeStateOf(c *call) *linodeState {
 	st := c.acct.state.(*linodeState)
@@ -147,18 +145,7 @@ func (l *linode) listInstances(c *call) {
 			matched = append(matched, in)
 		}
 	}
-	if q.filter.orderBy != "" {
-		idx := make([]int, len(matched))
-		for i := range idx {
-			idx[i] = i
-		}
-		q.filter.sortIndex(idx, func(i int) fieldGetter { return matched[i].field })
-		sorted := make([]*linodeInstance, len(matched))
-		for i, k := range idx {
-			sorted[i] = matched[k]
-		}
-		matched = sorted
-	}
+	matched = orderedBy(q.filter, matched, func(in *linodeInstance) fieldGetter { return in.field })
 	start, end := q.bounds(len(matched))
 	items := make([]linodeInstanceJSON, 0, end-start)
 	for _, in := range matched[start:end] {
@@ -298,7 +285,9 @@ func (l *linode) createInstance(c *call) {
 		next = linodeRunning
 	}
 	st.add(in)
-	st.transition(in, now, linodeProvisioning, next, now.Add(c.sim.cfg.CreateDelay))
+	done := now.Add(c.sim.cfg.CreateDelay)
+	st.event(c, in, linodeEventCreate, done)
+	st.transition(in, now, linodeProvisioning, next, done)
 	writeLinodeJSON(c, http.StatusOK, in.wire())
 }
 
@@ -402,6 +391,7 @@ func (l *linode) updateInstance(c *call) {
 		}
 	}
 	in.Updated = c.now.UTC()
+	st.event(c, in, linodeEventUpdate, time.Time{})
 	writeLinodeJSON(c, http.StatusOK, in.wire())
 }
 
@@ -417,5 +407,7 @@ func (l *linode) deleteInstance(c *call) {
 		return
 	}
 	st.remove(in.ID) // capacity is free at once
+	st.failEvents(in.ID, c.now.UTC())
+	st.event(c, in, linodeEventDelete, time.Time{})
 	writeLinodeJSON(c, http.StatusOK, struct{}{})
 }

@@ -1198,6 +1198,10 @@ func TestLinodeSpecCoverage(t *testing.T) {
 	must(err)
 	_, err = c.CreateInstance(ctx, linodego.InstanceCreateOptions{Region: "us-east"})
 	linodeErr(t, err, 400, "type is required")
+	events, err := c.ListEvents(ctx, &linodego.ListOptions{Filter: fmt.Sprintf(`{"entity.id":%d,"entity.type":"linode"}`, in.ID)})
+	must(err)
+	_, err = c.GetEvent(ctx, events[0].ID)
+	must(err)
 	must(c.DeleteInstance(ctx, in.ID))
 	_, err = c.GetInstance(ctx, in.ID)
 	linodeErr(t, err, 404, "Not found")
@@ -1219,6 +1223,7 @@ func TestLinodeSpecCoverage(t *testing.T) {
 		"POST /{apiVersion}/linode/instances/{linodeId}/reboot 200", "POST /{apiVersion}/linode/instances/{linodeId}/rebuild 200",
 		"POST /{apiVersion}/linode/instances/{linodeId}/resize 200", "POST /{apiVersion}/linode/instances/{linodeId}/password 200",
 		"GET /{apiVersion}/linode/instances/{linodeId}/stats 200",
+		"GET /{apiVersion}/account/events 200", "GET /{apiVersion}/account/events/{eventId} 200",
 	} {
 		if checked[k] == 0 {
 			t.Errorf("not validated: %s", k)
