@@ -67,7 +67,7 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("GET /v2/images/{image}", d.getImage)
 	m.handle("GET /v2/1-clicks", d.listOneClicks)
 	m.handle("GET /v2/monitoring/metrics/droplet/{metric}", d.dropletMetrics)
-	m.handle("/v2/", func(c *call) { d.writeError(c, http.StatusNotFound, doNotFound) })
+	m.handle("/v2/", (*call).unimplemented)
 }
 
 // Messages of the real API.

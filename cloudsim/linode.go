@@ -56,8 +56,9 @@ func (l *linode) register(m *callMux) {
 	m.handle("GET /v4/linode/stackscripts", l.listStackScripts)
 	m.handle("GET /v4/linode/stackscripts/{stackscriptId}", l.getStackScript)
 
-	// Everything else under /v4/ is, as on the real API, a JSON 404.
-	m.handle("/v4/", func(c *call) { l.writeError(c, http.StatusNotFound, "Not found") })
+	// Everything else under /v4/ is a JSON 404 that says the simulator
+	// does not implement it.
+	m.handle("/v4/", (*call).unimplemented)
 }
 
 // Linode's rate limits, per token and per operation, as Akamai publishes

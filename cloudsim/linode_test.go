@@ -903,8 +903,9 @@ func TestLinodeUpdateAndDelete(t *testing.T) {
 	other := e.account(t, cloudsim.AccountSpec{Token: "upd-other"})
 	_, err = other.GetInstance(ctx, b.ID)
 	linodeErr(t, err, 404, "Not found")
-	// Unknown paths under /v4/ answer Linode's JSON 404.
-	if code, body := linodeRaw(t, e, "upd", "GET", "/v4/nodebalancers", ""); code != 404 || body != `{"errors":[{"reason":"Not found"}]}` {
+	// Paths the simulator does not implement answer Linode's JSON 404, saying so.
+	if code, body := linodeRaw(t, e, "upd", "GET", "/v4/nodebalancers", ""); code != 404 ||
+		body != `{"errors":[{"reason":"The simulator (cloudsim) does not implement GET /v4/nodebalancers."}]}` {
 		t.Fatalf("unknown path: %d %s", code, body)
 	}
 }
