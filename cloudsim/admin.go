@@ -27,7 +27,7 @@ func (s *Sim) AdminHandler() http.Handler {
 			return
 		}
 		if err := s.AddAccount(spec); err != nil {
-			adminError(w, http.StatusBadRequest, err)
+			adminError(w, adminStatus(err), err)
 			return
 		}
 		adminJSON(w, http.StatusCreated, s.accountInfo(spec.Token))
@@ -42,7 +42,7 @@ func (s *Sim) AdminHandler() http.Handler {
 		case errors.Is(err, ErrNoAccount):
 			adminError(w, http.StatusNotFound, err)
 		case err != nil:
-			adminError(w, http.StatusBadRequest, err)
+			adminError(w, adminStatus(err), err)
 		default:
 			adminJSON(w, http.StatusOK, s.accountInfo(r.PathValue("token")))
 		}
@@ -108,7 +108,17 @@ func adminJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// adminStatus is the status of a refused admin change: the request's
+// fault, unless the state could not be saved.
+func adminStatus(err error) int {
+	var se *saveError
+	if errors.As(err, &se) {
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
 func adminError(w http.ResponseWriter, status int, err error) {
-	code := map[int]string{400: "invalid", 404: "not_found"}[status]
+	code := map[int]string{400: "invalid", 404: "not_found", 500: "internal"}[status]
 	adminJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": err.Error()}})
 }
