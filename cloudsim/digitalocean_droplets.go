@@ -372,7 +372,7 @@ func (d *digitalOcean) createDroplets(c *call) {
 			Vcpus: p.size.Vcpus, Disk: p.size.Disk, Region: p.region.Slug, Image: p.image.ID, Status: doNew, CreatedAt: now,
 			IPv6: req.IPv6, Monitoring: req.Monitoring, Backups: req.Backups, Tags: doDedupe(req.Tags), VPCUUID: vpc, SSHKeys: p.keys}
 		st.addDroplet(drop)
-		a := st.startAction(c, drop, "create", c.sim.cfg.CreateDelay)
+		a := st.startAction(c, drop, "create", c.createDelay())
 		links = append(links, doActionLink{ID: a.ID, Rel: "create", HREF: doActionHREF(c, a.ID)})
 		if len(created) > 1 {
 			created = append(created, ',')

@@ -2,6 +2,7 @@ package cloudsim
 
 import (
 	"net/http"
+	"time"
 )
 
 // Linode actions: boot, reboot, shutdown, rebuild, resize and password
@@ -57,10 +58,16 @@ func (l *linode) rebootInstance(c *call) { l.powerAction(c, linodeEventReboot) }
 // act starts an action that takes the action delay: the Linode shows
 // status now and next once it is done, when its event finishes too.
 func (st *linodeState) act(c *call, in *linodeInstance, event, status, next string) {
+	st.actFor(c, in, event, status, next, c.sim.cfg.ActionDelay)
+}
+
+// actFor starts an action that takes delay. Its event finishes then; the
+// Linode's status follows later if a status_lag_ms fault says so.
+func (st *linodeState) actFor(c *call, in *linodeInstance, event, status, next string, delay time.Duration) {
 	now := c.now.UTC()
-	done := now.Add(c.sim.cfg.ActionDelay)
+	done := now.Add(delay)
 	st.event(c, in, event, done)
-	st.transition(in, now, status, next, done)
+	st.transition(in, now, status, next, done.Add(c.statusLag()))
 }
 
 func (l *linode) shutdownInstance(c *call) {

@@ -285,9 +285,7 @@ func (l *linode) createInstance(c *call) {
 		next = linodeRunning
 	}
 	st.add(in)
-	done := now.Add(c.sim.cfg.CreateDelay)
-	st.event(c, in, linodeEventCreate, done)
-	st.transition(in, now, linodeProvisioning, next, done)
+	st.actFor(c, in, linodeEventCreate, linodeProvisioning, next, c.createDelay())
 	writeLinodeJSON(c, http.StatusOK, in.wire())
 }
 
