@@ -67,6 +67,9 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("GET /v2/images/{image}", d.getImage)
 	m.handle("GET /v2/1-clicks", d.listOneClicks)
 	m.handle("GET /v2/monitoring/metrics/droplet/{metric}", d.dropletMetrics)
+	m.handle("GET /v2/vpcs", d.listVPCs)
+	m.handle("GET /v2/vpcs/{id}", d.getVPC)
+	m.handle("GET /v2/droplets/{id}/snapshots", d.listDropletSnapshots)
 	m.handle("/v2/", (*call).unimplemented)
 }
 

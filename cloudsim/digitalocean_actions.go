@@ -129,7 +129,7 @@ func (st *doState) apply(a *doAction) {
 		d.Status, d.Networked = doActive, true
 	case "power_off", "shutdown":
 		d.Status = doOff
-	case "power_on", "reboot", "power_cycle", "password_reset":
+	case "power_on", "reboot", "power_cycle", "password_reset", "restore":
 		d.Status = doActive
 	case "rebuild":
 		d.Image, d.Status = a.Image, doActive
@@ -170,7 +170,7 @@ type doActionRequest struct {
 
 // doActionTypes are the droplet actions the simulator performs.
 var doActionTypes = []string{"power_on", "power_off", "shutdown", "reboot", "power_cycle", "rebuild", "resize",
-	"rename", "enable_ipv6", "password_reset", "snapshot", "enable_backups", "disable_backups"}
+	"rename", "enable_ipv6", "password_reset", "snapshot", "restore", "enable_backups", "disable_backups"}
 
 func (d *digitalOcean) postDropletAction(c *call) {
 	st, drop := d.droplet(c)
@@ -240,6 +240,8 @@ func (st *doState) validateAction(d *doDroplet, req *doActionRequest) (doAction,
 		p.Name = req.Name
 	case "snapshot":
 		p.Name = req.Name
+	case "restore":
+		return st.validateRestore(d, req.Image)
 	}
 	return p, ""
 }

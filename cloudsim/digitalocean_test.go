@@ -1259,6 +1259,10 @@ func TestDigitalOceanEveryEndpoint(t *testing.T) {
 	must(c.Droplets.Actions(ctx, d.ID, nil))
 	must(c.Actions.Get(ctx, a.ID))
 	must(c.Actions.List(ctx, nil))
+	must(c.Droplets.Snapshots(ctx, d.ID, nil))
+	vpcs, _, err := c.VPCs.List(ctx, nil)
+	must(vpcs, nil, err)
+	must(c.VPCs.Get(ctx, vpcs[0].ID))
 	now := h.clock.Now()
 	must(c.Monitoring.GetDropletCPU(ctx, &godo.DropletMetricsRequest{HostID: strconv.Itoa(d.ID), Start: now.Add(-time.Hour), End: now}))
 	_, err = c.Keys.DeleteByID(ctx, k.ID)
@@ -1277,6 +1281,7 @@ func TestDigitalOceanEveryEndpoint(t *testing.T) {
 		"POST /v2/droplets/{droplet_id}/actions 201", "GET /v2/droplets/{droplet_id}/actions 200",
 		"GET /v2/droplets/{droplet_id}/actions/{action_id} 200", "GET /v2/actions 200", "GET /v2/actions/{action_id} 200",
 		"GET /v2/monitoring/metrics/droplet/cpu 200",
+		"GET /v2/droplets/{droplet_id}/snapshots 200", "GET /v2/vpcs 200", "GET /v2/vpcs/{vpc_id} 200",
 	} {
 		if checked[want] == 0 {
 			t.Errorf("%s was not validated against the spec (validated: %v)", want, checked)
