@@ -287,9 +287,15 @@ func TestDigitalOceanCatalog(t *testing.T) {
 	h := newDOHarness(t, []cloudsim.AccountSpec{doAccount("cat", 5)})
 	c := h.client(t, "cat")
 
+	// About 150 sizes, as DigitalOcean sells: one page of the largest.
 	sizes, resp, err := c.Sizes.List(ctx, &godo.ListOptions{PerPage: 200})
-	if err != nil || len(sizes) < 15 || resp.Meta.Total != len(sizes) {
+	if err != nil || len(sizes) < 140 || resp.Meta.Total != len(sizes) || !resp.Links.IsLastPage() {
 		t.Fatalf("sizes: %d, %+v, %v", len(sizes), resp.Meta, err)
+	}
+	for i := 1; i < len(sizes); i++ {
+		if sizes[i].PriceMonthly < sizes[i-1].PriceMonthly {
+			t.Fatalf("sizes not by price at %s", sizes[i].Slug)
+		}
 	}
 	bySlug := map[string]godo.Size{}
 	for _, s := range sizes {
@@ -348,9 +354,22 @@ func TestDigitalOceanCatalog(t *testing.T) {
 			t.Errorf("no distribution %s in %v", slug, distSlugs)
 		}
 	}
-	apps, _, err := c.Images.ListApplication(ctx, &godo.ListOptions{PerPage: 200})
-	if err != nil || len(apps) < 12 {
-		t.Fatalf("applications: %d, %v", len(apps), err)
+	// Some 250 application images: more than the largest page.
+	apps, resp, err := c.Images.ListApplication(ctx, &godo.ListOptions{PerPage: 200})
+	if err != nil || len(apps) != 200 || resp.Meta.Total < 250 || resp.Links.IsLastPage() {
+		t.Fatalf("applications, first page: %d of %+v, %v", len(apps), resp.Meta, err)
+	}
+	more, resp, err := c.Images.ListApplication(ctx, &godo.ListOptions{Page: 2, PerPage: 200})
+	if err != nil || len(apps)+len(more) != resp.Meta.Total || !resp.Links.IsLastPage() {
+		t.Fatalf("applications, second page: %d more of %+v, %v", len(more), resp.Meta, err)
+	}
+	apps = append(apps, more...)
+	seenApps := map[string]bool{}
+	for _, app := range apps {
+		if seenApps[app.Slug] {
+			t.Errorf("application %s listed twice", app.Slug)
+		}
+		seenApps[app.Slug] = true
 	}
 	for _, app := range apps {
 		if slices.Contains(distSlugs, app.Slug) || app.Description == "" {

@@ -242,7 +242,7 @@ func TestLinodeCatalog(t *testing.T) {
 		byID[ty.ID] = ty
 	}
 	nano := byID["g6-nanode-1"]
-	if len(types) != 12 || nano.Memory != 1024 || nano.Disk != 25600 || nano.Price.Monthly != 5 ||
+	if len(types) < 50 || nano.Memory != 1024 || nano.Disk != 25600 || nano.Price.Monthly != 5 ||
 		nano.Price.Hourly != 0.0075 || nano.Class != "nanode" || nano.Addons.Backups.Price.Monthly != 2 {
 		t.Fatalf("types: %d, nanode %+v", len(types), nano)
 	}
@@ -256,7 +256,8 @@ func TestLinodeCatalog(t *testing.T) {
 		t.Fatalf("get type: %+v %v", ty, err)
 	}
 	ded, _ := json.Marshal(map[string]any{"class": "dedicated", "+order_by": "vcpus", "+order": "desc"})
-	if got, err := c.ListTypes(ctx, &linodego.ListOptions{Filter: string(ded)}); err != nil || len(got) != 3 || got[0].ID != "g6-dedicated-8" {
+	if got, err := c.ListTypes(ctx, &linodego.ListOptions{Filter: string(ded)}); err != nil || len(got) != 15 || got[0].ID != "g6-dedicated-64" ||
+		got[14].VCPUs != 2 {
 		t.Fatalf("dedicated types: %v %v", got, err)
 	}
 
@@ -305,7 +306,7 @@ func TestLinodeCatalog(t *testing.T) {
 		}
 	}
 	ubuntu, _ := json.Marshal(map[string]any{"vendor": "Ubuntu"})
-	if got, err := c.ListImages(ctx, &linodego.ListOptions{Filter: string(ubuntu)}); err != nil || len(got) != 2 {
+	if got, err := c.ListImages(ctx, &linodego.ListOptions{Filter: string(ubuntu)}); err != nil || len(got) != 7 {
 		t.Fatalf("ubuntu images: %v %v", got, err)
 	}
 
@@ -322,8 +323,12 @@ func TestLinodeCatalog(t *testing.T) {
 			wp = &scripts[i]
 		}
 	}
-	if len(scripts) < 4 || wp == nil {
+	// Some 130 Marketplace StackScripts: more than the default page (100).
+	if len(scripts) < 120 || wp == nil {
 		t.Fatalf("stackscripts: %d, wordpress %v", len(scripts), wp)
+	}
+	if n := e.spec.Checked()["GET /{apiVersion}/linode/stackscripts 200"]; n != 2 {
+		t.Fatalf("listing the StackScripts took %d pages, want 2", n)
 	}
 	udfs := map[string]linodego.StackscriptUDF{}
 	for _, u := range *wp.UserDefinedFields {

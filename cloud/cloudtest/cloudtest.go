@@ -25,6 +25,10 @@ type Harness struct {
 	Region, Size, Image string
 	// CreatePath is the API path of server creation, for fault injection.
 	CreatePath string
+	// MultiPageCatalog is the API path of a catalog list that spans
+	// several pages at the page size the driver asks for (as the real
+	// provider's does), to check the driver walks them.
+	MultiPageCatalog string
 	// LimitPublished is whether the provider reports the account's limit.
 	LimitPublished bool
 	// Burst is more requests than the provider allows in its shortest
@@ -370,12 +374,38 @@ func testLostCreate(t *testing.T, f *fixture) {
 	}
 }
 
+// wantEveryItemOnce checks that a list the driver collected holds every
+// item of the simulator's catalog list exactly once (keys are the items'
+// slugs).
+func wantEveryItemOnce(t *testing.T, provider, list string, keys []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k] {
+			t.Errorf("%s: %s came back twice", list, k)
+		}
+		seen[k] = true
+	}
+	if want := cloudsim.CatalogCount(provider, list); len(keys) != want {
+		t.Errorf("%s: %d items, the catalog has %d", list, len(keys), want)
+	}
+}
+
+func slugs[T any](items []T, slug func(T) string) []string {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, slug(it))
+	}
+	return out
+}
+
 func testCatalog(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	sizes, err := f.client.Sizes(ctx)
 	if err != nil || len(sizes) < 5 {
 		t.Fatalf("Sizes: %d, %v", len(sizes), err)
 	}
+	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogSizes, slugs(sizes, func(s *cloud.Size) string { return s.Slug }))
 	var harnessSize *cloud.Size
 	for _, s := range sizes {
 		if s.Slug == "" || s.VCPUs < 1 || s.MemoryMB < 512 || s.DiskGB < 1 || s.PriceMonthly <= 0 || s.PriceHourly <= 0 {
@@ -401,9 +431,26 @@ func testCatalog(t *testing.T, f *fixture) {
 			t.Errorf("image %s of type %s among distributions", i.Slug, i.Type)
 		}
 	}
+	imageSlug := func(i *cloud.Image) string { return i.Slug }
+	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogDistributions, slugs(images, imageSlug))
+	appImages, err := f.client.Images(ctx, cloud.ImageApplication)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogApplications, slugs(appImages, imageSlug))
 	apps, err := f.client.Apps(ctx)
 	if err != nil || len(apps) < 3 {
 		t.Fatalf("Apps: %d, %v", len(apps), err)
+	}
+	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogApps, slugs(apps, func(a *cloud.App) string { return a.Slug }))
+	pages := 0
+	for _, r := range f.sim.Stats().Requests {
+		if r.Method == "GET" && r.Path == f.h.MultiPageCatalog && r.Status == 200 {
+			pages += r.Count
+		}
+	}
+	if pages < 2 {
+		t.Errorf("GET %s answered %d times: the driver did not walk its pages", f.h.MultiPageCatalog, pages)
 	}
 	families := map[string]bool{}
 	for _, i := range images {
