@@ -5,10 +5,14 @@
 // the official OpenAPI specs (../shared/specs) describe them.
 //
 // It is multi-tenant by bearer token (each token is one provider account),
-// runs on an injectable clock, injects faults on demand, counts every
-// request, and can save and restore its state. It runs in-process in
-// sandbox mode and standalone as `webrana sim`; its admin API is under
-// /_sim/ (see admin.go).
+// runs on an injectable clock, injects faults on demand (wrong answers, and
+// the misbehaviours the real clouds are known for), counts every request,
+// and saves every change before answering it when given a state file
+// (persist.go). A route it does not implement answers a 404 saying so and
+// is counted, so that tests can refuse to pass on answers no real provider
+// gives (cloudtest.CheckImplemented). It runs in-process in sandbox mode
+// and standalone as `webrana sim`; its admin API is under /_sim/ (see
+// admin.go).
 //
 // Concurrency: one mutex guards all state. Provider handlers run under it
 // and write into a buffer; the response reaches the network after the lock
