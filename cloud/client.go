@@ -201,6 +201,35 @@ func (c *Client) GetAction(ctx context.Context, instanceID, actionID string) (*A
 	return retried(ctx, c, "GetAction", func(ctx context.Context) (*Action, error) { return c.d.GetAction(ctx, instanceID, actionID) })
 }
 
+// ListActions returns a server's recent actions, newest first.
+func (c *Client) ListActions(ctx context.Context, instanceID string) ([]*Action, error) {
+	return retried(ctx, c, "ListActions", func(ctx context.Context) ([]*Action, error) { return c.d.ListActions(ctx, instanceID) })
+}
+
+// FindAction returns the action of type t that the provider started on a
+// server at or after since, the earliest if there are several, or nil when
+// there is none. It is how a caller whose DoAction answer was lost (an
+// error that leaves the outcome unknown) learns whether the action reached
+// the provider, to adopt it rather than send it again. since is the time
+// the request was sent by the caller's clock; the providers give start
+// times to the second, so it is compared truncated to the second, and a
+// caller whose clock may run ahead of the provider's passes it earlier by
+// that margin.
+func (c *Client) FindAction(ctx context.Context, instanceID string, t ActionType, since time.Time) (*Action, error) {
+	actions, err := c.ListActions(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	listed, from := c.d.ListedAs(t), since.Truncate(time.Second)
+	var found *Action
+	for _, a := range actions { // newest first: the last match is the earliest
+		if a.Type == listed && !a.StartedAt.Before(from) {
+			found = a
+		}
+	}
+	return found, nil
+}
+
 // Account describes the account: limit, servers, e-mail, status.
 func (c *Client) Account(ctx context.Context) (*AccountInfo, error) {
 	return retried(ctx, c, "Account", c.d.Account)

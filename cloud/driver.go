@@ -25,6 +25,15 @@ import (
 //   - CreateInstance tags the server with every tag of the request, so that
 //     ListInstances with ListOptions.Tag finds it (the idempotency key).
 //   - ListInstances returns every page.
+//   - ListActions returns the server's recent actions (every page), newest
+//     first, each with its ID (one GetAction accepts), Type, Status and
+//     StartedAt (the provider's clock, to the second). An action started
+//     with DoAction is listed once, under ListedAs of its type, from the
+//     moment the provider accepted it, even when DoAction's answer was lost:
+//     a caller that lost the answer looks for an action of that type
+//     started at or after the time it sent the request, and adopts it
+//     instead of sending another (Client.FindAction). A server that does not
+//     exist is NotFound.
 //   - The driver never retries on its own: its client's retries are off.
 type Driver interface {
 	// Provider is the provider type: "digitalocean" or "linode".
@@ -41,6 +50,12 @@ type Driver interface {
 	DeleteInstance(ctx context.Context, id string) error
 	DoAction(ctx context.Context, id string, req ActionRequest) (*Action, error)
 	GetAction(ctx context.Context, instanceID, actionID string) (*Action, error)
+	ListActions(ctx context.Context, instanceID string) ([]*Action, error)
+	// ListedAs is the type under which ListActions lists an action that
+	// DoAction started as t: t itself, unless the provider serves several
+	// portable types with one request (Linode shuts down for power_off
+	// and reboots for power_cycle).
+	ListedAs(t ActionType) ActionType
 
 	Sizes(ctx context.Context) ([]*Size, error)
 	Regions(ctx context.Context) ([]*Region, error)

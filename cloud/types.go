@@ -1,6 +1,11 @@
 package cloud
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"time"
+)
 
 // Status is an instance's state, the same for every provider.
 type Status string
@@ -90,14 +95,33 @@ const (
 	ActionErrored    ActionStatus = "errored"
 )
 
-// Action is an action's progress. Linode has no action objects; its driver
-// reports an action complete when the instance reaches the target state.
+// Action is an action's progress. Linode has no action objects: its
+// driver follows an action it started by the instance's state, and lists
+// the account's events as actions (see cloud/linode). Type is the portable
+// type where there is one, else the provider's own name (such as
+// DigitalOcean's "create" or "snapshot").
 type Action struct {
 	ID          string
 	Type        ActionType
 	Status      ActionStatus
 	StartedAt   time.Time
 	CompletedAt *time.Time
+}
+
+// SortNewestFirst orders actions by start time, latest first; actions
+// started in the same second by id, the larger (numeric) first.
+func SortNewestFirst(actions []*Action) {
+	slices.SortStableFunc(actions, func(a, b *Action) int {
+		if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
+			return c
+		}
+		x, errA := strconv.Atoi(a.ID)
+		y, errB := strconv.Atoi(b.ID)
+		if errA != nil || errB != nil {
+			return 0
+		}
+		return cmp.Compare(y, x)
+	})
 }
 
 // AccountInfo is what a provider says about an account.

@@ -46,8 +46,9 @@ type account struct {
 	Status   string `json:"status"`
 	Revoked  bool   `json:"revoked"`
 
-	state  providerState
-	limits map[string]*ratelimit.Window // rate-limit windows by bucket; not saved
+	state      providerState
+	savedState []byte                       // state's JSON as last saved; nil once it changed
+	limits     map[string]*ratelimit.Window // rate-limit windows by bucket; not saved
 }
 
 // window returns the account's rate-limit window for a bucket, creating it.
@@ -69,8 +70,8 @@ func (s *Sim) AddAccount(spec AccountSpec) error {
 		return err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, ok := s.accounts[spec.Token]; ok {
+		s.mu.Unlock()
 		return fmt.Errorf("an account with this token already exists")
 	}
 	p := s.providers[spec.Provider]
@@ -79,7 +80,9 @@ func (s *Sim) AddAccount(spec AccountSpec) error {
 	a.state.addForeign(s, a, spec.Instances)
 	s.accounts[a.Token] = a
 	s.order = append(s.order, a.Token)
-	return nil
+	change := s.changedLocked(a)
+	s.mu.Unlock()
+	return s.persist(change)
 }
 
 func (spec *AccountSpec) normalize() error {
@@ -122,7 +125,19 @@ var ErrNoAccount = errors.New("no account with this token")
 // UpdateAccount applies u to the account with the given token.
 func (s *Sim) UpdateAccount(token string, u AccountUpdate) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	err := s.updateAccountLocked(token, u)
+	var change uint64
+	if err == nil {
+		change = s.changedLocked(nil) // the account's fields, not its resources
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.persist(change)
+}
+
+func (s *Sim) updateAccountLocked(token string, u AccountUpdate) error {
 	a, ok := s.accounts[token]
 	if !ok {
 		return ErrNoAccount

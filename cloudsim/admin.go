@@ -8,7 +8,8 @@ import (
 
 // AdminHandler serves the simulator's admin API (DESIGN.md §9):
 //
-//	GET    /_sim/stats             request counts, limit errors, 429s, accounts
+//	GET    /_sim/stats             request counts, limit errors, 429s, faults
+//	                               injected, unimplemented routes asked for, accounts
 //	DELETE /_sim/stats             zero the counts
 //	GET    /_sim/accounts          accounts (never their tokens)
 //	POST   /_sim/accounts          add an account (an AccountSpec)
@@ -16,6 +17,19 @@ import (
 //	GET    /_sim/faults            installed faults
 //	POST   /_sim/faults            install a fault (a FaultSpec)
 //	DELETE /_sim/faults            remove every fault
+//
+// A fault ({"provider"?, "token"?, "method"?, "path_prefix"?, "rate"?,
+// "count"?} to match, then one kind; FaultSpec tells each field) either
+// changes the answer: "status" (an HTTP error instead of the work), "drop"
+// (the work done, the answer lost), "latency_ms" (a wait first); or how the
+// provider carries a request out: "status_lag_ms" (the action completes,
+// the server's status follows that much later), "ignore_shutdown"
+// (DigitalOcean: the shutdown completes, the droplet stays active),
+// "create_delay_ms" (the server stays new/provisioning that long). A bad
+// fault is refused with 400 and the reason.
+//
+// With Config.StatePath, account changes are saved before they are
+// answered (faults and counts are not state; see persist.go).
 func (s *Sim) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_sim/stats", func(w http.ResponseWriter, r *http.Request) { adminJSON(w, 200, s.Stats()) })
@@ -27,7 +41,7 @@ func (s *Sim) AdminHandler() http.Handler {
 			return
 		}
 		if err := s.AddAccount(spec); err != nil {
-			adminError(w, http.StatusBadRequest, err)
+			adminError(w, adminStatus(err), err)
 			return
 		}
 		adminJSON(w, http.StatusCreated, s.accountInfo(spec.Token))
@@ -42,7 +56,7 @@ func (s *Sim) AdminHandler() http.Handler {
 		case errors.Is(err, ErrNoAccount):
 			adminError(w, http.StatusNotFound, err)
 		case err != nil:
-			adminError(w, http.StatusBadRequest, err)
+			adminError(w, adminStatus(err), err)
 		default:
 			adminJSON(w, http.StatusOK, s.accountInfo(r.PathValue("token")))
 		}
@@ -108,7 +122,17 @@ func adminJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// adminStatus is the status of a refused admin change: the request's
+// fault, unless the state could not be saved.
+func adminStatus(err error) int {
+	var se *saveError
+	if errors.As(err, &se) {
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
 func adminError(w http.ResponseWriter, status int, err error) {
-	code := map[int]string{400: "invalid", 404: "not_found"}[status]
+	code := map[int]string{400: "invalid", 404: "not_found", 500: "internal"}[status]
 	adminJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": err.Error()}})
 }

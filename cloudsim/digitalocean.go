@@ -67,7 +67,10 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("GET /v2/images/{image}", d.getImage)
 	m.handle("GET /v2/1-clicks", d.listOneClicks)
 	m.handle("GET /v2/monitoring/metrics/droplet/{metric}", d.dropletMetrics)
-	m.handle("/v2/", func(c *call) { d.writeError(c, http.StatusNotFound, doNotFound) })
+	m.handle("GET /v2/vpcs", d.listVPCs)
+	m.handle("GET /v2/vpcs/{id}", d.getVPC)
+	m.handle("GET /v2/droplets/{id}/snapshots", d.listDropletSnapshots)
+	m.handle("/v2/", (*call).unimplemented)
 }
 
 // Messages of the real API.
@@ -199,7 +202,7 @@ func (st *doState) index() {
 	slices.Sort(st.ids)
 	st.pending = st.pending[:0]
 	for id, a := range st.Actions {
-		if a.Status == doInProgress {
+		if a.pending() {
 			st.pending = append(st.pending, id)
 		}
 	}
@@ -225,8 +228,9 @@ func (st *doState) removeDroplet(id int) {
 	}
 }
 
-// settle completes every action due by now, in the order they complete,
-// applying its effect (a create activates its droplet).
+// settle completes every action due by now and applies its effect (a
+// create activates its droplet), in the order the effects fall due; an
+// action whose effect lags completes now and stays pending for its effect.
 func (st *doState) settle(now time.Time) {
 	st.index()
 	if len(st.pending) == 0 {
@@ -236,24 +240,29 @@ func (st *doState) settle(now time.Time) {
 	rest := st.pending[:0]
 	for _, id := range st.pending {
 		a := st.Actions[id]
-		if a == nil {
-			continue
-		}
-		if !a.CompleteAt.After(now) {
+		switch {
+		case a == nil:
+		case !a.effectAt().After(now):
 			due = append(due, a)
-		} else {
+		default:
+			if a.Status == doInProgress && !a.CompleteAt.After(now) {
+				st.finish(a) // completed; its effect lags
+			}
 			rest = append(rest, id)
 		}
 	}
 	st.pending = rest
 	sort.Slice(due, func(i, j int) bool {
-		if !due[i].CompleteAt.Equal(due[j].CompleteAt) {
-			return due[i].CompleteAt.Before(due[j].CompleteAt)
+		if x, y := due[i].effectAt(), due[j].effectAt(); !x.Equal(y) {
+			return x.Before(y)
 		}
 		return due[i].ID < due[j].ID
 	})
 	for _, a := range due {
-		st.complete(a)
+		if a.Status == doInProgress {
+			st.finish(a)
+		}
+		st.apply(a)
 	}
 }
 

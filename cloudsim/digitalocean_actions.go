@@ -17,7 +17,9 @@ const (
 )
 
 // doAction is a droplet action as saved. It completes at CompleteAt (on the
-// Sim's clock); its effect on the droplet is applied then.
+// Sim's clock); its effect on the droplet is applied then, or at LagUntil
+// when a status_lag_ms fault delays it (zero once applied). An Ignored
+// shutdown completes without one.
 type doAction struct {
 	ID          int        `json:"id"`
 	Type        string     `json:"type"`
@@ -25,6 +27,8 @@ type doAction struct {
 	StartedAt   time.Time  `json:"started_at"`
 	CompleteAt  time.Time  `json:"complete_at"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	LagUntil    time.Time  `json:"lag_until,omitzero"`
+	Ignored     bool       `json:"ignored,omitempty"`
 	DropletID   int        `json:"droplet_id"`
 	Region      string     `json:"region"`
 	// Parameters, by type.
@@ -64,11 +68,15 @@ func doAppendAction(b []byte, a *doAction) []byte { return a.appendJSON(b) }
 
 func (a *doAction) object() []byte { return doObject(doField{"action", a.appendJSON(nil)}) }
 
-// startAction records an in-progress action on a droplet, due after delay.
+// startAction records an in-progress action on a droplet, due after delay
+// (its effect later if a fault makes the status lag).
 func (st *doState) startAction(c *call, d *doDroplet, typ string, delay time.Duration) *doAction {
 	now := c.now.UTC().Truncate(time.Second)
 	a := &doAction{ID: c.sim.ids.next("action", 2100000000), Type: typ, Status: doInProgress, StartedAt: now,
 		CompleteAt: c.now.Add(delay), DropletID: d.ID, Region: d.Region}
+	if lag := c.statusLag(); lag > 0 {
+		a.LagUntil = a.CompleteAt.Add(lag)
+	}
 	st.Actions[a.ID] = a
 	st.pending = append(st.pending, a.ID)
 	d.ActionIDs = append(d.ActionIDs, a.ID)
@@ -85,22 +93,43 @@ func (st *doState) busy(d *doDroplet) bool {
 	return false
 }
 
-// complete finishes an action and applies its effect.
-func (st *doState) complete(a *doAction) {
+// effectAt is when the action's effect on the droplet is due.
+func (a *doAction) effectAt() time.Time {
+	if !a.LagUntil.IsZero() {
+		return a.LagUntil
+	}
+	return a.CompleteAt
+}
+
+// pending reports whether the action is in progress or its effect is still
+// due.
+func (a *doAction) pending() bool { return a.Status == doInProgress || !a.LagUntil.IsZero() }
+
+// finish reports the action done: completed, or errored if its droplet
+// was destroyed meanwhile.
+func (st *doState) finish(a *doAction) {
 	at := a.CompleteAt.UTC().Truncate(time.Second)
 	a.CompletedAt = &at
 	a.Status = doCompleted
-	d := st.Droplets[a.DropletID]
-	if d == nil { // destroyed meanwhile
+	if st.Droplets[a.DropletID] == nil {
 		a.Status = doErrored
+	}
+}
+
+// apply makes the action's effect on its droplet.
+func (st *doState) apply(a *doAction) {
+	a.LagUntil = time.Time{}
+	d := st.Droplets[a.DropletID]
+	if d == nil || a.Status != doCompleted || a.Ignored {
 		return
 	}
+	at := a.CompletedAt.UTC()
 	switch a.Type {
 	case "create":
 		d.Status, d.Networked = doActive, true
 	case "power_off", "shutdown":
 		d.Status = doOff
-	case "power_on", "reboot", "power_cycle", "password_reset":
+	case "power_on", "reboot", "power_cycle", "password_reset", "restore":
 		d.Status = doActive
 	case "rebuild":
 		d.Image, d.Status = a.Image, doActive
@@ -141,7 +170,7 @@ type doActionRequest struct {
 
 // doActionTypes are the droplet actions the simulator performs.
 var doActionTypes = []string{"power_on", "power_off", "shutdown", "reboot", "power_cycle", "rebuild", "resize",
-	"rename", "enable_ipv6", "password_reset", "snapshot", "enable_backups", "disable_backups"}
+	"rename", "enable_ipv6", "password_reset", "snapshot", "restore", "enable_backups", "disable_backups"}
 
 func (d *digitalOcean) postDropletAction(c *call) {
 	st, drop := d.droplet(c)
@@ -167,6 +196,7 @@ func (d *digitalOcean) postDropletAction(c *call) {
 	}
 	a := st.startAction(c, drop, req.Type, c.sim.cfg.ActionDelay)
 	a.Size, a.Disk, a.Image, a.Name = params.Size, params.Disk, params.Image, params.Name
+	a.Ignored = req.Type == "shutdown" && c.ignoresShutdown()
 	if req.Type == "snapshot" {
 		a.Image = c.sim.ids.next("image", 170000000)
 		if a.Name == "" {
@@ -210,6 +240,8 @@ func (st *doState) validateAction(d *doDroplet, req *doActionRequest) (doAction,
 		p.Name = req.Name
 	case "snapshot":
 		p.Name = req.Name
+	case "restore":
+		return st.validateRestore(d, req.Image)
 	}
 	return p, ""
 }

@@ -1,6 +1,7 @@
 package cloudsim
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -137,6 +138,7 @@ func loadDOCatalog() (*doCatalogData, error) {
 			return nil, fmt.Errorf("%s.json: %w", name, err)
 		}
 	}
+	c.extend(&apps)
 	for _, r := range c.regions {
 		r.Sizes = []string{}
 		c.regionBySlug[r.Slug] = r
@@ -186,6 +188,42 @@ func loadDOCatalog() (*doCatalogData, error) {
 		c.raw[v] = b
 	}
 	return c, nil
+}
+
+// extend adds the generated sizes, distributions and applications
+// (digitalocean_catalog_gen.go) to those of the files, which win where a
+// slug is in both. Sizes are listed by price, as DigitalOcean lists them.
+func (c *doCatalogData) extend(apps *[]doApp) {
+	sizes := map[string]bool{}
+	for _, sz := range c.sizes {
+		sizes[sz.Slug] = true
+	}
+	for _, f := range doFamilies {
+		for _, sz := range f.sizes() {
+			if !sizes[sz.Slug] {
+				sizes[sz.Slug] = true
+				c.sizes = append(c.sizes, sz)
+			}
+		}
+	}
+	slices.SortStableFunc(c.sizes, func(a, b *doSize) int { return cmp.Compare(a.PriceMonthly, b.PriceMonthly) })
+	images := map[string]bool{}
+	for _, img := range c.images {
+		images[*img.Slug] = true
+	}
+	for _, img := range doDistributions() {
+		if !images[*img.Slug] {
+			c.images = append(c.images, img)
+		}
+	}
+	for _, a := range *apps {
+		images[a.Slug] = true
+	}
+	for _, a := range doMarketplaceApps() {
+		if !images[a.Slug] {
+			*apps = append(*apps, a)
+		}
+	}
 }
 
 func (c *doCatalogData) objects() []any {

@@ -257,9 +257,9 @@ type doPlan struct {
 	keys   []int
 }
 
-// validateCreate checks a create request as the real API does, returning
-// what to create or a 422 message.
-func (st *doState) validateCreate(req *doCreateRequest) (p doPlan, msg string) {
+// validateCreate checks account a's create request as the real API does,
+// returning what to create or a 422 message.
+func (st *doState) validateCreate(a *account, req *doCreateRequest) (p doPlan, msg string) {
 	cat := doCatalog()
 	switch {
 	case req.Names != nil && req.Name != nil:
@@ -294,6 +294,8 @@ func (st *doState) validateCreate(req *doCreateRequest) (p doPlan, msg string) {
 		return p, "Region is not available"
 	case !p.size.availableIn(p.region.Slug):
 		return p, "Size is not available in this region."
+	case !checkVPC(a, req.VPCUUID, p.region.Slug):
+		return p, doBadVPC
 	}
 	switch p.image = st.resolveImage(req.Image); {
 	case p.image == nil || p.image.Status != "available":
@@ -350,7 +352,7 @@ func (d *digitalOcean) createDroplets(c *call) {
 		return
 	}
 	st := c.do()
-	p, msg := st.validateCreate(&req)
+	p, msg := st.validateCreate(c.acct, &req)
 	if msg != "" {
 		d.writeError(c, http.StatusUnprocessableEntity, msg)
 		return
@@ -372,7 +374,7 @@ func (d *digitalOcean) createDroplets(c *call) {
 			Vcpus: p.size.Vcpus, Disk: p.size.Disk, Region: p.region.Slug, Image: p.image.ID, Status: doNew, CreatedAt: now,
 			IPv6: req.IPv6, Monitoring: req.Monitoring, Backups: req.Backups, Tags: doDedupe(req.Tags), VPCUUID: vpc, SSHKeys: p.keys}
 		st.addDroplet(drop)
-		a := st.startAction(c, drop, "create", c.sim.cfg.CreateDelay)
+		a := st.startAction(c, drop, "create", c.createDelay())
 		links = append(links, doActionLink{ID: a.ID, Rel: "create", HREF: doActionHREF(c, a.ID)})
 		if len(created) > 1 {
 			created = append(created, ',')
@@ -403,6 +405,11 @@ func (d *digitalOcean) listDroplets(c *call) {
 	st := c.do()
 	q := c.r.URL.Query()
 	tag, name := q.Get("tag_name"), q.Get("name")
+	if tag != "" && (name != "" || q.Get("type") != "") {
+		// The spec: tag_name "can not be combined with name or type".
+		d.writeError(c, http.StatusBadRequest, "tag_name can not be combined with name or type.")
+		return
+	}
 	list := make([]*doDroplet, 0, len(st.ids))
 	if q.Get("type") != "gpus" { // no GPU droplets here
 		for _, id := range st.ids {

@@ -66,7 +66,7 @@ var doSpecPatches = []struct {
 }
 
 // doSpec is the key of the patched DigitalOcean spec in specRouters.
-const doSpec = doSpecPath + "#patched"
+var doSpec = doSpecPath + "#patched"
 
 var doSpecOnce sync.Once
 
@@ -287,9 +287,15 @@ func TestDigitalOceanCatalog(t *testing.T) {
 	h := newDOHarness(t, []cloudsim.AccountSpec{doAccount("cat", 5)})
 	c := h.client(t, "cat")
 
+	// About 150 sizes, as DigitalOcean sells: one page of the largest.
 	sizes, resp, err := c.Sizes.List(ctx, &godo.ListOptions{PerPage: 200})
-	if err != nil || len(sizes) < 15 || resp.Meta.Total != len(sizes) {
+	if err != nil || len(sizes) < 140 || resp.Meta.Total != len(sizes) || !resp.Links.IsLastPage() {
 		t.Fatalf("sizes: %d, %+v, %v", len(sizes), resp.Meta, err)
+	}
+	for i := 1; i < len(sizes); i++ {
+		if sizes[i].PriceMonthly < sizes[i-1].PriceMonthly {
+			t.Fatalf("sizes not by price at %s", sizes[i].Slug)
+		}
 	}
 	bySlug := map[string]godo.Size{}
 	for _, s := range sizes {
@@ -348,9 +354,22 @@ func TestDigitalOceanCatalog(t *testing.T) {
 			t.Errorf("no distribution %s in %v", slug, distSlugs)
 		}
 	}
-	apps, _, err := c.Images.ListApplication(ctx, &godo.ListOptions{PerPage: 200})
-	if err != nil || len(apps) < 12 {
-		t.Fatalf("applications: %d, %v", len(apps), err)
+	// Some 250 application images: more than the largest page.
+	apps, resp, err := c.Images.ListApplication(ctx, &godo.ListOptions{PerPage: 200})
+	if err != nil || len(apps) != 200 || resp.Meta.Total < 250 || resp.Links.IsLastPage() {
+		t.Fatalf("applications, first page: %d of %+v, %v", len(apps), resp.Meta, err)
+	}
+	more, resp, err := c.Images.ListApplication(ctx, &godo.ListOptions{Page: 2, PerPage: 200})
+	if err != nil || len(apps)+len(more) != resp.Meta.Total || !resp.Links.IsLastPage() {
+		t.Fatalf("applications, second page: %d more of %+v, %v", len(more), resp.Meta, err)
+	}
+	apps = append(apps, more...)
+	seenApps := map[string]bool{}
+	for _, app := range apps {
+		if seenApps[app.Slug] {
+			t.Errorf("application %s listed twice", app.Slug)
+		}
+		seenApps[app.Slug] = true
 	}
 	for _, app := range apps {
 		if slices.Contains(distSlugs, app.Slug) || app.Description == "" {
@@ -1259,6 +1278,10 @@ func TestDigitalOceanEveryEndpoint(t *testing.T) {
 	must(c.Droplets.Actions(ctx, d.ID, nil))
 	must(c.Actions.Get(ctx, a.ID))
 	must(c.Actions.List(ctx, nil))
+	must(c.Droplets.Snapshots(ctx, d.ID, nil))
+	vpcs, _, err := c.VPCs.List(ctx, nil)
+	must(vpcs, nil, err)
+	must(c.VPCs.Get(ctx, vpcs[0].ID))
 	now := h.clock.Now()
 	must(c.Monitoring.GetDropletCPU(ctx, &godo.DropletMetricsRequest{HostID: strconv.Itoa(d.ID), Start: now.Add(-time.Hour), End: now}))
 	_, err = c.Keys.DeleteByID(ctx, k.ID)
@@ -1277,6 +1300,7 @@ func TestDigitalOceanEveryEndpoint(t *testing.T) {
 		"POST /v2/droplets/{droplet_id}/actions 201", "GET /v2/droplets/{droplet_id}/actions 200",
 		"GET /v2/droplets/{droplet_id}/actions/{action_id} 200", "GET /v2/actions 200", "GET /v2/actions/{action_id} 200",
 		"GET /v2/monitoring/metrics/droplet/cpu 200",
+		"GET /v2/droplets/{droplet_id}/snapshots 200", "GET /v2/vpcs 200", "GET /v2/vpcs/{vpc_id} 200",
 	} {
 		if checked[want] == 0 {
 			t.Errorf("%s was not validated against the spec (validated: %v)", want, checked)

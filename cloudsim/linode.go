@@ -31,6 +31,8 @@ func (*linode) newState() providerState { return &linodeState{Instances: map[int
 func (l *linode) register(m *callMux) {
 	m.handle("GET /v4/account", l.getAccount)
 	m.handle("GET /v4/profile", l.getProfile)
+	m.handle("GET /v4/account/events", l.listEvents)
+	m.handle("GET /v4/account/events/{eventId}", l.getEvent)
 
 	m.handle("GET /v4/linode/instances", l.listInstances)
 	m.handle("POST /v4/linode/instances", l.createInstance)
@@ -54,8 +56,9 @@ func (l *linode) register(m *callMux) {
 	m.handle("GET /v4/linode/stackscripts", l.listStackScripts)
 	m.handle("GET /v4/linode/stackscripts/{stackscriptId}", l.getStackScript)
 
-	// Everything else under /v4/ is, as on the real API, a JSON 404.
-	m.handle("/v4/", func(c *call) { l.writeError(c, http.StatusNotFound, "Not found") })
+	// Everything else under /v4/ is a JSON 404 that says the simulator
+	// does not implement it.
+	m.handle("/v4/", (*call).unimplemented)
 }
 
 // Linode's rate limits, per token and per operation, as Akamai publishes
@@ -171,6 +174,7 @@ func linodeTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 // (persist.go); the indexes are rebuilt on first use after a load.
 type linodeState struct {
 	Instances map[int]*linodeInstance `json:"instances"`
+	Events    []*linodeEvent          `json:"events,omitempty"` // oldest first
 
 	ready  bool
 	ids    []int          // instance ids, ascending (list order)

@@ -107,6 +107,21 @@ func mustLoadLinodeCatalog() *linodeCatalog {
 	cat.regions = loadLinodeCollection("regions.json", "country", "site_type", "id", "status")
 	cat.images = loadLinodeCollection("images.json", "deprecated", "is_public", "label", "size", "status", "tags", "type", "vendor", "id", "created_by")
 	cat.stackscripts = loadLinodeCollection("stackscripts.json", "deployments_total", "description", "is_public", "label", "mine", "rev_note", "username", "id", "images")
+	for _, t := range linodeTypeSpecs {
+		cat.types.add(t.object(cat.types.fields[0]))
+	}
+	for _, im := range linodeImageSpecs {
+		cat.images.add(im.object(cat.images.fields[0]))
+	}
+	labels := map[any]bool{}
+	for _, f := range cat.stackscripts.fields {
+		labels[f["label"]] = true
+	}
+	for _, sc := range linodeMarketplaceScripts(cat.stackscripts.fields[0]) {
+		if !labels[sc["label"]] { // the files' own edition of an app wins
+			cat.stackscripts.add(sc)
+		}
+	}
 	for _, raw := range cat.types.raw {
 		var t linodeTypeInfo
 		mustUnmarshal(raw, &t)
@@ -153,6 +168,23 @@ func loadLinodeCollection(file string, filterable ...string) linodeCollection {
 		col.filterable[f] = true
 	}
 	return col
+}
+
+// add appends a generated object, unless the files have one of its id.
+func (col *linodeCollection) add(o map[string]any) {
+	for _, f := range col.fields {
+		if fmt.Sprint(f["id"]) == fmt.Sprint(o["id"]) {
+			return
+		}
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		panic(err)
+	}
+	var fields map[string]any
+	mustUnmarshal(b, &fields)
+	col.raw = append(col.raw, b)
+	col.fields = append(col.fields, fields)
 }
 
 func mustUnmarshal(b []byte, v any) {

@@ -381,3 +381,21 @@ func (f linodeFilter) sortIndex(idx []int, get func(int) fieldGetter) {
 		return c < 0
 	})
 }
+
+// orderedBy returns items in the filter's +order_by order, or as they are
+// without one.
+func orderedBy[T any](f linodeFilter, items []T, get func(T) fieldGetter) []T {
+	if f.orderBy == "" {
+		return items
+	}
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
+	}
+	f.sortIndex(idx, func(i int) fieldGetter { return get(items[i]) })
+	out := make([]T, len(items))
+	for i, k := range idx {
+		out[i] = items[k]
+	}
+	return out
+}

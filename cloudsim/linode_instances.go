@@ -7,11 +7,9 @@ import (
 	"time"
 )
 
-// Linode instances: create, list, get, update, delete, the power and
-// rebuild/resize/password actions, and stats. Creation and every action
-// move the Linode through Linode's transitional statuses on the Sim's clock
-// (CreateDelay for provisioning, ActionDelay for the rest); another action
-// meanwhile gets "Linode busy.", as on the real API.
+// Linode instances: create, list, get, update and delete (the actions are in
+// linode_actions.go, the events they record in linode_events.go). Creation
+// moves the Linode through provisioning on the Sim's clock (CreateDelay).
 
 func linodeStateOf(c *call) *linodeState {
 	st := c.acct.state.(*linodeState)
@@ -147,18 +145,7 @@ func (l *linode) listInstances(c *call) {
 			matched = append(matched, in)
 		}
 	}
-	if q.filter.orderBy != "" {
-		idx := make([]int, len(matched))
-		for i := range idx {
-			idx[i] = i
-		}
-		q.filter.sortIndex(idx, func(i int) fieldGetter { return matched[i].field })
-		sorted := make([]*linodeInstance, len(matched))
-		for i, k := range idx {
-			sorted[i] = matched[k]
-		}
-		matched = sorted
-	}
+	matched = orderedBy(q.filter, matched, func(in *linodeInstance) fieldGetter { return in.field })
 	start, end := q.bounds(len(matched))
 	items := make([]linodeInstanceJSON, 0, end-start)
 	for _, in := range matched[start:end] {
@@ -298,7 +285,7 @@ func (l *linode) createInstance(c *call) {
 		next = linodeRunning
 	}
 	st.add(in)
-	st.transition(in, now, linodeProvisioning, next, now.Add(c.sim.cfg.CreateDelay))
+	st.actFor(c, in, linodeEventCreate, linodeProvisioning, next, c.createDelay())
 	writeLinodeJSON(c, http.StatusOK, in.wire())
 }
 
@@ -402,6 +389,7 @@ func (l *linode) updateInstance(c *call) {
 		}
 	}
 	in.Updated = c.now.UTC()
+	st.event(c, in, linodeEventUpdate, time.Time{})
 	writeLinodeJSON(c, http.StatusOK, in.wire())
 }
 
@@ -417,193 +405,7 @@ func (l *linode) deleteInstance(c *call) {
 		return
 	}
 	st.remove(in.ID) // capacity is free at once
-	writeLinodeJSON(c, http.StatusOK, struct{}{})
-}
-
-// ---- actions ----
-
-// startAction checks that the Linode can take an action now.
-func (l *linode) startAction(c *call) (*linodeState, *linodeInstance, bool) {
-	st, in, ok := l.lookupInstance(c)
-	if !ok {
-		return nil, nil, false
-	}
-	if in.busy() {
-		l.writeError(c, http.StatusBadRequest, linodeReasonBusy)
-		return nil, nil, false
-	}
-	return st, in, true
-}
-
-type linodeConfigRequest struct {
-	ConfigID int `json:"config_id"`
-}
-
-// powerAction handles boot and reboot, which may name a config profile.
-func (l *linode) powerAction(c *call, action string) {
-	st, in, ok := l.startAction(c)
-	if !ok {
-		return
-	}
-	var req linodeConfigRequest
-	if !decodeLinodeBody(c, &req) {
-		return
-	}
-	if req.ConfigID != 0 {
-		writeLinodeErrors(c, http.StatusBadRequest, []linodeFieldError{{Field: "config_id", Reason: "Config not found"}})
-		return
-	}
-	now := c.now.UTC()
-	done := now.Add(c.sim.cfg.ActionDelay)
-	switch {
-	case in.Status == linodeOffline:
-		st.transition(in, now, linodeBooting, linodeRunning, done)
-	case action == "reboot":
-		st.transition(in, now, linodeRebooting, linodeRunning, done)
-	}
-	// Booting a running Linode changes nothing.
-	writeLinodeJSON(c, http.StatusOK, struct{}{})
-}
-
-func (l *linode) bootInstance(c *call)   { l.powerAction(c, "boot") }
-func (l *linode) rebootInstance(c *call) { l.powerAction(c, "reboot") }
-
-func (l *linode) shutdownInstance(c *call) {
-	st, in, ok := l.startAction(c)
-	if !ok {
-		return
-	}
-	if in.Status == linodeRunning {
-		now := c.now.UTC()
-		st.transition(in, now, linodeShuttingDown, linodeOffline, now.Add(c.sim.cfg.ActionDelay))
-	}
-	writeLinodeJSON(c, http.StatusOK, struct{}{})
-}
-
-type linodeRebuildRequest struct {
-	Image           string         `json:"image"`
-	RootPass        *string        `json:"root_pass"`
-	AuthorizedKeys  []string       `json:"authorized_keys"`
-	AuthorizedUsers []string       `json:"authorized_users"`
-	StackScriptID   int            `json:"stackscript_id"`
-	StackScriptData map[string]any `json:"stackscript_data"`
-	Booted          *bool          `json:"booted"`
-	Metadata        *struct {
-		UserData string `json:"user_data"`
-	} `json:"metadata"`
-	Type string `json:"type"`
-}
-
-func (l *linode) rebuildInstance(c *call) {
-	st, in, ok := l.startAction(c)
-	if !ok {
-		return
-	}
-	var req linodeRebuildRequest
-	if !decodeLinodeBody(c, &req) {
-		return
-	}
-	var errs linodeErrs
-	if req.Image == "" {
-		errs.add("image", "image is required")
-	}
-	if req.RootPass == nil {
-		errs.add("root_pass", "root_pass is required")
-	}
-	var userData *string
-	if req.Metadata != nil {
-		userData = &req.Metadata.UserData
-	}
-	checkLinodeDeploy(&errs, c, req.Image, req.RootPass, req.AuthorizedKeys, req.AuthorizedUsers,
-		req.StackScriptID, req.StackScriptData, userData)
-	if req.Type != "" {
-		checkLinodeTypeRegion(&errs, req.Type, in.Region)
-	}
-	if len(errs) > 0 {
-		writeLinodeErrors(c, http.StatusBadRequest, errs)
-		return
-	}
-	in.Image, in.StackScriptID, in.HasUserData = req.Image, req.StackScriptID, userData != nil
-	if req.Type != "" {
-		in.Type = req.Type
-	}
-	next := linodeRunning
-	if req.Booted != nil && !*req.Booted {
-		next = linodeOffline
-	}
-	now := c.now.UTC()
-	st.transition(in, now, linodeRebuilding, next, now.Add(c.sim.cfg.ActionDelay))
-	writeLinodeJSON(c, http.StatusOK, in.wire())
-}
-
-type linodeResizeRequest struct {
-	Type                string `json:"type"`
-	AllowAutoDiskResize *bool  `json:"allow_auto_disk_resize"`
-	MigrationType       string `json:"migration_type"`
-}
-
-func (l *linode) resizeInstance(c *call) {
-	st, in, ok := l.startAction(c)
-	if !ok {
-		return
-	}
-	var req linodeResizeRequest
-	if !decodeLinodeBody(c, &req) {
-		return
-	}
-	var errs linodeErrs
-	checkLinodeTypeRegion(&errs, req.Type, in.Region)
-	if req.MigrationType != "" && req.MigrationType != "warm" && req.MigrationType != "cold" {
-		errs.add("migration_type", "Must be warm or cold")
-	}
-	newType, oldType := linodeCat.typeByID[req.Type], linodeCat.typeByID[in.Type]
-	switch {
-	case len(errs) > 0:
-	case req.Type == in.Type:
-		errs.add("type", "Linode is already of this type")
-	case req.AllowAutoDiskResize != nil && !*req.AllowAutoDiskResize && oldType != nil && newType.Disk < oldType.Disk:
-		errs.add("type", "The Linode has allocated more disk than the new service plan allows. Delete or resize disks smaller before continuing.")
-	}
-	if len(errs) > 0 {
-		writeLinodeErrors(c, http.StatusBadRequest, errs)
-		return
-	}
-	after := linodeOffline
-	if in.Status == linodeRunning {
-		after = linodeRunning // a resize shuts down, migrates and boots again
-	}
-	in.Type = req.Type
-	in.Alerts.CPU = 90 * newType.VCPUs
-	now := c.now.UTC()
-	st.transition(in, now, linodeResizing, after, now.Add(c.sim.cfg.ActionDelay))
-	writeLinodeJSON(c, http.StatusOK, struct{}{})
-}
-
-func (l *linode) resetPassword(c *call) {
-	_, in, ok := l.startAction(c)
-	if !ok {
-		return
-	}
-	var req struct {
-		RootPass *string `json:"root_pass"`
-	}
-	if !decodeLinodeBody(c, &req) {
-		return
-	}
-	var errs linodeErrs
-	if req.RootPass == nil {
-		errs.add("root_pass", "root_pass is required")
-	} else {
-		checkLinodeRootPass(&errs, "root_pass", *req.RootPass)
-	}
-	if len(errs) > 0 {
-		writeLinodeErrors(c, http.StatusBadRequest, errs)
-		return
-	}
-	if in.Status != linodeOffline {
-		l.writeError(c, http.StatusBadRequest, "Linode must be shut down to reset its root password")
-		return
-	}
-	in.Updated = c.now.UTC()
+	st.failEvents(in.ID, c.now.UTC())
+	st.event(c, in, linodeEventDelete, time.Time{})
 	writeLinodeJSON(c, http.StatusOK, struct{}{})
 }

@@ -5,10 +5,14 @@
 // the official OpenAPI specs (../shared/specs) describe them.
 //
 // It is multi-tenant by bearer token (each token is one provider account),
-// runs on an injectable clock, injects faults on demand, counts every
-// request, and can save and restore its state. It runs in-process in
-// sandbox mode and standalone as `webrana sim`; its admin API is under
-// /_sim/ (see admin.go).
+// runs on an injectable clock, injects faults on demand (wrong answers, and
+// the misbehaviours the real clouds are known for), counts every request,
+// and saves every change before answering it when given a state file
+// (persist.go). A route it does not implement answers a 404 saying so and
+// is counted, so that tests can refuse to pass on answers no real provider
+// gives (cloudtest.CheckImplemented). It runs in-process in sandbox mode
+// and standalone as `webrana sim`; its admin API is under /_sim/ (see
+// admin.go).
 //
 // Concurrency: one mutex guards all state. Provider handlers run under it
 // and write into a buffer; the response reaches the network after the lock
@@ -39,6 +43,9 @@ type Config struct {
 	ActionDelay time.Duration                        // action in-progress→completed (default 10s)
 	Logger      *slog.Logger
 	Seed        int64 // seeds fault rates and generated addresses (default 1), for reproducible runs
+	// StatePath, when set, is the file every change is saved to before it
+	// is answered (see persist.go); Load it at start.
+	StatePath string
 }
 
 // Sim is a simulated DigitalOcean and Linode.
@@ -53,6 +60,10 @@ type Sim struct {
 	stats     stats
 	ids       idSource
 	rand      *randSource
+
+	generation      uint64     // changes so far (guarded by mu)
+	saveMu          sync.Mutex // serialises saves to StatePath
+	savedGeneration uint64     // the change the file holds (guarded by saveMu)
 }
 
 // New returns an empty simulator.
@@ -176,6 +187,7 @@ func (m *callMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c := &call{sim: s, p: m.p, now: s.cfg.Now(), r: r, w: buf}
 	c.acct = s.accounts[token]
+	var change uint64
 	switch {
 	case c.acct == nil || c.acct.Revoked || c.acct.Provider != m.p.name():
 		c.acct = nil
@@ -186,19 +198,42 @@ func (m *callMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case m.p.limit(c):
 		c.acct.state.settle(c.now)
 		m.mux.ServeHTTP(&callWriter{bufferedWriter: buf, call: c}, r)
+		if mayChange(r.Method, buf.status()) {
+			change = s.changedLocked(c.acct)
+		}
 	}
-	email := ""
-	if c.acct != nil {
-		email = c.acct.Email
-	}
-	s.stats.count(email, r.Method, r.URL.Path, buf.status())
 	s.mu.Unlock()
+
+	if err := s.persist(change); err != nil {
+		buf = newBufferedWriter()
+		c.w = buf
+		m.p.writeError(c, http.StatusInternalServerError, "The simulator could not save its state.")
+	}
+	s.count(c, buf.status())
 
 	if f != nil && f.Drop {
 		s.drop(w) // the work is done; the answer is lost
 		return
 	}
 	buf.flushTo(w)
+}
+
+// mayChange reports whether a request answered with status may have changed
+// the state: reads never do (what they show that follows from the clock is
+// computed again on load), refusals never do.
+func mayChange(method string, status int) bool {
+	return method != http.MethodGet && method != http.MethodHead && status < 400
+}
+
+// count records the call's answer in the stats.
+func (s *Sim) count(c *call, status int) {
+	email := ""
+	if c.acct != nil {
+		email = c.acct.Email
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.count(email, c.r.Method, c.r.URL.Path, status)
 }
 
 // drop closes the client's connection without an answer.

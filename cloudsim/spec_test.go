@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,11 +17,26 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
-// Official specs, beside the repository (never edited).
-const (
-	doSpecPath     = "../../shared/specs/digitalocean-v2.yaml"
-	linodeSpecPath = "../../shared/specs/linode-v4.yaml"
+// Official specs, beside the repository (never edited): shared/specs in the
+// repository's parent directory, or in the parent of a worktree's directory.
+var (
+	doSpecPath     = findSpec("digitalocean-v2.yaml")
+	linodeSpecPath = findSpec("linode-v4.yaml")
 )
+
+// findSpec returns the path of a spec in the nearest shared/specs above the
+// package (first ../../shared/specs, as from a checkout beside shared/),
+// or that first path when there is none, for the error to name.
+func findSpec(name string) string {
+	first := filepath.Join("..", "..", "shared", "specs", name)
+	for up := "../.."; len(up) < 20; up += "/.." {
+		p := filepath.Join(up, "shared", "specs", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return first
+}
 
 // The specs carry examples and patterns kin-openapi cannot check (examples
 // that fail their own schemas, Perl regexps with look-ahead); those are

@@ -23,9 +23,10 @@ func TestConformance(t *testing.T) {
 			return d
 		},
 		Region: "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64",
-		CreatePath:     "/v2/droplets",
-		LimitPublished: true,
-		Burst:          300, // over DigitalOcean's 250 a minute
+		CreatePath:       "/v2/droplets",
+		MultiPageCatalog: "/v2/images", // more items than the driver's page (DigitalOcean 200, Linode 100)
+		LimitPublished:   true,
+		Burst:            300, // over DigitalOcean's 250 a minute
 	})
 }
 

@@ -183,3 +183,27 @@ func action(a *godo.Action, t cloud.ActionType) *cloud.Action {
 	}
 	return out
 }
+
+// ListActions returns a droplet's actions, every page, newest first. A
+// droplet action's type is already the portable one where there is one.
+func (d *Driver) ListActions(ctx context.Context, instanceID string) ([]*cloud.Action, error) {
+	n, err := dropletID(instanceID)
+	if err != nil {
+		return nil, err
+	}
+	list, err := listAll(ctx, func(ctx context.Context, lo *godo.ListOptions) ([]godo.Action, *godo.Response, error) {
+		return d.c.Droplets.Actions(ctx, n, lo)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cloud.Action, 0, len(list))
+	for i := range list {
+		out = append(out, action(&list[i], cloud.ActionType(list[i].Type)))
+	}
+	cloud.SortNewestFirst(out)
+	return out, nil
+}
+
+// ListedAs is t: every portable action is a droplet action of its own.
+func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType { return t }

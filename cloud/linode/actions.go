@@ -2,6 +2,7 @@ package linode
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,9 +11,16 @@ import (
 	"github.com/webrana/webrana/cloud"
 )
 
-// Linode has no action objects to poll. An action's id names its type and
-// the instance; it is complete when the instance settles in the state the
-// action leads to, and was seen leaving it (or the action needs no change).
+// Linode has no action objects to poll. The action DoAction starts has an
+// id naming its type and the instance ("reboot:123"); it is complete when
+// the instance settles in the state the action leads to, and was seen
+// leaving it (or the action needs no change). DoAction does not look up
+// the event Linode records, for that would be a second request after the
+// action was sent: a failure there would report a sent action as failed.
+//
+// What Linode did to a Linode is told by the account's events, and
+// ListActions lists those of the instance as actions (see events.go), with
+// the event's id: GetAction accepts both kinds of id.
 
 // DoAction starts an action.
 func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionRequest) (*cloud.Action, error) {
@@ -67,6 +75,9 @@ func immediate(t cloud.ActionType) bool {
 // GetAction reports an action complete once the instance is in the state
 // the action leads to.
 func (d *Driver) GetAction(ctx context.Context, instanceID, actionID string) (*cloud.Action, error) {
+	if eventID, err := strconv.Atoi(actionID); err == nil {
+		return d.eventAction(ctx, instanceID, eventID)
+	}
 	typ, id, ok := strings.Cut(actionID, ":")
 	if !ok || id != instanceID {
 		return nil, &cloud.Error{Code: cloud.NotFound, Message: "no action " + actionID}

@@ -26,9 +26,10 @@ func TestConformance(t *testing.T) {
 			return d
 		},
 		Region: "ap-south", Size: "g6-nanode-1", Image: "linode/ubuntu24.04",
-		CreatePath:     "/v4/linode/instances",
-		LimitPublished: false,
-		Burst:          1700, // over Linode's 1,600 a minute
+		CreatePath:       "/v4/linode/instances",
+		MultiPageCatalog: "/v4/linode/stackscripts", // more items than the driver's page (DigitalOcean 200, Linode 100)
+		LimitPublished:   false,
+		Burst:            1700, // over Linode's 1,600 a minute
 	})
 }
 

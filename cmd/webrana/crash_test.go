@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrana/webrana/cloud/cloudtest"
+	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 )
@@ -276,14 +278,9 @@ func TestCrashDuringOrders(t *testing.T) {
 				a.name, a.active, a.reserved, perAccount[a.token])
 		}
 	}
-	var stats struct {
-		Requests []struct {
-			Account string
-			Count   int
-		}
-		RateLimited int `json:"rate_limited"`
-	}
+	var stats cloudsim.Stats
 	(&crashClient{base: sim.url}).must(t, "GET", "/_sim/stats", nil, http.StatusOK, &stats)
+	cloudtest.CheckImplemented(t, stats)
 	requests := map[string]int{}
 	for _, r := range stats.Requests {
 		requests[r.Account] += r.Count

@@ -17,6 +17,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/cloud/cloudtest"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 	"github.com/webrana/webrana/web"
@@ -81,6 +82,9 @@ func (r *running) stop(t testing.TB) {
 	t.Helper()
 	if r.cancel == nil {
 		return
+	}
+	if r.Sim != nil {
+		cloudtest.CheckImplemented(t, r.Sim.sim.Stats())
 	}
 	r.cancel()
 	r.cancel = nil

@@ -19,14 +19,13 @@ import (
 
 // sandboxSim is the provider simulator the sandbox runs in-process, on its
 // own loopback port, so that the drivers talk HTTP to it exactly as they
-// would to DigitalOcean and Linode.
+// would to DigitalOcean and Linode. It saves every change to its state file
+// before answering it, so a crash never rolls the "provider" back.
 type sandboxSim struct {
-	sim   *cloudsim.Sim
-	path  string // saved state
-	ln    net.Listener
-	srv   *http.Server
-	stop  chan struct{}
-	saved chan struct{}
+	sim  *cloudsim.Sim
+	path string // saved state
+	ln   net.Listener
+	srv  *http.Server
 }
 
 // demoPool is the sandbox's provider accounts, as in the seed's mock-up
@@ -47,25 +46,20 @@ type demoAccount struct {
 // openSandboxSim restores the simulator from the data dir, or creates the
 // demo pool on first start, and binds its loopback port.
 func openSandboxSim(cfg *Config, now func() time.Time) (*sandboxSim, error) {
-	s := &sandboxSim{
-		sim:  cloudsim.New(cloudsim.Config{Now: now, CreateDelay: cfg.SimCreateDelay, ActionDelay: cfg.SimActionDelay}),
-		path: filepath.Join(cfg.DataDir, "sim-state.json"),
-		stop: make(chan struct{}), saved: make(chan struct{}),
-	}
+	path := filepath.Join(cfg.DataDir, "sim-state.json")
+	s := &sandboxSim{path: path, sim: cloudsim.New(cloudsim.Config{Now: now, CreateDelay: cfg.SimCreateDelay,
+		ActionDelay: cfg.SimActionDelay, StatePath: path})}
 	loaded, err := s.sim.Load(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox simulator state: %w", err)
 	}
 	if !loaded {
-		for _, d := range demoPool {
+		for _, d := range demoPool { // each saved as it is added
 			spec := d.spec
 			spec.Token = demoToken(spec.Provider)
 			if err := s.sim.AddAccount(spec); err != nil {
 				return nil, fmt.Errorf("sandbox simulator: %w", err)
 			}
-		}
-		if err := s.sim.Save(s.path); err != nil {
-			return nil, fmt.Errorf("sandbox simulator state: %w", err)
 		}
 	}
 	if s.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
@@ -101,31 +95,15 @@ func (s *sandboxSim) register(srv *web.Server) {
 	}
 }
 
-// serve answers provider requests and saves the state every minute, so that
-// even a crash loses at most a minute of simulated servers.
-func (s *sandboxSim) serve(logger interface{ Warn(string, ...any) }) {
+// serve answers provider requests.
+func (s *sandboxSim) serve() {
 	go func() { _ = s.srv.Serve(s.ln) }()
-	go func() {
-		defer close(s.saved)
-		tick := time.NewTicker(time.Minute)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				if err := s.sim.Save(s.path); err != nil {
-					logger.Warn("save simulator state", "err", err)
-				}
-			case <-s.stop:
-				return
-			}
-		}
-	}()
 }
 
-// shutdown stops serving and saves the state one last time.
+// shutdown stops serving. Every change is saved already; this last save
+// keeps what only followed from the clock (actions completed meanwhile),
+// which a load would compute again anyway.
 func (s *sandboxSim) shutdown(ctx context.Context) error {
-	close(s.stop)
-	<-s.saved
 	err := s.srv.Shutdown(ctx)
 	if saveErr := s.sim.Save(s.path); saveErr != nil {
 		return saveErr

@@ -290,7 +290,7 @@ func (m *Main) Serve(ctx context.Context) error {
 		return err
 	}
 	if m.Sim != nil {
-		m.Sim.serve(m.Logger)
+		m.Sim.serve()
 		m.printBanner()
 	}
 	serveErr := make(chan error, 1)

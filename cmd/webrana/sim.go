@@ -21,14 +21,15 @@ func runSim(ctx context.Context, e env) error {
 	fs.SetOutput(e.stderr)
 	addr := fs.String("addr", cmp.Or(e.getenv("WEBRANA_SIM_ADDR"), "127.0.0.1:8090"), "listen address (env WEBRANA_SIM_ADDR)")
 	accounts := fs.String("accounts", "", "JSON file of accounts: [{provider, token, email, limit, instances, status}]")
-	state := fs.String("state", "", "file to keep the simulator's state in across restarts (optional)")
+	state := fs.String("state", "", "file to keep the simulator's state in across restarts, saved before every change is answered (optional)")
 	createDelay := fs.Duration("create-delay", 30*time.Second, "time from create to running")
 	actionDelay := fs.Duration("action-delay", 10*time.Second, "time for an action to complete")
 	if err := fs.Parse(e.args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	sim := cloudsim.New(cloudsim.Config{CreateDelay: *createDelay, ActionDelay: *actionDelay, Logger: logger})
+	sim := cloudsim.New(cloudsim.Config{CreateDelay: *createDelay, ActionDelay: *actionDelay, Logger: logger,
+		StatePath: *state})
 	if err := loadSimState(sim, *state, *accounts); err != nil {
 		return err
 	}

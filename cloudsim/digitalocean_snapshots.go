@@ -1,0 +1,60 @@
+package cloudsim
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// A droplet's snapshots: the snapshot action makes one (an image of the
+// account's, in the droplet's region), GET /v2/droplets/{id}/snapshots
+// lists those of a droplet, and the restore action puts one back on the
+// droplet it was taken of (the simulator keeps no backups, so snapshots are
+// what there is to restore from). The snapshots outlive their droplet, as
+// images of the account.
+
+// Messages of restore refusals.
+const (
+	doRestoreNoImage  = "Image can't be blank."
+	doRestoreBadImage = "You specified an invalid image for Droplet restore: it must be a backup or snapshot of this Droplet."
+)
+
+// doDropletSnapshotJSON is a snapshot as a droplet's snapshot list shows it.
+type doDropletSnapshotJSON struct {
+	ID            int      `json:"id"`
+	Name          string   `json:"name"`
+	CreatedAt     string   `json:"created_at"`
+	Regions       []string `json:"regions"`
+	MinDiskSize   int      `json:"min_disk_size"`
+	SizeGigabytes float64  `json:"size_gigabytes"`
+	Type          string   `json:"type"`
+}
+
+func (d *digitalOcean) listDropletSnapshots(c *call) {
+	st, drop := d.droplet(c)
+	if drop == nil {
+		return
+	}
+	list := make([]doDropletSnapshotJSON, 0, len(drop.SnapshotIDs))
+	for _, id := range drop.SnapshotIDs {
+		if img := st.Snapshots[id]; img != nil {
+			list = append(list, doDropletSnapshotJSON{ID: img.ID, Name: img.Name, CreatedAt: img.CreatedAt,
+				Regions: img.Regions, MinDiskSize: img.MinDiskSize, SizeGigabytes: img.SizeGigabytes, Type: img.Type})
+		}
+	}
+	doList(c, "snapshots", list, func(b []byte, s doDropletSnapshotJSON) []byte { return doAppend(b, s) })
+}
+
+// validateRestore checks a restore's image: the id of a snapshot of the
+// droplet (the spec's image is an integer).
+func (st *doState) validateRestore(d *doDroplet, raw json.RawMessage) (doAction, string) {
+	var p doAction
+	if len(raw) == 0 || string(raw) == "null" {
+		return p, doRestoreNoImage
+	}
+	var id int
+	if json.Unmarshal(raw, &id) != nil || !slices.Contains(d.SnapshotIDs, id) || st.Snapshots[id] == nil {
+		return p, doRestoreBadImage
+	}
+	p.Image = id
+	return p, ""
+}
