@@ -263,9 +263,15 @@ type InstanceAction struct {
 	Status           string       `json:"status"`
 	ProviderActionID string       `json:"-"`
 	Error            string       `json:"error,omitempty"`
-	CreatedAt        time.Time    `json:"created_at"`
-	UpdatedAt        time.Time    `json:"updated_at"`
-	FinishedAt       *time.Time   `json:"finished_at,omitempty"`
+	// Note explains an outcome that differs from what was asked (a
+	// shutdown the server ignored, finished by powering it off).
+	Note      string    `json:"note,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// SentAt is when the action was first sent to the provider; a retry
+	// keeps it.
+	SentAt     *time.Time `json:"sent_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // Finding statuses.

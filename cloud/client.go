@@ -3,6 +3,7 @@ package cloud
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -207,15 +208,17 @@ func (c *Client) ListActions(ctx context.Context, instanceID string) ([]*Action,
 }
 
 // FindAction returns the action of type t that the provider started on a
-// server at or after since, the earliest if there are several, or nil when
-// there is none. It is how a caller whose DoAction answer was lost (an
-// error that leaves the outcome unknown) learns whether the action reached
-// the provider, to adopt it rather than send it again. since is the time
-// the request was sent by the caller's clock; the providers give start
-// times to the second, so it is compared truncated to the second, and a
-// caller whose clock may run ahead of the provider's passes it earlier by
-// that margin.
-func (c *Client) FindAction(ctx context.Context, instanceID string, t ActionType, since time.Time) (*Action, error) {
+// server at or after since, the earliest if there are several, leaving out
+// the actions whose ids are in known; nil when there is none. It is how a
+// caller whose DoAction answer was lost (an error that leaves the outcome
+// unknown) learns whether the action reached the provider, to adopt it
+// rather than send it again. since is the time the request was sent by the
+// caller's clock; the providers give start times to the second, so it is
+// compared truncated to the second. A caller whose clock may run ahead of
+// the provider's passes it earlier by that margin, and the ids of the
+// server's actions it already knows as known, so that an earlier action of
+// the same type is not taken for the lost one.
+func (c *Client) FindAction(ctx context.Context, instanceID string, t ActionType, since time.Time, known []string) (*Action, error) {
 	actions, err := c.ListActions(ctx, instanceID)
 	if err != nil {
 		return nil, err
@@ -223,7 +226,7 @@ func (c *Client) FindAction(ctx context.Context, instanceID string, t ActionType
 	listed, from := c.d.ListedAs(t), since.Truncate(time.Second)
 	var found *Action
 	for _, a := range actions { // newest first: the last match is the earliest
-		if a.Type == listed && !a.StartedAt.Before(from) {
+		if a.Type == listed && !a.StartedAt.Before(from) && !slices.Contains(known, a.ID) {
 			found = a
 		}
 	}

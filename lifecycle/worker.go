@@ -1,7 +1,9 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,8 +17,8 @@ import (
 	"github.com/webrana/webrana/store"
 )
 
-// Worker works Args: it sends the action, then looks at it every Poll
-// until the provider says it ended.
+// Worker works Args: it sends the action once, then looks at it every
+// Poll until the provider says it ended and the server shows it.
 type Worker struct {
 	river.WorkerDefaults[Args]
 	DB     *store.DB
@@ -25,7 +27,26 @@ type Worker struct {
 	Poll   time.Duration // between looks at an action in progress (default 5s)
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Settle bounds how long a server's status may lag behind an action the
+	// provider reports completed (default 1m): until then Webrana looks
+	// again; after, it takes the status the provider shows.
+	Settle time.Duration
+	// ShutdownWait bounds a shutdown (default 2m): a server still running
+	// that long after it was asked to shut down is powered off instead —
+	// DigitalOcean's shutdown is best-effort — and the action says so.
+	ShutdownWait time.Duration
 }
+
+// Defaults of Worker's bounds.
+const (
+	DefaultSettle       = time.Minute
+	DefaultShutdownWait = 2 * time.Minute
+)
+
+// clockMargin is how far a provider's clock may be behind Webrana's: a
+// retry looks for the action it may have sent since that much before it
+// sent it.
+const clockMargin = time.Minute
 
 // NextRetry backs off between transient failures (jobs.Backoff).
 func (w *Worker) NextRetry(job *river.Job[Args]) time.Time { return jobs.Backoff(job.Attempt) }
@@ -72,27 +93,35 @@ func (w *Worker) step(ctx context.Context, a *webrana.InstanceAction, in *webran
 		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The server has no server at the provider.", store.InstanceUpdate{})
 	case a.Status == webrana.ActionQueued:
 		return w.send(ctx, c, a, in)
+	case a.ProviderActionID == "":
+		return w.powerOffInstead(ctx, c, a, in) // a shutdown being replaced by a power-off
 	}
 	return w.follow(ctx, c, a, in)
 }
 
-// send asks the provider to do the action. A request the provider refuses
-// ends the action with its reason; the server is unchanged.
+// send asks the provider to do the action, once: it is recorded as sent
+// before it is, and a run that finds it sent already (an earlier run lost
+// the answer, or stopped before recording it) looks for it among the
+// server's actions at the provider and adopts it; only if the provider has
+// none is it sent again. A request the provider refuses ends the action
+// with its reason; the server is unchanged.
 func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance) error {
-	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label}
-	if a.Type == webrana.ActionResize {
-		plan, err := w.DB.PlanByID(ctx, a.Params.PlanID)
+	req, err := w.request(ctx, a)
+	if err != nil {
+		return err
+	}
+	if a.SentAt != nil {
+		pa, err := w.sentBefore(ctx, c, a, in, req.Type)
 		if err != nil {
 			return err
 		}
-		req.Size = plan.SizeSlug
-	}
-	if a.Params.Password != "" {
-		pw, err := w.Keys.Open(a.Params.Password)
-		if err != nil {
-			return webrana.Errorf(webrana.EINTERNAL, "The action's password cannot be decrypted with this ENCRYPTION_KEY.")
+		if pa != nil {
+			w.logger().Info("server action adopted after a lost answer", "action", a.ID, "type", a.Type, "provider_action", pa.ID)
+			return w.started(ctx, c, a, in, pa)
 		}
-		req.Password = pw
+	}
+	if err := w.DB.SendingAction(ctx, a); err != nil {
+		return err
 	}
 	pa, err := c.DoAction(ctx, in.ProviderID, req)
 	switch cloud.Code(err) {
@@ -102,41 +131,181 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 	if err != nil {
 		return err
 	}
-	if err := w.DB.StartAction(ctx, a.ID, pa.ID); err != nil {
+	return w.started(ctx, c, a, in, pa)
+}
+
+// request is the provider request of an action: the plan's size for a
+// resize, the opened password where one was given.
+func (w *Worker) request(ctx context.Context, a *webrana.InstanceAction) (cloud.ActionRequest, error) {
+	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label}
+	if a.Type == webrana.ActionResize {
+		plan, err := w.DB.PlanByID(ctx, a.Params.PlanID)
+		if err != nil {
+			return req, err
+		}
+		req.Size = plan.SizeSlug
+	}
+	if a.Params.Password != "" {
+		pw, err := w.Keys.Open(a.Params.Password)
+		if err != nil {
+			return req, webrana.Errorf(webrana.EINTERNAL, "The action's password cannot be decrypted with this ENCRYPTION_KEY.")
+		}
+		req.Password = pw
+	}
+	return req, nil
+}
+
+// sentBefore finds at the provider the action of type t an earlier run
+// sent for a: the earliest of that type started since it was first sent
+// (less the clock margin) that is none of the server's actions Webrana
+// knows already.
+func (w *Worker) sentBefore(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance,
+	t cloud.ActionType) (*cloud.Action, error) {
+	known, err := w.DB.ProviderActionIDs(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return c.FindAction(ctx, in.ProviderID, t, a.SentAt.Add(-clockMargin), known)
+}
+
+// started records the provider's action as the one a runs on, and follows it.
+func (w *Worker) started(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance, pa *cloud.Action) error {
+	if err := w.DB.StartAction(ctx, a.ID, pa.ID, a.Note); err != nil {
 		return err
 	}
 	a.Status, a.ProviderActionID = webrana.ActionInProgress, pa.ID
 	return w.follow(ctx, c, a, in)
 }
 
-// follow looks at the provider's action; when it has ended the instance is
-// brought in step with the server as the provider now shows it.
+// follow looks at the provider's action; when it has ended and the server
+// shows its outcome (or has had Settle to), the instance is brought in step
+// with the server as the provider shows it. A shutdown the server does not
+// honour within ShutdownWait becomes a power-off.
 func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance) error {
 	pa, err := c.GetAction(ctx, in.ProviderID, a.ProviderActionID)
 	if err != nil {
 		return err
 	}
-	switch pa.Status {
-	case cloud.ActionErrored:
+	if pa.Status == cloud.ActionInProgress {
+		if w.shutdownOverdue(a) {
+			return w.powerOffInstead(ctx, c, a, in)
+		}
+		return river.JobSnooze(w.poll())
+	}
+	if pa.Status == cloud.ActionErrored {
+		if w.mayFallBack(a) {
+			return w.powerOffInstead(ctx, c, a, in)
+		}
 		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The provider reported that the action failed.", store.InstanceUpdate{})
-	case cloud.ActionCompleted:
-		s, err := c.GetInstance(ctx, in.ProviderID)
-		if err != nil {
+	}
+	s, err := c.GetInstance(ctx, in.ProviderID)
+	if err != nil {
+		return err
+	}
+	if want := outcome(a.Type); want != "" && s.Status != want {
+		switch {
+		case w.mayFallBack(a) && w.shutdownOverdue(a):
+			return w.powerOffInstead(ctx, c, a, in)
+		case w.mayFallBack(a) || w.now().Sub(completedAt(pa, a)) < w.settle():
+			return river.JobSnooze(w.poll()) // the server's status lags behind the action
+		}
+		w.logger().Warn("server action completed but the server does not show it", "action", a.ID, "type", a.Type,
+			"status", s.Status, "want", want)
+	}
+	upd := inStep(s) // FinishAction keeps a suspension or deletion decided meanwhile
+	switch a.Type {
+	case webrana.ActionRename:
+		upd.Label = &a.Params.Label
+	case webrana.ActionResize:
+		upd.PlanID = &a.Params.PlanID // billed at the new plan's price from now on
+	case webrana.ActionRebuild:
+		upd.Image = &a.Params.Image
+	}
+	w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
+	return w.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", upd)
+}
+
+// outcome is the status a server shows once an action of type t is done,
+// or "" when the action does not change it.
+func outcome(t string) cloud.Status {
+	switch t {
+	case webrana.ActionPowerOn, webrana.ActionReboot, webrana.ActionPowerCycle:
+		return cloud.StatusActive
+	case webrana.ActionPowerOff, webrana.ActionShutdown:
+		return cloud.StatusOff
+	}
+	return ""
+}
+
+// completedAt is when the provider finished the action, or, where it does
+// not say, when Webrana last changed it.
+func completedAt(pa *cloud.Action, a *webrana.InstanceAction) time.Time {
+	if pa.CompletedAt != nil {
+		return *pa.CompletedAt
+	}
+	return a.UpdatedAt
+}
+
+// mayFallBack reports whether a is a shutdown not yet replaced by a
+// power-off.
+func (w *Worker) mayFallBack(a *webrana.InstanceAction) bool {
+	return a.Type == webrana.ActionShutdown && a.Note == ""
+}
+
+// shutdownOverdue reports whether a is a shutdown that had ShutdownWait
+// since it was sent.
+func (w *Worker) shutdownOverdue(a *webrana.InstanceAction) bool {
+	return w.mayFallBack(a) && a.SentAt != nil && w.now().Sub(*a.SentAt) >= w.shutdownWait()
+}
+
+// powerOffInstead replaces a shutdown the server did not honour with a
+// power-off, and notes it on the action. The note is recorded, and the
+// shutdown let go of, before the power-off is sent: a run that finds the
+// action so looks for the power-off among the server's actions (it may
+// have been sent, its answer lost) and sends it only if it is not there.
+func (w *Worker) powerOffInstead(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance) error {
+	if a.Note == "" {
+		a.Note = fmt.Sprintf("The server did not shut down within %s, so it was powered off.", w.shutdownWait())
+		w.logger().Warn("shutdown not honoured: powering off", "action", a.ID, "instance", in.ID)
+		if err := w.DB.StartAction(ctx, a.ID, "", a.Note); err != nil {
 			return err
 		}
-		upd := inStep(s) // FinishAction keeps a suspension or deletion decided meanwhile
-		switch a.Type {
-		case webrana.ActionRename:
-			upd.Label = &a.Params.Label
-		case webrana.ActionResize:
-			upd.PlanID = &a.Params.PlanID // billed at the new plan's price from now on
-		case webrana.ActionRebuild:
-			upd.Image = &a.Params.Image
-		}
-		w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
-		return w.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", upd)
+		a.ProviderActionID, a.UpdatedAt = "", w.now()
 	}
-	return river.JobSnooze(w.poll())
+	known, err := w.DB.ProviderActionIDs(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	pa, err := c.FindAction(ctx, in.ProviderID, cloud.ActionPowerOff, a.UpdatedAt.Add(-clockMargin), known)
+	if err != nil {
+		return err
+	}
+	if pa == nil {
+		var refused error
+		pa, refused = c.DoAction(ctx, in.ProviderID, cloud.ActionRequest{Type: cloud.ActionPowerOff})
+		if code := cloud.Code(refused); code == cloud.Conflict || code == cloud.InvalidArgument {
+			return w.refusedPowerOff(ctx, c, a, in, refused)
+		}
+		if err = refused; err != nil {
+			return err
+		}
+	}
+	return w.started(ctx, c, a, in, pa)
+}
+
+// refusedPowerOff ends a shutdown whose power-off the provider refused: as
+// done if the server went off meanwhile (it shut down late), else as failed.
+func (w *Worker) refusedPowerOff(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance, refused error) error {
+	s, err := c.GetInstance(ctx, in.ProviderID)
+	if err != nil {
+		return err
+	}
+	if s.Status == cloud.StatusOff {
+		a.Note = "The server shut down late."
+		return w.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", inStep(s))
+	}
+	return w.DB.FinishAction(ctx, a, webrana.ActionErrored,
+		"The server did not shut down, and the provider refused to power it off: "+cloud.Message(refused), inStep(s))
 }
 
 // inStep is the instance update that matches the provider's view.
@@ -155,9 +324,14 @@ func inStep(s *cloud.Instance) store.InstanceUpdate {
 }
 
 // delete removes the server at the provider (a server already gone is
-// fine) and marks the instance deleted, giving its slot back.
+// fine) and marks the instance deleted as of when the delete was first
+// sent, giving its slot back. The delete is recorded as sent before it is:
+// a retry sends it again (deleting is idempotent) but keeps that time.
 func (w *Worker) delete(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance) error {
 	if c != nil {
+		if err := w.DB.SendingAction(ctx, a); err != nil {
+			return err
+		}
 		if err := c.DeleteInstance(ctx, in.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
 			return err
 		}
@@ -187,12 +361,9 @@ func (w *Worker) giveUp(ctx context.Context, a *webrana.InstanceAction, in *webr
 	return w.DB.FinishAction(ctx, a, webrana.ActionErrored, msg, upd)
 }
 
-func (w *Worker) poll() time.Duration {
-	if w.Poll > 0 {
-		return w.Poll
-	}
-	return 5 * time.Second
-}
+func (w *Worker) poll() time.Duration         { return cmp.Or(w.Poll, 5*time.Second) }
+func (w *Worker) settle() time.Duration       { return cmp.Or(w.Settle, DefaultSettle) }
+func (w *Worker) shutdownWait() time.Duration { return cmp.Or(w.ShutdownWait, DefaultShutdownWait) }
 
 func (w *Worker) now() time.Time { return webrana.NowFrom(w.Now) }
 

@@ -9,7 +9,8 @@ import (
 	"github.com/webrana/webrana"
 )
 
-const actionColumns = `id, instance_id, user_id, type, params, status, provider_action_id, error, created_at, updated_at, finished_at`
+const actionColumns = `id, instance_id, user_id, type, params, status, provider_action_id, error, note, created_at, updated_at,
+	sent_at, finished_at`
 
 // actionParams is how an action's parameters are stored: with the sealed
 // password, which the domain type never shows.
@@ -24,14 +25,14 @@ func scanAction(s scanner) (*webrana.InstanceAction, error) {
 	var a webrana.InstanceAction
 	var user sql.NullString
 	var p actionParams
-	var finished sql.NullTime
-	if err := s.Scan(&a.ID, &a.InstanceID, &user, &a.Type, jsonText{&p}, &a.Status, &a.ProviderActionID, &a.Error,
-		&a.CreatedAt, &a.UpdatedAt, &finished); err != nil {
+	var sent, finished sql.NullTime
+	if err := s.Scan(&a.ID, &a.InstanceID, &user, &a.Type, jsonText{&p}, &a.Status, &a.ProviderActionID, &a.Error, &a.Note,
+		&a.CreatedAt, &a.UpdatedAt, &sent, &finished); err != nil {
 		return nil, err
 	}
 	a.UserID = user.String
 	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password}
-	a.CreatedAt, a.UpdatedAt, a.FinishedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), timePtr(finished)
+	a.CreatedAt, a.UpdatedAt, a.SentAt, a.FinishedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), timePtr(sent), timePtr(finished)
 	return &a, nil
 }
 
@@ -47,7 +48,7 @@ func (db *DB) CreateAction(ctx context.Context, a *webrana.InstanceAction, statu
 		a.CreatedAt = c.now()
 		a.UpdatedAt = a.CreatedAt
 		p := a.Params
-		_, err := c.exec(ctx, `INSERT INTO instance_actions (`+actionColumns+`) VALUES (?, ?, ?, ?, ?, ?, '', '', ?, ?, NULL)`,
+		_, err := c.exec(ctx, `INSERT INTO instance_actions (`+actionColumns+`) VALUES (?, ?, ?, ?, ?, ?, '', '', '', ?, ?, NULL, NULL)`,
 			a.ID, a.InstanceID, nullString(a.UserID), a.Type,
 			jsonText{actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password}},
 			a.Status, a.CreatedAt, a.UpdatedAt)
@@ -86,23 +87,50 @@ func (db *DB) ListActions(ctx context.Context, instanceID string, p webrana.Page
 		ORDER BY created_at DESC, id DESC`, `SELECT COUNT(*) FROM instance_actions WHERE instance_id = ?`, []any{instanceID}, p)
 }
 
-// StartAction records that the provider accepted the action (its id there).
-func (db *DB) StartAction(ctx context.Context, id, providerActionID string) error {
+// SendingAction records that the action is about to be sent to the
+// provider, before it is: the first time is kept (a retry after a lost
+// answer must not move it) and set on a.
+func (db *DB) SendingAction(ctx context.Context, a *webrana.InstanceAction) error {
 	c := db.conn()
-	res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, provider_action_id = ?, updated_at = ? WHERE id = ?`,
-		webrana.ActionInProgress, providerActionID, c.now(), id)
+	now := c.now()
+	var sent time.Time
+	err := c.row(ctx, `UPDATE instance_actions SET sent_at = COALESCE(sent_at, ?), updated_at = ? WHERE id = ? RETURNING sent_at`,
+		now, now, a.ID).Scan(&sent)
+	if err != nil {
+		return notFound(err, "Action")
+	}
+	sent = sent.UTC()
+	a.SentAt = &sent
+	return nil
+}
+
+// StartAction records that the provider runs the action under its id
+// providerActionID (accepted, found after a lost answer, or replaced by a
+// fallback, which note explains).
+func (db *DB) StartAction(ctx context.Context, id, providerActionID, note string) error {
+	c := db.conn()
+	res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, provider_action_id = ?, note = ?, updated_at = ? WHERE id = ?`,
+		webrana.ActionInProgress, providerActionID, note, c.now(), id)
 	return mustAffect(res, err, "Action")
 }
 
-// FinishAction ends an action, completed or errored with a message, and
-// applies upd to its server in the same transaction. The sealed password,
-// if any, is erased.
+// ProviderActionIDs returns the provider's ids of every action Webrana
+// recorded on the server: a provider action among them is not one a lost
+// answer hid.
+func (db *DB) ProviderActionIDs(ctx context.Context, instanceID string) ([]string, error) {
+	return list(ctx, db.conn(), scanString, `SELECT provider_action_id FROM instance_actions
+		WHERE instance_id = ? AND provider_action_id <> ''`, instanceID)
+}
+
+// FinishAction ends an action, completed or errored with a message (and
+// a.Note), and applies upd to its server in the same transaction. The
+// sealed password, if any, is erased.
 func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd InstanceUpdate) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
-		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, error = ?, params = ?, updated_at = ?, finished_at = ?
-			WHERE id = ?`, status, message, jsonText{actionParams{Image: a.Params.Image, PlanID: a.Params.PlanID, Label: a.Params.Label}},
+		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, error = ?, note = ?, params = ?, updated_at = ?, finished_at = ?
+			WHERE id = ?`, status, message, a.Note, jsonText{actionParams{Image: a.Params.Image, PlanID: a.Params.PlanID, Label: a.Params.Label}},
 			now, now, a.ID)
 		if err := mustAffect(res, err, "Action"); err != nil {
 			return err
@@ -121,8 +149,9 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 }
 
 // DeleteFinished ends a delete action: the server is gone at the provider,
-// so the instance is deleted (the record stays) and its account's slot is
-// given back (see Capacity).
+// so the instance is deleted (the record stays) as of when the delete was
+// first sent (billing stops then, however long the provider took to
+// answer), and its account's slot is given back (see Capacity).
 func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
@@ -136,8 +165,11 @@ func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, acc
 		if err := mustAffect(res, err, "Action"); err != nil {
 			return err
 		}
-		deleted := webrana.StatusDeleted
-		if err := c.updateInstance(ctx, a.InstanceID, InstanceUpdate{Status: &deleted, DeletedAt: &now}); err != nil {
+		deleted, at := webrana.StatusDeleted, now
+		if a.SentAt != nil {
+			at = *a.SentAt
+		}
+		if err := c.updateInstance(ctx, a.InstanceID, InstanceUpdate{Status: &deleted, DeletedAt: &at}); err != nil {
 			return err
 		}
 		if accountID != "" {

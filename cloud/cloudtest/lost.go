@@ -54,7 +54,7 @@ func testLostAction(t *testing.T, f *fixture) {
 		{Type: cloud.ActionRebuild, Image: f.h.Image, Password: "Conformance-Root-Pw-2031!"},
 	} {
 		sent := f.clock.Now()
-		if a, err := f.client.FindAction(ctx, in.ID, req.Type, sent); err != nil || a != nil {
+		if a, err := f.client.FindAction(ctx, in.ID, req.Type, sent, nil); err != nil || a != nil {
 			t.Fatalf("%s before sending one: %+v, %v; want none", req.Type, a, err)
 		}
 		f.dropNext("POST", f.instancePath(in.ID))
@@ -82,9 +82,13 @@ func testLostAction(t *testing.T, f *fixture) {
 		if len(matching) != 1 || matching[0].Status != cloud.ActionInProgress {
 			t.Fatalf("%s sent once with its answer lost: listed %d times as %s since %v: %+v", req.Type, len(matching), listed, sent, matching)
 		}
-		found, err := f.client.FindAction(ctx, in.ID, req.Type, sent)
+		found, err := f.client.FindAction(ctx, in.ID, req.Type, sent, nil)
 		if err != nil || found == nil || found.ID != matching[0].ID {
 			t.Fatalf("FindAction %s = %+v, %v; want %+v", req.Type, found, err, matching[0])
+		}
+		// An action the caller knows already is not the lost one.
+		if again, err := f.client.FindAction(ctx, in.ID, req.Type, sent.Add(-time.Minute), []string{found.ID}); err != nil || again != nil {
+			t.Fatalf("FindAction %s leaving out %s = %+v, %v; want none", req.Type, found.ID, again, err)
 		}
 		if done := f.waitAction(in.ID, found); done.ID != found.ID {
 			t.Fatalf("GetAction of the adopted action answered %+v", done)
