@@ -56,6 +56,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	must(t, sim.AddAccount(cloudsim.AccountSpec{Provider: "linode", Token: liToken, Email: "li@example.com", Instances: 2}))
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { cloudtest.CheckImplemented(t, sim.Stats()) })
 	db.Now = clock.Now
 	for _, p := range webrana.ProviderTypes {
 		if _, err := db.EnsureProvider(context.Background(), p, string(p)); err != nil {

@@ -431,48 +431,50 @@ func (r *run) hold(ctx context.Context, cause error) (lookAgain bool, err error)
 	if errors.Is(cause, webrana.ErrNoAvailableAccount) {
 		reason = "Waiting for capacity: no " + string(r.in.ProviderType) + " account can take servers right now. The order proceeds as soon as one can."
 	}
-	if err := r.w.DB.HoldOrder(ctx, r.order.ID, reason, r.jobID); err != nil {
+	alert := &webrana.Alert{Kind: webrana.AlertProvisioningHeld,
+		Key: webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,
+		Message: fmt.Sprintf("%s orders are held: no account has room. Add an account or raise a limit.", r.in.ProviderType)}
+	raise, err := r.raising(ctx, alert)
+	if err != nil {
+		return false, err
+	}
+	if err := r.w.DB.HoldOrder(ctx, r.order.ID, reason, r.jobID, raise); err != nil {
 		return false, err
 	}
 	r.order.Status = webrana.OrderHeld
 	r.w.logger().Warn("order held", "order", r.order.ID, "provider", r.in.ProviderType)
-	err = r.raise(ctx, &webrana.Alert{Kind: webrana.AlertProvisioningHeld,
-		Key: webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,
-		Message: fmt.Sprintf("%s orders are held: no account has room. Add an account or raise a limit.", r.in.ProviderType)})
-	return err == nil, err
+	return true, nil
 }
 
 // fail ends the order for good and alerts the operator, in one transaction.
 // A server the order recorded stops counting as Webrana's (store.FailOrder):
 // the caller removed it first where it could.
 func (r *run) fail(ctx context.Context, outcome, reason string) error {
-	channels, err := r.channels(ctx)
+	alert := &webrana.Alert{Kind: webrana.AlertProvisioningFailed, Key: webrana.AlertProvisioningFailed + ":" + r.order.ID,
+		Severity: alerts.Warning, Message: fmt.Sprintf("Order %s (%s server %q) failed: %s", r.order.ID, r.in.ProviderType, r.in.Label, reason)}
+	raise, err := r.raising(ctx, alert)
 	if err != nil {
 		return err
 	}
-	alert := &webrana.Alert{Kind: webrana.AlertProvisioningFailed, Key: webrana.AlertProvisioningFailed + ":" + r.order.ID,
-		Severity: alerts.Warning, Message: fmt.Sprintf("Order %s (%s server %q) failed: %s", r.order.ID, r.in.ProviderType, r.in.Label, reason)}
-	err = r.w.DB.FailOrder(ctx, r.order.ID, outcome, reason, func(tx *store.Tx) error {
-		if r.w.Alerts == nil {
-			return nil
-		}
-		return r.w.Alerts.Raise(ctx, tx, channels, alert)
-	})
+	err = r.w.DB.FailOrder(ctx, r.order.ID, outcome, reason, raise)
 	if err == nil {
 		r.w.logger().Warn("order failed", "order", r.order.ID, "reason", reason)
 	}
 	return err
 }
 
-func (r *run) raise(ctx context.Context, a *webrana.Alert) error {
+// raising returns the step that raises alert in a store transaction, or
+// nil when the worker has no alerts. The channels are read first: on
+// SQLite nothing may be read outside the transaction while it runs.
+func (r *run) raising(ctx context.Context, alert *webrana.Alert) (func(*store.Tx) error, error) {
 	if r.w.Alerts == nil {
-		return nil
+		return nil, nil
 	}
 	channels, err := r.channels(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return r.w.DB.InTx(ctx, func(tx *store.Tx) error { return r.w.Alerts.Raise(ctx, tx, channels, a) })
+	return func(tx *store.Tx) error { return r.w.Alerts.Raise(ctx, tx, channels, alert) }, nil
 }
 
 func (r *run) channels(ctx context.Context) ([]alerts.Channel, error) {

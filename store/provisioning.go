@@ -84,7 +84,9 @@ func (db *DB) CloseAttempt(ctx context.Context, orderID, outcome, message string
 
 // HoldOrder records that no account has room for the order: it waits, and
 // jobID (the River job working it) is woken as soon as capacity appears.
-func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64) error {
+// also runs in the same transaction (to raise the operator's alert); it may
+// be nil.
+func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64, also func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
@@ -93,9 +95,14 @@ func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64
 		if err := mustAffect(res, err, "Order"); err != nil {
 			return err
 		}
-		_, err = c.exec(ctx, `UPDATE instances SET status = ?, updated_at = ? WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`,
-			webrana.StatusHeld, now, orderID)
-		return err
+		if _, err = c.exec(ctx, `UPDATE instances SET status = ?, updated_at = ? WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`,
+			webrana.StatusHeld, now, orderID); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx)
+		}
+		return nil
 	})
 }
 

@@ -391,7 +391,7 @@ func TestUIServersProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.db.HoldOrder(ctx, o.ID, "all accounts full", 0); err != nil {
+	if err := h.db.HoldOrder(ctx, o.ID, "all accounts full", 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	res = alice.Do("GET", "/servers/"+in.ID, nil)

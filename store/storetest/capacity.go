@@ -185,8 +185,8 @@ var _ = register("HeldOrdersWakeWhenCapacityAppears", func(t *testing.T, db *sto
 	must(t, db.CompleteOrder(ctx, busy.order.ID, "192.0.2.1", ""))
 	other := reservedOrder(t, db, webrana.DigitalOcean, a)
 	held, linode := mustOrder(t, db, webrana.DigitalOcean), mustOrder(t, db, webrana.Linode)
-	must(t, db.HoldOrder(ctx, held.ID, "full", 41))
-	must(t, db.HoldOrder(ctx, linode.ID, "full", 99))
+	must(t, db.HoldOrder(ctx, held.ID, "full", 41, nil))
+	must(t, db.HoldOrder(ctx, linode.ID, "full", 99, nil))
 	took("holding orders")
 
 	name := "A2"

@@ -266,7 +266,7 @@ var _ = register("OrderFailsOverAndFails", func(t *testing.T, db *store.DB) {
 	_, err = db.BeginAttempt(ctx, o.ID, r2.AccountID)
 	must(t, err)
 
-	must(t, db.HoldOrder(ctx, o.ID, "waiting", 7))
+	must(t, db.HoldOrder(ctx, o.ID, "waiting", 7, nil))
 	held, err := db.HeldOrders(ctx)
 	must(t, err)
 	mustEqual(t, "held orders", held, map[webrana.ProviderType]int{webrana.DigitalOcean: 1})
