@@ -428,3 +428,26 @@ func TestPacerAfterA429(t *testing.T) {
 		})
 	}
 }
+
+// TestFailuresAreNotedForTheCaller: under NoteFailures, a call that failed
+// for the provider's sake is noted even if the caller's service swallows
+// it; an answer such as NotFound is not a failure of the provider.
+func TestFailuresAreNotedForTheCaller(t *testing.T) {
+	limited := providerErr{code: cloud.RateLimited}
+	d := &flakyDriver{errs: []error{limited, limited, limited, limited, providerErr{code: cloud.NotFound}}}
+	c := cloud.New(d, &cloud.Options{Sleep: (&recordSleep{}).Sleep})
+	ctx := cloud.NoteFailures(context.Background())
+	if err := cloud.LastFailure(ctx); err != nil {
+		t.Fatalf("before any call: %v", err)
+	}
+	_, failed := c.GetInstance(ctx, "1")
+	if cloud.Code(failed) != cloud.RateLimited || cloud.LastFailure(ctx) != failed {
+		t.Fatalf("after %v: noted %v, want the call's error", failed, cloud.LastFailure(ctx))
+	}
+	if _, err := c.GetInstance(ctx, "2"); cloud.Code(err) != cloud.NotFound || cloud.LastFailure(ctx) != failed {
+		t.Fatalf("after %v: noted %v, want still the rate limit", err, cloud.LastFailure(ctx))
+	}
+	if err := cloud.LastFailure(context.Background()); err != nil {
+		t.Fatalf("without NoteFailures: %v", err)
+	}
+}
