@@ -131,3 +131,8 @@ var (
 	ErrNoAvailableAccount = &Error{Code: EUNAVAILABLE, Message: "No provider account can take servers now (none active and healthy)."}
 	ErrAllAccountsFull    = &Error{Code: EUNAVAILABLE, Message: "Every provider account is at its server limit."}
 )
+
+// ErrProviderBusy answers a request that needed a provider which did not
+// serve it in time: it limited our requests, could not be reached, or was
+// slower than the request may wait. Trying again later may succeed.
+var ErrProviderBusy = &Error{Code: EUNAVAILABLE, Message: "The provider is slow or limiting our requests right now; try again in a minute."}

@@ -37,6 +37,13 @@ const (
 	Apps         Kind = "apps"
 )
 
+// fetchTimeout bounds one fetch of a catalog from its provider. The fetch
+// is shared by every caller waiting for it and has this bound of its own:
+// a caller that may not wait so long (a web request has 10 s) is served
+// the stale copy or told to try again, while the fetch goes on and fills
+// the cache for the next.
+const fetchTimeout = time.Minute
+
 // TTLs are how long each kind is served from cache (DESIGN.md §7).
 var TTLs = map[Kind]time.Duration{
 	Sizes: time.Hour, Regions: time.Hour, Distribution: time.Hour, Application: time.Hour, Apps: 6 * time.Hour,
@@ -123,40 +130,59 @@ func get[T any](ctx context.Context, s *Service, p webrana.ProviderType, kind Ki
 	if e := s.lookup(k); e != nil && e.version.Equal(prov.UpdatedAt) && s.now().Before(e.fetchedAt.Add(TTLs[kind])) {
 		return Result[T]{Items: e.items.([]T), FetchedAt: e.fetchedAt}, nil
 	}
-	v, err, _ := s.group.Do(string(p)+"\x00"+string(kind)+"\x00"+prov.UpdatedAt.String(), func() (any, error) {
-		// A caller that waited on an earlier flight may find it filled.
-		if e := s.lookup(k); e != nil && e.version.Equal(prov.UpdatedAt) && s.now().Before(e.fetchedAt.Add(TTLs[kind])) {
-			return e, nil
-		}
-		c, err := s.src.Client(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		items, err := fetch(c, context.WithoutCancel(ctx)) // shared by every waiting caller
-		if err != nil {
-			return nil, err
-		}
-		e := &entry{items: items, fetchedAt: s.now(), version: prov.UpdatedAt}
-		s.mu.Lock()
-		s.entries[k] = e
-		s.mu.Unlock()
-		return e, nil
+	flight := s.group.DoChan(string(p)+"\x00"+string(kind)+"\x00"+prov.UpdatedAt.String(), func() (any, error) {
+		// Shared by every waiting caller: bounded on its own, not by the
+		// caller that started it.
+		fctx, cancel := context.WithTimeout(cloud.FailFast(context.WithoutCancel(ctx)), fetchTimeout)
+		defer cancel()
+		return s.fetch(fctx, k, prov.UpdatedAt, func(c *cloud.Client) (any, error) { return fetch(c, fctx) })
 	})
-	if err != nil {
-		return stale[T](s, k, p, kind, err)
+	select {
+	case res := <-flight:
+		if res.Err != nil {
+			return stale[T](s, k, p, kind, res.Err)
+		}
+		e := res.Val.(*entry)
+		return Result[T]{Items: e.items.([]T), FetchedAt: e.fetchedAt}, nil
+	case <-ctx.Done(): // the caller may wait no longer; the fetch goes on
+		return stale[T](s, k, p, kind, ctx.Err())
 	}
-	e := v.(*entry)
-	return Result[T]{Items: e.items.([]T), FetchedAt: e.fetchedAt}, nil
 }
 
-// stale serves the last good copy when the provider failed, whatever its
-// age or version: old prices beat no catalog.
+// fetch fills a cache entry from the provider, unless a caller that waited
+// on an earlier flight finds it filled.
+func (s *Service) fetch(ctx context.Context, k key, version time.Time, items func(*cloud.Client) (any, error)) (*entry, error) {
+	if e := s.lookup(k); e != nil && e.version.Equal(version) && s.now().Before(e.fetchedAt.Add(TTLs[k.kind])) {
+		return e, nil
+	}
+	c, err := s.src.Client(ctx, k.provider)
+	if err != nil {
+		return nil, err
+	}
+	v, err := items(c)
+	if err != nil {
+		return nil, err
+	}
+	e := &entry{items: v, fetchedAt: s.now(), version: version}
+	s.mu.Lock()
+	s.entries[k] = e
+	s.mu.Unlock()
+	return e, nil
+}
+
+// stale serves the last good copy when the provider failed or the caller
+// could wait no longer, whatever its age or version: old prices beat no
+// catalog. Without one, a provider that was slow or limiting us is
+// webrana.ErrProviderBusy.
 func stale[T any](s *Service, k key, p webrana.ProviderType, kind Kind, err error) (Result[T], error) {
 	e := s.lookup(k)
 	if e == nil {
 		s.logger.Warn("catalog unavailable", "provider", p, "kind", kind, "err", err)
-		if webrana.ErrorCode(err) != webrana.EINTERNAL {
+		switch {
+		case webrana.ErrorCode(err) != webrana.EINTERNAL:
 			return Result[T]{}, err
+		case cloud.Transient(err): // also the caller's deadline, which no provider answered
+			return Result[T]{}, webrana.ErrProviderBusy
 		}
 		return Result[T]{}, webrana.Errorf(webrana.EUNAVAILABLE, "The %s catalog cannot be fetched from the provider right now; try again shortly.", p)
 	}

@@ -26,10 +26,14 @@ type fixture struct {
 
 // setup wires the real chain: catalog service → providers → godo/linodego →
 // the simulator, all on one fake clock.
-func setup(t testing.TB, db *store.DB) *fixture {
+func setup(t testing.TB, db *store.DB) *fixture { return setupSim(t, db, nil) }
+
+// setupSim is setup with the simulator's way of waiting out injected
+// latency (nil: real time).
+func setupSim(t testing.TB, db *store.DB, latency func(context.Context, time.Duration)) *fixture {
 	t.Helper()
 	clock := cloudtest.NewClock(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC))
-	sim := cloudsim.New(cloudsim.Config{Now: clock.Now})
+	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, Sleep: latency})
 	for _, spec := range []cloudsim.AccountSpec{
 		{Provider: "digitalocean", Token: "do-token", Email: "do@example.com"},
 		{Provider: "linode", Token: "li-token", Email: "li@example.com"},
@@ -200,5 +204,53 @@ func TestDisabledProviderIsNotOffered(t *testing.T) {
 	}
 	if _, err := f.svc.GetSizes(ctx, webrana.Linode); webrana.ErrorCode(err) != webrana.ENOTFOUND {
 		t.Fatalf("disabled provider: %v, want not found", err)
+	}
+}
+
+// TestCallerThatMayNotWaitIsAnswered: a caller whose context ends while
+// the provider has not answered (a web request's bound) is answered at
+// once: webrana.ErrProviderBusy on a cold cache, the last good copy on a
+// warm one; the shared fetch goes on and fills the cache for the next.
+func TestCallerThatMayNotWaitIsAnswered(t *testing.T) {
+	// Each delayed request takes a gate and sits on it until it opens.
+	held, gates := make(chan struct{}, 1), make(chan chan struct{}, 1)
+	f := setupSim(t, storetest.OpenSQLite(t), func(ctx context.Context, _ time.Duration) {
+		gate := <-gates
+		held <- struct{}{}
+		select {
+		case <-gate:
+		case <-ctx.Done():
+		}
+	})
+	release := make(chan struct{})
+	gates <- release
+	if err := f.sim.AddFault(cloudsim.FaultSpec{Provider: "digitalocean", PathPrefix: "/v2/sizes", LatencyMS: 1, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	impatient := func() (catalog.Result[*cloud.Size], error) {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-held; cancel() }() // gives up while the provider holds it
+		return f.svc.GetSizes(ctx, webrana.DigitalOcean)
+	}
+	if _, err := impatient(); err != webrana.ErrProviderBusy {
+		t.Fatalf("cold cache, provider holding the request: %v, want ErrProviderBusy", err)
+	}
+	close(release)
+	fresh, err := f.svc.GetSizes(context.Background(), webrana.DigitalOcean)
+	if err != nil || fresh.Stale || len(fresh.Items) == 0 || f.calls("/v2/sizes") != 1 {
+		t.Fatalf("after the provider answered: %d items, stale %v, %v, %d calls; want the first fetch's catalog",
+			len(fresh.Items), fresh.Stale, err, f.calls("/v2/sizes"))
+	}
+
+	release = make(chan struct{})
+	defer close(release)
+	gates <- release
+	f.clock.Advance(2 * time.Hour) // expired: the next read asks the provider
+	if err := f.sim.AddFault(cloudsim.FaultSpec{Provider: "digitalocean", PathPrefix: "/v2/sizes", LatencyMS: 1, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := impatient()
+	if err != nil || !res.Stale || !res.FetchedAt.Equal(fresh.FetchedAt) || len(res.Items) != len(fresh.Items) {
+		t.Fatalf("warm cache, provider holding the request: stale %v fetched %v, %v; want the copy of %v", res.Stale, res.FetchedAt, err, fresh.FetchedAt)
 	}
 }

@@ -95,7 +95,7 @@ func (c *Client) wrap(op string, err error) error {
 func once[T any](ctx context.Context, c *Client, op string, fn func(context.Context) (T, error)) (T, error) {
 	v, err := fn(ctx)
 	err = c.wrap(op, err)
-	c.observe(op, err)
+	c.observe(ctx, op, err)
 	return v, err
 }
 
@@ -105,22 +105,25 @@ func retried[T any](ctx context.Context, c *Client, op string, fn func(context.C
 		v, err := fn(ctx)
 		err = c.wrap(op, err)
 		if err == nil || !Transient(err) || n > c.opts.Retries {
-			c.observe(op, err)
+			c.observe(ctx, op, err)
 			return v, err
 		}
 		wait := max(c.opts.Backoff(n), RetryAfter(err))
 		if deadline, ok := ctx.Deadline(); ok && failFast(ctx) && time.Until(deadline) < wait {
-			c.observe(op, err) // the caller cannot wait that long: tell it now
+			c.observe(ctx, op, err) // the caller cannot wait that long: tell it now
 			return v, err
 		}
 		if serr := c.opts.Sleep(ctx, wait); serr != nil {
-			c.observe(op, err)
+			c.observe(ctx, op, err)
 			return v, err
 		}
 	}
 }
 
-func (c *Client) observe(op string, err error) {
+// observe reports a call's final outcome to Options.Observe and, when it
+// failed transiently, to the caller's NoteFailures.
+func (c *Client) observe(ctx context.Context, op string, err error) {
+	noteFailure(ctx, err)
 	if c.opts.Observe != nil {
 		c.opts.Observe(op, err)
 	}

@@ -352,3 +352,102 @@ func TestPacerFailsFastPastTheDeadline(t *testing.T) {
 		t.Fatalf("without FailFast: %v after %v, want to wait the minute", err, clock.Now().Sub(before))
 	}
 }
+
+// answer is one response of the provider in a pacer test.
+type answer struct {
+	status     int
+	retryAfter string // Retry-After, when set
+	remaining  string // Ratelimit-Remaining, when set, with a reset resetIn from now
+	resetIn    time.Duration
+}
+
+// TestPacerAfterA429 sends requests through a pacer on a fake clock to a
+// provider answering each in turn, and checks how long each answer holds
+// the next request back. A 429 that says nothing blocks for a short
+// backoff that doubles while 429s come in a row, and starts again after
+// any other answer; a reset the provider reports with an empty budget, or
+// a Retry-After, is believed; a reset with budget left says nothing about
+// a 429 (it was another limit) and the backoff applies.
+func TestPacerAfterA429(t *testing.T) {
+	ok, bare := answer{status: 200}, answer{status: 429}
+	tests := []struct {
+		name    string
+		answers []answer
+		holds   []int // seconds each answer holds the next request back
+	}{
+		{"a bare 429 holds a second, not a minute", []answer{bare, ok}, []int{1, 0}},
+		{"429s in a row double the backoff", []answer{bare, bare, bare, bare, ok}, []int{1, 2, 4, 8, 0}},
+		{"the backoff is capped", []answer{bare, bare, bare, bare, bare, bare, bare, ok}, []int{1, 2, 4, 8, 16, 16, 16, 0}},
+		{"a success starts the backoff again", []answer{bare, bare, ok, bare, ok}, []int{1, 2, 0, 1, 0}},
+		{"an empty budget's reset is believed", []answer{{status: 429, remaining: "0", resetIn: 25 * time.Second}, ok}, []int{25, 0}},
+		{"a reset with budget left is not the 429's", []answer{{status: 429, remaining: "4000", resetIn: 25 * time.Second}, ok}, []int{1, 0}},
+		{"Retry-After is believed", []answer{{status: 429, retryAfter: "7"}, bare, ok}, []int{7, 1, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+			var mu sync.Mutex
+			next := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				a := tt.answers[next]
+				next++
+				mu.Unlock()
+				if a.retryAfter != "" {
+					w.Header().Set("Retry-After", a.retryAfter)
+				}
+				if a.remaining != "" {
+					w.Header().Set("Ratelimit-Remaining", a.remaining)
+					w.Header().Set("Ratelimit-Reset", strconv.FormatInt(clock.Now().Add(a.resetIn).Unix(), 10))
+				}
+				w.WriteHeader(a.status)
+			}))
+			defer srv.Close()
+			policy := onePolicy(cloud.Limit{N: 5000, Per: time.Hour})
+			policy.Remaining, policy.Reset = "Ratelimit-Remaining", "Ratelimit-Reset"
+			p := cloud.NewPacers(clock.Now, clock.Sleep).For("digitalocean", "t", policy)
+			client := &http.Client{Transport: p.Transport(nil)}
+			for i, a := range tt.answers {
+				before := clock.Now()
+				res, err := client.Get(srv.URL + "/v2/account")
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if i > 0 {
+					if got, want := clock.Now().Sub(before), time.Duration(tt.holds[i-1])*time.Second; got != want {
+						t.Fatalf("request %d waited %v after answer %+v, want %v", i+1, got, tt.answers[i-1], want)
+					}
+				}
+				// What a driver reports as a 429's RetryAfter is how long the
+				// pacer will hold the next request back.
+				if got, want := p.RetryAfter(res), time.Duration(tt.holds[i])*time.Second; a.status == 429 && got != want {
+					t.Fatalf("RetryAfter of answer %d = %v, want %v", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestFailuresAreNotedForTheCaller: under NoteFailures, a call that failed
+// for the provider's sake is noted even if the caller's service swallows
+// it; an answer such as NotFound is not a failure of the provider.
+func TestFailuresAreNotedForTheCaller(t *testing.T) {
+	limited := providerErr{code: cloud.RateLimited}
+	d := &flakyDriver{errs: []error{limited, limited, limited, limited, providerErr{code: cloud.NotFound}}}
+	c := cloud.New(d, &cloud.Options{Sleep: (&recordSleep{}).Sleep})
+	ctx := cloud.NoteFailures(context.Background())
+	if err := cloud.LastFailure(ctx); err != nil {
+		t.Fatalf("before any call: %v", err)
+	}
+	_, failed := c.GetInstance(ctx, "1")
+	if cloud.Code(failed) != cloud.RateLimited || cloud.LastFailure(ctx) != failed {
+		t.Fatalf("after %v: noted %v, want the call's error", failed, cloud.LastFailure(ctx))
+	}
+	if _, err := c.GetInstance(ctx, "2"); cloud.Code(err) != cloud.NotFound || cloud.LastFailure(ctx) != failed {
+		t.Fatalf("after %v: noted %v, want still the rate limit", err, cloud.LastFailure(ctx))
+	}
+	if err := cloud.LastFailure(context.Background()); err != nil {
+		t.Fatalf("without NoteFailures: %v", err)
+	}
+}

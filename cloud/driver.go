@@ -21,7 +21,9 @@ import (
 // Contract (checked by cloud/cloudtest for every driver):
 //   - A missing instance or action is an error that Classify says is NotFound.
 //   - A create over the account's server limit is QuotaExceeded; a bad token
-//     is Unauthorized; a 429 is RateLimited with the provider's Retry-After.
+//     is Unauthorized; a 429 is RateLimited, with the RetryAfter the account's
+//     Pacer gives it (Pacer.RetryAfter: the provider's Retry-After, the reset
+//     of a budget it reports spent, or the pacer's short backoff).
 //   - CreateInstance tags the server with every tag of the request, so that
 //     ListInstances with ListOptions.Tag finds it (the idempotency key).
 //   - ListInstances returns every page.

@@ -90,11 +90,30 @@ type bucket struct {
 	serverRemaining int       // from the last response; -1 when unknown
 	serverReset     time.Time // when serverRemaining refills
 	blockedUntil    time.Time // after a 429
+	throttled       int       // 429s in a row that said no wait, for the backoff
 }
 
-// pollInFlight is how long to wait when only the completion of requests in
-// flight can free a slot.
-const pollInFlight = 100 * time.Millisecond
+// held is how long the provider's answers hold the bucket's requests back:
+// after a 429, or while it reports the budget spent.
+func (b *bucket) held(now time.Time) time.Duration {
+	wait := b.blockedUntil.Sub(now)
+	if b.serverRemaining == 0 && now.Before(b.serverReset) {
+		wait = max(wait, b.serverReset.Sub(now))
+	}
+	return max(0, wait)
+}
+
+const (
+	// pollInFlight is how long to wait when only the completion of
+	// requests in flight can free a slot.
+	pollInFlight = 100 * time.Millisecond
+	// After a 429 that says neither how long to wait nor when the budget
+	// refills, the bucket waits backoff429, doubled with each such 429 in
+	// a row up to maxBackoff429: such a 429 is usually a short burst limit
+	// or a passing fault, and a minute would stall the account's work.
+	backoff429    = time.Second
+	maxBackoff429 = 16 * time.Second
+)
 
 func (p *Pacer) bucket(method, path string) *bucket {
 	key, limits := p.policy.Bucket(method, path)
@@ -157,10 +176,7 @@ func (p *Pacer) reserve(method, path string) time.Duration {
 	defer p.mu.Unlock()
 	now := p.now()
 	b := p.bucket(method, path)
-	wait := b.blockedUntil.Sub(now)
-	if b.serverRemaining == 0 && now.Before(b.serverReset) {
-		wait = max(wait, b.serverReset.Sub(now))
-	}
+	wait := b.held(now)
 	for _, w := range b.windows {
 		over := w.Count(now) + b.inFlight - w.Limit + 1
 		if d, ok := w.WaitFor(now, over); ok {
@@ -193,19 +209,57 @@ func (p *Pacer) Done(method, path string, res *http.Response) {
 	if res == nil {
 		return
 	}
-	if rem, err := strconv.Atoi(res.Header.Get(p.policy.Remaining)); err == nil {
-		b.serverRemaining = rem
-		if reset, err := strconv.ParseInt(res.Header.Get(p.policy.Reset), 10, 64); err == nil {
-			b.serverReset = time.Unix(reset, 0)
-		}
+	remaining, reset, reported := p.reported(res.Header)
+	if reported {
+		b.serverRemaining, b.serverReset = remaining, reset
 	}
-	if res.StatusCode == http.StatusTooManyRequests {
-		wait := time.Minute
-		if secs, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil {
-			wait = time.Duration(secs) * time.Second
-		}
-		b.blockedUntil = now.Add(wait)
+	if res.StatusCode != http.StatusTooManyRequests {
+		b.throttled = 0 // the provider took a request: the next 429 starts the backoff again
+		return
 	}
+	b.blockedUntil = now.Add(b.after429(res.Header, reported && remaining == 0, reset, now))
+}
+
+// reported reads the provider's rate-limit headers: the budget left and,
+// when given, when it refills (Unix seconds). DigitalOcean's reset is when
+// the oldest request of the hour leaves the count, so one slot is free
+// then; Linode's is when the bucket's window starts again.
+func (p *Pacer) reported(h http.Header) (remaining int, reset time.Time, ok bool) {
+	remaining, err := strconv.Atoi(h.Get(p.policy.Remaining))
+	if err != nil {
+		return 0, time.Time{}, false
+	}
+	if secs, err := strconv.ParseInt(h.Get(p.policy.Reset), 10, 64); err == nil {
+		reset = time.Unix(secs, 0)
+	}
+	return remaining, reset, true
+}
+
+// after429 is how long a 429 holds its bucket: the Retry-After it carries;
+// else, when it reports the budget spent, until the reset it reports; else
+// the short backoff, doubled for each such 429 in a row.
+func (b *bucket) after429(h http.Header, spent bool, reset, now time.Time) time.Duration {
+	if secs, err := strconv.Atoi(h.Get("Retry-After")); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if spent && reset.After(now) {
+		return reset.Sub(now)
+	}
+	b.throttled++
+	return min(maxBackoff429, backoff429<<min(b.throttled-1, 8))
+}
+
+// RetryAfter is, for a driver classifying the 429 answer res, how long the
+// pacer now holds back requests like res's, having read its headers: what
+// it asked (Retry-After), or until the reset of the budget it reported
+// spent, or else the backoff. Callers then wait as long as the pacer will.
+func (p *Pacer) RetryAfter(res *http.Response) time.Duration {
+	if res == nil || res.Request == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bucket(res.Request.Method, res.Request.URL.Path).held(p.now())
 }
 
 // Remaining is the budget left now for requests like the given one: the

@@ -157,8 +157,8 @@ func (h accountHandlers) sync(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, err := h.s.pool.Sync(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
+	if err := providerAnswer(r, err); err != nil {
+		return err // also when the provider failed and the pool recorded it
 	}
 	writeJSON(w, http.StatusOK, h.s.accountOut(a))
 	return nil
@@ -169,8 +169,15 @@ type syncAllResponse struct {
 	Error  string `json:"error,omitempty"` // the first account that failed, if any
 }
 
+// syncAll syncs every active account. An account that fails is reported
+// in the answer and the others are synced; but when a provider was slow or
+// limiting us the answer is 503 (the pool counts an account whose provider
+// failed as synced: it recorded the failure as the account's health).
 func (h accountHandlers) syncAll(w http.ResponseWriter, r *http.Request) error {
 	n, err := h.s.pool.SyncAll(r.Context())
+	if busy := providerAnswer(r, nil); busy != nil {
+		return busy
+	}
 	out := syncAllResponse{Synced: n}
 	if err != nil {
 		out.Error = webrana.ErrorMessage(err)
@@ -192,8 +199,8 @@ func (h accountHandlers) health(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, err := h.s.pool.CheckHealth(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
+	if err := providerAnswer(r, err); err != nil {
+		return err // the verdict may be recorded; the provider did not answer
 	}
 	writeJSON(w, http.StatusOK, healthResponse{Health: a.Health, Reason: a.HealthReason, ProviderStatus: a.ProviderStatus,
 		LastHealthCheckAt: a.LastHealthCheckAt})

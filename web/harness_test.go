@@ -58,6 +58,13 @@ func engines(t *testing.T, fn func(t *testing.T, h *harness)) {
 
 func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy) *harness {
 	t.Helper()
+	return newHarnessWith(t, db, policy, 0)
+}
+
+// newHarnessWith is newHarness whose server lets requests take timeout
+// (0: the default).
+func newHarnessWith(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, timeout time.Duration) *harness {
+	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
 	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
@@ -76,12 +83,13 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy) *harness
 	pl := pool.New(db, keys, opener, c.Now, nil)
 	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
 		Catalog: cat, Providers: source, Pool: pl,
-		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
-		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
-		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
-		Dunning:   &billing.Dunning{DB: db, Now: c.Now}})
+		Orders:         &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Servers:        &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Reconcile:      &lifecycle.Reconciler{DB: db, Pool: pl},
+		Metrics:        &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
+		Channels:       &alerts.ChannelSet{DB: db, Keys: keys},
+		Dunning:        &billing.Dunning{DB: db, Now: c.Now},
+		RequestTimeout: timeout})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}

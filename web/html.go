@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"net/url"
@@ -18,7 +19,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
-	if err := c.Render(r.Context(), w); err != nil {
+	// Rendered even when the request's bound has passed (the page may be
+	// the one saying the provider was too slow): it reads nothing more.
+	if err := c.Render(context.WithoutCancel(r.Context()), w); err != nil {
 		s.logger.ErrorContext(r.Context(), "render page", "path", r.URL.Path, "err", err)
 	}
 }
@@ -102,7 +105,7 @@ type pageFunc func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) ui(pattern string, access Access, fn pageFunc) {
 	s.page(pattern, access, func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
-			s.renderProblem(w, r, err)
+			s.renderProblem(w, r, providerAnswer(r, err))
 		}
 	})
 }

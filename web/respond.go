@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
 )
 
 // statusByCode maps webrana error codes to HTTP statuses.
@@ -58,6 +60,28 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
 	}
 	writeJSON(w, ErrorStatus(err), body)
+}
+
+// providerAnswer is what a request answers when it needed a provider. An
+// error meant for the user stands. Otherwise, when a provider call made for
+// the request failed for the provider's sake (rate-limited, unreachable,
+// slower than the request's bound) — also one that a service recorded
+// rather than returned, as an account's sync records DEGRADED and succeeds
+// — or when a failure came after the request's bound passed, the answer is
+// webrana.ErrProviderBusy (503, try again). Else err, nil included.
+func providerAnswer(r *http.Request, err error) error {
+	if err != nil && webrana.ErrorCode(err) != webrana.EINTERNAL {
+		return err
+	}
+	ctx := r.Context()
+	var ce *cloud.Error
+	switch {
+	case errors.As(err, &ce) && cloud.Transient(err),
+		cloud.LastFailure(ctx) != nil,
+		err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return webrana.ErrProviderBusy
+	}
+	return err
 }
 
 // writeJSON answers with v as JSON.

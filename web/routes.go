@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
 )
 
 // Access is who may call a route. Every route declares one; the route table
@@ -134,7 +136,7 @@ type apiFunc func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) api(pattern string, access Access, fn apiFunc) {
 	s.handle(pattern, access, API, func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
-			s.writeError(w, r, err)
+			s.writeError(w, r, providerAnswer(r, err))
 		}
 	})
 }
@@ -152,5 +154,17 @@ func (s *Server) handle(pattern string, access Access, kind Kind, fn http.Handle
 		panic("web: " + pattern + " must be Admin: /internal/, /api/admin/, /admin/ and /_sim/ are admin-only")
 	}
 	s.routeTable = append(s.routeTable, Route{Pattern: pattern, Access: access, Kind: kind})
-	s.mux.Handle(pattern, s.authorize(access, kind, fn))
+	s.mux.Handle(pattern, s.authorize(access, kind, s.bounded(fn)))
+}
+
+// bounded gives a request the server's timeout to answer, provider calls
+// included. Its context ends then and is marked cloud.FailFast, so a wait
+// for an account's request budget or a retry that would end past it fails
+// at once; and provider failures are noted on it, for providerAnswer.
+func (s *Server) bounded(fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(cloud.FailFast(r.Context()), s.timeout)
+		defer cancel()
+		fn(w, r.WithContext(cloud.NoteFailures(ctx)))
+	}
 }

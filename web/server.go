@@ -6,6 +6,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -55,6 +56,11 @@ type Config struct {
 	// Dunning tells customers with a negative balance when their servers
 	// are suspended and deleted.
 	Dunning *billing.Dunning
+	// RequestTimeout is how long a request may take, its provider calls
+	// included (default 10s): then the pacer and the clients' retries give
+	// up at once rather than wait past it, and the request answers that the
+	// provider is slow or limiting us (503).
+	RequestTimeout time.Duration
 }
 
 // Server serves Webrana over HTTP.
@@ -74,6 +80,7 @@ type Server struct {
 	version       string
 	signInHint    string
 	dunning       *billing.Dunning
+	timeout       time.Duration
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -82,6 +89,10 @@ type Server struct {
 	http           *http.Server
 	ln             net.Listener
 }
+
+// defaultRequestTimeout bounds operators' and customers' requests: an
+// answer, even "try again", beats a page that hangs while a provider is slow.
+const defaultRequestTimeout = 10 * time.Second
 
 // NewServer returns a server with the health and metrics routes registered.
 func NewServer(cfg Config) *Server {
@@ -104,6 +115,7 @@ func NewServer(cfg Config) *Server {
 		version:        cfg.Version,
 		signInHint:     cfg.SignInHint,
 		dunning:        cfg.Dunning,
+		timeout:        cmp.Or(cfg.RequestTimeout, defaultRequestTimeout),
 		mux:            http.NewServeMux(),
 		metrics:        newHTTPMetrics(cfg.Registry),
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}),

@@ -319,7 +319,7 @@ func (s *Server) handleDeleteAccountForm(w http.ResponseWriter, r *http.Request)
 
 func (s *Server) handleSyncAccountForm(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.pool.Sync(r.Context(), r.PathValue("id"))
-	if err != nil {
+	if err := providerAnswer(r, err); err != nil {
 		return s.accountsProblem(w, r, err)
 	}
 	msg := fmt.Sprintf("Synced %s: %d/%d in use.", a.Name, a.Active+a.Reserved, a.Limit)
@@ -332,6 +332,9 @@ func (s *Server) handleSyncAccountForm(w http.ResponseWriter, r *http.Request) e
 
 func (s *Server) handleSyncAllForm(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.pool.SyncAll(r.Context())
+	if busy := providerAnswer(r, nil); busy != nil {
+		return s.accountsProblem(w, r, busy) // as the API's sync-all
+	}
 	if err != nil && webrana.ErrorCode(err) != webrana.EINTERNAL {
 		err = &webrana.Error{Code: webrana.ErrorCode(err),
 			Message: fmt.Sprintf("Synced %d account(s); one failed: %s", n, webrana.ErrorMessage(err))}

@@ -343,8 +343,15 @@ func testTransient(t *testing.T, f *fixture) {
 			t.Fatal(err)
 		}
 		_, err := f.driver.Account(ctx)
-		if e := f.driver.Classify(err); e == nil || e.Code != tt.code {
+		e := f.driver.Classify(err)
+		if e == nil || e.Code != tt.code {
 			t.Fatalf("driver on %d: %v classified %+v, want %v", tt.status, err, e, tt.code)
+		}
+		// A 429 that says nothing of when to come back (the simulator's
+		// injected ones) is held back for the pacer's short backoff: the
+		// caller must learn that it may retry soon, not in a minute.
+		if tt.status == 429 && (e.RetryAfter <= 0 || e.RetryAfter >= 30*time.Second) {
+			t.Fatalf("RetryAfter of a bare 429 = %v, want the pacer's short backoff", e.RetryAfter)
 		}
 		// ...and the client retries a read through it.
 		if err := f.sim.AddFault(cloudsim.FaultSpec{Status: tt.status, Count: 2}); err != nil {

@@ -43,7 +43,8 @@ type Config struct {
 
 // Driver implements cloud.Driver for one DigitalOcean account.
 type Driver struct {
-	c *godo.Client
+	c     *godo.Client
+	pacer *cloud.Pacer // the account's, which knows how long a 429 holds it back
 }
 
 var _ cloud.Driver = (*Driver)(nil)
@@ -74,7 +75,7 @@ func New(cfg Config) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Driver{c: c}, nil
+	return &Driver{c: c, pacer: pacer}, nil
 }
 
 // bearer adds the token to every request (what godo's oauth2 client would
@@ -99,7 +100,7 @@ func (d *Driver) Classify(err error) *cloud.Error {
 	var arg *godo.ArgError
 	switch {
 	case errors.As(err, &er) && er.Response != nil:
-		return classifyStatus(er.Response, er.Message, err)
+		return d.classifyStatus(er.Response, er.Message, err)
 	case errors.As(err, &arg):
 		return &cloud.Error{Code: cloud.InvalidArgument, Message: arg.Error(), Err: err}
 	case errors.Is(err, context.Canceled):
@@ -109,7 +110,7 @@ func (d *Driver) Classify(err error) *cloud.Error {
 	}
 }
 
-func classifyStatus(res *http.Response, msg string, err error) *cloud.Error {
+func (d *Driver) classifyStatus(res *http.Response, msg string, err error) *cloud.Error {
 	e := &cloud.Error{Message: msg, Err: err}
 	switch s := res.StatusCode; {
 	case s == http.StatusUnauthorized:
@@ -120,9 +121,7 @@ func classifyStatus(res *http.Response, msg string, err error) *cloud.Error {
 		e.Code = cloud.NotFound
 	case s == http.StatusTooManyRequests:
 		e.Code = cloud.RateLimited
-		if secs, perr := strconv.Atoi(res.Header.Get("Retry-After")); perr == nil {
-			e.RetryAfter = time.Duration(secs) * time.Second
-		}
+		e.RetryAfter = d.pacer.RetryAfter(res)
 	case s == http.StatusUnprocessableEntity && strings.Contains(msg, "droplet limit"):
 		e.Code = cloud.QuotaExceeded
 	case s == http.StatusConflict:

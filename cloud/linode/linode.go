@@ -54,7 +54,8 @@ type Config struct {
 
 // Driver implements cloud.Driver for one Linode account.
 type Driver struct {
-	c *linodego.Client
+	c     *linodego.Client
+	pacer *cloud.Pacer // the account's, which knows how long a 429 holds it back
 }
 
 var _ cloud.Driver = (*Driver)(nil)
@@ -81,7 +82,7 @@ func New(cfg Config) (*Driver, error) {
 	c.SetRetryCount(0)
 	c.UseCache(false)
 	c.SetUserAgent("webrana")
-	return &Driver{c: &c}, nil
+	return &Driver{c: &c, pacer: pacer}, nil
 }
 
 // Provider is "linode".
@@ -108,11 +109,7 @@ func (d *Driver) Classify(err error) *cloud.Error {
 		e.Code = cloud.NotFound
 	case s == http.StatusTooManyRequests:
 		e.Code = cloud.RateLimited
-		if le.Response != nil {
-			if secs, perr := strconv.Atoi(le.Response.Header.Get("Retry-After")); perr == nil {
-				e.RetryAfter = time.Duration(secs) * time.Second
-			}
-		}
+		e.RetryAfter = d.pacer.RetryAfter(le.Response)
 	case s == http.StatusBadRequest && strings.Contains(le.Message, "Account Limit reached"):
 		e.Code = cloud.QuotaExceeded
 	case s == http.StatusConflict:

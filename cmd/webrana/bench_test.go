@@ -81,28 +81,9 @@ func BenchmarkOrdersToActive(b *testing.B) {
 
 func benchOrders(b *testing.B, vars map[string]string) {
 	r := newOrderRig(b, vars)
-	ctx := context.Background()
-	for _, a := range []string{"Primary", "Account 2", "Account 3"} {
-		if _, err := r.DB.UpdateAccount(ctx, r.account(a).ID, store.AccountUpdate{IsActive: ptr(false)}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for i := range b.N/40 + 1 {
-		token := fmt.Sprintf("dop_v1_bench%03d", i)
-		if err := r.Sim.sim.AddAccount(cloudsim.AccountSpec{Provider: "digitalocean", Token: token, Email: token + "@example.com", Limit: 100}); err != nil {
-			b.Fatal(err)
-		}
-		if res := r.admin.Do("POST", "/internal/accounts", map[string]any{"provider_type": "digitalocean", "name": token, "token": token}); res.Status != 201 {
-			b.Fatalf("add account: %d %s", res.Status, res.Body)
-		}
-	}
-	var me struct{ ID string }
-	r.customer.Do("GET", "/api/me", nil).JSON(b, &me)
-	if res := r.admin.Do("POST", "/api/admin/customers/"+me.ID+"/credit", map[string]any{"amount": 10_000_000, "note": "bench"}); res.Status != 201 {
-		b.Fatalf("credit: %d %s", res.Status, res.Body)
-	}
-	plan := r.plan(webrana.DigitalOcean, "s-1vcpu-1gb")
+	plan := r.freshPool(b.N/40+1, 10_000_000)
 	r.Sim.sim.ResetStats()
+	ctx := context.Background()
 
 	b.ResetTimer()
 	jobs := make(chan int)
@@ -140,6 +121,34 @@ func benchOrders(b *testing.B, vars map[string]string) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 	b.ReportMetric(float64(calls)/float64(b.N), "calls/server")
+}
+
+// freshPool switches the sandbox's demo DigitalOcean accounts off and adds
+// n empty ones (limit 100 each) through the API, gives the demo customer
+// credit (minor units), and returns the id of the s-1vcpu-1gb plan.
+func (r *orderRig) freshPool(n int, credit int64) string {
+	r.t.Helper()
+	ctx := context.Background()
+	for _, a := range []string{"Primary", "Account 2", "Account 3"} {
+		if _, err := r.DB.UpdateAccount(ctx, r.account(a).ID, store.AccountUpdate{IsActive: ptr(false)}); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	for i := range n {
+		token := fmt.Sprintf("dop_v1_pool%03d", i)
+		if err := r.Sim.sim.AddAccount(cloudsim.AccountSpec{Provider: "digitalocean", Token: token, Email: token + "@example.com", Limit: 100}); err != nil {
+			r.t.Fatal(err)
+		}
+		if res := r.admin.Do("POST", "/internal/accounts", map[string]any{"provider_type": "digitalocean", "name": token, "token": token}); res.Status != 201 {
+			r.t.Fatalf("add account: %d %s", res.Status, res.Body)
+		}
+	}
+	var me struct{ ID string }
+	r.customer.Do("GET", "/api/me", nil).JSON(r.t, &me)
+	if res := r.admin.Do("POST", "/api/admin/customers/"+me.ID+"/credit", map[string]any{"amount": credit, "note": "bench"}); res.Status != 201 {
+		r.t.Fatalf("credit: %d %s", res.Status, res.Body)
+	}
+	return r.plan(webrana.DigitalOcean, "s-1vcpu-1gb")
 }
 
 func ptr[T any](v T) *T { return &v }
