@@ -16,19 +16,20 @@ import (
 //
 //   - MaxAmount bounds every price (monthly and hourly) and so every hold
 //     and charge, and every single ledger entry: 1,000,000,000.00 in the
-//     currency's major units, above any server sold today in any common
-//     currency (the largest GPU servers cost about 17,500 USD a month,
-//     about 2.8e10 cents in Indonesian rupiah). The first day's price, 24
-//     hours at the hourly price, is at most 2.4e12.
+//     currency's major units, room for any server in any common currency
+//     (one at 20,000 USD a month is about 3.2e10 in Indonesian rupiah's
+//     minor units). The first day's price, 24 hours at the hourly price,
+//     is at most 2.4e12.
 //   - MaxBalance bounds what a credit may bring a balance to. A balance
-//     rises above it only by holds coming back (each at most MaxAmount,
-//     one per order in flight), and falls only by charges, which the
-//     monthly cap limits to twice MaxAmount per server and calendar month
-//     (the month's hours plus a first day). From MaxBalance down to the
-//     int64 floor there is room for 4.6e7 such server-months at the
-//     highest price: a thousand servers unpaid for 3,800 years, where
-//     dunning deletes them after weeks. Both engines refuse a sum that
-//     would leave int64 anyway (an error, never a wrapped number).
+//     rises above it only by holds coming back and refunds (each at most
+//     MaxAmount, one per order). It falls by holds only while it covers
+//     them, and otherwise by charges, which the monthly cap limits to
+//     twice MaxAmount per server and calendar month (the month's hours
+//     plus a first day). From MaxBalance down to the int64 floor there is
+//     room for 4.6e7 such server-months at the highest price: a thousand
+//     servers unpaid for 3,800 years, where dunning deletes them after
+//     weeks. Both engines refuse a sum that would leave int64 anyway (an
+//     error, never a wrapped number).
 //   - MaxCredit bounds one operator's credit (100,000.00), so that a typo
 //     cannot mint a fortune; it is policy, well inside MaxAmount.
 const (

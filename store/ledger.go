@@ -167,5 +167,9 @@ func (db *DB) InstanceCost(ctx context.Context, ownerID, instanceID, currency st
 	err := db.conn().row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
 		WHERE user_id = ? AND created_at >= ? AND instance_id = ? AND currency = ? AND kind IN (?, ?)`,
 		ownerID, since, instanceID, currency, webrana.LedgerCharge, webrana.LedgerRefund).Scan(&sum)
-	return webrana.Money{Amount: -sum, Currency: currency}, err
+	if err != nil {
+		return webrana.Money{}, err
+	}
+	cost, err := webrana.SubMoney(0, sum)
+	return webrana.Money{Amount: cost, Currency: currency}, err
 }

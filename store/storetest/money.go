@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -224,5 +225,21 @@ var _ = register("ChargeHourWithinRange", func(t *testing.T, db *store.DB) {
 	}
 	if b := balance(t, db, owner.ID, "USD"); b != 0 {
 		t.Fatalf("balance %d after refused hours, want 0", b)
+	}
+})
+
+// BalanceNeverWraps: a ledger whose sum leaves int64 (only writable behind
+// the store's back: each entry is bounded) makes Balance fail, on both
+// engines, rather than answer a wrapped number.
+var _ = register("BalanceNeverWraps", func(t *testing.T, db *store.DB) {
+	u := mustUser(t, db)
+	for i, amount := range []int64{math.MaxInt64, 1} {
+		if _, err := db.SQL().ExecContext(t.Context(), fmt.Sprintf(`INSERT INTO ledger_entries (id, user_id, kind, amount, currency, note, created_at)
+			VALUES ('wrap-%d', '%s', 'credit', %d, 'USD', '', CURRENT_TIMESTAMP)`, i, u.ID, amount)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := db.Balance(t.Context(), u.ID, "USD"); err == nil {
+		t.Fatalf("a sum beyond int64 read as %v, want an error", b)
 	}
 })
