@@ -32,6 +32,28 @@ func creditTo(t *testing.T, db *store.DB, u *webrana.User, total int64) {
 	}
 }
 
+// PriceCase is a plan's prices and the field their refusal names.
+type PriceCase struct {
+	Name            string
+	Monthly, Hourly int64
+	Field           string
+}
+
+// PricesOutOfRange are prices every layer refuses (the store here, the API
+// and forms in theirs), each with its field: a minor unit above the limit,
+// the MaxInt64 plan, free and negative prices, hourly above monthly.
+var PricesOutOfRange = []PriceCase{
+	{"monthly one above", webrana.MaxAmount + 1, 1, "price_monthly"},
+	{"hourly one above", webrana.MaxAmount, webrana.MaxAmount + 1, "price_hourly"},
+	{"the issue's MaxInt64 plan", math.MaxInt64, math.MaxInt64, "price_monthly"},
+	{"hourly MaxInt64", webrana.MaxAmount, math.MaxInt64, "price_hourly"},
+	{"free", 0, 0, "price_monthly"},
+	{"free hours", 600, 0, "price_hourly"},
+	{"negative", math.MinInt64, 1, "price_monthly"},
+	{"negative hours", 600, -1, "price_hourly"},
+	{"hourly above monthly", 600, 601, "price_hourly"},
+}
+
 // PlanPricesBounded: the store, the last guard, keeps the largest prices
 // exactly and refuses anything outside webrana.PriceRange, the issue's
 // MaxInt64 plan first of all, on create and on update.
@@ -45,26 +67,14 @@ var _ = register("PlanPricesBounded", func(t *testing.T, db *store.DB) {
 	if got.PriceMonthly != webrana.MaxAmount || got.PriceHourly != webrana.MaxAmount {
 		t.Fatalf("largest prices read back as %d/%d", got.PriceMonthly, got.PriceHourly)
 	}
-	for _, tc := range []struct {
-		name            string
-		monthly, hourly int64
-		field           string
-	}{
-		{"monthly one above", webrana.MaxAmount + 1, 1, "price_monthly"},
-		{"hourly one above", webrana.MaxAmount, webrana.MaxAmount + 1, "price_hourly"},
-		{"the issue's MaxInt64 plan", math.MaxInt64, math.MaxInt64, "price_monthly"},
-		{"free", 0, 0, "price_monthly"},
-		{"free hours", 600, 0, "price_hourly"},
-		{"negative", math.MinInt64, 1, "price_monthly"},
-		{"hourly above monthly", 600, 601, "price_hourly"},
-	} {
-		p := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: tc.name, PriceMonthly: tc.monthly,
-			PriceHourly: tc.hourly, Currency: "USD", Regions: []string{"sgp1"}}
-		wantField(t, db.CreatePlan(ctx, p), tc.field, "CreatePlan "+tc.name)
+	for _, tc := range PricesOutOfRange {
+		p := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: tc.Name, PriceMonthly: tc.Monthly,
+			PriceHourly: tc.Hourly, Currency: "USD", Regions: []string{"sgp1"}}
+		wantField(t, db.CreatePlan(ctx, p), tc.Field, "CreatePlan "+tc.Name)
 		changed := *largest
-		changed.PriceMonthly, changed.PriceHourly = tc.monthly, tc.hourly
+		changed.PriceMonthly, changed.PriceHourly = tc.Monthly, tc.Hourly
 		_, err := db.UpdatePlan(ctx, &changed)
-		wantField(t, err, tc.field, "UpdatePlan "+tc.name)
+		wantField(t, err, tc.Field, "UpdatePlan "+tc.Name)
 	}
 	plans, err := db.ListPlans(ctx, store.PlanFilter{})
 	must(t, err)
