@@ -17,12 +17,11 @@ func (p *Plan) Validate() error {
 		return FieldError("name", "A name of 1 to 64 characters is required.")
 	case p.SizeSlug == "":
 		return FieldError("size_slug", "The provider's size slug is required, such as s-1vcpu-1gb or g6-nanode-1.")
-	case p.PriceMonthly <= 0:
-		return FieldError("price_monthly", "price_monthly must be a positive amount in minor units (cents).")
-	case p.PriceHourly <= 0:
-		return FieldError("price_hourly", "price_hourly must be a positive amount in minor units (cents).")
-	case p.PriceHourly > p.PriceMonthly:
-		return FieldError("price_hourly", "price_hourly cannot exceed price_monthly.")
+	}
+	if err := p.CheckPrices(); err != nil {
+		return err
+	}
+	switch {
 	case len(p.Currency) != 3 || strings.Trim(p.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "":
 		return FieldError("currency", "currency must be a three-letter ISO code, such as USD.")
 	case len(p.Regions) == 0:
@@ -30,3 +29,8 @@ func (p *Plan) Validate() error {
 	}
 	return nil
 }
+
+// CheckPrices validates the plan's prices (see CheckPrices): a plan that
+// passes is never free (its first day is at least one minor unit) and can
+// be ordered and billed without overflow.
+func (p *Plan) CheckPrices() error { return CheckPrices(p.PriceHourly, p.PriceMonthly) }

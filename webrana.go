@@ -9,7 +9,6 @@
 package webrana
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 )
@@ -46,11 +45,7 @@ type Money struct {
 
 // String formats m for people: "12.34 USD", "-0.05 USD".
 func (m Money) String() string {
-	sign, a := "", m.Amount
-	if a < 0 {
-		sign, a = "-", -a
-	}
-	return fmt.Sprintf("%s%d.%02d %s", sign, a/100, a%100, m.Currency)
+	return FormatMajor(m.Amount) + " " + m.Currency
 }
 
 // Page selects a window of a list. Zero values mean the defaults.

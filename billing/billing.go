@@ -34,7 +34,9 @@ const maxHoursPerRun = 40 * 24
 const pageSize = 500
 
 // Run charges every started, unbilled hour up to now and returns how many
-// hours it billed and the money charged.
+// hours it billed and the money charged. A server whose plan's prices are
+// out of range (stored before they were bounded) is left unbilled and
+// logged, not charged a wrong amount; the others are billed.
 func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
 	now := m.now()
 	after := ""
@@ -44,10 +46,16 @@ func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
 			return hours, charged, err
 		}
 		for _, b := range page {
-			h, c, err := m.bill(ctx, b, now)
-			hours, charged = hours+h, charged+c
-			if err != nil {
+			h, c, billErr := m.bill(ctx, b, now)
+			hours += h
+			if charged, err = webrana.AddMoney(charged, c); err != nil {
 				return hours, charged, err
+			}
+			switch {
+			case webrana.ErrorCode(billErr) == webrana.EINVALID: // this server's data, not the run, is wrong
+				webrana.LoggerOr(m.Logger).ErrorContext(ctx, "metering: server left unbilled", "instance", b.InstanceID, "err", billErr)
+			case billErr != nil:
+				return hours, charged, billErr
 			}
 		}
 		if len(page) < pageSize {
@@ -65,24 +73,35 @@ func (m *Meter) bill(ctx context.Context, b *store.Billable, now time.Time) (int
 		if hour.After(now) || (b.End != nil && !hour.Before(*b.End)) {
 			break
 		}
-		amount := HourCharge(b, hour)
+		amount, err := HourCharge(b, hour)
+		if err != nil {
+			return hours, charged, err
+		}
 		ok, err := m.DB.ChargeHour(ctx, b, hour, amount)
 		if err != nil || !ok {
 			return hours, charged, err // !ok: another run billed it first
 		}
-		hours, charged = hours+1, charged+amount
+		if charged, err = webrana.AddMoney(charged, amount); err != nil {
+			return hours, charged, err
+		}
+		hours++
 	}
 	return hours, charged, nil
 }
 
 // HourCharge is what the hour starting at hour costs: the hourly price, or
-// what is left of the monthly price in that calendar month.
-func HourCharge(b *store.Billable, hour time.Time) int64 {
-	spent := b.MonthCharged
-	if !store.MonthOf(hour).Equal(b.BillingMonth) {
-		spent = 0
+// what is left of the monthly price in that calendar month (nothing once
+// the month's charges reach it). Prices out of range are refused (EINVALID),
+// never billed: with them a sum could overflow.
+func HourCharge(b *store.Billable, hour time.Time) (int64, error) {
+	if err := webrana.CheckPrices(b.PriceHourly, b.PriceMonthly); err != nil {
+		return 0, err
 	}
-	return max(0, min(b.PriceHourly, b.PriceMonthly-spent))
+	left, err := webrana.SubMoney(b.PriceMonthly, b.Spent(hour))
+	if err != nil {
+		return 0, err
+	}
+	return max(0, min(b.PriceHourly, left)), nil
 }
 
 func (m *Meter) now() time.Time { return webrana.NowFrom(m.Now) }

@@ -8,6 +8,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/cloud/cloudtest"
+	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 )
@@ -29,22 +30,30 @@ func engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // newRig activates a server on a plan at start (the first day charged).
 func newRig(t *testing.T, db *store.DB, start time.Time, hourly, monthly int64) *rig {
 	t.Helper()
-	ctx := context.Background()
 	c := cloudtest.NewClock(start)
 	db.Now = c.Now
-	u := &webrana.User{Email: "c@example.com", Role: webrana.RoleCustomer, PasswordHash: "x"}
+	return activeServer(t, db, c, "c@example.com", hourly, monthly)
+}
+
+// activeServer activates a server for a new customer, on a plan of its
+// own, now (the first day charged).
+func activeServer(t *testing.T, db *store.DB, c *cloudtest.Clock, email string, hourly, monthly int64) *rig {
+	t.Helper()
+	ctx := context.Background()
+	u := &webrana.User{Email: email, Role: webrana.RoleCustomer, PasswordHash: "x"}
 	must(t, db.CreateUser(ctx, u))
 	_, err := db.EnsureProvider(ctx, webrana.DigitalOcean, "DigitalOcean")
 	must(t, err)
-	plan := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "S", PriceHourly: hourly,
+	plan := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "S " + email, PriceHourly: hourly,
 		PriceMonthly: monthly, Currency: "USD", Regions: []string{"sgp1"}, IsActive: true}
 	must(t, db.CreatePlan(ctx, plan))
-	_, err = db.AppendLedger(ctx, &webrana.LedgerEntry{UserID: u.ID, Kind: webrana.LedgerCredit, Amount: 1_000_000, Currency: "USD"})
+	first, err := provision.FirstPeriod(plan)
 	must(t, err)
-	first := min(24*hourly, monthly)
+	_, err = db.AppendLedger(ctx, &webrana.LedgerEntry{UserID: u.ID, Kind: webrana.LedgerCredit, Amount: max(1_000_000, first.Amount), Currency: "USD"})
+	must(t, err)
 	o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: &webrana.Instance{OwnerID: u.ID, ProviderType: webrana.DigitalOcean,
 		PlanID: plan.ID, Label: "web-1", Region: "sgp1", Image: "ubuntu", Status: webrana.StatusProvisioning},
-		Hold: webrana.Money{Amount: first, Currency: "USD"}}, nil)
+		Hold: first}, nil)
 	must(t, err)
 	must(t, db.CompleteOrder(ctx, o.ID, "203.0.113.1", ""))
 	return &rig{db: db, clock: c, meter: &billing.Meter{DB: db, Now: c.Now}, customer: u, instance: o.InstanceID}

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -70,9 +71,25 @@ const MaxIdempotencyKey = 100
 // billing period, the first day (24 hours at the plan's hourly price, never
 // more than the monthly price). The hold becomes the charge for that day
 // when the server is active; hourly metering bills from then on.
-func FirstPeriod(p *webrana.Plan) webrana.Money {
-	return webrana.Money{Amount: min(24*p.PriceHourly, p.PriceMonthly), Currency: p.Currency}
+//
+// A plan whose prices are out of range (stored before prices were bounded)
+// cannot be ordered: its day could be zero, or wrap around to a negative
+// hold, and a server would run unpaid. Plans in range always hold at least
+// one minor unit and at most webrana.MaxAmount.
+func FirstPeriod(p *webrana.Plan) (webrana.Money, error) {
+	if err := p.CheckPrices(); err != nil {
+		return webrana.Money{}, webrana.FieldError("plan_id", "Plan %q cannot be ordered until an operator corrects its prices: %s",
+			p.Name, webrana.ErrorMessage(err))
+	}
+	day, err := webrana.MulMoney(prepaidHours, p.PriceHourly)
+	if err != nil {
+		return webrana.Money{}, err
+	}
+	return webrana.Money{Amount: min(day, p.PriceMonthly), Currency: p.Currency}, nil
 }
+
+// prepaidHours is the first period in hours: the span metering starts after.
+const prepaidHours = int64(store.PrepaidSpan / time.Hour)
 
 // Place validates an order and accepts it: the instance (provisioning), its
 // order, the hold and the provisioning job are written in one transaction.
@@ -94,7 +111,11 @@ func (s *Service) Place(ctx context.Context, owner *webrana.User, req Request) (
 	if err != nil {
 		return nil, false, err
 	}
-	no := store.NewOrder{Instance: in, Hold: FirstPeriod(plan), IdempotencyKey: key}
+	hold, err := FirstPeriod(plan)
+	if err != nil {
+		return nil, false, err
+	}
+	no := store.NewOrder{Instance: in, Hold: hold, IdempotencyKey: key}
 	if req.RootPassword != "" {
 		if no.RootPassword, err = s.Keys.Seal(req.RootPassword); err != nil {
 			return nil, false, err
@@ -248,6 +269,9 @@ func (s *Service) plan(ctx context.Context, provider webrana.ProviderType, id st
 	}
 	if plan.ProviderType != provider {
 		return nil, webrana.FieldError("plan_id", "Plan %q is a %s plan, not a %s one.", plan.Name, plan.ProviderType, provider)
+	}
+	if _, err := FirstPeriod(plan); err != nil {
+		return nil, err
 	}
 	return plan, nil
 }

@@ -24,8 +24,18 @@ func scanLedger(s scanner) (*webrana.LedgerEntry, error) {
 // AppendLedger appends e, setting its ID and CreatedAt, and reports whether it
 // was written. An entry whose IdempotencyKey is already in the ledger is not
 // written again (false, nil): retried billing runs charge once.
+//
+// Every entry's amount is within ±webrana.MaxAmount, and a credit may not
+// bring the balance above webrana.MaxBalance (EINVALID on amount): the
+// bounds that keep every balance inside int64.
 func (db *DB) AppendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, error) {
-	return db.conn().appendLedger(ctx, e)
+	written := false
+	err := db.InTx(ctx, func(tx *Tx) error { // a credit reads the balance it adds to
+		var err error
+		written, err = tx.AppendLedger(ctx, e)
+		return err
+	})
+	return written, err
 }
 
 // AppendLedger appends e inside the transaction; see DB.AppendLedger.
@@ -36,6 +46,15 @@ func (tx *Tx) AppendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, e
 func (c conn) appendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, error) {
 	if err := validateLedgerEntry(e); err != nil {
 		return false, err
+	}
+	if e.Kind == webrana.LedgerCredit {
+		if used, err := c.keyUsed(ctx, e.IdempotencyKey); err != nil || used {
+			e.ID = "" // the entry with this key is the one that counts
+			return false, err
+		}
+		if err := c.checkCredit(ctx, e); err != nil {
+			return false, err
+		}
 	}
 	e.ID = newID()
 	e.CreatedAt = c.now()
@@ -67,18 +86,70 @@ func validateLedgerEntry(e *webrana.LedgerEntry) error {
 	default:
 		return webrana.FieldError("kind", "Unknown ledger entry kind %q.", e.Kind)
 	}
+	if e.Amount < -webrana.MaxAmount || e.Amount > webrana.MaxAmount {
+		return webrana.FieldError("amount", "A ledger entry moves at most %s either way.", webrana.FormatMajor(webrana.MaxAmount))
+	}
 	if len(e.Currency) != 3 {
 		return webrana.FieldError("currency", "Currency must be a three-letter ISO code.")
 	}
 	return nil
 }
 
+// keyUsed reports whether an entry with the idempotency key ("" for none)
+// is in the ledger.
+func (c conn) keyUsed(ctx context.Context, key string) (bool, error) {
+	if key == "" {
+		return false, nil
+	}
+	var n int
+	err := c.row(ctx, `SELECT COUNT(*) FROM ledger_entries WHERE idempotency_key = ?`, key).Scan(&n)
+	return n > 0, err
+}
+
+// checkCredit refuses a credit that would bring the customer's balance
+// above webrana.MaxBalance. The balance is read under the customer's row
+// lock, so concurrent credits take turns and cannot pass it together.
+func (c conn) checkCredit(ctx context.Context, e *webrana.LedgerEntry) error {
+	balance, err := c.lockedBalance(ctx, e.UserID, e.Currency)
+	if err != nil {
+		return err
+	}
+	if after, err := webrana.AddMoney(balance, e.Amount); err == nil && after <= webrana.MaxBalance {
+		return nil
+	}
+	// Refused, so balance > MaxBalance − MaxAmount > 0: the room left is a
+	// difference of two positive numbers and cannot overflow.
+	return webrana.FieldError("amount", "A credit may bring a balance to at most %s; the balance is %s, so at most %s can be credited now.",
+		webrana.FormatMajor(webrana.MaxBalance), webrana.FormatMajor(balance), webrana.FormatMajor(max(0, webrana.MaxBalance-balance)))
+}
+
+// lockedBalance locks the customer's row, so that writers of one customer's
+// balance take turns until the transaction ends, and returns the balance.
+func (c conn) lockedBalance(ctx context.Context, userID, currency string) (int64, error) {
+	res, err := c.exec(ctx, `UPDATE users SET id = id WHERE id = ?`, userID)
+	if err := mustAffect(res, err, "Customer"); webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return 0, webrana.Errorf(webrana.EINVALID, "Unknown customer.")
+	} else if err != nil {
+		return 0, err
+	}
+	return c.balance(ctx, userID, currency)
+}
+
 // Balance returns the sum of a user's entries in one currency.
 func (db *DB) Balance(ctx context.Context, userID, currency string) (webrana.Money, error) {
-	var sum int64
-	err := db.conn().row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE user_id = ? AND currency = ?`,
-		userID, currency).Scan(&sum)
+	sum, err := db.conn().balance(ctx, userID, currency)
 	return webrana.Money{Amount: sum, Currency: currency}, err
+}
+
+// balance sums a user's entries in one currency. Both engines refuse a sum
+// beyond int64 with an error, never a wrapped number (PostgreSQL sums
+// BIGINT as NUMERIC, which does not scan into an int64; SQLite raises
+// "integer overflow"); the money limits keep balances far from it.
+func (c conn) balance(ctx context.Context, userID, currency string) (int64, error) {
+	var sum int64
+	err := c.row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE user_id = ? AND currency = ?`,
+		userID, currency).Scan(&sum)
+	return sum, err
 }
 
 // ListLedger returns a page of a user's entries, newest first, and the total.
@@ -96,5 +167,9 @@ func (db *DB) InstanceCost(ctx context.Context, ownerID, instanceID, currency st
 	err := db.conn().row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
 		WHERE user_id = ? AND created_at >= ? AND instance_id = ? AND currency = ? AND kind IN (?, ?)`,
 		ownerID, since, instanceID, currency, webrana.LedgerCharge, webrana.LedgerRefund).Scan(&sum)
-	return webrana.Money{Amount: -sum, Currency: currency}, err
+	if err != nil {
+		return webrana.Money{}, err
+	}
+	cost, err := webrana.SubMoney(0, sum)
+	return webrana.Money{Amount: cost, Currency: currency}, err
 }

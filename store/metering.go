@@ -34,6 +34,31 @@ func (db *DB) BillableInstances(ctx context.Context, afterID string, now time.Ti
 		ORDER BY i.id LIMIT ?`, afterID, now, limit)
 }
 
+// Spent is what the server was charged in the calendar month of hour, as
+// far as it was billed: the monthly cap's count.
+func (b *Billable) Spent(hour time.Time) int64 {
+	if !MonthOf(hour).Equal(b.BillingMonth) {
+		return 0
+	}
+	return b.MonthCharged
+}
+
+// After is the billing position once the hour starting at hour is charged
+// amount: billed to the hour's end, the month's count added to. It refuses
+// an amount outside 0 to webrana.MaxAmount, and a count that would overflow.
+func (b Billable) After(hour time.Time, amount int64) (Billable, error) {
+	if amount < 0 || amount > webrana.MaxAmount {
+		return b, webrana.Errorf(webrana.EINVALID, "An hour is charged from 0.00 to %s; %s is out of range.",
+			webrana.FormatMajor(webrana.MaxAmount), webrana.FormatMajor(amount))
+	}
+	spent, err := webrana.AddMoney(b.Spent(hour), amount)
+	if err != nil {
+		return b, err
+	}
+	b.BilledUntil, b.BillingMonth, b.MonthCharged = hour.Add(time.Hour), MonthOf(hour), spent
+	return b, nil
+}
+
 func scanBillable(s scanner) (*Billable, error) {
 	var b Billable
 	var until, month, end sql.NullTime
@@ -51,18 +76,17 @@ func scanBillable(s scanner) (*Billable, error) {
 // is reached): the hour is then recorded as billed without an entry.
 // It reports whether the hour was still unbilled.
 func (db *DB) ChargeHour(ctx context.Context, b *Billable, hour time.Time, amount int64) (bool, error) {
+	next, err := b.After(hour, amount)
+	if err != nil {
+		return false, err
+	}
 	charged := false
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err = db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		month := MonthOf(hour)
-		monthCharged := b.MonthCharged
-		if !month.Equal(b.BillingMonth) {
-			monthCharged = 0
-		}
 		// Move the position only from where this run read it: a concurrent
 		// run that billed the hour first wins, and this one writes nothing.
 		res, err := c.exec(ctx, `UPDATE instances SET billed_until = ?, billing_month = ?, month_charged = ?
-			WHERE id = ? AND billed_until = ?`, hour.Add(time.Hour), month, monthCharged+amount, b.InstanceID, b.BilledUntil)
+			WHERE id = ? AND billed_until = ?`, next.BilledUntil, next.BillingMonth, next.MonthCharged, b.InstanceID, b.BilledUntil)
 		if err != nil {
 			return err
 		}
@@ -77,7 +101,7 @@ func (db *DB) ChargeHour(ctx context.Context, b *Billable, hour time.Time, amoun
 				return err
 			}
 		}
-		b.BilledUntil, b.BillingMonth, b.MonthCharged = hour.Add(time.Hour), month, monthCharged+amount
+		*b = next
 		return nil
 	})
 	return charged, err

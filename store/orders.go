@@ -28,7 +28,7 @@ func scanOrder(s scanner) (*webrana.Order, error) {
 type NewOrder struct {
 	Instance     *webrana.Instance
 	RootPassword string        // sealed with the master key; "" for none
-	Hold         webrana.Money // held from the balance for the first billing period; zero holds nothing
+	Hold         webrana.Money // held from the balance for the first billing period; zero holds nothing (Place never asks for that)
 	// IdempotencyKey, when set, places the order once per customer and key
 	// (a unique index on the orders enforces it): see PlaceOrder.
 	IdempotencyKey string
@@ -53,7 +53,14 @@ var errKeyUsed = errors.New("store: idempotency key used")
 // comes before the balance's), nothing is written, enqueue is not called,
 // and that first order is returned: its InstanceID is not no.Instance's,
 // which is left as given. What the two orders asked for is not compared.
+//
+// A hold below zero or above webrana.MaxAmount is refused (EINVALID) and
+// nothing is written: the last guard behind provision.FirstPeriod.
 func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *webrana.Order) error) (*webrana.Order, error) {
+	if no.Hold.Amount < 0 || no.Hold.Amount > webrana.MaxAmount {
+		return nil, webrana.Errorf(webrana.EINVALID, "An order holds from 0.00 (nothing) to %s; %s is out of range.",
+			webrana.FormatMajor(webrana.MaxAmount), no.Hold)
+	}
 	var order *webrana.Order
 	in := no.Instance
 	given := *in
@@ -104,14 +111,8 @@ func (db *DB) OrderByIdempotencyKey(ctx context.Context, userID, key string) (*w
 // holdFunds locks the customer's row (so concurrent orders of one customer
 // take turns) and checks the balance covers the amount.
 func (tx *Tx) holdFunds(ctx context.Context, userID string, m webrana.Money) error {
-	c := tx.conn()
-	res, err := c.exec(ctx, `UPDATE users SET id = id WHERE id = ?`, userID)
-	if err := mustAffect(res, err, "Customer"); err != nil {
-		return constraintError(err, "", "Unknown customer.")
-	}
-	var balance int64
-	if err := c.row(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE user_id = ? AND currency = ?`,
-		userID, m.Currency).Scan(&balance); err != nil {
+	balance, err := tx.conn().lockedBalance(ctx, userID, m.Currency)
+	if err != nil {
 		return err
 	}
 	if balance < m.Amount {

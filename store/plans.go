@@ -24,8 +24,11 @@ func scanPlan(s scanner) (*webrana.Plan, error) {
 }
 
 // CreatePlan inserts p, setting its ID and timestamps. Plan names are unique
-// per provider.
+// per provider. Prices out of range (webrana.CheckPrices) are refused.
 func (db *DB) CreatePlan(ctx context.Context, p *webrana.Plan) error {
+	if err := p.CheckPrices(); err != nil {
+		return err
+	}
 	c := db.conn()
 	p.ID = newID()
 	p.CreatedAt = c.now()
@@ -60,7 +63,11 @@ func (db *DB) ListPlans(ctx context.Context, f PlanFilter) ([]*webrana.Plan, err
 
 // UpdatePlan replaces the editable fields of the plan with p's and returns the
 // result. Prices apply to future billing only; past ledger entries stay.
+// Prices out of range (webrana.CheckPrices) are refused.
 func (db *DB) UpdatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, error) {
+	if err := p.CheckPrices(); err != nil {
+		return nil, err
+	}
 	if p.Regions == nil {
 		p.Regions = []string{}
 	}

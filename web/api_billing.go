@@ -76,8 +76,14 @@ type creditRequest struct {
 	Note   string `json:"note"`
 }
 
-// MaxCredit bounds one credit (100,000.00), so a typo cannot mint a fortune.
-const MaxCredit = 10_000_000
+// rangeError: an amount JSON holds but an int64 cannot (a fraction, 1e30)
+// is told the range, as any amount outside it is.
+func (creditRequest) rangeError(field string) error {
+	if field == "amount" {
+		return webrana.CreditRange.Error(field)
+	}
+	return nil
+}
 
 // handleCredit adds money to a customer's balance. An Idempotency-Key header
 // makes a retried request credit once.
@@ -103,10 +109,10 @@ func (s *Server) handleCredit(w http.ResponseWriter, r *http.Request) error {
 // the credit was written (false: the same key again) and the new balance.
 func (s *Server) credit(r *http.Request, customerID string, req creditRequest, key string) (bool, webrana.Money, error) {
 	req.Note = strings.TrimSpace(req.Note)
-	switch {
-	case req.Amount <= 0 || req.Amount > MaxCredit:
-		return false, webrana.Money{}, webrana.FieldError("amount", "amount must be between 1 and %d minor units (cents).", MaxCredit)
-	case req.Note == "" || utf8.RuneCountInString(req.Note) > 200:
+	if err := webrana.CreditRange.Check("amount", req.Amount); err != nil {
+		return false, webrana.Money{}, err
+	}
+	if req.Note == "" || utf8.RuneCountInString(req.Note) > 200 {
 		return false, webrana.Money{}, webrana.FieldError("note", "A note of 1 to 200 characters is required (it shows on the customer's statement).")
 	}
 	customer, err := s.db.UserByID(r.Context(), customerID)

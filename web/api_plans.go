@@ -54,6 +54,15 @@ type planRequest struct {
 	IsActive     *bool                 `json:"is_active"`
 }
 
+// rangeError: a price JSON holds but an int64 cannot (a fraction, 1e30) is
+// told the range, as any price outside it is.
+func (planRequest) rangeError(field string) error {
+	if field == "price_monthly" || field == "price_hourly" {
+		return webrana.PriceRange.Error(field)
+	}
+	return nil
+}
+
 // apply writes the request's fields onto p.
 func (req planRequest) apply(p *webrana.Plan) {
 	set := func(dst *string, v *string) {

@@ -37,6 +37,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return webrana.Errorf(webrana.EINVALID, "The request body is not valid JSON.")
 	case errors.As(err, &typeErr) && typeErr.Field == "":
 		return webrana.Errorf(webrana.EINVALID, "The request body must be a JSON object.")
+	case errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Value, "number") && rangeError(v, typeErr.Field) != nil:
+		return rangeError(v, typeErr.Field)
 	case errors.As(err, &typeErr):
 		return webrana.FieldError(typeErr.Field, "%s must be %s.", typeErr.Field, jsonKind(typeErr.Type.Kind().String()))
 	case errors.As(err, &tooBig):
@@ -47,6 +49,19 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	default:
 		return webrana.Errorf(webrana.EINVALID, "The request body could not be read.")
 	}
+}
+
+// rangedRequest is a request body some of whose number fields have a
+// range (money): rangeError returns the field's error giving it, or nil.
+type rangedRequest interface{ rangeError(field string) error }
+
+// rangeError is the range error of a number field of v that the field's
+// Go type cannot hold, or nil when the field has no range.
+func rangeError(v any, field string) error {
+	if r, ok := v.(rangedRequest); ok {
+		return r.rangeError(field)
+	}
+	return nil
 }
 
 func jsonKind(goKind string) string {

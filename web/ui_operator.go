@@ -133,7 +133,7 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := pages.OpPlanFormData{ID: p.ID, Provider: p.ProviderType, SizeSlug: p.SizeSlug, Name: p.Name,
 		VCPUs: strconv.Itoa(p.VCPUs), MemoryMB: strconv.Itoa(p.MemoryMB), DiskGB: strconv.Itoa(p.DiskGB),
-		TransferGB: strconv.Itoa(p.TransferGB), PriceMonthly: opMajor(p.PriceMonthly), PriceHourly: opMajor(p.PriceHourly),
+		TransferGB: strconv.Itoa(p.TransferGB), PriceMonthly: webrana.FormatMajor(p.PriceMonthly), PriceHourly: webrana.FormatMajor(p.PriceHourly),
 		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive}
 	q := r.URL.Query()
 	picked := q.Has("size_slug")
@@ -298,33 +298,14 @@ func (s *Server) opPlanCatalog(r *http.Request, f *pages.OpPlanFormData, picked 
 }
 
 // opMinorUnits reads an amount typed in major units ("12", "12.5",
-// "12.50") as minor units (cents), exactly: no floating point.
+// "12.34") as minor units. An amount too large for any range reads as one
+// that every range refuses, with its message.
 func opMinorUnits(field, v string) (int64, error) {
-	bad := webrana.FieldError(field, "Enter an amount such as 12.00: digits, with at most two after the point.")
-	whole, frac, dot := strings.Cut(strings.TrimSpace(v), ".")
-	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
-	if !digits(whole) || len(whole) > 12 || dot && (!digits(frac) || len(frac) > 2) {
-		return 0, bad
+	minor, ok := webrana.ParseMajor(strings.TrimSpace(v))
+	if !ok {
+		return 0, webrana.FieldError(field, "Enter an amount such as 12.00: digits, with at most two after the point.")
 	}
-	n, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil {
-		return 0, bad
-	}
-	cents := int64(0)
-	if frac != "" {
-		c, _ := strconv.ParseInt((frac + "0")[:2], 10, 64)
-		cents = c
-	}
-	return n*100 + cents, nil
-}
-
-// opMajor writes minor units as the form shows them: "12.00".
-func opMajor(minor int64) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
+	return minor, nil
 }
 
 // opListURL is a list's URL with its filters (empty ones left out), ready

@@ -379,7 +379,11 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 		f.IdempotencyKey = rand.Text()
 	}
 	plan := c.Plan
-	d.Plan, d.Hold = plan, provision.FirstPeriod(plan)
+	hold, err := provision.FirstPeriod(plan)
+	if err != nil {
+		return err
+	}
+	d.Plan, d.Hold = plan, hold
 	balance, err := s.db.Balance(ctx, me.ID, plan.Currency)
 	if err != nil {
 		return err

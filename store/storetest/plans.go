@@ -27,7 +27,7 @@ var _ = register("PlanRoundTrip", func(t *testing.T, db *store.DB) {
 	must(t, err)
 	mustEqual(t, "plan", got, p)
 
-	bare := &webrana.Plan{ProviderType: webrana.Linode, SizeSlug: "g6-nanode-1", Name: "Nanode", Currency: "USD"}
+	bare := &webrana.Plan{ProviderType: webrana.Linode, SizeSlug: "g6-nanode-1", Name: "Nanode", PriceMonthly: 1, PriceHourly: 1, Currency: "USD"}
 	must(t, db.CreatePlan(ctx, bare))
 	got, err = db.PlanByID(ctx, bare.ID)
 	must(t, err)
@@ -38,7 +38,7 @@ var _ = register("PlanRoundTrip", func(t *testing.T, db *store.DB) {
 
 	_, err = db.PlanByID(ctx, "missing")
 	wantCode(t, err, webrana.ENOTFOUND, "PlanByID missing")
-	err = db.CreatePlan(ctx, &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s", Name: "x", Currency: "USD"})
+	err = db.CreatePlan(ctx, &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s", Name: "x", PriceMonthly: 1, PriceHourly: 1, Currency: "USD"})
 	wantCode(t, err, webrana.EINVALID, "plan of a provider not ensured")
 })
 
@@ -46,7 +46,7 @@ var _ = register("PlanUniqueName", func(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	mustPlan(t, db, webrana.DigitalOcean, "Small")
 	medium := mustPlan(t, db, webrana.DigitalOcean, "Medium")
-	dup := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-2vcpu-2gb", Name: "Small", Currency: "USD"}
+	dup := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-2vcpu-2gb", Name: "Small", PriceMonthly: 600, PriceHourly: 1, Currency: "USD"}
 	wantCode(t, db.CreatePlan(ctx, dup), webrana.ECONFLICT, "second plan named Small")
 	mustPlan(t, db, webrana.Linode, "Small") // names are per provider
 
@@ -117,7 +117,7 @@ var _ = register("PlanUpdate", func(t *testing.T, db *store.DB) {
 		t.Fatalf("regions after clearing: %#v, want an empty list", got.Regions)
 	}
 
-	_, err = db.UpdatePlan(ctx, &webrana.Plan{ID: "missing", Name: "x", Currency: "USD"})
+	_, err = db.UpdatePlan(ctx, &webrana.Plan{ID: "missing", Name: "x", PriceMonthly: 1, PriceHourly: 1, Currency: "USD"})
 	wantCode(t, err, webrana.ENOTFOUND, "UpdatePlan missing")
 })
 
