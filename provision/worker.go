@@ -143,12 +143,29 @@ func (w *Worker) logger() *slog.Logger { return webrana.LoggerOr(w.Logger) }
 // step resumes the order from whatever its rows say happened last.
 func (r *run) step(ctx context.Context) error {
 	switch {
+	case r.order.HoldAmount < 0:
+		return r.unpaid(ctx)
 	case r.in.ProviderID != "":
 		return r.boot(ctx)
 	case r.order.AccountID != "":
 		return r.resume(ctx)
 	}
 	return r.place(ctx)
+}
+
+// unpaid ends an order placed, before money was bounded, with a hold below
+// zero (an overflowed price): it can never be charged, so its server, if
+// one was made, is removed and the order fails.
+func (r *run) unpaid(ctx context.Context) error {
+	const why = "The plan's price is out of range, so the server cannot be paid for."
+	if r.in.ProviderID == "" {
+		return r.fail(ctx, webrana.AttemptInvalid, why+" Nothing was charged.")
+	}
+	a, err := r.w.DB.AccountByID(ctx, r.in.AccountID)
+	if err != nil {
+		return err
+	}
+	return r.discard(ctx, a, &cloud.Instance{ID: r.in.ProviderID}, why)
 }
 
 // maxFailovers bounds the accounts one run tries before snoozing.

@@ -1,0 +1,139 @@
+package provision_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/pool/pooltest"
+	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/store"
+)
+
+// orderWorld is a pooltest world with one DigitalOcean account and the
+// order worker.
+type orderWorld struct {
+	*pooltest.World
+	t       *testing.T
+	account *webrana.Account
+	worker  *provision.Worker
+}
+
+const foreignServers = 3
+
+func newOrderWorld(t *testing.T) *orderWorld {
+	w := pooltest.New(t)
+	a := w.Account(webrana.DigitalOcean, "A", 10, foreignServers)
+	worker := &provision.Worker{DB: w.DB, Pool: w.Pool, Keys: w.Keys, Now: w.Clock.Now,
+		Config: provision.Config{Poll: time.Second, HeldRetry: time.Minute}}
+	return &orderWorld{World: w, t: t, account: a, worker: worker}
+}
+
+// order places an order as provision.Place writes it: the instance, the
+// order with its sealed root password, the first day's hold.
+func (w *orderWorld) order() *webrana.Order {
+	w.t.Helper()
+	plan := w.Plan(webrana.DigitalOcean)
+	owner := w.Customer(1000)
+	sealed, err := w.Keys.Seal("Order-Test-Root-Pw-1!")
+	w.Must(err)
+	in := &webrana.Instance{OwnerID: owner.ID, ProviderType: plan.ProviderType, PlanID: plan.ID, Label: "web",
+		Region: plan.Regions[0], Image: pooltest.Image(plan.ProviderType), Status: webrana.StatusPending}
+	o, err := w.DB.PlaceOrder(context.Background(), store.NewOrder{Instance: in, RootPassword: sealed,
+		Hold: webrana.Money{Amount: 24, Currency: "USD"}}, nil)
+	w.Must(err)
+	return o
+}
+
+// run works the order's job until it stops snoozing, on its attempt-th run.
+func (w *orderWorld) run(o *webrana.Order, attempt int) error {
+	return w.Settle(2000, func() error {
+		return w.worker.Work(context.Background(), pooltest.Job(provision.Args{OrderID: o.ID}, attempt))
+	})
+}
+
+func (w *orderWorld) instance(o *webrana.Order) *webrana.Instance {
+	w.t.Helper()
+	in, err := w.DB.InstanceByID(context.Background(), o.InstanceID)
+	w.Must(err)
+	return in
+}
+
+// servers is how many servers the simulator runs on the account.
+func (w *orderWorld) servers() int {
+	w.t.Helper()
+	list, err := w.Client(w.account).ListInstances(context.Background(), cloud.ListOptions{})
+	w.Must(err)
+	return len(list)
+}
+
+// TestLostCreateIsAdoptedNotRepeated: a create whose answer is lost is
+// looked up by the order's tag on the retry and adopted; the provider made
+// one server, and the account counts it once.
+func TestLostCreateIsAdoptedNotRepeated(t *testing.T) {
+	w := newOrderWorld(t)
+	o := w.order()
+	w.Fault(cloudsim.FaultSpec{Method: "POST", PathPrefix: "/v2/droplets", Drop: true, Count: 1})
+	if err := w.run(o, 1); err == nil {
+		t.Fatal("a create with its answer lost succeeded, want an error River retries")
+	}
+	w.Must(w.run(o, 2))
+	if in := w.instance(o); in.Status != webrana.StatusActive || in.IPv4 == "" {
+		t.Fatalf("after the retry the server is %s (%q)", in.Status, in.IPv4)
+	}
+	if n := w.Sent("POST", "/v2/droplets"); n != 1 {
+		t.Fatalf("%d creates reached the provider, want 1", n)
+	}
+	if active, reserved := w.Counts(w.account); active != foreignServers+1 || reserved != 0 || w.servers() != active {
+		t.Fatalf("account counts %d active, %d reserved; the provider runs %d", active, reserved, w.servers())
+	}
+}
+
+// TestSlowCreateFailsWithinItsBound: a server that stays "new" far longer
+// than usual is waited for until BootTimeout, then removed; the order fails
+// with its reason, the hold comes back, the slot is free again, and no
+// second server is ever made.
+func TestSlowCreateFailsWithinItsBound(t *testing.T) {
+	w := newOrderWorld(t)
+	o := w.order()
+	w.Fault(cloudsim.FaultSpec{CreateDelayMS: int((2 * time.Hour).Milliseconds())})
+	start := w.Clock.Now()
+	w.Must(w.run(o, 1))
+	in := w.instance(o)
+	if in.Status != webrana.StatusFailed || in.Error == "" {
+		t.Fatalf("a server that never started: %s (%q)", in.Status, in.Error)
+	}
+	if waited := w.Clock.Now().Sub(start); waited < 10*time.Minute || waited > 15*time.Minute {
+		t.Fatalf("waited %s for the server, want about the boot timeout (10m)", waited)
+	}
+	if n := w.Sent("POST", "/v2/droplets"); n != 1 || w.servers() != foreignServers {
+		t.Fatalf("%d creates, %d servers left at the provider; want 1 create and only the %d foreign ones", n, w.servers(), foreignServers)
+	}
+	if active, reserved := w.Counts(w.account); active != foreignServers || reserved != 0 {
+		t.Fatalf("account counts %d active, %d reserved after the failed order; want %d and 0", active, reserved, foreignServers)
+	}
+	balance, err := w.DB.Balance(context.Background(), in.OwnerID, "USD")
+	w.Must(err)
+	if balance.Amount != 1000 {
+		t.Fatalf("balance %v after a failed order, want all 1000 back", balance)
+	}
+}
+
+// TestOverflowedHoldEnds: an order placed before money was bounded, with a
+// hold below zero, can never be paid: it fails, and a server it made is
+// removed.
+func TestOverflowedHoldEnds(t *testing.T) {
+	w := newOrderWorld(t)
+	o := w.order()
+	w.Must(w.run(o, 1)) // the server runs
+	if _, err := w.DB.SQL().Exec(`UPDATE orders SET hold_amount = -24, status = 'running', step = 'booting' WHERE id = ?`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.Must(w.run(o, 1))
+	if in := w.instance(o); in.Status != webrana.StatusFailed || w.servers() != foreignServers {
+		t.Fatalf("an order with a negative hold: %s, %d servers at the provider", in.Status, w.servers())
+	}
+}
