@@ -53,8 +53,14 @@ type Config struct {
 	// DunningDestroyAfter later.
 	DunningGrace        time.Duration
 	DunningDestroyAfter time.Duration
+	// ShutdownGrace is how long a stop (SIGTERM, SIGINT) lets in-flight
+	// requests and running jobs finish before cancelling them.
+	ShutdownGrace time.Duration
 
-	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter string } // as written, parsed by parseNumbers
+	raw struct {
+		workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter,
+		shutdownGrace string
+	} // as written, parsed by parseNumbers
 }
 
 // Defaults of the product contract (DESIGN.md §9).
@@ -98,6 +104,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SIM_ACTION_DELAY", "sim-action-delay", "sandbox simulator: action started to completed (default 5s)", &c.raw.simActionDelay},
 		{"WEBRANA_DUNNING_GRACE", "dunning-grace", "a negative balance suspends servers after this (default 72h)", &c.raw.grace},
 		{"WEBRANA_DUNNING_DESTROY_AFTER", "dunning-destroy-after", "suspended servers are deleted after this (default 336h)", &c.raw.destroyAfter},
+		{"WEBRANA_SHUTDOWN_GRACE", "shutdown-grace", "on SIGTERM, how long requests and running jobs may take to finish (default 30s)", &c.raw.shutdownGrace},
 	}
 }
 
@@ -164,6 +171,7 @@ func (c *Config) parseNumbers() error {
 		{"WEBRANA_SIM_ACTION_DELAY", c.raw.simActionDelay, &c.SimActionDelay, 5 * time.Second},
 		{"WEBRANA_DUNNING_GRACE", c.raw.grace, &c.DunningGrace, 72 * time.Hour},
 		{"WEBRANA_DUNNING_DESTROY_AFTER", c.raw.destroyAfter, &c.DunningDestroyAfter, 14 * 24 * time.Hour},
+		{"WEBRANA_SHUTDOWN_GRACE", c.raw.shutdownGrace, &c.ShutdownGrace, 30 * time.Second},
 	} {
 		*d.dst = d.def
 		if d.raw == "" {
@@ -253,6 +261,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("workers", c.Workers),
 		slog.Duration("job_timeout", c.JobTimeout),
 		slog.Duration("job_rescue_after", c.JobRescueAfter),
+		slog.Duration("shutdown_grace", c.ShutdownGrace),
 	)
 }
 

@@ -276,6 +276,7 @@ func TestBadInputGivesOneClearLine(t *testing.T) {
 		{"port in use", nil, map[string]string{"WEBRANA_ADDR": busy.Addr().String()}, 1, "WEBRANA_ADDR: " + busy.Addr().String() + " is already in use"},
 		{"address malformed", nil, map[string]string{"WEBRANA_ADDR": "8080"}, 1, `WEBRANA_ADDR: "8080" is not host:port`},
 		{"data dir unusable", nil, map[string]string{"WEBRANA_DATA_DIR": filepath.Join(notADir, "sub")}, 1, "WEBRANA_DATA_DIR: cannot create"},
+		{"shutdown grace not a duration", nil, map[string]string{"WEBRANA_SHUTDOWN_GRACE": "30"}, 1, `WEBRANA_SHUTDOWN_GRACE: "30" is not a positive duration`},
 		{"sandbox flag not boolean", nil, map[string]string{"WEBRANA_SANDBOX": "maybe"}, 1, `WEBRANA_SANDBOX: "maybe" is not a boolean`},
 		{"webhook without secret", nil, map[string]string{"WEBRANA_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook"}, 1, "WEBRANA_ALERT_WEBHOOK_SECRET: required"},
 		{"smtp half configured", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25"}, 1, "set all three for alert e-mail"},
