@@ -55,6 +55,11 @@ type Config struct {
 	// Dunning tells customers with a negative balance when their servers
 	// are suspended and deleted.
 	Dunning *billing.Dunning
+	// MetricsToken, when set, lets a scraper read /metrics with
+	// Authorization: Bearer <MetricsToken>; administrators always may.
+	MetricsToken string
+	// MetricsPublic makes /metrics readable by anyone.
+	MetricsPublic bool
 }
 
 // Server serves Webrana over HTTP.
@@ -74,6 +79,8 @@ type Server struct {
 	version       string
 	signInHint    string
 	dunning       *billing.Dunning
+	metricsToken  []byte // SHA-256 of Config.MetricsToken; nil when none is set
+	metricsPublic bool
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -104,6 +111,8 @@ func NewServer(cfg Config) *Server {
 		version:        cfg.Version,
 		signInHint:     cfg.SignInHint,
 		dunning:        cfg.Dunning,
+		metricsToken:   tokenDigest(cfg.MetricsToken),
+		metricsPublic:  cfg.MetricsPublic,
 		mux:            http.NewServeMux(),
 		metrics:        newHTTPMetrics(cfg.Registry),
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}),

@@ -47,6 +47,7 @@ type running struct {
 	cancel context.CancelFunc
 	done   chan error
 	stdout *syncBuffer
+	stderr *syncBuffer // the logs
 }
 
 // startMain opens and serves a Main on a free loopback port.
@@ -65,7 +66,7 @@ func startMain(t testing.TB, vars map[string]string) *running {
 		m.Close()
 		t.Fatalf("open: %v\n%s", err, stderr)
 	}
-	r := &running{Main: m, cancel: cancel, done: make(chan error, 1), stdout: stdout}
+	r := &running{Main: m, cancel: cancel, done: make(chan error, 1), stdout: stdout, stderr: stderr}
 	go func() { r.done <- m.Serve(ctx) }()
 	t.Cleanup(func() { r.stop(t) })
 	select {
@@ -277,6 +278,10 @@ func TestBadInputGivesOneClearLine(t *testing.T) {
 		{"address malformed", nil, map[string]string{"WEBRANA_ADDR": "8080"}, 1, `WEBRANA_ADDR: "8080" is not host:port`},
 		{"data dir unusable", nil, map[string]string{"WEBRANA_DATA_DIR": filepath.Join(notADir, "sub")}, 1, "WEBRANA_DATA_DIR: cannot create"},
 		{"shutdown grace not a duration", nil, map[string]string{"WEBRANA_SHUTDOWN_GRACE": "30"}, 1, `WEBRANA_SHUTDOWN_GRACE: "30" is not a positive duration`},
+		{"metrics token short", nil, map[string]string{"WEBRANA_METRICS_TOKEN": "hunter2"}, 1, "WEBRANA_METRICS_TOKEN: at least 16 characters"},
+		{"metrics both public and protected", nil, map[string]string{"WEBRANA_METRICS_TOKEN": strings.Repeat("a", 32), "WEBRANA_METRICS_PUBLIC": "1"}, 1,
+			"WEBRANA_METRICS_PUBLIC: metrics cannot be public and protected by WEBRANA_METRICS_TOKEN at once"},
+		{"metrics public not boolean", nil, map[string]string{"WEBRANA_METRICS_PUBLIC": "yes please"}, 1, `WEBRANA_METRICS_PUBLIC: "yes please" is not a boolean`},
 		{"sandbox flag not boolean", nil, map[string]string{"WEBRANA_SANDBOX": "maybe"}, 1, `WEBRANA_SANDBOX: "maybe" is not a boolean`},
 		{"webhook without secret", nil, map[string]string{"WEBRANA_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook"}, 1, "WEBRANA_ALERT_WEBHOOK_SECRET: required"},
 		{"smtp half configured", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25"}, 1, "set all three for alert e-mail"},

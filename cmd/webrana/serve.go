@@ -130,8 +130,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Dunning.Servers = m.Servers
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
 		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
-		Channels: m.Channels,
-		Ready:    m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Dunning: m.Dunning})
+		Channels: m.Channels, MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
+		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Dunning: m.Dunning})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
