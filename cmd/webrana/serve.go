@@ -58,6 +58,7 @@ type Main struct {
 	Registry *prometheus.Registry
 
 	started      time.Time
+	locks        sandboxLocks  // sandbox only: see sandboxlock.go
 	demoPassword string        // sandbox only
 	ready        chan struct{} // closed once Serve is answering
 }
@@ -84,6 +85,11 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	if cfg.Sandbox {
+		if err := m.locks.lockSandboxDir(cfg.DataDir); err != nil {
+			return err
+		}
+	}
 	key, err := loadKey(cfg)
 	if err != nil {
 		return err
@@ -96,6 +102,11 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB.Now = m.Now
+	if cfg.Sandbox && m.DB.Engine() == store.Postgres {
+		if err := m.locks.lockSandboxDatabase(ctx, m.DB); err != nil {
+			return err
+		}
+	}
 	if err := bootstrap(ctx, m.DB); err != nil {
 		return err
 	}
@@ -378,12 +389,14 @@ func countKinds(kinds []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// Close releases the database; call it after Serve returns or Open fails.
+// Close releases the database, and then the sandbox's locks; call it after
+// Serve returns or Open fails.
 func (m *Main) Close() error {
+	var err error
 	if m.DB != nil {
-		return m.DB.Close()
+		err = m.DB.Close()
 	}
-	return nil
+	return errors.Join(err, m.locks.release())
 }
 
 // prepareDataDir creates the data dir (0700) and checks it is usable.
