@@ -394,6 +394,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 		"WEBRANA_DEMO_PASSWORD": "demo-secret-pw",
 		"DO_ACCESS_TOKEN":       "dop_v1_secret_token",
 		"WEBRANA_DATABASE_URL":  "postgres://webrana:db-secret-pw@127.0.0.1:5432/webrana",
+		"WEBRANA_METRICS_TOKEN": "metrics-secret-token",
 	}
 	cfg, err := LoadConfig("test", nil, testEnv(secretsIn), io.Discard)
 	if err != nil {
@@ -403,7 +404,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	m := NewMain(cfg, io.Discard, &log)
 	m.Logger.Info("config", "config", cfg)
 	printed := cfg.String() + log.String()
-	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw"} {
+	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw", "metrics-secret-token"} {
 		if strings.Contains(printed, s) {
 			t.Errorf("printed config contains %q:\n%s", s, printed)
 		}
