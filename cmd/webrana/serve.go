@@ -316,7 +316,7 @@ func (m *Main) Serve(ctx context.Context) error {
 		m.Logger.Info("shutting down: finishing in-flight requests and running jobs", "grace", m.Config.ShutdownGrace)
 	case err = <-serveErr:
 	}
-	return errors.Join(err, m.shutdown())
+	return joinErrors(err, m.shutdown())
 }
 
 // shutdownTimeout bounds how long the standalone simulator (webrana sim)
@@ -340,9 +340,9 @@ func (m *Main) shutdown() error {
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- m.shutdownHTTP(ctx) }()
 	jobsErr := m.drainJobs(ctx)
-	err := errors.Join(<-httpErr, jobsErr)
+	err := joinErrors(<-httpErr, jobsErr)
 	if m.Sim != nil {
-		err = errors.Join(err, m.stopSim())
+		err = joinErrors(err, m.stopSim())
 	}
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -367,7 +367,7 @@ func (m *Main) drainJobs(ctx context.Context) error {
 	if len(cancelled) > 0 {
 		m.Logger.Warn("jobs still running at the end of the grace period were cancelled; they will run again",
 			"jobs", cancelled, "grace", m.Config.ShutdownGrace)
-		err = errors.Join(fmt.Errorf("WEBRANA_SHUTDOWN_GRACE: %d jobs still running after %s were cancelled (%s); they will run again",
+		err = joinErrors(fmt.Errorf("WEBRANA_SHUTDOWN_GRACE: %d jobs still running after %s were cancelled (%s); they will run again",
 			len(cancelled), m.Config.ShutdownGrace, countKinds(cancelled)), err)
 	}
 	return err
@@ -388,6 +388,21 @@ func (m *Main) stopSim() error {
 		return fmt.Errorf("sandbox simulator: %w", err)
 	}
 	return nil
+}
+
+// joinErrors joins errors on one line, as run prints a failure.
+func joinErrors(errs ...error) error {
+	var out error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case out == nil:
+			out = err
+		default:
+			out = fmt.Errorf("%w; %w", out, err)
+		}
+	}
+	return out
 }
 
 // countKinds writes sorted job kinds as "kind ×n, …".
