@@ -12,6 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,17 +47,21 @@ type Config struct {
 // Queue is River bound to Webrana's database: it inserts jobs in store
 // transactions and, when it has workers, works them.
 type Queue struct {
-	logger   *slog.Logger
-	insertTx func(context.Context, *sql.Tx, river.JobArgs, *river.InsertOpts) error
-	retryTx  func(context.Context, *sql.Tx, int64) (rivertype.JobState, error)
-	wake     func(context.Context, int64) (rivertype.JobState, error)
-	start    func(context.Context) error
-	stop     func(context.Context) error
-	stopped  func() <-chan struct{}
-	events   func() (<-chan *river.Event, func())
-	metrics  *Metrics
-	running  atomic.Bool
-	unsub    func()
+	logger        *slog.Logger
+	insertTx      func(context.Context, *sql.Tx, river.JobArgs, *river.InsertOpts) error
+	retryTx       func(context.Context, *sql.Tx, int64) (rivertype.JobState, error)
+	wake          func(context.Context, int64) (rivertype.JobState, error)
+	start         func(context.Context) error
+	stop          func(context.Context) error
+	stopAndCancel func(context.Context) error
+	stopped       func() <-chan struct{}
+	events        func() (<-chan *river.Event, func())
+	metrics       *Metrics
+	running       atomic.Bool
+	unsub         func()
+
+	mu      sync.Mutex
+	working map[int64]string // id → kind of each job being worked, for Drain's report
 }
 
 // Migrate applies River's own migrations to db.
@@ -89,14 +96,14 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 	if cfg.MaxWorkers <= 0 {
 		cfg.MaxWorkers = 10
 	}
-	q := &Queue{logger: cfg.Logger, metrics: cfg.Metrics}
+	q := &Queue{logger: cfg.Logger, metrics: cfg.Metrics, working: map[int64]string{}}
 	if cfg.Workers != nil {
 		river.AddWorker(cfg.Workers, &wakeWorker{q: q})
 	}
 	switch db.Engine() {
 	case store.SQLite:
 		// One client on the one connection both inserts and works.
-		c, err := river.NewClient(riversqlite.New(db.SQL()), riverConfig(cfg))
+		c, err := river.NewClient(riversqlite.New(db.SQL()), q.riverConfig(cfg))
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +113,7 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 	case store.Postgres:
 		// The worker speaks pgx for LISTEN/NOTIFY; an insert-only client over
 		// database/sql lets store transactions (*sql.Tx) enqueue.
-		c, err := river.NewClient(riverpgxv5.New(db.PgxPool()), riverConfig(cfg))
+		c, err := river.NewClient(riverpgxv5.New(db.PgxPool()), q.riverConfig(cfg))
 		if err != nil {
 			return nil, err
 		}
@@ -126,12 +133,13 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 	return q, nil
 }
 
-func riverConfig(cfg Config) *river.Config {
+func (q *Queue) riverConfig(cfg Config) *river.Config {
 	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: cfg.Periodic,
 		JobTimeout: cmp.Or(cfg.JobTimeout, time.Minute), RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, 5*time.Minute),
 		// Fetch again soon after jobs finish (River waits 100ms by default):
 		// orders queue behind each other otherwise.
-		FetchCooldown: 10 * time.Millisecond}
+		FetchCooldown: 10 * time.Millisecond,
+		Middleware:    []rivertype.Middleware{river.WorkerMiddlewareFunc(q.track)}}
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
@@ -143,10 +151,11 @@ func riverConfig(cfg Config) *river.Config {
 func (q *Queue) bind(c interface {
 	Start(context.Context) error
 	Stop(context.Context) error
+	StopAndCancel(context.Context) error
 	Stopped() <-chan struct{}
 	Subscribe(...river.EventKind) (<-chan *river.Event, func())
 }) {
-	q.start, q.stop, q.stopped = c.Start, c.Stop, c.Stopped
+	q.start, q.stop, q.stopAndCancel, q.stopped = c.Start, c.Stop, c.StopAndCancel, c.Stopped
 	q.events = func() (<-chan *river.Event, func()) {
 		return c.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
 			river.EventKindJobCancelled, river.EventKindJobSnoozed)
@@ -169,7 +178,9 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 	return nil
 }
 
-// Start starts working jobs and running periodic ones.
+// Start starts working jobs and running periodic ones. Ending ctx cancels
+// every running job at once (River's hard stop): give it a context that
+// outlives a shutdown signal, and end the work with Drain or Stop.
 func (q *Queue) Start(ctx context.Context) error {
 	events, unsub := q.events()
 	if err := q.start(ctx); err != nil {
@@ -206,10 +217,57 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if !q.running.Load() {
 		return nil
 	}
-	err := q.stop(ctx)
+	defer q.stopping()
+	return q.stop(ctx)
+}
+
+// Drain stops taking jobs and lets the running ones finish until ctx ends.
+// Jobs still running then are cancelled: their context ends, River records
+// the error and runs them again later (each attempt costs one of their
+// retries). Drain waits up to cancelWait more for them to return, and
+// returns the kinds of the jobs it cancelled, one entry per job.
+func (q *Queue) Drain(ctx context.Context, cancelWait time.Duration) ([]string, error) {
+	if !q.running.Load() {
+		return nil, nil
+	}
+	defer q.stopping()
+	if err := q.stop(ctx); err == nil || ctx.Err() == nil {
+		return nil, err
+	}
+	cancelled := q.workingKinds()
+	hard, cancel := context.WithTimeout(context.Background(), cancelWait)
+	defer cancel()
+	if err := q.stopAndCancel(hard); err != nil {
+		return cancelled, fmt.Errorf("jobs still running %s after they were cancelled: %w", cancelWait, err)
+	}
+	return cancelled, nil
+}
+
+// stopping records that the queue no longer works jobs.
+func (q *Queue) stopping() {
 	q.running.Store(false)
 	if q.unsub != nil {
 		q.unsub()
 	}
-	return err
+}
+
+// track keeps the set of jobs being worked, so that a drain can say which
+// it had to cancel.
+func (q *Queue) track(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	q.mu.Lock()
+	q.working[job.ID] = job.Kind
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		delete(q.working, job.ID)
+		q.mu.Unlock()
+	}()
+	return doInner(ctx)
+}
+
+// workingKinds is the kind of every job being worked, sorted.
+func (q *Queue) workingKinds() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Sorted(maps.Values(q.working))
 }

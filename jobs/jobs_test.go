@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,6 +205,156 @@ func TestCleanupRemovesExpiredSessionsAndOldLogins(t *testing.T) {
 		}
 		if removed, _ := db.DeleteExpiredSessions(ctx); removed != 0 {
 			t.Errorf("cleanup left %d expired sessions", removed)
+		}
+	})
+}
+
+// blockArgs is a job whose worker runs until the test releases it or its
+// context ends, and reports which.
+type blockArgs struct{}
+
+func (blockArgs) Kind() string { return "block" }
+
+type blockWorker struct {
+	river.WorkerDefaults[blockArgs]
+	started chan struct{}
+	release chan struct{}
+	ended   chan error // nil when released, else the context's error
+}
+
+func (w *blockWorker) Work(ctx context.Context, job *river.Job[blockArgs]) error {
+	w.started <- struct{}{}
+	select {
+	case <-w.release:
+		w.ended <- nil
+		return nil
+	case <-ctx.Done():
+		w.ended <- ctx.Err()
+		return ctx.Err()
+	}
+}
+
+// signalHandler is a slog handler that closes seen at the first message
+// containing match.
+type signalHandler struct {
+	match string
+	seen  chan struct{}
+	once  *sync.Once
+}
+
+func (h signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.match) {
+		h.once.Do(func() { close(h.seen) })
+	}
+	return nil
+}
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
+
+// drainRig is a started queue working one blocking job, and a drain of it
+// in the background.
+type drainRig struct {
+	db       *store.DB
+	w        *blockWorker
+	stopping chan struct{} // closed once River stops fetching jobs
+	cancel   context.CancelFunc
+	done     chan drainResult
+}
+
+type drainResult struct {
+	cancelled []string
+	err       error
+}
+
+// startDrain starts a queue, waits until it works a blocking job, and
+// starts draining it with a grace period that ends when the test says.
+func startDrain(t *testing.T, db *store.DB) *drainRig {
+	t.Helper()
+	ctx := context.Background()
+	r := &drainRig{db: db, stopping: make(chan struct{}), done: make(chan drainResult, 1),
+		w: &blockWorker{started: make(chan struct{}, 1), release: make(chan struct{}), ended: make(chan error, 1)}}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, r.w)
+	logger := slog.New(signalHandler{match: "Client: Stopping producers", seen: r.stopping, once: &sync.Once{}})
+	q, err := jobs.New(db, jobs.Config{Workers: workers, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return q.InsertTx(ctx, tx, blockArgs{}, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, r.w.started, "the job to start")
+	grace, cancel := context.WithCancel(ctx)
+	r.cancel = cancel
+	t.Cleanup(cancel)
+	go func() {
+		cancelled, err := q.Drain(grace, 30*time.Second)
+		r.done <- drainResult{cancelled, err}
+	}()
+	wait(t, r.stopping, "River to stop fetching")
+	if q.Running() {
+		select {
+		case res := <-r.done:
+			t.Fatalf("Drain returned %v while its job ran", res)
+		default:
+		}
+	}
+	return r
+}
+
+// jobRow is the blocking job's state and recorded errors.
+func (r *drainRig) jobRow(t *testing.T) (state, errs string) {
+	t.Helper()
+	err := r.db.SQL().QueryRowContext(context.Background(),
+		`SELECT state, COALESCE(CAST(errors AS TEXT), '') FROM river_job WHERE kind = 'block'`).Scan(&state, &errs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state, errs
+}
+
+// TestDrainLetsRunningJobsFinish: once a drain has begun, a running job
+// keeps its context and completes; Drain returns when it has, cancelling
+// nothing.
+func TestDrainLetsRunningJobsFinish(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := startDrain(t, db)
+		close(r.w.release)
+		if err := wait(t, r.w.ended, "the job to end"); err != nil {
+			t.Fatalf("the running job's context ended during the drain: %v", err)
+		}
+		res := wait(t, r.done, "Drain to return")
+		if res.err != nil || len(res.cancelled) != 0 {
+			t.Fatalf("Drain = %v, %v; want nothing cancelled and no error", res.cancelled, res.err)
+		}
+		if state, errs := r.jobRow(t); state != "completed" || errs != "" {
+			t.Fatalf("job %s with errors %q, want completed without errors", state, errs)
+		}
+	})
+}
+
+// TestDrainCancelsJobsStillRunningAfterTheGrace: when the grace period ends,
+// the jobs still running are cancelled, reported, and left for River to run
+// again.
+func TestDrainCancelsJobsStillRunningAfterTheGrace(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := startDrain(t, db)
+		r.cancel() // the grace period ends
+		if err := wait(t, r.w.ended, "the job to end"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("the job ended with %v, want its context cancelled", err)
+		}
+		res := wait(t, r.done, "Drain to return")
+		if res.err != nil || !slices.Equal(res.cancelled, []string{"block"}) {
+			t.Fatalf("Drain = %v, %v; want [block] cancelled and no error", res.cancelled, res.err)
+		}
+		// A short retry delay makes River schedule the job straight back
+		// as available.
+		if state, errs := r.jobRow(t); (state != "retryable" && state != "available") || !strings.Contains(errs, "context canceled") {
+			t.Fatalf("job %s with errors %q, want it to be run again, with the cancellation recorded", state, errs)
 		}
 	})
 }

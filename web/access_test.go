@@ -17,7 +17,7 @@ import (
 // publicRoutes are the only routes anyone may call. A new public route must
 // be added here on purpose.
 var publicRoutes = []string{
-	"GET /healthz", "GET /readyz", "GET /metrics", "GET /api/openapi.json",
+	"GET /healthz", "GET /readyz", "GET /api/openapi.json",
 	"POST /api/auth/login", "GET /login", "POST /login", "GET /assets/",
 }
 
@@ -152,7 +152,7 @@ func TestEveryRouteEnforcesAccess(t *testing.T) {
 					t.Errorf("anonymous: error code %q, want unauthorized", res.ErrorCode())
 				}
 
-				if rt.Access == web.Admin {
+				if rt.Access == web.Admin || rt.Access == web.Scraper {
 					res := alice.Do(method, path, body)
 					if res.Status != 403 || !refusedAs(rt.Kind, res, "forbidden", "Administrators only.") {
 						t.Errorf("customer on admin route: %d %s, want 403 forbidden", res.Status, res.Body)

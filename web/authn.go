@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"net"
@@ -26,6 +27,10 @@ const (
 // browser never attaches them by itself.
 func (s *Server) authorize(access Access, kind Kind, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if access == Scraper && s.isScraper(r) {
+			next(w, r)
+			return
+		}
 		p, viaCookie, err := s.authenticate(r)
 		if err != nil && access != Public {
 			s.deny(w, r, kind, err)
@@ -37,6 +42,10 @@ func (s *Server) authorize(access Access, kind Kind, next http.HandlerFunc) http
 		}
 		if access == Admin && !p.IsAdmin() {
 			s.deny(w, r, kind, webrana.Errorf(webrana.EFORBIDDEN, "Administrators only."))
+			return
+		}
+		if access == Scraper && !p.IsAdmin() {
+			s.deny(w, r, kind, webrana.Errorf(webrana.EFORBIDDEN, "Administrators and the metrics scraper only."))
 			return
 		}
 		// A page's form body is bounded before anything reads it: the CSRF
@@ -60,6 +69,23 @@ func (s *Server) authorize(access Access, kind Kind, next http.HandlerFunc) http
 		}
 		next(w, r)
 	})
+}
+
+// isScraper reports whether the request carries the metrics token. Both
+// sides are hashed first, so the comparison takes the same time whatever
+// the lengths.
+func (s *Server) isScraper(r *http.Request) bool {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && s.metricsToken != nil && subtle.ConstantTimeCompare(tokenDigest(strings.TrimSpace(token)), s.metricsToken) == 1
+}
+
+// tokenDigest is the SHA-256 of a token, nil for none.
+func tokenDigest(token string) []byte {
+	if token == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
 }
 
 var errCSRF = webrana.Errorf(webrana.EFORBIDDEN, "The form's security token is missing or stale; reload the page and try again.")

@@ -11,6 +11,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/store/storetest"
+	"github.com/webrana/webrana/web"
 	"github.com/webrana/webrana/web/webtest"
 )
 
@@ -20,12 +21,17 @@ func boundedEngines(t *testing.T, fn func(t *testing.T, h *harness)) {
 	const timeout = time.Second
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		fn(t, newHarnessWith(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{}, timeout))
+		fn(t, newHarness(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{}, withTimeout(timeout)))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		fn(t, newHarnessWith(t, storetest.OpenPostgres(t), auth.ThrottlePolicy{}, timeout))
+		fn(t, newHarness(t, storetest.OpenPostgres(t), auth.ThrottlePolicy{}, withTimeout(timeout)))
 	})
+}
+
+// withTimeout gives the server's requests timeout to answer.
+func withTimeout(timeout time.Duration) func(*web.Config) {
+	return func(c *web.Config) { c.RequestTimeout = timeout }
 }
 
 // mustBeBusy fails unless res is the 503 that says the provider is slow or

@@ -56,14 +56,8 @@ func engines(t *testing.T, fn func(t *testing.T, h *harness)) {
 	})
 }
 
-func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy) *harness {
-	t.Helper()
-	return newHarnessWith(t, db, policy, 0)
-}
-
-// newHarnessWith is newHarness whose server lets requests take timeout
-// (0: the default).
-func newHarnessWith(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, timeout time.Duration) *harness {
+// newHarness builds the harness; opts adjust the server's configuration.
+func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...func(*web.Config)) *harness {
 	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
@@ -81,15 +75,18 @@ func newHarnessWith(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, time
 		t.Fatal(err)
 	}
 	pl := pool.New(db, keys, opener, c.Now, nil)
-	srv := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
+	cfg := web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
 		Catalog: cat, Providers: source, Pool: pl,
-		Orders:         &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Servers:        &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Reconcile:      &lifecycle.Reconciler{DB: db, Pool: pl},
-		Metrics:        &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
-		Channels:       &alerts.ChannelSet{DB: db, Keys: keys},
-		Dunning:        &billing.Dunning{DB: db, Now: c.Now},
-		RequestTimeout: timeout})
+		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
+		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
+		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
+		Dunning:   &billing.Dunning{DB: db, Now: c.Now}}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	srv := web.NewServer(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}

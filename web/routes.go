@@ -17,9 +17,12 @@ const (
 	Public   Access = iota // anyone
 	SignedIn               // any signed-in user; owned resources are scoped to the caller
 	Admin                  // administrators only
+	// Scraper is a metrics scraper presenting the metrics bearer token
+	// (Config.MetricsToken), or an administrator.
+	Scraper
 )
 
-func (a Access) String() string { return [...]string{"public", "signed-in", "admin"}[a] }
+func (a Access) String() string { return [...]string{"public", "signed-in", "admin", "scraper"}[a] }
 
 // Kind is how a route answers: JSON API or HTML page. It decides how an
 // unauthenticated caller is told to sign in (401 JSON, or a redirect).
@@ -45,7 +48,7 @@ func (s *Server) routes() {
 	// Operations.
 	s.handle("GET /healthz", Public, API, s.handleHealthz)
 	s.handle("GET /readyz", Public, API, s.handleReadyz)
-	s.handle("GET /metrics", Public, API, s.metricsHandler.ServeHTTP)
+	s.handle("GET /metrics", s.metricsAccess(), API, s.metricsHandler.ServeHTTP)
 	s.api("GET /api/openapi.json", Public, s.handleOpenAPI)
 
 	// Signing in and out.
@@ -118,6 +121,15 @@ func (s *Server) routes() {
 	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)
 
 	s.mux.HandleFunc("/", s.handleNotFound)
+}
+
+// metricsAccess is who may read /metrics. The metrics name every provider
+// account and its load, so they are public only when the operator says so.
+func (s *Server) metricsAccess() Access {
+	if s.metricsPublic {
+		return Public
+	}
+	return Scraper
 }
 
 // adminOnlyPath reports whether a path lies under an administrators-only prefix.

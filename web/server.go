@@ -61,6 +61,11 @@ type Config struct {
 	// up at once rather than wait past it, and the request answers that the
 	// provider is slow or limiting us (503).
 	RequestTimeout time.Duration
+	// MetricsToken, when set, lets a scraper read /metrics with
+	// Authorization: Bearer <MetricsToken>; administrators always may.
+	MetricsToken string
+	// MetricsPublic makes /metrics readable by anyone.
+	MetricsPublic bool
 }
 
 // Server serves Webrana over HTTP.
@@ -81,6 +86,8 @@ type Server struct {
 	signInHint    string
 	dunning       *billing.Dunning
 	timeout       time.Duration
+	metricsToken  []byte // SHA-256 of Config.MetricsToken; nil when none is set
+	metricsPublic bool
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -116,6 +123,8 @@ func NewServer(cfg Config) *Server {
 		signInHint:     cfg.SignInHint,
 		dunning:        cfg.Dunning,
 		timeout:        cmp.Or(cfg.RequestTimeout, defaultRequestTimeout),
+		metricsToken:   tokenDigest(cfg.MetricsToken),
+		metricsPublic:  cfg.MetricsPublic,
 		mux:            http.NewServeMux(),
 		metrics:        newHTTPMetrics(cfg.Registry),
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}),

@@ -23,15 +23,20 @@ func newServer(t *testing.T, checks ...web.ReadyCheck) *web.Server {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
 	s := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: auth.New(db, auth.Config{}), Ready: checks, Version: "test",
-		Catalog: catalog.New(db, nil, nil, nil)})
+		Catalog: catalog.New(db, nil, nil, nil), MetricsToken: metricsToken})
 	s.Handle("GET /boom", web.Public, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") }))
 	return s
 }
 
+// do sends a request to s, and the metrics token with requests for /metrics.
 func do(t *testing.T, s *web.Server, method, path string) (*http.Response, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	req := httptest.NewRequest(method, path, nil)
+	if path == "/metrics" {
+		req.Header.Set("Authorization", "Bearer "+metricsToken)
+	}
+	s.Handler().ServeHTTP(rec, req)
 	res := rec.Result()
 	body, _ := io.ReadAll(res.Body)
 	return res, string(body)

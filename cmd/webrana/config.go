@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/webrana/webrana/alerts"
 )
@@ -39,6 +40,10 @@ type Config struct {
 	SMTPPassword              string
 	AlertEmailTo              string // comma-separated
 	LogLevel                  slog.Level
+	// MetricsToken lets Prometheus read /metrics with it as a bearer token;
+	// MetricsPublic lets anyone. Without either, administrators only.
+	MetricsToken  string
+	MetricsPublic bool
 
 	// Jobs and provisioning (durations as Go writes them: 30s, 5m).
 	Workers        int           // jobs worked at once per process
@@ -53,8 +58,14 @@ type Config struct {
 	// DunningDestroyAfter later.
 	DunningGrace        time.Duration
 	DunningDestroyAfter time.Duration
+	// ShutdownGrace is how long a stop (SIGTERM, SIGINT) lets in-flight
+	// requests and running jobs finish before cancelling them.
+	ShutdownGrace time.Duration
 
-	raw struct{ workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter string } // as written, parsed by parseNumbers
+	raw struct {
+		workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter,
+		shutdownGrace string
+	} // as written, parsed by parseNumbers
 }
 
 // Defaults of the product contract (DESIGN.md §9).
@@ -89,6 +100,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SMTP_USERNAME", "smtp-username", "SMTP user (PLAIN auth)", &c.SMTPUsername},
 		{"WEBRANA_SMTP_PASSWORD", "", "", &c.SMTPPassword},
 		{"WEBRANA_ALERT_EMAIL_TO", "alert-email-to", "comma-separated recipients of alert e-mail", &c.AlertEmailTo},
+		{"WEBRANA_METRICS_TOKEN", "", "", &c.MetricsToken},
 		{"WEBRANA_WORKERS", "workers", "jobs worked at once (default 10)", &c.raw.workers},
 		{"WEBRANA_JOB_TIMEOUT", "job-timeout", "longest run of one job (default 1m)", &c.raw.jobTimeout},
 		{"WEBRANA_JOB_RESCUE_AFTER", "job-rescue-after", "a job running this long is rerun, its process presumed dead (default 5m)", &c.raw.jobRescueAfter},
@@ -98,6 +110,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SIM_ACTION_DELAY", "sim-action-delay", "sandbox simulator: action started to completed (default 5s)", &c.raw.simActionDelay},
 		{"WEBRANA_DUNNING_GRACE", "dunning-grace", "a negative balance suspends servers after this (default 72h)", &c.raw.grace},
 		{"WEBRANA_DUNNING_DESTROY_AFTER", "dunning-destroy-after", "suspended servers are deleted after this (default 336h)", &c.raw.destroyAfter},
+		{"WEBRANA_SHUTDOWN_GRACE", "shutdown-grace", "on SIGTERM, how long requests and running jobs may take to finish (default 30s)", &c.raw.shutdownGrace},
 	}
 }
 
@@ -128,6 +141,9 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 		return nil, err
 	}
 	if c.DestroyOrphans, err = parseBool("WEBRANA_DESTROY_ORPHANS", getenv("WEBRANA_DESTROY_ORPHANS")); err != nil {
+		return nil, err
+	}
+	if c.MetricsPublic, err = parseBool("WEBRANA_METRICS_PUBLIC", getenv("WEBRANA_METRICS_PUBLIC")); err != nil {
 		return nil, err
 	}
 	// No database URL means the embedded, self-contained sandbox.
@@ -164,6 +180,7 @@ func (c *Config) parseNumbers() error {
 		{"WEBRANA_SIM_ACTION_DELAY", c.raw.simActionDelay, &c.SimActionDelay, 5 * time.Second},
 		{"WEBRANA_DUNNING_GRACE", c.raw.grace, &c.DunningGrace, 72 * time.Hour},
 		{"WEBRANA_DUNNING_DESTROY_AFTER", c.raw.destroyAfter, &c.DunningDestroyAfter, 14 * 24 * time.Hour},
+		{"WEBRANA_SHUTDOWN_GRACE", c.raw.shutdownGrace, &c.ShutdownGrace, 30 * time.Second},
 	} {
 		*d.dst = d.def
 		if d.raw == "" {
@@ -200,6 +217,9 @@ func (c *Config) validate() error {
 	if (c.SMTPAddr == "") != (c.AlertEmailTo == "") || (c.SMTPAddr != "" && c.SMTPFrom == "") {
 		return errors.New("WEBRANA_SMTP_ADDR, WEBRANA_SMTP_FROM and WEBRANA_ALERT_EMAIL_TO: set all three for alert e-mail, or none")
 	}
+	if err := c.validateMetrics(); err != nil {
+		return err
+	}
 	for _, s := range []struct{ env, v string }{{"DIGITALOCEAN_API_URL", c.DigitalOceanAPIURL}, {"LINODE_API_URL", c.LinodeAPIURL}, {"WEBRANA_ALERT_WEBHOOK_URL", c.AlertWebhookURL}} {
 		if s.v == "" {
 			continue
@@ -207,6 +227,24 @@ func (c *Config) validate() error {
 		if u, err := url.Parse(s.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("%s: %q is not an http(s) URL", s.env, s.v)
 		}
+	}
+	return nil
+}
+
+// minMetricsToken is the shortest metrics token accepted: it guards the
+// pool's names and load, so it must not be guessable.
+const minMetricsToken = 16
+
+// validateMetrics checks who may read /metrics is said once and sensibly.
+func (c *Config) validateMetrics() error {
+	if c.MetricsPublic && c.MetricsToken != "" {
+		return errors.New("WEBRANA_METRICS_PUBLIC: metrics cannot be public and protected by WEBRANA_METRICS_TOKEN at once; unset one")
+	}
+	if c.MetricsToken == "" {
+		return nil
+	}
+	if len(c.MetricsToken) < minMetricsToken || strings.ContainsFunc(c.MetricsToken, unicode.IsSpace) {
+		return fmt.Errorf("WEBRANA_METRICS_TOKEN: at least %d characters without spaces (generate one with: openssl rand -hex 32)", minMetricsToken)
 	}
 	return nil
 }
@@ -249,10 +287,13 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("smtp_addr", c.SMTPAddr),
 		slog.String("smtp_password", redact(c.SMTPPassword)),
 		slog.String("alert_email_to", c.AlertEmailTo),
+		slog.String("metrics_token", redact(c.MetricsToken)),
+		slog.Bool("metrics_public", c.MetricsPublic),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("workers", c.Workers),
 		slog.Duration("job_timeout", c.JobTimeout),
 		slog.Duration("job_rescue_after", c.JobRescueAfter),
+		slog.Duration("shutdown_grace", c.ShutdownGrace),
 	)
 }
 

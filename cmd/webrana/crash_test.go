@@ -54,37 +54,13 @@ func TestCrashDuringOrders(t *testing.T) {
 	ctx := context.Background()
 
 	sim := crashStartSim(t, bin)
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"WEBRANA_ADDR=127.0.0.1:0",
-		"WEBRANA_DATA_DIR=" + t.TempDir(),
-		"WEBRANA_DATABASE_URL=" + pgURL,
-		"ENCRYPTION_KEY=" + crashKey,
-		"DIGITALOCEAN_API_URL=" + sim.url,
-		"LINODE_API_URL=" + sim.url,
-		"WEBRANA_PROVISION_POLL=200ms",
+	env := crashEnv(t, pgURL, sim.url,
 		"WEBRANA_JOB_TIMEOUT=5s",
-		"WEBRANA_JOB_RESCUE_AFTER=5s",
-	}
-	crashAddUser(t, bin, env, "admin@crash.example.com", "admin")
-	crashAddUser(t, bin, env, "customer@crash.example.com", "customer")
+		"WEBRANA_JOB_RESCUE_AFTER=5s")
+	crashAddUsers(t, bin, env)
 
 	first := crashStartWebrana(t, bin, env)
-	admin := crashLogin(t, first.url, "admin@crash.example.com")
-	customer := crashLogin(t, first.url, "customer@crash.example.com")
-
-	for i, tok := range crashTokens {
-		admin.must(t, "POST", "/internal/accounts", map[string]any{"provider_type": "digitalocean",
-			"name": fmt.Sprintf("crash-%c", 'a'+i), "token": tok}, http.StatusCreated, nil)
-	}
-	var plan struct{ ID string }
-	admin.must(t, "POST", "/api/admin/plans", map[string]any{"provider_type": "digitalocean", "size_slug": "s-1vcpu-1gb",
-		"name": "Crash 1 GB", "price_monthly": 600, "price_hourly": 1, "currency": "USD", "regions": []string{"sgp1"},
-		"is_active": true}, http.StatusCreated, &plan)
-	var me struct{ ID string }
-	customer.must(t, "GET", "/api/me", nil, http.StatusOK, &me)
-	admin.must(t, "POST", "/api/admin/customers/"+me.ID+"/credit", map[string]any{"amount": crashCredit, "note": "crash test"},
-		http.StatusCreated, nil)
+	admin, customer, planID := crashShop(t, first.url)
 
 	// Every create takes 1.5s at the provider, as a real one takes a
 	// while: with 10 workers, about 10 creates are always in flight, so the
@@ -95,7 +71,7 @@ func TestCrashDuringOrders(t *testing.T) {
 		"latency_ms": 1500})
 
 	// 100 orders at once.
-	placed := crashPlace(t, customer, plan.ID)
+	placed := crashPlace(t, customer, planID, crashOrders)
 
 	// Kill once at least 10 servers are recorded (booting) and at least 5
 	// creates are in flight.
@@ -116,7 +92,7 @@ func TestCrashDuringOrders(t *testing.T) {
 	// Restart on the same database and wait for every order to end.
 	second := crashStartWebrana(t, bin, env)
 	t.Logf("restarted and ready %s after the kill", time.Since(killedAt).Round(time.Millisecond))
-	items := crashAwaitSettled(t, admin.at(second.url), second, killedAt)
+	items := crashAwaitSettled(t, admin.at(second.url), second, killedAt, crashOrders)
 	admin, customer = admin.at(second.url), customer.at(second.url)
 
 	// Every order is active with an address, or failed with a reason.
@@ -339,12 +315,14 @@ func (p *crashProc) kill(t *testing.T) {
 	}
 }
 
-// stop ends the process with SIGTERM and checks it exits with code 0.
-func (p *crashProc) stop(t *testing.T) {
+// stop ends the process with SIGTERM, checks it exits with code 0, and
+// returns how long it took from the signal to the exit.
+func (p *crashProc) stop(t *testing.T) time.Duration {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	signalled := time.Now()
 	select {
 	case <-p.exited:
 		if p.waitErr != nil {
@@ -353,6 +331,7 @@ func (p *crashProc) stop(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the process did not stop within a minute of SIGTERM")
 	}
+	return time.Since(signalled)
 }
 
 // crashLines keeps a process's output, line by line, and wakes waiters.
@@ -454,6 +433,51 @@ func crashStartWebrana(t *testing.T, bin string, env []string) *crashProc {
 	return crashStartProc(t, bin, nil, env, crashReady)
 }
 
+// crashEnv is the environment of a production webrana on pgURL whose
+// providers are the standalone simulator at simURL, plus extra settings.
+func crashEnv(t *testing.T, pgURL, simURL string, extra ...string) []string {
+	t.Helper()
+	return append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"WEBRANA_ADDR=127.0.0.1:0",
+		"WEBRANA_DATA_DIR=" + t.TempDir(),
+		"WEBRANA_DATABASE_URL=" + pgURL,
+		"ENCRYPTION_KEY=" + crashKey,
+		"DIGITALOCEAN_API_URL=" + simURL,
+		"LINODE_API_URL=" + simURL,
+		"WEBRANA_PROVISION_POLL=200ms",
+	}, extra...)
+}
+
+// crashAddUsers adds the test's administrator and customer.
+func crashAddUsers(t *testing.T, bin string, env []string) {
+	t.Helper()
+	crashAddUser(t, bin, env, "admin@crash.example.com", "admin")
+	crashAddUser(t, bin, env, "customer@crash.example.com", "customer")
+}
+
+// crashShop signs both users in at base, adds the simulator's accounts and
+// a plan, and credits the customer: everything an order needs. It returns
+// the two clients and the plan's id.
+func crashShop(t *testing.T, base string) (admin, customer *crashClient, planID string) {
+	t.Helper()
+	admin = crashLogin(t, base, "admin@crash.example.com")
+	customer = crashLogin(t, base, "customer@crash.example.com")
+	for i, tok := range crashTokens {
+		admin.must(t, "POST", "/internal/accounts", map[string]any{"provider_type": "digitalocean",
+			"name": fmt.Sprintf("crash-%c", 'a'+i), "token": tok}, http.StatusCreated, nil)
+	}
+	var plan struct{ ID string }
+	admin.must(t, "POST", "/api/admin/plans", map[string]any{"provider_type": "digitalocean", "size_slug": "s-1vcpu-1gb",
+		"name": "Crash 1 GB", "price_monthly": 600, "price_hourly": 1, "currency": "USD", "regions": []string{"sgp1"},
+		"is_active": true}, http.StatusCreated, &plan)
+	var me struct{ ID string }
+	customer.must(t, "GET", "/api/me", nil, http.StatusOK, &me)
+	admin.must(t, "POST", "/api/admin/customers/"+me.ID+"/credit", map[string]any{"amount": crashCredit, "note": "crash test"},
+		http.StatusCreated, nil)
+	return admin, customer, plan.ID
+}
+
 // crashAddUser runs `webrana user add` on the test's database.
 func crashAddUser(t *testing.T, bin string, env []string, email, role string) {
 	t.Helper()
@@ -525,9 +549,9 @@ func crashLogin(t *testing.T, base, email string) *crashClient {
 	return &crashClient{base: base, token: res.Token}
 }
 
-// crashPlace places the orders from crashPlacers goroutines at once and
+// crashPlace places n orders from crashPlacers goroutines at once and
 // returns the instances' labels by id. Every order must be accepted (202).
-func crashPlace(t *testing.T, customer *crashClient, planID string) map[string]string {
+func crashPlace(t *testing.T, customer *crashClient, planID string, n int) map[string]string {
 	t.Helper()
 	var (
 		mu     sync.Mutex
@@ -540,8 +564,8 @@ func crashPlace(t *testing.T, customer *crashClient, planID string) map[string]s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for n := g; n < crashOrders; n += crashPlacers {
-				label := fmt.Sprintf("crash-%d", n)
+			for i := g; i < n; i += crashPlacers {
+				label := fmt.Sprintf("crash-%d", i)
 				code, data, err := customer.do("POST", "/api/vps", map[string]any{"provider_type": "digitalocean", "plan_id": planID,
 					"region": "sgp1", "image": "ubuntu-24-04-x64", "label": label, "root_password": crashRootPW})
 				var in struct{ ID string }
@@ -563,12 +587,12 @@ func crashPlace(t *testing.T, customer *crashClient, planID string) map[string]s
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		t.Fatalf("%d of %d orders not accepted:\n%s", len(errs), crashOrders, strings.Join(errs, "\n"))
+		t.Fatalf("%d of %d orders not accepted:\n%s", len(errs), n, strings.Join(errs, "\n"))
 	}
-	if len(placed) != crashOrders {
-		t.Fatalf("%d distinct instances for %d orders", len(placed), crashOrders)
+	if len(placed) != n {
+		t.Fatalf("%d distinct instances for %d orders", len(placed), n)
 	}
-	t.Logf("placed %d orders in %s", crashOrders, time.Since(start).Round(time.Millisecond))
+	t.Logf("placed %d orders in %s", n, time.Since(start).Round(time.Millisecond))
 	return placed
 }
 
@@ -700,9 +724,10 @@ type crashInstance struct {
 	Error      string `json:"error"`
 }
 
-// crashAwaitSettled polls the instances until none is pending, provisioning
-// or held, and returns them. Past the deadline it reports the stuck ones.
-func crashAwaitSettled(t *testing.T, admin *crashClient, proc *crashProc, killedAt time.Time) []*crashInstance {
+// crashAwaitSettled polls the instances until all n are listed and none is
+// pending, provisioning or held, and returns them. Past the deadline it
+// reports the stuck ones. killedAt is when the first process was stopped.
+func crashAwaitSettled(t *testing.T, admin *crashClient, proc *crashProc, killedAt time.Time, n int) []*crashInstance {
 	t.Helper()
 	deadline := time.Now().Add(crashRecovery)
 	for {
@@ -717,7 +742,7 @@ func crashAwaitSettled(t *testing.T, admin *crashClient, proc *crashProc, killed
 				waiting = append(waiting, in)
 			}
 		}
-		if len(waiting) == 0 && list.Total == crashOrders {
+		if len(waiting) == 0 && list.Total == n {
 			t.Logf("every order ended %s after the kill", time.Since(killedAt).Round(time.Millisecond))
 			return list.Items
 		}

@@ -48,6 +48,7 @@ type running struct {
 	cancel context.CancelFunc
 	done   chan error
 	stdout *syncBuffer
+	stderr *syncBuffer // the logs
 }
 
 // startMain opens and serves a Main on a free loopback port.
@@ -66,7 +67,7 @@ func startMain(t testing.TB, vars map[string]string) *running {
 		m.Close()
 		t.Fatalf("open: %v\n%s", err, stderr)
 	}
-	r := &running{Main: m, cancel: cancel, done: make(chan error, 1), stdout: stdout}
+	r := &running{Main: m, cancel: cancel, done: make(chan error, 1), stdout: stdout, stderr: stderr}
 	go func() { r.done <- m.Serve(ctx) }()
 	t.Cleanup(func() { r.stop(t) })
 	select {
@@ -280,6 +281,11 @@ func TestBadInputGivesOneClearLine(t *testing.T) {
 		{"port in use", nil, map[string]string{"WEBRANA_ADDR": busy.Addr().String()}, 1, "WEBRANA_ADDR: " + busy.Addr().String() + " is already in use"},
 		{"address malformed", nil, map[string]string{"WEBRANA_ADDR": "8080"}, 1, `WEBRANA_ADDR: "8080" is not host:port`},
 		{"data dir unusable", nil, map[string]string{"WEBRANA_DATA_DIR": filepath.Join(notADir, "sub")}, 1, "WEBRANA_DATA_DIR: cannot create"},
+		{"shutdown grace not a duration", nil, map[string]string{"WEBRANA_SHUTDOWN_GRACE": "30"}, 1, `WEBRANA_SHUTDOWN_GRACE: "30" is not a positive duration`},
+		{"metrics token short", nil, map[string]string{"WEBRANA_METRICS_TOKEN": "hunter2"}, 1, "WEBRANA_METRICS_TOKEN: at least 16 characters"},
+		{"metrics both public and protected", nil, map[string]string{"WEBRANA_METRICS_TOKEN": strings.Repeat("a", 32), "WEBRANA_METRICS_PUBLIC": "1"}, 1,
+			"WEBRANA_METRICS_PUBLIC: metrics cannot be public and protected by WEBRANA_METRICS_TOKEN at once"},
+		{"metrics public not boolean", nil, map[string]string{"WEBRANA_METRICS_PUBLIC": "yes please"}, 1, `WEBRANA_METRICS_PUBLIC: "yes please" is not a boolean`},
 		{"sandbox flag not boolean", nil, map[string]string{"WEBRANA_SANDBOX": "maybe"}, 1, `WEBRANA_SANDBOX: "maybe" is not a boolean`},
 		{"webhook without secret", nil, map[string]string{"WEBRANA_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook"}, 1, "WEBRANA_ALERT_WEBHOOK_SECRET: required"},
 		{"smtp half configured", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25"}, 1, "set all three for alert e-mail"},
@@ -392,6 +398,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 		"WEBRANA_DEMO_PASSWORD": "demo-secret-pw",
 		"DO_ACCESS_TOKEN":       "dop_v1_secret_token",
 		"WEBRANA_DATABASE_URL":  "postgres://webrana:db-secret-pw@127.0.0.1:5432/webrana",
+		"WEBRANA_METRICS_TOKEN": "metrics-secret-token",
 	}
 	cfg, err := LoadConfig("test", nil, testEnv(secretsIn), io.Discard)
 	if err != nil {
@@ -401,7 +408,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	m := NewMain(cfg, io.Discard, &log)
 	m.Logger.Info("config", "config", cfg)
 	printed := cfg.String() + log.String()
-	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw"} {
+	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw", "metrics-secret-token"} {
 		if strings.Contains(printed, s) {
 			t.Errorf("printed config contains %q:\n%s", s, printed)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,6 +58,7 @@ type Main struct {
 	Registry *prometheus.Registry
 
 	started      time.Time
+	locks        sandboxLocks  // sandbox only: see sandboxlock.go
 	demoPassword string        // sandbox only
 	ready        chan struct{} // closed once Serve is answering
 }
@@ -83,6 +85,11 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	if cfg.Sandbox {
+		if err := m.locks.lockSandboxDir(cfg.DataDir); err != nil {
+			return err
+		}
+	}
 	key, err := loadKey(cfg)
 	if err != nil {
 		return err
@@ -95,6 +102,11 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB.Now = m.Now
+	if cfg.Sandbox && m.DB.Engine() == store.Postgres {
+		if err := m.locks.lockSandboxDatabase(ctx, m.DB); err != nil {
+			return err
+		}
+	}
 	if err := bootstrap(ctx, m.DB); err != nil {
 		return err
 	}
@@ -129,8 +141,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Dunning.Servers = m.Servers
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
 		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
-		Channels: m.Channels,
-		Ready:    m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Dunning: m.Dunning})
+		Channels: m.Channels, MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
+		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Dunning: m.Dunning})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
@@ -279,14 +291,14 @@ func (m *Main) importLegacyToken(ctx context.Context) error {
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.Server.Addr() }
 
-// Serve starts the job queue and answers HTTP until ctx ends, then shuts
-// down gracefully: in-flight requests finish, running jobs finish, and it
-// returns nil.
+// Serve starts the job queue and answers HTTP until ctx ends, then drains:
+// see shutdown.
 func (m *Main) Serve(ctx context.Context) error {
-	if err := m.Queue.Start(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil // asked to stop while starting: nothing runs yet
-		}
+	// The jobs' context must outlive ctx: River cancels every running job
+	// when the context given to Start ends, and a stop signal must let
+	// them finish instead (a create cut off mid-request leaves its outcome
+	// unknown).
+	if err := m.Queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	if m.Sim != nil {
@@ -302,38 +314,120 @@ func (m *Main) Serve(ctx context.Context) error {
 	var err error
 	select {
 	case <-ctx.Done():
-		m.Logger.Info("shutting down")
+		m.Logger.Info("shutting down: finishing in-flight requests and running jobs", "grace", m.Config.ShutdownGrace)
 	case err = <-serveErr:
 	}
-	return errors.Join(err, m.shutdown())
+	return joinErrors(err, m.shutdown())
 }
 
-// shutdownTimeout bounds how long in-flight requests and jobs may take to
-// finish once a stop is asked for.
+// shutdownTimeout bounds how long the standalone simulator (webrana sim)
+// lets in-flight requests finish when stopped.
 const shutdownTimeout = 30 * time.Second
 
+// cancelWait bounds how long jobs cancelled at the end of the grace period
+// may take to return, so that River records them for another run.
+const cancelWait = 5 * time.Second
+
+// shutdown drains: it stops accepting connections and taking jobs, and
+// lets in-flight requests and running jobs finish, both within
+// WEBRANA_SHUTDOWN_GRACE. Jobs still running then are cancelled (River runs
+// them again later) and requests still open are cut off; either is an
+// error, so the exit code tells the drain was not clean.
+// The sandbox's simulator stops last, as the jobs talk to it.
 func (m *Main) shutdown() error {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
 	defer cancel()
-	httpErr := m.Server.Shutdown(ctx)
-	jobsErr := m.Queue.Stop(ctx)
-	var simErr error
+	started := time.Now()
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- m.shutdownHTTP(ctx) }()
+	jobsErr := m.drainJobs(ctx)
+	err := joinErrors(<-httpErr, jobsErr)
 	if m.Sim != nil {
-		simErr = m.Sim.shutdown(ctx)
+		err = joinErrors(err, m.stopSim())
 	}
-	if err := errors.Join(httpErr, jobsErr, simErr); err != nil {
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	m.Logger.Info("stopped cleanly")
+	m.Logger.Info("stopped cleanly", "drained_in", time.Since(started).Round(time.Millisecond))
 	return nil
 }
 
-// Close releases the database; call it after Serve returns or Open fails.
-func (m *Main) Close() error {
-	if m.DB != nil {
-		return m.DB.Close()
+// shutdownHTTP lets in-flight requests finish until ctx ends; the process
+// exit cuts those still open.
+func (m *Main) shutdownHTTP(ctx context.Context) error {
+	if err := m.Server.Shutdown(ctx); err != nil {
+		return fmt.Errorf("WEBRANA_SHUTDOWN_GRACE: requests still in flight after %s were cut off", m.Config.ShutdownGrace)
 	}
 	return nil
+}
+
+// drainJobs lets running jobs finish until ctx ends and names those it
+// then had to cancel.
+func (m *Main) drainJobs(ctx context.Context) error {
+	cancelled, err := m.Queue.Drain(ctx, cancelWait)
+	if len(cancelled) > 0 {
+		m.Logger.Warn("jobs still running at the end of the grace period were cancelled; they will run again",
+			"jobs", cancelled, "grace", m.Config.ShutdownGrace)
+		err = joinErrors(fmt.Errorf("WEBRANA_SHUTDOWN_GRACE: %d jobs still running after %s were cancelled (%s); they will run again",
+			len(cancelled), m.Config.ShutdownGrace, countKinds(cancelled)), err)
+	}
+	return err
+}
+
+// simStopWait bounds the sandbox simulator's stop. Everything that called
+// it has finished by then; only a connection on which no request was ever
+// sent (a client's spare dial) can remain, and Go's Shutdown waits 5 s
+// for such a one. Nothing is lost by not waiting: the simulator's state is
+// saved as it stops, whether or not Shutdown timed out.
+const simStopWait = time.Second
+
+// stopSim stops the sandbox's simulator and saves its state.
+func (m *Main) stopSim() error {
+	ctx, cancel := context.WithTimeout(context.Background(), simStopWait)
+	defer cancel()
+	if err := m.Sim.shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("sandbox simulator: %w", err)
+	}
+	return nil
+}
+
+// joinErrors joins errors on one line, as run prints a failure.
+func joinErrors(errs ...error) error {
+	var out error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case out == nil:
+			out = err
+		default:
+			out = fmt.Errorf("%w; %w", out, err)
+		}
+	}
+	return out
+}
+
+// countKinds writes sorted job kinds as "kind ×n, …".
+func countKinds(kinds []string) string {
+	var parts []string
+	for i := 0; i < len(kinds); {
+		j := i
+		for j < len(kinds) && kinds[j] == kinds[i] {
+			j++
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", kinds[i], j-i))
+		i = j
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Close releases the database, and then the sandbox's locks; call it after
+// Serve returns or Open fails.
+func (m *Main) Close() error {
+	var err error
+	if m.DB != nil {
+		err = m.DB.Close()
+	}
+	return errors.Join(err, m.locks.release())
 }
 
 // prepareDataDir creates the data dir (0700) and checks it is usable.
