@@ -368,6 +368,46 @@ type answer struct {
 // any other answer; a reset the provider reports with an empty budget, or
 // a Retry-After, is believed; a reset with budget left says nothing about
 // a 429 (it was another limit) and the backoff applies.
+// TestPacerBurstOf429s: requests in flight together answered 429 together
+// are one burst: the longest wait any asks for stands (a bare 429 after a
+// Retry-After of a minute does not shorten it), and the burst counts once
+// in the backoff.
+func TestPacerBurstOf429s(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	p := cloud.NewPacers(clock.Now, clock.Sleep).For("digitalocean", "t", onePolicy(cloud.Limit{N: 5000, Per: time.Hour}))
+	ctx := context.Background()
+	answer := func(retryAfter string) *http.Response {
+		res := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}
+		if retryAfter != "" {
+			res.Header.Set("Retry-After", retryAfter)
+		}
+		return res
+	}
+	for range 3 {
+		if err := p.Wait(ctx, "GET", "/v2/droplets"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Done("GET", "/v2/droplets", answer("60"))
+	p.Done("GET", "/v2/droplets", answer(""))
+	p.Done("GET", "/v2/droplets", answer(""))
+	before := clock.Now()
+	if err := p.Wait(ctx, "GET", "/v2/droplets"); err != nil {
+		t.Fatal(err)
+	}
+	if waited := clock.Now().Sub(before); waited != time.Minute {
+		t.Fatalf("after a burst with Retry-After 60 the next request waited %v, want 1m", waited)
+	}
+	p.Done("GET", "/v2/droplets", answer(""))
+	before = clock.Now()
+	if err := p.Wait(ctx, "GET", "/v2/droplets"); err != nil {
+		t.Fatal(err)
+	}
+	if waited := clock.Now().Sub(before); waited != 2*time.Second {
+		t.Fatalf("a bare 429 after a burst of two bare ones waited %v, want 2s (the burst counted once)", waited)
+	}
+}
+
 func TestPacerAfterA429(t *testing.T) {
 	ok, bare := answer{status: 200}, answer{status: 429}
 	tests := []struct {

@@ -27,6 +27,11 @@ import (
 //   - CreateInstance tags the server with every tag of the request, so that
 //     ListInstances with ListOptions.Tag finds it (the idempotency key).
 //   - ListInstances returns every page.
+//   - DoAction returns the action with the request's Type, and an ID that
+//     GetAction accepts; where the provider lists actions, the ID is the
+//     listed one whenever the driver can tell it, so that a caller who
+//     records it can tell its own past actions from a lost one. GetAction's
+//     Type may be ListedAs of the type asked.
 //   - ListActions returns the server's recent actions (every page), newest
 //     first, each with its ID (one GetAction accepts), Type, Status and
 //     StartedAt (the provider's clock, to the second). An action started

@@ -217,7 +217,18 @@ func (p *Pacer) Done(method, path string, res *http.Response) {
 		b.throttled = 0 // the provider took a request: the next 429 starts the backoff again
 		return
 	}
-	b.blockedUntil = now.Add(b.after429(res.Header, reported && remaining == 0, reset, now))
+	// Concurrent requests of one burst answer 429 together: the longest
+	// wait any of them asks for stands, and the burst counts once in the
+	// backoff.
+	burst := now.Before(b.blockedUntil)
+	b.blockedUntil = later(b.blockedUntil, now.Add(b.after429(res.Header, reported && remaining == 0, reset, now, !burst)))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // reported reads the provider's rate-limit headers: the budget left and,
@@ -237,15 +248,18 @@ func (p *Pacer) reported(h http.Header) (remaining int, reset time.Time, ok bool
 
 // after429 is how long a 429 holds its bucket: the Retry-After it carries;
 // else, when it reports the budget spent, until the reset it reports; else
-// the short backoff, doubled for each such 429 in a row.
-func (b *bucket) after429(h http.Header, spent bool, reset, now time.Time) time.Duration {
+// the short backoff, doubled for each such 429 in a row (a new one counts
+// when count says so).
+func (b *bucket) after429(h http.Header, spent bool, reset, now time.Time, count bool) time.Duration {
 	if secs, err := strconv.Atoi(h.Get("Retry-After")); err == nil && secs >= 0 {
 		return time.Duration(secs) * time.Second
 	}
 	if spent && reset.After(now) {
 		return reset.Sub(now)
 	}
-	b.throttled++
+	if count || b.throttled == 0 {
+		b.throttled++
+	}
 	return min(maxBackoff429, backoff429<<min(b.throttled-1, 8))
 }
 

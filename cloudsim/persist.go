@@ -43,6 +43,10 @@ func (e *saveError) Unwrap() error { return e.err }
 // Save writes the state to path atomically (a temp file, synced, renamed
 // over it), mode 0600: tokens are in it.
 func (s *Sim) Save(path string) error {
+	// Serialised with persist: a save rendered earlier must not be renamed
+	// over one rendered later.
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
 	s.mu.Lock()
 	for _, a := range s.accounts {
 		a.savedState = nil // render everything afresh

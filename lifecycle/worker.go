@@ -324,9 +324,9 @@ func inStep(s *cloud.Instance) store.InstanceUpdate {
 }
 
 // delete removes the server at the provider (a server already gone is
-// fine) and marks the instance deleted as of when the delete was first
-// sent, giving its slot back. The delete is recorded as sent before it is:
-// a retry sends it again (deleting is idempotent) but keeps that time.
+// fine) and marks the instance deleted, giving its slot back. The delete is
+// recorded as sent before it is: a retry sends it again (deleting is
+// idempotent) but keeps the time it was first asked.
 func (w *Worker) delete(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance) error {
 	if c != nil {
 		if err := w.DB.SendingAction(ctx, a); err != nil {

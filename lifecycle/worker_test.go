@@ -122,9 +122,36 @@ func TestActionReachesTheProviderOnce(t *testing.T) {
 	}
 }
 
+// TestRetryDoesNotAdoptAnEarlierAction: an action whose request never
+// reached the provider (a 503) is sent again on the retry, even when the
+// server ran an action of the same type a moment before: that one is
+// Webrana's already, not the lost one.
+func TestRetryDoesNotAdoptAnEarlierAction(t *testing.T) {
+	for _, p := range webrana.ProviderTypes {
+		t.Run(string(p), func(t *testing.T) {
+			w := newWorld(t, p)
+			first := w.settle(w.act(webrana.ActionReboot, webrana.ActionParams{}), 1)
+			if first.Status != webrana.ActionCompleted {
+				t.Fatalf("the first reboot ended %s", first.Status)
+			}
+			a := w.act(webrana.ActionReboot, webrana.ActionParams{})
+			w.Fault(cloudsim.FaultSpec{Method: "POST", PathPrefix: "/", Status: 503, Count: 1})
+			if err := w.run(a, 1); err == nil {
+				t.Fatal("a reboot refused with 503 succeeded, want an error River retries")
+			}
+			if got := w.settle(a, 2); got.Status != webrana.ActionCompleted {
+				t.Fatalf("the second reboot ended %s", got.Status)
+			}
+			if n := w.Sent("POST", actionPath(p, "reboot")); n != 2 {
+				t.Fatalf("%d reboots reached the provider, want 2 (the second must not take the first for itself)", n)
+			}
+		})
+	}
+}
+
 // TestDeleteKeepsTheTimeItWasAsked: a delete whose answer is lost is sent
-// again (deleting is idempotent), and the server is deleted as of the first
-// time it was asked: billing stops then, not when the retry got through.
+// again (deleting is idempotent), the action keeps the time it was first
+// sent, and the instance is deleted when the provider confirmed it.
 func TestDeleteKeepsTheTimeItWasAsked(t *testing.T) {
 	w := newWorld(t, webrana.DigitalOcean)
 	a := w.act(webrana.ActionDelete, webrana.ActionParams{})
@@ -135,13 +162,33 @@ func TestDeleteKeepsTheTimeItWasAsked(t *testing.T) {
 		t.Fatal("delete with its answer lost succeeded, want an error River retries")
 	}
 	w.Clock.Advance(10 * time.Minute)
-	w.settle(a, 2)
+	got := w.settle(a, 2)
+	if got.Status != webrana.ActionCompleted || got.SentAt == nil || !got.SentAt.Equal(asked) {
+		t.Fatalf("delete ended %+v, want completed and sent at %v (when first asked)", got, asked)
+	}
 	in := w.instance()
-	if in.Status != webrana.StatusDeleted || in.DeletedAt == nil || !in.DeletedAt.Equal(asked) {
-		t.Fatalf("deleted instance %s at %v, want deleted at %v (when first asked)", in.Status, in.DeletedAt, asked)
+	if in.Status != webrana.StatusDeleted || in.DeletedAt == nil || !in.DeletedAt.Equal(w.Clock.Now()) {
+		t.Fatalf("deleted instance %s at %v, want deleted when the provider confirmed it (%v)", in.Status, in.DeletedAt, w.Clock.Now())
 	}
 	if _, err := w.client.GetInstance(context.Background(), w.in.ProviderID); cloud.Code(err) != cloud.NotFound {
 		t.Fatalf("the server is still at the provider: %v", err)
+	}
+}
+
+// TestDeleteThatNeverHappensGivesTheServerBack: a delete the provider does
+// not answer for the whole retry budget ends errored, and the server is
+// active again — deletable again, not left deleting (and billed) for ever.
+func TestDeleteThatNeverHappensGivesTheServerBack(t *testing.T) {
+	w := newWorld(t, webrana.DigitalOcean)
+	a := w.act(webrana.ActionDelete, webrana.ActionParams{})
+	w.Fault(cloudsim.FaultSpec{Method: "DELETE", Status: 503})
+	if err := w.run(a, 12); err != nil {
+		t.Fatalf("the last attempt: %v, want the action ended", err)
+	}
+	got, err := w.DB.ActionByID(context.Background(), a.ID)
+	must(t, err)
+	if in := w.instance(); got.Status != webrana.ActionErrored || in.Status != webrana.StatusActive || in.Error == "" {
+		t.Fatalf("after giving up: action %s, server %s (%q); want errored, active with the reason", got.Status, in.Status, in.Error)
 	}
 }
 

@@ -128,7 +128,10 @@ func (r *run) giveUp(ctx context.Context) error {
 	if r.in.ProviderID != "" {
 		if a, err := r.w.DB.AccountByID(ctx, r.in.AccountID); err == nil {
 			if c, err := r.w.Pool.Client(ctx, a); err == nil {
-				_ = c.DeleteInstance(ctx, r.in.ProviderID) // if it stays, the next sync counts it
+				if err := c.DeleteInstance(ctx, r.in.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
+					// It stays: the next sync counts it, reconciliation reports it.
+					r.w.logger().Warn("server of a failed order not removed", "order", r.order.ID, "provider_id", r.in.ProviderID, "err", err)
+				}
 			}
 		}
 	}
@@ -442,6 +445,9 @@ func (r *run) hold(ctx context.Context, cause error) (lookAgain bool, err error)
 			"No %s capacity became free within %s, so the server could not be created. Nothing was charged.", r.in.ProviderType, r.cfg.HoldTimeout))
 	}
 	if r.order.Status == webrana.OrderHeld {
+		if err := r.w.DB.StillHeld(ctx, r.order.ID, r.jobID); err != nil {
+			return false, err
+		}
 		return false, river.JobSnooze(r.cfg.HeldRetry)
 	}
 	reason := "Waiting for capacity: every " + string(r.in.ProviderType) + " account is full. The order proceeds as soon as one has room."

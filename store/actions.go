@@ -137,9 +137,14 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 		}
 		if upd.Status != nil {
 			// The provider's power state never overrides a suspension or a
-			// deletion decided meanwhile.
-			if _, err := c.exec(ctx, `UPDATE instances SET status = ? WHERE id = ? AND status NOT IN (?, ?, ?)`,
-				*upd.Status, a.InstanceID, webrana.StatusSuspended, webrana.StatusDeleting, webrana.StatusDeleted); err != nil {
+			// deletion decided meanwhile; a delete that did not happen
+			// takes its server back from deleting only.
+			cond, args := `status NOT IN (?, ?, ?)`, []any{webrana.StatusSuspended, webrana.StatusDeleting, webrana.StatusDeleted}
+			if a.Type == webrana.ActionDelete {
+				cond, args = `status = ?`, []any{webrana.StatusDeleting}
+			}
+			if _, err := c.exec(ctx, `UPDATE instances SET status = ? WHERE id = ? AND `+cond,
+				append([]any{*upd.Status, a.InstanceID}, args...)...); err != nil {
 				return err
 			}
 			upd.Status = nil
@@ -149,9 +154,10 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 }
 
 // DeleteFinished ends a delete action: the server is gone at the provider,
-// so the instance is deleted (the record stays) as of when the delete was
-// first sent (billing stops then, however long the provider took to
-// answer), and its account's slot is given back (see Capacity).
+// so the instance is deleted (the record stays; billing stops now, as the
+// provider's did when it removed the server, and hours already charged
+// stay consistent with it) and its account's slot is given back (see
+// Capacity). The action keeps when the delete was first sent (SentAt).
 func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
@@ -165,11 +171,8 @@ func (db *DB) DeleteFinished(ctx context.Context, a *webrana.InstanceAction, acc
 		if err := mustAffect(res, err, "Action"); err != nil {
 			return err
 		}
-		deleted, at := webrana.StatusDeleted, now
-		if a.SentAt != nil {
-			at = *a.SentAt
-		}
-		if err := c.updateInstance(ctx, a.InstanceID, InstanceUpdate{Status: &deleted, DeletedAt: &at}); err != nil {
+		deleted := webrana.StatusDeleted
+		if err := c.updateInstance(ctx, a.InstanceID, InstanceUpdate{Status: &deleted, DeletedAt: &now}); err != nil {
 			return err
 		}
 		if accountID != "" {

@@ -172,7 +172,8 @@ func (k *capacity) settle(ctx context.Context) error {
 }
 
 // recount derives the account's counts from its rows and reports its
-// provider and whether it can take a server now.
+// provider and whether it can take a server now: active, healthy enough
+// for an order (HEALTHY or UNKNOWN, as Reserve asks) and with room.
 func (k *capacity) recount(ctx context.Context, id string) (webrana.ProviderType, bool, error) {
 	_, err := k.c.exec(ctx, `UPDATE accounts SET
 		active_count = foreign_count
@@ -187,8 +188,8 @@ func (k *capacity) recount(ctx context.Context, id string) (webrana.ProviderType
 	}
 	var p webrana.ProviderType
 	var free bool
-	err = k.c.row(ctx, `SELECT provider_type, is_active AND active_count + reserved_count < instance_limit
-		FROM accounts WHERE id = ?`, id).Scan(&p, &free)
+	err = k.c.row(ctx, `SELECT provider_type, is_active AND health IN (?, ?) AND active_count + reserved_count < instance_limit
+		FROM accounts WHERE id = ?`, webrana.HealthHealthy, webrana.HealthUnknown, id).Scan(&p, &free)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil // deleted meanwhile: nothing to count
 	}
@@ -197,13 +198,14 @@ func (k *capacity) recount(ctx context.Context, id string) (webrana.ProviderType
 
 // wakeHeld makes the jobs of the provider's held orders run now, through
 // DB.WakeJobs, in this transaction: they look for a slot again at once
-// rather than at their next poll.
+// rather than at their next poll. Jobs are woken in id order, so that two
+// transactions waking the same jobs take their locks in the same order.
 func (tx *Tx) wakeHeld(ctx context.Context, p webrana.ProviderType) error {
 	if tx.db.WakeJobs == nil {
 		return nil
 	}
 	ids, err := list(ctx, tx.conn(), scanInt64, `SELECT o.held_job_id FROM orders o JOIN instances i ON i.id = o.instance_id
-		WHERE o.status = ? AND i.provider_type = ? AND o.held_job_id IS NOT NULL ORDER BY o.created_at`, webrana.OrderHeld, p)
+		WHERE o.status = ? AND i.provider_type = ? AND o.held_job_id IS NOT NULL ORDER BY o.held_job_id`, webrana.OrderHeld, p)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
@@ -254,8 +256,12 @@ func (db *DB) SyncServers(ctx context.Context, accountID string, listedAt time.T
 		if _, err := c.exec(ctx, `DELETE FROM account_strays WHERE account_id = ?`, accountID); err != nil {
 			return err
 		}
-		foreign := 0
+		foreign, seen := 0, map[string]bool{}
 		for _, s := range servers {
+			if seen[s.ID] {
+				continue // a paged list can show a server twice
+			}
+			seen[s.ID] = true
 			r, ok := known[s.ID]
 			switch {
 			case ok && (r.own || !r.ended.Before(listedAt)):

@@ -78,8 +78,25 @@ func (tx *Tx) lockOrderCapacity(ctx context.Context, orderID string, extra ...st
 // CloseAttempt finishes the order's open attempt with an outcome but keeps
 // its account and reservation: the provider failed in a way that may hide a
 // success, so the next run looks the order's tag up on the same account.
+// The reservation lives another DefaultReservationTTL: while the outcome is
+// unknown the slot must stay counted, however long the retries take.
 func (db *DB) CloseAttempt(ctx context.Context, orderID, outcome, message string) error {
-	return finishOpenAttempts(ctx, db.conn(), orderID, outcome, message)
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if err := finishOpenAttempts(ctx, c, orderID, outcome, message); err != nil {
+			return err
+		}
+		_, err := c.exec(ctx, `UPDATE reservations SET expires_at = ? WHERE order_id = ?`, c.now().Add(DefaultReservationTTL), orderID)
+		return err
+	})
+}
+
+// StillHeld records jobID as the job of a held order, if it is not yet
+// (an order held before jobs were recorded, or by a job run again).
+func (db *DB) StillHeld(ctx context.Context, orderID string, jobID int64) error {
+	_, err := db.conn().exec(ctx, `UPDATE orders SET held_job_id = ? WHERE id = ? AND status = ?
+		AND (held_job_id IS NULL OR held_job_id <> ?)`, jobID, orderID, webrana.OrderHeld, jobID)
+	return err
 }
 
 // HoldOrder records that no account has room for the order: it waits, and

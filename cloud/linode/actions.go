@@ -11,22 +11,30 @@ import (
 	"github.com/webrana/webrana/cloud"
 )
 
-// Linode has no action objects to poll. The action DoAction starts has an
-// id naming its type and the instance ("reboot:123"); it is complete when
-// the instance settles in the state the action leads to, and was seen
-// leaving it (or the action needs no change). DoAction does not look up
-// the event Linode records, for that would be a second request after the
-// action was sent: a failure there would report a sent action as failed.
-//
-// What Linode did to a Linode is told by the account's events, and
-// ListActions lists those of the instance as actions (see events.go), with
-// the event's id: GetAction accepts both kinds of id.
+// Linode has no action objects to poll: what it did to a Linode is told by
+// the account's events, and ListActions lists those of the instance as
+// actions (see events.go), with the event's id. DoAction names the action
+// it started by its event where it can tell which one it is: the newest
+// event of the action's kind on the Linode, newer than every event listed
+// before the request (event ids only grow). So a caller that records it
+// knows that event is not a later action's, whose answer it might lose.
+// Where it cannot tell (a lookup failed, the event is not listed yet, or
+// Linode records none), the action's id names its type and the instance
+// ("reboot:123"), and it is complete when the instance settles in the state
+// the action leads to (or at once, when the action needs no change). A
+// lookup that fails never fails the action: it was sent. GetAction accepts
+// both kinds of id.
 
 // DoAction starts an action.
 func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionRequest) (*cloud.Action, error) {
 	n, err := linodeID(id)
 	if err != nil {
 		return nil, err
+	}
+	kind, recorded := eventKind(req.Type)
+	before := -1
+	if recorded {
+		before = d.newestEventID(ctx, n, "")
 	}
 	switch req.Type {
 	case cloud.ActionPowerOn:
@@ -56,6 +64,13 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 	}
 	if err != nil {
 		return nil, err
+	}
+	if before >= 0 {
+		if ev := d.newestEvent(ctx, n, kind); ev != nil && ev.ID > before {
+			a := eventAction(ev)
+			a.Type = req.Type // as asked; GetAction can only say what it is listed as
+			return a, nil
+		}
 	}
 	a := &cloud.Action{ID: string(req.Type) + ":" + id, Type: req.Type, Status: cloud.ActionInProgress, StartedAt: time.Now().UTC()}
 	if immediate(req.Type) {

@@ -42,6 +42,56 @@ var eventTypes = map[linodego.EventAction]cloud.ActionType{
 	linodego.ActionLinodeUpdate:   cloud.ActionRename,
 }
 
+// eventKind is the event Linode records for an action started as t, and
+// whether it records one (enabling IPv6 sends nothing).
+func eventKind(t cloud.ActionType) (linodego.EventAction, bool) {
+	listed := (&Driver{}).ListedAs(t)
+	for kind, typ := range eventTypes {
+		if typ == listed {
+			return kind, true
+		}
+	}
+	return "", false
+}
+
+// newestEventID is the id of the Linode's newest event (of kind, when
+// given), 0 when it has none, -1 when it cannot be told.
+func (d *Driver) newestEventID(ctx context.Context, n int, kind linodego.EventAction) int {
+	ev, err := d.newestEventOrErr(ctx, n, kind)
+	switch {
+	case err != nil:
+		return -1
+	case ev == nil:
+		return 0
+	}
+	return ev.ID
+}
+
+// newestEvent is the Linode's newest event of kind, or nil (none, or the
+// lookup failed).
+func (d *Driver) newestEvent(ctx context.Context, n int, kind linodego.EventAction) *linodego.Event {
+	ev, _ := d.newestEventOrErr(ctx, n, kind)
+	return ev
+}
+
+func (d *Driver) newestEventOrErr(ctx context.Context, n int, kind linodego.EventAction) (*linodego.Event, error) {
+	filter := map[string]any{"entity.id": n, "entity.type": linodego.EntityLinode, "+order_by": "id", "+order": "desc"}
+	if kind != "" {
+		filter["action"] = kind
+	}
+	f, err := json.Marshal(filter)
+	if err != nil {
+		return nil, err
+	}
+	// One page of the smallest size Linode serves; linodego walks every
+	// page of a list unless asked for one.
+	events, err := d.c.ListEvents(ctx, &linodego.ListOptions{PageOptions: &linodego.PageOptions{Page: 1}, PageSize: 25, Filter: string(f)})
+	if err != nil || len(events) == 0 {
+		return nil, err
+	}
+	return &events[0], nil
+}
+
 // ListedAs is the type an action started as t is listed under: Linode
 // shuts down for power_off and reboots for power_cycle.
 func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType {

@@ -187,6 +187,8 @@ var _ = register("HeldOrdersWakeWhenCapacityAppears", func(t *testing.T, db *sto
 	held, linode := mustOrder(t, db, webrana.DigitalOcean), mustOrder(t, db, webrana.Linode)
 	must(t, db.HoldOrder(ctx, held.ID, "full", 41, nil))
 	must(t, db.HoldOrder(ctx, linode.ID, "full", 99, nil))
+	must(t, db.StillHeld(ctx, linode.ID, 100)) // run again by another job
+	must(t, db.StillHeld(ctx, held.ID, 41))
 	took("holding orders")
 
 	name := "A2"
@@ -213,10 +215,36 @@ var _ = register("HeldOrdersWakeWhenCapacityAppears", func(t *testing.T, db *sto
 	_, err = db.UpdateAccount(ctx, a, store.AccountUpdate{Limit: &limit})
 	must(t, err)
 	took("a limit raised", 41)
+	degraded, healthy := webrana.HealthDegraded, webrana.HealthHealthy
+	_, err = db.UpdateAccount(ctx, a, store.AccountUpdate{Health: &degraded})
+	must(t, err)
+	took("an account with room judged DEGRADED (no order is placed there)")
+	_, err = db.UpdateAccount(ctx, a, store.AccountUpdate{Health: &healthy})
+	must(t, err)
+	took("an account healthy again", 41)
 	mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "B", limit: 5})
 	took("an account added", 41)
 	mustPool(t, db, webrana.Linode, poolAccount{name: "L2", limit: 1})
-	took("a Linode account added", 99)
+	took("a Linode account added", 100)
+})
+
+// AnUnknownOutcomeKeepsItsSlot: while a create's outcome is unknown (the
+// attempt closed, its tag to be looked up again) the order's reservation
+// outlives its first expiry, so a server that was made stays counted.
+var _ = register("AnUnknownOutcomeKeepsItsSlot", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clk := useClock(db)
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 20})
+	o := reservedOrder(t, db, webrana.DigitalOcean, ids["A"])
+	clk.Advance(store.DefaultReservationTTL - time.Minute)
+	must(t, db.CloseAttempt(ctx, o.order.ID, webrana.AttemptUnavailable, "the provider did not answer"))
+	clk.Advance(5 * time.Minute)
+	n, err := db.ReleaseExpiredReservations(ctx)
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("released %d reservations of an order whose outcome is unknown, want 0", n)
+	}
+	wantCounts(t, db, ids["A"], 0, 1, "while the outcome is unknown")
 })
 
 // ConcurrentCapacityIsExact: orders create, record and delete servers
