@@ -88,8 +88,18 @@ func FirstPeriod(p *webrana.Plan) (webrana.Money, error) {
 	return webrana.Money{Amount: min(day, p.PriceMonthly), Currency: p.Currency}, nil
 }
 
-// prepaidHours is the first period in hours: the span metering starts after.
-const prepaidHours = int64(store.PrepaidSpan / time.Hour)
+// PrepaidSpan is the first billing period, which the order's hold pays for
+// (FirstPeriod prices it): hourly metering starts after it.
+const PrepaidSpan = 24 * time.Hour
+
+// prepaidHours is the first period in hours.
+const prepaidHours = int64(PrepaidSpan / time.Hour)
+
+// completion is how an order on a server that runs with these addresses
+// ends: its first period prepaid, its hold charged for it in full.
+func completion(o *webrana.Order, s *cloud.Instance) store.Completion {
+	return store.Completion{IPv4: s.IPv4, IPv6: s.IPv6, Prepaid: PrepaidSpan, Charge: o.HoldAmount}
+}
 
 // Place validates an order and accepts it: the instance (provisioning), its
 // order, the hold and the provisioning job are written in one transaction.

@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
 )
 
 // TestRootPasswordUserData: the cloud-init document parses as YAML and sets
@@ -89,4 +90,30 @@ func FuzzFirstPeriod(f *testing.F) {
 			t.Fatalf("FirstPeriod(%d/h, %d/mo) = %d: a hold must be from 1 to %d", hourly, monthly, got.Amount, webrana.MaxAmount)
 		}
 	})
+}
+
+// TestOutcomeOf: the one table from a provider's error to what the order
+// does.
+func TestOutcomeOf(t *testing.T) {
+	for _, c := range []struct {
+		code       cloud.ErrorCode
+		lostCreate bool
+		want       outcome
+	}{
+		{cloud.QuotaExceeded, false, failOver},
+		{cloud.QuotaExceeded, true, failOver},
+		{cloud.Unauthorized, false, failOver},
+		{cloud.Forbidden, false, failOver},
+		{cloud.Unauthorized, true, retry}, // a server may have been made: wait for the token
+		{cloud.InvalidArgument, false, failOrder},
+		{cloud.NotFound, false, failOrder},
+		{cloud.Conflict, true, failOrder},
+		{cloud.RateLimited, false, paced},
+		{cloud.Unavailable, false, retry},
+		{cloud.Unknown, true, retry},
+	} {
+		if got := outcomeOf(c.code, c.lostCreate); got != c.want {
+			t.Errorf("outcomeOf(%s, lost create %v) = %d, want %d", c.code, c.lostCreate, got, c.want)
+		}
+	}
 }

@@ -1,10 +1,12 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -84,6 +86,8 @@ type run struct {
 	in    *webrana.Instance
 	last  bool  // the job's last attempt: a transient failure ends the order
 	jobID int64 // woken when the order is held and capacity appears
+
+	fresh bool // the order's account was reserved in this run: no create was sent to it before
 }
 
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
@@ -143,17 +147,67 @@ func (w *Worker) now() time.Time { return webrana.NowFrom(w.Now) }
 
 func (w *Worker) logger() *slog.Logger { return webrana.LoggerOr(w.Logger) }
 
-// step resumes the order from whatever its rows say happened last.
-func (r *run) step(ctx context.Context) error {
+// The order's workflow is a small state machine whose state is read from
+// the order's rows, so a run that stopped anywhere — a crash, a lost
+// answer, a retry — resumes from what the rows say happened last:
+//
+//	placing   no account chosen: reserve a slot on one (or hold the order)
+//	creating  an account chosen, no server recorded: adopt the server the
+//	          order's tag finds there, or create it
+//	booting   a server recorded: wait for it to run, then complete
+//	unpayable a hold below zero (placed before money was bounded): end it
+//
+// Each state's handler either changes the rows and returns errNext (the
+// next state is read again), or returns the run's outcome: nil when the
+// order ended, a snooze, or an error River retries.
+type state int
+
+const (
+	placing state = iota
+	creating
+	booting
+	unpayable
+)
+
+// errNext says the rows changed and the run goes on in the state they now
+// tell.
+var errNext = errors.New("provision: next state")
+
+// maxSteps bounds the states one run goes through (failovers included)
+// before it lets other jobs run.
+const maxSteps = 30
+
+func (r *run) state() state {
 	switch {
 	case r.order.HoldAmount < 0:
-		return r.unpaid(ctx)
+		return unpayable
 	case r.in.ProviderID != "":
-		return r.boot(ctx)
+		return booting
 	case r.order.AccountID != "":
-		return r.resume(ctx)
+		return creating
 	}
-	return r.place(ctx)
+	return placing
+}
+
+// step moves the order through its states until it ends or must wait.
+func (r *run) step(ctx context.Context) error {
+	for range maxSteps {
+		var err error
+		switch r.state() {
+		case unpayable:
+			err = r.unpaid(ctx)
+		case booting:
+			err = r.boot(ctx)
+		case creating:
+			err = r.create(ctx)
+		default:
+			err = r.place(ctx)
+		}
+		if !errors.Is(err, errNext) {
+			return err
+		}
+	}
+	return river.JobSnooze(0) // many failovers: go on in a run of its own
 }
 
 // unpaid ends an order placed, before money was bounded, with a hold below
@@ -171,44 +225,21 @@ func (r *run) unpaid(ctx context.Context) error {
 	return r.discard(ctx, a, &cloud.Instance{ID: r.in.ProviderID}, why)
 }
 
-// maxFailovers bounds the accounts one run tries before snoozing.
-const maxFailovers = 10
-
-// place reserves an account and creates the server there, failing over to
-// the next account when one refuses, or holds the order when none has room.
+// place reserves a slot on an account and starts an attempt there, or
+// holds the order when no account has room.
 func (r *run) place(ctx context.Context) error {
-	lookedAgain := false
-	for range maxFailovers {
-		res, err := r.reservation(ctx)
-		if errors.Is(err, webrana.ErrAllAccountsFull) || errors.Is(err, webrana.ErrNoAvailableAccount) {
-			lookAgain, err := r.hold(ctx, err)
-			switch {
-			case lookAgain && !lookedAgain:
-				lookedAgain = true
-				continue
-			case lookAgain:
-				return river.JobSnooze(r.cfg.HeldRetry)
-			}
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		a, err := r.w.DB.AccountByID(ctx, res.AccountID)
-		if err != nil {
-			return err
-		}
-		if _, err := r.w.DB.BeginAttempt(ctx, r.order.ID, a.ID); err != nil {
-			return err
-		}
-		r.order.AccountID = a.ID
-		done, err := r.create(ctx, a, nil)
-		if done || err != nil {
-			return err
-		}
-		// The account refused; the attempt is recorded: try the next one.
+	res, err := r.reservation(ctx)
+	if errors.Is(err, webrana.ErrAllAccountsFull) || errors.Is(err, webrana.ErrNoAvailableAccount) {
+		return r.hold(ctx, err)
 	}
-	return river.JobSnooze(0)
+	if err != nil {
+		return err
+	}
+	if _, err := r.w.DB.BeginAttempt(ctx, r.order.ID, res.AccountID); err != nil {
+		return err
+	}
+	r.order.AccountID, r.fresh = res.AccountID, true
+	return errNext
 }
 
 // reservation returns the slot the order holds — a run that stopped between
@@ -220,10 +251,12 @@ func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
 	return r.w.DB.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
 }
 
-// resume continues an order whose last run chose an account but did not
-// record a server: the create may have happened with its answer lost, so
-// the account is asked for the order's tag before anything else.
-func (r *run) resume(ctx context.Context) error {
+// create makes the order's server on its account. The account is asked
+// for the order's tag first: an earlier run may have created the server
+// and lost the answer, and that server is adopted, never made twice. A
+// create needs the order's slot: one that expired while the worker was
+// away (nothing was made) sends the order back to placing.
+func (r *run) create(ctx context.Context) error {
 	a, err := r.w.DB.AccountByID(ctx, r.order.AccountID)
 	if err != nil {
 		return err
@@ -234,27 +267,30 @@ func (r *run) resume(ctx context.Context) error {
 	}
 	found, err := r.byTag(ctx, c)
 	if err != nil {
-		return r.providerError(ctx, a, err)
+		return r.outcome(ctx, a, err, !r.fresh)
 	}
-	if found != nil || r.hasReservation(ctx, a.ID) {
-		if err := r.reopenAttempt(ctx, a.ID); err != nil {
-			return err
-		}
-		if found != nil {
-			return r.recordServer(ctx, a, found)
-		}
-		done, err := r.create(ctx, a, c)
-		if done || err != nil {
-			return err
-		}
-		return r.place(ctx)
+	if found == nil && !r.hasReservation(ctx, a.ID) {
+		r.order.AccountID = ""
+		return cmp.Or(r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptInterrupted, "The worker stopped before the provider answered."), errNext)
 	}
-	// The slot expired while the worker was away and nothing was made.
-	if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptInterrupted, "The worker stopped before the provider answered."); err != nil {
+	if err := r.reopenAttempt(ctx, a.ID); err != nil {
 		return err
 	}
-	r.order.AccountID = ""
-	return r.place(ctx)
+	if found != nil {
+		return r.recordServer(ctx, a, found)
+	}
+	req, err := r.request(ctx, a, c)
+	if err != nil {
+		if cloud.Code(err) == cloud.Unknown {
+			return err // not the provider's answer (a key that cannot be opened…)
+		}
+		return r.outcome(ctx, a, err, false)
+	}
+	created, err := c.CreateInstance(ctx, req)
+	if err != nil {
+		return r.outcome(ctx, a, err, false) // the answer itself says what happened, or retry says it may have
+	}
+	return r.recordServer(ctx, a, created)
 }
 
 func (r *run) hasReservation(ctx context.Context, accountID string) bool {
@@ -262,13 +298,17 @@ func (r *run) hasReservation(ctx context.Context, accountID string) bool {
 	return err == nil && res != nil && res.AccountID == accountID
 }
 
-// reopenAttempt starts a new attempt on the account unless one is open.
+// reopenAttempt starts a new attempt on the account unless one is open
+// there. (Attempts started in the same instant list in no set order, so it
+// looks at every one, not the last listed.)
 func (r *run) reopenAttempt(ctx context.Context, accountID string) error {
 	attempts, err := r.w.DB.ListAttempts(ctx, r.order.ID)
 	if err != nil {
 		return err
 	}
-	if n := len(attempts); n > 0 && attempts[n-1].Outcome == webrana.AttemptStarted && attempts[n-1].AccountID == accountID {
+	if slices.ContainsFunc(attempts, func(a *webrana.Attempt) bool {
+		return a.Outcome == webrana.AttemptStarted && a.AccountID == accountID
+	}) {
 		return nil
 	}
 	_, err = r.w.DB.BeginAttempt(ctx, r.order.ID, accountID)
@@ -283,91 +323,83 @@ func (r *run) byTag(ctx context.Context, c *cloud.Client) (*cloud.Instance, erro
 	return found[0], nil
 }
 
-// create makes the server on the account the order holds a slot on. It
-// reports done when the order moved on (server recorded, or order ended);
-// false with a nil error means the account refused and the order should
-// fail over. c may be nil (opened here), and a non-nil c means the tag was
-// just looked up.
-func (r *run) create(ctx context.Context, a *webrana.Account, c *cloud.Client) (bool, error) {
-	checked := c != nil
-	if c == nil {
-		var err error
-		if c, err = r.w.Pool.Client(ctx, a); err != nil {
-			return true, err
+// outcome is what a provider's error while creating means for the order.
+type outcome int
+
+const (
+	retry     outcome = iota // keep the slot and try again with backoff: the create may have happened
+	paced                    // nothing was sent: go on when the account's budget allows
+	failOver                 // the account refused: record it and try another account
+	failOrder                // the provider refused the request: end the order
+)
+
+// outcomeOf is the one table from a provider's error to what the order
+// does. lostCreate says the error answered the tag lookup of an order whose
+// earlier create's outcome is unknown: a refused token then cannot tell
+// whether a server was made, so the order waits for the token to work
+// again rather than try another account (and perhaps make a second).
+func outcomeOf(code cloud.ErrorCode, lostCreate bool) outcome {
+	switch code {
+	case cloud.QuotaExceeded:
+		return failOver
+	case cloud.Unauthorized, cloud.Forbidden:
+		if lostCreate {
+			return retry
 		}
+		return failOver
+	case cloud.InvalidArgument, cloud.NotFound, cloud.Conflict:
+		return failOrder
+	case cloud.RateLimited:
+		return paced
 	}
-	if !checked {
-		found, err := r.byTag(ctx, c)
-		if err != nil {
-			return r.refusedOrErr(ctx, a, err)
-		}
-		if found != nil {
-			return true, r.recordServer(ctx, a, found)
-		}
-	}
-	req, err := r.request(ctx, a, c)
-	if err != nil {
-		if cloud.Code(err) != cloud.Unknown {
-			return r.refusedOrErr(ctx, a, err)
-		}
-		return true, err
-	}
-	created, err := c.CreateInstance(ctx, req)
-	if err != nil {
-		return r.refusedOrErr(ctx, a, err)
-	}
-	return true, r.recordServer(ctx, a, created)
+	return retry
 }
 
-// refusedOrErr sorts a provider error during creation: a refusal by the
-// account (limit, token) is recorded and reported as not done, so the
-// order fails over; anything else is handled by providerError.
-func (r *run) refusedOrErr(ctx context.Context, a *webrana.Account, err error) (bool, error) {
-	switch cloud.Code(err) {
-	case cloud.QuotaExceeded:
+// outcome acts on a provider's error while creating on account a.
+func (r *run) outcome(ctx context.Context, a *webrana.Account, err error, lostCreate bool) error {
+	switch outcomeOf(cloud.Code(err), lostCreate) {
+	case failOver:
+		return r.refused(ctx, a, err)
+	case failOrder:
+		r.w.logger().Warn("provider rejected the order", "order", r.order.ID, "account", a.Name, "err", err)
+		return r.fail(ctx, webrana.AttemptInvalid, "The provider refused to create this server: "+cloud.Message(err)+". Nothing was charged.")
+	case paced:
+		return err // Work snoozes until the budget allows
+	}
+	if cloud.Code(err) == cloud.Unauthorized || cloud.Code(err) == cloud.Forbidden {
+		return fmt.Errorf("account %s refused the order's tag lookup: %w", a.Name, err)
+	}
+	if cerr := r.w.DB.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, cloud.Message(err)); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// refused records that the account would not take the order (its limit,
+// its token) and sends the order back to placing, on another account.
+func (r *run) refused(ctx context.Context, a *webrana.Account, err error) error {
+	if cloud.Code(err) == cloud.QuotaExceeded {
 		r.w.logger().Info("account refused the order: limit reached", "order", r.order.ID, "account", a.Name)
 		if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptQuotaExceeded, "The account's server limit is reached."); err != nil {
-			return true, err
+			return err
 		}
 		// Learn the account's true count, so that no other order is sent
 		// to it while it is full. Best effort: the refusal is recorded.
 		if _, err := r.w.Pool.Sync(ctx, a.ID); err != nil {
 			r.w.logger().Warn("sync after a limit refusal", "account", a.Name, "err", err)
 		}
-		return false, nil
-	case cloud.Unauthorized, cloud.Forbidden:
+	} else {
 		r.w.logger().Warn("account refused the order: token rejected", "order", r.order.ID, "account", a.Name)
 		if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptUnauthorized, "The provider refused the account's token."); err != nil {
-			return true, err
+			return err
 		}
 		unhealthy, reason := webrana.HealthUnhealthy, "The provider refused the token while creating a server."
 		if _, err := r.w.DB.UpdateAccount(ctx, a.ID, store.AccountUpdate{Health: &unhealthy, HealthReason: &reason}); err != nil {
-			return true, err
+			return err
 		}
-		return false, nil
 	}
-	return true, r.providerError(ctx, a, err)
-}
-
-// providerError handles an error that is not a refusal: a rejected request
-// ends the order; a transient one is retried with backoff, the attempt
-// recorded and the slot kept, since the create may have happened.
-func (r *run) providerError(ctx context.Context, a *webrana.Account, err error) error {
-	switch cloud.Code(err) {
-	case cloud.InvalidArgument, cloud.NotFound, cloud.Conflict:
-		r.w.logger().Warn("provider rejected the order", "order", r.order.ID, "account", a.Name, "err", err)
-		return r.fail(ctx, webrana.AttemptInvalid, "The provider refused to create this server: "+cloud.Message(err)+". Nothing was charged.")
-	case cloud.Unauthorized, cloud.Forbidden:
-		// Only on resume, where the tag could not be checked: whether a
-		// server was made cannot be known until the token works again.
-		return fmt.Errorf("account %s refused the tag lookup: %w", a.Name, err)
-	case cloud.RateLimited:
-		return err // nothing was done; Work snoozes until the budget allows
-	}
-	if cerr := r.w.DB.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, cloud.Message(err)); cerr != nil {
-		return cerr
-	}
-	return err
+	r.order.AccountID, r.fresh = "", false
+	return errNext
 }
 
 // recordServer records the provider's server and looks at it once: with no
@@ -408,7 +440,7 @@ func (r *run) boot(ctx context.Context) error {
 func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
 	switch {
 	case s.Status == cloud.StatusActive && s.IPv4 != "":
-		if err := r.w.DB.CompleteOrder(ctx, r.order.ID, s.IPv4, s.IPv6); err != nil {
+		if err := r.w.DB.CompleteOrder(ctx, r.order.ID, completion(r.order, s)); err != nil {
 			return err
 		}
 		r.w.logger().Info("server active", "order", r.order.ID, "instance", r.in.ID, "ipv4", s.IPv4)
@@ -435,20 +467,19 @@ func (r *run) discard(ctx context.Context, a *webrana.Account, s *cloud.Instance
 
 // hold parks the order until an account has room (the job snoozes, and is
 // woken when capacity appears: store.DB.WakeJobs), or ends it when it has
-// waited too long. The error is the run's outcome. Having just recorded the
-// hold, it asks to look for room once more at once: capacity that appeared
-// between the look that found none and the hold woke no one, as the order
-// was not held yet.
-func (r *run) hold(ctx context.Context, cause error) (lookAgain bool, err error) {
+// waited too long. Having just recorded the hold, it looks for room once
+// more at once (errNext): capacity that appeared between the look that
+// found none and the hold woke no one, as the order was not held yet.
+func (r *run) hold(ctx context.Context, cause error) error {
 	if r.w.now().Sub(r.order.CreatedAt) > r.cfg.HoldTimeout {
-		return false, r.fail(ctx, webrana.AttemptFailed, fmt.Sprintf(
+		return r.fail(ctx, webrana.AttemptFailed, fmt.Sprintf(
 			"No %s capacity became free within %s, so the server could not be created. Nothing was charged.", r.in.ProviderType, r.cfg.HoldTimeout))
 	}
 	if r.order.Status == webrana.OrderHeld {
 		if err := r.w.DB.StillHeld(ctx, r.order.ID, r.jobID); err != nil {
-			return false, err
+			return err
 		}
-		return false, river.JobSnooze(r.cfg.HeldRetry)
+		return river.JobSnooze(r.cfg.HeldRetry)
 	}
 	reason := "Waiting for capacity: every " + string(r.in.ProviderType) + " account is full. The order proceeds as soon as one has room."
 	if errors.Is(cause, webrana.ErrNoAvailableAccount) {
@@ -459,14 +490,14 @@ func (r *run) hold(ctx context.Context, cause error) (lookAgain bool, err error)
 		Message: fmt.Sprintf("%s orders are held: no account has room. Add an account or raise a limit.", r.in.ProviderType)}
 	raise, err := r.raising(ctx, alert)
 	if err != nil {
-		return false, err
+		return err
 	}
 	if err := r.w.DB.HoldOrder(ctx, r.order.ID, reason, r.jobID, raise); err != nil {
-		return false, err
+		return err
 	}
 	r.order.Status = webrana.OrderHeld
 	r.w.logger().Warn("order held", "order", r.order.ID, "provider", r.in.ProviderType)
-	return true, nil
+	return errNext
 }
 
 // fail ends the order for good and alerts the operator, in one transaction.

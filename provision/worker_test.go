@@ -2,12 +2,15 @@ package provision_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool/pooltest"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
@@ -135,5 +138,100 @@ func TestOverflowedHoldEnds(t *testing.T) {
 	w.Must(w.run(o, 1))
 	if in := w.instance(o); in.Status != webrana.StatusFailed || w.servers() != foreignServers {
 		t.Fatalf("an order with a negative hold: %s, %d servers at the provider", in.Status, w.servers())
+	}
+}
+
+// attempts lists the order's attempts as "account:outcome".
+func (w *orderWorld) attempts(o *webrana.Order) []string {
+	w.t.Helper()
+	list, err := w.DB.ListAttempts(context.Background(), o.ID)
+	w.Must(err)
+	var out []string
+	for _, a := range list {
+		acc, err := w.DB.AccountByID(context.Background(), a.AccountID)
+		w.Must(err)
+		out = append(out, acc.Name+":"+a.Outcome)
+	}
+	return out
+}
+
+// TestAccountsThatRefuseAreFailedOver: an account whose provider says its
+// limit is reached, or refuses its token, is recorded on the order and the
+// order goes on to the next account; a refused token marks the account
+// UNHEALTHY.
+func TestAccountsThatRefuseAreFailedOver(t *testing.T) {
+	w := newOrderWorld(t) // "A": 10 slots, 3 used
+	w.Account(webrana.DigitalOcean, "B", 10, 6)
+	w.Account(webrana.DigitalOcean, "C", 10, 8)
+	zero := 0
+	w.Must(w.Sim.UpdateAccount(pooltest.Token("A"), cloudsim.AccountUpdate{Limit: &zero})) // A's true limit: full
+	revoked := true
+	w.Must(w.Sim.UpdateAccount(pooltest.Token("B"), cloudsim.AccountUpdate{Revoked: &revoked}))
+	o := w.order()
+	w.Must(w.run(o, 1))
+	if in := w.instance(o); in.Status != webrana.StatusActive {
+		t.Fatalf("after two refusals the server is %s (%q), want active on the third account", in.Status, in.Error)
+	}
+	// The clock stands still within a run, so the attempts' order is not
+	// told by their start: compare them as a set.
+	got := w.attempts(o)
+	slices.Sort(got)
+	if want := []string{"A:quota_exceeded", "B:unauthorized", "C:succeeded"}; !slices.Equal(got, want) {
+		t.Fatalf("attempts %v, want %v", got, want)
+	}
+	b, err := w.DB.AccountByID(context.Background(), w.instance(o).AccountID)
+	w.Must(err)
+	if b.Name != "C" {
+		t.Fatalf("the server runs on %s, want C", b.Name)
+	}
+	accounts, err := w.DB.ListAccounts(context.Background(), webrana.DigitalOcean)
+	w.Must(err)
+	for _, a := range accounts {
+		if a.Name == "B" && a.Health != webrana.HealthUnhealthy {
+			t.Fatalf("the account whose token was refused is %s, want UNHEALTHY", a.Health)
+		}
+	}
+}
+
+// TestRefusedRequestFailsTheOrder: a request the provider refuses (a size it
+// does not have) ends the order with the provider's reason; the hold comes
+// back and the slot is free.
+func TestRefusedRequestFailsTheOrder(t *testing.T) {
+	w := newOrderWorld(t)
+	o := w.order()
+	if _, err := w.DB.SQL().Exec(`UPDATE plans SET size_slug = 'no-such-size'`); err != nil {
+		t.Fatal(err)
+	}
+	w.Must(w.run(o, 1))
+	in := w.instance(o)
+	if in.Status != webrana.StatusFailed || !strings.Contains(in.Error, "The provider refused to create this server") {
+		t.Fatalf("a refused request: %s (%q)", in.Status, in.Error)
+	}
+	if active, reserved := w.Counts(w.account); active != foreignServers || reserved != 0 {
+		t.Fatalf("account counts %d active, %d reserved; want %d and 0", active, reserved, foreignServers)
+	}
+}
+
+// TestHeldUntilCapacityAppears: with every account full the order is held,
+// not failed; once an account has room its next run places it.
+func TestHeldUntilCapacityAppears(t *testing.T) {
+	w := newOrderWorld(t)
+	limit := foreignServers
+	_, err := w.DB.UpdateAccount(context.Background(), w.account.ID, store.AccountUpdate{Limit: &limit})
+	w.Must(err)
+	o := w.order()
+	err = w.worker.Work(context.Background(), pooltest.Job(provision.Args{OrderID: o.ID}, 1))
+	if !jobs.IsSnooze(err) {
+		t.Fatalf("an order with no room: %v, want a snooze", err)
+	}
+	if in := w.instance(o); in.Status != webrana.StatusHeld {
+		t.Fatalf("an order with no room is %s, want held", in.Status)
+	}
+	limit = 10
+	_, err = w.DB.UpdateAccount(context.Background(), w.account.ID, store.AccountUpdate{Limit: &limit})
+	w.Must(err)
+	w.Must(w.run(o, 1))
+	if in := w.instance(o); in.Status != webrana.StatusActive {
+		t.Fatalf("once the account has room the order is %s, want active", in.Status)
 	}
 }
