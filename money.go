@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The money limits. Every amount is an int64 of minor units, so every sum
@@ -154,4 +155,12 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// MonthOf is the first instant of t's calendar month, in UTC: a server's
+// monthly price caps what it is charged in a calendar month, as the
+// providers bill.
+func MonthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }

@@ -77,7 +77,11 @@ func (m *Meter) bill(ctx context.Context, b *store.Billable, now time.Time) (int
 		if err != nil {
 			return hours, charged, err
 		}
-		ok, err := m.DB.ChargeHour(ctx, b, hour, amount)
+		next, err := After(b.BillingPosition, hour, amount)
+		if err != nil {
+			return hours, charged, err
+		}
+		ok, err := m.DB.ChargeHour(ctx, b, next, hourEntry(b, hour, amount))
 		if err != nil || !ok {
 			return hours, charged, err // !ok: another run billed it first
 		}
@@ -97,11 +101,47 @@ func HourCharge(b *store.Billable, hour time.Time) (int64, error) {
 	if err := webrana.CheckPrices(b.PriceHourly, b.PriceMonthly); err != nil {
 		return 0, err
 	}
-	left, err := webrana.SubMoney(b.PriceMonthly, b.Spent(hour))
+	left, err := webrana.SubMoney(b.PriceMonthly, Spent(b.BillingPosition, hour))
 	if err != nil {
 		return 0, err
 	}
 	return max(0, min(b.PriceHourly, left)), nil
+}
+
+// Spent is what a server at billing position p was charged in the calendar
+// month of hour: the monthly cap's count.
+func Spent(p store.BillingPosition, hour time.Time) int64 {
+	if !webrana.MonthOf(hour).Equal(p.BillingMonth) {
+		return 0
+	}
+	return p.MonthCharged
+}
+
+// After is the billing position once the hour starting at hour is charged
+// amount: billed to the hour's end, the month's count added to. It refuses
+// an amount outside 0 to webrana.MaxAmount, and a count that would overflow.
+func After(p store.BillingPosition, hour time.Time, amount int64) (store.BillingPosition, error) {
+	if amount < 0 || amount > webrana.MaxAmount {
+		return p, webrana.Errorf(webrana.EINVALID, "An hour is charged from 0.00 to %s; %s is out of range.",
+			webrana.FormatMajor(webrana.MaxAmount), webrana.FormatMajor(amount))
+	}
+	spent, err := webrana.AddMoney(Spent(p, hour), amount)
+	if err != nil {
+		return p, err
+	}
+	return store.BillingPosition{BilledUntil: hour.Add(time.Hour), BillingMonth: webrana.MonthOf(hour), MonthCharged: spent}, nil
+}
+
+// hourEntry is the ledger entry of an hour charged amount (none when the
+// hour costs nothing), keyed by server and hour so that a run retried or
+// doubled charges it once.
+func hourEntry(b *store.Billable, hour time.Time, amount int64) *webrana.LedgerEntry {
+	if amount == 0 {
+		return nil
+	}
+	return &webrana.LedgerEntry{UserID: b.OwnerID, Kind: webrana.LedgerCharge, Amount: -amount, Currency: b.Currency,
+		InstanceID: b.InstanceID, Note: "Hour of " + b.Label + " from " + hour.Format("2006-01-02 15:04 UTC"),
+		IdempotencyKey: "meter:" + b.InstanceID + ":" + hour.Format(time.RFC3339)}
 }
 
 func (m *Meter) now() time.Time { return webrana.NowFrom(m.Now) }

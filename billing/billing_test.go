@@ -55,7 +55,7 @@ func activeServer(t *testing.T, db *store.DB, c *cloudtest.Clock, email string, 
 		PlanID: plan.ID, Label: "web-1", Region: "sgp1", Image: "ubuntu", Status: webrana.StatusProvisioning},
 		Hold: first}, nil)
 	must(t, err)
-	must(t, db.CompleteOrder(ctx, o.ID, "203.0.113.1", ""))
+	must(t, db.CompleteOrder(ctx, o.ID, store.Completion{IPv4: "203.0.113.1", IPv6: "", Prepaid: provision.PrepaidSpan, Charge: o.HoldAmount}))
 	return &rig{db: db, clock: c, meter: &billing.Meter{DB: db, Now: c.Now}, customer: u, instance: o.InstanceID}
 }
 

@@ -86,7 +86,8 @@ func FuzzHourCharges(f *testing.F) {
 	f.Fuzz(func(t *testing.T, startHour uint32, span uint16, hourly, monthly, spent int64) {
 		start := epoch.Add(time.Duration(startHour%(400*366*24)) * time.Hour)
 		spent = int64(uint64(spent) % uint64(webrana.MaxAmount+1)) // what the store can hold: 0..MaxAmount
-		b := store.Billable{PriceHourly: hourly, PriceMonthly: monthly, BilledUntil: start, BillingMonth: store.MonthOf(start), MonthCharged: spent}
+		b := store.Billable{PriceHourly: hourly, PriceMonthly: monthly,
+			BillingPosition: store.BillingPosition{BilledUntil: start, BillingMonth: webrana.MonthOf(start), MonthCharged: spent}}
 		if webrana.CheckPrices(hourly, monthly) != nil {
 			if _, err := billing.HourCharge(&b, start); webrana.ErrorCode(err) != webrana.EINVALID {
 				t.Fatalf("prices %d/h, %d/mo out of range: HourCharge answered %v, want EINVALID", hourly, monthly, err)
@@ -100,16 +101,16 @@ func FuzzHourCharges(f *testing.F) {
 			if err != nil || amount < 0 || amount > hourly {
 				t.Fatalf("hour %v: %d, %v; want 0..%d", hour, amount, err, hourly)
 			}
-			if b, err = b.After(hour, amount); err != nil {
+			if b.BillingPosition, err = billing.After(b.BillingPosition, hour, amount); err != nil {
 				t.Fatal(err)
 			}
-			month := store.MonthOf(hour)
+			month := webrana.MonthOf(hour)
 			charged[month] += amount
 			hoursIn[month]++
 		}
 		for month, got := range charged {
 			left := big.NewInt(monthly)
-			if month.Equal(store.MonthOf(start)) {
+			if month.Equal(webrana.MonthOf(start)) {
 				left.Sub(left, big.NewInt(spent))
 			}
 			want := new(big.Int).Mul(big.NewInt(hoursIn[month]), big.NewInt(hourly))

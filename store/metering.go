@@ -8,6 +8,15 @@ import (
 	"github.com/webrana/webrana"
 )
 
+// BillingPosition is how far a server is billed: every hour up to
+// BilledUntil, with MonthCharged charged in the calendar month BillingMonth
+// (the monthly cap's count). Package billing computes it; the store keeps it.
+type BillingPosition struct {
+	BilledUntil  time.Time
+	BillingMonth time.Time
+	MonthCharged int64
+}
+
 // Billable is what metering needs of a server.
 type Billable struct {
 	InstanceID   string
@@ -16,10 +25,8 @@ type Billable struct {
 	PriceHourly  int64
 	PriceMonthly int64
 	Currency     string
-	BilledUntil  time.Time
-	BillingMonth time.Time
-	MonthCharged int64
-	End          *time.Time // deleted_at: hours that start after it are not billed
+	BillingPosition
+	End *time.Time // deleted_at: hours that start after it are not billed
 }
 
 // BillableInstances returns up to limit servers, after the id afterID in id
@@ -34,31 +41,6 @@ func (db *DB) BillableInstances(ctx context.Context, afterID string, now time.Ti
 		ORDER BY i.id LIMIT ?`, afterID, now, limit)
 }
 
-// Spent is what the server was charged in the calendar month of hour, as
-// far as it was billed: the monthly cap's count.
-func (b *Billable) Spent(hour time.Time) int64 {
-	if !MonthOf(hour).Equal(b.BillingMonth) {
-		return 0
-	}
-	return b.MonthCharged
-}
-
-// After is the billing position once the hour starting at hour is charged
-// amount: billed to the hour's end, the month's count added to. It refuses
-// an amount outside 0 to webrana.MaxAmount, and a count that would overflow.
-func (b Billable) After(hour time.Time, amount int64) (Billable, error) {
-	if amount < 0 || amount > webrana.MaxAmount {
-		return b, webrana.Errorf(webrana.EINVALID, "An hour is charged from 0.00 to %s; %s is out of range.",
-			webrana.FormatMajor(webrana.MaxAmount), webrana.FormatMajor(amount))
-	}
-	spent, err := webrana.AddMoney(b.Spent(hour), amount)
-	if err != nil {
-		return b, err
-	}
-	b.BilledUntil, b.BillingMonth, b.MonthCharged = hour.Add(time.Hour), MonthOf(hour), spent
-	return b, nil
-}
-
 func scanBillable(s scanner) (*Billable, error) {
 	var b Billable
 	var until, month, end sql.NullTime
@@ -70,21 +52,19 @@ func scanBillable(s scanner) (*Billable, error) {
 	return &b, nil
 }
 
-// ChargeHour bills one started hour of a server in one transaction: the
-// ledger entry (keyed by server and hour, so a retried run charges once)
-// and the server's billing position. amount may be zero (the monthly cap
-// is reached): the hour is then recorded as billed without an entry.
-// It reports whether the hour was still unbilled.
-func (db *DB) ChargeHour(ctx context.Context, b *Billable, hour time.Time, amount int64) (bool, error) {
-	next, err := b.After(hour, amount)
-	if err != nil {
-		return false, err
+// ChargeHour bills one started hour of a server in one transaction: its
+// ledger entry (nil when the hour costs nothing, the monthly cap being
+// reached; its idempotency key makes a retried run charge once) and its
+// billing position, moved from b's to next. It reports whether the hour
+// was still unbilled: a concurrent run that billed it first wins, and this
+// one writes nothing. The ledger's bounds hold as for every entry.
+func (db *DB) ChargeHour(ctx context.Context, b *Billable, next BillingPosition, entry *webrana.LedgerEntry) (bool, error) {
+	if !next.BilledUntil.After(b.BilledUntil) || next.MonthCharged < 0 || next.MonthCharged > 2*webrana.MaxAmount {
+		return false, webrana.Errorf(webrana.EINVALID, "A billing position must move forward and count 0 to twice the largest price in a month.")
 	}
 	charged := false
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		// Move the position only from where this run read it: a concurrent
-		// run that billed the hour first wins, and this one writes nothing.
 		res, err := c.exec(ctx, `UPDATE instances SET billed_until = ?, billing_month = ?, month_charged = ?
 			WHERE id = ? AND billed_until = ?`, next.BilledUntil, next.BillingMonth, next.MonthCharged, b.InstanceID, b.BilledUntil)
 		if err != nil {
@@ -94,15 +74,16 @@ func (db *DB) ChargeHour(ctx context.Context, b *Billable, hour time.Time, amoun
 			return err
 		}
 		charged = true
-		if amount > 0 {
-			if _, err := c.appendLedger(ctx, &webrana.LedgerEntry{UserID: b.OwnerID, Kind: webrana.LedgerCharge, Amount: -amount,
-				Currency: b.Currency, InstanceID: b.InstanceID, Note: "Hour of " + b.Label + " from " + hour.Format("2006-01-02 15:04 UTC"),
-				IdempotencyKey: "meter:" + b.InstanceID + ":" + hour.Format(time.RFC3339)}); err != nil {
+		if entry != nil {
+			if _, err := c.appendLedger(ctx, entry); err != nil {
 				return err
 			}
 		}
-		*b = next
+		b.BillingPosition = next
 		return nil
 	})
+	if err != nil {
+		charged = false
+	}
 	return charged, err
 }

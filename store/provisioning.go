@@ -155,21 +155,20 @@ func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID s
 	})
 }
 
-// PrepaidSpan is the span the first charge pays for (provision.FirstPeriod
-// prices it): metering starts after it.
-const PrepaidSpan = 24 * time.Hour
-
-// MonthOf is the first instant of t's calendar month, in UTC: the monthly
-// cap applies per calendar month, as the providers bill.
-func MonthOf(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+// Completion is how an order ends well, as the order service decides it:
+// the server's addresses, and the first billing period its hold pays for —
+// metering starts after Prepaid, and Charge (at most the hold) is charged
+// for it in place of the hold.
+type Completion struct {
+	IPv4, IPv6 string
+	Prepaid    time.Duration
+	Charge     int64
 }
 
 // CompleteOrder marks the order's server active with its addresses, and
 // turns the hold into the charge for the first billing period; the root
-// password is erased.
-func (db *DB) CompleteOrder(ctx context.Context, orderID, ipv4, ipv6 string) error {
+// password is erased. Completing a completed order changes nothing.
+func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
@@ -180,14 +179,16 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID, ipv4, ipv6 string) err
 		if o.Status == webrana.OrderSucceeded {
 			return nil // a retried completion
 		}
+		if done.Charge < 0 || done.Charge > o.HoldAmount || done.Prepaid < 0 {
+			return webrana.Errorf(webrana.EINVALID, "An order is charged from nothing to its hold, for a period that is not negative.")
+		}
 		if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ? WHERE id = ?`,
 			webrana.OrderSucceeded, webrana.StepDone, now, orderID); err != nil {
 			return err
 		}
-		// The first day is paid by the hold's charge: metering starts after it.
 		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
 			billed_until = ?, billing_month = ?, month_charged = ? WHERE id = ?`,
-			webrana.StatusActive, ipv4, ipv6, now, now, now.Add(PrepaidSpan), MonthOf(now), o.HoldAmount, in.ID); err != nil {
+			webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge, in.ID); err != nil {
 			return err
 		}
 		if err := finishOpenAttempts(ctx, c, orderID, webrana.AttemptSucceeded, ""); err != nil {
@@ -199,7 +200,10 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID, ipv4, ipv6 string) err
 		if err := releaseHold(ctx, c, o, in, "Hold released: "+in.Label+" is active"); err != nil {
 			return err
 		}
-		_, err = c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -o.HoldAmount,
+		if done.Charge == 0 {
+			return nil
+		}
+		_, err = c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
 			Currency: o.Currency, InstanceID: in.ID, Note: "First day of " + in.Label, IdempotencyKey: "charge:first:" + o.ID})
 		return err
 	})

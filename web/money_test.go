@@ -11,6 +11,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/billing"
+	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 	"github.com/webrana/webrana/web/webtest"
@@ -111,7 +112,7 @@ func TestLargestPriceWorksEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.db.CompleteOrder(ctx, o.ID, "203.0.113.9", ""); err != nil {
+		if err := h.db.CompleteOrder(ctx, o.ID, store.Completion{IPv4: "203.0.113.9", IPv6: "", Prepaid: provision.PrepaidSpan, Charge: o.HoldAmount}); err != nil {
 			t.Fatal(err)
 		}
 		// May 1st 09:00: the first day is the month's whole cap, so May's

@@ -330,7 +330,7 @@ func (s *Server) serverSettled(r *http.Request, in *webrana.Instance, d *pages.S
 	if d.Plan != nil {
 		currency = d.Plan.Currency
 	}
-	month := store.MonthOf(webrana.NowFrom(s.db.Now))
+	month := webrana.MonthOf(webrana.NowFrom(s.db.Now))
 	if d.Cost, err = s.db.InstanceCost(ctx, in.OwnerID, in.ID, currency, month); err != nil {
 		return err
 	}

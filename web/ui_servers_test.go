@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/webtest"
 )
@@ -417,7 +418,7 @@ func TestUIServersProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.db.CompleteOrder(ctx, o2.ID, "198.51.100.4", "2001:db8::4"); err != nil {
+	if err := h.db.CompleteOrder(ctx, o2.ID, store.Completion{IPv4: "198.51.100.4", IPv6: "2001:db8::4", Prepaid: provision.PrepaidSpan, Charge: o2.HoldAmount}); err != nil {
 		t.Fatal(err)
 	}
 	// The poll that sees it settle brings the rest of the page along: the

@@ -66,11 +66,15 @@ func New(t testing.TB) *World {
 	return &World{T: t, Clock: clock, Sim: sim, DB: db, Pool: pool.New(db, keys, opener, clock.Now, nil), Keys: keys}
 }
 
+// Token is the simulator token of the account named name.
+func Token(name string) string { return "token-" + strings.ToLower(strings.ReplaceAll(name, " ", "-")) }
+
 // Account adds a simulator account running foreign servers and the pool
-// account for it (healthy, with the simulator's limit and count).
+// account for it (healthy, with the simulator's limit and count); its
+// token is Token(name).
 func (w *World) Account(p webrana.ProviderType, name string, limit, foreign int) *webrana.Account {
 	w.T.Helper()
-	token := "token-" + strings.ToLower(strings.ReplaceAll(name, " ", "-"))
+	token := Token(name)
 	w.Must(w.Sim.AddAccount(cloudsim.AccountSpec{Provider: string(p), Token: token, Email: token + "@example.com",
 		Limit: limit, Instances: foreign}))
 	sealed, err := w.Keys.Seal(token)

@@ -70,7 +70,7 @@ var _ = register("SyncSortsWhatTheProviderLists", func(t *testing.T, db *store.D
 	// Deleted after the list began: the list may predate its removal.
 	leaving := reservedOrder(t, db, webrana.DigitalOcean, a)
 	must(t, db.RecordServer(ctx, leaving.order.ID, a, "leaving-4"))
-	must(t, db.CompleteOrder(ctx, leaving.order.ID, "192.0.2.4", ""))
+	must(t, db.CompleteOrder(ctx, leaving.order.ID, store.Completion{IPv4: "192.0.2.4", IPv6: "", Prepaid: provisionDay, Charge: leaving.order.HoldAmount}))
 	deleteServer(t, db, leaving.order.InstanceID, a)
 	clk.Advance(time.Second)
 
@@ -182,7 +182,7 @@ var _ = register("HeldOrdersWakeWhenCapacityAppears", func(t *testing.T, db *sto
 	a := ids["A"]
 	busy := reservedOrder(t, db, webrana.DigitalOcean, a)
 	must(t, db.RecordServer(ctx, busy.order.ID, a, "s-1"))
-	must(t, db.CompleteOrder(ctx, busy.order.ID, "192.0.2.1", ""))
+	must(t, db.CompleteOrder(ctx, busy.order.ID, store.Completion{IPv4: "192.0.2.1", IPv6: "", Prepaid: provisionDay, Charge: busy.order.HoldAmount}))
 	other := reservedOrder(t, db, webrana.DigitalOcean, a)
 	held, linode := mustOrder(t, db, webrana.DigitalOcean), mustOrder(t, db, webrana.Linode)
 	must(t, db.HoldOrder(ctx, held.ID, "full", 41, nil))
@@ -315,7 +315,7 @@ var _ = register("ConcurrentCapacityIsExact", func(t *testing.T, db *store.DB) {
 			if i%3 != 0 {
 				return
 			}
-			if err := db.CompleteOrder(ctx, o.order.ID, "192.0.2.1", ""); err != nil {
+			if err := db.CompleteOrder(ctx, o.order.ID, store.Completion{IPv4: "192.0.2.1", IPv6: "", Prepaid: provisionDay, Charge: o.order.HoldAmount}); err != nil {
 				t.Errorf("complete: %v", err)
 				return
 			}

@@ -352,3 +352,7 @@ func SeedInstances(tb testing.TB, db *store.DB, owners []*webrana.User, plan *we
 		tb.Fatal(err)
 	}
 }
+
+// provisionDay is the first period an order's hold pays for
+// (provision.PrepaidSpan, which the store's tests cannot import).
+const provisionDay = 24 * time.Hour

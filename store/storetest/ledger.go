@@ -248,7 +248,7 @@ var _ = register("InstanceCost", func(t *testing.T, db *store.DB) {
 	plan := mustPlan(t, db, webrana.DigitalOcean, "Small")
 	in, other := mustInstance(t, db, newInstance(ann, plan)), mustInstance(t, db, newInstance(ann, plan))
 	bobs := mustInstance(t, db, newInstance(bob, plan))
-	month := store.MonthOf(clk.Now())
+	month := webrana.MonthOf(clk.Now())
 	clk.Set(month.Add(-time.Hour)) // last month: not counted
 	mustAppend(t, db, &webrana.LedgerEntry{UserID: ann.ID, Kind: webrana.LedgerCharge, Amount: -500, Currency: "USD", InstanceID: in.ID})
 	clk.Set(month)

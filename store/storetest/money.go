@@ -218,23 +218,54 @@ var _ = register("PlaceOrderHoldsWithinRange", func(t *testing.T, db *store.DB) 
 	}
 })
 
-// ChargeHourWithinRange: an hour is charged from nothing to
-// webrana.MaxAmount; anything else is refused before it is written.
+// ChargeHourWithinRange: the store is the last guard of what an hour
+// charges: an entry beyond webrana.MaxAmount, a credit written as a
+// charge, or a position that does not move forward or counts beyond what a
+// month can be charged is refused before anything is written.
 var _ = register("ChargeHourWithinRange", func(t *testing.T, db *store.DB) {
-	owner := mustUser(t, db)
-	in := mustInstance(t, db, newInstance(owner, mustPlan(t, db, webrana.DigitalOcean, "S")))
-	hour := time.Date(2031, 5, 1, 0, 0, 0, 0, time.UTC)
+	clk := useClock(db)
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 5})
+	o := reservedOrder(t, db, webrana.DigitalOcean, ids["A"])
+	must(t, db.RecordServer(t.Context(), o.order.ID, ids["A"], "srv-1"))
+	must(t, db.CompleteOrder(t.Context(), o.order.ID, store.Completion{IPv4: "192.0.2.1"})) // billed from now
+	hour := clk.Now()
+	owner, in := &webrana.User{ID: o.order.UserID}, &webrana.Instance{ID: o.order.InstanceID, Label: "web"}
 	b := &store.Billable{InstanceID: in.ID, OwnerID: owner.ID, Label: in.Label, PriceHourly: 1, PriceMonthly: 600, Currency: "USD",
-		BilledUntil: hour, BillingMonth: hour}
-	for _, amount := range []int64{-1, webrana.MaxAmount + 1, math.MaxInt64, math.MinInt64} {
-		ok, err := db.ChargeHour(t.Context(), b, hour, amount)
-		wantCode(t, err, webrana.EINVALID, "an hour out of range")
+		BillingPosition: store.BillingPosition{BilledUntil: hour, BillingMonth: webrana.MonthOf(hour)}}
+	next := store.BillingPosition{BilledUntil: hour.Add(time.Hour), BillingMonth: webrana.MonthOf(hour), MonthCharged: 1}
+	entry := func(amount int64) *webrana.LedgerEntry {
+		return &webrana.LedgerEntry{UserID: owner.ID, Kind: webrana.LedgerCharge, Amount: amount, Currency: "USD", InstanceID: in.ID,
+			IdempotencyKey: fmt.Sprint("meter:test:", amount)}
+	}
+	for _, c := range []struct {
+		what  string
+		next  store.BillingPosition
+		entry *webrana.LedgerEntry
+	}{
+		{"a charge beyond the largest amount", next, entry(-(webrana.MaxAmount + 1))},
+		{"a charge of the most negative int64", next, entry(math.MinInt64)},
+		{"a charge that credits", next, entry(1)},
+		{"a position that does not move", b.BillingPosition, entry(-1)},
+		{"a month counting beyond two largest prices", store.BillingPosition{BilledUntil: hour.Add(time.Hour), BillingMonth: webrana.MonthOf(hour),
+			MonthCharged: 2*webrana.MaxAmount + 1}, entry(-1)},
+	} {
+		ok, err := db.ChargeHour(t.Context(), b, c.next, c.entry)
+		wantCode(t, err, webrana.EINVALID, c.what)
 		if ok || !b.BilledUntil.Equal(hour) {
-			t.Fatalf("an hour of %d: billed %v, position %v", amount, ok, b.BilledUntil)
+			t.Fatalf("%s: billed %v, position %v", c.what, ok, b.BilledUntil)
 		}
 	}
 	if b := balance(t, db, owner.ID, "USD"); b != 0 {
 		t.Fatalf("balance %d after refused hours, want 0", b)
+	}
+	// A valid hour is charged, once.
+	for range 2 {
+		_, err := db.ChargeHour(t.Context(), &store.Billable{InstanceID: in.ID, OwnerID: owner.ID, Currency: "USD",
+			BillingPosition: store.BillingPosition{BilledUntil: hour, BillingMonth: webrana.MonthOf(hour)}}, next, entry(-1))
+		must(t, err)
+	}
+	if b := balance(t, db, owner.ID, "USD"); b != -1 {
+		t.Fatalf("balance %d after one valid hour charged twice, want -1", b)
 	}
 })
 

@@ -215,7 +215,7 @@ var _ = register("OrderSucceeds", func(t *testing.T, db *store.DB) {
 		t.Fatalf("ReservationOf after conversion = %+v, %v; want none", got, err)
 	}
 	for range 2 { // completing twice charges once
-		must(t, db.CompleteOrder(ctx, o.ID, "203.0.113.7", "2001:db8::7"))
+		must(t, db.CompleteOrder(ctx, o.ID, store.Completion{IPv4: "203.0.113.7", IPv6: "2001:db8::7", Prepaid: provisionDay, Charge: o.HoldAmount}))
 	}
 	in, err := db.InstanceByID(ctx, o.InstanceID)
 	must(t, err)
