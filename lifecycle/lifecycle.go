@@ -27,7 +27,7 @@ type Enqueuer interface {
 
 // Service accepts actions on servers.
 type Service struct {
-	DB      *store.DB
+	DB      ActionStore
 	Catalog *catalog.Service
 	Keys    *secrets.Keyring
 	Queue   Enqueuer

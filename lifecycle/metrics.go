@@ -8,14 +8,15 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/pool"
-	"github.com/webrana/webrana/store"
 )
 
 // Metrics serves servers' CPU and bandwidth series from their providers
 // (DigitalOcean monitoring, Linode stats), each cached for TTL so that a
 // page polled by many viewers asks the provider once a minute.
 type Metrics struct {
-	DB   *store.DB
+	DB interface {
+		AccountByID(ctx context.Context, id string) (*webrana.Account, error)
+	}
 	Pool *pool.Service
 	Now  func() time.Time
 	TTL  time.Duration // default 1 minute

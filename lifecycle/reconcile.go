@@ -12,7 +12,6 @@ import (
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
-	"github.com/webrana/webrana/store"
 )
 
 // Reconciler finds servers at the providers that carry Webrana's order tag
@@ -22,7 +21,7 @@ import (
 // database believes running that the provider no longer has are the status
 // sync's (it marks them deleted).
 type Reconciler struct {
-	DB             *store.DB
+	DB             ReconcileStore
 	Pool           *pool.Service
 	DestroyOrphans bool
 	Logger         *slog.Logger

@@ -11,7 +11,6 @@ import (
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
-	"github.com/webrana/webrana/store"
 )
 
 // StatusSync brings running servers in step with their providers: a server
@@ -20,7 +19,7 @@ import (
 // never one per server — and asks for a server by id only when the list
 // lacks it.
 type StatusSync struct {
-	DB     *store.DB
+	DB     SyncStore
 	Pool   *pool.Service
 	Now    func() time.Time
 	Logger *slog.Logger

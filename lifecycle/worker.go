@@ -21,7 +21,7 @@ import (
 // Poll until the provider says it ended and the server shows it.
 type Worker struct {
 	river.WorkerDefaults[Args]
-	DB     *store.DB
+	DB     ActionStore
 	Pool   *pool.Service
 	Keys   *secrets.Keyring
 	Poll   time.Duration // between looks at an action in progress (default 5s)

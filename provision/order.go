@@ -34,7 +34,7 @@ type Enqueuer interface {
 
 // Service accepts orders.
 type Service struct {
-	DB      *store.DB
+	DB      OrderStore
 	Catalog *catalog.Service
 	Keys    *secrets.Keyring
 	Queue   Enqueuer

@@ -65,7 +65,7 @@ func (c Config) withDefaults() Config {
 // waiting, then snoozes (never sleeps) until there is something to look at.
 type Worker struct {
 	river.WorkerDefaults[Args]
-	DB       *store.DB
+	DB       WorkStore
 	Pool     *pool.Service
 	Keys     *secrets.Keyring
 	Alerts   *alerts.Service

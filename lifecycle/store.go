@@ -1,0 +1,61 @@
+package lifecycle
+
+import (
+	"context"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// What running servers need of the database, declared here, by their
+// consumers (STYLE.md). *store.DB implements them all.
+
+// ActionStore is what Service and Worker need: a server's actions, each
+// change one transaction (store/actions.go).
+type ActionStore interface {
+	InstanceByID(ctx context.Context, id string) (*webrana.Instance, error)
+	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
+	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
+	CreateAction(ctx context.Context, a *webrana.InstanceAction, status webrana.InstanceStatus,
+		enqueue func(*store.Tx, *webrana.InstanceAction) error) error
+	ActionByID(ctx context.Context, id string) (*webrana.InstanceAction, error)
+	SendingAction(ctx context.Context, a *webrana.InstanceAction) error
+	StartAction(ctx context.Context, id, providerActionID, note string) error
+	ProviderActionIDs(ctx context.Context, instanceID string) ([]string, error)
+	FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd store.InstanceUpdate) error
+	DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string) error
+}
+
+// SyncStore is what StatusSync needs: the servers Webrana runs on each
+// account, and what the provider shows of them.
+type SyncStore interface {
+	ListAccounts(ctx context.Context, t webrana.ProviderType) ([]*webrana.Account, error)
+	RunningServersOn(ctx context.Context, accountID string) ([]*webrana.Instance, error)
+	SetServerStatus(ctx context.Context, id string, from, to webrana.InstanceStatus) error
+	ServerDestroyedAtProvider(ctx context.Context, id string, at time.Time) error
+}
+
+// ReconcileStore is what Reconciler needs: orders, known servers and the
+// findings about those no instance records.
+type ReconcileStore interface {
+	ListAccounts(ctx context.Context, t webrana.ProviderType) ([]*webrana.Account, error)
+	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
+	OrderByID(ctx context.Context, id string) (*webrana.Order, error)
+	KnownServer(ctx context.Context, accountID, providerID string) (bool, error)
+	RecordFinding(ctx context.Context, f *webrana.Finding) (bool, error)
+	ListFindings(ctx context.Context, openOnly bool, p webrana.Page) ([]*webrana.Finding, int, error)
+	ResolveFinding(ctx context.Context, id, status string) error
+}
+
+// AccountStore is what Metrics needs: a server's account.
+type AccountStore interface {
+	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
+}
+
+var (
+	_ AccountStore   = (*store.DB)(nil)
+	_ ActionStore    = (*store.DB)(nil)
+	_ SyncStore      = (*store.DB)(nil)
+	_ ReconcileStore = (*store.DB)(nil)
+)

@@ -1,0 +1,54 @@
+package provision
+
+import (
+	"context"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// What ordering needs of the database, declared here, by its consumer
+// (STYLE.md): read together, they are everything ordering may do to the
+// data. *store.DB implements both.
+
+// OrderStore is what Service needs: to check an order and place it.
+type OrderStore interface {
+	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
+	ProviderByID(ctx context.Context, id string) (*webrana.Provider, error)
+	ProviderByType(ctx context.Context, t webrana.ProviderType) (*webrana.Provider, error)
+	SSHKeyByID(ctx context.Context, userID, id string) (*webrana.SSHKey, error)
+	InstanceByID(ctx context.Context, id string) (*webrana.Instance, error)
+	OrderByIdempotencyKey(ctx context.Context, userID, key string) (*webrana.Order, error)
+	PlaceOrder(ctx context.Context, no store.NewOrder, enqueue func(*store.Tx, *webrana.Order) error) (*webrana.Order, error)
+}
+
+// WorkStore is what Worker needs: the order's rows and the workflow's
+// transitions, each one transaction (store/provisioning.go), the pool's
+// slots and the customer's keys on each account.
+type WorkStore interface {
+	OrderByID(ctx context.Context, id string) (*webrana.Order, error)
+	InstanceByID(ctx context.Context, id string) (*webrana.Instance, error)
+	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
+	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
+	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate) (*webrana.Account, error)
+	SSHKeyByID(ctx context.Context, userID, id string) (*webrana.SSHKey, error)
+	AccountSSHKey(ctx context.Context, accountID, fingerprint string) (string, error)
+	RememberSSHKey(ctx context.Context, accountID, fingerprint, providerKeyID string) error
+
+	Reserve(ctx context.Context, req store.ReserveRequest) (*webrana.Reservation, error)
+	ReservationOf(ctx context.Context, orderID string) (*webrana.Reservation, error)
+	ListAttempts(ctx context.Context, orderID string) ([]*webrana.Attempt, error)
+	BeginAttempt(ctx context.Context, orderID, accountID string) (*webrana.Attempt, error)
+	EndAttempt(ctx context.Context, orderID, outcome, message string) error
+	CloseAttempt(ctx context.Context, orderID, outcome, message string) error
+	HoldOrder(ctx context.Context, orderID, reason string, jobID int64, also func(*store.Tx) error) error
+	StillHeld(ctx context.Context, orderID string, jobID int64) error
+	RecordServer(ctx context.Context, orderID, accountID, providerID string) error
+	CompleteOrder(ctx context.Context, orderID string, done store.Completion) error
+	FailOrder(ctx context.Context, orderID, outcome, reason string, also func(*store.Tx) error) error
+}
+
+var (
+	_ OrderStore = (*store.DB)(nil)
+	_ WorkStore  = (*store.DB)(nil)
+)
