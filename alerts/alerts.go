@@ -111,7 +111,7 @@ type Enqueuer interface {
 
 // Service keeps the open alerts in step with the pool.
 type Service struct {
-	DB       *store.DB
+	DB       Store
 	Queue    Enqueuer
 	Channels *ChannelSet
 	Logger   *slog.Logger
@@ -236,7 +236,7 @@ func (NotifyArgs) Kind() string { return "alert_notify" }
 // NotifyWorker delivers NotifyArgs; River retries failures with backoff.
 type NotifyWorker struct {
 	river.WorkerDefaults[NotifyArgs]
-	DB       *store.DB
+	DB       AlertStore
 	Channels *ChannelSet
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/secrets"
-	"github.com/webrana/webrana/store"
 )
 
 // ChannelSet is every notification channel: those the environment
@@ -17,7 +16,7 @@ import (
 // read at each delivery, so a channel added or removed takes effect at once.
 type ChannelSet struct {
 	Static []Channel
-	DB     *store.DB
+	DB     ChannelStore
 	Keys   *secrets.Keyring
 }
 

@@ -21,7 +21,7 @@ import (
 // Meter charges what is due. Safe to run from several replicas at once and
 // to repeat: each hour is billed once.
 type Meter struct {
-	DB     *store.DB
+	DB     MeterStore
 	Now    func() time.Time
 	Logger *slog.Logger
 }

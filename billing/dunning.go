@@ -27,7 +27,7 @@ type Auditor func(ctx context.Context, action, userID, detail string) error
 // balance back to zero or more before deletion powers the servers on again
 // and ends the sequence. Each step is audited and logged once.
 type Dunning struct {
-	DB           *store.DB
+	DB           DunningStore
 	Servers      Servers
 	Audit        Auditor
 	Currency     string

@@ -7,13 +7,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/webrana/webrana"
-	"github.com/webrana/webrana/store"
 )
 
 // Collector exports the pool's state to Prometheus at scrape time, read
 // from the database so every replica reports the same numbers.
 type Collector struct {
-	DB *store.DB
+	DB interface {
+		ListAccounts(ctx context.Context, t webrana.ProviderType) ([]*webrana.Account, error)
+	}
 }
 
 var (

@@ -24,7 +24,7 @@ import (
 
 // Service manages the pool. Safe for concurrent use.
 type Service struct {
-	db     *store.DB
+	db     Store
 	keys   *secrets.Keyring
 	opener *providers.Opener
 	now    func() time.Time
@@ -40,7 +40,7 @@ type cachedClient struct {
 }
 
 // New returns the pool service.
-func New(db *store.DB, keys *secrets.Keyring, opener *providers.Opener, now func() time.Time, logger *slog.Logger) *Service {
+func New(db Store, keys *secrets.Keyring, opener *providers.Opener, now func() time.Time, logger *slog.Logger) *Service {
 	if now == nil {
 		now = webrana.Now
 	}

@@ -1,0 +1,34 @@
+package billing
+
+import (
+	"context"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// What billing needs of the database, declared by its consumers (STYLE.md).
+// *store.DB implements both.
+
+// MeterStore is what the Meter needs: the servers with hours to bill, and
+// an hour's charge with the billing position billing computed.
+type MeterStore interface {
+	BillableInstances(ctx context.Context, afterID string, now time.Time, limit int) ([]*store.Billable, error)
+	ChargeHour(ctx context.Context, b *store.Billable, next store.BillingPosition, entry *webrana.LedgerEntry) (bool, error)
+}
+
+// DunningStore is what Dunning needs: the customers below zero, their steps
+// and their servers.
+type DunningStore interface {
+	DunningCases(ctx context.Context, currency string) ([]*store.Dunning, error)
+	DunningStep(ctx context.Context, userID, column string, at time.Time) error
+	EndDunning(ctx context.Context, userID string) error
+	ServersOf(ctx context.Context, userID string, statuses ...webrana.InstanceStatus) ([]*webrana.Instance, error)
+	UserByID(ctx context.Context, id string) (*webrana.User, error)
+}
+
+var (
+	_ MeterStore   = (*store.DB)(nil)
+	_ DunningStore = (*store.DB)(nil)
+)
