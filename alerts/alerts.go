@@ -104,15 +104,10 @@ func OrphanConditions(open int) []Condition {
 var evaluated = []string{webrana.AlertAccountFull, webrana.AlertAllAccountsFull, webrana.AlertAccountUnhealthy,
 	webrana.AlertPoolHighUsage, webrana.AlertProvisioningHeld, webrana.AlertOrphans}
 
-// Enqueuer inserts a job in a store transaction (jobs.Queue).
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
-}
-
 // Service keeps the open alerts in step with the pool.
 type Service struct {
 	DB       *store.DB
-	Queue    Enqueuer
+	Queue    jobs.Enqueuer
 	Channels *ChannelSet
 	Logger   *slog.Logger
 }

@@ -169,6 +169,18 @@ func insertFunc(c *river.Client[*sql.Tx]) func(context.Context, *sql.Tx, river.J
 	}
 }
 
+// Enqueuer inserts a job in a store transaction: the job becomes visible to
+// workers only if tx commits. The services that enqueue (provision,
+// lifecycle, alerts) take it rather than a *Queue, so that wiring decides
+// which queue; it is declared once here, with the job system it stands for,
+// because its signature names store.Tx and River's types, which the root
+// package cannot.
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+var _ Enqueuer = (*Queue)(nil)
+
 // InsertTx enqueues a job in the store transaction tx: it becomes visible to
 // workers only if tx commits.
 func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
