@@ -251,27 +251,11 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	return channels[i].Send(ctx, Notification{Event: job.Args.Event, Alert: a})
 }
 
-// EvaluateArgs is the periodic evaluation.
+// EvaluateArgs is the periodic evaluation (Service.Evaluate).
 type EvaluateArgs struct{}
 
 func (EvaluateArgs) Kind() string { return "alerts_evaluate" }
 
-// EvaluateWorker works EvaluateArgs.
-type EvaluateWorker struct {
-	river.WorkerDefaults[EvaluateArgs]
-	Alerts *Service
-}
-
-func (w *EvaluateWorker) Work(ctx context.Context, _ *river.Job[EvaluateArgs]) error {
-	_, _, err := w.Alerts.Evaluate(ctx)
-	return err
-}
-
 // EvaluateEvery is how often the pool is looked at (as often as its health
 // is checked).
 const EvaluateEvery = time.Minute
-
-// EvaluateJob is the periodic schedule.
-func EvaluateJob() *river.PeriodicJob {
-	return jobs.Every(EvaluateEvery, EvaluateArgs{}, true)
-}
