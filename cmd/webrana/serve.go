@@ -135,7 +135,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
 	source := m.Pool.CatalogSource()
-	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
+	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Dunning.Servers = m.Servers
