@@ -179,7 +179,7 @@ func (m *Main) openQueue() error {
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
 	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
-	m.Dunning = &billing.Dunning{DB: m.DB, Currency: web.Currency, Grace: m.Config.DunningGrace,
+	m.Dunning = &billing.Dunning{DB: m.DB, Currency: webrana.BillingCurrency, Grace: m.Config.DunningGrace,
 		DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger,
 		Audit: func(ctx context.Context, action, userID, detail string) error {
 			return m.DB.AppendAudit(ctx, &webrana.AuditEntry{Action: action, TargetType: "user", TargetID: userID, Detail: detail})
