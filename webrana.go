@@ -48,6 +48,13 @@ func (m Money) String() string {
 	return FormatMajor(m.Amount) + " " + m.Currency
 }
 
+// BillingCurrency is the currency Webrana bills in: balances, credits and
+// dunning are kept in it, and new plans and orders are priced in it unless
+// they name another. It is a domain setting, one per installation, read
+// from here by every package; a constant until an installation needs
+// another, then a setting with this default.
+const BillingCurrency = "USD"
+
 // Page selects a window of a list. Zero values mean the defaults.
 type Page struct {
 	Page    int // 1-based

@@ -104,15 +104,10 @@ func OrphanConditions(open int) []Condition {
 var evaluated = []string{webrana.AlertAccountFull, webrana.AlertAllAccountsFull, webrana.AlertAccountUnhealthy,
 	webrana.AlertPoolHighUsage, webrana.AlertProvisioningHeld, webrana.AlertOrphans}
 
-// Enqueuer inserts a job in a store transaction (jobs.Queue).
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
-}
-
 // Service keeps the open alerts in step with the pool.
 type Service struct {
 	DB       Store
-	Queue    Enqueuer
+	Queue    jobs.Enqueuer
 	Channels *ChannelSet
 	Logger   *slog.Logger
 }
@@ -256,27 +251,11 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	return channels[i].Send(ctx, Notification{Event: job.Args.Event, Alert: a})
 }
 
-// EvaluateArgs is the periodic evaluation.
+// EvaluateArgs is the periodic evaluation (Service.Evaluate).
 type EvaluateArgs struct{}
 
 func (EvaluateArgs) Kind() string { return "alerts_evaluate" }
 
-// EvaluateWorker works EvaluateArgs.
-type EvaluateWorker struct {
-	river.WorkerDefaults[EvaluateArgs]
-	Alerts *Service
-}
-
-func (w *EvaluateWorker) Work(ctx context.Context, _ *river.Job[EvaluateArgs]) error {
-	_, _, err := w.Alerts.Evaluate(ctx)
-	return err
-}
-
 // EvaluateEvery is how often the pool is looked at (as often as its health
 // is checked).
 const EvaluateEvery = time.Minute
-
-// EvaluateJob is the periodic schedule.
-func EvaluateJob() *river.PeriodicJob {
-	return jobs.Every(EvaluateEvery, EvaluateArgs{}, true)
-}

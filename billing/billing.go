@@ -11,10 +11,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/webrana/webrana"
-	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/store"
 )
 
@@ -149,31 +146,22 @@ func (m *Meter) now() time.Time { return webrana.NowFrom(m.Now) }
 // Every is how often the meter runs.
 const Every = time.Hour
 
-// Args runs the meter.
+// Args runs the meter (Cycle).
 type Args struct{}
 
 func (Args) Kind() string { return "billing_meter" }
 
-// Worker works Args: the meter, then the dunning sequence on the balances
-// it left.
-type Worker struct {
-	river.WorkerDefaults[Args]
-	Meter   *Meter
-	Dunning *Dunning
-}
-
-func (w *Worker) Work(ctx context.Context, _ *river.Job[Args]) error {
-	hours, charged, err := w.Meter.Run(ctx)
-	if hours > 0 && w.Meter.Logger != nil {
-		w.Meter.Logger.Info("metered", "hours", hours, "charged", charged)
+// Cycle is the billing job's run: the meter, then the dunning sequence on
+// the balances it left (d may be nil).
+func Cycle(m *Meter, d *Dunning) func(context.Context) error {
+	return func(ctx context.Context) error {
+		hours, charged, err := m.Run(ctx)
+		if hours > 0 && m.Logger != nil {
+			m.Logger.Info("metered", "hours", hours, "charged", charged)
+		}
+		if err != nil || d == nil {
+			return err
+		}
+		return d.Run(ctx)
 	}
-	if err != nil || w.Dunning == nil {
-		return err
-	}
-	return w.Dunning.Run(ctx)
-}
-
-// PeriodicJob runs the meter every hour, and at start.
-func PeriodicJob() *river.PeriodicJob {
-	return jobs.Every(Every, Args{}, true)
 }

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -44,9 +45,23 @@ const (
 // the cache for the next.
 const fetchTimeout = time.Minute
 
-// TTLs are how long each kind is served from cache (DESIGN.md §7).
-var TTLs = map[Kind]time.Duration{
-	Sizes: time.Hour, Regions: time.Hour, Distribution: time.Hour, Application: time.Hour, Apps: 6 * time.Hour,
+// DefaultTTL is how long a kind is served from cache unless Config says
+// otherwise (DESIGN.md §7): an hour, and six for marketplace apps.
+func DefaultTTL(k Kind) time.Duration {
+	if k == Apps {
+		return 6 * time.Hour
+	}
+	return time.Hour
+}
+
+// Config configures a Service. A nil Config, and zero fields, take the
+// defaults.
+type Config struct {
+	Now    func() time.Time // default webrana.Now
+	Logger *slog.Logger     // default discards
+	// TTLs are how long kinds are served from cache; a kind missing here
+	// keeps its DefaultTTL. New copies the map.
+	TTLs map[Kind]time.Duration
 }
 
 // Result is a catalog as served: the items, when they were fetched, and
@@ -63,6 +78,7 @@ type Service struct {
 	src    Source
 	now    func() time.Time
 	logger *slog.Logger
+	ttls   map[Kind]time.Duration // read only, so shared without a lock
 
 	group   singleflight.Group
 	mu      sync.Mutex
@@ -80,15 +96,26 @@ type entry struct {
 	version   time.Time // the provider's updated_at when fetched
 }
 
-// New returns a catalog service. now may be nil (webrana.Now).
-func New(db *store.DB, src Source, now func() time.Time, logger *slog.Logger) *Service {
-	if now == nil {
-		now = webrana.Now
+// New returns a catalog service reading providers from db and catalogs
+// from src. cfg may be nil.
+func New(db *store.DB, src Source, cfg *Config) *Service {
+	c := Config{}
+	if cfg != nil {
+		c = *cfg
 	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	if c.Now == nil {
+		c.Now = webrana.Now
 	}
-	return &Service{db: db, src: src, now: now, logger: logger, entries: map[key]*entry{}}
+	return &Service{db: db, src: src, now: c.Now, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)),
+		ttls: maps.Clone(c.TTLs), entries: map[key]*entry{}}
+}
+
+// ttl is how long kind k is served from cache.
+func (s *Service) ttl(k Kind) time.Duration {
+	if d, ok := s.ttls[k]; ok {
+		return d
+	}
+	return DefaultTTL(k)
 }
 
 // GetSizes returns a provider's sizes.
@@ -127,7 +154,7 @@ func get[T any](ctx context.Context, s *Service, p webrana.ProviderType, kind Ki
 		return Result[T]{}, webrana.Errorf(webrana.ENOTFOUND, "%s is not offered.", prov.Name)
 	}
 	k := key{p, kind}
-	if e := s.lookup(k); e != nil && e.version.Equal(prov.UpdatedAt) && s.now().Before(e.fetchedAt.Add(TTLs[kind])) {
+	if e := s.lookup(k); e != nil && e.version.Equal(prov.UpdatedAt) && s.now().Before(e.fetchedAt.Add(s.ttl(kind))) {
 		return Result[T]{Items: e.items.([]T), FetchedAt: e.fetchedAt}, nil
 	}
 	flight := s.group.DoChan(string(p)+"\x00"+string(kind)+"\x00"+prov.UpdatedAt.String(), func() (any, error) {
@@ -152,7 +179,7 @@ func get[T any](ctx context.Context, s *Service, p webrana.ProviderType, kind Ki
 // fetch fills a cache entry from the provider, unless a caller that waited
 // on an earlier flight finds it filled.
 func (s *Service) fetch(ctx context.Context, k key, version time.Time, items func(*cloud.Client) (any, error)) (*entry, error) {
-	if e := s.lookup(k); e != nil && e.version.Equal(version) && s.now().Before(e.fetchedAt.Add(TTLs[k.kind])) {
+	if e := s.lookup(k); e != nil && e.version.Equal(version) && s.now().Before(e.fetchedAt.Add(s.ttl(k.kind))) {
 		return e, nil
 	}
 	c, err := s.src.Client(ctx, k.provider)

@@ -21,6 +21,7 @@ type fixture struct {
 	sim   *cloudsim.Sim
 	db    *store.DB
 	svc   *catalog.Service
+	src   catalog.Source
 	clock *cloudtest.Clock
 }
 
@@ -53,7 +54,7 @@ func setupSim(t testing.TB, db *store.DB, latency func(context.Context, time.Dur
 	opener := providers.New(providers.Config{DB: db, Pacers: cloud.NewPacers(clock.Now, clock.Sleep), Now: clock.Now,
 		Sleep: clock.Sleep, DigitalOceanURL: srv.URL, LinodeURL: srv.URL})
 	src := providers.NewStatic(opener, map[webrana.ProviderType]string{webrana.DigitalOcean: "do-token", webrana.Linode: "li-token"})
-	return &fixture{sim: sim, db: db, svc: catalog.New(db, src, clock.Now, nil), clock: clock}
+	return &fixture{sim: sim, db: db, svc: catalog.New(db, src, &catalog.Config{Now: clock.Now}), src: src, clock: clock}
 }
 
 // calls counts the simulator's answers to one endpoint.
@@ -123,6 +124,36 @@ func TestKindsHaveTheirOwnTTL(t *testing.T) {
 	}
 	if a, i := f.calls("/v4/linode/stackscripts"), f.calls("/v4/images"); a != apps || i != 2*images {
 		t.Fatalf("after 2 h: %d StackScript calls, %d image calls; want %d (no refetch) and %d (one)", a, i, apps, 2*images)
+	}
+}
+
+// TestConfiguredTTLs: the catalog's config sets a kind's TTL, the others
+// keep theirs, and the service keeps its own copy of the map.
+func TestConfiguredTTLs(t *testing.T) {
+	f := setup(t, storetest.OpenSQLite(t))
+	ctx := context.Background()
+	ttls := map[catalog.Kind]time.Duration{catalog.Sizes: 5 * time.Minute}
+	svc := catalog.New(f.db, f.src, &catalog.Config{Now: f.clock.Now, TTLs: ttls})
+	ttls[catalog.Sizes] = 100 * time.Hour
+	read := func() {
+		t.Helper()
+		if _, err := svc.GetSizes(ctx, webrana.DigitalOcean); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.GetRegions(ctx, webrana.DigitalOcean); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read()
+	f.clock.Advance(4 * time.Minute)
+	read()
+	if s, r := f.calls("/v2/sizes"), f.calls("/v2/regions"); s != 1 || r != 1 {
+		t.Fatalf("within 5 min: %d size and %d region calls, want 1 and 1", s, r)
+	}
+	f.clock.Advance(2 * time.Minute)
+	read()
+	if s, r := f.calls("/v2/sizes"), f.calls("/v2/regions"); s != 2 || r != 1 {
+		t.Fatalf("after 6 min: %d size and %d region calls, want 2 (sizes expired at 5 min) and 1 (regions keep an hour)", s, r)
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/webrana/webrana/store"
 )
 
@@ -16,32 +14,26 @@ type CleanupArgs struct{}
 
 func (CleanupArgs) Kind() string { return "cleanup" }
 
+// CleanupEvery is the cleanup's period.
+const CleanupEvery = time.Hour
+
 // LoginAttemptRetention is how long login attempts are kept: well past any
 // throttling window, short enough that the table stays small.
 const LoginAttemptRetention = 24 * time.Hour
 
-// CleanupWorker works CleanupArgs.
-type CleanupWorker struct {
-	river.WorkerDefaults[CleanupArgs]
-	DB     *store.DB
-	Logger *slog.Logger
-	Now    func() time.Time
-}
-
-func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
-	sessions, err := w.DB.DeleteExpiredSessions(ctx)
-	if err != nil {
-		return err
+// Cleanup is the cleanup's run: it deletes the expired sessions and the
+// login attempts older than LoginAttemptRetention.
+func Cleanup(db *store.DB, logger *slog.Logger, now func() time.Time) func(context.Context) error {
+	return func(ctx context.Context) error {
+		sessions, err := db.DeleteExpiredSessions(ctx)
+		if err != nil {
+			return err
+		}
+		logins, err := db.PruneLogins(ctx, now().Add(-LoginAttemptRetention))
+		if err != nil {
+			return err
+		}
+		logger.Info("cleanup", "expired_sessions", sessions, "old_login_attempts", logins)
+		return nil
 	}
-	logins, err := w.DB.PruneLogins(ctx, w.Now().Add(-LoginAttemptRetention))
-	if err != nil {
-		return err
-	}
-	w.Logger.Info("cleanup", "expired_sessions", sessions, "old_login_attempts", logins)
-	return nil
-}
-
-// CleanupJob runs the cleanup every hour (and once at start).
-func CleanupJob() *river.PeriodicJob {
-	return Every(time.Hour, CleanupArgs{}, true)
 }

@@ -15,30 +15,21 @@ type HeartbeatArgs struct{}
 
 func (HeartbeatArgs) Kind() string { return "heartbeat" }
 
-// HeartbeatWorker works HeartbeatArgs.
-type HeartbeatWorker struct {
-	river.WorkerDefaults[HeartbeatArgs]
-	Logger  *slog.Logger
-	Metrics *Metrics
-	Now     func() time.Time
-}
-
-func (w *HeartbeatWorker) Work(ctx context.Context, job *river.Job[HeartbeatArgs]) error {
-	now := w.Now()
-	// Count first: once the log line is out, the beat is in the metrics.
-	if w.Metrics != nil {
-		w.Metrics.heartbeats.Inc()
-		w.Metrics.lastBeat.Set(float64(now.UnixMilli()) / 1000)
-	}
-	w.Logger.Info("heartbeat", "job_id", job.ID, "scheduled_at", job.ScheduledAt.UTC(), "lag", now.Sub(job.ScheduledAt).Round(time.Millisecond))
-	return nil
-}
-
 // HeartbeatEvery is the heartbeat's period.
 const HeartbeatEvery = time.Minute
 
-// HeartbeatJob is the periodic schedule of the heartbeat, run once at start
-// and then every HeartbeatEvery.
-func HeartbeatJob() *river.PeriodicJob {
-	return Every(HeartbeatEvery, HeartbeatArgs{}, true)
+// Heartbeat is the heartbeat's task, run once at start and then every
+// HeartbeatEvery. metrics may be nil. It is built here rather than with
+// Periodic where it is wired because it reports its own job's lag.
+func Heartbeat(logger *slog.Logger, metrics *Metrics, now func() time.Time) PeriodicTask {
+	return periodic(HeartbeatEvery, true, func(ctx context.Context, job *river.Job[HeartbeatArgs]) error {
+		t := now()
+		// Count first: once the log line is out, the beat is in the metrics.
+		if metrics != nil {
+			metrics.heartbeats.Inc()
+			metrics.lastBeat.Set(float64(t.UnixMilli()) / 1000)
+		}
+		logger.Info("heartbeat", "job_id", job.ID, "scheduled_at", job.ScheduledAt.UTC(), "lag", t.Sub(job.ScheduledAt).Round(time.Millisecond))
+		return nil
+	})
 }

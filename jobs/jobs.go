@@ -32,9 +32,9 @@ import (
 // Config configures a Queue. Zero values take defaults.
 type Config struct {
 	Logger     *slog.Logger
-	Workers    *river.Workers       // the job kinds this process works; nil means insert-only
-	Periodic   []*river.PeriodicJob // run by the elected leader only
-	MaxWorkers int                  // concurrent jobs per process (default 10)
+	Workers    *river.Workers // the job kinds this process works; nil means insert-only
+	Periodic   []PeriodicTask // scheduled by the elected leader; their workers join Workers (made if nil)
+	MaxWorkers int            // concurrent jobs per process (default 10)
 	// JobTimeout bounds one run of a job (default 1 minute).
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may run before it is taken to be lost
@@ -97,13 +97,14 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		cfg.MaxWorkers = 10
 	}
 	q := &Queue{logger: cfg.Logger, metrics: cfg.Metrics, working: map[int64]string{}}
-	if cfg.Workers != nil {
-		river.AddWorker(cfg.Workers, &wakeWorker{q: q})
+	periodic, err := q.register(&cfg)
+	if err != nil {
+		return nil, err
 	}
 	switch db.Engine() {
 	case store.SQLite:
 		// One client on the one connection both inserts and works.
-		c, err := river.NewClient(riversqlite.New(db.SQL()), q.riverConfig(cfg))
+		c, err := river.NewClient(riversqlite.New(db.SQL()), q.riverConfig(cfg, periodic))
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +114,7 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 	case store.Postgres:
 		// The worker speaks pgx for LISTEN/NOTIFY; an insert-only client over
 		// database/sql lets store transactions (*sql.Tx) enqueue.
-		c, err := river.NewClient(riverpgxv5.New(db.PgxPool()), q.riverConfig(cfg))
+		c, err := river.NewClient(riverpgxv5.New(db.PgxPool()), q.riverConfig(cfg, periodic))
 		if err != nil {
 			return nil, err
 		}
@@ -133,8 +134,22 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 	return q, nil
 }
 
-func (q *Queue) riverConfig(cfg Config) *river.Config {
-	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: cfg.Periodic,
+// register adds the queue's own workers and the periodic tasks' to
+// cfg.Workers (made when there are tasks but no workers), and returns the
+// tasks' schedules. Without workers the queue only inserts.
+func (q *Queue) register(cfg *Config) ([]*river.PeriodicJob, error) {
+	if cfg.Workers == nil && len(cfg.Periodic) > 0 {
+		cfg.Workers = river.NewWorkers()
+	}
+	if cfg.Workers == nil {
+		return nil, nil
+	}
+	river.AddWorker(cfg.Workers, &wakeWorker{q: q})
+	return periodicJobs(cfg.Workers, cfg.Periodic)
+}
+
+func (q *Queue) riverConfig(cfg Config, periodic []*river.PeriodicJob) *river.Config {
+	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: periodic,
 		JobTimeout: cmp.Or(cfg.JobTimeout, time.Minute), RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, 5*time.Minute),
 		// Fetch again soon after jobs finish (River waits 100ms by default):
 		// orders queue behind each other otherwise.
@@ -168,6 +183,18 @@ func insertFunc(c *river.Client[*sql.Tx]) func(context.Context, *sql.Tx, river.J
 		return err
 	}
 }
+
+// Enqueuer inserts a job in a store transaction: the job becomes visible to
+// workers only if tx commits. The services that enqueue (provision,
+// lifecycle, alerts) take it rather than a *Queue, so that wiring decides
+// which queue; it is declared once here, with the job system it stands for,
+// because its signature names store.Tx and River's types, which the root
+// package cannot.
+type Enqueuer interface {
+	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+var _ Enqueuer = (*Queue)(nil)
 
 // InsertTx enqueues a job in the store transaction tx: it becomes visible to
 // workers only if tx commits.

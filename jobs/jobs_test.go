@@ -96,9 +96,8 @@ func TestHeartbeatRunsOnStart(t *testing.T) {
 		logs := make(chan string, 100)
 		reg := prometheus.NewRegistry()
 		metrics := jobs.NewMetrics(reg)
-		workers := river.NewWorkers()
-		river.AddWorker(workers, &jobs.HeartbeatWorker{Logger: slog.New(chanHandler{logs}), Metrics: metrics, Now: webrana.Now})
-		q := startQueue(t, db, jobs.Config{Workers: workers, Periodic: []*river.PeriodicJob{jobs.HeartbeatJob()}, Metrics: metrics})
+		heartbeat := jobs.Heartbeat(slog.New(chanHandler{logs}), metrics, webrana.Now)
+		q := startQueue(t, db, jobs.Config{Periodic: []jobs.PeriodicTask{heartbeat}, Metrics: metrics})
 		if !q.Running() {
 			t.Fatal("queue not running after Start")
 		}
@@ -192,8 +191,7 @@ func TestCleanupRemovesExpiredSessionsAndOldLogins(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		w := &jobs.CleanupWorker{DB: db, Logger: slog.New(slog.DiscardHandler), Now: db.Now}
-		if err := w.Work(ctx, &river.Job[jobs.CleanupArgs]{}); err != nil {
+		if err := jobs.Cleanup(db, slog.New(slog.DiscardHandler), db.Now)(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.SessionByTokenHash(ctx, []byte("live")); err != nil {

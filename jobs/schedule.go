@@ -7,14 +7,6 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// Every schedules args every d, run by the elected leader only, and once at
-// start when onStart. The schedule is named by the job's kind.
-func Every(d time.Duration, args river.JobArgs, onStart bool) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(d),
-		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
-		&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: onStart})
-}
-
 // Backoff is when a job that talks to providers runs again after its
 // attempt-th transient failure: 2 s, 4 s, 8 s … never more than 5 minutes
 // apart, so twelve attempts span about half an hour.

@@ -16,21 +16,17 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
-
-// Enqueuer inserts a job in a store transaction (jobs.Queue).
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
-}
 
 // Service accepts actions on servers.
 type Service struct {
 	DB      ActionStore
 	Catalog *catalog.Service
 	Keys    *secrets.Keyring
-	Queue   Enqueuer
+	Queue   jobs.Enqueuer
 }
 
 // Request is an action as POST /api/vps/{id}/actions takes it.

@@ -6,11 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
-	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 )
 
@@ -162,23 +159,7 @@ func (r *Reconciler) destroy(ctx context.Context, c *cloud.Client, f *webrana.Fi
 
 func (r *Reconciler) logger() *slog.Logger { return webrana.LoggerOr(r.Logger) }
 
-// ReconcileArgs runs the reconciliation.
+// ReconcileArgs runs the reconciliation (Reconciler.Run).
 type ReconcileArgs struct{}
 
 func (ReconcileArgs) Kind() string { return "reconcile" }
-
-// ReconcileWorker works ReconcileArgs.
-type ReconcileWorker struct {
-	river.WorkerDefaults[ReconcileArgs]
-	Reconciler *Reconciler
-}
-
-func (w *ReconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs]) error {
-	_, err := w.Reconciler.Run(ctx)
-	return err
-}
-
-// ReconcileJob runs the reconciliation every ReconcileEvery, and at start.
-func ReconcileJob() *river.PeriodicJob {
-	return jobs.Every(ReconcileEvery, ReconcileArgs{}, true)
-}

@@ -5,11 +5,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
-	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 )
 
@@ -123,23 +120,7 @@ func (s *StatusSync) now() time.Time { return webrana.NowFrom(s.Now) }
 
 func (s *StatusSync) logger() *slog.Logger { return webrana.LoggerOr(s.Logger) }
 
-// SyncArgs runs the status sync.
+// SyncArgs runs the status sync (StatusSync.Run).
 type SyncArgs struct{}
 
 func (SyncArgs) Kind() string { return "server_status_sync" }
-
-// SyncWorker works SyncArgs.
-type SyncWorker struct {
-	river.WorkerDefaults[SyncArgs]
-	Sync *StatusSync
-}
-
-func (w *SyncWorker) Work(ctx context.Context, _ *river.Job[SyncArgs]) error {
-	_, err := w.Sync.Run(ctx)
-	return err
-}
-
-// SyncJob runs the status sync every SyncEvery.
-func SyncJob() *river.PeriodicJob {
-	return jobs.Every(SyncEvery, SyncArgs{}, false)
-}

@@ -18,26 +18,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
-
-// Enqueuer inserts a job in a store transaction (jobs.Queue).
-type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
-}
 
 // Service accepts orders.
 type Service struct {
 	DB      OrderStore
 	Catalog *catalog.Service
 	Keys    *secrets.Keyring
-	Queue   Enqueuer
+	Queue   jobs.Enqueuer
 }
 
 // Request is a customer's order, as POST /api/vps takes it.

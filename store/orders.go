@@ -69,7 +69,7 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 			return err
 		}
 		o := &webrana.Order{InstanceID: in.ID, UserID: in.OwnerID, Status: webrana.OrderPending, Step: webrana.StepQueued,
-			HoldAmount: no.Hold.Amount, Currency: cmp.Or(no.Hold.Currency, "USD"), RootPassword: no.RootPassword}
+			HoldAmount: no.Hold.Amount, Currency: cmp.Or(no.Hold.Currency, webrana.BillingCurrency), RootPassword: no.RootPassword}
 		if created, err := tx.createOrder(ctx, o, no.IdempotencyKey); err != nil {
 			return err
 		} else if !created {
@@ -136,7 +136,7 @@ func (tx *Tx) createOrder(ctx context.Context, o *webrana.Order, key string) (bo
 	o.CreatedAt = c.now()
 	o.UpdatedAt = o.CreatedAt
 	o.Step = cmp.Or(o.Step, webrana.StepQueued)
-	o.Currency = cmp.Or(o.Currency, "USD")
+	o.Currency = cmp.Or(o.Currency, webrana.BillingCurrency)
 	res, err := c.exec(ctx, `INSERT INTO orders (`+orderColumns+`, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, idempotency_key) DO NOTHING`,
 		o.ID, o.InstanceID, o.UserID, o.Status, o.Step, nullString(o.AccountID), o.Error, o.HoldAmount, o.Currency,

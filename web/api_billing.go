@@ -10,9 +10,6 @@ import (
 	"github.com/webrana/webrana"
 )
 
-// Currency is the one currency Webrana bills in today.
-const Currency = "USD"
-
 type billingResponse struct {
 	Balance webrana.Money `json:"balance"`
 	Dunning *dunningView  `json:"dunning,omitempty"` // while the balance is below zero
@@ -49,7 +46,7 @@ func (s *Server) handleBilling(w http.ResponseWriter, r *http.Request) error {
 // first) and, while the balance is below zero, how far dunning went: what
 // GET /api/billing and the billing page show.
 func (s *Server) billingOf(ctx context.Context, userID string, page webrana.Page) (*billingResponse, error) {
-	balance, err := s.db.Balance(ctx, userID, Currency)
+	balance, err := s.db.Balance(ctx, userID, webrana.BillingCurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +119,7 @@ func (s *Server) credit(r *http.Request, customerID string, req creditRequest, k
 	if customer.Role != webrana.RoleCustomer {
 		return false, webrana.Money{}, webrana.Errorf(webrana.EINVALID, "Only customers have a balance.")
 	}
-	e := &webrana.LedgerEntry{UserID: customer.ID, Kind: webrana.LedgerCredit, Amount: req.Amount, Currency: Currency, Note: req.Note}
+	e := &webrana.LedgerEntry{UserID: customer.ID, Kind: webrana.LedgerCredit, Amount: req.Amount, Currency: webrana.BillingCurrency, Note: req.Note}
 	if key = strings.TrimSpace(key); key != "" {
 		if len(key) > 100 {
 			return false, webrana.Money{}, webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most 100 characters.")
@@ -138,6 +135,6 @@ func (s *Server) credit(r *http.Request, customerID string, req creditRequest, k
 			return false, webrana.Money{}, err
 		}
 	}
-	balance, err := s.db.Balance(r.Context(), customer.ID, Currency)
+	balance, err := s.db.Balance(r.Context(), customer.ID, webrana.BillingCurrency)
 	return written, balance, err
 }

@@ -54,7 +54,7 @@ func (s *Server) handleSizes(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, sizeJSON{Slug: z.Slug, Description: z.Description, VCPUs: z.VCPUs, MemoryMB: z.MemoryMB,
 			DiskGB: z.DiskGB, TransferGB: z.TransferGB, PriceMonthly: z.PriceMonthly, PriceHourly: z.PriceHourly,
-			Currency: "USD", Regions: nonNil(z.Regions), Available: z.Available})
+			Currency: "USD", Regions: nonNil(z.Regions), Available: z.Available}) // the provider's prices (cloud.Size), not webrana.BillingCurrency
 	}
 	writeJSON(w, http.StatusOK, catalogOut[sizeJSON, struct{}](out, catalogMeta{res.FetchedAt, res.Stale}, nil))
 	return nil

@@ -123,7 +123,7 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 
 // createPlan validates a new plan against the catalog, stores and audits it.
 func (s *Server) createPlan(r *http.Request, req planRequest) (*webrana.Plan, error) {
-	p := &webrana.Plan{Currency: "USD", IsActive: true}
+	p := &webrana.Plan{Currency: webrana.BillingCurrency, IsActive: true}
 	req.apply(p)
 	if err := s.checkPlan(r, p); err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
 	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
-	cat := catalog.New(db, source, c.Now, nil)
+	cat := catalog.New(db, source, &catalog.Config{Now: c.Now})
 	// Orders are accepted and their jobs enqueued, never worked: these tests
 	// are about the HTTP layer (cmd/webrana's tests run the whole workflow).
 	if err := jobs.Migrate(context.Background(), db); err != nil {

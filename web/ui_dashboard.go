@@ -13,7 +13,7 @@ const dashboardServers = 5
 // handleDashboard is the landing page: balance and recent servers.
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 	ctx, me := r.Context(), principal(r).User
-	balance, err := s.db.Balance(ctx, me.ID, Currency)
+	balance, err := s.db.Balance(ctx, me.ID, webrana.BillingCurrency)
 	if err != nil {
 		return err
 	}

@@ -221,7 +221,7 @@ func opPlanFormValues(r *http.Request) pages.OpPlanFormData {
 	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
 	return pages.OpPlanFormData{Provider: webrana.ProviderType(v("provider_type")), SizeSlug: v("size_slug"), Name: v("name"),
 		VCPUs: v("vcpus"), MemoryMB: v("memory_mb"), DiskGB: v("disk_gb"), TransferGB: v("transfer_gb"),
-		PriceMonthly: v("price_monthly"), PriceHourly: v("price_hourly"), Currency: "USD",
+		PriceMonthly: v("price_monthly"), PriceHourly: v("price_hourly"), Currency: webrana.BillingCurrency,
 		Regions: r.PostForm["regions"], IsActive: r.PostFormValue("is_active") != ""}
 }
 
@@ -487,7 +487,7 @@ func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status 
 	for _, u := range users {
 		row := pages.OpCustomerRow{User: u, Self: u.ID == me, Key: strings.ToLower(rand.Text())}
 		if u.Role == webrana.RoleCustomer {
-			b, err := s.db.Balance(r.Context(), u.ID, Currency)
+			b, err := s.db.Balance(r.Context(), u.ID, webrana.BillingCurrency)
 			if err != nil {
 				return err
 			}
@@ -534,7 +534,7 @@ func (s *Server) opCredit(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	redirectFlash(w, r, opBack(r), fmt.Sprintf("Credited %s. The balance is now %s.",
-		webrana.Money{Amount: amount, Currency: Currency}, balance))
+		webrana.Money{Amount: amount, Currency: webrana.BillingCurrency}, balance))
 	return nil
 }
 

@@ -326,7 +326,7 @@ func (s *Server) serverSettled(r *http.Request, in *webrana.Instance, d *pages.S
 	if serverOffers(d.Actions, webrana.ActionRebuild) {
 		d.Images, d.ImagesUnavailable = s.rebuildImages(r, in)
 	}
-	currency := Currency
+	currency := webrana.BillingCurrency
 	if d.Plan != nil {
 		currency = d.Plan.Currency
 	}

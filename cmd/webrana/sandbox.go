@@ -13,7 +13,6 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
-	"github.com/webrana/webrana/web"
 )
 
 // Sandbox demo users (DESIGN.md §9).
@@ -66,7 +65,7 @@ func (m *Main) welcomeCredit(ctx context.Context) error {
 		return err
 	}
 	_, err = m.DB.AppendLedger(ctx, &webrana.LedgerEntry{UserID: u.ID, Kind: webrana.LedgerCredit, Amount: DemoCredit,
-		Currency: web.Currency, Note: "Sandbox welcome credit", IdempotencyKey: "sandbox:welcome-credit"})
+		Currency: webrana.BillingCurrency, Note: "Sandbox welcome credit", IdempotencyKey: "sandbox:welcome-credit"})
 	if err != nil {
 		return fmt.Errorf("sandbox welcome credit: %w", err)
 	}

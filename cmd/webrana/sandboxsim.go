@@ -162,7 +162,7 @@ func (m *Main) bootstrapPlans(ctx context.Context) error {
 		return err
 	}
 	for _, p := range demoPlans {
-		p.Currency, p.IsActive = "USD", true
+		p.Currency, p.IsActive = webrana.BillingCurrency, true
 		if err := m.DB.CreatePlan(ctx, &p); err != nil {
 			return fmt.Errorf("sandbox plans: %w", err)
 		}

@@ -135,7 +135,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
 	source := m.Pool.CatalogSource()
-	m.Catalog = catalog.New(m.DB, source, m.Now, m.Logger)
+	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Dunning.Servers = m.Servers
@@ -173,33 +173,24 @@ func newRegistry() *prometheus.Registry {
 func (m *Main) openQueue() error {
 	metrics := jobs.NewMetrics(m.Registry)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.HeartbeatWorker{Logger: m.Logger, Metrics: metrics, Now: m.Now})
-	river.AddWorker(workers, &jobs.CleanupWorker{DB: m.DB, Logger: m.Logger, Now: m.Now})
-	pool.Workers(workers, m.Pool, m.DB)
 	m.Channels = &alerts.ChannelSet{Static: m.Config.alertChannels(), DB: m.DB, Keys: m.Keys}
 	channels := m.Channels
 	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
-	river.AddWorker(workers, &alerts.EvaluateWorker{Alerts: m.Alerts})
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
 	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
-	m.Dunning = &billing.Dunning{DB: m.DB, Currency: web.Currency, Grace: m.Config.DunningGrace,
+	m.Dunning = &billing.Dunning{DB: m.DB, Currency: webrana.BillingCurrency, Grace: m.Config.DunningGrace,
 		DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger,
 		Audit: func(ctx context.Context, action, userID, detail string) error {
 			return m.DB.AppendAudit(ctx, &webrana.AuditEntry{Action: action, TargetType: "user", TargetID: userID, Detail: detail})
 		}}
-	river.AddWorker(workers, &billing.Worker{Meter: &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}, Dunning: m.Dunning})
 	m.Statuses = &lifecycle.StatusSync{DB: m.DB, Pool: m.Pool, Now: m.Now, Logger: m.Logger}
 	m.Reconcil = &lifecycle.Reconciler{DB: m.DB, Pool: m.Pool, DestroyOrphans: m.Config.DestroyOrphans, Logger: m.Logger}
-	river.AddWorker(workers, &lifecycle.ReconcileWorker{Reconciler: m.Reconcil})
-	river.AddWorker(workers, &lifecycle.SyncWorker{Sync: m.Statuses})
 	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
 	q, err := jobs.New(m.DB, jobs.Config{
-		Logger:  m.Logger.With("component", "river"),
-		Workers: workers,
-		Periodic: append([]*river.PeriodicJob{jobs.HeartbeatJob(), jobs.CleanupJob(), alerts.EvaluateJob(), billing.PeriodicJob(),
-			lifecycle.SyncJob(), lifecycle.ReconcileJob()},
-			pool.PeriodicJobs()...),
+		Logger:      m.Logger.With("component", "river"),
+		Workers:     workers,
+		Periodic:    m.periodicTasks(metrics),
 		Metrics:     metrics,
 		MaxWorkers:  m.Config.Workers,
 		JobTimeout:  m.Config.JobTimeout,
@@ -212,6 +203,24 @@ func (m *Main) openQueue() error {
 	m.Alerts.Queue = q
 	m.DB.WakeJobs = q.WakeTx // held orders start as soon as capacity appears
 	return nil
+}
+
+// periodicTasks are what the elected leader runs on a schedule, one line
+// each: the job's kind, how often, whether also at start, and what runs.
+func (m *Main) periodicTasks(metrics *jobs.Metrics) []jobs.PeriodicTask {
+	meter := &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}
+	evaluate := func(ctx context.Context) error { _, _, err := m.Alerts.Evaluate(ctx); return err }
+	return []jobs.PeriodicTask{
+		jobs.Heartbeat(m.Logger, metrics, m.Now),
+		jobs.Periodic[jobs.CleanupArgs](jobs.CleanupEvery, true, jobs.Cleanup(m.DB, m.Logger, m.Now)),
+		jobs.Periodic[alerts.EvaluateArgs](alerts.EvaluateEvery, true, evaluate),
+		jobs.Periodic[billing.Args](billing.Every, true, billing.Cycle(meter, m.Dunning)),
+		jobs.Periodic[lifecycle.SyncArgs](lifecycle.SyncEvery, false, jobs.DropResult(m.Statuses.Run)),
+		jobs.Periodic[lifecycle.ReconcileArgs](lifecycle.ReconcileEvery, true, jobs.DropResult(m.Reconcil.Run)),
+		jobs.Periodic[pool.HealthArgs](pool.HealthEvery, true, jobs.DropResult(m.Pool.CheckAll)),
+		jobs.Periodic[pool.SyncArgs](pool.SyncEvery, true, jobs.DropResult(m.Pool.SyncAll)),
+		jobs.Periodic[pool.SweepArgs](pool.SweepEvery, true, jobs.DropResult(m.DB.ReleaseExpiredReservations)),
+	}
 }
 
 func (m *Main) readyChecks() []web.ReadyCheck {

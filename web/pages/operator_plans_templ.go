@@ -86,7 +86,7 @@ func (f OpPlanFormData) formURL() string {
 
 func (f OpPlanFormData) currency() string {
 	if f.Currency == "" {
-		return "USD"
+		return webrana.BillingCurrency
 	}
 	return f.Currency
 }
