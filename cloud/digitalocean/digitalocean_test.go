@@ -14,7 +14,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	cloudtest.RunConformanceTests(t, cloudtest.Harness{
-		Provider: cloud.ProviderDigitalOcean,
+		Provider: digitalocean.Type,
 		NewDriver: func(t *testing.T, baseURL, token string, pacers *cloud.Pacers) cloud.Driver {
 			d, err := digitalocean.New(digitalocean.Config{Token: token, BaseURL: baseURL, Pacers: pacers})
 			if err != nil {
@@ -35,7 +35,7 @@ func TestConformance(t *testing.T) {
 // the system under it.
 func TestAppsCarryMarketplaceText(t *testing.T) {
 	sim := cloudsim.New(cloudsim.Config{})
-	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: cloud.ProviderDigitalOcean, Token: "apps", Email: "apps@example.com"}); err != nil {
+	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: digitalocean.Type, Token: "apps", Email: "apps@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sim.Handler())

@@ -17,7 +17,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	cloudtest.RunConformanceTests(t, cloudtest.Harness{
-		Provider: cloud.ProviderLinode,
+		Provider: linode.Type,
 		NewDriver: func(t *testing.T, baseURL, token string, pacers *cloud.Pacers) cloud.Driver {
 			d, err := linode.New(linode.Config{Token: token, BaseURL: baseURL, Pacers: pacers})
 			if err != nil {
@@ -39,7 +39,7 @@ func TestConformance(t *testing.T) {
 func TestCPUIsPercentOfTheWholeLinode(t *testing.T) {
 	clock := cloudtest.NewClock(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: 30 * time.Second})
-	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: cloud.ProviderLinode, Token: "cores", Email: "cores@example.com"}); err != nil {
+	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: linode.Type, Token: "cores", Email: "cores@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sim.Handler())
