@@ -158,6 +158,15 @@ func (s *Service) validate(ctx context.Context, owner *webrana.User, req *Reques
 	return in, c.Plan, nil
 }
 
+// appSlug is the order's marketplace app as the provider's catalog lists
+// it (cloud.App.Slug): the 1-click app's slug, or the StackScript's id.
+func appSlug(opts webrana.InstanceOptions) string {
+	if opts.StackScriptID != 0 {
+		return strconv.Itoa(opts.StackScriptID)
+	}
+	return opts.App
+}
+
 // Stage is how much of an order Check validates: the steps of the
 // create-server form, each taking in those before it.
 type Stage int

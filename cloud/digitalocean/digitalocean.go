@@ -69,8 +69,29 @@ func New(cfg Config) (*Driver, error) {
 	return &Driver{c: c, pacer: pacer}, nil
 }
 
+// Registration is DigitalOcean's entry in the registry of providers.
+func Registration() cloud.Registration {
+	return cloud.Registration{Type: Type, Name: "DigitalOcean", Capabilities: Capabilities(), RatePolicy: RatePolicy,
+		BudgetPath: "/v2/account", New: cloud.Constructor(New)}
+}
+
 // Provider is "digitalocean".
 func (d *Driver) Provider() string { return Type }
+
+// Capabilities is what every DigitalOcean account can do (see Capabilities).
+func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
+
+// Capabilities declares DigitalOcean's: no password field (cloud-init sets
+// it; without one or an SSH key DigitalOcean e-mails a password to the
+// account's owner), a monitoring agent, VPCs, IPv6 on request, 1-click
+// app images, a native power cycle, resizes of stopped droplets only,
+// password resets it chooses and e-mails, rebuilds that keep the password,
+// and a published droplet limit.
+func Capabilities() cloud.Capabilities {
+	return cloud.Capabilities{RootPassword: cloud.RootPasswordCloudInit, UserData: true, MonitoringAgent: true, VPC: true,
+		Backups: true, Marketplace: cloud.MarketplaceImages, PowerCycle: true, ResizeStopped: true,
+		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true}
+}
 
 // Classify maps godo's errors to portable codes.
 func (d *Driver) Classify(err error) *cloud.Error {

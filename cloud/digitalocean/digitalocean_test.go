@@ -14,19 +14,12 @@ import (
 
 func TestConformance(t *testing.T) {
 	cloudtest.RunConformanceTests(t, cloudtest.Harness{
-		Provider: digitalocean.Type,
-		NewDriver: func(t *testing.T, baseURL, token string, pacers *cloud.Pacers) cloud.Driver {
-			d, err := digitalocean.New(digitalocean.Config{Token: token, BaseURL: baseURL, Pacers: pacers})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d
-		},
-		Region: "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64",
+		Registration: digitalocean.Registration(),
+		Region:       "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64", BiggerSize: "s-1vcpu-2gb",
+		App: "wordpress-20-04", AppImage: "wordpress-20-04",
 		CreatePath:       "/v2/droplets",
 		MultiPageCatalog: "/v2/images", // more items than the driver's page (DigitalOcean 200, Linode 100)
-		LimitPublished:   true,
-		Burst:            300, // over DigitalOcean's 250 a minute
+		Burst:            300,          // over DigitalOcean's 250 a minute
 	})
 }
 

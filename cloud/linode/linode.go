@@ -78,8 +78,29 @@ func New(cfg Config) (*Driver, error) {
 	return &Driver{c: &c, pacer: pacer}, nil
 }
 
+// Registration is Linode's entry in the registry of providers.
+func Registration() cloud.Registration {
+	return cloud.Registration{Type: Type, Name: "Linode", Capabilities: Capabilities(), RatePolicy: RatePolicy,
+		BudgetPath: "/v4/account", New: cloud.Constructor(New)}
+}
+
 // Provider is "linode".
 func (d *Driver) Provider() string { return Type }
+
+// Capabilities is what every Linode account can do (see Capabilities).
+func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
+
+// Capabilities declares Linode's: a root password every create needs
+// (root_pass), no user data, monitoring agent or VPCs through this driver,
+// IPv6 on every Linode, StackScripts with their fields, a reboot for a
+// power cycle, resizes of running Linodes (restarted), password resets
+// that take the password and need the Linode stopped, rebuilds with a new
+// password, and no published server limit.
+func Capabilities() cloud.Capabilities {
+	return cloud.Capabilities{RootPassword: cloud.RootPasswordNative, RootPasswordRequired: true, Backups: true,
+		IPv6Always: true, Marketplace: cloud.MarketplaceScripts, PasswordReset: cloud.PasswordResetGiven,
+		PasswordResetStopped: true, RebuildPassword: true}
+}
 
 // Classify maps linodego's errors to portable codes.
 func (d *Driver) Classify(err error) *cloud.Error {
