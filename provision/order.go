@@ -251,7 +251,7 @@ func (s *Service) provider(ctx context.Context, req *Request) (webrana.ProviderT
 	case req.ProviderType.Valid():
 		p, err = s.DB.ProviderByType(ctx, req.ProviderType)
 	default:
-		return "", webrana.FieldError("provider_type", "provider_type must be digitalocean or linode (or give provider_id).")
+		return "", webrana.FieldError("provider_type", "provider_type must be %s (or give provider_id).", webrana.ProviderTypesText())
 	}
 	if err != nil {
 		return "", err
