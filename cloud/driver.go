@@ -8,6 +8,17 @@
 // A Client is bound to one provider account (one token). Requests of every
 // Client of the same account are paced together (see Pacers), so a burst of
 // work never causes a 429.
+//
+// Provider knowledge stays in the drivers. Each declares its provider's
+// Capabilities, which callers read instead of asking which provider it
+// is, and turns portable requests (CreateRequest: the customer's intent)
+// into its provider's own; the Client refuses what a driver declares it
+// cannot do. Each driver package also exports its Registration, which
+// package providers lists in the one registry of providers.
+//
+// This package and cloudtest are the model for what comes next: a new
+// provider-facing feature (snapshots, firewalls, reverse DNS) extends the
+// Driver contract, Capabilities and the conformance suite, not the callers.
 package cloud
 
 import (

@@ -40,7 +40,7 @@ type Request struct {
 	Image    string `json:"image"`    // rebuild
 	PlanID   string `json:"plan_id"`  // resize
 	Label    string `json:"label"`    // rename
-	Password string `json:"password"` // password_reset and rebuild on Linode
+	Password string `json:"password"` // password_reset and rebuild, where the provider takes one (Linode)
 }
 
 // Args is an action's job. It names the action only; a password stays

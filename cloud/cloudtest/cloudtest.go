@@ -1,6 +1,8 @@
 // Package cloudtest is the conformance suite of cloud drivers: every driver
 // runs it against the simulator (cloudsim) and must pass all of it. It is
-// the Driver contract of package cloud, stated as behaviour.
+// the Driver contract of package cloud, stated as behaviour, and it holds
+// each driver to the Capabilities it declares: what it declares it does,
+// what it does not is refused before the provider is asked.
 package cloudtest
 
 import (
