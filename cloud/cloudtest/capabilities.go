@@ -104,7 +104,7 @@ func testCreateRefusals(t *testing.T, f *fixture) {
 		{"root_password", caps.RootPassword != cloud.RootPasswordNone, func(r *cloud.CreateRequest) { r.RootPassword = rootPassword }},
 		{"user_data", caps.RootPassword != cloud.RootPasswordCloudInit || !caps.UserData,
 			func(r *cloud.CreateRequest) { r.UserData, r.RootPassword = "#cloud-config\n", rootPassword }},
-		{"app", caps.Marketplace != cloud.MarketplaceNone, func(r *cloud.CreateRequest) { r.App = f.h.App }},
+		{"app", caps.Marketplace != cloud.MarketplaceNone, func(r *cloud.CreateRequest) { r.App = "wordpress" }},
 		{"app_fields", caps.Marketplace == cloud.MarketplaceScripts,
 			func(r *cloud.CreateRequest) { r.App, r.AppFields = f.h.App, map[string]string{"greeting": "hi"} }},
 	} {
@@ -112,9 +112,6 @@ func testCreateRefusals(t *testing.T, f *fixture) {
 			continue
 		}
 		req := f.createReq("webrana-refused")
-		if caps.RootPasswordRequired && tc.field != "root_password" {
-			req.RootPassword = rootPassword
-		}
 		tc.ask(req)
 		f.wantRefused(req, tc.field)
 	}
