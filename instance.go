@@ -250,7 +250,7 @@ type ActionParams struct {
 	Image    string `json:"image,omitempty"`   // rebuild
 	PlanID   string `json:"plan_id,omitempty"` // resize
 	Label    string `json:"label,omitempty"`   // rename
-	Password string `json:"-"`                 // password_reset on Linode, sealed
+	Password string `json:"-"`                 // password_reset and rebuild, where the provider takes one; sealed
 }
 
 // InstanceAction is one action on a server, from request to outcome.

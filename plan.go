@@ -12,7 +12,7 @@ func (p *Plan) Validate() error {
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
 	switch {
 	case !p.ProviderType.Valid():
-		return FieldError("provider_type", "provider_type must be digitalocean or linode.")
+		return FieldError("provider_type", "provider_type must be %s.", ProviderTypesText())
 	case p.Name == "" || utf8.RuneCountInString(p.Name) > 64:
 		return FieldError("name", "A name of 1 to 64 characters is required.")
 	case p.SizeSlug == "":

@@ -1,6 +1,9 @@
 package webrana
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ProviderType names a kind of cloud the code knows.
 type ProviderType string
@@ -12,6 +15,25 @@ const (
 
 // ProviderTypes lists every provider Webrana has a driver for, in display order.
 var ProviderTypes = []ProviderType{DigitalOcean, Linode}
+
+// ProviderTypesText says the known provider types as a choice, for
+// messages: "digitalocean or linode".
+func ProviderTypesText() string {
+	types := make([]string, len(ProviderTypes))
+	for i, t := range ProviderTypes {
+		types[i] = string(t)
+	}
+	return JoinWords(types, "or")
+}
+
+// JoinWords lists words as a sentence does, with conj before the last:
+// "a", "a or b", "a, b or c".
+func JoinWords(words []string, conj string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
+}
 
 // Valid reports whether t is a known provider type.
 func (t ProviderType) Valid() bool {

@@ -127,3 +127,19 @@ func TestInstanceStatusValid(t *testing.T) {
 		t.Error(`"running" is a provider status, not an instance status`)
 	}
 }
+
+// TestProviderTypesText: the known types as a choice, and lists of words
+// as sentences write them.
+func TestProviderTypesText(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{webrana.ProviderTypesText(), "digitalocean or linode"},
+		{webrana.JoinWords([]string{"a", "b", "c"}, "or"), "a, b or c"},
+		{webrana.JoinWords([]string{"a", "b"}, "and"), "a and b"},
+		{webrana.JoinWords([]string{"a"}, "or"), "a"},
+		{webrana.JoinWords(nil, "or"), ""},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func setupSim(t testing.TB, db *store.DB, latency func(context.Context, time.Dur
 		}
 	}
 	opener := providers.New(providers.Config{DB: db, Pacers: cloud.NewPacers(clock.Now, clock.Sleep), Now: clock.Now,
-		Sleep: clock.Sleep, DigitalOceanURL: srv.URL, LinodeURL: srv.URL})
+		Sleep: clock.Sleep, SimulatorURL: srv.URL})
 	src := providers.NewStatic(opener, map[webrana.ProviderType]string{webrana.DigitalOcean: "do-token", webrana.Linode: "li-token"})
 	return &fixture{sim: sim, db: db, svc: catalog.New(db, src, &catalog.Config{Now: clock.Now}), src: src, clock: clock}
 }

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -67,13 +68,18 @@ func realSleep(ctx context.Context, d time.Duration) error {
 // Provider is the provider type of the account.
 func (c *Client) Provider() string { return c.d.Provider() }
 
+// Capabilities is what the account's provider can do, as its driver
+// declares it.
+func (c *Client) Capabilities() Capabilities { return c.d.Capabilities() }
+
 // wrap classifies a driver error exactly once.
 func (c *Client) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := err.(*Error); ok {
-		return err // already ours (validation)
+	if e, ok := err.(*Error); ok { // already classified: validation, or a driver's own
+		e.Provider, e.Op = cmp.Or(e.Provider, c.d.Provider()), cmp.Or(e.Op, op)
+		return e
 	}
 	var budget *BudgetError
 	if errors.As(err, &budget) {
@@ -136,9 +142,10 @@ func invalid(op, field, msg string) *Error {
 // MaxUserData is the largest cloud-init user data the providers accept.
 const MaxUserData = 64 << 10
 
-// CreateInstance creates a server. It is not retried: on an error that
-// leaves the outcome unknown (Unavailable, Unknown), look the request's tag
-// up with ListInstances before trying again.
+// CreateInstance creates a server. It refuses, before any call, what the
+// driver's Capabilities say the provider cannot do. It is not retried: on
+// an error that leaves the outcome unknown (Unavailable, Unknown), look the
+// request's tag up with ListInstances before trying again.
 func (c *Client) CreateInstance(ctx context.Context, req *CreateRequest) (*Instance, error) {
 	const op = "CreateInstance"
 	switch {
@@ -152,6 +159,9 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateRequest) (*Insta
 		return nil, invalid(op, "image", "an image is required")
 	case len(req.UserData) > MaxUserData:
 		return nil, invalid(op, "user_data", "user data is limited to 64 KiB")
+	}
+	if err := c.d.Capabilities().refuseCreate(op, req); err != nil {
+		return nil, c.wrap(op, err)
 	}
 	return once(ctx, c, op, func(ctx context.Context) (*Instance, error) { return c.d.CreateInstance(ctx, req) })
 }
@@ -176,8 +186,9 @@ func (c *Client) DeleteInstance(ctx context.Context, id string) error {
 	return err
 }
 
-// DoAction starts an action. It is not retried (a second reboot is a
-// second reboot).
+// DoAction starts an action. It refuses a password where the driver's
+// Capabilities say the action takes none, and requires one where it needs
+// one. It is not retried (a second reboot is a second reboot).
 func (c *Client) DoAction(ctx context.Context, id string, req ActionRequest) (*Action, error) {
 	const op = "DoAction"
 	switch req.Type {
@@ -196,6 +207,9 @@ func (c *Client) DoAction(ctx context.Context, id string, req ActionRequest) (*A
 		}
 	default:
 		return nil, invalid(op, "type", "unknown action "+string(req.Type))
+	}
+	if err := c.d.Capabilities().refuseAction(op, req); err != nil {
+		return nil, c.wrap(op, err)
 	}
 	return once(ctx, c, op, func(ctx context.Context) (*Action, error) { return c.d.DoAction(ctx, id, req) })
 }

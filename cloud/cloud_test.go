@@ -19,6 +19,7 @@ import (
 // cloudtest against the simulator.
 type flakyDriver struct {
 	cloud.Driver // unimplemented methods panic
+	caps         cloud.Capabilities
 	mu           sync.Mutex
 	errs         []error
 	calls        int
@@ -31,7 +32,8 @@ type providerErr struct {
 
 func (e providerErr) Error() string { return "provider said " + e.code.String() }
 
-func (d *flakyDriver) Provider() string { return "testcloud" }
+func (d *flakyDriver) Provider() string                 { return "testcloud" }
+func (d *flakyDriver) Capabilities() cloud.Capabilities { return d.caps }
 func (d *flakyDriver) Classify(err error) *cloud.Error {
 	var pe providerErr
 	if errors.As(err, &pe) {
@@ -61,6 +63,12 @@ func (d *flakyDriver) CreateInstance(ctx context.Context, req *cloud.CreateReque
 		return nil, err
 	}
 	return &cloud.Instance{ID: "1", Name: req.Name}, nil
+}
+func (d *flakyDriver) DoAction(ctx context.Context, id string, req cloud.ActionRequest) (*cloud.Action, error) {
+	if err := d.next(); err != nil {
+		return nil, err
+	}
+	return &cloud.Action{ID: "1", Type: req.Type, Status: cloud.ActionInProgress}, nil
 }
 
 // recordSleep is a Sleep that records waits instead of waiting.
@@ -489,5 +497,85 @@ func TestFailuresAreNotedForTheCaller(t *testing.T) {
 	}
 	if err := cloud.LastFailure(context.Background()); err != nil {
 		t.Fatalf("without NoteFailures: %v", err)
+	}
+}
+
+// TestCreateRefusesWhatTheDriverCannotDo: every option a driver declares
+// it lacks is refused on its field before any call, and the same request
+// reaches a driver that declares it.
+func TestCreateRefusesWhatTheDriverCannotDo(t *testing.T) {
+	ok := cloud.CreateRequest{Name: "web-1", Region: "r", Size: "s", Image: "i"}
+	all := cloud.Capabilities{RootPassword: cloud.RootPasswordNative, UserData: true, MonitoringAgent: true, VPC: true,
+		Backups: true, Marketplace: cloud.MarketplaceScripts}
+	for _, tc := range []struct {
+		field   string
+		ask     func(r *cloud.CreateRequest)
+		lacking func(c *cloud.Capabilities) // turns all into capabilities that cannot
+	}{
+		{"root_password", func(r *cloud.CreateRequest) { r.RootPassword = "pw" }, func(c *cloud.Capabilities) { c.RootPassword = cloud.RootPasswordNone }},
+		{"root_password", func(r *cloud.CreateRequest) {}, func(c *cloud.Capabilities) { c.RootPasswordRequired = true }},
+		{"user_data", func(r *cloud.CreateRequest) { r.UserData = "#cloud-config\n" }, func(c *cloud.Capabilities) { c.UserData = false }},
+		{"user_data", func(r *cloud.CreateRequest) { r.UserData, r.RootPassword = "#cloud-config\n", "pw" },
+			func(c *cloud.Capabilities) { c.RootPassword = cloud.RootPasswordCloudInit }},
+		{"monitoring", func(r *cloud.CreateRequest) { r.Monitoring = true }, func(c *cloud.Capabilities) { c.MonitoringAgent = false }},
+		{"vpc_uuid", func(r *cloud.CreateRequest) { r.VPCUUID = "v" }, func(c *cloud.Capabilities) { c.VPC = false }},
+		{"backups", func(r *cloud.CreateRequest) { r.Backups = true }, func(c *cloud.Capabilities) { c.Backups = false }},
+		{"app", func(r *cloud.CreateRequest) { r.App = "wordpress" }, func(c *cloud.Capabilities) { c.Marketplace = cloud.MarketplaceNone }},
+		{"app_fields", func(r *cloud.CreateRequest) { r.App, r.AppFields = "wordpress", map[string]string{"k": "v"} },
+			func(c *cloud.Capabilities) { c.Marketplace = cloud.MarketplaceImages }},
+	} {
+		req := ok
+		tc.ask(&req)
+		if _, err := cloud.New(&flakyDriver{caps: all}, nil).CreateInstance(context.Background(), &req); err != nil {
+			t.Errorf("%s: refused where declared: %v", tc.field, err)
+		}
+		caps := all
+		tc.lacking(&caps)
+		d := &flakyDriver{caps: caps}
+		_, err := cloud.New(d, nil).CreateInstance(context.Background(), &req)
+		var e *cloud.Error
+		if !errors.As(err, &e) || e.Code != cloud.InvalidArgument || e.Field != tc.field || e.Provider != "testcloud" || d.calls != 0 {
+			t.Errorf("%s: err %#v after %d driver calls; want InvalidArgument on %s before any call", tc.field, err, d.calls, tc.field)
+		}
+	}
+	// Fields without the app they are for are a mistake whatever the driver.
+	req := ok
+	req.AppFields = map[string]string{"k": "v"}
+	if _, err := cloud.New(&flakyDriver{caps: all}, nil).CreateInstance(context.Background(), &req); cloud.Code(err) != cloud.InvalidArgument {
+		t.Errorf("app fields without an app: %v", err)
+	}
+}
+
+// TestActionPasswordsFollowCapabilities: password_reset and rebuild take a
+// password exactly where the driver says they do, and need it there.
+func TestActionPasswordsFollowCapabilities(t *testing.T) {
+	given := cloud.Capabilities{PasswordReset: cloud.PasswordResetGiven, RebuildPassword: true}
+	emailed := cloud.Capabilities{PasswordReset: cloud.PasswordResetEmailed}
+	for _, tc := range []struct {
+		name  string
+		caps  cloud.Capabilities
+		req   cloud.ActionRequest
+		field string // refused on it; "" for sent
+	}{
+		{"reset given with one", given, cloud.ActionRequest{Type: cloud.ActionPassword, Password: "pw"}, ""},
+		{"reset given without", given, cloud.ActionRequest{Type: cloud.ActionPassword}, "password"},
+		{"reset emailed without", emailed, cloud.ActionRequest{Type: cloud.ActionPassword}, ""},
+		{"reset emailed with one", emailed, cloud.ActionRequest{Type: cloud.ActionPassword, Password: "pw"}, "password"},
+		{"no reset at all", cloud.Capabilities{}, cloud.ActionRequest{Type: cloud.ActionPassword}, "type"},
+		{"rebuild with a new one", given, cloud.ActionRequest{Type: cloud.ActionRebuild, Image: "i", Password: "pw"}, ""},
+		{"rebuild needing one", given, cloud.ActionRequest{Type: cloud.ActionRebuild, Image: "i"}, "password"},
+		{"rebuild keeping it", emailed, cloud.ActionRequest{Type: cloud.ActionRebuild, Image: "i"}, ""},
+		{"rebuild keeping it, given one", emailed, cloud.ActionRequest{Type: cloud.ActionRebuild, Image: "i", Password: "pw"}, "password"},
+		{"reboot with a password", given, cloud.ActionRequest{Type: cloud.ActionReboot, Password: "pw"}, "password"},
+	} {
+		d := &flakyDriver{caps: tc.caps}
+		_, err := cloud.New(d, nil).DoAction(context.Background(), "1", tc.req)
+		var e *cloud.Error
+		switch {
+		case tc.field == "" && (err != nil || d.calls != 1):
+			t.Errorf("%s: %v after %d calls, want it sent", tc.name, err, d.calls)
+		case tc.field != "" && (!errors.As(err, &e) || e.Code != cloud.InvalidArgument || e.Field != tc.field || d.calls != 0):
+			t.Errorf("%s: %v after %d calls, want InvalidArgument on %s before any call", tc.name, err, d.calls, tc.field)
+		}
 	}
 }

@@ -8,6 +8,17 @@
 // A Client is bound to one provider account (one token). Requests of every
 // Client of the same account are paced together (see Pacers), so a burst of
 // work never causes a 429.
+//
+// Provider knowledge stays in the drivers. Each declares its provider's
+// Capabilities, which callers read instead of asking which provider it
+// is, and turns portable requests (CreateRequest: the customer's intent)
+// into its provider's own; the Client refuses what a driver declares it
+// cannot do. Each driver package also exports its Registration, which
+// package providers lists in the one registry of providers.
+//
+// This package and cloudtest are the model for what comes next: a new
+// provider-facing feature (snapshots, firewalls, reverse DNS) extends the
+// Driver contract, Capabilities and the conformance suite, not the callers.
 package cloud
 
 import (
@@ -24,8 +35,18 @@ import (
 //     is Unauthorized; a 429 is RateLimited, with the RetryAfter the account's
 //     Pacer gives it (Pacer.RetryAfter: the provider's Retry-After, the reset
 //     of a budget it reports spent, or the pacer's short backoff).
-//   - CreateInstance tags the server with every tag of the request, so that
-//     ListInstances with ListOptions.Tag finds it (the idempotency key).
+//   - Capabilities is what the provider can do (see Capabilities), the
+//     same for every account. What it declares, the driver does; a request
+//     reaching the driver asks only for what it declares (the Client
+//     refuses the rest).
+//   - CreateInstance maps every field of the request to the provider's
+//     own (the root password natively or as cloud-init, the marketplace
+//     app as an image or a script with its fields), and tags the server
+//     with every tag of the request, so that ListInstances with
+//     ListOptions.Tag finds it (the idempotency key). What it cannot map
+//     it refuses: InvalidArgument naming the field, never dropped.
+//   - An Instance reports the options the server has (IPv6, Backups,
+//     Monitoring, VPCUUID) as the provider says, not as asked.
 //   - ListInstances returns every page.
 //   - DoAction returns the action with the request's Type, and an ID that
 //     GetAction accepts; where the provider lists actions, the ID is the
@@ -43,8 +64,11 @@ import (
 //     exist is NotFound.
 //   - The driver never retries on its own: its client's retries are off.
 type Driver interface {
-	// Provider is the provider type: "digitalocean" or "linode".
+	// Provider is the provider type, as Webrana and cloudsim name it
+	// ("digitalocean").
 	Provider() string
+	// Capabilities declares what the provider can do and how.
+	Capabilities() Capabilities
 	// Classify maps an error returned by this driver to a portable *Error,
 	// filling Code, Message, and where known Field and RetryAfter.
 	Classify(err error) *Error

@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// Provider types, as Webrana names them.
-const (
-	ProviderDigitalOcean = "digitalocean"
-	ProviderLinode       = "linode"
-)
-
 // ErrorCode is a portable error class. Drivers map their clients' errors to
 // these; callers decide what to do from the code alone.
 type ErrorCode int

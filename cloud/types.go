@@ -21,35 +21,47 @@ const (
 
 // Instance is a server at a provider.
 type Instance struct {
-	ID        string // the provider's id, as text
-	Name      string
-	Status    Status
-	Region    string
-	Size      string
-	Image     string
-	IPv4      string // public
-	IPv6      string // public, when enabled
-	Tags      []string
-	CreatedAt time.Time
+	ID         string // the provider's id, as text
+	Name       string
+	Status     Status
+	Region     string
+	Size       string
+	Image      string
+	IPv4       string // public
+	IPv6       string // public, when enabled
+	Backups    bool   // automatic backups are on
+	Monitoring bool   // the monitoring agent is installed (Capabilities.MonitoringAgent)
+	VPCUUID    string // the VPC the server is in, where the provider has VPCs
+	Tags       []string
+	CreatedAt  time.Time
 }
 
-// CreateRequest describes a server to create.
+// CreateRequest describes a server to create: the customer's intent, in
+// portable terms. Each driver turns it into its provider's request, and
+// the Client refuses, before any call, what the driver's Capabilities say
+// it cannot do, so no field is ever dropped.
 type CreateRequest struct {
 	Name     string
 	Region   string
 	Size     string
-	Image    string   // distribution image slug or id; for DigitalOcean 1-click apps, the app's image slug
+	Image    string   // a distribution image's slug or id, or a marketplace app's image (see App)
 	SSHKeys  []string // provider key ids or fingerprints, registered first with EnsureSSHKey
-	UserData string   // cloud-init; DigitalOcean sets the root password this way
-	// RootPassword is Linode's root_pass; DigitalOcean has no such field.
-	RootPassword    string
-	IPv6            bool
-	Monitoring      bool
-	Backups         bool
-	VPCUUID         string
-	Tags            []string
-	StackScriptID   int               // Linode
-	StackScriptData map[string]string // Linode
+	UserData string   // cloud-init (Capabilities.UserData)
+	// RootPassword is root's password, set natively or through cloud-init
+	// (Capabilities.RootPassword). The driver sees it only to pass it on.
+	RootPassword string
+	// IPv6 asks for a public IPv6 address. Where every server has one
+	// (Capabilities.IPv6Always), false does not take it away.
+	IPv6       bool
+	Monitoring bool   // install the monitoring agent (Capabilities.MonitoringAgent)
+	Backups    bool   // turn on automatic backups (Capabilities.Backups)
+	VPCUUID    string // the VPC to place the server in (Capabilities.VPC)
+	Tags       []string
+	// App is a marketplace app's Slug, as Apps lists it; what it means
+	// depends on Capabilities.Marketplace: a 1-click app's image (Image
+	// must be it), or a script to run on Image, given AppFields.
+	App       string
+	AppFields map[string]string // values of the app's Fields, by name (MarketplaceScripts)
 }
 
 // ListOptions narrows ListInstances.
@@ -79,11 +91,13 @@ const (
 
 // ActionRequest is an action with its parameters.
 type ActionRequest struct {
-	Type     ActionType
-	Image    string // rebuild
-	Size     string // resize
-	Name     string // rename
-	Password string // Linode password reset
+	Type  ActionType
+	Image string // rebuild
+	Size  string // resize
+	Name  string // rename
+	// Password is root's new password, for password_reset and rebuild where
+	// Capabilities say they take one; refused elsewhere.
+	Password string
 }
 
 // ActionStatus is an action's progress.
@@ -174,18 +188,19 @@ type Image struct {
 	MinDiskGB    int
 }
 
-// App is a marketplace application: a DigitalOcean 1-click or a Linode
-// StackScript.
+// App is a marketplace application, of the provider's Marketplace kind: a
+// DigitalOcean 1-click or a Linode StackScript.
 type App struct {
-	Slug        string // DigitalOcean app slug, or the StackScript id as text
+	Slug        string // what CreateRequest.App takes: a 1-click app's slug, a StackScript's id as text
 	Name        string
 	Category    string
 	Description string
-	Images      []string // compatible images (Linode), or the app's image (DigitalOcean)
+	Images      []string // MarketplaceImages: the app's own image; MarketplaceScripts: the images it runs on
 	Fields      []AppField
 }
 
-// AppField is a value a StackScript asks for.
+// AppField is a value a marketplace app asks for (a StackScript's
+// user-defined field), given in CreateRequest.AppFields.
 type AppField struct {
 	Name    string
 	Label   string

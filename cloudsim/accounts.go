@@ -1,6 +1,7 @@
 package cloudsim
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +63,17 @@ func (a *account) window(bucket string, limit int, per time.Duration) *ratelimit
 		a.limits[bucket] = w
 	}
 	return w
+}
+
+// NewToken returns a random token shaped like the provider's own
+// (DigitalOcean's personal tokens start with dop_v1_; Linode's are bare
+// hex-like text), so that log scrubbing and token hints meet realistic ones.
+func NewToken(provider string) string {
+	token := strings.ToLower(rand.Text() + rand.Text())
+	if provider == DigitalOcean {
+		return "dop_v1_" + token
+	}
+	return token
 }
 
 // AddAccount creates an account, with spec.Instances foreign servers.

@@ -62,3 +62,20 @@ func (c *linodeCatalog) count(list string) int {
 	}
 	return n
 }
+
+// ServerExample is a small server the simulator's catalog lets every
+// account of a provider create: a region, a size offered there and a
+// distribution image.
+type ServerExample struct{ Region, Size, Image string }
+
+// Example returns the provider's ServerExample, for tests that need a
+// server of each provider without knowing its catalog.
+func Example(provider string) ServerExample {
+	switch provider {
+	case DigitalOcean:
+		return ServerExample{Region: "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64"}
+	case Linode:
+		return ServerExample{Region: "us-east", Size: "g6-nanode-1", Image: "linode/ubuntu24.04"}
+	}
+	return ServerExample{}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
@@ -35,7 +36,7 @@ type Request struct {
 	Image    string `json:"image"`    // rebuild
 	PlanID   string `json:"plan_id"`  // resize
 	Label    string `json:"label"`    // rename
-	Password string `json:"password"` // password_reset and rebuild on Linode
+	Password string `json:"password"` // password_reset and rebuild, where the provider takes one (Linode)
 }
 
 // Args is an action's job. It names the action only; a password stays
@@ -153,8 +154,9 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 	return p, nil
 }
 
-// checkRebuild: the image must exist in the server's region; Linode
-// rebuilds with a new root password (required), DigitalOcean keeps it.
+// checkRebuild: the image must exist in the server's region; a provider
+// whose rebuild sets a new root password needs one (Linode), the others
+// keep the password and take none (DigitalOcean).
 func (s *Service) checkRebuild(ctx context.Context, user *webrana.User, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
 	if req.Image == "" {
 		return webrana.ActionParams{}, webrana.FieldError("image", "Choose the image to rebuild from.")
@@ -171,9 +173,9 @@ func (s *Service) checkRebuild(ctx context.Context, user *webrana.User, in *webr
 		return webrana.ActionParams{}, err
 	}
 	p := webrana.ActionParams{Image: req.Image}
-	if in.ProviderType != webrana.Linode {
+	if reg := providers.Of(in.ProviderType); !reg.Capabilities.RebuildPassword {
 		if req.Password != "" {
-			return p, webrana.FieldError("password", "DigitalOcean keeps the root password on rebuild; leave password empty.")
+			return p, webrana.FieldError("password", "%s keeps the root password on rebuild; leave password empty.", reg.Name)
 		}
 		return p, nil
 	}
@@ -182,10 +184,11 @@ func (s *Service) checkRebuild(ctx context.Context, user *webrana.User, in *webr
 	return p, err
 }
 
-// sealPassword checks a new Linode root password and seals it for the job.
+// sealPassword checks a new root password the provider takes (Linode's)
+// and seals it for the job.
 func (s *Service) sealPassword(user *webrana.User, in *webrana.Instance, pw string) (string, error) {
 	if pw == "" {
-		return "", webrana.FieldError("password", "Linode needs the new root password.")
+		return "", webrana.FieldError("password", "%s needs the new root password.", providers.Of(in.ProviderType).Name)
 	}
 	if err := webrana.CheckRootPassword(pw, in.Label, user.Email); err != nil {
 		return "", webrana.FieldError("password", "%s", strings.Replace(webrana.ErrorMessage(err), "root password", "password", 1))
@@ -194,8 +197,8 @@ func (s *Service) sealPassword(user *webrana.User, in *webrana.Instance, pw stri
 }
 
 // checkResize allows a bigger plan of the same provider sold in the
-// server's region (CanResize), then the server's state (Allowed:
-// DigitalOcean resizes stopped servers only).
+// server's region (CanResize), then the server's state (Allowed: some
+// providers resize stopped servers only).
 func (s *Service) checkResize(ctx context.Context, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
 	var p webrana.ActionParams
 	if req.PlanID == "" {
@@ -222,13 +225,14 @@ func (s *Service) checkResize(ctx context.Context, in *webrana.Instance, req Req
 	return p, nil
 }
 
-// checkPassword: DigitalOcean resets the password itself (and e-mails it to
-// the account owner); Linode takes the new password, which must be strong.
+// checkPassword: a provider that resets the password itself e-mails it to
+// the account owner (DigitalOcean) and takes none; the others take the new
+// password (Linode), which must be strong.
 func (s *Service) checkPassword(user *webrana.User, in *webrana.Instance, req Request) (webrana.ActionParams, error) {
 	var p webrana.ActionParams
-	if in.ProviderType == webrana.DigitalOcean {
+	if reg := providers.Of(in.ProviderType); reg.Capabilities.PasswordReset != cloud.PasswordResetGiven {
 		if req.Password != "" {
-			return p, webrana.FieldError("password", "DigitalOcean chooses the new password itself; leave password empty.")
+			return p, webrana.FieldError("password", "%s chooses the new password itself; leave password empty.", reg.Name)
 		}
 		return p, nil
 	}

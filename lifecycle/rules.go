@@ -5,6 +5,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/providers"
 )
 
 // The rules below decide what may be done with a server. Service.Act and
@@ -53,10 +54,12 @@ func actionable(in *webrana.Instance) error {
 	return nil
 }
 
-// stateAllows is what the power state and the provider allow of an
-// actionable server; an unknown action is refused.
+// stateAllows is what the power state and the provider's capabilities
+// allow of an actionable server; an unknown action is refused.
 func stateAllows(in *webrana.Instance, action string) error {
 	running := in.Status == webrana.StatusActive
+	reg := providers.Of(in.ProviderType)
+	caps := reg.Capabilities
 	switch action {
 	case webrana.ActionPowerOn:
 		if running {
@@ -67,16 +70,19 @@ func stateAllows(in *webrana.Instance, action string) error {
 			return webrana.Errorf(webrana.ECONFLICT, "The server is off; power it on first.")
 		}
 	case webrana.ActionResize:
-		if in.ProviderType == webrana.DigitalOcean && running {
-			return webrana.Errorf(webrana.ECONFLICT, "Power the server off before resizing it: DigitalOcean resizes stopped servers.")
+		if caps.ResizeStopped && running {
+			return webrana.Errorf(webrana.ECONFLICT, "Power the server off before resizing it: %s resizes stopped servers.", reg.Name)
 		}
 	case webrana.ActionPassword:
-		if in.ProviderType != webrana.DigitalOcean && running {
-			return webrana.Errorf(webrana.ECONFLICT, "Power the server off before resetting its root password: Linode resets stopped servers.")
+		if caps.PasswordReset == cloud.PasswordResetNone {
+			return webrana.Errorf(webrana.ECONFLICT, "%s cannot reset a root password.", reg.Name)
+		}
+		if caps.PasswordResetStopped && running {
+			return webrana.Errorf(webrana.ECONFLICT, "Power the server off before resetting its root password: %s resets stopped servers.", reg.Name)
 		}
 	case webrana.ActionEnableIPv6:
-		if in.ProviderType != webrana.DigitalOcean {
-			return webrana.Errorf(webrana.ECONFLICT, "Every Linode has IPv6 already.")
+		if caps.IPv6Always {
+			return webrana.Errorf(webrana.ECONFLICT, "Every %s has IPv6 already.", reg.Name)
 		}
 		if in.IPv6 != "" {
 			return webrana.Errorf(webrana.ECONFLICT, "IPv6 is already on: %s.", in.IPv6)

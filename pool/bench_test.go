@@ -131,7 +131,7 @@ func newOrderWorld(b *testing.B) *orderWorld {
 	if _, err := db.EnsureProvider(ctx, webrana.DigitalOcean, "DigitalOcean"); err != nil {
 		b.Fatal(err)
 	}
-	opener := providers.New(providers.Config{DB: db, DigitalOceanURL: srv.URL, Pacers: cloud.NewPacers(clock, nil)})
+	opener := providers.New(providers.Config{DB: db, SimulatorURL: srv.URL, Pacers: cloud.NewPacers(clock, nil)})
 	w := &orderWorld{sim: sim, db: db, clients: map[string]*cloud.Client{}, counter: map[string]int{}}
 	for i, free := range []int{1, 2, 3, 2, 2} {
 		token := fmt.Sprint("seed-token-", i)

@@ -133,7 +133,7 @@ func validName(name string) (string, error) {
 // also reads its limit (where the provider publishes one) and server count.
 func (s *Service) Create(ctx context.Context, in AccountInput) (*webrana.Account, error) {
 	if !in.ProviderType.Valid() {
-		return nil, webrana.FieldError("provider_type", "provider_type must be digitalocean or linode.")
+		return nil, webrana.FieldError("provider_type", "provider_type must be %s.", webrana.ProviderTypesText())
 	}
 	name, err := validName(in.Name)
 	if err != nil {

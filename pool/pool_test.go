@@ -66,7 +66,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opener := providers.New(providers.Config{DB: db, Pacers: cloud.NewPacers(clock.Now, clock.Sleep), Now: clock.Now,
-		Sleep: clock.Sleep, DigitalOceanURL: srv.URL, LinodeURL: srv.URL, Logger: logger})
+		Sleep: clock.Sleep, SimulatorURL: srv.URL, Logger: logger})
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	return &fixture{sim: sim, db: db, pool: pool.New(db, keys, opener, clock.Now, logger), keys: keys, clock: clock, logs: logs}
 }

@@ -1,10 +1,35 @@
-// Package providers opens cloud clients for Webrana's provider accounts: it
-// picks the driver by provider type, shares one pacer per account across the
-// process, and records the outcome of calls on the provider's row (status,
-// last successful call, last error), so operators see each provider's health.
+// Package providers is Webrana's registry of cloud providers and opens
+// clients for their accounts. The registry (registry.go) is the one table
+// of the providers Webrana drives: each entry is a driver package's
+// cloud.Registration, which gives the provider's type, name, capabilities,
+// rate limits and driver. Services read a provider's name and capabilities
+// from it (Of) instead of asking which provider it is. The Opener opens
+// clients through it, shares one pacer per account across the process, and
+// records the outcome of calls on the provider's row (status, last
+// successful call, last error), so operators see each provider's health.
+//
+// Adding a provider touches three places:
+//
+//  1. its driver, cloud/<name>: a cloud.Driver over the provider's official
+//     Go client, with its Capabilities and its Registration, passing
+//     cloudtest.RunConformanceTests (the whole contract, for free);
+//  2. its simulator in cloudsim: the provider's API as the driver uses it,
+//     checked against the provider's OpenAPI spec, so the driver, the
+//     conformance suite and the sandbox run against it;
+//  3. its wiring: one line in the registry (registry.go) that lists its
+//     Registration, and its type in webrana.ProviderTypes, the domain's
+//     list that the store and the API check types against without
+//     knowing drivers (TestRegistryMatchesTheDomain keeps the two in step).
+//
+// Nothing else names a provider: the order rules (provision), the server
+// rules (lifecycle) and the pages (web) read its capabilities, and its name
+// and type from here. An operator may point its driver elsewhere with
+// Config.BaseURLs; the sandbox and tests point every provider at one
+// simulator (Config.SimulatorURL).
 package providers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -13,19 +38,27 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
-	"github.com/webrana/webrana/cloud/digitalocean"
-	"github.com/webrana/webrana/cloud/linode"
-	"github.com/webrana/webrana/store"
 )
+
+// Recorder records the outcome of provider calls on the provider's row
+// (store.DB).
+type Recorder interface {
+	RecordProviderCall(ctx context.Context, p webrana.ProviderType, lastError string) error
+}
 
 // Config configures an Opener. Zero values take defaults.
 type Config struct {
-	DB              *store.DB
-	Pacers          *cloud.Pacers // default: real time
-	DigitalOceanURL string        // DIGITALOCEAN_API_URL; default the real API
-	LinodeURL       string        // LINODE_API_URL; default the real API
-	Logger          *slog.Logger
-	Now             func() time.Time
+	DB     Recorder
+	Pacers *cloud.Pacers // default: real time
+	// BaseURLs points providers at other APIs than their real ones
+	// (DIGITALOCEAN_API_URL, LINODE_API_URL).
+	BaseURLs map[webrana.ProviderType]string
+	// SimulatorURL is a simulator (cloudsim) that serves every provider's
+	// API, for each provider BaseURLs does not point elsewhere: the
+	// sandbox's and tests'.
+	SimulatorURL string
+	Logger       *slog.Logger
+	Now          func() time.Time
 	// Sleep is how clients wait between retries; tests inject one.
 	Sleep func(context.Context, time.Duration) error
 }
@@ -57,18 +90,14 @@ func New(cfg Config) *Opener {
 	return &Opener{cfg: cfg, recorded: map[webrana.ProviderType]recorded{}}
 }
 
-// Open returns a client of the account with the given token.
+// Open returns a client of the account with the given token, through
+// the provider's driver in the registry.
 func (o *Opener) Open(p webrana.ProviderType, token string) (*cloud.Client, error) {
-	var d cloud.Driver
-	var err error
-	switch p {
-	case webrana.DigitalOcean:
-		d, err = digitalocean.New(digitalocean.Config{Token: token, BaseURL: o.cfg.DigitalOceanURL, Pacers: o.cfg.Pacers})
-	case webrana.Linode:
-		d, err = linode.New(linode.Config{Token: token, BaseURL: o.cfg.LinodeURL, Pacers: o.cfg.Pacers})
-	default:
+	reg, ok := Lookup(p)
+	if !ok {
 		return nil, fmt.Errorf("providers: no driver for %q", p)
 	}
+	d, err := reg.New(cloud.DriverConfig{Token: token, BaseURL: cmp.Or(o.cfg.BaseURLs[p], o.cfg.SimulatorURL), Pacers: o.cfg.Pacers})
 	if err != nil {
 		return nil, err
 	}
@@ -78,17 +107,11 @@ func (o *Opener) Open(p webrana.ProviderType, token string) (*cloud.Client, erro
 // Budget is how many requests the account may still send now in its
 // general budget (its pacer's view, corrected by the provider's headers).
 func (o *Opener) Budget(p webrana.ProviderType, token string) int {
-	var policy cloud.RatePolicy
-	var path string
-	switch p {
-	case webrana.DigitalOcean:
-		policy, path = digitalocean.RatePolicy, "/v2/account"
-	case webrana.Linode:
-		policy, path = linode.RatePolicy, "/v4/account"
-	default:
+	reg, ok := Lookup(p)
+	if !ok {
 		return 0
 	}
-	return o.cfg.Pacers.For(string(p), token, policy).Remaining("GET", path)
+	return o.cfg.Pacers.For(reg.Type, token, reg.RatePolicy).Remaining("GET", reg.BudgetPath)
 }
 
 // Rows are written at most this often per provider for unchanged outcomes.

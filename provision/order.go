@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
@@ -162,6 +163,15 @@ func (s *Service) validate(ctx context.Context, owner *webrana.User, req *Reques
 	return in, c.Plan, nil
 }
 
+// appSlug is the order's marketplace app as the provider's catalog lists
+// it (cloud.App.Slug): the 1-click app's slug, or the StackScript's id.
+func appSlug(opts webrana.InstanceOptions) string {
+	if opts.StackScriptID != 0 {
+		return strconv.Itoa(opts.StackScriptID)
+	}
+	return opts.App
+}
+
 // Stage is how much of an order Check validates: the steps of the
 // create-server form, each taking in those before it.
 type Stage int
@@ -246,7 +256,7 @@ func (s *Service) provider(ctx context.Context, req *Request) (webrana.ProviderT
 	case req.ProviderType.Valid():
 		p, err = s.DB.ProviderByType(ctx, req.ProviderType)
 	default:
-		return "", webrana.FieldError("provider_type", "provider_type must be digitalocean or linode (or give provider_id).")
+		return "", webrana.FieldError("provider_type", "provider_type must be %s (or give provider_id).", webrana.ProviderTypesText())
 	}
 	if err != nil {
 		return "", err
@@ -307,18 +317,23 @@ func (s *Service) size(ctx context.Context, plan *webrana.Plan, region string) (
 	return sizes.Items[i], nil
 }
 
-// image resolves the image to create from: a distribution image, a
-// DigitalOcean 1-click app (its image), or a Linode image for a StackScript.
+// image resolves the image to create from: a distribution image, a 1-click
+// app (its image) where the provider's marketplace is of images, or an
+// image for a StackScript where it is of scripts.
 func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, req *Request) (string, error) {
+	reg := providers.Of(provider)
+	market := reg.Capabilities.Marketplace
 	switch {
-	case req.App != "" && provider != webrana.DigitalOcean:
-		return "", webrana.FieldError("app", "1-click apps are DigitalOcean's; on Linode choose a StackScript.")
-	case req.StackScriptID != 0 && provider != webrana.Linode:
-		return "", webrana.FieldError("stackscript_id", "StackScripts are Linode's; on DigitalOcean choose a 1-click app.")
+	case req.App != "" && market != cloud.MarketplaceImages:
+		return "", webrana.FieldError("app", "1-click apps are %s's; on %s %s.",
+			providers.NamesWith(marketplaceOf(cloud.MarketplaceImages)), reg.Name, marketplaceChoice(market))
+	case req.StackScriptID != 0 && market != cloud.MarketplaceScripts:
+		return "", webrana.FieldError("stackscript_id", "StackScripts are %s's; on %s %s.",
+			providers.NamesWith(marketplaceOf(cloud.MarketplaceScripts)), reg.Name, marketplaceChoice(market))
 	case req.StackScriptID == 0 && len(req.StackScriptData) > 0:
 		return "", webrana.FieldError("stackscript_data", "stackscript_data needs a stackscript_id.")
 	case req.App != "":
-		return s.appImage(ctx, size, req)
+		return s.appImage(ctx, provider, size, req)
 	}
 	if req.Image == "" {
 		return "", webrana.FieldError("image", "Choose an image.")
@@ -335,11 +350,28 @@ func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size
 		return "", err
 	}
 	if req.StackScriptID != 0 {
-		if err := s.stackScript(ctx, req); err != nil {
+		if err := s.stackScript(ctx, provider, req); err != nil {
 			return "", err
 		}
 	}
 	return req.Image, nil
+}
+
+// marketplaceOf is the capability of a marketplace of kind k.
+func marketplaceOf(k cloud.MarketplaceKind) func(cloud.Capabilities) bool {
+	return func(c cloud.Capabilities) bool { return c.Marketplace == k }
+}
+
+// marketplaceChoice says what an order chooses from a marketplace of kind
+// k instead of another's apps.
+func marketplaceChoice(k cloud.MarketplaceKind) string {
+	switch k {
+	case cloud.MarketplaceImages:
+		return "choose a 1-click app"
+	case cloud.MarketplaceScripts:
+		return "choose a StackScript"
+	}
+	return "choose an image"
 }
 
 // ImageFits reports whether an image can be created in a region on a size.
@@ -353,20 +385,20 @@ func ImageFits(im *cloud.Image, size *cloud.Size, region string) error {
 	return nil
 }
 
-func (s *Service) appImage(ctx context.Context, size *cloud.Size, req *Request) (string, error) {
-	apps, err := s.Catalog.GetApps(ctx, webrana.DigitalOcean)
+func (s *Service) appImage(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, req *Request) (string, error) {
+	apps, err := s.Catalog.GetApps(ctx, provider)
 	if err != nil {
 		return "", err
 	}
 	i := slices.IndexFunc(apps.Items, func(a *cloud.App) bool { return a.Slug == req.App })
 	if i < 0 || len(apps.Items[i].Images) == 0 {
-		return "", webrana.FieldError("app", "DigitalOcean has no 1-click app %q.", req.App)
+		return "", webrana.FieldError("app", "%s has no 1-click app %q.", providers.Of(provider).Name, req.App)
 	}
 	image := apps.Items[i].Images[0]
 	if req.Image != "" && req.Image != image {
 		return "", webrana.FieldError("image", "The 1-click app %s brings its own image; leave image empty.", apps.Items[i].Name)
 	}
-	images, err := s.Catalog.GetImages(ctx, webrana.DigitalOcean, cloud.ImageApplication)
+	images, err := s.Catalog.GetImages(ctx, provider, cloud.ImageApplication)
 	if err != nil {
 		return "", err
 	}
@@ -391,7 +423,7 @@ func appFits(app *cloud.App, images []*cloud.Image, size *cloud.Size, region str
 // from, filtered as Place checks them.
 type ImageChoices struct {
 	Images []*cloud.Image // distribution images that fit
-	Apps   []*cloud.App   // DigitalOcean: 1-click apps whose image fits; Linode: StackScripts (see RunsOn)
+	Apps   []*cloud.App   // 1-click apps whose image fits, or every StackScript (see RunsOn), by the marketplace's kind
 }
 
 // ImageChoices lists the images and marketplace apps an order on the
@@ -407,11 +439,15 @@ func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderTyp
 			out.Images = append(out.Images, im)
 		}
 	}
+	market := providers.Of(provider).Capabilities.Marketplace
+	if market == cloud.MarketplaceNone {
+		return out, nil
+	}
 	apps, err := s.Catalog.GetApps(ctx, provider)
 	if err != nil {
 		return nil, err
 	}
-	if provider == webrana.Linode {
+	if market == cloud.MarketplaceScripts {
 		out.Apps = apps.Items
 		return out, nil
 	}
@@ -434,15 +470,15 @@ func RunsOn(script *cloud.App, image string) bool {
 
 // stackScript checks the StackScript exists, takes the image, and that its
 // data names only the script's fields, with allowed values.
-func (s *Service) stackScript(ctx context.Context, req *Request) error {
-	apps, err := s.Catalog.GetApps(ctx, webrana.Linode)
+func (s *Service) stackScript(ctx context.Context, provider webrana.ProviderType, req *Request) error {
+	apps, err := s.Catalog.GetApps(ctx, provider)
 	if err != nil {
 		return err
 	}
 	id := strconv.Itoa(req.StackScriptID)
 	i := slices.IndexFunc(apps.Items, func(a *cloud.App) bool { return a.Slug == id })
 	if i < 0 {
-		return webrana.FieldError("stackscript_id", "Linode has no public StackScript %d.", req.StackScriptID)
+		return webrana.FieldError("stackscript_id", "%s has no public StackScript %d.", providers.Of(provider).Name, req.StackScriptID)
 	}
 	app := apps.Items[i]
 	if !RunsOn(app, req.Image) {
@@ -481,15 +517,17 @@ func (s *Service) sshKeys(ctx context.Context, owner *webrana.User, ids []string
 	return nil
 }
 
-// checkAccess makes sure the customer can get into the server: Linode needs
-// a root password; DigitalOcean needs a password or an SSH key (else it
-// e-mails a password to the account owner, who is not the customer).
+// checkAccess makes sure the customer can get into the server: a provider
+// that requires a root password gets one (Linode); the others get a
+// password or an SSH key (else DigitalOcean e-mails a password to the
+// account owner, who is not the customer).
 func checkAccess(provider webrana.ProviderType, req *Request, label, email string) error {
+	reg := providers.Of(provider)
 	switch {
 	case req.RootPassword != "":
 		return webrana.CheckRootPassword(req.RootPassword, label, email)
-	case provider == webrana.Linode:
-		return webrana.FieldError("root_password", "Linode needs a root password.")
+	case reg.Capabilities.RootPasswordRequired:
+		return webrana.FieldError("root_password", "%s needs a root password.", reg.Name)
 	case len(req.SSHKeyIDs) == 0:
 		return webrana.FieldError("root_password", "Give a root password or at least one SSH key, or you could not log in.")
 	}
@@ -499,16 +537,18 @@ func checkAccess(provider webrana.ProviderType, req *Request, label, email strin
 // uuidPattern is a VPC's id.
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// checkOptions refuses options the chosen provider does not have, rather
-// than ignoring them.
+// checkOptions refuses options the chosen provider does not have (its
+// capabilities), rather than ignoring them. IPv6 is never refused: where
+// every server has it, the server has it anyway.
 func checkOptions(provider webrana.ProviderType, req *Request) error {
-	if provider == webrana.Linode {
-		switch {
-		case req.Monitoring:
-			return webrana.FieldError("monitoring", "Linode has no monitoring agent option; its metrics are always on.")
-		case req.VPCUUID != "":
-			return webrana.FieldError("vpc_uuid", "VPCs are offered on DigitalOcean only.")
-		}
+	reg := providers.Of(provider)
+	switch caps := reg.Capabilities; {
+	case req.Monitoring && !caps.MonitoringAgent:
+		return webrana.FieldError("monitoring", "%s has no monitoring agent option; its metrics are always on.", reg.Name)
+	case req.VPCUUID != "" && !caps.VPC:
+		return webrana.FieldError("vpc_uuid", "VPCs are offered on %s only.", providers.NamesWith(func(c cloud.Capabilities) bool { return c.VPC }))
+	case req.Backups && !caps.Backups:
+		return webrana.FieldError("backups", "%s has no automatic backups.", reg.Name)
 	}
 	if req.VPCUUID != "" && !uuidPattern.MatchString(req.VPCUUID) {
 		return webrana.FieldError("vpc_uuid", "vpc_uuid must be a VPC's UUID.")

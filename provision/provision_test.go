@@ -6,36 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
 )
-
-// TestRootPasswordUserData: the cloud-init document parses as YAML and sets
-// exactly the password given, whatever characters it holds.
-func TestRootPasswordUserData(t *testing.T) {
-	for _, pw := range []string{`Kx9!mQ2#vLp7`, `a"quote'and\back`, `colon: hash # dash - é€`, `{flow}[seq]&anchor*alias`} {
-		doc := RootPasswordUserData(pw)
-		if !strings.HasPrefix(doc, "#cloud-config\n") {
-			t.Fatalf("user data does not start with #cloud-config: %q", doc)
-		}
-		var cfg struct {
-			Chpasswd struct {
-				Expire bool
-				Users  []struct{ Name, Password, Type string }
-			}
-			SSHPwauth bool `yaml:"ssh_pwauth"`
-		}
-		if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
-			t.Fatalf("%q: %v\n%s", pw, err, doc)
-		}
-		u := cfg.Chpasswd.Users
-		if len(u) != 1 || u[0].Name != "root" || u[0].Password != pw || u[0].Type != "text" || cfg.Chpasswd.Expire || !cfg.SSHPwauth {
-			t.Fatalf("%q parsed as %+v", pw, cfg)
-		}
-	}
-}
 
 // TestFirstPeriod: a day at the hourly price, never more than a month; the
 // largest prices hold exactly; prices out of range (the issue's MaxInt64

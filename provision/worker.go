@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -540,8 +539,10 @@ func (r *run) channels(ctx context.Context) ([]alerts.Channel, error) {
 
 // request builds the create request: the plan's size, the customer's
 // choices, the order's tag and name, the customer's SSH keys registered
-// with the account, and the root password (Linode's root_pass, or
-// cloud-init on DigitalOcean, which has no password field).
+// with the account, and the root password. It says what the customer
+// asked for; the driver turns it into its provider's request (the root
+// password natively or as cloud-init, the marketplace app as an image or
+// a script with its fields).
 func (r *run) request(ctx context.Context, a *webrana.Account, c *cloud.Client) (*cloud.CreateRequest, error) {
 	plan, err := r.w.DB.PlanByID(ctx, r.in.PlanID)
 	if err != nil {
@@ -554,16 +555,10 @@ func (r *run) request(ctx context.Context, a *webrana.Account, c *cloud.Client) 
 	opts := r.in.Options
 	req := &cloud.CreateRequest{Name: r.order.ServerName(), Region: r.in.Region, Size: plan.SizeSlug, Image: r.in.Image,
 		SSHKeys: keys, IPv6: opts.IPv6, Monitoring: opts.Monitoring, Backups: opts.Backups, VPCUUID: opts.VPCUUID,
-		Tags: []string{r.order.Tag()}, StackScriptID: opts.StackScriptID, StackScriptData: opts.StackScriptData}
+		Tags: []string{r.order.Tag()}, App: appSlug(opts), AppFields: opts.StackScriptData}
 	if r.order.RootPassword != "" {
-		pw, err := r.w.Keys.Open(r.order.RootPassword)
-		if err != nil {
+		if req.RootPassword, err = r.w.Keys.Open(r.order.RootPassword); err != nil {
 			return nil, webrana.Errorf(webrana.EINTERNAL, "The order's root password cannot be decrypted with this ENCRYPTION_KEY.")
-		}
-		if r.in.ProviderType == webrana.Linode {
-			req.RootPassword = pw
-		} else {
-			req.UserData = RootPasswordUserData(pw)
 		}
 	}
 	return req, nil
@@ -599,12 +594,4 @@ func (r *run) sshKeys(ctx context.Context, a *webrana.Account, c *cloud.Client) 
 		ids = append(ids, known)
 	}
 	return ids, nil
-}
-
-// RootPasswordUserData is the cloud-init that sets root's password on
-// DigitalOcean. The password is written as a double-quoted YAML scalar
-// (control characters are refused when the order is placed).
-func RootPasswordUserData(password string) string {
-	return "#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - name: root\n      password: " +
-		strconv.Quote(password) + "\n      type: text\nssh_pwauth: true\n"
 }

@@ -88,7 +88,7 @@ func (h accountHandlers) create(w http.ResponseWriter, r *http.Request) error {
 func (h accountHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	p := webrana.ProviderType(r.URL.Query().Get("provider"))
 	if p != "" && !p.Valid() {
-		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
+		return webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
 	}
 	if h.only != "" {
 		p = h.only

@@ -32,7 +32,7 @@ func (s *Server) listPlans(w http.ResponseWriter, r *http.Request, activeOnly bo
 func (s *Server) plansOf(r *http.Request, activeOnly bool) ([]*webrana.Plan, error) {
 	p := webrana.ProviderType(r.URL.Query().Get("provider"))
 	if p != "" && !p.Valid() {
-		return nil, webrana.FieldError("provider", "provider must be digitalocean or linode.")
+		return nil, webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
 	}
 	return s.db.ListPlans(r.Context(), store.PlanFilter{ProviderType: p, ActiveOnly: activeOnly})
 }

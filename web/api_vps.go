@@ -187,7 +187,7 @@ func instanceFilter(q url.Values) (webrana.InstanceFilter, error) {
 	f := webrana.InstanceFilter{ProviderType: webrana.ProviderType(q.Get("provider")), Status: webrana.InstanceStatus(q.Get("status")),
 		Search: strings.TrimSpace(q.Get("q"))}
 	if f.ProviderType != "" && !f.ProviderType.Valid() {
-		return f, webrana.FieldError("provider", "provider must be digitalocean or linode.")
+		return f, webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return f, webrana.FieldError("status", "Unknown status %q.", f.Status)

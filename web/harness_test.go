@@ -110,7 +110,7 @@ func simSource(t testing.TB, db *store.DB, c *clock) (*cloudsim.Sim, *providers.
 	ts := httptest.NewServer(sim.Handler())
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { cloudtest.CheckImplemented(t, sim.Stats()) })
-	opener := providers.New(providers.Config{DB: db, Now: c.Now, DigitalOceanURL: ts.URL, LinodeURL: ts.URL,
+	opener := providers.New(providers.Config{DB: db, Now: c.Now, SimulatorURL: ts.URL,
 		Pacers: cloud.NewPacers(c.Now, func(context.Context, time.Duration) error { return nil }),
 		Sleep:  func(context.Context, time.Duration) error { return nil }})
 	return sim, opener, providers.NewStatic(opener, tokens)

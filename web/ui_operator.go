@@ -101,7 +101,7 @@ func (s *Server) opNewPlan(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if !f.Provider.Valid() {
-		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
+		return webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
 	}
 	status, err := s.opPlanCatalog(r, &f, true)
 	if err != nil {
@@ -169,7 +169,7 @@ func (s *Server) opUpdatePlan(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpPlanFormData, title string,
 	save func(planRequest) (*webrana.Plan, error)) error {
 	if !f.Provider.Valid() {
-		return webrana.FieldError("provider_type", "provider_type must be digitalocean or linode.")
+		return webrana.FieldError("provider_type", "provider_type must be %s.", webrana.ProviderTypesText())
 	}
 	if r.PostFormValue("step") == "size" {
 		status, err := s.opPlanCatalog(r, f, true)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/pages"
@@ -57,10 +58,10 @@ func (s *Server) handleOrderForm(w http.ResponseWriter, r *http.Request) error {
 	case nav == "place" || from == orderReview:
 		return s.placeOrderForm(w, r, f)
 	}
-	if from == 4 && f.Provider == webrana.Linode && f.ImageKind == pages.KindStackScript && f.StackScriptID != f.UDFFor {
+	if from == 4 && f.ImageKind == pages.KindStackScript && appKind(f.Provider).Value == pages.KindStackScript && f.StackScriptID != f.UDFFor {
 		// Another StackScript was chosen than the one whose fields the
 		// form showed (no script ran to refresh them): show its fields.
-		script, err := s.stackScript(r.Context(), f.StackScriptID)
+		script, err := s.stackScript(r.Context(), f.Provider, f.StackScriptID)
 		if err != nil {
 			return err
 		}
@@ -177,21 +178,29 @@ func orderFormFrom(v url.Values) pages.OrderForm {
 }
 
 // orderRequest turns the wizard's choices into the order POST /api/vps
-// takes: only the options of the chosen provider and image kind. Through
-// the image stage it also requires the app or StackScript its kind names.
+// takes: only the options the chosen provider's capabilities offer, and
+// those of the image kind its marketplace has. Through the image stage it
+// also requires the app or StackScript its kind names.
 func orderRequest(f pages.OrderForm, through provision.Stage) (provision.Request, error) {
 	req := provision.Request{ProviderType: f.Provider, PlanID: f.PlanID, Region: f.Region, Label: f.Label,
 		SSHKeyIDs: f.SSHKeyIDs, RootPassword: f.RootPassword, Backups: f.Backups}
-	if f.Provider == webrana.DigitalOcean {
-		req.IPv6, req.Monitoring, req.VPCUUID = f.IPv6, f.Monitoring, f.VPCUUID
+	caps := providers.Of(f.Provider).Capabilities
+	if !caps.IPv6Always {
+		req.IPv6 = f.IPv6
 	}
-	switch {
-	case f.Provider == webrana.DigitalOcean && f.ImageKind == pages.KindApp:
+	if caps.MonitoringAgent {
+		req.Monitoring = f.Monitoring
+	}
+	if caps.VPC {
+		req.VPCUUID = f.VPCUUID
+	}
+	switch kind := appKind(f.Provider).Value; {
+	case kind == pages.KindApp && f.ImageKind == kind:
 		if f.App == "" && through >= provision.StageImage {
 			return req, webrana.FieldError("app", "Choose a 1-click app.")
 		}
 		req.App = f.App
-	case f.Provider == webrana.Linode && f.ImageKind == pages.KindStackScript:
+	case kind == pages.KindStackScript && f.ImageKind == kind:
 		id, err := strconv.Atoi(f.StackScriptID)
 		if (err != nil || id <= 0) && through >= provision.StageImage {
 			return req, webrana.FieldError("stackscript_id", "Choose a StackScript.")
@@ -211,6 +220,19 @@ func orderRequest(f pages.OrderForm, through provision.Stage) (provision.Request
 		req.Image = f.Image
 	}
 	return req, nil
+}
+
+// appKind is the wizard's way to start from the provider's marketplace
+// apps: 1-click apps or StackScripts, by the marketplace's kind; its Value
+// is "" for a provider without a marketplace.
+func appKind(p webrana.ProviderType) pages.OrderKind {
+	switch providers.Of(p).Capabilities.Marketplace {
+	case cloud.MarketplaceImages:
+		return pages.OrderKind{Value: pages.KindApp, Label: "A 1-click app", Hint: "Software installed and ready, from the marketplace."}
+	case cloud.MarketplaceScripts:
+		return pages.OrderKind{Value: pages.KindStackScript, Label: "A StackScript", Hint: "An image set up by a script, with your settings."}
+	}
+	return pages.OrderKind{}
 }
 
 // checkOrder validates the choices up to a stage, as Place would.
@@ -292,23 +314,21 @@ func pick[T any](options []T, chosen string, key func(T) string) string {
 	return key(options[0])
 }
 
-// orderImageData fills the image step: images by family, and 1-click apps
-// (DigitalOcean) or StackScripts with the chosen one's fields (Linode),
-// as provision offers them for the plan's size in the region.
+// orderImageData fills the image step: images by family, and the
+// provider's marketplace apps, 1-click apps or StackScripts with the chosen
+// one's fields, as provision offers them for the plan's size in the region.
 func (s *Server) orderImageData(ctx context.Context, d *pages.OrderData, f *pages.OrderForm, c *provision.Checked) error {
 	choices, err := s.orders.ImageChoices(ctx, c.Provider, c.Size, f.Region)
 	if err != nil {
 		return err
 	}
 	d.Kinds = []pages.OrderKind{{Value: pages.KindDistribution, Label: "An operating system", Hint: "A clean distribution image."}}
-	appKind := pages.KindApp
-	if c.Provider == webrana.DigitalOcean {
-		d.Kinds = append(d.Kinds, pages.OrderKind{Value: pages.KindApp, Label: "A 1-click app", Hint: "Software installed and ready, from the marketplace."})
-	} else {
-		appKind = pages.KindStackScript
-		d.Kinds = append(d.Kinds, pages.OrderKind{Value: pages.KindStackScript, Label: "A StackScript", Hint: "An image set up by a script, with your settings."})
+	market := appKind(c.Provider)
+	if market.Value != "" {
+		d.Kinds = append(d.Kinds, market)
 	}
-	if f.ImageKind != appKind || len(choices.Apps) == 0 {
+	kind := market.Value
+	if kind == "" || f.ImageKind != kind || len(choices.Apps) == 0 {
 		f.ImageKind = pages.KindDistribution
 	}
 	apps := make([]pages.OrderApp, 0, len(choices.Apps))
@@ -320,9 +340,10 @@ func (s *Server) orderImageData(ctx context.Context, d *pages.OrderData, f *page
 			return pages.OrderAppGroup{Category: k, Apps: items}
 		})
 	images := choices.Images
-	if c.Provider == webrana.DigitalOcean {
+	switch kind {
+	case pages.KindApp:
 		f.App = pick(choices.Apps, f.App, func(a *cloud.App) string { return a.Slug })
-	} else {
+	case pages.KindStackScript:
 		f.StackScriptID = pick(choices.Apps, f.StackScriptID, func(a *cloud.App) string { return a.Slug })
 		if i := slices.IndexFunc(choices.Apps, func(a *cloud.App) bool { return a.Slug == f.StackScriptID }); i >= 0 && f.ImageKind == pages.KindStackScript {
 			script := choices.Apps[i]
@@ -358,9 +379,9 @@ func runsOn(a *cloud.App) string {
 	return strings.Join(a.Images, ", ")
 }
 
-// stackScript finds a Linode StackScript in the catalog, or nil.
-func (s *Server) stackScript(ctx context.Context, id string) (*cloud.App, error) {
-	apps, err := s.catalog.GetApps(ctx, webrana.Linode)
+// stackScript finds a StackScript in the provider's catalog, or nil.
+func (s *Server) stackScript(ctx context.Context, p webrana.ProviderType, id string) (*cloud.App, error) {
+	apps, err := s.catalog.GetApps(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -402,8 +423,8 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 	fact("review-label", "Label", c.Label)
 	fact("review-plan", "Plan", plan.Name+": "+strconv.Itoa(plan.VCPUs)+" vCPU, "+strconv.Itoa(plan.MemoryMB)+" MB memory, "+strconv.Itoa(plan.DiskGB)+" GB disk")
 	fact("review-region", "Region", region)
-	switch {
-	case f.Provider == webrana.DigitalOcean && f.ImageKind == pages.KindApp:
+	switch kind := appKind(f.Provider).Value; {
+	case kind == pages.KindApp && f.ImageKind == kind:
 		name := f.App
 		if apps, err := s.catalog.GetApps(ctx, c.Provider); err == nil {
 			if i := slices.IndexFunc(apps.Items, func(a *cloud.App) bool { return a.Slug == f.App }); i >= 0 {
@@ -412,8 +433,8 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 		}
 		fact("review-app", "1-click app", name)
 		fact("review-image", "Image", c.Image+" (the app's own)")
-	case f.Provider == webrana.Linode && f.ImageKind == pages.KindStackScript:
-		script, err := s.stackScript(ctx, f.StackScriptID)
+	case kind == pages.KindStackScript && f.ImageKind == kind:
+		script, err := s.stackScript(ctx, c.Provider, f.StackScriptID)
 		if err != nil {
 			return err
 		}
@@ -453,9 +474,14 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 	}
 	fact("review-ssh-keys", "SSH keys", keys)
 	fact("review-backups", "Backups", onOff(f.Backups))
-	if f.Provider == webrana.DigitalOcean {
+	caps := providers.Of(c.Provider).Capabilities
+	if caps.MonitoringAgent {
 		fact("review-monitoring", "Monitoring", onOff(f.Monitoring))
+	}
+	if !caps.IPv6Always {
 		fact("review-ipv6", "IPv6", onOff(f.IPv6))
+	}
+	if caps.VPC {
 		fact("review-vpc", "VPC", cmp.Or(f.VPCUUID, "the region's default"))
 	}
 	return nil

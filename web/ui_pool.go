@@ -35,7 +35,7 @@ const poolNearlyFull = 80
 func accountsFilter(r *http.Request) (webrana.ProviderType, error) {
 	p := webrana.ProviderType(r.URL.Query().Get("provider"))
 	if p != "" && !p.Valid() {
-		return "", webrana.FieldError("provider", "provider must be digitalocean or linode.")
+		return "", webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
 	}
 	return p, nil
 }

@@ -40,7 +40,7 @@ func testCatalog(t *testing.T, f *fixture) {
 	if err != nil || len(sizes) < 5 {
 		t.Fatalf("Sizes: %d, %v", len(sizes), err)
 	}
-	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogSizes, slugs(sizes, func(s *cloud.Size) string { return s.Slug }))
+	wantEveryItemOnce(t, f.h.Registration.Type, cloudsim.CatalogSizes, slugs(sizes, func(s *cloud.Size) string { return s.Slug }))
 	var harnessSize *cloud.Size
 	for _, s := range sizes {
 		if s.Slug == "" || s.VCPUs < 1 || s.MemoryMB < 512 || s.DiskGB < 1 || s.PriceMonthly <= 0 || s.PriceHourly <= 0 {
@@ -67,17 +67,17 @@ func testCatalog(t *testing.T, f *fixture) {
 		}
 	}
 	imageSlug := func(i *cloud.Image) string { return i.Slug }
-	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogDistributions, slugs(images, imageSlug))
+	wantEveryItemOnce(t, f.h.Registration.Type, cloudsim.CatalogDistributions, slugs(images, imageSlug))
 	appImages, err := f.client.Images(ctx, cloud.ImageApplication)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogApplications, slugs(appImages, imageSlug))
+	wantEveryItemOnce(t, f.h.Registration.Type, cloudsim.CatalogApplications, slugs(appImages, imageSlug))
 	apps, err := f.client.Apps(ctx)
 	if err != nil || len(apps) < 3 {
 		t.Fatalf("Apps: %d, %v", len(apps), err)
 	}
-	wantEveryItemOnce(t, f.h.Provider, cloudsim.CatalogApps, slugs(apps, func(a *cloud.App) string { return a.Slug }))
+	wantEveryItemOnce(t, f.h.Registration.Type, cloudsim.CatalogApps, slugs(apps, func(a *cloud.App) string { return a.Slug }))
 	pages := 0
 	for _, r := range f.sim.Stats().Requests {
 		if r.Method == "GET" && r.Path == f.h.MultiPageCatalog && r.Status == 200 {

@@ -1,6 +1,8 @@
 // Package cloudtest is the conformance suite of cloud drivers: every driver
 // runs it against the simulator (cloudsim) and must pass all of it. It is
-// the Driver contract of package cloud, stated as behaviour.
+// the Driver contract of package cloud, stated as behaviour, and it holds
+// each driver to the Capabilities it declares: what it declares it does,
+// what it does not is refused before the provider is asked.
 package cloudtest
 
 import (
@@ -17,20 +19,25 @@ import (
 
 // Harness tells the suite how to make the driver under test.
 type Harness struct {
-	Provider string // "digitalocean" or "linode", as cloudsim names them
-	// NewDriver returns a driver for the account with token, talking to the
-	// API at baseURL, pacing through pacers.
-	NewDriver func(t *testing.T, baseURL, token string, pacers *cloud.Pacers) cloud.Driver
+	// Registration is the driver's entry in the registry of providers:
+	// the suite makes its drivers with New, for an account of the
+	// simulator's provider named Type, and holds the driver to its
+	// Capabilities.
+	Registration cloud.Registration
 	// A valid server to create: region, size and image of the catalog.
 	Region, Size, Image string
+	// BiggerSize is a size of the catalog in Region the server can grow to.
+	BiggerSize string
+	// App is a marketplace app (its slug, as Apps lists it) a server of
+	// Size can be created with in Region, from AppImage, given AppFields.
+	App, AppImage string
+	AppFields     map[string]string
 	// CreatePath is the API path of server creation, for fault injection.
 	CreatePath string
 	// MultiPageCatalog is the API path of a catalog list that spans
 	// several pages at the page size the driver asks for (as the real
 	// provider's does), to check the driver walks them.
 	MultiPageCatalog string
-	// LimitPublished is whether the provider reports the account's limit.
-	LimitPublished bool
 	// Burst is more requests than the provider allows in its shortest
 	// window, for the pacing test.
 	Burst int
@@ -64,6 +71,7 @@ type fixture struct {
 	token  string
 	client *cloud.Client
 	driver cloud.Driver
+	pacers *cloud.Pacers
 }
 
 // Simulator delays used by every test.
@@ -77,7 +85,7 @@ func newFixture(t *testing.T, h Harness, spec cloudsim.AccountSpec) *fixture {
 	clock := NewClock(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: createDelay, ActionDelay: actionDelay,
 		Sleep: func(ctx context.Context, d time.Duration) { clock.Advance(d) }})
-	spec.Provider, spec.Token = h.Provider, "conformance-token-"+t.Name()
+	spec.Provider, spec.Token = h.Registration.Type, "conformance-token-"+t.Name()
 	if spec.Email == "" {
 		spec.Email = "ops@example.com"
 	}
@@ -87,15 +95,30 @@ func newFixture(t *testing.T, h Harness, spec cloudsim.AccountSpec) *fixture {
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { CheckImplemented(t, sim.Stats()) })
-	d := h.NewDriver(t, srv.URL, spec.Token, cloud.NewPacers(clock.Now, clock.Sleep))
+	pacers := cloud.NewPacers(clock.Now, clock.Sleep)
+	d, err := h.Registration.New(cloud.DriverConfig{Token: spec.Token, BaseURL: srv.URL, Pacers: pacers})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := cloud.New(d, &cloud.Options{Sleep: clock.Sleep})
-	return &fixture{t: t, h: h, clock: clock, sim: sim, url: srv.URL, token: spec.Token, client: c, driver: d}
+	return &fixture{t: t, h: h, clock: clock, sim: sim, url: srv.URL, token: spec.Token, client: c, driver: d, pacers: pacers}
 }
 
+// rootPassword is the password of every server the suite makes.
+const rootPassword = "Conformance-Root-Pw-2031!"
+
+// createReq is a plain server with IPv6 and the root password, where the
+// provider sets one.
 func (f *fixture) createReq(name string, tags ...string) *cloud.CreateRequest {
-	return &cloud.CreateRequest{Name: name, Region: f.h.Region, Size: f.h.Size, Image: f.h.Image, Tags: tags,
-		IPv6: true, RootPassword: "Conformance-Root-Pw-2031!"}
+	req := &cloud.CreateRequest{Name: name, Region: f.h.Region, Size: f.h.Size, Image: f.h.Image, Tags: tags, IPv6: true}
+	if f.caps().RootPassword != cloud.RootPasswordNone {
+		req.RootPassword = rootPassword
+	}
+	return req
 }
+
+// caps is what the driver under test declares.
+func (f *fixture) caps() cloud.Capabilities { return f.h.Registration.Capabilities }
 
 func (f *fixture) mustCreate(name string, tags ...string) *cloud.Instance {
 	f.t.Helper()
@@ -132,7 +155,12 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		run  func(t *testing.T, f *fixture)
 	}{
 		{"AccountInfo", cloudsim.AccountSpec{Limit: 7, Instances: 2}, testAccountInfo},
+		{"CapabilitiesDeclaredOnce", cloudsim.AccountSpec{}, testCapabilitiesDeclared},
 		{"CreateBecomesActive", cloudsim.AccountSpec{}, testCreateBecomesActive},
+		{"CreateHonoursDeclaredOptions", cloudsim.AccountSpec{}, testCreateOptions},
+		{"CreateRefusesUndeclaredOptions", cloudsim.AccountSpec{}, testCreateRefusals},
+		{"CreateFromMarketplaceApp", cloudsim.AccountSpec{}, testMarketplaceApp},
+		{"ActionsKeepDeclaredRules", cloudsim.AccountSpec{}, testActionRules},
 		{"ListAllPagesAndByTag", cloudsim.AccountSpec{Limit: 100, Instances: 60}, testList},
 		{"ActionsComplete", cloudsim.AccountSpec{}, testActions},
 		{"DeleteFreesCapacity", cloudsim.AccountSpec{Limit: 1}, testDelete},
@@ -164,11 +192,11 @@ func testAccountInfo(t *testing.T, f *fixture) {
 	if info.Email != "ops@example.com" || info.Active != 2 {
 		t.Fatalf("account %+v, want ops@example.com with 2 servers", info)
 	}
-	if f.h.LimitPublished && (!info.LimitKnown || info.Limit != 7) {
-		t.Fatalf("account limit %d (known %v), want 7", info.Limit, info.LimitKnown)
+	if f.caps().PublishesLimit && (!info.LimitKnown || info.Limit != 7) {
+		t.Fatalf("account limit %d (known %v), want 7: the driver declares PublishesLimit", info.Limit, info.LimitKnown)
 	}
-	if !f.h.LimitPublished && info.LimitKnown {
-		t.Fatal("driver claims a limit its provider does not publish")
+	if !f.caps().PublishesLimit && info.LimitKnown {
+		t.Fatal("driver claims a limit it does not declare its provider publishes")
 	}
 }
 
@@ -247,6 +275,9 @@ func testActions(t *testing.T, f *fixture) {
 		t.Fatalf("CreateInstance: %v", err)
 	}
 	f.clock.Advance(createDelay + time.Second)
+	if got, err := f.client.GetInstance(ctx, in.ID); err != nil || (got.IPv6 != "") != f.caps().IPv6Always {
+		t.Fatalf("a server created without IPv6: %+v, %v; IPv6Always is declared %v", got, err, f.caps().IPv6Always)
+	}
 	for _, step := range []struct {
 		req  cloud.ActionRequest
 		want cloud.Status

@@ -49,10 +49,11 @@ func testLostAction(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	in := f.mustCreate("webrana-99999999")
 	f.clock.Advance(createDelay + time.Second)
-	for _, req := range []cloud.ActionRequest{
-		{Type: cloud.ActionReboot},
-		{Type: cloud.ActionRebuild, Image: f.h.Image, Password: "Conformance-Root-Pw-2031!"},
-	} {
+	rebuild := cloud.ActionRequest{Type: cloud.ActionRebuild, Image: f.h.Image}
+	if f.caps().RebuildPassword {
+		rebuild.Password = rootPassword
+	}
+	for _, req := range []cloud.ActionRequest{{Type: cloud.ActionReboot}, rebuild} {
 		sent := f.clock.Now()
 		if a, err := f.client.FindAction(ctx, in.ID, req.Type, sent, nil); err != nil || a != nil {
 			t.Fatalf("%s before sending one: %+v, %v; want none", req.Type, a, err)

@@ -3,6 +3,7 @@
 package digitalocean
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/webrana/webrana/cloud"
 )
+
+// Type is DigitalOcean's provider type, as Webrana and cloudsim name it.
+const Type = "digitalocean"
 
 // DefaultBaseURL is DigitalOcean's API.
 const DefaultBaseURL = "https://api.digitalocean.com/"
@@ -33,13 +37,9 @@ var RatePolicy = cloud.RatePolicy{
 	Remaining: "Ratelimit-Remaining", Reset: "Ratelimit-Reset",
 }
 
-// Config configures a driver.
-type Config struct {
-	Token   string
-	BaseURL string        // default DefaultBaseURL (DIGITALOCEAN_API_URL overrides it)
-	Pacers  *cloud.Pacers // shared per process; required
-	Timeout time.Duration // per request (default 30s)
-}
+// Config configures a driver: the account's token, and BaseURL (default
+// DefaultBaseURL; DIGITALOCEAN_API_URL overrides it).
+type Config = cloud.DriverConfig
 
 // Driver implements cloud.Driver for one DigitalOcean account.
 type Driver struct {
@@ -51,26 +51,17 @@ var _ cloud.Driver = (*Driver)(nil)
 
 // New returns a driver. godo's own retries stay off (no
 // WithRetryAndBackoffs): the cloud.Client retries what is safe to retry.
+// godo's client sends no token of its own without oauth2, so the HTTP
+// client adds it.
 func New(cfg Config) (*Driver, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("digitalocean: token required")
+	hc, pacer, err := cfg.HTTPClient(Type, RatePolicy, true)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Pacers == nil {
-		return nil, errors.New("digitalocean: pacers required")
-	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
+	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	pacer := cfg.Pacers.For(cloud.ProviderDigitalOcean, cfg.Token, RatePolicy)
-	hc := &http.Client{Timeout: timeout, Transport: &bearer{token: cfg.Token, base: pacer.Transport(nil)}}
 	c, err := godo.New(hc, godo.SetBaseURL(base), godo.SetUserAgent("webrana"))
 	if err != nil {
 		return nil, err
@@ -78,21 +69,29 @@ func New(cfg Config) (*Driver, error) {
 	return &Driver{c: c, pacer: pacer}, nil
 }
 
-// bearer adds the token to every request (what godo's oauth2 client would
-// do), below the pacer so that the pacer sees every request.
-type bearer struct {
-	token string
-	base  http.RoundTripper
-}
-
-func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	req.Header.Set("Authorization", "Bearer "+b.token)
-	return b.base.RoundTrip(req)
+// Registration is DigitalOcean's entry in the registry of providers.
+func Registration() cloud.Registration {
+	return cloud.Registration{Type: Type, Name: "DigitalOcean", Capabilities: Capabilities(), RatePolicy: RatePolicy,
+		BudgetPath: "/v2/account", New: cloud.Constructor(New)}
 }
 
 // Provider is "digitalocean".
-func (d *Driver) Provider() string { return cloud.ProviderDigitalOcean }
+func (d *Driver) Provider() string { return Type }
+
+// Capabilities is what every DigitalOcean account can do (see Capabilities).
+func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
+
+// Capabilities declares DigitalOcean's: no password field (cloud-init sets
+// it; without one or an SSH key DigitalOcean e-mails a password to the
+// account's owner), a monitoring agent, VPCs, IPv6 on request, 1-click
+// app images, a native power cycle, resizes of stopped droplets only,
+// password resets it chooses and e-mails, rebuilds that keep the password,
+// and a published droplet limit.
+func Capabilities() cloud.Capabilities {
+	return cloud.Capabilities{RootPassword: cloud.RootPasswordCloudInit, UserData: true, MonitoringAgent: true, VPC: true,
+		Backups: true, Marketplace: cloud.MarketplaceImages, PowerCycle: true, ResizeStopped: true,
+		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true}
+}
 
 // Classify maps godo's errors to portable codes.
 func (d *Driver) Classify(err error) *cloud.Error {

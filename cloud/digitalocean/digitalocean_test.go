@@ -14,19 +14,12 @@ import (
 
 func TestConformance(t *testing.T) {
 	cloudtest.RunConformanceTests(t, cloudtest.Harness{
-		Provider: cloud.ProviderDigitalOcean,
-		NewDriver: func(t *testing.T, baseURL, token string, pacers *cloud.Pacers) cloud.Driver {
-			d, err := digitalocean.New(digitalocean.Config{Token: token, BaseURL: baseURL, Pacers: pacers})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d
-		},
-		Region: "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64",
+		Registration: digitalocean.Registration(),
+		Region:       "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64", BiggerSize: "s-1vcpu-2gb",
+		App: "wordpress-20-04", AppImage: "wordpress-20-04",
 		CreatePath:       "/v2/droplets",
 		MultiPageCatalog: "/v2/images", // more items than the driver's page (DigitalOcean 200, Linode 100)
-		LimitPublished:   true,
-		Burst:            300, // over DigitalOcean's 250 a minute
+		Burst:            300,          // over DigitalOcean's 250 a minute
 	})
 }
 
@@ -35,7 +28,7 @@ func TestConformance(t *testing.T) {
 // the system under it.
 func TestAppsCarryMarketplaceText(t *testing.T) {
 	sim := cloudsim.New(cloudsim.Config{})
-	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: cloud.ProviderDigitalOcean, Token: "apps", Email: "apps@example.com"}); err != nil {
+	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: digitalocean.Type, Token: "apps", Email: "apps@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sim.Handler())

@@ -2,8 +2,13 @@ package digitalocean
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/digitalocean/godo"
 
@@ -13,8 +18,20 @@ import (
 // maxPerPage is DigitalOcean's largest page.
 const maxPerPage = 200
 
-// CreateInstance creates a droplet.
+// CreateInstance creates a droplet. A 1-click app is created from its
+// image, and the root password, which DigitalOcean has no field for, is
+// set by cloud-init (rootPasswordUserData).
 func (d *Driver) CreateInstance(ctx context.Context, req *cloud.CreateRequest) (*cloud.Instance, error) {
+	image, err := appImage(req)
+	if err != nil {
+		return nil, err
+	}
+	userData := req.UserData
+	if req.RootPassword != "" {
+		if userData, err = rootPasswordUserData(req.RootPassword); err != nil {
+			return nil, err
+		}
+	}
 	keys := make([]godo.DropletCreateSSHKey, 0, len(req.SSHKeys))
 	for _, k := range req.SSHKeys {
 		if id, err := strconv.Atoi(k); err == nil {
@@ -28,14 +45,38 @@ func (d *Driver) CreateInstance(ctx context.Context, req *cloud.CreateRequest) (
 		tags = []string{}
 	}
 	dr, _, err := d.c.Droplets.Create(ctx, &godo.DropletCreateRequest{
-		Name: req.Name, Region: req.Region, Size: req.Size, Image: godo.DropletCreateImage{Slug: req.Image},
+		Name: req.Name, Region: req.Region, Size: req.Size, Image: godo.DropletCreateImage{Slug: image},
 		SSHKeys: keys, Backups: req.Backups, IPv6: req.IPv6, Monitoring: req.Monitoring,
-		UserData: req.UserData, Tags: tags, VPCUUID: req.VPCUUID,
+		UserData: userData, Tags: tags, VPCUUID: req.VPCUUID,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return instance(dr), nil
+}
+
+// appImage is the image to create from. A 1-click app is its image: the
+// app's slug is its image's (see Apps), so an app with another image is
+// refused.
+func appImage(req *cloud.CreateRequest) (string, error) {
+	if req.App != "" && req.Image != req.App {
+		return "", &cloud.Error{Code: cloud.InvalidArgument, Field: "image",
+			Message: fmt.Sprintf("the 1-click app %s is created from its own image %s, not %s", req.App, req.App, req.Image)}
+	}
+	return req.Image, nil
+}
+
+// rootPasswordUserData is the cloud-init that sets root's password. The
+// password is written as a double-quoted YAML scalar, in which Go's
+// quoting of printable text reads back the same; a password with control
+// characters or invalid UTF-8 (which would not) is refused.
+func rootPasswordUserData(password string) (string, error) {
+	if !utf8.ValidString(password) || strings.ContainsFunc(password, unicode.IsControl) {
+		return "", &cloud.Error{Code: cloud.InvalidArgument, Field: "root_password",
+			Message: "a root password of printable characters is required"}
+	}
+	return "#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - name: root\n      password: " +
+		strconv.Quote(password) + "\n      type: text\nssh_pwauth: true\n", nil
 }
 
 // GetInstance returns a droplet.
@@ -88,7 +129,8 @@ func (d *Driver) DeleteInstance(ctx context.Context, id string) error {
 
 // instance converts a droplet.
 func instance(dr *godo.Droplet) *cloud.Instance {
-	in := &cloud.Instance{ID: strconv.Itoa(dr.ID), Name: dr.Name, Status: status(dr.Status), Size: dr.SizeSlug, Tags: dr.Tags}
+	in := &cloud.Instance{ID: strconv.Itoa(dr.ID), Name: dr.Name, Status: status(dr.Status), Size: dr.SizeSlug, Tags: dr.Tags,
+		Backups: slices.Contains(dr.Features, "backups"), Monitoring: slices.Contains(dr.Features, "monitoring"), VPCUUID: dr.VPCUUID}
 	if dr.Region != nil {
 		in.Region = dr.Region.Slug
 	}

@@ -12,17 +12,35 @@ import (
 )
 
 // CreateInstance creates a Linode. SSH keys are passed inline as
-// authorized_keys (see EnsureSSHKey).
+// authorized_keys (see EnsureSSHKey); the root password is its root_pass;
+// a marketplace app is a StackScript, run with the app's fields.
 func (d *Driver) CreateInstance(ctx context.Context, req *cloud.CreateRequest) (*cloud.Instance, error) {
+	script, err := stackScriptID(req.App)
+	if err != nil {
+		return nil, err
+	}
 	in, err := d.c.CreateInstance(ctx, linodego.InstanceCreateOptions{
 		Region: req.Region, Type: req.Size, Label: req.Name, Image: req.Image, RootPass: req.RootPassword,
 		AuthorizedKeys: req.SSHKeys, BackupsEnabled: req.Backups, Tags: req.Tags,
-		StackScriptID: req.StackScriptID, StackScriptData: req.StackScriptData,
+		StackScriptID: script, StackScriptData: req.AppFields,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return instance(in), nil
+}
+
+// stackScriptID is the StackScript an app names (its id, as Apps lists
+// it), or 0 for none.
+func stackScriptID(app string) (int, error) {
+	if app == "" {
+		return 0, nil
+	}
+	id, err := strconv.Atoi(app)
+	if err != nil || id <= 0 {
+		return 0, &cloud.Error{Code: cloud.InvalidArgument, Field: "app", Message: "no StackScript " + app}
+	}
+	return id, nil
 }
 
 // GetInstance returns a Linode.
@@ -76,6 +94,9 @@ func (d *Driver) DeleteInstance(ctx context.Context, id string) error {
 func instance(in *linodego.Instance) *cloud.Instance {
 	out := &cloud.Instance{ID: strconv.Itoa(in.ID), Name: in.Label, Status: status(in.Status), Region: in.Region,
 		Size: in.Type, Image: in.Image, Tags: in.Tags, IPv6: strings.TrimSuffix(in.IPv6, "/128")}
+	if in.Backups != nil {
+		out.Backups = in.Backups.Enabled
+	}
 	for _, ip := range in.IPv4 {
 		if ip != nil && !ip.IsPrivate() {
 			out.IPv4 = ip.String()

@@ -17,6 +17,9 @@ import (
 	"github.com/webrana/webrana/ratelimit"
 )
 
+// Type is Linode's provider type, as Webrana and cloudsim name it.
+const Type = "linode"
+
 // DefaultBaseURL is Linode's API (linodego adds the version).
 const DefaultBaseURL = "https://api.linode.com"
 
@@ -44,13 +47,9 @@ func bucket(method, path string) (string, []cloud.Limit) {
 	return "default", perMinute(1600)
 }
 
-// Config configures a driver.
-type Config struct {
-	Token   string
-	BaseURL string        // default DefaultBaseURL (LINODE_API_URL overrides it)
-	Pacers  *cloud.Pacers // shared per process; required
-	Timeout time.Duration // per request (default 30s)
-}
+// Config configures a driver: the account's token, and BaseURL (default
+// DefaultBaseURL; LINODE_API_URL overrides it).
+type Config = cloud.DriverConfig
 
 // Driver implements cloud.Driver for one Linode account.
 type Driver struct {
@@ -62,20 +61,14 @@ var _ cloud.Driver = (*Driver)(nil)
 
 // New returns a driver. linodego retries up to 1,000 times by default and
 // caches catalog answers; both are turned off: the cloud.Client retries
-// what is safe to retry, and the catalog service caches.
+// what is safe to retry, and the catalog service caches. linodego sends
+// the token itself.
 func New(cfg Config) (*Driver, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("linode: token required")
+	hc, pacer, err := cfg.HTTPClient(Type, RatePolicy, false)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Pacers == nil {
-		return nil, errors.New("linode: pacers required")
-	}
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	pacer := cfg.Pacers.For(cloud.ProviderLinode, cfg.Token, RatePolicy)
-	c := linodego.NewClient(&http.Client{Timeout: timeout, Transport: pacer.Transport(nil)})
+	c := linodego.NewClient(hc)
 	c.SetToken(cfg.Token)
 	c.SetBaseURL(strings.TrimSuffix(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/"))
 	c.SetAPIVersion("v4")
@@ -85,8 +78,29 @@ func New(cfg Config) (*Driver, error) {
 	return &Driver{c: &c, pacer: pacer}, nil
 }
 
+// Registration is Linode's entry in the registry of providers.
+func Registration() cloud.Registration {
+	return cloud.Registration{Type: Type, Name: "Linode", Capabilities: Capabilities(), RatePolicy: RatePolicy,
+		BudgetPath: "/v4/account", New: cloud.Constructor(New)}
+}
+
 // Provider is "linode".
-func (d *Driver) Provider() string { return cloud.ProviderLinode }
+func (d *Driver) Provider() string { return Type }
+
+// Capabilities is what every Linode account can do (see Capabilities).
+func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
+
+// Capabilities declares Linode's: a root password every create needs
+// (root_pass), no user data, monitoring agent or VPCs through this driver,
+// IPv6 on every Linode, StackScripts with their fields, a reboot for a
+// power cycle, resizes of running Linodes (restarted), password resets
+// that take the password and need the Linode stopped, rebuilds with a new
+// password, and no published server limit.
+func Capabilities() cloud.Capabilities {
+	return cloud.Capabilities{RootPassword: cloud.RootPasswordNative, RootPasswordRequired: true, Backups: true,
+		IPv6Always: true, Marketplace: cloud.MarketplaceScripts, PasswordReset: cloud.PasswordResetGiven,
+		PasswordResetStopped: true, RebuildPassword: true}
+}
 
 // Classify maps linodego's errors to portable codes.
 func (d *Driver) Classify(err error) *cloud.Error {

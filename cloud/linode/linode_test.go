@@ -17,19 +17,13 @@ import (
 
 func TestConformance(t *testing.T) {
 	cloudtest.RunConformanceTests(t, cloudtest.Harness{
-		Provider: cloud.ProviderLinode,
-		NewDriver: func(t *testing.T, baseURL, token string, pacers *cloud.Pacers) cloud.Driver {
-			d, err := linode.New(linode.Config{Token: token, BaseURL: baseURL, Pacers: pacers})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d
-		},
-		Region: "ap-south", Size: "g6-nanode-1", Image: "linode/ubuntu24.04",
+		Registration: linode.Registration(),
+		Region:       "ap-south", Size: "g6-nanode-1", Image: "linode/ubuntu24.04", BiggerSize: "g6-standard-1",
+		App: "401701", AppImage: "linode/ubuntu24.04",
+		AppFields:        map[string]string{"soa_email_address": "ops@example.com", "user_name": "admin"},
 		CreatePath:       "/v4/linode/instances",
 		MultiPageCatalog: "/v4/linode/stackscripts", // more items than the driver's page (DigitalOcean 200, Linode 100)
-		LimitPublished:   false,
-		Burst:            1700, // over Linode's 1,600 a minute
+		Burst:            1700,                      // over Linode's 1,600 a minute
 	})
 }
 
@@ -39,7 +33,7 @@ func TestConformance(t *testing.T) {
 func TestCPUIsPercentOfTheWholeLinode(t *testing.T) {
 	clock := cloudtest.NewClock(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: 30 * time.Second})
-	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: cloud.ProviderLinode, Token: "cores", Email: "cores@example.com"}); err != nil {
+	if err := sim.AddAccount(cloudsim.AccountSpec{Provider: linode.Type, Token: "cores", Email: "cores@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sim.Handler())

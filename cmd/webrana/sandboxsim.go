@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web"
@@ -56,7 +55,7 @@ func openSandboxSim(cfg *Config, now func() time.Time) (*sandboxSim, error) {
 	if !loaded {
 		for _, d := range demoPool { // each saved as it is added
 			spec := d.spec
-			spec.Token = demoToken(spec.Provider)
+			spec.Token = cloudsim.NewToken(spec.Provider)
 			if err := s.sim.AddAccount(spec); err != nil {
 				return nil, fmt.Errorf("sandbox simulator: %w", err)
 			}
@@ -67,15 +66,6 @@ func openSandboxSim(cfg *Config, now func() time.Time) (*sandboxSim, error) {
 	}
 	s.srv = &http.Server{Handler: s.sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
-}
-
-// demoToken looks like the provider's own tokens, so that log scrubbing and
-// token hints are exercised realistically.
-func demoToken(provider string) string {
-	if provider == cloudsim.DigitalOcean {
-		return "dop_v1_" + strings.ToLower(rand.Text()+rand.Text())
-	}
-	return strings.ToLower(rand.Text() + rand.Text())
 }
 
 // URL is the simulator's base URL.
@@ -119,19 +109,20 @@ func (m *Main) bootstrapPool(ctx context.Context) error {
 	if err != nil || len(existing) > 0 {
 		return err
 	}
-	next := map[string]int{}
-	for i, d := range demoPool {
+	next := map[string]int{} // of each provider's tokens; its first account is its primary
+	for _, d := range demoPool {
 		tokens := m.Sim.sim.Tokens(d.spec.Provider)
+		first := next[d.spec.Provider] == 0
 		token := tokens[next[d.spec.Provider]]
 		next[d.spec.Provider]++
 		sealed, err := m.Keys.Seal(token)
 		if err != nil {
 			return err
 		}
-		a := &webrana.Account{ProviderType: webrana.ProviderType(d.spec.Provider), Name: d.name, Email: d.spec.Email,
-			TokenCiphertext: sealed, TokenHint: secrets.Hint(token), IsPrimary: i == 0 || d.spec.Provider == cloudsim.Linode,
-			IsActive: true, Limit: d.spec.Limit, LimitFromProvider: d.spec.Provider == cloudsim.DigitalOcean,
-			Active: d.spec.Instances, Health: webrana.HealthUnknown}
+		provider := webrana.ProviderType(d.spec.Provider)
+		a := &webrana.Account{ProviderType: provider, Name: d.name, Email: d.spec.Email,
+			TokenCiphertext: sealed, TokenHint: secrets.Hint(token), IsPrimary: first, IsActive: true, Limit: d.spec.Limit,
+			LimitFromProvider: providers.Of(provider).Capabilities.PublishesLimit, Active: d.spec.Instances, Health: webrana.HealthUnknown}
 		if err := m.DB.CreateAccount(ctx, a); err != nil {
 			return fmt.Errorf("sandbox pool: %w", err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -249,11 +248,10 @@ func (m *Main) Ready() <-chan struct{} { return m.ready }
 // opener opens provider clients: the sandbox's in-process simulator unless
 // DIGITALOCEAN_API_URL / LINODE_API_URL say otherwise.
 func (m *Main) opener() *providers.Opener {
-	cfg := providers.Config{DB: m.DB, DigitalOceanURL: m.Config.DigitalOceanAPIURL, LinodeURL: m.Config.LinodeAPIURL,
-		Logger: m.Logger, Now: m.Now}
+	cfg := providers.Config{DB: m.DB, Logger: m.Logger, Now: m.Now, BaseURLs: map[webrana.ProviderType]string{
+		webrana.DigitalOcean: m.Config.DigitalOceanAPIURL, webrana.Linode: m.Config.LinodeAPIURL}}
 	if m.Sim != nil {
-		cfg.DigitalOceanURL = cmp.Or(cfg.DigitalOceanURL, m.Sim.URL())
-		cfg.LinodeURL = cmp.Or(cfg.LinodeURL, m.Sim.URL())
+		cfg.SimulatorURL = m.Sim.URL()
 	}
 	return providers.New(cfg)
 }
@@ -513,11 +511,11 @@ func openDatabase(ctx context.Context, cfg *Config) (*store.DB, error) {
 	return db, nil
 }
 
-// bootstrap inserts the rows every installation has: one per provider kind.
+// bootstrap inserts the rows every installation has: one per provider in
+// the registry.
 func bootstrap(ctx context.Context, db *store.DB) error {
-	names := map[webrana.ProviderType]string{webrana.DigitalOcean: "DigitalOcean", webrana.Linode: "Linode"}
-	for _, t := range webrana.ProviderTypes {
-		if _, err := db.EnsureProvider(ctx, t, names[t]); err != nil {
+	for _, reg := range providers.All() {
+		if _, err := db.EnsureProvider(ctx, webrana.ProviderType(reg.Type), reg.Name); err != nil {
 			return fmt.Errorf("bootstrap providers: %w", err)
 		}
 	}

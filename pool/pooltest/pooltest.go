@@ -62,7 +62,7 @@ func New(t testing.TB) *World {
 	}
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	opener := providers.New(providers.Config{DB: db, Now: clock.Now, Sleep: clock.Sleep,
-		Pacers: cloud.NewPacers(clock.Now, clock.Sleep), DigitalOceanURL: srv.URL, LinodeURL: srv.URL})
+		Pacers: cloud.NewPacers(clock.Now, clock.Sleep), SimulatorURL: srv.URL})
 	return &World{T: t, Clock: clock, Sim: sim, DB: db, Pool: pool.New(db, keys, opener, clock.Now, nil), Keys: keys}
 }
 
@@ -80,7 +80,7 @@ func (w *World) Account(p webrana.ProviderType, name string, limit, foreign int)
 	sealed, err := w.Keys.Seal(token)
 	w.Must(err)
 	a := &webrana.Account{ProviderType: p, Name: name, TokenCiphertext: sealed, IsActive: true, Limit: limit,
-		LimitFromProvider: p == webrana.DigitalOcean, Active: foreign, Health: webrana.HealthHealthy}
+		LimitFromProvider: providers.Of(p).Capabilities.PublishesLimit, Active: foreign, Health: webrana.HealthHealthy}
 	w.Must(w.DB.CreateAccount(context.Background(), a))
 	return a
 }
@@ -116,16 +116,11 @@ func (w *World) Plan(p webrana.ProviderType) *webrana.Plan {
 	return pl
 }
 
-// Region, Size and Image are what the simulator offers on each provider.
-func Region(p webrana.ProviderType) string {
-	return map[bool]string{true: "us-east", false: "sgp1"}[p == webrana.Linode]
-}
-func Size(p webrana.ProviderType) string {
-	return map[bool]string{true: "g6-nanode-1", false: "s-1vcpu-1gb"}[p == webrana.Linode]
-}
-func Image(p webrana.ProviderType) string {
-	return map[bool]string{true: "linode/ubuntu24.04", false: "ubuntu-24-04-x64"}[p == webrana.Linode]
-}
+// Region, Size and Image are a small server the simulator offers on each
+// provider (cloudsim.Example).
+func Region(p webrana.ProviderType) string { return cloudsim.Example(string(p)).Region }
+func Size(p webrana.ProviderType) string   { return cloudsim.Example(string(p)).Size }
+func Image(p webrana.ProviderType) string  { return cloudsim.Example(string(p)).Image }
 
 // Fault installs a simulator fault.
 func (w *World) Fault(f cloudsim.FaultSpec) { w.T.Helper(); w.Must(w.Sim.AddFault(f)) }
