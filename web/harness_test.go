@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
@@ -76,7 +77,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	}
 	pl := pool.New(db, keys, opener, c.Now, nil)
 	cfg := web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
-		Catalog: cat, Providers: source, Pool: pl,
+		Catalog: cat, Providers: source, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
 		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},

@@ -23,6 +23,7 @@ import (
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
@@ -44,6 +45,7 @@ type Config struct {
 	// Providers gives provider clients for live checks (validate).
 	Providers catalog.Source
 	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
+	Plans     *plans.Service
 	Orders    *provision.Service
 	Servers   *lifecycle.Service
 	Reconcile *lifecycle.Reconciler
@@ -76,6 +78,7 @@ type Server struct {
 	catalog       *catalog.Service
 	providers     catalog.Source
 	pool          *pool.Service
+	plans         *plans.Service
 	orders        *provision.Service
 	servers       *lifecycle.Service
 	reconciler    *lifecycle.Reconciler
@@ -113,6 +116,7 @@ func NewServer(cfg Config) *Server {
 		catalog:        cfg.Catalog,
 		providers:      cfg.Providers,
 		pool:           cfg.Pool,
+		plans:          cfg.Plans,
 		orders:         cfg.Orders,
 		servers:        cfg.Servers,
 		reconciler:     cfg.Reconcile,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/pages"
 )
@@ -127,7 +128,7 @@ func opPickedResources(q url.Values, f *pages.OpPlanFormData) {
 
 // opEditPlan is a plan's form; ?size_slug= picks another size.
 func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	p, err := s.plans.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -151,23 +152,27 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) opCreatePlan(w http.ResponseWriter, r *http.Request) error {
 	f := opPlanFormValues(r)
-	return s.opSavePlan(w, r, &f, "New plan", func(req planRequest) (*webrana.Plan, error) { return s.createPlan(r, req) })
+	return s.opSavePlan(w, r, &f, "New plan", func(c plans.Change) (*webrana.Plan, error) {
+		return s.plans.Create(r.Context(), actor(r), c)
+	})
 }
 
 func (s *Server) opUpdatePlan(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	p, err := s.plans.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	f := opPlanFormValues(r)
 	f.ID, f.Currency = p.ID, p.Currency
-	return s.opSavePlan(w, r, &f, "Edit plan", func(req planRequest) (*webrana.Plan, error) { return s.updatePlan(r, p.ID, req) })
+	return s.opSavePlan(w, r, &f, "Edit plan", func(c plans.Change) (*webrana.Plan, error) {
+		return s.plans.Update(r.Context(), actor(r), p.ID, c)
+	})
 }
 
 // opSavePlan saves a posted plan form, or shows it again: with the chosen
 // size's resources ("Use this size"), or with what was wrong.
 func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpPlanFormData, title string,
-	save func(planRequest) (*webrana.Plan, error)) error {
+	save func(plans.Change) (*webrana.Plan, error)) error {
 	if !f.Provider.Valid() {
 		return webrana.FieldError("provider_type", "provider_type must be digitalocean or linode.")
 	}
@@ -179,10 +184,10 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 		s.render(w, r, status, pages.OpPlanFormPage(s.frame(w, r, title, "admin-plans"), *f))
 		return nil
 	}
-	req, err := opPlanRequest(f)
+	c, err := opPlanChange(f)
 	var p *webrana.Plan
 	if err == nil {
-		p, err = save(req)
+		p, err = save(c)
 	}
 	if err != nil {
 		// An internal error is a problem page; a provider that cannot be
@@ -204,11 +209,8 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 }
 
 func (s *Server) opDeletePlan(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	p, err := s.plans.Delete(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
-		return err
-	}
-	if err := s.deletePlan(r, p.ID); err != nil {
 		return err
 	}
 	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), fmt.Sprintf("Plan %q deleted.", p.Name))
@@ -225,18 +227,18 @@ func opPlanFormValues(r *http.Request) pages.OpPlanFormData {
 		Regions: r.PostForm["regions"], IsActive: r.PostFormValue("is_active") != ""}
 }
 
-// opPlanRequest turns a plan form into the API's request: prices from
-// major units, resources left blank taken from the size.
-func opPlanRequest(f *pages.OpPlanFormData) (planRequest, error) {
+// opPlanChange turns a plan form into the change the API takes: prices
+// from major units, resources left blank taken from the size.
+func opPlanChange(f *pages.OpPlanFormData) (plans.Change, error) {
 	monthly, err := opMinorUnits("price_monthly", f.PriceMonthly)
 	if err != nil {
-		return planRequest{}, err
+		return plans.Change{}, err
 	}
 	hourly, err := opMinorUnits("price_hourly", f.PriceHourly)
 	if err != nil {
-		return planRequest{}, err
+		return plans.Change{}, err
 	}
-	req := planRequest{ProviderType: &f.Provider, SizeSlug: &f.SizeSlug, Name: &f.Name, PriceMonthly: &monthly,
+	req := plans.Change{ProviderType: &f.Provider, SizeSlug: &f.SizeSlug, Name: &f.Name, PriceMonthly: &monthly,
 		PriceHourly: &hourly, Regions: append([]string{}, f.Regions...), IsActive: &f.IsActive}
 	for _, in := range []struct {
 		field, value string
@@ -245,7 +247,7 @@ func opPlanRequest(f *pages.OpPlanFormData) (planRequest, error) {
 		n := 0 // blank: the size's
 		if in.value != "" {
 			if n, err = strconv.Atoi(in.value); err != nil || n < 0 {
-				return planRequest{}, webrana.FieldError(in.field, "Enter a whole number, or leave it blank to use the size's.")
+				return plans.Change{}, webrana.FieldError(in.field, "Enter a whole number, or leave it blank to use the size's.")
 			}
 		}
 		*in.dst = &n
