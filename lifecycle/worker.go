@@ -11,6 +11,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/clouderr"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/secrets"
@@ -126,7 +127,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 	pa, err := c.DoAction(ctx, in.ProviderID, req)
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.Conflict, cloud.NotFound, cloud.Forbidden:
-		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The provider refused: "+cloud.Message(err), store.InstanceUpdate{})
+		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, clouderr.Message(err), store.InstanceUpdate{})
 	}
 	if err != nil {
 		return err

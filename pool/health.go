@@ -6,6 +6,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/clouderr"
 	"github.com/webrana/webrana/store"
 )
 
@@ -19,17 +20,12 @@ type verdict struct {
 // a refused token or a locked account is UNHEALTHY; rate limits, outages
 // and a provider "warning" are DEGRADED; otherwise HEALTHY.
 func judge(info *cloud.AccountInfo, err error) verdict {
-	if err != nil {
-		switch cloud.Code(err) {
-		case cloud.Unauthorized:
-			return verdict{webrana.HealthUnhealthy, "The provider refused the token (revoked or expired)."}
-		case cloud.Forbidden:
-			return verdict{webrana.HealthUnhealthy, "The token may not read the account."}
-		case cloud.RateLimited:
-			return verdict{webrana.HealthDegraded, "The provider is rate-limiting this account."}
-		default:
-			return verdict{webrana.HealthDegraded, fmt.Sprintf("The provider could not be reached (%s).", cloud.Code(err))}
-		}
+	switch code := cloud.Code(err); {
+	case err == nil:
+	case code == cloud.Unauthorized || code == cloud.Forbidden:
+		return verdict{webrana.HealthUnhealthy, clouderr.Message(err)}
+	default: // rate-limited, unreachable, or failed otherwise: the account may be fine
+		return verdict{webrana.HealthDegraded, clouderr.Message(err)}
 	}
 	switch info.Status {
 	case "locked":

@@ -9,6 +9,7 @@ package pool
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/clouderr"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -187,15 +189,15 @@ func (s *Service) checkToken(ctx context.Context, p webrana.ProviderType, token 
 		return nil, err
 	}
 	info, err := c.Account(ctx)
-	switch cloud.Code(err) {
-	case cloud.Unknown:
-		if err == nil {
-			return info, nil
-		}
-	case cloud.Unauthorized, cloud.Forbidden:
-		return nil, webrana.FieldError("token", "The provider refused this token (%s).", cloud.Code(err))
+	switch code := cloud.Code(err); {
+	case err == nil:
+		return info, nil
+	case code == cloud.Unauthorized || code == cloud.Forbidden: // the token typed is what is wrong
+		return nil, webrana.FieldError("token", "%s", clouderr.TokenMessage(err))
+	case clouderr.Of(err).Code == webrana.EINTERNAL: // unclassified: most likely the way there
+		return nil, webrana.Errorf(webrana.EUNAVAILABLE, "The provider could not be asked about this token; try again.")
 	}
-	return nil, webrana.Errorf(webrana.EUNAVAILABLE, "The provider could not be asked about this token (%s); try again.", cloud.Code(err))
+	return nil, fmt.Errorf("check %s token: %w", p, clouderr.Error(err))
 }
 
 // AccountPatch is an operator's change; nil fields stay.
