@@ -164,6 +164,17 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
+// then runs the caller's work that must commit with a store write (an
+// audit entry, a job) in the write's transaction, in order.
+func (tx *Tx) then(also []func(*Tx) error) error {
+	for _, fn := range also {
+		if err := fn(tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

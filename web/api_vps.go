@@ -130,19 +130,12 @@ func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// placeOrder places the caller's order and records it in the audit log,
-// for the API and the create-server form alike. again reports an order
-// placed before with the request's idempotency key (in is its instance;
-// nothing new is placed or audited).
+// placeOrder places the caller's order, audited by provision, for the API
+// and the create-server form alike. again reports an order placed before
+// with the request's idempotency key (in is its instance; nothing new is
+// placed or audited).
 func (s *Server) placeOrder(r *http.Request, req provision.Request) (in *webrana.Instance, again bool, err error) {
-	p := principal(r)
-	if in, again, err = s.orders.Place(r.Context(), p.User, req); err != nil || again {
-		return in, again, err
-	}
-	if err := s.auth.Audit(r.Context(), p, "vps.ordered", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
-		return nil, false, err
-	}
-	return in, false, nil
+	return s.orders.Place(r.Context(), actor(r), req)
 }
 
 // handleListVPS lists the caller's instances (administrators: everyone's),
@@ -332,18 +325,10 @@ func (s *Server) handleVPSAction(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// actOn accepts an action on a server the caller may see and audits it,
-// for the API and the server page alike.
+// actOn accepts an action on a server the caller may see, audited by
+// lifecycle, for the API and the server page alike.
 func (s *Server) actOn(r *http.Request, in *webrana.Instance, req lifecycle.Request) (*webrana.InstanceAction, error) {
-	p := principal(r)
-	a, err := s.servers.Act(r.Context(), p.User, in, req)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.auth.Audit(r.Context(), p, "vps.action", "instance", in.ID, a.Type, sourceAddr(r)); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return s.servers.Act(r.Context(), actor(r), in, req)
 }
 
 // handleListVPSActions is a server's action history, newest first.
@@ -390,20 +375,9 @@ func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteServer deletes a server the caller may see and audits the
-// deletion once (not again while it is deleting or deleted), for the API
-// and the server page alike. It returns the server as it is now.
+// deleteServer deletes a server the caller may see, audited once by
+// lifecycle (not again while it is deleting or deleted), for the API and
+// the server page alike. It returns the server as it is now.
 func (s *Server) deleteServer(r *http.Request, in *webrana.Instance) (*webrana.Instance, error) {
-	p := principal(r)
-	was := in.Status
-	in, err := s.servers.Delete(r.Context(), p.User, in)
-	if err != nil {
-		return nil, err
-	}
-	if was != webrana.StatusDeleting && was != webrana.StatusDeleted {
-		if err := s.auth.Audit(r.Context(), p, "vps.deleted", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
-			return nil, err
-		}
-	}
-	return in, nil
+	return s.servers.Delete(r.Context(), actor(r), in)
 }

@@ -77,13 +77,14 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	}
 	pl := pool.New(db, keys, opener, c.Now, nil)
 	cfg := web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
-		Catalog: cat, Providers: source, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
+		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
 		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
 		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
 		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
-		Dunning:   &billing.Dunning{DB: db, Now: c.Now}}
+		Alerts:    &alerts.Service{DB: db},
+		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}
 	for _, opt := range opts {
 		opt(&cfg)
 	}

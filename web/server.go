@@ -37,27 +37,25 @@ type ReadyCheck struct {
 
 // Config configures a Server. Zero values take defaults.
 type Config struct {
-	Logger   *slog.Logger
-	Registry *prometheus.Registry // where /metrics reads and HTTP metrics register; required
-	DB       *store.DB            // required
-	Auth     *auth.Service        // required
-	Catalog  *catalog.Service     // required
-	// Providers gives provider clients for live checks (validate).
-	Providers catalog.Source
-	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry // where /metrics reads and HTTP metrics register; required
+	DB        *store.DB            // required
+	Auth      *auth.Service        // required
+	Catalog   *catalog.Service     // required
+	Pool      *pool.Service        // the provider accounts (required for /internal/accounts)
 	Plans     *plans.Service
 	Orders    *provision.Service
 	Servers   *lifecycle.Service
 	Reconcile *lifecycle.Reconciler
 	Metrics   *lifecycle.Metrics
 	Channels  *alerts.ChannelSet
-	Ready     []ReadyCheck
-	Version   string
+	Alerts    *alerts.Service // the alerts operators see and resolve
+	// Ledger is customers' balances and statements, and operators' credits.
+	Ledger  *billing.Ledger
+	Ready   []ReadyCheck
+	Version string
 	// SignInHint is shown on the login page (the sandbox names its demo users).
 	SignInHint string
-	// Dunning tells customers with a negative balance when their servers
-	// are suspended and deleted.
-	Dunning *billing.Dunning
 	// RequestTimeout is how long a request may take, its provider calls
 	// included (default 10s): then the pacer and the clients' retries give
 	// up at once rather than wait past it, and the request answers that the
@@ -76,7 +74,6 @@ type Server struct {
 	db            *store.DB
 	auth          *auth.Service
 	catalog       *catalog.Service
-	providers     catalog.Source
 	pool          *pool.Service
 	plans         *plans.Service
 	orders        *provision.Service
@@ -84,10 +81,11 @@ type Server struct {
 	reconciler    *lifecycle.Reconciler
 	serverMetrics *lifecycle.Metrics
 	channels      *alerts.ChannelSet
+	alerts        *alerts.Service
+	ledger        *billing.Ledger
 	ready         []ReadyCheck
 	version       string
 	signInHint    string
-	dunning       *billing.Dunning
 	timeout       time.Duration
 	metricsToken  []byte // SHA-256 of Config.MetricsToken; nil when none is set
 	metricsPublic bool
@@ -114,7 +112,6 @@ func NewServer(cfg Config) *Server {
 		db:             cfg.DB,
 		auth:           cfg.Auth,
 		catalog:        cfg.Catalog,
-		providers:      cfg.Providers,
 		pool:           cfg.Pool,
 		plans:          cfg.Plans,
 		orders:         cfg.Orders,
@@ -122,10 +119,11 @@ func NewServer(cfg Config) *Server {
 		reconciler:     cfg.Reconcile,
 		serverMetrics:  cfg.Metrics,
 		channels:       cfg.Channels,
+		alerts:         cfg.Alerts,
+		ledger:         cfg.Ledger,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		signInHint:     cfg.SignInHint,
-		dunning:        cfg.Dunning,
 		timeout:        cmp.Or(cfg.RequestTimeout, defaultRequestTimeout),
 		metricsToken:   tokenDigest(cfg.MetricsToken),
 		metricsPublic:  cfg.MetricsPublic,

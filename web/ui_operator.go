@@ -399,7 +399,7 @@ func (s *Server) opAlerts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) opResolveAlert(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.resolveAlert(r, r.PathValue("id"))
+	a, err := s.alerts.Resolve(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -446,7 +446,7 @@ func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) opDecideFinding(decision string) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f, err := s.decide(r, r.PathValue("id"), decision)
+		f, err := s.reconciler.Decide(r.Context(), actor(r), r.PathValue("id"), decision)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/web/pages"
 )
@@ -229,7 +230,7 @@ func (s *Server) handleCreateAccountForm(w http.ResponseWriter, r *http.Request)
 		return s.renderAccountForm(w, r, d, err)
 	}
 	active := d.IsActive
-	a, err := s.addAccount(r, pool.AccountInput{ProviderType: d.ProviderType, Name: d.Name, Email: d.Email,
+	a, err := s.pool.Create(r.Context(), actor(r), pool.AccountInput{ProviderType: d.ProviderType, Name: d.Name, Email: d.Email,
 		Token: r.PostFormValue("token"), Limit: limit, IsPrimary: d.IsPrimary, IsActive: &active})
 	if err != nil {
 		return s.renderAccountForm(w, r, d, err)
@@ -298,7 +299,7 @@ func (s *Server) handleUpdateAccountForm(w http.ResponseWriter, r *http.Request)
 		redirectFlash(w, r, pages.AccountsHref(""), "Nothing to change on "+a.Name+".")
 		return nil
 	}
-	if a, err = s.changeAccount(r, a.ID, p); err != nil {
+	if a, err = s.pool.Update(r.Context(), actor(r), a.ID, p); err != nil {
 		return s.renderAccountForm(w, r, d, err)
 	}
 	redirectFlash(w, r, pages.AccountsHref(""), fmt.Sprintf("Saved %s: %d/%d in use.", a.Name, a.Active+a.Reserved, a.Limit))
@@ -308,7 +309,7 @@ func (s *Server) handleUpdateAccountForm(w http.ResponseWriter, r *http.Request)
 func (s *Server) handleDeleteAccountForm(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.db.AccountByID(r.Context(), r.PathValue("id"))
 	if err == nil {
-		err = s.removeAccount(r, a)
+		err = s.pool.Delete(r.Context(), actor(r), a.ID)
 	}
 	if err != nil {
 		return s.accountsProblem(w, r, err)
@@ -351,7 +352,7 @@ func (s *Server) handleAccountActiveForm(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return s.accountsProblem(w, r, err)
 	}
-	a, err := s.changeAccount(r, r.PathValue("id"), pool.AccountPatch{IsActive: &active})
+	a, err := s.pool.Update(r.Context(), actor(r), r.PathValue("id"), pool.AccountPatch{IsActive: &active})
 	if err != nil {
 		return s.accountsProblem(w, r, err)
 	}
@@ -412,7 +413,7 @@ func (s *Server) handleProviderEnabledForm(w http.ResponseWriter, r *http.Reques
 	enabled, err := formBool(r, "enabled")
 	var p *webrana.Provider
 	if err == nil {
-		p, err = s.updateProvider(r, r.PathValue("id"), updateProviderRequest{IsEnabled: &enabled})
+		p, err = s.catalog.UpdateProvider(r.Context(), actor(r), r.PathValue("id"), catalog.ProviderChange{Enabled: &enabled})
 	}
 	if err != nil {
 		if isHTMX(r) || ErrorStatus(err) == http.StatusInternalServerError {
@@ -432,10 +433,11 @@ func (s *Server) handleProviderEnabledForm(w http.ResponseWriter, r *http.Reques
 // failed check is shown as the page's problem (the request itself worked,
 // as in the API); a successful one is flashed.
 func (s *Server) handleValidateProviderForm(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.validateProvider(r, r.PathValue("id"))
+	v, err := s.catalog.ValidateProvider(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	out := validateOut(v)
 	name := out.Provider.Name
 	if !out.OK {
 		return s.renderProviders(w, r, http.StatusOK, name+": "+out.Message)
