@@ -43,7 +43,7 @@ func (l *Ledger) Balances(ctx context.Context, f store.UserFilter) ([]*store.Use
 // dunning went and when it goes further.
 type Statement struct {
 	Balance webrana.Money
-	Entries []*webrana.LedgerEntry
+	Entries []*store.LedgerRow // each with the label of the server it names
 	Total   int
 	Dunning *store.Dunning // nil without a negative balance on record
 	// When the servers are suspended and deleted if nothing is paid.
@@ -57,7 +57,7 @@ func (l *Ledger) Statement(ctx context.Context, userID string, page webrana.Page
 		return nil, err
 	}
 	out := &Statement{Balance: balance}
-	if out.Entries, out.Total, err = l.DB.ListLedger(ctx, userID, page); err != nil {
+	if out.Entries, out.Total, err = l.DB.ListLedgerRows(ctx, userID, page); err != nil {
 		return nil, fmt.Errorf("ledger of %s: %w", userID, err)
 	}
 	if out.Dunning, err = l.DB.DunningOf(ctx, userID); err != nil {

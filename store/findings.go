@@ -48,35 +48,6 @@ func (db *DB) ListFindings(ctx context.Context, openOnly bool, p webrana.Page) (
 		` ORDER BY found_at DESC, id DESC`, `SELECT COUNT(*) FROM reconciliation_findings`+where, args, p)
 }
 
-// FindingRow is a finding as the operator's list shows it: with the name
-// and provider of its account ("" when the account is gone).
-type FindingRow struct {
-	*webrana.Finding
-	AccountName  string
-	ProviderType webrana.ProviderType
-}
-
-// ListFindingRows is ListFindings with each finding's account, in one
-// query: the list view of the reconciliation page.
-func (db *DB) ListFindingRows(ctx context.Context, openOnly bool, p webrana.Page) ([]*FindingRow, int, error) {
-	where, args := whereClause{}.cond(openOnly, "f.status = ?", webrana.FindingOpen).build()
-	scan := func(s scanner) (*FindingRow, error) {
-		var f webrana.Finding
-		var account, name, provider sql.NullString
-		var resolved sql.NullTime
-		if err := s.Scan(&f.ID, &account, &f.ProviderID, &f.Tag, &f.OrderID, &f.Detail, &f.Status, &f.FoundAt, &resolved,
-			&name, &provider); err != nil {
-			return nil, err
-		}
-		f.AccountID, f.FoundAt, f.ResolvedAt = account.String, f.FoundAt.UTC(), timePtr(resolved)
-		return &FindingRow{Finding: &f, AccountName: name.String, ProviderType: webrana.ProviderType(provider.String)}, nil
-	}
-	return listPage(ctx, db.conn(), scan, `SELECT f.id, f.account_id, f.provider_id, f.tag, f.order_id, f.detail, f.status,
-			f.found_at, f.resolved_at, a.name, a.provider_type
-		FROM reconciliation_findings f LEFT JOIN accounts a ON a.id = f.account_id`+where+
-		` ORDER BY f.found_at DESC, f.id DESC`, `SELECT COUNT(*) FROM reconciliation_findings f`+where, args, p)
-}
-
 // ResolveFinding closes an open finding with a status. An orphan destroyed
 // or gone frees its slot on the account (see Capacity). Each of also runs
 // in the same transaction (an operator's decision's audit entry).

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/webrana/webrana"
 )
@@ -86,43 +85,4 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd UserUpdate) (*webra
 		return nil, err
 	}
 	return db.UserByID(ctx, id)
-}
-
-// UserBalance is a user as the operator's list shows them: with their
-// balance when they are a customer (administrators have none).
-type UserBalance struct {
-	*webrana.User
-	Balance *webrana.Money
-}
-
-// ListUserBalances is ListUsers with each customer's balance in currency,
-// in one query however long the page: the list view of the customers page.
-func (db *DB) ListUserBalances(ctx context.Context, f UserFilter, currency string) ([]*UserBalance, int, error) {
-	where, args := whereClause{}.eq("role", string(f.Role)).build()
-	scan := func(s scanner) (*UserBalance, error) {
-		var u webrana.User
-		var balance sql.NullInt64
-		if err := s.Scan(&u.ID, &u.Email, &u.Role, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &balance); err != nil {
-			return nil, err
-		}
-		u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
-		row := &UserBalance{User: &u}
-		if balance.Valid {
-			row.Balance = &webrana.Money{Amount: balance.Int64, Currency: currency}
-		}
-		return row, nil
-	}
-	// The balance is summed per row of the page, through the ledger's
-	// user index, rather than over every customer's entries.
-	query := `SELECT ` + userColumns + `, CASE WHEN role = ? THEN
-			(SELECT COALESCE(SUM(amount), 0) FROM ledger_entries l WHERE l.user_id = users.id AND l.currency = ?) END
-		FROM users` + where + ` ORDER BY created_at, id`
-	c, p := db.conn(), f.Page.Normalize()
-	items, err := list(ctx, c, scan, query+` LIMIT ? OFFSET ?`,
-		append(append([]any{webrana.RoleCustomer, currency}, args...), p.PerPage, p.Offset())...)
-	if err != nil {
-		return nil, 0, err
-	}
-	total, err := c.count(ctx, `SELECT COUNT(*) FROM users`+where, args...)
-	return items, total, err
 }

@@ -1,11 +1,11 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/billing"
 )
 
 // Currency is the one currency Webrana bills in today.
@@ -35,28 +35,28 @@ func (s *Server) handleBilling(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.billingOf(r.Context(), principal(r).User.ID, page)
+	st, err := s.ledger.Statement(r.Context(), principal(r).User.ID, page)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, billingOut(st, page))
 	return nil
 }
 
-// billingOf returns a customer's balance, one page of their ledger (newest
-// first) and, while the balance is below zero, how far dunning went: what
-// GET /api/billing and the billing page show.
-func (s *Server) billingOf(ctx context.Context, userID string, page webrana.Page) (*billingResponse, error) {
-	st, err := s.ledger.Statement(ctx, userID, page)
-	if err != nil {
-		return nil, err
+// billingOut is a statement as GET /api/billing shows it: the balance, a
+// page of the ledger and, while the balance is below zero, how far
+// dunning went.
+func billingOut(st *billing.Statement, page webrana.Page) *billingResponse {
+	entries := make([]*webrana.LedgerEntry, len(st.Entries))
+	for i, e := range st.Entries {
+		entries[i] = e.LedgerEntry
 	}
-	out := &billingResponse{Balance: st.Balance, listResponse: newList(st.Entries, st.Total, page)}
+	out := &billingResponse{Balance: st.Balance, listResponse: newList(entries, st.Total, page)}
 	if d := st.Dunning; d != nil {
 		out.Dunning = &dunningView{NegativeSince: d.NegativeSince, WarnedAt: d.WarnedAt, SuspendedAt: d.SuspendedAt,
 			DestroyedAt: d.DestroyedAt, SuspendsAt: st.SuspendsAt, DeletesAt: st.DeletesAt}
 	}
-	return out, nil
+	return out
 }
 
 type creditRequest struct {

@@ -417,27 +417,15 @@ func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
 	}
 	openOnly := r.URL.Query().Get("open") == "true"
 	d := pages.OpFindingsData{OpenOnly: openOnly, Error: msg}
-	var items []*webrana.Finding
 	if bad == nil {
-		if items, d.Total, err = s.db.ListFindings(r.Context(), openOnly, page); err != nil {
+		rows, total, err := s.reconciler.Findings(r.Context(), openOnly, page)
+		if err != nil {
 			return err
 		}
-		d.Page, d.PerPage = page.Page, page.PerPage
-	}
-	accounts, err := s.db.ListAccounts(r.Context(), "")
-	if err != nil {
-		return err
-	}
-	byID := map[string]*webrana.Account{}
-	for _, a := range accounts {
-		byID[a.ID] = a
-	}
-	for _, f := range items {
-		row := pages.OpFinding{Finding: f}
-		if a := byID[f.AccountID]; a != nil {
-			row.AccountName, row.ProviderType = a.Name, a.ProviderType
+		for _, f := range rows {
+			d.Findings = append(d.Findings, pages.OpFinding{Finding: f.Finding, AccountName: f.AccountName, ProviderType: f.ProviderType})
 		}
-		d.Findings = append(d.Findings, row)
+		d.Total, d.Page, d.PerPage = total, page.Page, page.PerPage
 	}
 	d.Base = opListURL("/admin/reconciliation", "open", r.URL.Query().Get("open"))
 	s.render(w, r, status, pages.OpFindings(s.frame(w, r, "Reconciliation", "admin-reconciliation"), d))
@@ -477,9 +465,10 @@ func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status 
 		status = fstatus
 	}
 	d := pages.OpCustomersData{Role: r.URL.Query().Get("role"), Credit: credit, Query: r.URL.RawQuery, Error: msg}
-	var users []*webrana.User
+	var users []*store.UserBalance
 	if bad == nil {
-		if users, d.Total, err = s.db.ListUsers(r.Context(), f); err != nil {
+		// One query for the page, balances included (it was one more per customer).
+		if users, d.Total, err = s.ledger.Balances(r.Context(), f); err != nil {
 			return err
 		}
 		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
@@ -487,14 +476,7 @@ func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status 
 	d.Base = opListURL("/admin/customers", "role", d.Role)
 	me := principal(r).User.ID
 	for _, u := range users {
-		row := pages.OpCustomerRow{User: u, Self: u.ID == me, Key: strings.ToLower(rand.Text())}
-		if u.Role == webrana.RoleCustomer {
-			b, err := s.db.Balance(r.Context(), u.ID, Currency)
-			if err != nil {
-				return err
-			}
-			row.Balance = &b
-		}
+		row := pages.OpCustomerRow{User: u.User, Balance: u.Balance, Self: u.ID == me, Key: strings.ToLower(rand.Text())}
 		if credit.UserID == u.ID && credit.Key != "" {
 			row.Key = credit.Key // the same credit, tried again, is made once
 		}
