@@ -76,7 +76,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		t.Fatal(err)
 	}
 	pl := pool.New(db, keys, opener, c.Now, nil)
-	cfg := web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
+	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
 		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
 		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},

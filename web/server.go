@@ -26,7 +26,6 @@ import (
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
-	"github.com/webrana/webrana/store"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -39,7 +38,6 @@ type ReadyCheck struct {
 type Config struct {
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry // where /metrics reads and HTTP metrics register; required
-	DB        *store.DB            // required
 	Auth      *auth.Service        // required
 	Catalog   *catalog.Service     // required
 	Pool      *pool.Service        // the provider accounts (required for /internal/accounts)
@@ -71,7 +69,6 @@ type Config struct {
 // Server serves Webrana over HTTP.
 type Server struct {
 	logger        *slog.Logger
-	db            *store.DB
 	auth          *auth.Service
 	catalog       *catalog.Service
 	pool          *pool.Service
@@ -109,7 +106,6 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{
 		logger:         cfg.Logger,
-		db:             cfg.DB,
 		auth:           cfg.Auth,
 		catalog:        cfg.Catalog,
 		pool:           cfg.Pool,

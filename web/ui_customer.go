@@ -69,7 +69,7 @@ func (s *Server) handleAddSSHKeyForm(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleDeleteSSHKeyForm(w http.ResponseWriter, r *http.Request) error {
-	if err := s.db.DeleteSSHKey(r.Context(), principal(r).User.ID, r.PathValue("id")); err != nil {
+	if err := s.auth.DeleteSSHKey(r.Context(), principal(r).User, r.PathValue("id")); err != nil {
 		return err
 	}
 	redirectFlash(w, r, "/ssh-keys", "SSH key deleted. Servers that already have it keep it.")
@@ -94,7 +94,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	d.Tokens, d.Page, d.PerPage, d.Total = tokens.Items, tokens.Page, tokens.PerPage, tokens.Total
-	d.Now = s.db.Now()
+	d.Now = s.auth.Now()
 	f := s.frame(w, r, "API tokens", "tokens")
 	f.Error = d.Err.Message
 	if d.NewToken != "" {

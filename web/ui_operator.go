@@ -51,7 +51,7 @@ func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (s *Server) opNewPlan(w http.ResponseWriter, r *http.Request) error {
 		Regions: q["regions"], IsActive: true}
 	opPickedResources(q, &f)
 	if f.Provider == "" {
-		providers, err := s.db.ListProviders(r.Context())
+		providers, err := s.catalog.Providers(r.Context())
 		if err != nil {
 			return err
 		}
@@ -263,7 +263,7 @@ func opPlanChange(f *pages.OpPlanFormData) (plans.Change, error) {
 // why (f.CatalogError), answered with the failure's status.
 func (s *Server) opPlanCatalog(r *http.Request, f *pages.OpPlanFormData, picked bool) (int, error) {
 	ctx := r.Context()
-	prov, err := s.db.ProviderByType(ctx, f.Provider)
+	prov, err := s.catalog.ProviderOf(ctx, f.Provider)
 	if err != nil {
 		return 0, err
 	}
@@ -337,10 +337,10 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 		Search: strings.TrimSpace(q.Get("q")), Owner: strings.ToLower(strings.TrimSpace(q.Get("owner"))), Page: page.Page, PerPage: page.PerPage}
 	d.Base = opListURL("/admin/servers", "provider", d.Provider, "account", d.Account, "status", d.Status, "owner", d.Owner, "q", d.Search)
 	var err error
-	if d.Providers, err = s.db.ListProviders(ctx); err != nil {
+	if d.Providers, err = s.catalog.Providers(ctx); err != nil {
 		return err
 	}
-	if d.Accounts, err = s.db.ListAccounts(ctx, ""); err != nil {
+	if d.Accounts, err = s.pool.Accounts(ctx, ""); err != nil {
 		return err
 	}
 	filter, ferr := instanceFilter(q) // the customer's filters: provider, status, label search
@@ -349,7 +349,7 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 		bad = ferr
 	}
 	if bad == nil && d.Owner != "" {
-		u, err := s.db.UserByEmail(ctx, d.Owner)
+		u, err := s.auth.UserByEmail(ctx, d.Owner)
 		switch {
 		case webrana.ErrorCode(err) == webrana.ENOTFOUND:
 			bad = webrana.FieldError("owner", "No user has the e-mail %s.", d.Owner)
@@ -381,14 +381,14 @@ func (s *Server) opAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, open, err := s.db.ListAlerts(r.Context(), store.AlertFilter{OpenOnly: true, Page: webrana.Page{PerPage: 1}})
+	_, open, err := s.alerts.List(r.Context(), store.AlertFilter{OpenOnly: true, Page: webrana.Page{PerPage: 1}})
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	d := pages.OpAlertsData{OpenOnly: q.Get("open") == "true", Kind: q.Get("kind"), OpenCount: open, Error: msg}
 	if bad == nil {
-		if d.Alerts, d.Total, err = s.db.ListAlerts(r.Context(), f); err != nil {
+		if d.Alerts, d.Total, err = s.alerts.List(r.Context(), f); err != nil {
 			return err
 		}
 		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
@@ -557,13 +557,13 @@ func (s *Server) opAudit(w http.ResponseWriter, r *http.Request) error {
 		}
 		fr.Error, d.Field, status = webrana.ErrorMessage(err), webrana.ErrorField(err), ErrorStatus(err)
 	} else {
-		if d.Entries, d.Total, err = s.db.ListAudit(r.Context(), f); err != nil {
+		if d.Entries, d.Total, err = s.auth.AuditLog(r.Context(), f); err != nil {
 			return err
 		}
 		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
 	}
 	if d.ActorID != "" {
-		if u, err := s.db.UserByID(r.Context(), d.ActorID); err == nil {
+		if u, err := s.auth.User(r.Context(), d.ActorID); err == nil {
 			d.ActorEmail = u.Email
 		}
 	}

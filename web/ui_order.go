@@ -15,7 +15,6 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/provision"
-	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/pages"
 )
 
@@ -227,7 +226,7 @@ func (s *Server) checkOrder(ctx context.Context, me *webrana.User, f pages.Order
 // first option is chosen, so Next works with few clicks.
 func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.OrderForm, step int) (pages.OrderData, error) {
 	d := pages.OrderData{Step: step, Names: map[webrana.ProviderType]string{}}
-	all, err := s.db.ListProviders(ctx)
+	all, err := s.catalog.Providers(ctx)
 	if err != nil {
 		return d, err
 	}
@@ -254,7 +253,7 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 			f.Provider = d.Providers[0].Type
 		}
 	case 2:
-		if d.Plans, err = s.db.ListPlans(ctx, store.PlanFilter{ProviderType: f.Provider, ActiveOnly: true}); err != nil {
+		if d.Plans, err = s.plans.List(ctx, f.Provider, true); err != nil {
 			return d, err
 		}
 		f.PlanID = pick(d.Plans, f.PlanID, func(p *webrana.Plan) string { return p.ID })
@@ -272,7 +271,7 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 			return d, err
 		}
 	case 5:
-		if d.SSHKeys, err = s.db.ListSSHKeys(ctx, me.ID); err != nil {
+		if d.SSHKeys, err = s.auth.SSHKeys(ctx, me); err != nil {
 			return d, err
 		}
 	default:
@@ -384,7 +383,7 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 		return err
 	}
 	d.Plan, d.Hold = plan, hold
-	balance, err := s.db.Balance(ctx, me.ID, plan.Currency)
+	balance, err := s.ledger.Balance(ctx, me.ID)
 	if err != nil {
 		return err
 	}
@@ -439,7 +438,7 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 	}
 	keys := "none"
 	if len(f.SSHKeyIDs) > 0 {
-		mine, err := s.db.ListSSHKeys(ctx, me.ID)
+		mine, err := s.auth.SSHKeys(ctx, me)
 		if err != nil {
 			return err
 		}

@@ -49,11 +49,11 @@ func (s *Server) accountsData(r *http.Request) (pages.AccountsData, error) {
 	if err != nil {
 		return pages.AccountsData{}, err
 	}
-	providers, err := s.db.ListProviders(ctx)
+	providers, err := s.catalog.Providers(ctx)
 	if err != nil {
 		return pages.AccountsData{}, err
 	}
-	accounts, err := s.db.ListAccounts(ctx, filter)
+	accounts, err := s.pool.Accounts(ctx, filter)
 	if err != nil {
 		return pages.AccountsData{}, err
 	}
@@ -205,7 +205,7 @@ func (s *Server) renderAccountForm(w http.ResponseWriter, r *http.Request, d pag
 }
 
 func (s *Server) handleNewAccountPage(w http.ResponseWriter, r *http.Request) error {
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (s *Server) handleNewAccountPage(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) handleCreateAccountForm(w http.ResponseWriter, r *http.Request) error {
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func editForm(a *webrana.Account) pages.AccountFormData {
 }
 
 func (s *Server) handleEditAccountPage(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.db.AccountByID(r.Context(), r.PathValue("id"))
+	a, err := s.pool.Account(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func (s *Server) handleEditAccountPage(w http.ResponseWriter, r *http.Request) e
 // handleUpdateAccountForm applies what the edit form changed; a blank token
 // keeps the old one.
 func (s *Server) handleUpdateAccountForm(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.db.AccountByID(r.Context(), r.PathValue("id"))
+	a, err := s.pool.Account(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (s *Server) handleUpdateAccountForm(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleDeleteAccountForm(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.db.AccountByID(r.Context(), r.PathValue("id"))
+	a, err := s.pool.Account(r.Context(), r.PathValue("id"))
 	if err == nil {
 		err = s.pool.Delete(r.Context(), actor(r), a.ID)
 	}
@@ -367,11 +367,11 @@ func (s *Server) handleAccountActiveForm(w http.ResponseWriter, r *http.Request)
 // providerCards builds the providers page: each provider with its
 // accounts' number and capacity.
 func (s *Server) providerCards(r *http.Request) ([]pages.ProviderCard, error) {
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := s.db.ListAccounts(r.Context(), "")
+	accounts, err := s.pool.Accounts(r.Context(), "")
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func (s *Server) handleServersPage(w http.ResponseWriter, r *http.Request) error
 	if len(chosen) > 0 {
 		d.PagerBase += chosen.Encode() + "&"
 	}
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}

@@ -140,7 +140,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Dunning.Servers = m.Servers
-	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
+	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth,
 		Catalog: m.Catalog, Pool: m.Pool, Plans: &plans.Service{DB: m.DB, Catalog: m.Catalog}, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
 		Channels: m.Channels, Alerts: m.Alerts, Ledger: &billing.Ledger{DB: m.DB, Currency: web.Currency, Dunning: m.Dunning},
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
