@@ -72,6 +72,8 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	case err != nil && job.Attempt >= job.MaxAttempts && !jobs.IsSnooze(err):
 		w.logger().Warn("server action gave up", "action", a.ID, "type", a.Type, "err", err)
 		return w.giveUp(ctx, a, in)
+	case err != nil && !jobs.IsSnooze(err):
+		return fmt.Errorf("%s server %s (action %s): %w", a.Type, in.ID, a.ID, err)
 	}
 	return err
 }

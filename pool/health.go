@@ -106,7 +106,7 @@ func (s *Service) SyncAll(ctx context.Context) (int, error) { return s.each(ctx,
 func (s *Service) each(ctx context.Context, fn func(context.Context, string) (*webrana.Account, error)) (int, error) {
 	accounts, err := s.db.ListAccounts(ctx, "")
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("list accounts: %w", err)
 	}
 	var first error
 	n := 0
@@ -117,7 +117,7 @@ func (s *Service) each(ctx context.Context, fn func(context.Context, string) (*w
 		if _, err := fn(ctx, a.ID); err != nil {
 			s.logger.Warn("account refresh", "account", a.Name, "err", err)
 			if first == nil {
-				first = err
+				first = fmt.Errorf("account %s: %w", a.Name, err)
 			}
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -193,15 +194,48 @@ func (db *DB) conn() conn { return conn{q: db.sql, engine: db.engine, now: db.No
 func (tx *Tx) conn() conn { return conn{q: tx.tx, engine: tx.db.engine, now: tx.db.Now} }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.rebind(query), args...)
+	res, err := c.q.ExecContext(ctx, c.rebind(query), args...)
+	return res, statementError(query, err)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.rebind(query), args...)
+	rows, err := c.q.QueryContext(ctx, c.rebind(query), args...)
+	return rows, statementError(query, err)
 }
 
-func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
+func (c conn) row(ctx context.Context, query string, args ...any) row {
+	return row{c.q.QueryRowContext(ctx, c.rebind(query), args...), query}
+}
+
+// row is a query's one row; the error of its Scan names the statement.
+type row struct {
+	r     *sql.Row
+	query string
+}
+
+func (r row) Scan(dest ...any) error { return statementError(r.query, r.r.Scan(dest...)) }
+
+// statementWords are a statement's verb and first table.
+var statementWords = regexp.MustCompile(`(?is)^\s*(?:with\b.*?\)\s*)?(insert\s+into|update|delete\s+from|select\b.*?\bfrom)\s+([a-z_]+)`)
+
+// statementError wraps a database error once, in this layer, with the
+// statement it came from ("store: update accounts: …"), so that a log or a
+// failed job says where. Callers above look through it with errors.Is and
+// errors.As (sql.ErrNoRows, constraint codes) and wrap with their own
+// operation.
+func statementError(query string, err error) error {
+	if err == nil {
+		return nil
+	}
+	what := "query"
+	if m := statementWords.FindStringSubmatch(query); m != nil {
+		verb := strings.ToLower(strings.Join(strings.Fields(m[1]), " "))
+		if strings.HasPrefix(verb, "select") {
+			verb = "read"
+		}
+		what = verb + " " + strings.ToLower(m[2])
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
 }
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2, …. Queries in this
