@@ -4,6 +4,12 @@
 // provider and records it with its River job in one transaction; Worker
 // sends it to the provider and follows it to completion (snoozing, never
 // sleeping), then brings the instance in step with the provider.
+//
+// Servers and Server are the servers as people see them (with their names,
+// one query a page; another customer's server is not found); Allowed is the
+// one rule of which action a server's state and provider allow, shared by
+// the API, the server page and the worker. A person's action or deletion is
+// audited in the transaction that queues it.
 package lifecycle
 
 import (

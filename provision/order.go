@@ -7,6 +7,10 @@
 // for it to run, and turns the hold into a charge; it fails over when an
 // account refuses, holds the order when every account is full, and when the
 // order cannot succeed releases everything it took and says why.
+//
+// Check is the one validation of an order, stage by stage: POST /api/vps
+// runs it whole, the create-server wizard runs it through each step's
+// stage, so the API and the pages can never disagree (an example to follow).
 package provision
 
 import (

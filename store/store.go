@@ -5,6 +5,15 @@
 // in the subset of SQL both engines share; the few differences (placeholders,
 // column types, error codes) are handled here and in the per-engine migration
 // files. The storetest package states the contract and runs on both engines.
+//
+// A change that must commit with others is written in one transaction:
+// simple writes have Tx variants (tx.CreatePlan, tx.AppendAudit, …) for a
+// service's db.InTx; writes that keep more in step themselves (capacity,
+// jobs) take the caller's work as a callback run in their transaction
+// (PlaceOrder and CreateAction's enqueue, CreateAccount's also). That is
+// how every audit entry commits with its change. The list views
+// (views.go) read a page with the names its rows show in one query.
+// Errors leave this package wrapped once with their statement.
 package store
 
 import (

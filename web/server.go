@@ -1,8 +1,27 @@
-// Package web is Webrana's HTTP layer: the server and its route table, where
-// each route declares who may call it; middleware (panic recovery, request
-// logging, Prometheus metrics, cross-origin protection); authentication by
-// bearer token or session cookie with CSRF checks; the JSON API, the HTML
-// pages, and the OpenAPI document that describes the API.
+// Package web is Webrana's HTTP layer, and only that: the server and its
+// route table, where each route declares who may call it; middleware (panic
+// recovery, request logging, Prometheus metrics, cross-origin protection);
+// authentication by bearer token or session cookie with CSRF checks; the
+// JSON API, the HTML pages, and the OpenAPI document that describes the API.
+//
+// A handler decodes the request, calls one service method with the caller
+// as its webrana.Actor, and encodes the answer. Rules, transactions and
+// audit entries are the services' (plans, provision, lifecycle, pool,
+// catalog, billing, alerts, auth); web holds no store handle at all. The
+// list views come from the services as single queries (store.InstanceRow
+// and the like), never assembled here row by row.
+//
+// Examples to follow for what comes next:
+//   - routes.go: every route in one table with its declared access
+//     (Public, SignedIn, Admin, Scraper), enumerable by tests; admin-only
+//     path prefixes cannot be registered with weaker access.
+//   - respond.go: the one table from webrana error codes to HTTP statuses;
+//     handlers return errors, internal ones are logged and never shown.
+//   - the API and the pages share one validation: the create-server wizard
+//     checks each step with provision.Service.Check, stage by stage (its
+//     own step table, orderWizard, says which stage each step completes),
+//     and server actions with lifecycle's checks, exactly as POST /api/vps
+//     and POST /api/vps/{id}/actions do.
 package web
 
 import (
