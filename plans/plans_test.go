@@ -43,6 +43,19 @@ func setup(t *testing.T, db *store.DB) (*plans.Service, webrana.Actor) {
 	return &plans.Service{DB: db, Catalog: catalog.New(db, src, clock.Now, nil)}, webrana.Actor{User: admin, Source: "192.0.2.7"}
 }
 
+// engines runs fn on a fresh SQLite and a fresh PostgreSQL database, each
+// with the plans service and the operator acting.
+func engines(t *testing.T, fn func(t *testing.T, db *store.DB, svc *plans.Service, by webrana.Actor)) {
+	for name, open := range map[string]func(testing.TB) *store.DB{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			db := open(t)
+			svc, by := setup(t, db)
+			fn(t, db, svc, by)
+		})
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func starter() plans.Change {
@@ -64,44 +77,39 @@ func audits(t *testing.T, db *store.DB, action string) []*webrana.AuditEntry {
 // naming the operator and the address they came from; the size's
 // resources come from the catalog; the provider never changes.
 func TestChangesAreAudited(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) *store.DB{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			db := open(t)
-			svc, by := setup(t, db)
-			ctx := context.Background()
-			p, err := svc.Create(ctx, by, starter())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.VCPUs != 1 || p.MemoryMB != 1024 || p.Currency != "USD" || !p.IsActive {
-				t.Fatalf("created %+v; want the size's resources, USD, active", p)
-			}
-			want := webrana.AuditEntry{ActorID: by.User.ID, ActorEmail: "admin@example.com", Action: "plan.created",
-				TargetType: "plan", TargetID: p.ID, Detail: "Starter", SourceAddr: "192.0.2.7"}
-			if got := audits(t, db, "plan.created"); len(got) != 1 || !sameEntry(*got[0], want) {
-				t.Fatalf("audit %+v, want %+v", got, want)
-			}
-			if _, err := svc.Update(ctx, by, p.ID, plans.Change{ProviderType: ptr(webrana.Linode)}); webrana.ErrorField(err) != "provider_type" {
-				t.Fatalf("a plan moved to another provider: %v", err)
-			}
-			if p, err = svc.Update(ctx, by, p.ID, plans.Change{PriceMonthly: ptr(int64(800))}); err != nil || p.PriceMonthly != 800 {
-				t.Fatalf("update: %+v, %v", p, err)
-			}
-			if got := audits(t, db, "plan.updated"); len(got) != 1 || got[0].TargetID != p.ID || got[0].ActorID != by.User.ID {
-				t.Fatalf("update audit %+v", got)
-			}
-			if gone, err := svc.Delete(ctx, by, p.ID); err != nil || gone.Name != "Starter" {
-				t.Fatalf("delete: %+v, %v", gone, err)
-			}
-			if _, err := svc.Get(ctx, p.ID); webrana.ErrorCode(err) != webrana.ENOTFOUND {
-				t.Fatalf("deleted plan: %v", err)
-			}
-			if got := audits(t, db, "plan.deleted"); len(got) != 1 || got[0].TargetID != p.ID {
-				t.Fatalf("delete audit %+v", got)
-			}
-		})
-	}
+	engines(t, func(t *testing.T, db *store.DB, svc *plans.Service, by webrana.Actor) {
+		ctx := context.Background()
+		p, err := svc.Create(ctx, by, starter())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.VCPUs != 1 || p.MemoryMB != 1024 || p.Currency != "USD" || !p.IsActive {
+			t.Fatalf("created %+v; want the size's resources, USD, active", p)
+		}
+		want := webrana.AuditEntry{ActorID: by.User.ID, ActorEmail: "admin@example.com", Action: "plan.created",
+			TargetType: "plan", TargetID: p.ID, Detail: "Starter", SourceAddr: "192.0.2.7"}
+		if got := audits(t, db, "plan.created"); len(got) != 1 || !sameEntry(*got[0], want) {
+			t.Fatalf("audit %+v, want %+v", got, want)
+		}
+		if _, err := svc.Update(ctx, by, p.ID, plans.Change{ProviderType: ptr(webrana.Linode)}); webrana.ErrorField(err) != "provider_type" {
+			t.Fatalf("a plan moved to another provider: %v", err)
+		}
+		if p, err = svc.Update(ctx, by, p.ID, plans.Change{PriceMonthly: ptr(int64(800))}); err != nil || p.PriceMonthly != 800 {
+			t.Fatalf("update: %+v, %v", p, err)
+		}
+		if got := audits(t, db, "plan.updated"); len(got) != 1 || got[0].TargetID != p.ID || got[0].ActorID != by.User.ID {
+			t.Fatalf("update audit %+v", got)
+		}
+		if gone, err := svc.Delete(ctx, by, p.ID); err != nil || gone.Name != "Starter" {
+			t.Fatalf("delete: %+v, %v", gone, err)
+		}
+		if _, err := svc.Get(ctx, p.ID); webrana.ErrorCode(err) != webrana.ENOTFOUND {
+			t.Fatalf("deleted plan: %v", err)
+		}
+		if got := audits(t, db, "plan.deleted"); len(got) != 1 || got[0].TargetID != p.ID {
+			t.Fatalf("delete audit %+v", got)
+		}
+	})
 }
 
 func sameEntry(a, b webrana.AuditEntry) bool {
@@ -112,35 +120,30 @@ func sameEntry(a, b webrana.AuditEntry) bool {
 // TestNoChangeWithoutItsAudit: when the audit entry cannot be written, the
 // change is not made either (it used to be, and the caller was told 500).
 func TestNoChangeWithoutItsAudit(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) *store.DB{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			db := open(t)
-			svc, by := setup(t, db)
-			ctx := context.Background()
-			p, err := svc.Create(ctx, by, starter())
-			if err != nil {
-				t.Fatal(err)
-			}
-			storetest.RefuseAudits(t, db)
-			other := starter()
-			other.Name = ptr("Other")
-			if _, err := svc.Create(ctx, by, other); err == nil {
-				t.Fatal("created without an audit")
-			}
-			if _, err := svc.Update(ctx, by, p.ID, plans.Change{PriceMonthly: ptr(int64(900))}); err == nil {
-				t.Fatal("updated without an audit")
-			}
-			if _, err := svc.Delete(ctx, by, p.ID); err == nil {
-				t.Fatal("deleted without an audit")
-			}
-			all, err := svc.List(ctx, "", false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(all) != 1 || all[0].ID != p.ID || all[0].PriceMonthly != 700 {
-				t.Fatalf("plans after refused audits: %+v; want the first plan as it was", all)
-			}
-		})
-	}
+	engines(t, func(t *testing.T, db *store.DB, svc *plans.Service, by webrana.Actor) {
+		ctx := context.Background()
+		p, err := svc.Create(ctx, by, starter())
+		if err != nil {
+			t.Fatal(err)
+		}
+		storetest.RefuseAudits(t, db)
+		other := starter()
+		other.Name = ptr("Other")
+		if _, err := svc.Create(ctx, by, other); err == nil {
+			t.Fatal("created without an audit")
+		}
+		if _, err := svc.Update(ctx, by, p.ID, plans.Change{PriceMonthly: ptr(int64(900))}); err == nil {
+			t.Fatal("updated without an audit")
+		}
+		if _, err := svc.Delete(ctx, by, p.ID); err == nil {
+			t.Fatal("deleted without an audit")
+		}
+		all, err := svc.List(ctx, "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 1 || all[0].ID != p.ID || all[0].PriceMonthly != 700 {
+			t.Fatalf("plans after refused audits: %+v; want the first plan as it was", all)
+		}
+	})
 }

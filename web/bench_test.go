@@ -80,30 +80,34 @@ type benchCase struct {
 	admin, htmx bool
 }
 
-// benchEngines runs fn on a seeded harness over SQLite and PostgreSQL.
-func benchEngines(b *testing.B, fn func(b *testing.B, bh *benchHarness)) {
-	const total, owners = 100_000, 100
+// benchOn runs fn on a fresh harness over SQLite and over PostgreSQL.
+func benchOn(b *testing.B, fn func(b *testing.B, h *harness)) {
 	for _, e := range []struct {
 		name string
 		open func(testing.TB) *store.DB
 	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
-		b.Run(e.name, func(b *testing.B) {
-			h := newHarness(b, e.open(b), auth.ThrottlePolicy{})
-			h.user("admin@example.com", webrana.RoleAdmin)
-			users := make([]*webrana.User, owners)
-			for i := range users {
-				users[i] = h.user(fmt.Sprintf("c%d@example.com", i), webrana.RoleCustomer)
-			}
-			plan := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "Basic", PriceMonthly: 600,
-				PriceHourly: 1, Currency: "USD", Regions: []string{"sgp1"}, IsActive: true}
-			if err := h.db.CreatePlan(context.Background(), plan); err != nil {
-				b.Fatal(err)
-			}
-			storetest.SeedInstances(b, h.db, users, plan, total)
-			fn(b, &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com"),
-				customerID: users[7].ID})
-		})
+		b.Run(e.name, func(b *testing.B) { fn(b, newHarness(b, e.open(b), auth.ThrottlePolicy{})) })
 	}
+}
+
+// benchEngines runs fn on a seeded harness over SQLite and PostgreSQL.
+func benchEngines(b *testing.B, fn func(b *testing.B, bh *benchHarness)) {
+	const total, owners = 100_000, 100
+	benchOn(b, func(b *testing.B, h *harness) {
+		h.user("admin@example.com", webrana.RoleAdmin)
+		users := make([]*webrana.User, owners)
+		for i := range users {
+			users[i] = h.user(fmt.Sprintf("c%d@example.com", i), webrana.RoleCustomer)
+		}
+		plan := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "Basic", PriceMonthly: 600,
+			PriceHourly: 1, Currency: "USD", Regions: []string{"sgp1"}, IsActive: true}
+		if err := h.db.CreatePlan(context.Background(), plan); err != nil {
+			b.Fatal(err)
+		}
+		storetest.SeedInstances(b, h.db, users, plan, total)
+		fn(b, &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com"),
+			customerID: users[7].ID})
+	})
 }
 
 // run measures each case and reports its median and 99th percentile.
@@ -185,20 +189,14 @@ func benchCursor(b *testing.B, h *harness, token, path string) string {
 // query per customer). Both are now one query with joins for the page,
 // and the time no longer grows with the tables beside it.
 func BenchmarkListViews(b *testing.B) {
-	for _, e := range []struct {
-		name string
-		open func(testing.TB) *store.DB
-	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
-		b.Run(e.name, func(b *testing.B) {
-			h := newHarness(b, e.open(b), auth.ThrottlePolicy{})
-			seedListViews(b, h)
-			bh := &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com")}
-			bh.run(b, []benchCase{
-				{"admin/api-vps-page", "/api/vps?per_page=50", true, false},
-				{"admin/customers-page", "/admin/customers?per_page=200", true, false},
-			})
+	benchOn(b, func(b *testing.B, h *harness) {
+		seedListViews(b, h)
+		bh := &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com")}
+		bh.run(b, []benchCase{
+			{"admin/api-vps-page", "/api/vps?per_page=50", true, false},
+			{"admin/customers-page", "/admin/customers?per_page=200", true, false},
 		})
-	}
+	})
 }
 
 // seedListViews makes 200 customers with 20 ledger entries each, 1,000
