@@ -23,6 +23,12 @@ const (
 // Error is an error meant for the user: its Code is machine-readable, its
 // Message safe to show, and Field names the offending input when there is one.
 // Any other error is internal: logged, never shown.
+//
+// An example to follow: one type for every error a person may read, one
+// table from its codes to HTTP statuses (web/respond.go), and one table from
+// providers' errors to it (package clouderr). Each layer wraps what it
+// passes up once, with its operation (fmt.Errorf("place order %s: %w", …)),
+// and errors.As finds the Error through every wrap.
 type Error struct {
 	Code       string
 	Message    string

@@ -81,6 +81,32 @@ type AuditEntry struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
+// Actor is who makes a change, as the audit log records it: a user and
+// the address their request came from. Services take the actor of every
+// change they audit and write its entry in the change's own transaction,
+// so a change is never without its record nor a record without its change.
+type Actor struct {
+	User   *User  // nil for Webrana itself (a job, the command line)
+	Source string // the client's address; "" for Webrana itself
+}
+
+// Entry is the audit entry of an action by a on one target.
+func (a Actor) Entry(action, targetType, targetID, detail string) *AuditEntry {
+	e := &AuditEntry{Action: action, TargetType: targetType, TargetID: targetID, Detail: detail, SourceAddr: a.Source}
+	if a.User != nil {
+		e.ActorID, e.ActorEmail = a.User.ID, a.User.Email
+	}
+	return e
+}
+
+// UserID is the acting user's id, "" for Webrana itself.
+func (a Actor) UserID() string {
+	if a.User == nil {
+		return ""
+	}
+	return a.User.ID
+}
+
 // Password length bounds. Long passphrases are welcome; the upper bound only
 // keeps the slow hash from being used to exhaust the server.
 const (

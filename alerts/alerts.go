@@ -200,6 +200,42 @@ func (s *Service) Raise(ctx context.Context, tx *store.Tx, channels []Channel, a
 	return s.notify(ctx, tx, channels, a.ID, EventOpened)
 }
 
+// List returns a page of alerts, newest first, and the total.
+func (s *Service) List(ctx context.Context, f store.AlertFilter) ([]*webrana.Alert, int, error) {
+	items, total, err := s.DB.ListAlerts(ctx, f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list alerts: %w", err)
+	}
+	return items, total, nil
+}
+
+// Resolve closes an open alert by hand (an operator has seen to it), with
+// its audit entry ("alert.resolved", by the actor); a closed one is
+// returned as it is. A pool condition that still holds opens a new alert
+// at the next evaluation.
+func (s *Service) Resolve(ctx context.Context, by webrana.Actor, id string) (*webrana.Alert, error) {
+	a, err := s.DB.AlertByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("alert %s: %w", id, err)
+	}
+	if a.ResolvedAt != nil {
+		return a, nil
+	}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ResolveAlert(ctx, a.Key); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("alert.resolved", "alert", a.ID, a.Kind))
+	})
+	if err == nil {
+		a, err = s.DB.AlertByID(ctx, a.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve alert %s: %w", id, err)
+	}
+	return a, nil
+}
+
 func (s *Service) logger() *slog.Logger { return webrana.LoggerOr(s.Logger) }
 
 // notify enqueues one delivery job per channel, in the transaction.

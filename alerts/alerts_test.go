@@ -176,7 +176,7 @@ func testDelivery(t *testing.T, db *store.DB) {
 	// One channel from the environment, one stored by an administrator.
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	channels := &alerts.ChannelSet{Static: []alerts.Channel{&alerts.Webhook{URL: wh.URL, Secret: secret}}, DB: db, Keys: keys}
-	if _, err := channels.Create(ctx, alerts.ChannelInput{Kind: "email", Name: "ops", Secret: "smtp-password",
+	if _, err := channels.Create(ctx, webrana.Actor{}, alerts.ChannelInput{Kind: "email", Name: "ops", Secret: "smtp-password",
 		Config: webrana.AlertChannelConfig{SMTPAddr: smtpAddr, From: "webrana@example.com", To: []string{"ops@example.com"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -281,13 +281,13 @@ func TestChannelValidation(t *testing.T) {
 			Config: webrana.AlertChannelConfig{SMTPAddr: ok.SMTPAddr, From: ok.From, To: []string{"ops"}}}, "config.to"},
 	}
 	for _, tt := range tests {
-		_, err := cs.Create(context.Background(), tt.in)
+		_, err := cs.Create(context.Background(), webrana.Actor{}, tt.in)
 		var e *webrana.Error
 		if !errors.As(err, &e) || e.Field != tt.field {
 			t.Errorf("%s: %v, want invalid %s", tt.name, err, tt.field)
 		}
 	}
-	ch, err := cs.Create(context.Background(), alerts.ChannelInput{Kind: "webhook", Name: "hook", Secret: "a-long-signing-secret",
+	ch, err := cs.Create(context.Background(), webrana.Actor{}, alerts.ChannelInput{Kind: "webhook", Name: "hook", Secret: "a-long-signing-secret",
 		Config: webrana.AlertChannelConfig{URL: "https://hooks.example.com/x", SMTPAddr: "ignored:25"}})
 	if err != nil || ch.Config.SMTPAddr != "" || strings.Contains(ch.SecretCiphertext, "a-long-signing-secret") {
 		t.Fatalf("webhook channel %+v, %v; want only its URL kept and its secret sealed", ch, err)

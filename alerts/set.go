@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/store"
 )
 
 // ChannelSet is every notification channel: those the environment
@@ -69,8 +71,33 @@ type ChannelInput struct {
 	Secret string // webhook signing secret, or SMTP password
 }
 
-// Create validates, seals the secret, and stores a channel.
-func (cs *ChannelSet) Create(ctx context.Context, in ChannelInput) (*webrana.AlertChannel, error) {
+// Stored returns the channels administrators stored, oldest first.
+func (cs *ChannelSet) Stored(ctx context.Context) ([]*webrana.AlertChannel, error) {
+	chs, err := cs.DB.ListAlertChannels(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list alert channels: %w", err)
+	}
+	return chs, nil
+}
+
+// Delete removes a stored channel, with its audit entry
+// ("alert_channel.deleted", by the actor).
+func (cs *ChannelSet) Delete(ctx context.Context, by webrana.Actor, id string) error {
+	err := cs.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteAlertChannel(ctx, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("alert_channel.deleted", "alert_channel", id, ""))
+	})
+	if err != nil {
+		return fmt.Errorf("delete alert channel %s: %w", id, err)
+	}
+	return nil
+}
+
+// Create validates, seals the secret, and stores a channel with its audit
+// entry ("alert_channel.created", by the actor).
+func (cs *ChannelSet) Create(ctx context.Context, by webrana.Actor, in ChannelInput) (*webrana.AlertChannel, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 64 {
 		return nil, webrana.FieldError("name", "A name of 1 to 64 characters is required.")
@@ -113,8 +140,14 @@ func (cs *ChannelSet) Create(ctx context.Context, in ChannelInput) (*webrana.Ale
 		}
 		ch.SecretCiphertext = sealed
 	}
-	if err := cs.DB.CreateAlertChannel(ctx, ch); err != nil {
-		return nil, err
+	err := cs.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateAlertChannel(ctx, ch); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("alert_channel.created", "alert_channel", ch.ID, "kind="+ch.Kind+" name="+ch.Name))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add alert channel %q: %w", ch.Name, err)
 	}
 	return ch, nil
 }

@@ -18,6 +18,8 @@ type Store interface {
 	HeldOrders(ctx context.Context) (map[webrana.ProviderType]int, error)
 	OpenFindings(ctx context.Context) (int, error)
 	OpenAlerts(ctx context.Context) ([]*webrana.Alert, error)
+	ListAlerts(ctx context.Context, f store.AlertFilter) ([]*webrana.Alert, int, error)
+	AlertByID(ctx context.Context, id string) (*webrana.Alert, error)
 	InTx(ctx context.Context, fn func(*store.Tx) error) error
 }
 
@@ -26,10 +28,11 @@ type AlertStore interface {
 	AlertByID(ctx context.Context, id string) (*webrana.Alert, error)
 }
 
-// ChannelStore is what ChannelSet needs: the channels administrators add.
+// ChannelStore is what ChannelSet needs: the channels administrators add,
+// each change in a transaction with its audit entry.
 type ChannelStore interface {
 	ListAlertChannels(ctx context.Context) ([]*webrana.AlertChannel, error)
-	CreateAlertChannel(ctx context.Context, ch *webrana.AlertChannel) error
+	InTx(ctx context.Context, fn func(*store.Tx) error) error
 }
 
 var (

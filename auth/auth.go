@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -176,10 +177,16 @@ func (s *Service) Logout(ctx context.Context, p *Principal, source string) error
 	if p.Session == nil {
 		return webrana.Errorf(webrana.EINVALID, "This is an API token, not a login session; revoke it with DELETE /api/tokens/{id}.")
 	}
-	if err := s.db.DeleteSession(ctx, p.Session.ID); err != nil {
-		return err
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteSession(ctx, p.Session.ID); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, p.Actor(source).Entry("logout", "session", p.Session.ID, ""))
+	})
+	if err != nil {
+		return fmt.Errorf("logout: %w", err)
 	}
-	return s.Audit(ctx, p, "logout", "session", p.Session.ID, "", source)
+	return nil
 }
 
 // EndSession deletes a session by its token, if it exists; used to discard a
@@ -190,16 +197,12 @@ func (s *Service) EndSession(ctx context.Context, token string) {
 	}
 }
 
-// Audit records an event by p (nil for anonymous) in the audit log.
-func (s *Service) Audit(ctx context.Context, p *Principal, action, targetType, targetID, detail, source string) error {
-	e := &webrana.AuditEntry{Action: action, TargetType: targetType, TargetID: targetID, Detail: detail, SourceAddr: source}
-	if p != nil {
-		e.ActorID, e.ActorEmail = p.User.ID, p.User.Email
+// Actor is the caller as the audit log records them, from an address.
+func (p *Principal) Actor(source string) webrana.Actor {
+	if p == nil {
+		return webrana.Actor{Source: source}
 	}
-	if err := s.db.AppendAudit(ctx, e); err != nil {
-		return err
-	}
-	return nil
+	return webrana.Actor{User: p.User, Source: source}
 }
 
 // verifyDummy spends the time of one password check, so that an unknown

@@ -412,3 +412,53 @@ func TestLoginFailureAudit(t *testing.T) {
 		t.Errorf("%d failures aimed at alice, want 2 (the e-mail is normalised)", targets)
 	}
 }
+
+// TestNoChangeWithoutItsAudit: a sign-in, a token minted or revoked, a
+// sign-out and a user's change commit with their audit entry or not at
+// all: when the audit log refuses writes, nothing of them is left.
+func TestNoChangeWithoutItsAudit(t *testing.T) {
+	s := newSetup(t)
+	ctx := context.Background()
+	sess, _, err := s.svc.Login(ctx, s.user.Email, password, "192.0.2.9", auth.LoginAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &auth.Principal{User: s.user, Session: sess}
+	tok, _, err := s.svc.CreateAPIToken(ctx, p, "ci", 0, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &webrana.User{Email: "root@example.com", Role: webrana.RoleAdmin, PasswordHash: "x"}
+	if err := s.db.CreateUser(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RefuseAudits(t, s.db)
+
+	if _, _, err := s.svc.Login(ctx, s.user.Email, password, "192.0.2.9", auth.LoginAPI); err == nil {
+		t.Error("signed in without an audit")
+	}
+	if _, _, err := s.svc.CreateAPIToken(ctx, p, "other", 0, "192.0.2.9"); err == nil {
+		t.Error("minted a token without an audit")
+	}
+	if err := s.svc.RevokeAPIToken(ctx, p, tok.ID, "192.0.2.9"); err == nil {
+		t.Error("revoked a token without an audit")
+	}
+	if err := s.svc.Logout(ctx, p, "192.0.2.9"); err == nil {
+		t.Error("signed out without an audit")
+	}
+	disabled := true
+	if _, err := s.svc.ChangeUser(ctx, &auth.Principal{User: admin}, s.user.ID, auth.UserChange{Disabled: &disabled}, "192.0.2.9"); err == nil {
+		t.Error("disabled a user without an audit")
+	}
+
+	tokens, err := s.svc.ListAPITokens(ctx, p)
+	if err != nil || len(tokens) != 1 || tokens[0].RevokedAt != nil {
+		t.Fatalf("tokens %+v, %v; want the first, live", tokens, err)
+	}
+	if n, err := s.db.DeleteUserSessions(ctx, s.user.ID); err != nil || n != 1 {
+		t.Fatalf("sessions: %d, %v; want the first only, still open", n, err)
+	}
+	if u, err := s.db.UserByID(ctx, s.user.ID); err != nil || u.Disabled {
+		t.Fatalf("user %+v, %v; want them enabled", u, err)
+	}
+}

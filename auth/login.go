@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -80,12 +81,18 @@ func (s *Service) Login(ctx context.Context, email, password, source string, kin
 	if err := s.db.RecordLogin(ctx, normalized, "", true); err != nil {
 		return nil, "", err
 	}
-	sess, token, err := s.openSession(ctx, u, source, kind)
+	sess, token := s.newSession(u, source, kind)
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		by := webrana.Actor{User: u, Source: source}
+		return tx.AppendAudit(ctx, by.Entry("login.succeeded", "session", sess.ID, "via "+string(kind)))
+	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("open session: %w", err)
 	}
-	p := &Principal{User: u, Session: sess}
-	return sess, token, s.Audit(ctx, p, "login.succeeded", "session", sess.ID, "via "+string(kind), source)
+	return sess, token, nil
 }
 
 var errBadLogin = webrana.Errorf(webrana.EUNAUTHORIZED, "Incorrect e-mail or password.")
@@ -144,7 +151,7 @@ func humanMinutes(d time.Duration) string {
 	return strconv.Itoa(m) + " minutes"
 }
 
-func (s *Service) openSession(ctx context.Context, u *webrana.User, source string, kind LoginKind) (*webrana.Session, string, error) {
+func (s *Service) newSession(u *webrana.User, source string, kind LoginKind) (*webrana.Session, string) {
 	token, hash := newToken(SessionPrefix)
 	ttl := APISessionTTL
 	sess := &webrana.Session{UserID: u.ID, TokenHash: hash, Kind: string(kind), SourceAddr: source}
@@ -154,8 +161,5 @@ func (s *Service) openSession(ctx context.Context, u *webrana.User, source strin
 		sess.CSRFToken = csrf
 	}
 	sess.ExpiresAt = s.now().Add(ttl)
-	if err := s.db.CreateSession(ctx, sess); err != nil {
-		return nil, "", err
-	}
-	return sess, token, nil
+	return sess, token
 }

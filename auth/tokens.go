@@ -2,11 +2,13 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
 )
 
 // API token rules.
@@ -41,10 +43,16 @@ func (s *Service) CreateAPIToken(ctx context.Context, p *Principal, name string,
 		exp := s.now().Add(time.Duration(days) * 24 * time.Hour)
 		t.ExpiresAt = &exp
 	}
-	if err := s.db.CreateAPIToken(ctx, t); err != nil {
-		return nil, "", err
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateAPIToken(ctx, t); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, p.Actor(source).Entry("token.created", "api_token", t.ID, "name="+name))
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("create api token: %w", err)
 	}
-	return t, plain, s.Audit(ctx, p, "token.created", "api_token", t.ID, "name="+name, source)
+	return t, plain, nil
 }
 
 func (s *Service) liveTokens(ctx context.Context, userID string) (int, error) {
@@ -67,8 +75,14 @@ func (s *Service) ListAPITokens(ctx context.Context, p *Principal) ([]*webrana.A
 // RevokeAPIToken revokes one of the caller's tokens; someone else's is not
 // found.
 func (s *Service) RevokeAPIToken(ctx context.Context, p *Principal, id, source string) error {
-	if err := s.db.RevokeAPIToken(ctx, p.User.ID, id); err != nil {
-		return err
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.RevokeAPIToken(ctx, p.User.ID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, p.Actor(source).Entry("token.revoked", "api_token", id, ""))
+	})
+	if err != nil {
+		return fmt.Errorf("revoke api token %s: %w", id, err)
 	}
-	return s.Audit(ctx, p, "token.revoked", "api_token", id, "", source)
+	return nil
 }

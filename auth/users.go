@@ -32,13 +32,27 @@ func (s *Service) ChangeUser(ctx context.Context, admin *Principal, id string, c
 			return nil, err
 		}
 	}
-	after, err := s.db.UpdateUser(ctx, id, store.UserUpdate{Role: c.Role, Disabled: c.Disabled})
+	var after *webrana.User
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if after, err = tx.UpdateUser(ctx, id, store.UserUpdate{Role: c.Role, Disabled: c.Disabled}); err != nil {
+			return err
+		}
+		return s.changedUser(ctx, tx, admin.Actor(source), before, after)
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("change user %s: %w", id, err)
 	}
+	return after, nil
+}
+
+// changedUser audits a user's change and, when the user was disabled or
+// is no longer an administrator, ends their sessions, in the change's
+// transaction.
+func (s *Service) changedUser(ctx context.Context, tx *store.Tx, by webrana.Actor, before, after *webrana.User) error {
 	if after.Role != before.Role {
-		if err := s.Audit(ctx, admin, "user.role_changed", "user", id, fmt.Sprintf("%s -> %s", before.Role, after.Role), source); err != nil {
-			return nil, err
+		if err := tx.AppendAudit(ctx, by.Entry("user.role_changed", "user", after.ID, fmt.Sprintf("%s -> %s", before.Role, after.Role))); err != nil {
+			return err
 		}
 	}
 	if after.Disabled != before.Disabled {
@@ -46,16 +60,16 @@ func (s *Service) ChangeUser(ctx context.Context, admin *Principal, id string, c
 		if after.Disabled {
 			action = "user.disabled"
 		}
-		if err := s.Audit(ctx, admin, action, "user", id, "", source); err != nil {
-			return nil, err
+		if err := tx.AppendAudit(ctx, by.Entry(action, "user", after.ID, "")); err != nil {
+			return err
 		}
 	}
 	if after.Disabled || (after.Role != before.Role && before.Role == webrana.RoleAdmin) {
-		if _, err := s.db.DeleteUserSessions(ctx, id); err != nil {
-			return nil, err
+		if _, err := tx.DeleteUserSessions(ctx, after.ID); err != nil {
+			return err
 		}
 	}
-	return after, nil
+	return nil
 }
 
 func (s *Service) ensureAnotherAdmin(ctx context.Context, except string) error {

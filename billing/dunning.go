@@ -15,7 +15,7 @@ import (
 type Servers interface {
 	Suspend(ctx context.Context, in *webrana.Instance) error
 	Restore(ctx context.Context, in *webrana.Instance) error
-	Delete(ctx context.Context, user *webrana.User, in *webrana.Instance) (*webrana.Instance, error)
+	DeleteUnpaid(ctx context.Context, owner *webrana.User, in *webrana.Instance) (*webrana.Instance, error)
 }
 
 // Auditor records each step in the audit log (auth.Service.AuditSystem).
@@ -101,7 +101,7 @@ func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) 
 	if err != nil {
 		return err
 	}
-	deleteServer := func(in *webrana.Instance) error { _, err := d.Servers.Delete(ctx, user, in); return err }
+	deleteServer := func(in *webrana.Instance) error { _, err := d.Servers.DeleteUnpaid(ctx, user, in); return err }
 	if done, err := all(servers, deleteServer); !done || err != nil {
 		return err
 	}

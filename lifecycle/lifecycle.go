@@ -4,10 +4,17 @@
 // provider and records it with its River job in one transaction; Worker
 // sends it to the provider and follows it to completion (snoozing, never
 // sleeping), then brings the instance in step with the provider.
+//
+// Servers and Server are the servers as people see them (with their names,
+// one query a page; another customer's server is not found); Allowed is the
+// one rule of which action a server's state and provider allow, shared by
+// the API, the server page and the worker. A person's action or deletion is
+// audited in the transaction that queues it.
 package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -24,7 +31,7 @@ import (
 
 // Service accepts actions on servers.
 type Service struct {
-	DB      ActionStore
+	DB      ServerStore
 	Catalog *catalog.Service
 	Keys    *secrets.Keyring
 	Queue   jobs.Enqueuer
@@ -51,44 +58,58 @@ func (Args) Kind() string { return "server_action" }
 // hour.
 func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 12} }
 
-// Act validates an action on the instance and accepts it (queued).
-func (s *Service) Act(ctx context.Context, user *webrana.User, in *webrana.Instance, req Request) (*webrana.InstanceAction, error) {
-	params, err := s.check(ctx, user, in, req)
+// Act validates an action on the instance and accepts it (queued), with
+// its job and its audit entry ("vps.action", by the actor) in one
+// transaction.
+func (s *Service) Act(ctx context.Context, by webrana.Actor, in *webrana.Instance, req Request) (*webrana.InstanceAction, error) {
+	params, err := s.check(ctx, by.User, in, req)
 	if err != nil {
 		return nil, err
 	}
-	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: user.ID, Type: req.Type, Params: params}
-	if err := s.DB.CreateAction(ctx, a, "", s.enqueue(ctx)); err != nil {
-		return nil, err
+	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: by.UserID(), Type: req.Type, Params: params}
+	audit := by.Entry("vps.action", "instance", in.ID, req.Type)
+	if err := s.DB.CreateAction(ctx, a, "", s.enqueue(ctx, audit)); err != nil {
+		return nil, fmt.Errorf("%s server %s: %w", req.Type, in.ID, err)
 	}
 	return a, nil
 }
 
 // Delete accepts the deletion of a server: it is `deleting` at once, and
 // deleted at the provider by the job. Deleting a server already deleting or
-// deleted changes nothing (the answer says which); a server that never came
-// up is deleted at once, as there is nothing at the provider.
-func (s *Service) Delete(ctx context.Context, user *webrana.User, in *webrana.Instance) (*webrana.Instance, error) {
+// deleted changes nothing (the answer says which, and nothing is audited
+// again); a server that never came up is deleted at once, as there is
+// nothing at the provider. The deletion is audited ("vps.deleted", by the
+// actor) in its transaction.
+func (s *Service) Delete(ctx context.Context, by webrana.Actor, in *webrana.Instance) (*webrana.Instance, error) {
+	return s.remove(ctx, by.UserID(), in, by.Entry("vps.deleted", "instance", in.ID, in.Label))
+}
+
+// DeleteUnpaid deletes a server of a customer who did not pay, as Delete
+// does on their behalf; dunning audits its step itself, not each server.
+func (s *Service) DeleteUnpaid(ctx context.Context, owner *webrana.User, in *webrana.Instance) (*webrana.Instance, error) {
+	return s.remove(ctx, owner.ID, in, nil)
+}
+
+// remove deletes a server for a user, with an audit entry unless it is nil.
+func (s *Service) remove(ctx context.Context, userID string, in *webrana.Instance, audit *webrana.AuditEntry) (*webrana.Instance, error) {
 	if in.Status == webrana.StatusDeleting || in.Status == webrana.StatusDeleted {
 		return in, nil
 	}
 	if err := Allowed(in, webrana.ActionDelete); err != nil {
 		return nil, err
 	}
-	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: user.ID, Type: webrana.ActionDelete}
+	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: userID, Type: webrana.ActionDelete}
 	if in.Status == webrana.StatusFailed {
 		// Its order already removed whatever it made and gave the slot
 		// back: only the record changes.
-		if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, nil); err != nil {
-			return nil, err
+		if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, auditing(ctx, audit)); err != nil {
+			return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 		}
 		if err := s.DB.DeleteFinished(ctx, a, ""); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 		}
-		return s.DB.InstanceByID(ctx, in.ID)
-	}
-	if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, s.enqueue(ctx)); err != nil {
-		return nil, err
+	} else if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, s.enqueue(ctx, audit)); err != nil {
+		return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 	}
 	return s.DB.InstanceByID(ctx, in.ID)
 }
@@ -107,18 +128,33 @@ func (s *Service) Suspend(ctx context.Context, in *webrana.Instance) error {
 		return s.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", store.InstanceUpdate{})
 	}
 	a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOff}
-	return s.DB.CreateAction(ctx, a, webrana.StatusSuspended, s.enqueue(ctx))
+	return s.DB.CreateAction(ctx, a, webrana.StatusSuspended, s.enqueue(ctx, nil))
 }
 
 // Restore powers a suspended server on again (the balance was topped up).
 func (s *Service) Restore(ctx context.Context, in *webrana.Instance) error {
 	a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOn}
-	return s.DB.CreateAction(ctx, a, webrana.StatusOff, s.enqueue(ctx))
+	return s.DB.CreateAction(ctx, a, webrana.StatusOff, s.enqueue(ctx, nil))
 }
 
-func (s *Service) enqueue(ctx context.Context) func(*store.Tx, *webrana.InstanceAction) error {
+// enqueue inserts an action's job, and its audit entry unless it is nil,
+// in the action's transaction.
+func (s *Service) enqueue(ctx context.Context, audit *webrana.AuditEntry) func(*store.Tx, *webrana.InstanceAction) error {
 	return func(tx *store.Tx, a *webrana.InstanceAction) error {
-		return s.Queue.InsertTx(ctx, tx, Args{ActionID: a.ID}, nil)
+		if err := s.Queue.InsertTx(ctx, tx, Args{ActionID: a.ID}, nil); err != nil {
+			return err
+		}
+		return auditing(ctx, audit)(tx, a)
+	}
+}
+
+// auditing writes an action's audit entry (none for nil) in its transaction.
+func auditing(ctx context.Context, audit *webrana.AuditEntry) func(*store.Tx, *webrana.InstanceAction) error {
+	return func(tx *store.Tx, _ *webrana.InstanceAction) error {
+		if audit == nil {
+			return nil
+		}
+		return tx.AppendAudit(ctx, audit)
 	}
 }
 

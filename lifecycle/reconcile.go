@@ -9,6 +9,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/pool"
+	"github.com/webrana/webrana/store"
 )
 
 // Reconciler finds servers at the providers that carry Webrana's order tag
@@ -136,8 +137,47 @@ func (r *Reconciler) markGone(ctx context.Context, a *webrana.Account, servers [
 	return nil
 }
 
-// Destroy deletes an orphan at its provider and closes its finding.
-func (r *Reconciler) Destroy(ctx context.Context, f *webrana.Finding) error {
+// Findings returns a page of findings (open ones only, or all), newest
+// first, each with its account's name, and the total.
+func (r *Reconciler) Findings(ctx context.Context, openOnly bool, p webrana.Page) ([]*store.FindingRow, int, error) {
+	rows, total, err := r.DB.ListFindingRows(ctx, openOnly, p)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list findings: %w", err)
+	}
+	return rows, total, nil
+}
+
+// Decide closes an open finding by an operator's decision — destroyed (the
+// server is deleted at its provider) or dismissed (kept on purpose) — with
+// its audit entry ("finding.<decision>", by the actor) in the transaction
+// that closes it. It returns the finding as it is then.
+func (r *Reconciler) Decide(ctx context.Context, by webrana.Actor, id, decision string) (*webrana.Finding, error) {
+	f, err := r.DB.FindingByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("finding %s: %w", id, err)
+	}
+	if f.Status != webrana.FindingOpen {
+		return nil, webrana.Errorf(webrana.ECONFLICT, "This finding was already closed (%s).", f.Status)
+	}
+	audit := func(tx *store.Tx) error {
+		return tx.AppendAudit(ctx, by.Entry("finding."+decision, "finding", f.ID, f.Tag))
+	}
+	if decision == webrana.FindingDestroyed {
+		err = r.destroyNow(ctx, f, audit)
+	} else {
+		err = r.DB.ResolveFinding(ctx, f.ID, decision, audit)
+	}
+	if err == nil {
+		f, err = r.DB.FindingByID(ctx, f.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s finding %s: %w", decision, id, err)
+	}
+	return f, nil
+}
+
+// destroyNow deletes an orphan at its provider and closes its finding.
+func (r *Reconciler) destroyNow(ctx context.Context, f *webrana.Finding, also ...func(*store.Tx) error) error {
 	a, err := r.DB.AccountByID(ctx, f.AccountID)
 	if err != nil {
 		return err
@@ -146,15 +186,15 @@ func (r *Reconciler) Destroy(ctx context.Context, f *webrana.Finding) error {
 	if err != nil {
 		return err
 	}
-	return r.destroy(ctx, c, f)
+	return r.destroy(ctx, c, f, also...)
 }
 
-func (r *Reconciler) destroy(ctx context.Context, c *cloud.Client, f *webrana.Finding) error {
+func (r *Reconciler) destroy(ctx context.Context, c *cloud.Client, f *webrana.Finding, also ...func(*store.Tx) error) error {
 	if err := c.DeleteInstance(ctx, f.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
-		return err
+		return fmt.Errorf("delete orphan %s: %w", f.ProviderID, err)
 	}
 	r.logger().Warn("orphan server destroyed", "provider_id", f.ProviderID, "tag", f.Tag)
-	return r.DB.ResolveFinding(ctx, f.ID, webrana.FindingDestroyed)
+	return r.DB.ResolveFinding(ctx, f.ID, webrana.FindingDestroyed, also...)
 }
 
 func (r *Reconciler) logger() *slog.Logger { return webrana.LoggerOr(r.Logger) }

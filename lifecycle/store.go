@@ -27,6 +27,16 @@ type ActionStore interface {
 	DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string) error
 }
 
+// ServerStore is what Service needs: the actions, and the servers as
+// customers and operators list them (with their provider, plan and account
+// names, one query a page).
+type ServerStore interface {
+	ActionStore
+	ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, int, error)
+	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error)
+	ListActions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error)
+}
+
 // SyncStore is what StatusSync needs: the servers Webrana runs on each
 // account, and what the provider shows of them.
 type SyncStore interface {
@@ -45,7 +55,9 @@ type ReconcileStore interface {
 	KnownServer(ctx context.Context, accountID, providerID string) (bool, error)
 	RecordFinding(ctx context.Context, f *webrana.Finding) (bool, error)
 	ListFindings(ctx context.Context, openOnly bool, p webrana.Page) ([]*webrana.Finding, int, error)
-	ResolveFinding(ctx context.Context, id, status string) error
+	ListFindingRows(ctx context.Context, openOnly bool, p webrana.Page) ([]*store.FindingRow, int, error)
+	FindingByID(ctx context.Context, id string) (*webrana.Finding, error)
+	ResolveFinding(ctx context.Context, id, status string, also ...func(*store.Tx) error) error
 }
 
 // AccountStore is what Metrics needs: a server's account.
@@ -56,6 +68,7 @@ type AccountStore interface {
 var (
 	_ AccountStore   = (*store.DB)(nil)
 	_ ActionStore    = (*store.DB)(nil)
+	_ ServerStore    = (*store.DB)(nil)
 	_ SyncStore      = (*store.DB)(nil)
 	_ ReconcileStore = (*store.DB)(nil)
 )

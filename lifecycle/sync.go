@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -36,7 +37,7 @@ func (s *StatusSync) Run(ctx context.Context) (SyncResult, error) {
 	var res SyncResult
 	accounts, err := s.DB.ListAccounts(ctx, "")
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("status sync: %w", err)
 	}
 	var first error
 	for _, a := range accounts {
@@ -48,7 +49,7 @@ func (s *StatusSync) Run(ctx context.Context) (SyncResult, error) {
 		if err != nil {
 			s.logger().Warn("status sync", "account", a.Name, "err", err)
 			if first == nil {
-				first = err
+				first = fmt.Errorf("status sync of %s: %w", a.Name, err)
 			}
 			continue
 		}

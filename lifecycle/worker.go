@@ -11,6 +11,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/clouderr"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/secrets"
@@ -71,6 +72,8 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	case err != nil && job.Attempt >= job.MaxAttempts && !jobs.IsSnooze(err):
 		w.logger().Warn("server action gave up", "action", a.ID, "type", a.Type, "err", err)
 		return w.giveUp(ctx, a, in)
+	case err != nil && !jobs.IsSnooze(err):
+		return fmt.Errorf("%s server %s (action %s): %w", a.Type, in.ID, a.ID, err)
 	}
 	return err
 }
@@ -126,7 +129,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 	pa, err := c.DoAction(ctx, in.ProviderID, req)
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.Conflict, cloud.NotFound, cloud.Forbidden:
-		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The provider refused: "+cloud.Message(err), store.InstanceUpdate{})
+		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, clouderr.Message(err), store.InstanceUpdate{})
 	}
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/clouderr"
 	"github.com/webrana/webrana/store"
 )
 
@@ -19,17 +20,12 @@ type verdict struct {
 // a refused token or a locked account is UNHEALTHY; rate limits, outages
 // and a provider "warning" are DEGRADED; otherwise HEALTHY.
 func judge(info *cloud.AccountInfo, err error) verdict {
-	if err != nil {
-		switch cloud.Code(err) {
-		case cloud.Unauthorized:
-			return verdict{webrana.HealthUnhealthy, "The provider refused the token (revoked or expired)."}
-		case cloud.Forbidden:
-			return verdict{webrana.HealthUnhealthy, "The token may not read the account."}
-		case cloud.RateLimited:
-			return verdict{webrana.HealthDegraded, "The provider is rate-limiting this account."}
-		default:
-			return verdict{webrana.HealthDegraded, fmt.Sprintf("The provider could not be reached (%s).", cloud.Code(err))}
-		}
+	switch code := cloud.Code(err); {
+	case err == nil:
+	case code == cloud.Unauthorized || code == cloud.Forbidden:
+		return verdict{webrana.HealthUnhealthy, clouderr.Message(err)}
+	default: // rate-limited, unreachable, or failed otherwise: the account may be fine
+		return verdict{webrana.HealthDegraded, clouderr.Message(err)}
 	}
 	switch info.Status {
 	case "locked":
@@ -110,7 +106,7 @@ func (s *Service) SyncAll(ctx context.Context) (int, error) { return s.each(ctx,
 func (s *Service) each(ctx context.Context, fn func(context.Context, string) (*webrana.Account, error)) (int, error) {
 	accounts, err := s.db.ListAccounts(ctx, "")
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("list accounts: %w", err)
 	}
 	var first error
 	n := 0
@@ -121,7 +117,7 @@ func (s *Service) each(ctx context.Context, fn func(context.Context, string) (*w
 		if _, err := fn(ctx, a.ID); err != nil {
 			s.logger.Warn("account refresh", "account", a.Name, "err", err)
 			if first == nil {
-				first = err
+				first = fmt.Errorf("account %s: %w", a.Name, err)
 			}
 			continue
 		}

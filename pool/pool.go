@@ -9,7 +9,9 @@ package pool
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/clouderr"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -131,7 +134,9 @@ func validName(name string) (string, error) {
 
 // Create adds an account after checking its token with a live call, which
 // also reads its limit (where the provider publishes one) and server count.
-func (s *Service) Create(ctx context.Context, in AccountInput) (*webrana.Account, error) {
+// The account, its primary mark and its audit entry ("account.created", by
+// the actor) commit together.
+func (s *Service) Create(ctx context.Context, by webrana.Actor, in AccountInput) (*webrana.Account, error) {
 	if !in.ProviderType.Valid() {
 		return nil, webrana.FieldError("provider_type", "provider_type must be %s.", webrana.ProviderTypesText())
 	}
@@ -169,15 +174,57 @@ func (s *Service) Create(ctx context.Context, in AccountInput) (*webrana.Account
 	if a.TokenCiphertext, err = s.keys.Seal(in.Token); err != nil {
 		return nil, err
 	}
-	if err := s.db.CreateAccount(ctx, a); err != nil {
-		return nil, err
-	}
-	if in.IsPrimary {
-		if err := s.db.MakePrimary(ctx, a.ID); err != nil {
-			return nil, err
+	err = s.db.CreateAccount(ctx, a, func(tx *store.Tx) error {
+		if in.IsPrimary {
+			if err := tx.MakePrimary(ctx, a.ID); err != nil {
+				return err
+			}
 		}
+		return tx.AppendAudit(ctx, by.Entry("account.created", "account", a.ID,
+			fmt.Sprintf("provider=%s name=%s", a.ProviderType, a.Name)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add %s account %q: %w", a.ProviderType, a.Name, err)
 	}
-	return s.db.AccountByID(ctx, a.ID)
+	return s.Account(ctx, a.ID)
+}
+
+// Account returns an account.
+func (s *Service) Account(ctx context.Context, id string) (*webrana.Account, error) {
+	a, err := s.db.AccountByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// Accounts lists the accounts of one provider (every provider's for ""),
+// primary first, then by name.
+func (s *Service) Accounts(ctx context.Context, p webrana.ProviderType) ([]*webrana.Account, error) {
+	if p != "" && !p.Valid() {
+		return nil, webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
+	}
+	accounts, err := s.db.ListAccounts(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return accounts, nil
+}
+
+// Delete removes an account (refused while it holds servers) with its
+// audit entry ("account.deleted", by the actor).
+func (s *Service) Delete(ctx context.Context, by webrana.Actor, id string) error {
+	a, err := s.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	err = s.db.DeleteAccount(ctx, a.ID, func(tx *store.Tx) error {
+		return tx.AppendAudit(ctx, by.Entry("account.deleted", "account", a.ID, "name="+a.Name))
+	})
+	if err != nil {
+		return fmt.Errorf("delete account %s: %w", id, err)
+	}
+	return nil
 }
 
 // checkToken makes the live call that proves a token works.
@@ -187,15 +234,15 @@ func (s *Service) checkToken(ctx context.Context, p webrana.ProviderType, token 
 		return nil, err
 	}
 	info, err := c.Account(ctx)
-	switch cloud.Code(err) {
-	case cloud.Unknown:
-		if err == nil {
-			return info, nil
-		}
-	case cloud.Unauthorized, cloud.Forbidden:
-		return nil, webrana.FieldError("token", "The provider refused this token (%s).", cloud.Code(err))
+	switch code := cloud.Code(err); {
+	case err == nil:
+		return info, nil
+	case code == cloud.Unauthorized || code == cloud.Forbidden: // the token typed is what is wrong
+		return nil, webrana.FieldError("token", "%s", clouderr.TokenMessage(err))
+	case clouderr.Of(err).Code == webrana.EINTERNAL: // unclassified: most likely the way there
+		return nil, webrana.Errorf(webrana.EUNAVAILABLE, "The provider could not be asked about this token; try again.")
 	}
-	return nil, webrana.Errorf(webrana.EUNAVAILABLE, "The provider could not be asked about this token (%s); try again.", cloud.Code(err))
+	return nil, fmt.Errorf("check %s token: %w", p, clouderr.Error(err))
 }
 
 // AccountPatch is an operator's change; nil fields stay.
@@ -208,9 +255,10 @@ type AccountPatch struct {
 	IsPrimary *bool
 }
 
-// Update applies an operator's change.
-func (s *Service) Update(ctx context.Context, id string, p AccountPatch) (*webrana.Account, error) {
-	a, err := s.db.AccountByID(ctx, id)
+// Update applies an operator's change, with its audit entry
+// ("account.updated", by the actor, naming the fields it set).
+func (s *Service) Update(ctx context.Context, by webrana.Actor, id string, p AccountPatch) (*webrana.Account, error) {
+	a, err := s.Account(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -247,13 +295,29 @@ func (s *Service) Update(ctx context.Context, id string, p AccountPatch) (*webra
 	if p.IsPrimary != nil && !*p.IsPrimary {
 		upd.IsPrimary = p.IsPrimary
 	}
-	if _, err := s.db.UpdateAccount(ctx, id, upd); err != nil {
-		return nil, err
+	_, err = s.db.UpdateAccount(ctx, id, upd, func(tx *store.Tx) error {
+		if p.IsPrimary != nil && *p.IsPrimary {
+			if err := tx.MakePrimary(ctx, id); err != nil {
+				return err
+			}
+		}
+		return tx.AppendAudit(ctx, by.Entry("account.updated", "account", id, "changed "+strings.Join(p.fields(), ",")))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update account %s: %w", id, err)
 	}
-	if p.IsPrimary != nil && *p.IsPrimary {
-		if err := s.db.MakePrimary(ctx, id); err != nil {
-			return nil, err
+	return s.Account(ctx, id)
+}
+
+// fields names the fields the patch sets, sorted.
+func (p AccountPatch) fields() []string {
+	var set []string
+	for field, ok := range map[string]bool{"name": p.Name != nil, "email": p.Email != nil, "token": p.Token != nil,
+		"limit": p.Limit != nil, "is_active": p.IsActive != nil, "is_primary": p.IsPrimary != nil} {
+		if ok {
+			set = append(set, field)
 		}
 	}
-	return s.db.AccountByID(ctx, id)
+	slices.Sort(set)
+	return set
 }

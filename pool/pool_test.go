@@ -71,6 +71,9 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	return &fixture{sim: sim, db: db, pool: pool.New(db, keys, opener, clock.Now, logger), keys: keys, clock: clock, logs: logs}
 }
 
+// operator is who makes the tests' changes, as the audit log records them.
+var operator = webrana.Actor{Source: "192.0.2.1"}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -86,7 +89,7 @@ func engines(t *testing.T, fn func(t *testing.T, f *fixture)) {
 func TestCreateChecksTheTokenLive(t *testing.T) {
 	engines(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
-		a, err := f.pool.Create(ctx, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: " Primary ", Token: doToken, IsPrimary: true})
+		a, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: " Primary ", Token: doToken, IsPrimary: true})
 		must(t, err)
 		if a.Name != "Primary" || a.Limit != 25 || !a.LimitFromProvider || a.Active != 20 || a.Email != "do@example.com" ||
 			a.Health != webrana.HealthHealthy || !a.IsPrimary || !a.IsActive || a.ProviderStatus != "active" {
@@ -110,13 +113,13 @@ func TestCreateChecksTheTokenLive(t *testing.T) {
 			{"unknown provider", pool.AccountInput{ProviderType: "aws", Name: "X", Token: "t"}, "provider_type"},
 		}
 		for _, tt := range tests {
-			_, err := f.pool.Create(ctx, tt.in)
+			_, err := f.pool.Create(ctx, operator, tt.in)
 			var e *webrana.Error
 			if !errors.As(err, &e) || e.Code != webrana.EINVALID || e.Field != tt.field {
 				t.Errorf("%s: %v, want invalid %s", tt.name, err, tt.field)
 			}
 		}
-		l, err := f.pool.Create(ctx, pool.AccountInput{ProviderType: webrana.Linode, Name: "Linode", Token: liToken, Limit: 10})
+		l, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.Linode, Name: "Linode", Token: liToken, Limit: 10})
 		must(t, err)
 		if l.Limit != 10 || l.LimitFromProvider || l.Active != 2 {
 			t.Fatalf("linode account %+v", l)
@@ -133,7 +136,7 @@ func TestCreateChecksTheTokenLive(t *testing.T) {
 func TestHealthFollowsTheProvider(t *testing.T) {
 	engines(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
-		a, err := f.pool.Create(ctx, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "A", Token: doToken})
+		a, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "A", Token: doToken})
 		must(t, err)
 		steps := []struct {
 			name   string
@@ -171,7 +174,7 @@ func ptr[T any](v T) *T { return &v }
 func TestSyncReadsLimitAndCount(t *testing.T) {
 	f := setup(t, storetest.OpenSQLite(t))
 	ctx := context.Background()
-	a, err := f.pool.Create(ctx, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "A", Token: doToken})
+	a, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "A", Token: doToken})
 	must(t, err)
 	must(t, f.sim.UpdateAccount(doToken, cloudsim.AccountUpdate{Limit: ptr(50)}))
 	c, err := f.pool.Client(ctx, a)
@@ -196,19 +199,19 @@ func TestSyncReadsLimitAndCount(t *testing.T) {
 func TestUpdate(t *testing.T) {
 	f := setup(t, storetest.OpenSQLite(t))
 	ctx := context.Background()
-	do, err := f.pool.Create(ctx, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "D", Token: doToken})
+	do, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "D", Token: doToken})
 	must(t, err)
-	li, err := f.pool.Create(ctx, pool.AccountInput{ProviderType: webrana.Linode, Name: "L", Token: liToken, Limit: 5})
+	li, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.Linode, Name: "L", Token: liToken, Limit: 5})
 	must(t, err)
-	if _, err := f.pool.Update(ctx, do.ID, pool.AccountPatch{Limit: ptr(30)}); webrana.ErrorCode(err) != webrana.EINVALID {
+	if _, err := f.pool.Update(ctx, operator, do.ID, pool.AccountPatch{Limit: ptr(30)}); webrana.ErrorCode(err) != webrana.EINVALID {
 		t.Fatalf("editing a provider-set limit: %v", err)
 	}
-	got, err := f.pool.Update(ctx, li.ID, pool.AccountPatch{Limit: ptr(8), Name: ptr("Linode main"), IsPrimary: ptr(true)})
+	got, err := f.pool.Update(ctx, operator, li.ID, pool.AccountPatch{Limit: ptr(8), Name: ptr("Linode main"), IsPrimary: ptr(true)})
 	must(t, err)
 	if got.Limit != 8 || got.Name != "Linode main" || !got.IsPrimary {
 		t.Fatalf("updated %+v", got)
 	}
-	if _, err := f.pool.Update(ctx, do.ID, pool.AccountPatch{Token: ptr("dop_v1_bad")}); webrana.ErrorCode(err) != webrana.EINVALID {
+	if _, err := f.pool.Update(ctx, operator, do.ID, pool.AccountPatch{Token: ptr("dop_v1_bad")}); webrana.ErrorCode(err) != webrana.EINVALID {
 		t.Fatalf("a refused new token: %v", err)
 	}
 	kept, _ := f.db.AccountByID(ctx, do.ID)
@@ -223,11 +226,58 @@ func TestCatalogSourceUsesTheBestAccount(t *testing.T) {
 	if _, err := f.pool.CatalogSource().Client(ctx, webrana.DigitalOcean); webrana.ErrorCode(err) != webrana.EUNAVAILABLE {
 		t.Fatalf("no accounts: %v", err)
 	}
-	_, err := f.pool.Create(ctx, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "A", Token: doToken})
+	_, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.DigitalOcean, Name: "A", Token: doToken})
 	must(t, err)
 	c, err := f.pool.CatalogSource().Client(ctx, webrana.DigitalOcean)
 	must(t, err)
 	if sizes, err := c.Sizes(ctx); err != nil || len(sizes) == 0 {
 		t.Fatalf("sizes through the pool's account: %d, %v", len(sizes), err)
 	}
+}
+
+// TestAccountChangesAreAudited: adding, changing and deleting an account
+// each commit with their audit entry; when the entry cannot be written the
+// change is not made either.
+func TestAccountChangesAreAudited(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		a, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.Linode, Name: "L", Token: liToken, Limit: 5})
+		must(t, err)
+		f.clock.Advance(time.Second) // the log's order is the time's
+		_, err = f.pool.Update(ctx, operator, a.ID, pool.AccountPatch{Limit: ptr(8), Name: ptr("L2")})
+		must(t, err)
+		f.clock.Advance(time.Second)
+		must(t, f.pool.Delete(ctx, operator, a.ID))
+		entries, _, err := f.db.ListAudit(ctx, store.AuditFilter{TargetID: a.ID})
+		must(t, err)
+		var got []string
+		for _, e := range entries {
+			if e.SourceAddr != "192.0.2.1" || e.TargetType != "account" {
+				t.Errorf("entry %+v", e)
+			}
+			got = append([]string{e.Action + " " + e.Detail}, got...) // oldest first
+		}
+		want := []string{"account.created provider=linode name=L", "account.updated changed limit,name", "account.deleted name=L2"}
+		if strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Fatalf("audit %q, want %q", got, want)
+		}
+
+		b, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.Linode, Name: "B", Token: liToken, Limit: 5})
+		must(t, err)
+		storetest.RefuseAudits(t, f.db)
+		if _, err := f.pool.Create(ctx, operator, pool.AccountInput{ProviderType: webrana.Linode, Name: "C", Token: liToken, Limit: 5}); err == nil {
+			t.Fatal("added without an audit")
+		}
+		if _, err := f.pool.Update(ctx, operator, b.ID, pool.AccountPatch{Limit: ptr(9), IsPrimary: ptr(true)}); err == nil {
+			t.Fatal("changed without an audit")
+		}
+		if err := f.pool.Delete(ctx, operator, b.ID); err == nil {
+			t.Fatal("deleted without an audit")
+		}
+		all, err := f.pool.Accounts(ctx, "")
+		must(t, err)
+		if len(all) != 1 || all[0].ID != b.ID || all[0].Limit != 5 || all[0].IsPrimary {
+			t.Fatalf("accounts after refused audits: %+v; want B as it was", all)
+		}
+	})
 }

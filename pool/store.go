@@ -14,8 +14,9 @@ import (
 type Store interface {
 	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
 	ListAccounts(ctx context.Context, t webrana.ProviderType) ([]*webrana.Account, error)
-	CreateAccount(ctx context.Context, a *webrana.Account) error
-	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate) (*webrana.Account, error)
+	CreateAccount(ctx context.Context, a *webrana.Account, also ...func(*store.Tx) error) error
+	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate, also ...func(*store.Tx) error) (*webrana.Account, error)
+	DeleteAccount(ctx context.Context, id string, also ...func(*store.Tx) error) error
 	MakePrimary(ctx context.Context, id string) error
 	SyncServers(ctx context.Context, accountID string, listedAt time.Time, servers []store.ObservedServer) error
 }

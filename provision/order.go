@@ -7,11 +7,16 @@
 // for it to run, and turns the hold into a charge; it fails over when an
 // account refuses, holds the order when every account is full, and when the
 // order cannot succeed releases everything it took and says why.
+//
+// Check is the one validation of an order, stage by stage: POST /api/vps
+// runs it whole, the create-server wizard runs it through each step's
+// stage, so the API and the pages can never disagree (an example to follow).
 package provision
 
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -96,11 +101,13 @@ func completion(o *webrana.Order, s *cloud.Instance) store.Completion {
 	return store.Completion{IPv4: s.IPv4, IPv6: s.IPv6, Prepaid: PrepaidSpan, Charge: o.HoldAmount}
 }
 
-// Place validates an order and accepts it: the instance (provisioning), its
-// order, the hold and the provisioning job are written in one transaction.
+// Place validates a customer's order and accepts it: the instance
+// (provisioning), its order, the hold, the provisioning job and the audit
+// entry ("vps.ordered", by the customer) are written in one transaction.
 // With an idempotency key the customer placed an order with already, it
 // places nothing and returns that order's server with again true.
-func (s *Service) Place(ctx context.Context, owner *webrana.User, req Request) (in *webrana.Instance, again bool, err error) {
+func (s *Service) Place(ctx context.Context, by webrana.Actor, req Request) (in *webrana.Instance, again bool, err error) {
+	owner := by.User
 	key := strings.TrimSpace(req.IdempotencyKey)
 	if len(key) > MaxIdempotencyKey {
 		return nil, false, webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most %d characters.", MaxIdempotencyKey)
@@ -127,10 +134,13 @@ func (s *Service) Place(ctx context.Context, owner *webrana.User, req Request) (
 		}
 	}
 	o, err := s.DB.PlaceOrder(ctx, no, func(tx *store.Tx, o *webrana.Order) error {
-		return s.Queue.InsertTx(ctx, tx, Args{OrderID: o.ID}, nil)
+		if err := s.Queue.InsertTx(ctx, tx, Args{OrderID: o.ID}, nil); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("vps.ordered", "instance", in.ID, in.Label))
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("place order for %s: %w", owner.ID, err)
 	}
 	if o.InstanceID != in.ID { // the same key, placed at the same time
 		in, err := s.DB.InstanceByID(ctx, o.InstanceID)

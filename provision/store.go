@@ -19,6 +19,8 @@ type OrderStore interface {
 	SSHKeyByID(ctx context.Context, userID, id string) (*webrana.SSHKey, error)
 	InstanceByID(ctx context.Context, id string) (*webrana.Instance, error)
 	OrderByIdempotencyKey(ctx context.Context, userID, key string) (*webrana.Order, error)
+	OrderByInstance(ctx context.Context, instanceID string) (*webrana.Order, error)
+	ListAttemptRows(ctx context.Context, orderID string) ([]*store.AttemptRow, error)
 	PlaceOrder(ctx context.Context, no store.NewOrder, enqueue func(*store.Tx, *webrana.Order) error) (*webrana.Order, error)
 }
 
@@ -30,7 +32,7 @@ type WorkStore interface {
 	InstanceByID(ctx context.Context, id string) (*webrana.Instance, error)
 	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
 	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
-	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate) (*webrana.Account, error)
+	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate, also ...func(*store.Tx) error) (*webrana.Account, error)
 	SSHKeyByID(ctx context.Context, userID, id string) (*webrana.SSHKey, error)
 	AccountSSHKey(ctx context.Context, accountID, fingerprint string) (string, error)
 	RememberSSHKey(ctx context.Context, accountID, fingerprint, providerKeyID string) error

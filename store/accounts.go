@@ -31,8 +31,9 @@ func scanAccount(s scanner) (*webrana.Account, error) {
 // provider, and a provider has at most one primary account. a.Active is
 // what the provider runs there: none of it is Webrana's yet, so it is the
 // account's foreign count until its first sync (see Capacity). Held orders
-// of the provider are woken if it has room.
-func (db *DB) CreateAccount(ctx context.Context, a *webrana.Account) error {
+// of the provider are woken if it has room. Each of also runs in the same
+// transaction (the audit entry of the change, say).
+func (db *DB) CreateAccount(ctx context.Context, a *webrana.Account, also ...func(*Tx) error) error {
 	if a.Health == "" {
 		a.Health = webrana.HealthUnknown
 	}
@@ -56,7 +57,10 @@ func (db *DB) CreateAccount(ctx context.Context, a *webrana.Account) error {
 			return err
 		}
 		k.touch(a.ID)
-		return k.settle(ctx)
+		if err := k.settle(ctx); err != nil {
+			return err
+		}
+		return tx.then(also)
 	})
 }
 
@@ -95,8 +99,9 @@ type AccountUpdate struct {
 // UpdateAccount applies upd and returns the result. The account's counts
 // are not among the fields: they are the capacity's (see Capacity). A
 // change that gives the account room — a raised limit, an account made
-// active or healthy again — wakes the provider's held orders.
-func (db *DB) UpdateAccount(ctx context.Context, id string, upd AccountUpdate) (*webrana.Account, error) {
+// active or healthy again — wakes the provider's held orders. Each of also
+// runs in the same transaction.
+func (db *DB) UpdateAccount(ctx context.Context, id string, upd AccountUpdate, also ...func(*Tx) error) (*webrana.Account, error) {
 	set := setClause{}.
 		add("name", upd.Name != nil, deref(upd.Name)).
 		add("email", upd.Email != nil, deref(upd.Email)).
@@ -124,7 +129,10 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, upd AccountUpdate) (
 		if upd.Limit != nil || upd.IsActive != nil || upd.Health != nil {
 			k.touch(id)
 		}
-		return k.settle(ctx)
+		if err := k.settle(ctx); err != nil {
+			return err
+		}
+		return tx.then(also)
 	})
 	if err != nil {
 		return nil, err
@@ -134,7 +142,8 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, upd AccountUpdate) (
 
 // DeleteAccount removes an account. It refuses while any instance that is not
 // deleted still lives on it; the history of deleted ones keeps no reference.
-func (db *DB) DeleteAccount(ctx context.Context, id string) error {
+// Each of also runs in the same transaction.
+func (db *DB) DeleteAccount(ctx context.Context, id string, also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		n, err := c.count(ctx, `SELECT COUNT(*) FROM instances WHERE account_id = ? AND status <> ?`, id, webrana.StatusDeleted)
@@ -145,7 +154,10 @@ func (db *DB) DeleteAccount(ctx context.Context, id string) error {
 			return webrana.Errorf(webrana.ECONFLICT, "This account still holds %d Webrana server(s); delete or move them first.", n)
 		}
 		res, err := c.exec(ctx, `DELETE FROM accounts WHERE id = ?`, id)
-		return mustAffect(res, err, "Account")
+		if err := mustAffect(res, err, "Account"); err != nil {
+			return err
+		}
+		return tx.then(also)
 	})
 }
 
@@ -186,18 +198,22 @@ func (db *DB) ResealAccountTokens(ctx context.Context, reseal func(ciphertext st
 // MakePrimary makes an account its provider's primary, and the previous
 // primary an ordinary account, in one transaction.
 func (db *DB) MakePrimary(ctx context.Context, id string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		var provider string
-		if err := c.row(ctx, `SELECT provider_type FROM accounts WHERE id = ?`, id).Scan(&provider); err != nil {
-			return notFound(err, "Account")
-		}
-		now := c.now()
-		if _, err := c.exec(ctx, `UPDATE accounts SET is_primary = FALSE, updated_at = ? WHERE provider_type = ? AND is_primary AND id <> ?`,
-			now, provider, id); err != nil {
-			return err
-		}
-		_, err := c.exec(ctx, `UPDATE accounts SET is_primary = TRUE, updated_at = ? WHERE id = ?`, now, id)
+	return db.InTx(ctx, func(tx *Tx) error { return tx.MakePrimary(ctx, id) })
+}
+
+// MakePrimary makes an account its provider's primary inside the
+// transaction.
+func (tx *Tx) MakePrimary(ctx context.Context, id string) error {
+	c := tx.conn()
+	var provider string
+	if err := c.row(ctx, `SELECT provider_type FROM accounts WHERE id = ?`, id).Scan(&provider); err != nil {
+		return notFound(err, "Account")
+	}
+	now := c.now()
+	if _, err := c.exec(ctx, `UPDATE accounts SET is_primary = FALSE, updated_at = ? WHERE provider_type = ? AND is_primary AND id <> ?`,
+		now, provider, id); err != nil {
 		return err
-	})
+	}
+	_, err := c.exec(ctx, `UPDATE accounts SET is_primary = TRUE, updated_at = ? WHERE id = ?`, now, id)
+	return err
 }

@@ -37,7 +37,8 @@ func scanAction(s scanner) (*webrana.InstanceAction, error) {
 }
 
 // CreateAction records a requested action, queued, and calls enqueue in the
-// same transaction to insert its job. When status is not empty the
+// same transaction to insert its job (and what else commits with it, such
+// as its audit entry). When status is not empty the
 // instance takes it at once (deleting). A server with an unfinished action
 // refuses another: ECONFLICT.
 func (db *DB) CreateAction(ctx context.Context, a *webrana.InstanceAction, status webrana.InstanceStatus,

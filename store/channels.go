@@ -19,7 +19,15 @@ func scanChannel(s scanner) (*webrana.AlertChannel, error) {
 
 // CreateAlertChannel inserts a channel, setting its ID and CreatedAt.
 func (db *DB) CreateAlertChannel(ctx context.Context, ch *webrana.AlertChannel) error {
-	c := db.conn()
+	return db.conn().createAlertChannel(ctx, ch)
+}
+
+// CreateAlertChannel inserts a channel inside the transaction.
+func (tx *Tx) CreateAlertChannel(ctx context.Context, ch *webrana.AlertChannel) error {
+	return tx.conn().createAlertChannel(ctx, ch)
+}
+
+func (c conn) createAlertChannel(ctx context.Context, ch *webrana.AlertChannel) error {
 	ch.ID = newID()
 	ch.CreatedAt = c.now()
 	_, err := c.exec(ctx, `INSERT INTO alert_channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -34,6 +42,15 @@ func (db *DB) ListAlertChannels(ctx context.Context) ([]*webrana.AlertChannel, e
 
 // DeleteAlertChannel removes a channel.
 func (db *DB) DeleteAlertChannel(ctx context.Context, id string) error {
-	res, err := db.conn().exec(ctx, `DELETE FROM alert_channels WHERE id = ?`, id)
+	return db.conn().deleteAlertChannel(ctx, id)
+}
+
+// DeleteAlertChannel removes a channel inside the transaction.
+func (tx *Tx) DeleteAlertChannel(ctx context.Context, id string) error {
+	return tx.conn().deleteAlertChannel(ctx, id)
+}
+
+func (c conn) deleteAlertChannel(ctx context.Context, id string) error {
+	res, err := c.exec(ctx, `DELETE FROM alert_channels WHERE id = ?`, id)
 	return mustAffect(res, err, "Alert channel")
 }

@@ -25,7 +25,15 @@ func scanSession(s scanner) (*webrana.Session, error) {
 
 // CreateSession inserts s, setting its ID, CreatedAt and LastSeenAt.
 func (db *DB) CreateSession(ctx context.Context, s *webrana.Session) error {
-	c := db.conn()
+	return db.conn().createSession(ctx, s)
+}
+
+// CreateSession inserts s inside the transaction.
+func (tx *Tx) CreateSession(ctx context.Context, s *webrana.Session) error {
+	return tx.conn().createSession(ctx, s)
+}
+
+func (c conn) createSession(ctx context.Context, s *webrana.Session) error {
 	s.ID = newID()
 	s.CreatedAt = c.now()
 	s.LastSeenAt = s.CreatedAt
@@ -50,13 +58,31 @@ func (db *DB) TouchSession(ctx context.Context, id string) error {
 
 // DeleteSession removes a session (logout).
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	res, err := db.conn().exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	return db.conn().deleteSession(ctx, id)
+}
+
+// DeleteSession removes a session inside the transaction.
+func (tx *Tx) DeleteSession(ctx context.Context, id string) error {
+	return tx.conn().deleteSession(ctx, id)
+}
+
+func (c conn) deleteSession(ctx context.Context, id string) error {
+	res, err := c.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return mustAffect(res, err, "Session")
 }
 
 // DeleteUserSessions removes every session of a user and returns how many.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
-	res, err := db.conn().exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return db.conn().deleteUserSessions(ctx, userID)
+}
+
+// DeleteUserSessions removes every session of a user inside the transaction.
+func (tx *Tx) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
+	return tx.conn().deleteUserSessions(ctx, userID)
+}
+
+func (c conn) deleteUserSessions(ctx context.Context, userID string) (int64, error) {
+	res, err := c.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 	if err != nil {
 		return 0, err
 	}
@@ -89,7 +115,15 @@ func scanAPIToken(s scanner) (*webrana.APIToken, error) {
 // CreateAPIToken inserts t, setting its ID and CreatedAt. Names are unique
 // among a user's live tokens.
 func (db *DB) CreateAPIToken(ctx context.Context, t *webrana.APIToken) error {
-	c := db.conn()
+	return db.conn().createAPIToken(ctx, t)
+}
+
+// CreateAPIToken inserts t inside the transaction.
+func (tx *Tx) CreateAPIToken(ctx context.Context, t *webrana.APIToken) error {
+	return tx.conn().createAPIToken(ctx, t)
+}
+
+func (c conn) createAPIToken(ctx context.Context, t *webrana.APIToken) error {
 	t.ID = newID()
 	t.CreatedAt = c.now()
 	_, err := c.exec(ctx, `INSERT INTO api_tokens (`+apiTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
@@ -121,7 +155,15 @@ func (db *DB) TouchAPIToken(ctx context.Context, id string) error {
 // RevokeAPIToken revokes the user's live token with the given id. Another
 // user's token is reported not found.
 func (db *DB) RevokeAPIToken(ctx context.Context, userID, id string) error {
-	c := db.conn()
+	return db.conn().revokeAPIToken(ctx, userID, id)
+}
+
+// RevokeAPIToken revokes the user's token inside the transaction.
+func (tx *Tx) RevokeAPIToken(ctx context.Context, userID, id string) error {
+	return tx.conn().revokeAPIToken(ctx, userID, id)
+}
+
+func (c conn) revokeAPIToken(ctx context.Context, userID, id string) error {
 	res, err := c.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL`,
 		c.now(), id, userID)
 	return mustAffect(res, err, "API token")

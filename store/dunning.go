@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (db *DB) EndDunning(ctx context.Context, userID string) error {
 func (db *DB) DunningOf(ctx context.Context, userID string) (*Dunning, error) {
 	d, err := scanDunning(db.conn().row(ctx, `SELECT user_id, 0, negative_since, warned_at, suspended_at, destroyed_at
 		FROM dunning WHERE user_id = ?`, userID))
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	return d, err

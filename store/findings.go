@@ -49,8 +49,9 @@ func (db *DB) ListFindings(ctx context.Context, openOnly bool, p webrana.Page) (
 }
 
 // ResolveFinding closes an open finding with a status. An orphan destroyed
-// or gone frees its slot on the account (see Capacity).
-func (db *DB) ResolveFinding(ctx context.Context, id, status string) error {
+// or gone frees its slot on the account (see Capacity). Each of also runs
+// in the same transaction (an operator's decision's audit entry).
+func (db *DB) ResolveFinding(ctx context.Context, id, status string, also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		f, err := scanFinding(c.row(ctx, `SELECT `+findingColumns+` FROM reconciliation_findings WHERE id = ? AND status = ?`,
@@ -72,7 +73,10 @@ func (db *DB) ResolveFinding(ctx context.Context, id, status string) error {
 				return err
 			}
 		}
-		return k.settle(ctx)
+		if err := k.settle(ctx); err != nil {
+			return err
+		}
+		return tx.then(also)
 	})
 }
 

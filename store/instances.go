@@ -69,13 +69,19 @@ func (db *DB) InstanceByID(ctx context.Context, id string) (*webrana.Instance, e
 
 // ListInstances returns a page of instances, newest first, and the total.
 func (db *DB) ListInstances(ctx context.Context, f webrana.InstanceFilter) ([]*webrana.Instance, int, error) {
+	return listInstances(ctx, db.conn(), f, `SELECT `+qualified("i", instanceColumns)+` FROM instances i`, scanInstance)
+}
+
+// listInstances runs query, which selects from instances as i, for a
+// filter: a page, newest first, and the total.
+func listInstances[T any](ctx context.Context, c conn, f webrana.InstanceFilter, query string,
+	scan func(scanner) (T, error)) ([]T, int, error) {
 	filter := whereClause{}.
-		eq("owner_id", f.OwnerID).eq("provider_type", string(f.ProviderType)).
-		eq("status", string(f.Status)).eq("account_id", f.AccountID).
-		cond(f.Search != "", `LOWER(label) LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Search))+"%")
+		eq("i.owner_id", f.OwnerID).eq("i.provider_type", string(f.ProviderType)).
+		eq("i.status", string(f.Status)).eq("i.account_id", f.AccountID).
+		cond(f.Search != "", `LOWER(i.label) LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Search))+"%")
 	where, args := filter.build()
-	c := db.conn()
-	total, err := c.count(ctx, `SELECT COUNT(*) FROM instances`+where, args...)
+	total, err := c.count(ctx, `SELECT COUNT(*) FROM instances i`+where, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -84,11 +90,11 @@ func (db *DB) ListInstances(ctx context.Context, f webrana.InstanceFilter) ([]*w
 	if f.After != nil {
 		// Keyset: the rows after the cursor, straight from the
 		// (created_at, id) index, however deep the list.
-		where, args = filter.cond(true, "(created_at, id) < (?, ?)", f.After.CreatedAt, f.After.ID).build()
+		where, args = filter.cond(true, "(i.created_at, i.id) < (?, ?)", f.After.CreatedAt, f.After.ID).build()
 		offset = 0
 	}
-	items, err := list(ctx, c, scanInstance, `SELECT `+instanceColumns+` FROM instances`+where+
-		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, p.PerPage, offset)...)
+	items, err := list(ctx, c, scan, query+where+
+		` ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`, append(args, p.PerPage, offset)...)
 	return items, total, err
 }
 

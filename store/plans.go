@@ -26,10 +26,18 @@ func scanPlan(s scanner) (*webrana.Plan, error) {
 // CreatePlan inserts p, setting its ID and timestamps. Plan names are unique
 // per provider. Prices out of range (webrana.CheckPrices) are refused.
 func (db *DB) CreatePlan(ctx context.Context, p *webrana.Plan) error {
+	return db.conn().createPlan(ctx, p)
+}
+
+// CreatePlan inserts p inside the transaction.
+func (tx *Tx) CreatePlan(ctx context.Context, p *webrana.Plan) error {
+	return tx.conn().createPlan(ctx, p)
+}
+
+func (c conn) createPlan(ctx context.Context, p *webrana.Plan) error {
 	if err := p.CheckPrices(); err != nil {
 		return err
 	}
-	c := db.conn()
 	p.ID = newID()
 	p.CreatedAt = c.now()
 	p.UpdatedAt = p.CreatedAt
@@ -44,7 +52,11 @@ func (db *DB) CreatePlan(ctx context.Context, p *webrana.Plan) error {
 
 // PlanByID returns the plan with the given id.
 func (db *DB) PlanByID(ctx context.Context, id string) (*webrana.Plan, error) {
-	p, err := scanPlan(db.conn().row(ctx, `SELECT `+planColumns+` FROM plans WHERE id = ?`, id))
+	return db.conn().planByID(ctx, id)
+}
+
+func (c conn) planByID(ctx context.Context, id string) (*webrana.Plan, error) {
+	p, err := scanPlan(c.row(ctx, `SELECT `+planColumns+` FROM plans WHERE id = ?`, id))
 	return p, notFound(err, "Plan")
 }
 
@@ -65,6 +77,15 @@ func (db *DB) ListPlans(ctx context.Context, f PlanFilter) ([]*webrana.Plan, err
 // result. Prices apply to future billing only; past ledger entries stay.
 // Prices out of range (webrana.CheckPrices) are refused.
 func (db *DB) UpdatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, error) {
+	return db.conn().updatePlan(ctx, p)
+}
+
+// UpdatePlan changes the plan inside the transaction.
+func (tx *Tx) UpdatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, error) {
+	return tx.conn().updatePlan(ctx, p)
+}
+
+func (c conn) updatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, error) {
 	if err := p.CheckPrices(); err != nil {
 		return nil, err
 	}
@@ -77,17 +98,26 @@ func (db *DB) UpdatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, e
 		add("transfer_gb", true, p.TransferGB).add("price_monthly", true, p.PriceMonthly).
 		add("price_hourly", true, p.PriceHourly).add("currency", true, p.Currency).
 		add("regions", true, jsonText{p.Regions}).add("is_active", true, p.IsActive)
-	err := db.conn().update(ctx, "plans", p.ID, set, "Plan")
+	err := c.update(ctx, "plans", p.ID, set, "Plan")
 	if err := constraintError(err, "A plan with this name already exists for this provider.", ""); err != nil {
 		return nil, err
 	}
-	return db.PlanByID(ctx, p.ID)
+	return c.planByID(ctx, p.ID)
 }
 
 // DeletePlan removes a plan no instance was ever ordered on; plans with
 // history should be deactivated instead.
 func (db *DB) DeletePlan(ctx context.Context, id string) error {
-	res, err := db.conn().exec(ctx, `DELETE FROM plans WHERE id = ?`, id)
+	return db.conn().deletePlan(ctx, id)
+}
+
+// DeletePlan removes the plan inside the transaction.
+func (tx *Tx) DeletePlan(ctx context.Context, id string) error {
+	return tx.conn().deletePlan(ctx, id)
+}
+
+func (c conn) deletePlan(ctx context.Context, id string) error {
+	res, err := c.exec(ctx, `DELETE FROM plans WHERE id = ?`, id)
 	if isForeignKeyViolation(err) {
 		return webrana.Errorf(webrana.ECONFLICT, "Servers were ordered on this plan; deactivate it instead.")
 	}

@@ -46,7 +46,11 @@ func (db *DB) ProviderByType(ctx context.Context, t webrana.ProviderType) (*webr
 
 // ProviderByID returns the provider with the given id.
 func (db *DB) ProviderByID(ctx context.Context, id string) (*webrana.Provider, error) {
-	p, err := scanProvider(db.conn().row(ctx, `SELECT `+providerColumns+` FROM providers WHERE id = ?`, id))
+	return db.conn().providerByID(ctx, id)
+}
+
+func (c conn) providerByID(ctx context.Context, id string) (*webrana.Provider, error) {
+	p, err := scanProvider(c.row(ctx, `SELECT `+providerColumns+` FROM providers WHERE id = ?`, id))
 	return p, notFound(err, "Provider")
 }
 
@@ -78,16 +82,25 @@ type ProviderUpdate struct {
 
 // UpdateProvider applies upd and returns the result.
 func (db *DB) UpdateProvider(ctx context.Context, id string, upd ProviderUpdate) (*webrana.Provider, error) {
+	return db.conn().updateProvider(ctx, id, upd)
+}
+
+// UpdateProvider applies upd inside the transaction.
+func (tx *Tx) UpdateProvider(ctx context.Context, id string, upd ProviderUpdate) (*webrana.Provider, error) {
+	return tx.conn().updateProvider(ctx, id, upd)
+}
+
+func (c conn) updateProvider(ctx context.Context, id string, upd ProviderUpdate) (*webrana.Provider, error) {
 	set := setClause{}.
 		add("name", upd.Name != nil, deref(upd.Name)).
 		add("enabled", upd.Enabled != nil, deref(upd.Enabled)).
 		add("status", upd.Status != nil, deref(upd.Status)).
 		add("last_success_at", upd.LastSuccessAt != nil, deref(upd.LastSuccessAt)).
 		add("last_error", upd.LastError != nil, deref(upd.LastError))
-	if err := db.conn().update(ctx, "providers", id, set, "Provider"); err != nil {
+	if err := c.update(ctx, "providers", id, set, "Provider"); err != nil {
 		return nil, err
 	}
-	return db.ProviderByID(ctx, id)
+	return c.providerByID(ctx, id)
 }
 
 // RecordProviderCall records the outcome of a call to a provider: a success

@@ -94,9 +94,9 @@ func list[T any](ctx context.Context, c conn, scan func(scanner) (T, error), que
 	for rows.Next() {
 		item, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return nil, statementError(query, err)
 		}
 		items = append(items, item)
 	}
-	return items, rows.Err()
+	return items, statementError(query, rows.Err())
 }

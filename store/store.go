@@ -5,6 +5,15 @@
 // in the subset of SQL both engines share; the few differences (placeholders,
 // column types, error codes) are handled here and in the per-engine migration
 // files. The storetest package states the contract and runs on both engines.
+//
+// A change that must commit with others is written in one transaction:
+// simple writes have Tx variants (tx.CreatePlan, tx.AppendAudit, …) for a
+// service's db.InTx; writes that keep more in step themselves (capacity,
+// jobs) take the caller's work as a callback run in their transaction
+// (PlaceOrder and CreateAction's enqueue, CreateAccount's also). That is
+// how every audit entry commits with its change. The list views
+// (views.go) read a page with the names its rows show in one query.
+// Errors leave this package wrapped once with their statement.
 package store
 
 import (
@@ -15,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -164,6 +174,17 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
+// then runs the caller's work that must commit with a store write (an
+// audit entry, a job) in the write's transaction, in order.
+func (tx *Tx) then(also []func(*Tx) error) error {
+	for _, fn := range also {
+		if err := fn(tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -182,15 +203,48 @@ func (db *DB) conn() conn { return conn{q: db.sql, engine: db.engine, now: db.No
 func (tx *Tx) conn() conn { return conn{q: tx.tx, engine: tx.db.engine, now: tx.db.Now} }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.rebind(query), args...)
+	res, err := c.q.ExecContext(ctx, c.rebind(query), args...)
+	return res, statementError(query, err)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.rebind(query), args...)
+	rows, err := c.q.QueryContext(ctx, c.rebind(query), args...)
+	return rows, statementError(query, err)
 }
 
-func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
+func (c conn) row(ctx context.Context, query string, args ...any) row {
+	return row{c.q.QueryRowContext(ctx, c.rebind(query), args...), query}
+}
+
+// row is a query's one row; the error of its Scan names the statement.
+type row struct {
+	r     *sql.Row
+	query string
+}
+
+func (r row) Scan(dest ...any) error { return statementError(r.query, r.r.Scan(dest...)) }
+
+// statementWords are a statement's verb and first table.
+var statementWords = regexp.MustCompile(`(?is)^\s*(?:with\b.*?\)\s*)?(insert\s+into|update|delete\s+from|select\b.*?\bfrom)\s+([a-z_]+)`)
+
+// statementError wraps a database error once, in this layer, with the
+// statement it came from ("store: update accounts: …"), so that a log or a
+// failed job says where. Callers above look through it with errors.Is and
+// errors.As (sql.ErrNoRows, constraint codes) and wrap with their own
+// operation.
+func statementError(query string, err error) error {
+	if err == nil {
+		return nil
+	}
+	what := "query"
+	if m := statementWords.FindStringSubmatch(query); m != nil {
+		verb := strings.ToLower(strings.Join(strings.Fields(m[1]), " "))
+		if strings.HasPrefix(verb, "select") {
+			verb = "read"
+		}
+		what = verb + " " + strings.ToLower(m[2])
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
 }
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2, …. Queries in this

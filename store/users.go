@@ -42,7 +42,11 @@ func (c conn) createUser(ctx context.Context, u *webrana.User) error {
 
 // UserByID returns the user with the given id.
 func (db *DB) UserByID(ctx context.Context, id string) (*webrana.User, error) {
-	u, err := scanUser(db.conn().row(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return db.conn().userByID(ctx, id)
+}
+
+func (c conn) userByID(ctx context.Context, id string) (*webrana.User, error) {
+	u, err := scanUser(c.row(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	return u, notFound(err, "User")
 }
 
@@ -74,6 +78,15 @@ type UserUpdate struct {
 
 // UpdateUser applies upd to the user with the given id and returns the result.
 func (db *DB) UpdateUser(ctx context.Context, id string, upd UserUpdate) (*webrana.User, error) {
+	return db.conn().updateUser(ctx, id, upd)
+}
+
+// UpdateUser applies upd inside the transaction.
+func (tx *Tx) UpdateUser(ctx context.Context, id string, upd UserUpdate) (*webrana.User, error) {
+	return tx.conn().updateUser(ctx, id, upd)
+}
+
+func (c conn) updateUser(ctx context.Context, id string, upd UserUpdate) (*webrana.User, error) {
 	if upd.Role != nil && !upd.Role.Valid() {
 		return nil, webrana.FieldError("role", "Role must be admin or customer.")
 	}
@@ -81,8 +94,8 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd UserUpdate) (*webra
 		add("role", upd.Role != nil, deref(upd.Role)).
 		add("password_hash", upd.PasswordHash != nil, deref(upd.PasswordHash)).
 		add("disabled", upd.Disabled != nil, deref(upd.Disabled))
-	if err := db.conn().update(ctx, "users", id, set, "User"); err != nil {
+	if err := c.update(ctx, "users", id, set, "User"); err != nil {
 		return nil, err
 	}
-	return db.UserByID(ctx, id)
+	return c.userByID(ctx, id)
 }

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -45,7 +42,7 @@ type accountHandlers struct {
 
 // account returns the account of the path, if this prefix covers it.
 func (h accountHandlers) account(r *http.Request) (*webrana.Account, error) {
-	a, err := h.s.db.AccountByID(r.Context(), r.PathValue("id"))
+	a, err := h.s.pool.Account(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +73,7 @@ func (h accountHandlers) create(w http.ResponseWriter, r *http.Request) error {
 		}
 		req.ProviderType = h.only
 	}
-	a, err := h.s.addAccount(r, pool.AccountInput{ProviderType: req.ProviderType, Name: req.Name, Email: req.Email,
+	a, err := h.s.pool.Create(r.Context(), actor(r), pool.AccountInput{ProviderType: req.ProviderType, Name: req.Name, Email: req.Email,
 		Token: req.Token, Limit: req.Limit, IsPrimary: req.IsPrimary, IsActive: req.IsActive})
 	if err != nil {
 		return err
@@ -87,13 +84,10 @@ func (h accountHandlers) create(w http.ResponseWriter, r *http.Request) error {
 
 func (h accountHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	p := webrana.ProviderType(r.URL.Query().Get("provider"))
-	if p != "" && !p.Valid() {
-		return webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
-	}
-	if h.only != "" {
+	if h.only != "" && (p == "" || p.Valid()) { // an unknown ?provider= is refused, as everywhere
 		p = h.only
 	}
-	accounts, err := h.s.db.ListAccounts(r.Context(), p)
+	accounts, err := h.s.pool.Accounts(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -131,7 +125,7 @@ func (h accountHandlers) update(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.account(r); err != nil {
 		return err
 	}
-	a, err := h.s.changeAccount(r, r.PathValue("id"), pool.AccountPatch{Name: req.Name, Email: req.Email, Token: req.Token,
+	a, err := h.s.pool.Update(r.Context(), actor(r), r.PathValue("id"), pool.AccountPatch{Name: req.Name, Email: req.Email, Token: req.Token,
 		Limit: req.Limit, IsActive: req.IsActive, IsPrimary: req.IsPrimary})
 	if err != nil {
 		return err
@@ -145,7 +139,7 @@ func (h accountHandlers) delete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.s.removeAccount(r, a); err != nil {
+	if err := h.s.pool.Delete(r.Context(), actor(r), a.ID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -205,54 +199,4 @@ func (h accountHandlers) health(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, healthResponse{Health: a.Health, Reason: a.HealthReason, ProviderStatus: a.ProviderStatus,
 		LastHealthCheckAt: a.LastHealthCheckAt})
 	return nil
-}
-
-// addAccount adds an account through the pool (which checks its token with
-// a live call) and audits it; the API and the accounts page share it.
-func (s *Server) addAccount(r *http.Request, in pool.AccountInput) (*webrana.Account, error) {
-	a, err := s.pool.Create(r.Context(), in)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.auth.Audit(r.Context(), principal(r), "account.created", "account", a.ID,
-		fmt.Sprintf("provider=%s name=%s", a.ProviderType, a.Name), sourceAddr(r)); err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
-// changeAccount applies an operator's change to an account and audits
-// which fields it set.
-func (s *Server) changeAccount(r *http.Request, id string, p pool.AccountPatch) (*webrana.Account, error) {
-	a, err := s.pool.Update(r.Context(), id, p)
-	if err != nil {
-		return nil, err
-	}
-	var changed []string
-	for field, set := range map[string]bool{"name": p.Name != nil, "email": p.Email != nil, "token": p.Token != nil,
-		"limit": p.Limit != nil, "is_active": p.IsActive != nil, "is_primary": p.IsPrimary != nil} {
-		if set {
-			changed = append(changed, field)
-		}
-	}
-	if err := s.auth.Audit(r.Context(), principal(r), "account.updated", "account", a.ID,
-		"changed "+strings.Join(sortedCopy(changed), ","), sourceAddr(r)); err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
-// removeAccount deletes an account (refused while it holds servers) and
-// audits it.
-func (s *Server) removeAccount(r *http.Request, a *webrana.Account) error {
-	if err := s.db.DeleteAccount(r.Context(), a.ID); err != nil {
-		return err
-	}
-	return s.auth.Audit(r.Context(), principal(r), "account.deleted", "account", a.ID, "name="+a.Name, sourceAddr(r))
-}
-
-func sortedCopy(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return out
 }

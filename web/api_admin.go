@@ -14,7 +14,7 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users, total, err := s.db.ListUsers(r.Context(), f)
+	users, total, err := s.auth.Users(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	entries, total, err := s.db.ListAudit(r.Context(), f)
+	entries, total, err := s.auth.AuditLog(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	items, total, err := s.db.ListAlerts(r.Context(), f)
+	items, total, err := s.alerts.List(r.Context(), f)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func channelOut(ch *webrana.AlertChannel) channelJSON {
 }
 
 func (s *Server) handleListChannels(w http.ResponseWriter, r *http.Request) error {
-	chs, err := s.db.ListAlertChannels(r.Context())
+	chs, err := s.channels.Stored(r.Context())
 	if err != nil {
 		return err
 	}
@@ -42,11 +42,8 @@ func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) err
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	ch, err := s.channels.Create(r.Context(), alerts.ChannelInput{Kind: req.Kind, Name: req.Name, Config: req.Config, Secret: req.Secret})
+	ch, err := s.channels.Create(r.Context(), actor(r), alerts.ChannelInput{Kind: req.Kind, Name: req.Name, Config: req.Config, Secret: req.Secret})
 	if err != nil {
-		return err
-	}
-	if err := s.auth.Audit(r.Context(), principal(r), "alert_channel.created", "alert_channel", ch.ID, "kind="+ch.Kind+" name="+ch.Name, sourceAddr(r)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, channelOut(ch))
@@ -54,10 +51,7 @@ func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleDeleteChannel(w http.ResponseWriter, r *http.Request) error {
-	if err := s.db.DeleteAlertChannel(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	if err := s.auth.Audit(r.Context(), principal(r), "alert_channel.deleted", "alert_channel", r.PathValue("id"), "", sourceAddr(r)); err != nil {
+	if err := s.channels.Delete(r.Context(), actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -68,31 +62,10 @@ func (s *Server) handleDeleteChannel(w http.ResponseWriter, r *http.Request) err
 // the operator has looked at it. A pool condition that still holds opens a
 // new alert at the next evaluation.
 func (s *Server) handleResolveAlert(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.resolveAlert(r, r.PathValue("id"))
+	a, err := s.alerts.Resolve(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, a)
 	return nil
-}
-
-// resolveAlert closes an open alert and audits it; a closed one is
-// returned as it is.
-func (s *Server) resolveAlert(r *http.Request, id string) (*webrana.Alert, error) {
-	a, err := s.db.AlertByID(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if a.ResolvedAt == nil {
-		if _, err := s.db.ResolveAlert(r.Context(), a.Key); err != nil {
-			return nil, err
-		}
-		if err := s.auth.Audit(r.Context(), principal(r), "alert.resolved", "alert", a.ID, a.Kind, sourceAddr(r)); err != nil {
-			return nil, err
-		}
-		if a, err = s.db.AlertByID(r.Context(), a.ID); err != nil {
-			return nil, err
-		}
-	}
-	return a, nil
 }

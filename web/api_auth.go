@@ -32,7 +32,7 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.db.UserByID(r.Context(), sess.UserID)
+	u, err := s.auth.User(r.Context(), sess.UserID)
 	if err != nil {
 		return err
 	}

@@ -1,14 +1,15 @@
 package web
 
 import (
-	"context"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/billing"
 )
+
+// Currency is the one currency Webrana bills in today.
+const Currency = "USD"
 
 type billingResponse struct {
 	Balance webrana.Money `json:"balance"`
@@ -34,38 +35,28 @@ func (s *Server) handleBilling(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.billingOf(r.Context(), principal(r).User.ID, page)
+	st, err := s.ledger.Statement(r.Context(), principal(r).User.ID, page)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, billingOut(st, page))
 	return nil
 }
 
-// billingOf returns a customer's balance, one page of their ledger (newest
-// first) and, while the balance is below zero, how far dunning went: what
-// GET /api/billing and the billing page show.
-func (s *Server) billingOf(ctx context.Context, userID string, page webrana.Page) (*billingResponse, error) {
-	balance, err := s.db.Balance(ctx, userID, webrana.BillingCurrency)
-	if err != nil {
-		return nil, err
+// billingOut is a statement as GET /api/billing shows it: the balance, a
+// page of the ledger and, while the balance is below zero, how far
+// dunning went.
+func billingOut(st *billing.Statement, page webrana.Page) *billingResponse {
+	entries := make([]*webrana.LedgerEntry, len(st.Entries))
+	for i, e := range st.Entries {
+		entries[i] = e.LedgerEntry
 	}
-	entries, total, err := s.db.ListLedger(ctx, userID, page)
-	if err != nil {
-		return nil, err
+	out := &billingResponse{Balance: st.Balance, listResponse: newList(entries, st.Total, page)}
+	if d := st.Dunning; d != nil {
+		out.Dunning = &dunningView{NegativeSince: d.NegativeSince, WarnedAt: d.WarnedAt, SuspendedAt: d.SuspendedAt,
+			DestroyedAt: d.DestroyedAt, SuspendsAt: st.SuspendsAt, DeletesAt: st.DeletesAt}
 	}
-	out := &billingResponse{Balance: balance, listResponse: newList(entries, total, page)}
-	d, err := s.db.DunningOf(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if d != nil {
-		out.Dunning = &dunningView{NegativeSince: d.NegativeSince, WarnedAt: d.WarnedAt, SuspendedAt: d.SuspendedAt, DestroyedAt: d.DestroyedAt}
-		if s.dunning != nil {
-			out.Dunning.SuspendsAt, out.Dunning.DeletesAt = s.dunning.Schedule(d)
-		}
-	}
-	return out, nil
+	return out
 }
 
 type creditRequest struct {
@@ -101,40 +92,9 @@ func (s *Server) handleCredit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// credit adds money to a customer's balance and audits it, once per
-// idempotency key (optional; at most 100 characters). It reports whether
-// the credit was written (false: the same key again) and the new balance.
+// credit adds money to a customer's balance, audited by billing, once per
+// idempotency key (optional). It reports whether the credit was written
+// (false: the same key again) and the new balance.
 func (s *Server) credit(r *http.Request, customerID string, req creditRequest, key string) (bool, webrana.Money, error) {
-	req.Note = strings.TrimSpace(req.Note)
-	if err := webrana.CreditRange.Check("amount", req.Amount); err != nil {
-		return false, webrana.Money{}, err
-	}
-	if req.Note == "" || utf8.RuneCountInString(req.Note) > 200 {
-		return false, webrana.Money{}, webrana.FieldError("note", "A note of 1 to 200 characters is required (it shows on the customer's statement).")
-	}
-	customer, err := s.db.UserByID(r.Context(), customerID)
-	if err != nil {
-		return false, webrana.Money{}, err
-	}
-	if customer.Role != webrana.RoleCustomer {
-		return false, webrana.Money{}, webrana.Errorf(webrana.EINVALID, "Only customers have a balance.")
-	}
-	e := &webrana.LedgerEntry{UserID: customer.ID, Kind: webrana.LedgerCredit, Amount: req.Amount, Currency: webrana.BillingCurrency, Note: req.Note}
-	if key = strings.TrimSpace(key); key != "" {
-		if len(key) > 100 {
-			return false, webrana.Money{}, webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most 100 characters.")
-		}
-		e.IdempotencyKey = "credit:" + customer.ID + ":" + key
-	}
-	written, err := s.db.AppendLedger(r.Context(), e)
-	if err != nil {
-		return false, webrana.Money{}, err
-	}
-	if written {
-		if err := s.auth.Audit(r.Context(), principal(r), "customer.credited", "user", customer.ID, e.Note, sourceAddr(r)); err != nil {
-			return false, webrana.Money{}, err
-		}
-	}
-	balance, err := s.db.Balance(r.Context(), customer.ID, webrana.BillingCurrency)
-	return written, balance, err
+	return s.ledger.Credit(r.Context(), actor(r), customerID, req.Amount, req.Note, key)
 }

@@ -71,7 +71,7 @@ func (s *Server) handleListSSHKeys(w http.ResponseWriter, r *http.Request) error
 
 // sshKeyList is a page of the caller's SSH keys, oldest first.
 func (s *Server) sshKeyList(r *http.Request, page webrana.Page) (listResponse[*webrana.SSHKey], error) {
-	keys, err := s.db.ListSSHKeys(r.Context(), principal(r).User.ID)
+	keys, err := s.auth.SSHKeys(r.Context(), principal(r).User)
 	return pageOf(keys, page), err
 }
 
@@ -94,7 +94,7 @@ func (s *Server) handleCreateSSHKey(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handleGetSSHKey(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.db.SSHKeyByID(r.Context(), principal(r).User.ID, r.PathValue("id"))
+	k, err := s.auth.SSHKey(r.Context(), principal(r).User, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (s *Server) handleGetSSHKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleDeleteSSHKey(w http.ResponseWriter, r *http.Request) error {
-	if err := s.db.DeleteSSHKey(r.Context(), principal(r).User.ID, r.PathValue("id")); err != nil {
+	if err := s.auth.DeleteSSHKey(r.Context(), principal(r).User, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -13,9 +13,13 @@ func (s *Server) handleListFindings(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	items, total, err := s.db.ListFindings(r.Context(), r.URL.Query().Get("open") == "true", page)
+	rows, total, err := s.reconciler.Findings(r.Context(), r.URL.Query().Get("open") == "true", page)
 	if err != nil {
 		return err
+	}
+	items := make([]*webrana.Finding, len(rows))
+	for i, f := range rows {
+		items[i] = f.Finding
 	}
 	writeJSON(w, http.StatusOK, newList(items, total, page))
 	return nil
@@ -32,34 +36,10 @@ func (s *Server) handleDismissFinding(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) decideFinding(w http.ResponseWriter, r *http.Request, decision string) error {
-	f, err := s.decide(r, r.PathValue("id"), decision)
+	f, err := s.reconciler.Decide(r.Context(), actor(r), r.PathValue("id"), decision)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, f)
 	return nil
-}
-
-// decide closes an open finding by an operator's decision (destroyed or
-// dismissed) and audits it.
-func (s *Server) decide(r *http.Request, id, decision string) (*webrana.Finding, error) {
-	f, err := s.db.FindingByID(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if f.Status != webrana.FindingOpen {
-		return nil, webrana.Errorf(webrana.ECONFLICT, "This finding was already closed (%s).", f.Status)
-	}
-	if decision == webrana.FindingDestroyed {
-		err = s.reconciler.Destroy(r.Context(), f)
-	} else {
-		err = s.db.ResolveFinding(r.Context(), f.ID, decision)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := s.auth.Audit(r.Context(), principal(r), "finding."+decision, "finding", f.ID, f.Tag, sourceAddr(r)); err != nil {
-		return nil, err
-	}
-	return s.db.FindingByID(r.Context(), f.ID)
 }

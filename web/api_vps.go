@@ -53,49 +53,15 @@ type attemptView struct {
 	FinishedAt  *time.Time `json:"finished_at,omitempty"`
 }
 
-// names resolves provider, plan and account names for a page of instances
-// with one query each, however long the page.
-type names struct {
-	providers map[webrana.ProviderType]string
-	plans     map[string]string
-	accounts  map[string]string
-}
-
-func (s *Server) names(ctx context.Context, admin bool) (*names, error) {
-	n := &names{providers: map[webrana.ProviderType]string{}, plans: map[string]string{}, accounts: map[string]string{}}
-	providers, err := s.db.ListProviders(ctx)
-	if err != nil {
-		return nil, err
+// viewOf is a server as the API shows it to p: with its names, and the
+// account it runs on for administrators only.
+func viewOf(row *store.InstanceRow, p *auth.Principal) *instanceView {
+	shown := *row.Instance
+	v := &instanceView{Instance: &shown, ProviderName: row.ProviderName, PlanName: row.PlanName}
+	if p.IsAdmin() && row.AccountID != "" {
+		v.Account = &accountBrief{ID: row.AccountID, Name: row.AccountName}
 	}
-	for _, p := range providers {
-		n.providers[p.Type] = p.Name
-	}
-	plans, err := s.db.ListPlans(ctx, store.PlanFilter{})
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range plans {
-		n.plans[p.ID] = p.Name
-	}
-	if admin {
-		accounts, err := s.db.ListAccounts(ctx, "")
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range accounts {
-			n.accounts[a.ID] = a.Name
-		}
-	}
-	return n, nil
-}
-
-func (n *names) view(in *webrana.Instance, admin bool) *instanceView {
-	shown := *in
-	v := &instanceView{Instance: &shown, ProviderName: n.providers[in.ProviderType], PlanName: n.plans[in.PlanID]}
-	if admin && in.AccountID != "" {
-		v.Account = &accountBrief{ID: in.AccountID, Name: n.accounts[in.AccountID]}
-	}
-	if !admin {
+	if !p.IsAdmin() {
 		shown.AccountID = "" // which account serves a customer is the reseller's business
 	}
 	return v
@@ -117,7 +83,7 @@ func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.instanceDetail(r.Context(), in, p)
+	v, err := s.answerDetail(r.Context(), in, p)
 	if err != nil {
 		return err
 	}
@@ -130,19 +96,12 @@ func (s *Server) handleCreateVPS(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// placeOrder places the caller's order and records it in the audit log,
-// for the API and the create-server form alike. again reports an order
-// placed before with the request's idempotency key (in is its instance;
-// nothing new is placed or audited).
+// placeOrder places the caller's order, audited by provision, for the API
+// and the create-server form alike. again reports an order placed before
+// with the request's idempotency key (in is its instance; nothing new is
+// placed or audited).
 func (s *Server) placeOrder(r *http.Request, req provision.Request) (in *webrana.Instance, again bool, err error) {
-	p := principal(r)
-	if in, again, err = s.orders.Place(r.Context(), p.User, req); err != nil || again {
-		return in, again, err
-	}
-	if err := s.auth.Audit(r.Context(), p, "vps.ordered", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
-		return nil, false, err
-	}
-	return in, false, nil
+	return s.orders.Place(r.Context(), actor(r), req)
 }
 
 // handleListVPS lists the caller's instances (administrators: everyone's),
@@ -198,25 +157,22 @@ func instanceFilter(q url.Values) (webrana.InstanceFilter, error) {
 	return f, nil
 }
 
-// instancePage is one page of instances with names resolved, as the API
-// and the pages show it. The filter must already be scoped to the caller.
+// instancePage is one page of instances with names resolved (one query),
+// as the API and the pages show it. The filter must already be scoped to
+// the caller.
 func (s *Server) instancePage(r *http.Request, f webrana.InstanceFilter) (*instanceList, error) {
 	p := principal(r)
-	items, total, err := s.db.ListInstances(r.Context(), f)
+	rows, total, err := s.servers.Servers(r.Context(), f)
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.names(r.Context(), p.IsAdmin())
-	if err != nil {
-		return nil, err
-	}
-	views := make([]*instanceView, len(items))
-	for i, in := range items {
-		views[i] = n.view(in, p.IsAdmin())
+	views := make([]*instanceView, len(rows))
+	for i, row := range rows {
+		views[i] = viewOf(row, p)
 	}
 	out := &instanceList{listResponse: newList(views, total, f.Page)}
-	if len(items) == f.Page.Normalize().PerPage {
-		last := items[len(items)-1]
+	if len(rows) == f.Page.Normalize().PerPage {
+		last := rows[len(rows)-1]
 		out.NextCursor = formatCursor(webrana.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
 	}
 	return out, nil
@@ -251,11 +207,11 @@ func parseCursor(s string) (*webrana.Cursor, error) {
 // handleGetVPS shows one instance with its provisioning progress.
 func (s *Server) handleGetVPS(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	in, err := s.ownedInstance(r.Context(), p, r.PathValue("id"))
+	row, err := s.ownedServer(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	v, err := s.instanceDetail(r.Context(), in, p)
+	v, err := s.instanceDetail(r.Context(), row, p)
 	if err != nil {
 		return err
 	}
@@ -264,7 +220,7 @@ func (s *Server) handleGetVPS(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return webrana.FieldError("metrics", "metrics is a number of hours, 1 to %d.", lifecycle.MaxMetricHours)
 		}
-		if v.Metrics, err = s.serverMetrics.Get(r.Context(), in, hours); err != nil {
+		if v.Metrics, err = s.serverMetrics.Get(r.Context(), row.Instance, hours); err != nil {
 			return err
 		}
 	}
@@ -272,26 +228,29 @@ func (s *Server) handleGetVPS(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ownedInstance returns the instance if the caller may see it; another
-// customer's instance is "not found", as if it did not exist.
-func (s *Server) ownedInstance(ctx context.Context, p *auth.Principal, id string) (*webrana.Instance, error) {
-	in, err := s.db.InstanceByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !p.IsAdmin() && in.OwnerID != p.User.ID {
-		return nil, webrana.Errorf(webrana.ENOTFOUND, "Server not found.")
-	}
-	return in, nil
+// ownedServer returns the server with its names if the caller may see it;
+// another customer's server is "not found", as if it did not exist.
+func (s *Server) ownedServer(ctx context.Context, p *auth.Principal, id string) (*store.InstanceRow, error) {
+	return s.servers.Server(ctx, p.User, id)
 }
 
-func (s *Server) instanceDetail(ctx context.Context, in *webrana.Instance, p *auth.Principal) (*instanceView, error) {
-	n, err := s.names(ctx, p.IsAdmin())
+// answerDetail is instanceDetail of a server as a service just answered it
+// (placed, deleting), with its names read beside it.
+func (s *Server) answerDetail(ctx context.Context, in *webrana.Instance, p *auth.Principal) (*instanceView, error) {
+	row, err := s.ownedServer(ctx, p, in.ID)
 	if err != nil {
 		return nil, err
 	}
-	v := n.view(in, p.IsAdmin())
-	o, err := s.db.OrderByInstance(ctx, in.ID)
+	row.Instance = in
+	return s.instanceDetail(ctx, row, p)
+}
+
+// instanceDetail is a server as GET /api/vps/{id} shows it: with the
+// progress of the order that created it (and, for administrators, its
+// attempts).
+func (s *Server) instanceDetail(ctx context.Context, row *store.InstanceRow, p *auth.Principal) (*instanceView, error) {
+	v := viewOf(row, p)
+	o, err := s.orders.OrderOf(ctx, row.ID)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return v, nil // adopted, not ordered
 	}
@@ -301,12 +260,12 @@ func (s *Server) instanceDetail(ctx context.Context, in *webrana.Instance, p *au
 	v.Progress = &progressView{OrderID: o.ID, Status: o.Status, Step: o.Step, Message: o.Error,
 		Hold: webrana.Money{Amount: o.HoldAmount, Currency: o.Currency}, UpdatedAt: o.UpdatedAt}
 	if p.IsAdmin() {
-		attempts, err := s.db.ListAttempts(ctx, o.ID)
+		attempts, err := s.orders.Attempts(ctx, o.ID)
 		if err != nil {
 			return nil, err
 		}
 		for _, a := range attempts {
-			v.Progress.Attempts = append(v.Progress.Attempts, attemptView{AccountID: a.AccountID, AccountName: n.accounts[a.AccountID],
+			v.Progress.Attempts = append(v.Progress.Attempts, attemptView{AccountID: a.AccountID, AccountName: a.AccountName,
 				Outcome: a.Outcome, Error: a.Error, StartedAt: a.StartedAt, FinishedAt: a.FinishedAt})
 		}
 	}
@@ -320,11 +279,11 @@ func (s *Server) handleVPSAction(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+	row, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	a, err := s.actOn(r, in, req)
+	a, err := s.actOn(r, row.Instance, req)
 	if err != nil {
 		return err
 	}
@@ -332,18 +291,10 @@ func (s *Server) handleVPSAction(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// actOn accepts an action on a server the caller may see and audits it,
-// for the API and the server page alike.
+// actOn accepts an action on a server the caller may see, audited by
+// lifecycle, for the API and the server page alike.
 func (s *Server) actOn(r *http.Request, in *webrana.Instance, req lifecycle.Request) (*webrana.InstanceAction, error) {
-	p := principal(r)
-	a, err := s.servers.Act(r.Context(), p.User, in, req)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.auth.Audit(r.Context(), p, "vps.action", "instance", in.ID, a.Type, sourceAddr(r)); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return s.servers.Act(r.Context(), actor(r), in, req)
 }
 
 // handleListVPSActions is a server's action history, newest first.
@@ -352,11 +303,11 @@ func (s *Server) handleListVPSActions(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+	row, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	items, total, err := s.db.ListActions(r.Context(), in.ID, page)
+	items, total, err := s.servers.Actions(r.Context(), row.ID, page)
 	if err != nil {
 		return err
 	}
@@ -368,12 +319,13 @@ func (s *Server) handleListVPSActions(w http.ResponseWriter, r *http.Request) er
 // the provider; 200 when it already is). The record stays, as deleted.
 func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	in, err := s.ownedInstance(r.Context(), p, r.PathValue("id"))
+	row, err := s.ownedServer(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	was := in.Status
-	if in, err = s.deleteServer(r, in); err != nil {
+	was := row.Status
+	in, err := s.deleteServer(r, row.Instance)
+	if err != nil {
 		return err
 	}
 	// 200 when there was nothing left to do at the provider; 202 when this
@@ -382,7 +334,7 @@ func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 	if was == webrana.StatusDeleted || was == webrana.StatusFailed {
 		status = http.StatusOK
 	}
-	v, err := s.instanceDetail(r.Context(), in, p)
+	v, err := s.answerDetail(r.Context(), in, p)
 	if err != nil {
 		return err
 	}
@@ -390,20 +342,9 @@ func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteServer deletes a server the caller may see and audits the
-// deletion once (not again while it is deleting or deleted), for the API
-// and the server page alike. It returns the server as it is now.
+// deleteServer deletes a server the caller may see, audited once by
+// lifecycle (not again while it is deleting or deleted), for the API and
+// the server page alike. It returns the server as it is now.
 func (s *Server) deleteServer(r *http.Request, in *webrana.Instance) (*webrana.Instance, error) {
-	p := principal(r)
-	was := in.Status
-	in, err := s.servers.Delete(r.Context(), p.User, in)
-	if err != nil {
-		return nil, err
-	}
-	if was != webrana.StatusDeleting && was != webrana.StatusDeleted {
-		if err := s.auth.Audit(r.Context(), p, "vps.deleted", "instance", in.ID, in.Label, sourceAddr(r)); err != nil {
-			return nil, err
-		}
-	}
-	return in, nil
+	return s.servers.Delete(r.Context(), actor(r), in)
 }

@@ -80,30 +80,34 @@ type benchCase struct {
 	admin, htmx bool
 }
 
-// benchEngines runs fn on a seeded harness over SQLite and PostgreSQL.
-func benchEngines(b *testing.B, fn func(b *testing.B, bh *benchHarness)) {
-	const total, owners = 100_000, 100
+// benchOn runs fn on a fresh harness over SQLite and over PostgreSQL.
+func benchOn(b *testing.B, fn func(b *testing.B, h *harness)) {
 	for _, e := range []struct {
 		name string
 		open func(testing.TB) *store.DB
 	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
-		b.Run(e.name, func(b *testing.B) {
-			h := newHarness(b, e.open(b), auth.ThrottlePolicy{})
-			h.user("admin@example.com", webrana.RoleAdmin)
-			users := make([]*webrana.User, owners)
-			for i := range users {
-				users[i] = h.user(fmt.Sprintf("c%d@example.com", i), webrana.RoleCustomer)
-			}
-			plan := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "Basic", PriceMonthly: 600,
-				PriceHourly: 1, Currency: "USD", Regions: []string{"sgp1"}, IsActive: true}
-			if err := h.db.CreatePlan(context.Background(), plan); err != nil {
-				b.Fatal(err)
-			}
-			storetest.SeedInstances(b, h.db, users, plan, total)
-			fn(b, &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com"),
-				customerID: users[7].ID})
-		})
+		b.Run(e.name, func(b *testing.B) { fn(b, newHarness(b, e.open(b), auth.ThrottlePolicy{})) })
 	}
+}
+
+// benchEngines runs fn on a seeded harness over SQLite and PostgreSQL.
+func benchEngines(b *testing.B, fn func(b *testing.B, bh *benchHarness)) {
+	const total, owners = 100_000, 100
+	benchOn(b, func(b *testing.B, h *harness) {
+		h.user("admin@example.com", webrana.RoleAdmin)
+		users := make([]*webrana.User, owners)
+		for i := range users {
+			users[i] = h.user(fmt.Sprintf("c%d@example.com", i), webrana.RoleCustomer)
+		}
+		plan := &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "Basic", PriceMonthly: 600,
+			PriceHourly: 1, Currency: "USD", Regions: []string{"sgp1"}, IsActive: true}
+		if err := h.db.CreatePlan(context.Background(), plan); err != nil {
+			b.Fatal(err)
+		}
+		storetest.SeedInstances(b, h.db, users, plan, total)
+		fn(b, &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com"),
+			customerID: users[7].ID})
+	})
 }
 
 // run measures each case and reports its median and 99th percentile.
@@ -175,4 +179,72 @@ func benchCursor(b *testing.B, h *harness, token, path string) string {
 		b.Fatalf("%s: no next_cursor (%v)", path, err)
 	}
 	return out.NextCursor
+}
+
+// BenchmarkListViews measures the list views whose names and balances
+// used to cost a query per row or whole tables per request: the servers
+// API's page beside 1,000 plans and 1,000 accounts (their names were read
+// by loading both tables whole on every request), and the operator's
+// customers page of 200 customers with 20 ledger entries each (a balance
+// query per customer). Both are now one query with joins for the page,
+// and the time no longer grows with the tables beside it.
+func BenchmarkListViews(b *testing.B) {
+	benchOn(b, func(b *testing.B, h *harness) {
+		seedListViews(b, h)
+		bh := &benchHarness{h: h, admin: benchToken(b, h, "admin@example.com"), customer: benchToken(b, h, "c7@example.com")}
+		bh.run(b, []benchCase{
+			{"admin/api-vps-page", "/api/vps?per_page=50", true, false},
+			{"admin/customers-page", "/admin/customers?per_page=200", true, false},
+		})
+	})
+}
+
+// seedListViews makes 200 customers with 20 ledger entries each, 1,000
+// plans, 1,000 accounts, and 5,000 servers over the accounts.
+func seedListViews(b *testing.B, h *harness) {
+	ctx := context.Background()
+	h.user("admin@example.com", webrana.RoleAdmin)
+	users := make([]*webrana.User, 200)
+	for i := range users {
+		users[i] = h.user(fmt.Sprintf("c%d@example.com", i), webrana.RoleCustomer)
+		for j := range 20 {
+			if _, err := h.db.AppendLedger(ctx, &webrana.LedgerEntry{UserID: users[i].ID, Kind: webrana.LedgerCredit,
+				Amount: int64(100 + j), Currency: "USD"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	var plan *webrana.Plan
+	for i := range 1000 {
+		plan = &webrana.Plan{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: fmt.Sprintf("Plan %d", i),
+			PriceMonthly: 600, PriceHourly: 1, Currency: "USD", Regions: []string{"sgp1"}, IsActive: true}
+		if err := h.db.CreatePlan(ctx, plan); err != nil {
+			b.Fatal(err)
+		}
+	}
+	accounts := make([]*webrana.Account, 1000)
+	for i := range accounts {
+		accounts[i] = &webrana.Account{ProviderType: webrana.DigitalOcean, Name: fmt.Sprintf("Account %d", i),
+			TokenCiphertext: "x", IsActive: true, Limit: 25}
+		if err := h.db.CreateAccount(ctx, accounts[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	err := h.db.InTx(ctx, func(tx *store.Tx) error {
+		for i := range 5000 {
+			in := &webrana.Instance{OwnerID: users[i%len(users)].ID, ProviderType: webrana.DigitalOcean, PlanID: plan.ID,
+				AccountID: accounts[i%len(accounts)].ID, ProviderID: fmt.Sprint(i), Label: fmt.Sprintf("web-%d", i),
+				Region: "sgp1", Image: "ubuntu-24-04-x64", Status: webrana.StatusActive}
+			if err := tx.CreateInstance(ctx, in); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
 }

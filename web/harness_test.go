@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
@@ -75,14 +76,15 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		t.Fatal(err)
 	}
 	pl := pool.New(db, keys, opener, c.Now, nil)
-	cfg := web.Config{Registry: prometheus.NewRegistry(), DB: db, Auth: svc, Version: "test",
-		Catalog: cat, Providers: source, Pool: pl,
+	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
+		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
 		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
 		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
 		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
-		Dunning:   &billing.Dunning{DB: db, Now: c.Now}}
+		Alerts:    &alerts.Service{DB: db},
+		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}
 	for _, opt := range opts {
 		opt(&cfg)
 	}

@@ -122,6 +122,12 @@ func pageOf[T any](all []T, p webrana.Page) listResponse[T] {
 }
 
 // principal returns the caller; routes that are not Public always have one.
+// actor is the caller as services record their changes: the user and
+// the address the request came from.
+func actor(r *http.Request) webrana.Actor {
+	return webrana.Actor{User: principal(r).User, Source: sourceAddr(r)}
+}
+
 func principal(r *http.Request) *auth.Principal {
 	p := auth.PrincipalFrom(r.Context())
 	if p == nil {

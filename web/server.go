@@ -1,8 +1,27 @@
-// Package web is Webrana's HTTP layer: the server and its route table, where
-// each route declares who may call it; middleware (panic recovery, request
-// logging, Prometheus metrics, cross-origin protection); authentication by
-// bearer token or session cookie with CSRF checks; the JSON API, the HTML
-// pages, and the OpenAPI document that describes the API.
+// Package web is Webrana's HTTP layer, and only that: the server and its
+// route table, where each route declares who may call it; middleware (panic
+// recovery, request logging, Prometheus metrics, cross-origin protection);
+// authentication by bearer token or session cookie with CSRF checks; the
+// JSON API, the HTML pages, and the OpenAPI document that describes the API.
+//
+// A handler decodes the request, calls one service method with the caller
+// as its webrana.Actor, and encodes the answer. Rules, transactions and
+// audit entries are the services' (plans, provision, lifecycle, pool,
+// catalog, billing, alerts, auth); web holds no store handle at all. The
+// list views come from the services as single queries (store.InstanceRow
+// and the like), never assembled here row by row.
+//
+// Examples to follow for what comes next:
+//   - routes.go: every route in one table with its declared access
+//     (Public, SignedIn, Admin, Scraper), enumerable by tests; admin-only
+//     path prefixes cannot be registered with weaker access.
+//   - respond.go: the one table from webrana error codes to HTTP statuses;
+//     handlers return errors, internal ones are logged and never shown.
+//   - the API and the pages share one validation: the create-server wizard
+//     checks each step with provision.Service.Check, stage by stage (its
+//     own step table, orderWizard, says which stage each step completes),
+//     and server actions with lifecycle's checks, exactly as POST /api/vps
+//     and POST /api/vps/{id}/actions do.
 package web
 
 import (
@@ -23,9 +42,9 @@ import (
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
-	"github.com/webrana/webrana/store"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -36,26 +55,24 @@ type ReadyCheck struct {
 
 // Config configures a Server. Zero values take defaults.
 type Config struct {
-	Logger   *slog.Logger
-	Registry *prometheus.Registry // where /metrics reads and HTTP metrics register; required
-	DB       *store.DB            // required
-	Auth     *auth.Service        // required
-	Catalog  *catalog.Service     // required
-	// Providers gives provider clients for live checks (validate).
-	Providers catalog.Source
-	Pool      *pool.Service // the provider accounts (required for /internal/accounts)
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry // where /metrics reads and HTTP metrics register; required
+	Auth      *auth.Service        // required
+	Catalog   *catalog.Service     // required
+	Pool      *pool.Service        // the provider accounts (required for /internal/accounts)
+	Plans     *plans.Service
 	Orders    *provision.Service
 	Servers   *lifecycle.Service
 	Reconcile *lifecycle.Reconciler
 	Metrics   *lifecycle.Metrics
 	Channels  *alerts.ChannelSet
-	Ready     []ReadyCheck
-	Version   string
+	Alerts    *alerts.Service // the alerts operators see and resolve
+	// Ledger is customers' balances and statements, and operators' credits.
+	Ledger  *billing.Ledger
+	Ready   []ReadyCheck
+	Version string
 	// SignInHint is shown on the login page (the sandbox names its demo users).
 	SignInHint string
-	// Dunning tells customers with a negative balance when their servers
-	// are suspended and deleted.
-	Dunning *billing.Dunning
 	// RequestTimeout is how long a request may take, its provider calls
 	// included (default 10s): then the pacer and the clients' retries give
 	// up at once rather than wait past it, and the request answers that the
@@ -71,20 +88,20 @@ type Config struct {
 // Server serves Webrana over HTTP.
 type Server struct {
 	logger        *slog.Logger
-	db            *store.DB
 	auth          *auth.Service
 	catalog       *catalog.Service
-	providers     catalog.Source
 	pool          *pool.Service
+	plans         *plans.Service
 	orders        *provision.Service
 	servers       *lifecycle.Service
 	reconciler    *lifecycle.Reconciler
 	serverMetrics *lifecycle.Metrics
 	channels      *alerts.ChannelSet
+	alerts        *alerts.Service
+	ledger        *billing.Ledger
 	ready         []ReadyCheck
 	version       string
 	signInHint    string
-	dunning       *billing.Dunning
 	timeout       time.Duration
 	metricsToken  []byte // SHA-256 of Config.MetricsToken; nil when none is set
 	metricsPublic bool
@@ -108,20 +125,20 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{
 		logger:         cfg.Logger,
-		db:             cfg.DB,
 		auth:           cfg.Auth,
 		catalog:        cfg.Catalog,
-		providers:      cfg.Providers,
 		pool:           cfg.Pool,
+		plans:          cfg.Plans,
 		orders:         cfg.Orders,
 		servers:        cfg.Servers,
 		reconciler:     cfg.Reconcile,
 		serverMetrics:  cfg.Metrics,
 		channels:       cfg.Channels,
+		alerts:         cfg.Alerts,
+		ledger:         cfg.Ledger,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		signInHint:     cfg.SignInHint,
-		dunning:        cfg.Dunning,
 		timeout:        cmp.Or(cfg.RequestTimeout, defaultRequestTimeout),
 		metricsToken:   tokenDigest(cfg.MetricsToken),
 		metricsPublic:  cfg.MetricsPublic,

@@ -69,7 +69,7 @@ func (s *Server) handleAddSSHKeyForm(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleDeleteSSHKeyForm(w http.ResponseWriter, r *http.Request) error {
-	if err := s.db.DeleteSSHKey(r.Context(), principal(r).User.ID, r.PathValue("id")); err != nil {
+	if err := s.auth.DeleteSSHKey(r.Context(), principal(r).User, r.PathValue("id")); err != nil {
 		return err
 	}
 	redirectFlash(w, r, "/ssh-keys", "SSH key deleted. Servers that already have it keep it.")
@@ -94,7 +94,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	d.Tokens, d.Page, d.PerPage, d.Total = tokens.Items, tokens.Page, tokens.PerPage, tokens.Total
-	d.Now = s.db.Now()
+	d.Now = s.auth.Now()
 	f := s.frame(w, r, "API tokens", "tokens")
 	f.Error = d.Err.Message
 	if d.NewToken != "" {
@@ -145,38 +145,25 @@ func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	ctx, me := r.Context(), principal(r).User
-	b, err := s.billingOf(ctx, me.ID, page)
+	st, err := s.ledger.Statement(r.Context(), principal(r).User.ID, page)
 	if err != nil {
 		return err
 	}
+	b := billingOut(st, page)
 	d := pages.BillingData{Balance: b.Balance, Page: b.Page, PerPage: b.PerPage, Total: b.Total,
-		Entries: make([]pages.LedgerRow, len(b.Items))}
+		Entries: make([]pages.LedgerRow, len(st.Entries))}
 	if b.Dunning != nil {
 		d.Dunning = &pages.DunningState{NegativeSince: b.Dunning.NegativeSince, WarnedAt: b.Dunning.WarnedAt,
 			SuspendedAt: b.Dunning.SuspendedAt, DestroyedAt: b.Dunning.DestroyedAt,
 			SuspendsAt: b.Dunning.SuspendsAt, DeletesAt: b.Dunning.DeletesAt}
 	}
-	servers := map[string]*webrana.Instance{}
-	for i, e := range b.Items {
-		d.Entries[i] = pages.LedgerRow{LedgerEntry: e}
-		if e.InstanceID == "" {
-			continue
-		}
-		in, seen := servers[e.InstanceID]
-		if !seen {
-			in, err = s.db.InstanceByID(ctx, e.InstanceID)
-			if err != nil && webrana.ErrorCode(err) != webrana.ENOTFOUND {
-				return err
-			}
-			if in != nil && in.OwnerID != me.ID {
-				in = nil // entries only ever name the customer's own servers; never show another's
-			}
-			servers[e.InstanceID] = in
-		}
-		if in != nil {
-			d.Entries[i].ServerLabel, d.Entries[i].ServerLink = in.Label, true
-		} else {
+	for i, e := range st.Entries {
+		d.Entries[i] = pages.LedgerRow{LedgerEntry: e.LedgerEntry}
+		switch {
+		case e.InstanceID == "":
+		case e.ServerLabel != "": // the store names only the customer's own servers
+			d.Entries[i].ServerLabel, d.Entries[i].ServerLink = e.ServerLabel, true
+		default:
 			d.Entries[i].ServerLabel = "deleted server"
 		}
 	}

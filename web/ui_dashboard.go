@@ -13,7 +13,7 @@ const dashboardServers = 5
 // handleDashboard is the landing page: balance and recent servers.
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 	ctx, me := r.Context(), principal(r).User
-	balance, err := s.db.Balance(ctx, me.ID, webrana.BillingCurrency)
+	balance, err := s.ledger.Balance(ctx, me.ID)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 	d.Servers, d.Total = serverRows(list.Items), list.Total
 	running := mine // only its total is read
 	running.Status, running.Page = webrana.StatusActive, webrana.Page{PerPage: 1}
-	if _, d.Running, err = s.db.ListInstances(ctx, running); err != nil {
+	if _, d.Running, err = s.servers.Servers(ctx, running); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, pages.Dashboard(s.frame(w, r, "Dashboard", "home"), d))

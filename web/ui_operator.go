@@ -11,6 +11,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/pages"
 )
@@ -50,7 +51,7 @@ func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (s *Server) opNewPlan(w http.ResponseWriter, r *http.Request) error {
 		Regions: q["regions"], IsActive: true}
 	opPickedResources(q, &f)
 	if f.Provider == "" {
-		providers, err := s.db.ListProviders(r.Context())
+		providers, err := s.catalog.Providers(r.Context())
 		if err != nil {
 			return err
 		}
@@ -101,7 +102,7 @@ func (s *Server) opNewPlan(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if !f.Provider.Valid() {
-		return webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
+		return webrana.FieldError("provider", "provider must be digitalocean or linode.")
 	}
 	status, err := s.opPlanCatalog(r, &f, true)
 	if err != nil {
@@ -127,7 +128,7 @@ func opPickedResources(q url.Values, f *pages.OpPlanFormData) {
 
 // opEditPlan is a plan's form; ?size_slug= picks another size.
 func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	p, err := s.plans.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -151,25 +152,29 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) opCreatePlan(w http.ResponseWriter, r *http.Request) error {
 	f := opPlanFormValues(r)
-	return s.opSavePlan(w, r, &f, "New plan", func(req planRequest) (*webrana.Plan, error) { return s.createPlan(r, req) })
+	return s.opSavePlan(w, r, &f, "New plan", func(c plans.Change) (*webrana.Plan, error) {
+		return s.plans.Create(r.Context(), actor(r), c)
+	})
 }
 
 func (s *Server) opUpdatePlan(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	p, err := s.plans.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	f := opPlanFormValues(r)
 	f.ID, f.Currency = p.ID, p.Currency
-	return s.opSavePlan(w, r, &f, "Edit plan", func(req planRequest) (*webrana.Plan, error) { return s.updatePlan(r, p.ID, req) })
+	return s.opSavePlan(w, r, &f, "Edit plan", func(c plans.Change) (*webrana.Plan, error) {
+		return s.plans.Update(r.Context(), actor(r), p.ID, c)
+	})
 }
 
 // opSavePlan saves a posted plan form, or shows it again: with the chosen
 // size's resources ("Use this size"), or with what was wrong.
 func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpPlanFormData, title string,
-	save func(planRequest) (*webrana.Plan, error)) error {
+	save func(plans.Change) (*webrana.Plan, error)) error {
 	if !f.Provider.Valid() {
-		return webrana.FieldError("provider_type", "provider_type must be %s.", webrana.ProviderTypesText())
+		return webrana.FieldError("provider_type", "provider_type must be digitalocean or linode.")
 	}
 	if r.PostFormValue("step") == "size" {
 		status, err := s.opPlanCatalog(r, f, true)
@@ -179,10 +184,10 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 		s.render(w, r, status, pages.OpPlanFormPage(s.frame(w, r, title, "admin-plans"), *f))
 		return nil
 	}
-	req, err := opPlanRequest(f)
+	c, err := opPlanChange(f)
 	var p *webrana.Plan
 	if err == nil {
-		p, err = save(req)
+		p, err = save(c)
 	}
 	if err != nil {
 		// An internal error is a problem page; a provider that cannot be
@@ -204,11 +209,8 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 }
 
 func (s *Server) opDeletePlan(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.db.PlanByID(r.Context(), r.PathValue("id"))
+	p, err := s.plans.Delete(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
-		return err
-	}
-	if err := s.deletePlan(r, p.ID); err != nil {
 		return err
 	}
 	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), fmt.Sprintf("Plan %q deleted.", p.Name))
@@ -221,22 +223,22 @@ func opPlanFormValues(r *http.Request) pages.OpPlanFormData {
 	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
 	return pages.OpPlanFormData{Provider: webrana.ProviderType(v("provider_type")), SizeSlug: v("size_slug"), Name: v("name"),
 		VCPUs: v("vcpus"), MemoryMB: v("memory_mb"), DiskGB: v("disk_gb"), TransferGB: v("transfer_gb"),
-		PriceMonthly: v("price_monthly"), PriceHourly: v("price_hourly"), Currency: webrana.BillingCurrency,
+		PriceMonthly: v("price_monthly"), PriceHourly: v("price_hourly"), Currency: "USD",
 		Regions: r.PostForm["regions"], IsActive: r.PostFormValue("is_active") != ""}
 }
 
-// opPlanRequest turns a plan form into the API's request: prices from
-// major units, resources left blank taken from the size.
-func opPlanRequest(f *pages.OpPlanFormData) (planRequest, error) {
+// opPlanChange turns a plan form into the change the API takes: prices
+// from major units, resources left blank taken from the size.
+func opPlanChange(f *pages.OpPlanFormData) (plans.Change, error) {
 	monthly, err := opMinorUnits("price_monthly", f.PriceMonthly)
 	if err != nil {
-		return planRequest{}, err
+		return plans.Change{}, err
 	}
 	hourly, err := opMinorUnits("price_hourly", f.PriceHourly)
 	if err != nil {
-		return planRequest{}, err
+		return plans.Change{}, err
 	}
-	req := planRequest{ProviderType: &f.Provider, SizeSlug: &f.SizeSlug, Name: &f.Name, PriceMonthly: &monthly,
+	req := plans.Change{ProviderType: &f.Provider, SizeSlug: &f.SizeSlug, Name: &f.Name, PriceMonthly: &monthly,
 		PriceHourly: &hourly, Regions: append([]string{}, f.Regions...), IsActive: &f.IsActive}
 	for _, in := range []struct {
 		field, value string
@@ -245,7 +247,7 @@ func opPlanRequest(f *pages.OpPlanFormData) (planRequest, error) {
 		n := 0 // blank: the size's
 		if in.value != "" {
 			if n, err = strconv.Atoi(in.value); err != nil || n < 0 {
-				return planRequest{}, webrana.FieldError(in.field, "Enter a whole number, or leave it blank to use the size's.")
+				return plans.Change{}, webrana.FieldError(in.field, "Enter a whole number, or leave it blank to use the size's.")
 			}
 		}
 		*in.dst = &n
@@ -261,7 +263,7 @@ func opPlanRequest(f *pages.OpPlanFormData) (planRequest, error) {
 // why (f.CatalogError), answered with the failure's status.
 func (s *Server) opPlanCatalog(r *http.Request, f *pages.OpPlanFormData, picked bool) (int, error) {
 	ctx := r.Context()
-	prov, err := s.db.ProviderByType(ctx, f.Provider)
+	prov, err := s.catalog.ProviderOf(ctx, f.Provider)
 	if err != nil {
 		return 0, err
 	}
@@ -335,10 +337,10 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 		Search: strings.TrimSpace(q.Get("q")), Owner: strings.ToLower(strings.TrimSpace(q.Get("owner"))), Page: page.Page, PerPage: page.PerPage}
 	d.Base = opListURL("/admin/servers", "provider", d.Provider, "account", d.Account, "status", d.Status, "owner", d.Owner, "q", d.Search)
 	var err error
-	if d.Providers, err = s.db.ListProviders(ctx); err != nil {
+	if d.Providers, err = s.catalog.Providers(ctx); err != nil {
 		return err
 	}
-	if d.Accounts, err = s.db.ListAccounts(ctx, ""); err != nil {
+	if d.Accounts, err = s.pool.Accounts(ctx, ""); err != nil {
 		return err
 	}
 	filter, ferr := instanceFilter(q) // the customer's filters: provider, status, label search
@@ -347,7 +349,7 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 		bad = ferr
 	}
 	if bad == nil && d.Owner != "" {
-		u, err := s.db.UserByEmail(ctx, d.Owner)
+		u, err := s.auth.UserByEmail(ctx, d.Owner)
 		switch {
 		case webrana.ErrorCode(err) == webrana.ENOTFOUND:
 			bad = webrana.FieldError("owner", "No user has the e-mail %s.", d.Owner)
@@ -379,14 +381,14 @@ func (s *Server) opAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, open, err := s.db.ListAlerts(r.Context(), store.AlertFilter{OpenOnly: true, Page: webrana.Page{PerPage: 1}})
+	_, open, err := s.alerts.List(r.Context(), store.AlertFilter{OpenOnly: true, Page: webrana.Page{PerPage: 1}})
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	d := pages.OpAlertsData{OpenOnly: q.Get("open") == "true", Kind: q.Get("kind"), OpenCount: open, Error: msg}
 	if bad == nil {
-		if d.Alerts, d.Total, err = s.db.ListAlerts(r.Context(), f); err != nil {
+		if d.Alerts, d.Total, err = s.alerts.List(r.Context(), f); err != nil {
 			return err
 		}
 		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
@@ -397,7 +399,7 @@ func (s *Server) opAlerts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) opResolveAlert(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.resolveAlert(r, r.PathValue("id"))
+	a, err := s.alerts.Resolve(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -415,27 +417,15 @@ func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
 	}
 	openOnly := r.URL.Query().Get("open") == "true"
 	d := pages.OpFindingsData{OpenOnly: openOnly, Error: msg}
-	var items []*webrana.Finding
 	if bad == nil {
-		if items, d.Total, err = s.db.ListFindings(r.Context(), openOnly, page); err != nil {
+		rows, total, err := s.reconciler.Findings(r.Context(), openOnly, page)
+		if err != nil {
 			return err
 		}
-		d.Page, d.PerPage = page.Page, page.PerPage
-	}
-	accounts, err := s.db.ListAccounts(r.Context(), "")
-	if err != nil {
-		return err
-	}
-	byID := map[string]*webrana.Account{}
-	for _, a := range accounts {
-		byID[a.ID] = a
-	}
-	for _, f := range items {
-		row := pages.OpFinding{Finding: f}
-		if a := byID[f.AccountID]; a != nil {
-			row.AccountName, row.ProviderType = a.Name, a.ProviderType
+		for _, f := range rows {
+			d.Findings = append(d.Findings, pages.OpFinding{Finding: f.Finding, AccountName: f.AccountName, ProviderType: f.ProviderType})
 		}
-		d.Findings = append(d.Findings, row)
+		d.Total, d.Page, d.PerPage = total, page.Page, page.PerPage
 	}
 	d.Base = opListURL("/admin/reconciliation", "open", r.URL.Query().Get("open"))
 	s.render(w, r, status, pages.OpFindings(s.frame(w, r, "Reconciliation", "admin-reconciliation"), d))
@@ -444,7 +434,7 @@ func (s *Server) opFindings(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) opDecideFinding(decision string) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f, err := s.decide(r, r.PathValue("id"), decision)
+		f, err := s.reconciler.Decide(r.Context(), actor(r), r.PathValue("id"), decision)
 		if err != nil {
 			return err
 		}
@@ -475,9 +465,10 @@ func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status 
 		status = fstatus
 	}
 	d := pages.OpCustomersData{Role: r.URL.Query().Get("role"), Credit: credit, Query: r.URL.RawQuery, Error: msg}
-	var users []*webrana.User
+	var users []*store.UserBalance
 	if bad == nil {
-		if users, d.Total, err = s.db.ListUsers(r.Context(), f); err != nil {
+		// One query for the page, balances included (it was one more per customer).
+		if users, d.Total, err = s.ledger.Balances(r.Context(), f); err != nil {
 			return err
 		}
 		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
@@ -485,14 +476,7 @@ func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status 
 	d.Base = opListURL("/admin/customers", "role", d.Role)
 	me := principal(r).User.ID
 	for _, u := range users {
-		row := pages.OpCustomerRow{User: u, Self: u.ID == me, Key: strings.ToLower(rand.Text())}
-		if u.Role == webrana.RoleCustomer {
-			b, err := s.db.Balance(r.Context(), u.ID, webrana.BillingCurrency)
-			if err != nil {
-				return err
-			}
-			row.Balance = &b
-		}
+		row := pages.OpCustomerRow{User: u.User, Balance: u.Balance, Self: u.ID == me, Key: strings.ToLower(rand.Text())}
 		if credit.UserID == u.ID && credit.Key != "" {
 			row.Key = credit.Key // the same credit, tried again, is made once
 		}
@@ -534,7 +518,7 @@ func (s *Server) opCredit(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	redirectFlash(w, r, opBack(r), fmt.Sprintf("Credited %s. The balance is now %s.",
-		webrana.Money{Amount: amount, Currency: webrana.BillingCurrency}, balance))
+		webrana.Money{Amount: amount, Currency: Currency}, balance))
 	return nil
 }
 
@@ -573,13 +557,13 @@ func (s *Server) opAudit(w http.ResponseWriter, r *http.Request) error {
 		}
 		fr.Error, d.Field, status = webrana.ErrorMessage(err), webrana.ErrorField(err), ErrorStatus(err)
 	} else {
-		if d.Entries, d.Total, err = s.db.ListAudit(r.Context(), f); err != nil {
+		if d.Entries, d.Total, err = s.auth.AuditLog(r.Context(), f); err != nil {
 			return err
 		}
 		d.Page, d.PerPage = f.Page.Page, f.Page.PerPage
 	}
 	if d.ActorID != "" {
-		if u, err := s.db.UserByID(r.Context(), d.ActorID); err == nil {
+		if u, err := s.auth.User(r.Context(), d.ActorID); err == nil {
 			d.ActorEmail = u.Email
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
-	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/pages"
 )
 
@@ -26,15 +25,53 @@ func (s *Server) orderPages() {
 	s.ui("POST /servers/new", SignedIn, s.handleOrderForm)
 }
 
-// The wizard's last step: the review.
-const orderReview = 6
+// orderStep is one step of the create-server wizard: the stage of the
+// order it completes (Next validates the order through it, with
+// provision's own checks, the ones POST /api/vps makes) and the fields it
+// asks for (a refusal of one of them is shown on this step).
+type orderStep struct {
+	step   int // pages.Step...
+	stage  provision.Stage
+	fields []string
+}
+
+// orderWizard is the wizard's steps in the order they are shown. Its own
+// list: provision's stages say what is checked, not how the form is cut
+// into pages; a step could ask for two stages' fields, or none.
+var orderWizard = []orderStep{
+	{pages.StepProvider, provision.StageProvider, []string{"provider_type", "provider_id"}},
+	{pages.StepPlan, provision.StagePlan, []string{"label", "plan_id"}},
+	{pages.StepRegion, provision.StageRegion, []string{"region"}},
+	{pages.StepImage, provision.StageImage, []string{"image_kind", "image", "app", "stackscript_id", "stackscript_data"}},
+	{pages.StepConfig, provision.StageConfig, []string{"ssh_key_ids", "backups", "monitoring", "ipv6", "vpc_uuid"}},
+	{pages.StepReview, provision.StageAll, []string{"root_password"}},
+}
+
+// The wizard's first and last steps; the last is the review.
+var (
+	orderFirst  = orderWizard[0].step
+	orderReview = orderWizard[len(orderWizard)-1].step
+)
+
+// stageBefore is how much of the order the steps before step complete: what
+// must be valid to show it (0 before the first, where nothing is).
+func stageBefore(step int) provision.Stage {
+	var done provision.Stage
+	for _, st := range orderWizard {
+		if st.step >= step {
+			break
+		}
+		done = st.stage
+	}
+	return done
+}
 
 // handleOrderPage opens the wizard at its first step; ?provider= picks
 // the provider.
 func (s *Server) handleOrderPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	f := pages.OrderForm{Provider: webrana.ProviderType(r.URL.Query().Get("provider"))}
-	return s.orderStep(w, r, f, 1, nil, "")
+	return s.orderStep(w, r, f, orderFirst, nil, "")
 }
 
 // handleOrderForm moves the wizard: "back" to the previous step as it is,
@@ -49,16 +86,16 @@ func (s *Server) handleOrderForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := orderFormFrom(r.PostForm)
 	from, _ := strconv.Atoi(r.PostForm.Get("step"))
-	from = min(max(from, 1), orderReview)
+	from = min(max(from, orderFirst), orderReview)
 	switch nav := r.PostForm.Get("nav"); {
 	case nav == "back":
-		return s.orderStep(w, r, f, max(from-1, 1), nil, "")
+		return s.orderStep(w, r, f, max(from-1, orderFirst), nil, "")
 	case nav == "refresh":
 		return s.orderStep(w, r, f, from, nil, "")
 	case nav == "place" || from == orderReview:
 		return s.placeOrderForm(w, r, f)
 	}
-	if from == 4 && f.ImageKind == pages.KindStackScript && appKind(f.Provider).Value == pages.KindStackScript && f.StackScriptID != f.UDFFor {
+	if from == pages.StepImage && f.ImageKind == pages.KindStackScript && appKind(f.Provider).Value == pages.KindStackScript && f.StackScriptID != f.UDFFor {
 		// Another StackScript was chosen than the one whose fields the
 		// form showed (no script ran to refresh them): show its fields.
 		script, err := s.stackScript(r.Context(), f.Provider, f.StackScriptID)
@@ -66,7 +103,7 @@ func (s *Server) handleOrderForm(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if script != nil && len(script.Fields) > 0 {
-			return s.orderStep(w, r, f, 4, nil, "Fill in the settings of "+script.Name+", then choose Next.")
+			return s.orderStep(w, r, f, pages.StepImage, nil, "Fill in the settings of "+script.Name+", then choose Next.")
 		}
 		f.UDFFor = f.StackScriptID
 	}
@@ -106,7 +143,7 @@ func (s *Server) orderStep(w http.ResponseWriter, r *http.Request, f pages.Order
 	for {
 		d, err := s.orderData(r.Context(), principal(r).User, &f, step)
 		if err != nil {
-			if webrana.ErrorCode(err) == webrana.EINTERNAL || step == 1 {
+			if webrana.ErrorCode(err) == webrana.EINTERNAL || step == orderFirst {
 				return err
 			}
 			step, shown, notice = min(orderFieldStep(err, step-1), step-1), err, ""
@@ -133,23 +170,11 @@ func (s *Server) orderStep(w http.ResponseWriter, r *http.Request, f pages.Order
 
 // orderFieldStep is the step that asks for an order's field.
 func orderFieldStep(err error, otherwise int) int {
-	var e *webrana.Error
-	if !errors.As(err, &e) {
-		return otherwise
-	}
-	switch e.Field {
-	case "provider_type", "provider_id":
-		return 1
-	case "label", "plan_id":
-		return 2
-	case "region":
-		return 3
-	case "image_kind", "image", "app", "stackscript_id", "stackscript_data":
-		return 4
-	case "ssh_key_ids", "backups", "monitoring", "ipv6", "vpc_uuid":
-		return 5
-	case "root_password":
-		return orderReview
+	field := webrana.ErrorField(err)
+	for _, st := range orderWizard {
+		if slices.Contains(st.fields, field) {
+			return st.step
+		}
 	}
 	return otherwise
 }
@@ -249,7 +274,7 @@ func (s *Server) checkOrder(ctx context.Context, me *webrana.User, f pages.Order
 // first option is chosen, so Next works with few clicks.
 func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.OrderForm, step int) (pages.OrderData, error) {
 	d := pages.OrderData{Step: step, Names: map[webrana.ProviderType]string{}}
-	all, err := s.db.ListProviders(ctx)
+	all, err := s.catalog.Providers(ctx)
 	if err != nil {
 		return d, err
 	}
@@ -257,13 +282,13 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 		d.Names[p.Type] = p.Name
 	}
 	var c *provision.Checked
-	if step > 1 {
-		if c, err = s.checkOrder(ctx, me, *f, provision.Stage(step-1)); err != nil {
+	if done := stageBefore(step); done != 0 {
+		if c, err = s.checkOrder(ctx, me, *f, done); err != nil {
 			return d, err
 		}
 	}
 	switch step {
-	case 1:
+	case pages.StepProvider:
 		for _, p := range all {
 			if p.Enabled {
 				d.Providers = append(d.Providers, pages.OrderProvider{Type: p.Type, Name: p.Name})
@@ -275,12 +300,12 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 		if !slices.ContainsFunc(d.Providers, func(p pages.OrderProvider) bool { return p.Type == f.Provider }) {
 			f.Provider = d.Providers[0].Type
 		}
-	case 2:
-		if d.Plans, err = s.db.ListPlans(ctx, store.PlanFilter{ProviderType: f.Provider, ActiveOnly: true}); err != nil {
+	case pages.StepPlan:
+		if d.Plans, err = s.plans.List(ctx, f.Provider, true); err != nil {
 			return d, err
 		}
 		f.PlanID = pick(d.Plans, f.PlanID, func(p *webrana.Plan) string { return p.ID })
-	case 3:
+	case pages.StepRegion:
 		regions, err := s.orders.Regions(ctx, c.Plan)
 		if err != nil {
 			return d, err
@@ -289,12 +314,12 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 			d.Regions = append(d.Regions, pages.OrderRegion{Slug: g.Slug, Name: g.Name})
 		}
 		f.Region = pick(d.Regions, f.Region, func(g pages.OrderRegion) string { return g.Slug })
-	case 4:
+	case pages.StepImage:
 		if err := s.orderImageData(ctx, &d, f, c); err != nil {
 			return d, err
 		}
-	case 5:
-		if d.SSHKeys, err = s.db.ListSSHKeys(ctx, me.ID); err != nil {
+	case pages.StepConfig:
+		if d.SSHKeys, err = s.auth.SSHKeys(ctx, me); err != nil {
 			return d, err
 		}
 	default:
@@ -405,7 +430,7 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 		return err
 	}
 	d.Plan, d.Hold = plan, hold
-	balance, err := s.db.Balance(ctx, me.ID, plan.Currency)
+	balance, err := s.ledger.Balance(ctx, me.ID)
 	if err != nil {
 		return err
 	}
@@ -460,7 +485,7 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 	}
 	keys := "none"
 	if len(f.SSHKeyIDs) > 0 {
-		mine, err := s.db.ListSSHKeys(ctx, me.ID)
+		mine, err := s.auth.SSHKeys(ctx, me)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/web/pages"
 )
@@ -48,11 +49,11 @@ func (s *Server) accountsData(r *http.Request) (pages.AccountsData, error) {
 	if err != nil {
 		return pages.AccountsData{}, err
 	}
-	providers, err := s.db.ListProviders(ctx)
+	providers, err := s.catalog.Providers(ctx)
 	if err != nil {
 		return pages.AccountsData{}, err
 	}
-	accounts, err := s.db.ListAccounts(ctx, filter)
+	accounts, err := s.pool.Accounts(ctx, filter)
 	if err != nil {
 		return pages.AccountsData{}, err
 	}
@@ -204,7 +205,7 @@ func (s *Server) renderAccountForm(w http.ResponseWriter, r *http.Request, d pag
 }
 
 func (s *Server) handleNewAccountPage(w http.ResponseWriter, r *http.Request) error {
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -218,7 +219,7 @@ func (s *Server) handleNewAccountPage(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) handleCreateAccountForm(w http.ResponseWriter, r *http.Request) error {
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -229,7 +230,7 @@ func (s *Server) handleCreateAccountForm(w http.ResponseWriter, r *http.Request)
 		return s.renderAccountForm(w, r, d, err)
 	}
 	active := d.IsActive
-	a, err := s.addAccount(r, pool.AccountInput{ProviderType: d.ProviderType, Name: d.Name, Email: d.Email,
+	a, err := s.pool.Create(r.Context(), actor(r), pool.AccountInput{ProviderType: d.ProviderType, Name: d.Name, Email: d.Email,
 		Token: r.PostFormValue("token"), Limit: limit, IsPrimary: d.IsPrimary, IsActive: &active})
 	if err != nil {
 		return s.renderAccountForm(w, r, d, err)
@@ -247,7 +248,7 @@ func editForm(a *webrana.Account) pages.AccountFormData {
 }
 
 func (s *Server) handleEditAccountPage(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.db.AccountByID(r.Context(), r.PathValue("id"))
+	a, err := s.pool.Account(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -258,7 +259,7 @@ func (s *Server) handleEditAccountPage(w http.ResponseWriter, r *http.Request) e
 // handleUpdateAccountForm applies what the edit form changed; a blank token
 // keeps the old one.
 func (s *Server) handleUpdateAccountForm(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.db.AccountByID(r.Context(), r.PathValue("id"))
+	a, err := s.pool.Account(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -298,7 +299,7 @@ func (s *Server) handleUpdateAccountForm(w http.ResponseWriter, r *http.Request)
 		redirectFlash(w, r, pages.AccountsHref(""), "Nothing to change on "+a.Name+".")
 		return nil
 	}
-	if a, err = s.changeAccount(r, a.ID, p); err != nil {
+	if a, err = s.pool.Update(r.Context(), actor(r), a.ID, p); err != nil {
 		return s.renderAccountForm(w, r, d, err)
 	}
 	redirectFlash(w, r, pages.AccountsHref(""), fmt.Sprintf("Saved %s: %d/%d in use.", a.Name, a.Active+a.Reserved, a.Limit))
@@ -306,9 +307,9 @@ func (s *Server) handleUpdateAccountForm(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleDeleteAccountForm(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.db.AccountByID(r.Context(), r.PathValue("id"))
+	a, err := s.pool.Account(r.Context(), r.PathValue("id"))
 	if err == nil {
-		err = s.removeAccount(r, a)
+		err = s.pool.Delete(r.Context(), actor(r), a.ID)
 	}
 	if err != nil {
 		return s.accountsProblem(w, r, err)
@@ -351,7 +352,7 @@ func (s *Server) handleAccountActiveForm(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return s.accountsProblem(w, r, err)
 	}
-	a, err := s.changeAccount(r, r.PathValue("id"), pool.AccountPatch{IsActive: &active})
+	a, err := s.pool.Update(r.Context(), actor(r), r.PathValue("id"), pool.AccountPatch{IsActive: &active})
 	if err != nil {
 		return s.accountsProblem(w, r, err)
 	}
@@ -366,11 +367,11 @@ func (s *Server) handleAccountActiveForm(w http.ResponseWriter, r *http.Request)
 // providerCards builds the providers page: each provider with its
 // accounts' number and capacity.
 func (s *Server) providerCards(r *http.Request) ([]pages.ProviderCard, error) {
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := s.db.ListAccounts(r.Context(), "")
+	accounts, err := s.pool.Accounts(r.Context(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +413,7 @@ func (s *Server) handleProviderEnabledForm(w http.ResponseWriter, r *http.Reques
 	enabled, err := formBool(r, "enabled")
 	var p *webrana.Provider
 	if err == nil {
-		p, err = s.updateProvider(r, r.PathValue("id"), updateProviderRequest{IsEnabled: &enabled})
+		p, err = s.catalog.UpdateProvider(r.Context(), actor(r), r.PathValue("id"), catalog.ProviderChange{Enabled: &enabled})
 	}
 	if err != nil {
 		if isHTMX(r) || ErrorStatus(err) == http.StatusInternalServerError {
@@ -432,10 +433,11 @@ func (s *Server) handleProviderEnabledForm(w http.ResponseWriter, r *http.Reques
 // failed check is shown as the page's problem (the request itself worked,
 // as in the API); a successful one is flashed.
 func (s *Server) handleValidateProviderForm(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.validateProvider(r, r.PathValue("id"))
+	v, err := s.catalog.ValidateProvider(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	out := validateOut(v)
 	name := out.Provider.Name
 	if !out.OK {
 		return s.renderProviders(w, r, http.StatusOK, name+": "+out.Message)

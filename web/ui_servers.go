@@ -92,7 +92,7 @@ func (s *Server) handleServersPage(w http.ResponseWriter, r *http.Request) error
 	if len(chosen) > 0 {
 		d.PagerBase += chosen.Encode() + "&"
 	}
-	providers, err := s.db.ListProviders(r.Context())
+	providers, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Server) handleServersPage(w http.ResponseWriter, r *http.Request) error
 // handleServerPage is one server: specs, addresses, status, cost, progress,
 // actions, charts and history.
 func (s *Server) handleServerPage(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+	in, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Server) handleServerPage(w http.ResponseWriter, r *http.Request) error 
 
 // renderServer shows the server page with the action form as given (its
 // values and refusal kept after a refused action).
-func (s *Server) renderServer(w http.ResponseWriter, r *http.Request, status int, in *webrana.Instance, form pages.ServerActionForm) error {
+func (s *Server) renderServer(w http.ResponseWriter, r *http.Request, status int, in *store.InstanceRow, form pages.ServerActionForm) error {
 	d, err := s.serverData(r, in)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (s *Server) handleServerCharts(w http.ResponseWriter, r *http.Request) erro
 	c := pages.ServerChartsData{Hours: chartHours}
 	if in.Status != webrana.StatusActive && in.Status != webrana.StatusOff {
 		c.Unavailable = "Charts are shown while the server is running or stopped."
-	} else if series, err := s.serverMetrics.Get(r.Context(), in, chartHours); err != nil {
+	} else if series, err := s.serverMetrics.Get(r.Context(), in.Instance, chartHours); err != nil {
 		if ErrorStatus(err) >= http.StatusInternalServerError && webrana.ErrorCode(err) != webrana.EUNAVAILABLE {
 			s.logger.ErrorContext(r.Context(), "server metrics", "instance", in.ID, "err", err)
 		}
@@ -192,8 +192,8 @@ func (s *Server) handleServerCharts(w http.ResponseWriter, r *http.Request) erro
 // fragmentInstance is the caller's server a fragment of its page is about.
 // Opened directly rather than by htmx, the fragment answers with a redirect
 // to the whole page, and nil is returned with no error: nothing more to do.
-func (s *Server) fragmentInstance(w http.ResponseWriter, r *http.Request) (*webrana.Instance, error) {
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+func (s *Server) fragmentInstance(w http.ResponseWriter, r *http.Request) (*store.InstanceRow, error) {
+	in, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -207,14 +207,14 @@ func (s *Server) fragmentInstance(w http.ResponseWriter, r *http.Request) (*webr
 // handleServerActionForm requests an action as POST /api/vps/{id}/actions
 // does; a refusal shows the server page again with the reason.
 func (s *Server) handleServerActionForm(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+	in, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	req := lifecycle.Request{Type: r.PostFormValue("type"), Image: r.PostFormValue("image"), PlanID: r.PostFormValue("plan_id"),
 		Label: r.PostFormValue("label"), Password: r.PostFormValue("root_password")}
 	form := pages.ServerActionForm{Type: req.Type, Image: req.Image, PlanID: req.PlanID, Label: req.Label}
-	a, err := s.actOn(r, in, req)
+	a, err := s.actOn(r, in.Instance, req)
 	if err != nil {
 		var ok bool
 		if form.Err, ok = inputError(err); !ok {
@@ -231,11 +231,11 @@ func (s *Server) handleServerActionForm(w http.ResponseWriter, r *http.Request) 
 
 // handleServerDeleteForm deletes the server as DELETE /api/vps/{id} does.
 func (s *Server) handleServerDeleteForm(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.ownedInstance(r.Context(), principal(r), r.PathValue("id"))
+	in, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	after, err := s.deleteServer(r, in)
+	after, err := s.deleteServer(r, in.Instance)
 	if err != nil {
 		form := pages.ServerActionForm{Type: webrana.ActionDelete}
 		var ok bool
@@ -253,7 +253,7 @@ func (s *Server) handleServerDeleteForm(w http.ResponseWriter, r *http.Request) 
 }
 
 // serverData gathers what the server page shows.
-func (s *Server) serverData(r *http.Request, in *webrana.Instance) (pages.ServerData, error) {
+func (s *Server) serverData(r *http.Request, in *store.InstanceRow) (pages.ServerData, error) {
 	d, err := s.serverLive(r, in)
 	if err != nil {
 		return d, err
@@ -264,28 +264,22 @@ func (s *Server) serverData(r *http.Request, in *webrana.Instance) (pages.Server
 // serverLive gathers what the live region shows, and no more, as it is
 // polled every two seconds: the server with its plan and provider, its
 // order's progress and the action under way.
-func (s *Server) serverLive(r *http.Request, in *webrana.Instance) (pages.ServerData, error) {
+func (s *Server) serverLive(r *http.Request, in *store.InstanceRow) (pages.ServerData, error) {
 	ctx := r.Context()
-	shown := *in
+	shown := *in.Instance
 	if !principal(r).IsAdmin() {
 		shown.AccountID = "" // as the API shows it
 	}
-	d := pages.ServerData{Server: pages.ServerRow{Instance: &shown}, Charts: in.Status == webrana.StatusActive || in.Status == webrana.StatusOff}
-	plan, err := s.db.PlanByID(ctx, in.PlanID)
+	d := pages.ServerData{Server: pages.ServerRow{Instance: &shown, ProviderName: in.ProviderName},
+		Charts: in.Status == webrana.StatusActive || in.Status == webrana.StatusOff}
+	plan, err := s.plans.Get(ctx, in.PlanID)
 	switch {
 	case err == nil:
 		d.Plan, d.Server.PlanName = plan, plan.Name
 	case webrana.ErrorCode(err) != webrana.ENOTFOUND:
 		return d, err
 	}
-	provider, err := s.db.ProviderByType(ctx, in.ProviderType)
-	switch {
-	case err == nil:
-		d.Server.ProviderName = provider.Name
-	case webrana.ErrorCode(err) != webrana.ENOTFOUND:
-		return d, err
-	}
-	o, err := s.db.OrderByInstance(ctx, in.ID)
+	o, err := s.orders.OrderOf(ctx, in.ID)
 	switch {
 	case err == nil:
 		d.Progress = serverProgress(o)
@@ -293,7 +287,7 @@ func (s *Server) serverLive(r *http.Request, in *webrana.Instance) (pages.Server
 		return d, err
 	}
 	// The newest action is the one under way, if any: one may run at a time.
-	latest, _, err := s.db.ListActions(ctx, in.ID, webrana.Page{PerPage: 1})
+	latest, _, err := s.servers.Actions(ctx, in.ID, webrana.Page{PerPage: 1})
 	if err != nil {
 		return d, err
 	}
@@ -309,29 +303,29 @@ func (s *Server) serverLive(r *http.Request, in *webrana.Instance) (pages.Server
 // serverSettled adds what the page shows besides the live region: the
 // history and the month's cost, and once nothing is in motion the actions
 // with their choices.
-func (s *Server) serverSettled(r *http.Request, in *webrana.Instance, d *pages.ServerData) error {
+func (s *Server) serverSettled(r *http.Request, in *store.InstanceRow, d *pages.ServerData) error {
 	ctx := r.Context()
 	var err error
-	if d.History, d.HistoryTotal, err = s.db.ListActions(ctx, in.ID, webrana.Page{PerPage: historyPerPage}); err != nil {
+	if d.History, d.HistoryTotal, err = s.servers.Actions(ctx, in.ID, webrana.Page{PerPage: historyPerPage}); err != nil {
 		return err
 	}
 	if !d.Polling {
-		d.Actions = serverActions(in)
+		d.Actions = serverActions(in.Instance)
 	}
 	if serverOffers(d.Actions, webrana.ActionResize) && d.Plan != nil {
-		if d.Plans, err = s.resizePlans(r, in, d.Plan); err != nil {
+		if d.Plans, err = s.resizePlans(r, in.Instance, d.Plan); err != nil {
 			return err
 		}
 	}
 	if serverOffers(d.Actions, webrana.ActionRebuild) {
-		d.Images, d.ImagesUnavailable = s.rebuildImages(r, in)
+		d.Images, d.ImagesUnavailable = s.rebuildImages(r, in.Instance)
 	}
-	currency := webrana.BillingCurrency
+	currency := Currency
 	if d.Plan != nil {
 		currency = d.Plan.Currency
 	}
-	month := webrana.MonthOf(webrana.NowFrom(s.db.Now))
-	if d.Cost, err = s.db.InstanceCost(ctx, in.OwnerID, in.ID, currency, month); err != nil {
+	var month time.Time
+	if d.Cost, month, err = s.ledger.MonthCost(ctx, in.Instance, currency); err != nil {
 		return err
 	}
 	d.Month = month.Format("January 2006")
@@ -344,7 +338,7 @@ func serverOffers(actions []pages.ServerAction, typ string) bool {
 
 // resizePlans are the plans lifecycle lets the server grow to.
 func (s *Server) resizePlans(r *http.Request, in *webrana.Instance, cur *webrana.Plan) ([]pages.ServerPlanOption, error) {
-	plans, err := s.db.ListPlans(r.Context(), store.PlanFilter{ProviderType: in.ProviderType, ActiveOnly: true})
+	plans, err := s.plans.List(r.Context(), in.ProviderType, true)
 	if err != nil {
 		return nil, err
 	}

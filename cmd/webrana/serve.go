@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
@@ -138,10 +139,11 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Dunning.Servers = m.Servers
-	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, DB: m.DB, Auth: m.Auth,
-		Catalog: m.Catalog, Providers: source, Pool: m.Pool, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
-		Channels: m.Channels, MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
-		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Dunning: m.Dunning})
+	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth,
+		Catalog: m.Catalog, Pool: m.Pool, Plans: &plans.Service{DB: m.DB, Catalog: m.Catalog}, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
+		Channels: m.Channels, Alerts: m.Alerts, Ledger: &billing.Ledger{DB: m.DB, Currency: webrana.BillingCurrency, Dunning: m.Dunning},
+		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
+		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg)})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}

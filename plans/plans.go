@@ -1,0 +1,178 @@
+// Package plans owns what Webrana sells: plans, each one provider size at
+// Webrana's own prices in the regions the operator chose. Its rules — a
+// plan's own fields, its size and regions checked against the provider's
+// catalog, a provider that never changes, the audit of every change — live
+// here once, for the JSON API and the operator's pages alike; the web layer
+// only decodes a Change and encodes the plan it gets back.
+//
+// Every change is audited inside its own transaction, with the acting
+// operator (webrana.Actor): an example for services that follow.
+package plans
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+)
+
+// Store is what plans needs of the database (store.DB).
+type Store interface {
+	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
+	ListPlans(ctx context.Context, f store.PlanFilter) ([]*webrana.Plan, error)
+	InTx(ctx context.Context, fn func(*store.Tx) error) error
+}
+
+// Catalog checks a plan against its provider's offer (catalog.Service).
+type Catalog interface {
+	CheckPlan(ctx context.Context, p *webrana.Plan) error
+}
+
+// Service keeps the plans.
+type Service struct {
+	DB      Store
+	Catalog Catalog
+	// Currency is a new plan's when its Change names none (default USD).
+	Currency string
+}
+
+// Change is a plan as an operator writes it (POST and PATCH
+// /api/admin/plans, the plan form); on an update, absent fields keep their
+// values.
+type Change struct {
+	ProviderType *webrana.ProviderType `json:"provider_type"`
+	SizeSlug     *string               `json:"size_slug"`
+	Name         *string               `json:"name"`
+	VCPUs        *int                  `json:"vcpus"`
+	MemoryMB     *int                  `json:"memory_mb"`
+	DiskGB       *int                  `json:"disk_gb"`
+	TransferGB   *int                  `json:"transfer_gb"`
+	PriceMonthly *int64                `json:"price_monthly"`
+	PriceHourly  *int64                `json:"price_hourly"`
+	Currency     *string               `json:"currency"`
+	Regions      []string              `json:"regions"`
+	IsActive     *bool                 `json:"is_active"`
+}
+
+// apply writes the change's fields onto p.
+func (c Change) apply(p *webrana.Plan) {
+	set(&p.ProviderType, c.ProviderType)
+	set(&p.SizeSlug, c.SizeSlug)
+	set(&p.Name, c.Name)
+	set(&p.Currency, c.Currency)
+	set(&p.VCPUs, c.VCPUs)
+	set(&p.MemoryMB, c.MemoryMB)
+	set(&p.DiskGB, c.DiskGB)
+	set(&p.TransferGB, c.TransferGB)
+	set(&p.PriceMonthly, c.PriceMonthly)
+	set(&p.PriceHourly, c.PriceHourly)
+	set(&p.IsActive, c.IsActive)
+	if c.Regions != nil {
+		p.Regions = c.Regions
+	}
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// List returns the plans of one provider (every provider's for ""),
+// grouped by provider, cheapest first: the active ones, or all.
+func (s *Service) List(ctx context.Context, p webrana.ProviderType, activeOnly bool) ([]*webrana.Plan, error) {
+	if p != "" && !p.Valid() {
+		return nil, webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
+	}
+	plans, err := s.DB.ListPlans(ctx, store.PlanFilter{ProviderType: p, ActiveOnly: activeOnly})
+	if err != nil {
+		return nil, fmt.Errorf("list plans: %w", err)
+	}
+	return plans, nil
+}
+
+// Get returns a plan.
+func (s *Service) Get(ctx context.Context, id string) (*webrana.Plan, error) {
+	p, err := s.DB.PlanByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Create checks a new plan (active unless it says otherwise) and stores
+// it with its audit entry.
+func (s *Service) Create(ctx context.Context, by webrana.Actor, c Change) (*webrana.Plan, error) {
+	p := &webrana.Plan{Currency: cmp.Or(s.Currency, "USD"), IsActive: true}
+	c.apply(p)
+	if err := s.check(ctx, p); err != nil {
+		return nil, err
+	}
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreatePlan(ctx, p); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("plan.created", "plan", p.ID, p.Name))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create plan %q: %w", p.Name, err)
+	}
+	return p, nil
+}
+
+// Update applies a change to a plan, checks the result and stores it with
+// its audit entry. A plan's provider never changes: its servers run there.
+func (s *Service) Update(ctx context.Context, by webrana.Actor, id string, c Change) (*webrana.Plan, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.ProviderType != nil && *c.ProviderType != p.ProviderType {
+		return nil, webrana.FieldError("provider_type", "A plan's provider cannot change; create a new plan.")
+	}
+	c.apply(p)
+	if err := s.check(ctx, p); err != nil {
+		return nil, err
+	}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if p, err = tx.UpdatePlan(ctx, p); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("plan.updated", "plan", p.ID, p.Name))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update plan %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Delete removes a plan no server was ever ordered on (others are
+// deactivated instead), with its audit entry, and returns it as it was.
+func (s *Service) Delete(ctx context.Context, by webrana.Actor, id string) (*webrana.Plan, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeletePlan(ctx, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("plan.deleted", "plan", id, ""))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete plan %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// check validates a plan's own fields, then against its provider's
+// catalog, where the size must be offered in every region of the plan
+// (resources left at zero are taken from the size).
+func (s *Service) check(ctx context.Context, p *webrana.Plan) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.Catalog.CheckPlan(ctx, p)
+}
