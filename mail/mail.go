@@ -1,0 +1,62 @@
+// Package mail is Webrana's one outgoing-mail path, for customers and for
+// operators' alerts alike.
+//
+// A service that has something to tell a person queues a Message in the
+// transaction of the change it reports (an account created, a server
+// active, a balance gone negative): the message is rendered then, kept in
+// the outbox, and a River job delivers it. So a change and its e-mail
+// commit together or not at all; delivery is retried until the SMTP server
+// takes it; a message the SMTP server accepted is marked sent and never
+// sent again. With no SMTP server configured (the sandbox), messages are
+// kept and shown to operators on the "Mail" page instead.
+//
+// Producers declare the small interface they use (QueueTx) in their own
+// package, as consumers do with the store.
+package mail
+
+// Kind names a message's template. Kinds marked optional can be switched
+// off by the customer; the others always go (they are what the customer
+// asked for, or concern their account's security or money).
+type Kind string
+
+const (
+	// Account and security.
+	Verify        Kind = "verify"         // LinkData: confirm the address
+	PasswordReset Kind = "password_reset" // LinkData: choose a new password
+	Invite        Kind = "invite"         // LinkData: set a password and sign in
+	EmailChange   Kind = "email_change"   // LinkData: confirm a new address
+	NewSignIn     Kind = "new_sign_in"    // SignInData; optional
+
+	// Servers (optional).
+	ServerReady  Kind = "server_ready"  // ServerData; never the root password
+	OrderHeld    Kind = "order_held"    // ServerData
+	OrderFailed  Kind = "order_failed"  // ServerData with the refund
+	ActionFailed Kind = "action_failed" // ServerData with the action
+
+	// Money.
+	BalanceLow     Kind = "balance_low"     // BalanceData; optional
+	UnpaidWarning  Kind = "unpaid_warning"  // BalanceData with the suspension date
+	UnpaidSuspend  Kind = "unpaid_suspend"  // BalanceData with the deletion date
+	UnpaidDeletion Kind = "unpaid_deletion" // BalanceData
+
+	// Operators.
+	Alert Kind = "alert" // AlertData, to the alert recipients
+)
+
+// Message is one e-mail to queue. Data is the kind's data type (LinkData,
+// ServerData, …); the outbox renders Kind's templates with it when queued.
+type Message struct {
+	To     string // one address
+	UserID string // the recipient, when a user: checked against their mail preferences
+	Kind   Kind
+	Data   any
+}
+
+// LinkData is a message whose point is one link: Path is the path and query
+// on Webrana's own site ("/verify?token=…"); the outbox makes it absolute
+// with the configured base URL.
+type LinkData struct {
+	Path      string
+	ExpiresIn string // "24 hours", shown to the reader
+	Inviter   string // invitations only: who invited them
+}
