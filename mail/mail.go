@@ -60,3 +60,37 @@ type LinkData struct {
 	ExpiresIn string // "24 hours", shown to the reader
 	Inviter   string // invitations only: who invited them
 }
+
+// ServerData is a message about one server or order. Fields that do not
+// apply to a kind stay empty.
+type ServerData struct {
+	Name     string // the customer's name for the server (its label)
+	Provider string // the provider's display name
+	Region   string
+	Plan     string
+	IPv4     string
+	IPv6     string
+	Action   string // ActionFailed: what was asked ("reboot", "resize", …)
+	Reason   string // OrderFailed, ActionFailed: what a person is told (clouderr)
+	Refund   string // OrderFailed: the amount given back, formatted ("$4.00"); empty if none
+	Path     string // the server's page on Webrana's site ("/servers/{id}")
+}
+
+// BalanceData is a message about the customer's balance.
+type BalanceData struct {
+	Balance string // formatted ("-$3.20")
+	Date    string // UnpaidWarning: when servers are suspended; UnpaidSuspend: when they are deleted
+	Path    string // where to pay ("/billing")
+}
+
+// SignInData tells a customer of a sign-in from an address not seen before.
+type SignInData struct {
+	Address string // the client's IP address
+	When    string // formatted time, UTC
+}
+
+// AlertData is an operators' alert as e-mail.
+type AlertData struct {
+	Severity, Kind, Event, Message, ID, Key string
+	OpenedAt, ResolvedAt                    string // formatted; ResolvedAt empty while open
+}
