@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -44,6 +45,7 @@ type harness struct {
 	auth  *auth.Service
 	srv   *web.Server
 	sim   *cloudsim.Sim
+	mail  *mail.Outbox
 	url   string
 	clock *clock
 }
@@ -76,6 +78,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		t.Fatal(err)
 	}
 	pl := pool.New(db, keys, opener, c.Now, nil)
+	outbox := mail.NewOutbox(db, queue, &mail.Config{BaseURL: "https://panel.example.com", Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
 		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
 		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
@@ -84,6 +87,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
 		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
 		Alerts:    &alerts.Service{DB: db},
+		Mail:      outbox,
 		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}
 	for _, opt := range opts {
 		opt(&cfg)
@@ -91,7 +95,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	srv := web.NewServer(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}
+	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, mail: outbox, url: ts.URL, clock: c}
 }
 
 // simSource starts a simulator with one account per provider and returns a

@@ -68,6 +68,9 @@ func (s *Server) routes() {
 	s.operatorPoolPages()
 	s.operatorPages()
 
+	// Outgoing mail: the operators' outbox, customers' preferences (api_mail.go).
+	s.mailRoutes()
+
 	// The caller's credentials.
 	s.api("GET /api/tokens", SignedIn, s.handleListTokens)
 	s.api("POST /api/tokens", SignedIn, s.handleCreateToken)

@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -45,6 +46,7 @@ type Main struct {
 	Pool     *pool.Service
 	Alerts   *alerts.Service
 	Channels *alerts.ChannelSet
+	Mail     *mail.Outbox // the outgoing-mail path: producers queue in their transactions
 	Auth     *auth.Service
 	Catalog  *catalog.Service
 	Orders   *provision.Service
@@ -141,7 +143,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Dunning.Servers = m.Servers
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth,
 		Catalog: m.Catalog, Pool: m.Pool, Plans: &plans.Service{DB: m.DB, Catalog: m.Catalog}, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
-		Channels: m.Channels, Alerts: m.Alerts, Ledger: &billing.Ledger{DB: m.DB, Currency: webrana.BillingCurrency, Dunning: m.Dunning},
+		Channels: m.Channels, Alerts: m.Alerts, Mail: m.Mail, Ledger: &billing.Ledger{DB: m.DB, Currency: webrana.BillingCurrency, Dunning: m.Dunning},
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
 		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg)})
 	if m.Sim != nil {
@@ -174,7 +176,12 @@ func newRegistry() *prometheus.Registry {
 func (m *Main) openQueue() error {
 	metrics := jobs.NewMetrics(m.Registry)
 	workers := river.NewWorkers()
-	m.Channels = &alerts.ChannelSet{Static: m.Config.alertChannels(), DB: m.DB, Keys: m.Keys}
+	// Outgoing mail (issue 16 §3): one SMTP sender for customers' mail and
+	// alerts; without WEBRANA_SMTP_ADDR the worker keeps messages for the
+	// operators' Mail page.
+	sender, mailCfg := m.Config.mailSender(), m.Config.mailConfig(m.Now, m.Logger)
+	river.AddWorker(workers, mail.NewSendWorker(m.DB, sender, mailCfg))
+	m.Channels = &alerts.ChannelSet{Static: m.Config.alertChannels(sender), DB: m.DB, Keys: m.Keys}
 	channels := m.Channels
 	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
@@ -202,6 +209,7 @@ func (m *Main) openQueue() error {
 	}
 	m.Queue = q
 	m.Alerts.Queue = q
+	m.Mail = mail.NewOutbox(m.DB, q, mailCfg)
 	m.DB.WakeJobs = q.WakeTx // held orders start as soon as capacity appears
 	return nil
 }
