@@ -181,6 +181,9 @@ func (m *Main) openQueue() error {
 	// operators' Mail page.
 	sender, mailCfg := m.Config.mailSender(), m.Config.mailConfig(m.Now, m.Logger)
 	river.AddWorker(workers, mail.NewSendWorker(m.DB, sender, mailCfg))
+	if sender == nil && !m.Config.Sandbox {
+		m.Logger.Warn("no SMTP server (WEBRANA_SMTP_ADDR): e-mail to customers is kept on the Mail page, not sent")
+	}
 	m.Channels = &alerts.ChannelSet{Static: m.Config.alertChannels(sender), DB: m.DB, Keys: m.Keys}
 	channels := m.Channels
 	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
