@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -102,14 +103,28 @@ func (o *Outbox) List(ctx context.Context, p webrana.Page) ([]*store.MailMessage
 	return items, total, nil
 }
 
-// Message returns one message with its text and HTML bodies.
+// Message returns one message with its text and HTML bodies, as operators
+// read it: the one-time links (token=…) of a message meant for delivery are
+// scrubbed, so that an operator cannot use a customer's verification,
+// reset or invitation link. Only kept messages (no SMTP server: the
+// sandbox) show them, since reading them there is the point.
 func (o *Outbox) Message(ctx context.Context, id string) (*store.MailMessage, error) {
 	m, err := o.db.MailMessage(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("mail message %s: %w", id, err)
 	}
+	if m.Status != store.MailKept {
+		m.Text, m.HTML = ScrubTokens(m.Text), ScrubTokens(m.HTML)
+	}
 	return m, nil
 }
+
+// tokenParam is a link's token query parameter and its value.
+var tokenParam = regexp.MustCompile(`([?&](?:amp;)?token=)[^&\s"'<>]+`)
+
+// ScrubTokens replaces the value of every token= query parameter in s
+// (the one-time links of verification, reset and invitation messages).
+func ScrubTokens(s string) string { return tokenParam.ReplaceAllString(s, "${1}[removed]") }
 
 // SendArgs delivers one outbox message. It holds the id only: the message
 // itself stays in the database.

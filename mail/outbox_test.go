@@ -345,3 +345,58 @@ func TestDeliveredThroughRiver(t *testing.T) {
 		}
 	})
 }
+
+// TestOneTimeLinksStayTheRecipients: a verification link reaches the
+// recipient whole, but neither the stored copy once sent nor what
+// operators read of a message meant for delivery carries its token; a kept
+// message (the sandbox) shows it, since that is where it is read.
+func TestOneTimeLinksStayTheRecipients(t *testing.T) {
+	engines(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		srv := mailtest.Start(t, nil)
+		verify := mail.Message{To: b.user.Email, UserID: b.user.ID, Kind: mail.Verify, Data: mail.LinkData{Path: "/verify?token=S3CRET-tok_1&next=%2F"}}
+		if err := b.queue(t, verify, false); err != nil {
+			t.Fatal(err)
+		}
+		m := b.only(t)
+		if strings.Contains(m.Text+m.HTML, "S3CRET") || !strings.Contains(m.Text, "/verify?token=[removed]&next=%2F") {
+			t.Fatalf("operators read a queued message's token:\n%s", m.Text)
+		}
+		if err := mail.NewSendWorker(b.db, &mail.SMTP{Addr: srv.Addr}, b.cfg).Work(ctx, job(m.ID, 1)); err != nil {
+			t.Fatal(err)
+		}
+		got := srv.Wait(t)
+		if !strings.Contains(got.Text, "https://panel.example.com/verify?token=S3CRET-tok_1&next=%2F") ||
+			!strings.Contains(got.HTML, "https://panel.example.com/verify?token=S3CRET-tok_1&amp;next=%2F") {
+			t.Fatalf("the recipient's link is not whole:\n%s\n%s", got.Text, got.HTML)
+		}
+		var text, html string
+		if err := b.db.SQL().QueryRowContext(ctx, `SELECT text_body || html_body FROM mail_messages WHERE id = `+placeholder(b.db), m.ID).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(text+html, "S3CRET") {
+			t.Fatal("the sent message's token is still stored")
+		}
+
+		// Kept (no SMTP server): the operator's copy is the usable one.
+		b.clock.Advance(time.Minute) // the newest
+		if err := b.queue(t, mail.Message{To: "x@example.com", Kind: mail.Invite, Data: mail.LinkData{Path: "/invite?token=K3PT"}}, false); err != nil {
+			t.Fatal(err)
+		}
+		items, _, _ := b.outbox.List(ctx, webrana.Page{})
+		if err := mail.NewSendWorker(b.db, nil, b.cfg).Work(ctx, job(items[0].ID, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if kept, _ := b.outbox.Message(ctx, items[0].ID); kept.Status != store.MailKept || !strings.Contains(kept.Text, "/invite?token=K3PT") {
+			t.Fatalf("kept: %+v", kept)
+		}
+	})
+}
+
+// placeholder is the engine's first bind parameter.
+func placeholder(db *store.DB) string {
+	if db.Engine() == store.Postgres {
+		return "$1"
+	}
+	return "?"
+}

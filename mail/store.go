@@ -24,7 +24,7 @@ type Store interface {
 // SendStore is what SendWorker needs: the message, and its outcome.
 type SendStore interface {
 	MailMessage(ctx context.Context, id string) (*store.MailMessage, error)
-	MarkMailSent(ctx context.Context, id string, attempts int, at time.Time) (bool, error)
+	MarkMailSent(ctx context.Context, id string, attempts int, at time.Time, text, html string) (bool, error)
 	MarkMailKept(ctx context.Context, id string) error
 	RecordMailFailure(ctx context.Context, id string, attempts int, reason string, final bool) error
 }

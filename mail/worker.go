@@ -57,7 +57,9 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	}
 	// Recorded immediately after the server accepted it, even if the job's
 	// context ended meanwhile: a retry must find it sent.
-	if _, err := w.db.MarkMailSent(context.WithoutCancel(ctx), m.ID, job.Attempt, w.cfg.Now()); err != nil {
+	// The one-time links it carried are the recipient's alone now.
+	text, html := ScrubTokens(m.Text), ScrubTokens(m.HTML)
+	if _, err := w.db.MarkMailSent(context.WithoutCancel(ctx), m.ID, job.Attempt, w.cfg.Now(), text, html); err != nil {
 		w.cfg.Logger.Error("mail delivered but not marked sent", "message", m.ID, "err", err)
 		return river.JobCancel(fmt.Errorf("mail %s delivered but not marked sent: %w", m.ID, err))
 	}

@@ -77,11 +77,12 @@ func (db *DB) ListMailMessages(ctx context.Context, p webrana.Page) ([]*MailMess
 }
 
 // MarkMailSent records that the SMTP server accepted the message, after
-// attempts tries. It reports false when the message was already sent (so
-// nothing changed).
-func (db *DB) MarkMailSent(ctx context.Context, id string, attempts int, at time.Time) (bool, error) {
-	res, err := db.conn().exec(ctx, `UPDATE mail_messages SET status = ?, attempts = ?, last_error = '', sent_at = ?
-		WHERE id = ? AND status <> ?`, MailSent, attempts, at.UTC(), id, MailSent)
+// attempts tries, and keeps text and html as its bodies from now on (the
+// sender's copy, with one-time links scrubbed). It reports false when the
+// message was already sent (so nothing changed).
+func (db *DB) MarkMailSent(ctx context.Context, id string, attempts int, at time.Time, text, html string) (bool, error) {
+	res, err := db.conn().exec(ctx, `UPDATE mail_messages SET status = ?, attempts = ?, last_error = '', sent_at = ?,
+		text_body = ?, html_body = ? WHERE id = ? AND status <> ?`, MailSent, attempts, at.UTC(), text, html, id, MailSent)
 	if err != nil {
 		return false, err
 	}
