@@ -182,7 +182,7 @@ func testDelivery(t *testing.T, db *store.DB) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &alerts.NotifyWorker{DB: db, Channels: channels})
-	q, err := jobs.New(db, jobs.Config{Workers: workers})
+	q, err := jobs.New(db, &jobs.Config{Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func TestLateBoundDelegates(t *testing.T) {
 // jobs between two queues.
 func TestLateBindsOnce(t *testing.T) {
 	db := migrated(t, storetest.OpenSQLite(t))
-	q, err := jobs.New(db, jobs.Config{})
+	q, err := jobs.New(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

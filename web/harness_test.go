@@ -71,7 +71,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	if err := jobs.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	queue, err := jobs.New(db, jobs.Config{})
+	queue, err := jobs.New(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

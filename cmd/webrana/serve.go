@@ -188,7 +188,7 @@ func (m *Main) openQueue() error {
 	m.Statuses = &lifecycle.StatusSync{DB: m.DB, Pool: m.Pool, Now: m.Now, Logger: m.Logger}
 	m.Reconcil = &lifecycle.Reconciler{DB: m.DB, Pool: m.Pool, DestroyOrphans: m.Config.DestroyOrphans, Logger: m.Logger}
 	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
-	q, err := jobs.New(m.DB, jobs.Config{
+	q, err := jobs.New(m.DB, &jobs.Config{
 		Logger:      m.Logger.With("component", "river"),
 		Workers:     workers,
 		Periodic:    m.periodicTasks(metrics),
