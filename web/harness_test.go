@@ -62,7 +62,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
-	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
+	svc := auth.New(db, &auth.Config{Now: c.Now, Throttle: policy})
 	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	cat := catalog.New(db, source, &catalog.Config{Now: c.Now})
@@ -75,7 +75,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl := pool.New(db, keys, opener, c.Now, nil)
+	pl := pool.New(db, keys, opener, &pool.Config{Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
 		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
 		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},

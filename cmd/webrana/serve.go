@@ -127,13 +127,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.importLegacyToken(ctx); err != nil {
 		return err
 	}
-	m.Pool = pool.New(m.DB, m.Keys, m.opener(), m.Now, m.Logger)
+	m.Pool = pool.New(m.DB, m.Keys, m.opener(), &pool.Config{Now: m.Now, Logger: m.Logger})
 	m.Registry = newRegistry()
 	m.Registry.MustRegister(pool.Collector{DB: m.DB})
 	if err := m.openQueue(); err != nil {
 		return err
 	}
-	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
+	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now})
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
