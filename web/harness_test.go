@@ -82,8 +82,8 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
 		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
-		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
-		Alerts:    &alerts.Service{DB: db},
+		Channels:  alerts.NewChannelSet(db, keys, nil),
+		Alerts:    alerts.New(db, nil, nil, nil),
 		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}
 	for _, opt := range opts {
 		opt(&cfg)

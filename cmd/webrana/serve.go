@@ -174,10 +174,11 @@ func newRegistry() *prometheus.Registry {
 func (m *Main) openQueue() error {
 	metrics := jobs.NewMetrics(m.Registry)
 	workers := river.NewWorkers()
-	m.Channels = &alerts.ChannelSet{Static: m.Config.alertChannels(), DB: m.DB, Keys: m.Keys}
+	m.Channels = alerts.NewChannelSet(m.DB, m.Keys, &alerts.ChannelSetConfig{Static: m.Config.alertChannels()})
 	channels := m.Channels
-	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
-	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
+	late := new(jobs.Late) // the alerts enqueue through the queue these workers build
+	m.Alerts = alerts.New(m.DB, late, channels, &alerts.Config{Logger: m.Logger})
+	river.AddWorker(workers, alerts.NewNotifyWorker(m.DB, channels))
 	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
 		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
 	m.Dunning = &billing.Dunning{DB: m.DB, Currency: webrana.BillingCurrency, Grace: m.Config.DunningGrace,
@@ -201,7 +202,7 @@ func (m *Main) openQueue() error {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	m.Queue = q
-	m.Alerts.Queue = q
+	late.Bind(q)
 	m.DB.WakeJobs = q.WakeTx // held orders start as soon as capacity appears
 	return nil
 }
