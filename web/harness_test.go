@@ -78,7 +78,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	pl := pool.New(db, keys, opener, &pool.Config{Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
 		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
-		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
+		Orders:    provision.New(db, cat, keys, queue),
 		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
 		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
 		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},

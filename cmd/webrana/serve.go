@@ -136,7 +136,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now})
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
-	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
+	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, m.Queue)
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Dunning.Servers = m.Servers
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth,
@@ -179,8 +179,8 @@ func (m *Main) openQueue() error {
 	late := new(jobs.Late) // the alerts enqueue through the queue these workers build
 	m.Alerts = alerts.New(m.DB, late, channels, &alerts.Config{Logger: m.Logger})
 	river.AddWorker(workers, alerts.NewNotifyWorker(m.DB, channels))
-	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
-		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
+	river.AddWorker(workers, provision.NewWorker(m.DB, m.Pool, m.Keys, m.Alerts, channels,
+		&provision.WorkerConfig{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry, Now: m.Now, Logger: m.Logger}))
 	m.Dunning = &billing.Dunning{DB: m.DB, Currency: webrana.BillingCurrency, Grace: m.Config.DunningGrace,
 		DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger,
 		Audit: func(ctx context.Context, action, userID, detail string) error {
