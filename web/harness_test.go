@@ -79,9 +79,9 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
 		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
 		Orders:    provision.New(db, cat, keys, queue),
-		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
-		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
+		Servers:   lifecycle.New(db, cat, keys, queue),
+		Reconcile: lifecycle.NewReconciler(db, pl, nil),
+		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),
 		Channels:  alerts.NewChannelSet(db, keys, nil),
 		Alerts:    alerts.New(db, nil, nil, nil),
 		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}

@@ -137,10 +137,10 @@ func (m *Main) Open(ctx context.Context) error {
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, m.Queue)
-	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
+	m.Servers = lifecycle.New(m.DB, m.Catalog, m.Keys, m.Queue)
 	m.Dunning.Servers = m.Servers
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth,
-		Catalog: m.Catalog, Pool: m.Pool, Plans: &plans.Service{DB: m.DB, Catalog: m.Catalog}, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
+		Catalog: m.Catalog, Pool: m.Pool, Plans: &plans.Service{DB: m.DB, Catalog: m.Catalog}, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: lifecycle.NewMetrics(m.DB, m.Pool, &lifecycle.MetricsConfig{Now: m.Now}),
 		Channels: m.Channels, Alerts: m.Alerts, Ledger: &billing.Ledger{DB: m.DB, Currency: webrana.BillingCurrency, Dunning: m.Dunning},
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
 		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg)})
@@ -186,9 +186,9 @@ func (m *Main) openQueue() error {
 		Audit: func(ctx context.Context, action, userID, detail string) error {
 			return m.DB.AppendAudit(ctx, &webrana.AuditEntry{Action: action, TargetType: "user", TargetID: userID, Detail: detail})
 		}}
-	m.Statuses = &lifecycle.StatusSync{DB: m.DB, Pool: m.Pool, Now: m.Now, Logger: m.Logger}
-	m.Reconcil = &lifecycle.Reconciler{DB: m.DB, Pool: m.Pool, DestroyOrphans: m.Config.DestroyOrphans, Logger: m.Logger}
-	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
+	m.Statuses = lifecycle.NewStatusSync(m.DB, m.Pool, &lifecycle.StatusSyncConfig{Now: m.Now, Logger: m.Logger})
+	m.Reconcil = lifecycle.NewReconciler(m.DB, m.Pool, &lifecycle.ReconcilerConfig{DestroyOrphans: m.Config.DestroyOrphans, Logger: m.Logger})
+	river.AddWorker(workers, lifecycle.NewWorker(m.DB, m.Pool, m.Keys, &lifecycle.WorkerConfig{Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger}))
 	q, err := jobs.New(m.DB, &jobs.Config{
 		Logger:      m.Logger.With("component", "river"),
 		Workers:     workers,
