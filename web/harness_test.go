@@ -84,7 +84,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),
 		Channels:  alerts.NewChannelSet(db, keys, nil),
 		Alerts:    alerts.New(db, nil, nil, nil),
-		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}
+		Ledger:    billing.NewLedger(db, billing.NewDunning(db, nil, &billing.DunningConfig{Now: c.Now}), &billing.LedgerConfig{Currency: web.Currency})}
 	for _, opt := range opts {
 		opt(&cfg)
 	}

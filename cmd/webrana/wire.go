@@ -51,13 +51,9 @@ func (m *Main) wire() error {
 	m.Reconcil = lifecycle.NewReconciler(m.DB, m.Pool, &lifecycle.ReconcilerConfig{DestroyOrphans: cfg.DestroyOrphans, Logger: m.Logger})
 	m.Metrics = lifecycle.NewMetrics(m.DB, m.Pool, &lifecycle.MetricsConfig{Now: m.Now})
 
-	m.Dunning = &billing.Dunning{DB: m.DB, Servers: m.Servers, Currency: webrana.BillingCurrency, Grace: cfg.DunningGrace,
-		DestroyAfter: cfg.DunningDestroyAfter, Now: m.Now, Logger: m.Logger,
-		Audit: func(ctx context.Context, action, userID, detail string) error {
-			return m.DB.AppendAudit(ctx, &webrana.AuditEntry{Action: action, TargetType: "user", TargetID: userID, Detail: detail})
-		}}
-	m.Meter = &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}
-	m.Ledger = &billing.Ledger{DB: m.DB, Currency: webrana.BillingCurrency, Dunning: m.Dunning}
+	m.Dunning = billing.NewDunning(m.DB, m.Servers, m.dunningConfig())
+	m.Meter = billing.NewMeter(m.DB, &billing.MeterConfig{Now: m.Now, Logger: m.Logger})
+	m.Ledger = billing.NewLedger(m.DB, m.Dunning, nil)
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, alerts.NewNotifyWorker(m.DB, m.Channels))
@@ -90,6 +86,11 @@ func (m *Main) wire() error {
 		m.Sim.register(m.Server)
 	}
 	return nil
+}
+
+// dunningConfig is the dunning's schedule as configured, on Main's clock.
+func (m *Main) dunningConfig() *billing.DunningConfig {
+	return &billing.DunningConfig{Grace: m.Config.DunningGrace, DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger}
 }
 
 // periodicTasks are what the elected leader runs on a schedule, one line
