@@ -77,7 +77,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	}
 	pl := pool.New(db, keys, opener, &pool.Config{Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
-		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
+		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, nil),
 		Orders:    provision.New(db, cat, keys, queue),
 		Servers:   lifecycle.New(db, cat, keys, queue),
 		Reconcile: lifecycle.NewReconciler(db, pl, nil),

@@ -43,7 +43,7 @@ func (m *Main) wire() error {
 
 	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now})
 	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
-	m.Plans = &plans.Service{DB: m.DB, Catalog: m.Catalog}
+	m.Plans = plans.New(m.DB, m.Catalog, nil)
 
 	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, late)
 	m.Servers = lifecycle.New(m.DB, m.Catalog, m.Keys, late)
