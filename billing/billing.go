@@ -7,6 +7,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -18,9 +19,27 @@ import (
 // Meter charges what is due. Safe to run from several replicas at once and
 // to repeat: each hour is billed once.
 type Meter struct {
-	DB     MeterStore
-	Now    func() time.Time
-	Logger *slog.Logger
+	db  MeterStore
+	cfg MeterConfig
+}
+
+// MeterConfig holds a Meter's optional settings; zero values take defaults.
+type MeterConfig struct {
+	Now    func() time.Time // default webrana.Now
+	Logger *slog.Logger     // default discards
+}
+
+// NewMeter returns the meter of the servers in db. cfg may be nil.
+func NewMeter(db MeterStore, cfg *MeterConfig) *Meter {
+	var c MeterConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	return &Meter{db: db, cfg: c}
 }
 
 // maxHoursPerRun bounds one server's catch-up in one run (40 days), so one
@@ -38,7 +57,7 @@ func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
 	now := m.now()
 	after := ""
 	for {
-		page, err := m.DB.BillableInstances(ctx, after, now, pageSize)
+		page, err := m.db.BillableInstances(ctx, after, now, pageSize)
 		if err != nil {
 			return hours, charged, err
 		}
@@ -50,7 +69,7 @@ func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
 			}
 			switch {
 			case webrana.ErrorCode(billErr) == webrana.EINVALID: // this server's data, not the run, is wrong
-				webrana.LoggerOr(m.Logger).ErrorContext(ctx, "metering: server left unbilled", "instance", b.InstanceID, "err", billErr)
+				m.cfg.Logger.ErrorContext(ctx, "metering: server left unbilled", "instance", b.InstanceID, "err", billErr)
 			case billErr != nil:
 				return hours, charged, billErr
 			}
@@ -78,7 +97,7 @@ func (m *Meter) bill(ctx context.Context, b *store.Billable, now time.Time) (int
 		if err != nil {
 			return hours, charged, err
 		}
-		ok, err := m.DB.ChargeHour(ctx, b, next, hourEntry(b, hour, amount))
+		ok, err := m.db.ChargeHour(ctx, b, next, hourEntry(b, hour, amount))
 		if err != nil || !ok {
 			return hours, charged, err // !ok: another run billed it first
 		}
@@ -141,7 +160,7 @@ func hourEntry(b *store.Billable, hour time.Time, amount int64) *webrana.LedgerE
 		IdempotencyKey: "meter:" + b.InstanceID + ":" + hour.Format(time.RFC3339)}
 }
 
-func (m *Meter) now() time.Time { return webrana.NowFrom(m.Now) }
+func (m *Meter) now() time.Time { return m.cfg.Now() }
 
 // Every is how often the meter runs.
 const Every = time.Hour
@@ -156,8 +175,8 @@ func (Args) Kind() string { return "billing_meter" }
 func Cycle(m *Meter, d *Dunning) func(context.Context) error {
 	return func(ctx context.Context) error {
 		hours, charged, err := m.Run(ctx)
-		if hours > 0 && m.Logger != nil {
-			m.Logger.Info("metered", "hours", hours, "charged", charged)
+		if hours > 0 {
+			m.cfg.Logger.Info("metered", "hours", hours, "charged", charged)
 		}
 		if err != nil || d == nil {
 			return err

@@ -30,8 +30,8 @@ const foreignServers = 3
 func newOrderWorld(t *testing.T) *orderWorld {
 	w := pooltest.New(t)
 	a := w.Account(webrana.DigitalOcean, "A", 10, foreignServers)
-	worker := &provision.Worker{DB: w.DB, Pool: w.Pool, Keys: w.Keys, Now: w.Clock.Now,
-		Config: provision.Config{Poll: time.Second, HeldRetry: time.Minute}}
+	worker := provision.NewWorker(w.DB, w.Pool, w.Keys, nil, nil,
+		&provision.WorkerConfig{Poll: time.Second, HeldRetry: time.Minute, Now: w.Clock.Now})
 	return &orderWorld{World: w, t: t, account: a, worker: worker}
 }
 

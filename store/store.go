@@ -55,9 +55,10 @@ type DB struct {
 
 	// WakeJobs makes the given River jobs (held orders) run now, in tx. A
 	// change of capacity that leaves a provider with room calls it in its
-	// own transaction (see Capacity). Wiring sets it once the job queue
-	// exists — the store's one late-bound dependency; nil wakes nothing
-	// (held orders then look again at their next poll).
+	// own transaction (see Capacity). Wiring sets it to a jobs.Late's
+	// WakeTx, which wakes nothing until the job queue exists — the one
+	// late-bound dependency; nil wakes nothing either (held orders then
+	// look again at their next poll).
 	WakeJobs func(ctx context.Context, tx *Tx, jobIDs []int64) error
 }
 

@@ -63,7 +63,7 @@ func New(t testing.TB) *World {
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	opener := providers.New(providers.Config{DB: db, Now: clock.Now, Sleep: clock.Sleep,
 		Pacers: cloud.NewPacers(clock.Now, clock.Sleep), SimulatorURL: srv.URL})
-	return &World{T: t, Clock: clock, Sim: sim, DB: db, Pool: pool.New(db, keys, opener, clock.Now, nil), Keys: keys}
+	return &World{T: t, Clock: clock, Sim: sim, DB: db, Pool: pool.New(db, keys, opener, &pool.Config{Now: clock.Now}), Keys: keys}
 }
 
 // Token is the simulator token of the account named name.
