@@ -25,10 +25,11 @@ type world struct {
 	in     *webrana.Instance
 }
 
-func newWorld(t *testing.T, p webrana.ProviderType) *world {
+func newWorld(t *testing.T, p webrana.ProviderType) *world { t.Helper(); return worldOn(t, pooltest.New(t), p) }
+
+func worldOn(t *testing.T, pw *pooltest.World, p webrana.ProviderType) *world {
 	t.Helper()
 	ctx := context.Background()
-	pw := pooltest.New(t)
 	acc := pw.Account(p, "A", 10, 0)
 	client := pw.Client(acc)
 	server, err := client.CreateInstance(ctx, &cloud.CreateRequest{Name: "webrana-test", Region: pooltest.Region(p),
