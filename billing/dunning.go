@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/store"
 )
 
@@ -25,11 +26,14 @@ type Auditor func(ctx context.Context, action, userID, detail string) error
 // warning at once; after Grace their servers are suspended (powered off);
 // after DestroyAfter more they are deleted. A top-up that brings the
 // balance back to zero or more before deletion powers the servers on again
-// and ends the sequence. Each step is audited and logged once.
+// and ends the sequence. Each step is audited and logged once, and told
+// to the customer once (warning, suspension, deletion) in the step's
+// transaction.
 type Dunning struct {
 	DB           DunningStore
 	Servers      Servers
 	Audit        Auditor
+	Mail         Mailer // nil: mail is not configured
 	Currency     string
 	Grace        time.Duration // default 3 days
 	DestroyAfter time.Duration // after suspension; default 14 days
@@ -64,17 +68,31 @@ func (d *Dunning) step(ctx context.Context, c *store.Dunning) error {
 	case c.Balance >= 0:
 		return d.DB.EndDunning(ctx, c.UserID)
 	case c.WarnedAt == nil:
-		if err := d.DB.DunningStep(ctx, c.UserID, "warned_at", now); err != nil {
-			return err
-		}
-		return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
-			money(c.Balance, d.Currency), now.Add(d.grace()).Format("2006-01-02 15:04 UTC")))
+		return d.warn(ctx, c, now)
 	case c.SuspendedAt == nil && now.Sub(*c.NegativeSince) >= d.grace():
 		return d.suspend(ctx, c, now)
 	case c.SuspendedAt != nil && c.DestroyedAt == nil && now.Sub(*c.SuspendedAt) >= d.destroyAfter():
 		return d.destroy(ctx, c, now)
 	}
 	return nil
+}
+
+// warn starts the sequence: the customer is told when their servers are
+// suspended unless they top up.
+func (d *Dunning) warn(ctx context.Context, c *store.Dunning, now time.Time) error {
+	suspendAt := now.Add(d.grace())
+	if c.NegativeSince != nil {
+		suspendAt = c.NegativeSince.Add(d.grace())
+	}
+	tell, err := d.telling(ctx, c, mail.UnpaidWarning, suspendAt)
+	if err != nil {
+		return err
+	}
+	if err := d.DB.DunningStep(ctx, c.UserID, "warned_at", now, tell); err != nil {
+		return err
+	}
+	return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
+		money(c.Balance, d.Currency), suspendAt.Format(dateLayout)))
 }
 
 func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) error {
@@ -85,11 +103,16 @@ func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) 
 	if done, err := all(servers, func(in *webrana.Instance) error { return d.Servers.Suspend(ctx, in) }); !done || err != nil {
 		return err
 	}
-	if err := d.DB.DunningStep(ctx, c.UserID, "suspended_at", now); err != nil {
+	deleteAt := now.Add(d.destroyAfter())
+	tell, err := d.telling(ctx, c, mail.UnpaidSuspend, deleteAt)
+	if err != nil {
+		return err
+	}
+	if err := d.DB.DunningStep(ctx, c.UserID, "suspended_at", now, tell); err != nil {
 		return err
 	}
 	return d.record(ctx, "billing.suspended", c.UserID, fmt.Sprintf("Balance %s: %d server(s) suspended; deleted on %s unless topped up.",
-		money(c.Balance, d.Currency), len(servers), now.Add(d.destroyAfter()).Format("2006-01-02 15:04 UTC")))
+		money(c.Balance, d.Currency), len(servers), deleteAt.Format(dateLayout)))
 }
 
 func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) error {
@@ -105,7 +128,11 @@ func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) 
 	if done, err := all(servers, deleteServer); !done || err != nil {
 		return err
 	}
-	if err := d.DB.DunningStep(ctx, c.UserID, "destroyed_at", now); err != nil {
+	tell, err := d.telling(ctx, c, mail.UnpaidDeletion, time.Time{})
+	if err != nil {
+		return err
+	}
+	if err := d.DB.DunningStep(ctx, c.UserID, "destroyed_at", now, tell); err != nil {
 		return err
 	}
 	return d.record(ctx, "billing.destroyed", c.UserID, fmt.Sprintf("Balance %s: %d server(s) deleted after suspension.",
