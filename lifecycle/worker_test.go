@@ -25,7 +25,10 @@ type world struct {
 	in     *webrana.Instance
 }
 
-func newWorld(t *testing.T, p webrana.ProviderType) *world { t.Helper(); return worldOn(t, pooltest.New(t), p) }
+func newWorld(t *testing.T, p webrana.ProviderType) *world {
+	t.Helper()
+	return worldOn(t, pooltest.New(t), p)
+}
 
 func worldOn(t *testing.T, pw *pooltest.World, p webrana.ProviderType) *world {
 	t.Helper()
