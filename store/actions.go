@@ -132,6 +132,9 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
+		if err := c.lockRow(ctx, "instance_actions", a.ID); err != nil {
+			return err
+		}
 		var was string
 		if err := c.row(ctx, `SELECT status FROM instance_actions WHERE id = ?`, a.ID).Scan(&was); err != nil {
 			return notFound(err, "Action")

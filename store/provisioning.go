@@ -180,6 +180,9 @@ type Completion struct {
 func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion, also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
+		if err := c.lockRow(ctx, "orders", orderID); err != nil { // completed once, told once
+			return err
+		}
 		o, in, err := orderAndInstance(ctx, c, orderID)
 		if err != nil {
 			return err
@@ -239,6 +242,9 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 		c := tx.conn()
 		k, err := tx.lockOrderCapacity(ctx, orderID)
 		if err != nil {
+			return err
+		}
+		if err := c.lockRow(ctx, "orders", orderID); err != nil { // failed once, told once
 			return err
 		}
 		now := c.now()
