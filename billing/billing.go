@@ -27,6 +27,13 @@ type Meter struct {
 type MeterConfig struct {
 	Now    func() time.Time // default webrana.Now
 	Logger *slog.Logger     // default discards
+	// Mail tells customers whose balance crosses below the low mark (see
+	// Low), once per crossing; nil: mail is not configured.
+	Mail Mailer
+	// LowBalance is a balance (minor units of the billing currency) below
+	// which a customer with servers is told it is low even when it still
+	// covers a day of their charges; 0: a day of charges is the mark.
+	LowBalance int64
 }
 
 // NewMeter returns the meter of the servers in db. cfg may be nil.
@@ -50,10 +57,19 @@ const maxHoursPerRun = 40 * 24
 const pageSize = 500
 
 // Run charges every started, unbilled hour up to now and returns how many
-// hours it billed and the money charged. A server whose plan's prices are
-// out of range (stored before they were bounded) is left unbilled and
-// logged, not charged a wrong amount; the others are billed.
+// hours it billed and the money charged; then it tells the customers whose
+// balance crossed below the low mark. A server whose plan's prices are out
+// of range (stored before they were bounded) is left unbilled and logged,
+// not charged a wrong amount; the others are billed.
 func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
+	if hours, charged, err = m.charge(ctx); err != nil {
+		return hours, charged, err
+	}
+	return hours, charged, m.watchBalances(ctx)
+}
+
+// charge charges every started, unbilled hour up to now.
+func (m *Meter) charge(ctx context.Context) (hours int, charged int64, err error) {
 	now := m.now()
 	after := ""
 	for {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/store"
 )
 
@@ -24,7 +25,8 @@ type Servers interface {
 // after DestroyAfter more they are deleted. A top-up that brings the
 // balance back to zero or more before deletion powers the servers on again
 // and ends the sequence. Each step is audited (by Webrana itself, on the
-// customer) and logged once.
+// customer) and logged once, and told to the customer once (warning,
+// suspension, deletion) in the step's transaction.
 type Dunning struct {
 	db      DunningStore
 	servers Servers
@@ -39,6 +41,7 @@ type DunningConfig struct {
 	DestroyAfter time.Duration    // after suspension; default 14 days
 	Now          func() time.Time // default webrana.Now
 	Logger       *slog.Logger     // default discards
+	Mail         Mailer           // nil: mail is not configured
 }
 
 // NewDunning returns the dunning of the customers in db, suspending,
@@ -89,17 +92,31 @@ func (d *Dunning) step(ctx context.Context, c *store.Dunning) error {
 	case c.Balance >= 0:
 		return d.db.EndDunning(ctx, c.UserID)
 	case c.WarnedAt == nil:
-		if err := d.db.DunningStep(ctx, c.UserID, "warned_at", now); err != nil {
-			return err
-		}
-		return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
-			money(c.Balance, d.cfg.Currency), now.Add(d.grace()).Format("2006-01-02 15:04 UTC")))
+		return d.warn(ctx, c, now)
 	case c.SuspendedAt == nil && now.Sub(*c.NegativeSince) >= d.grace():
 		return d.suspend(ctx, c, now)
 	case c.SuspendedAt != nil && c.DestroyedAt == nil && now.Sub(*c.SuspendedAt) >= d.destroyAfter():
 		return d.destroy(ctx, c, now)
 	}
 	return nil
+}
+
+// warn starts the sequence: the customer is told when their servers are
+// suspended unless they top up.
+func (d *Dunning) warn(ctx context.Context, c *store.Dunning, now time.Time) error {
+	suspendAt := now.Add(d.grace())
+	if c.NegativeSince != nil {
+		suspendAt = c.NegativeSince.Add(d.grace())
+	}
+	tell, err := d.telling(ctx, c, mail.UnpaidWarning, suspendAt)
+	if err != nil {
+		return err
+	}
+	if err := d.db.DunningStep(ctx, c.UserID, "warned_at", now, tell); err != nil {
+		return err
+	}
+	return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
+		money(c.Balance, d.cfg.Currency), suspendAt.Format(dateLayout)))
 }
 
 func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) error {
@@ -110,11 +127,16 @@ func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) 
 	if done, err := all(servers, func(in *webrana.Instance) error { return d.servers.Suspend(ctx, in) }); !done || err != nil {
 		return err
 	}
-	if err := d.db.DunningStep(ctx, c.UserID, "suspended_at", now); err != nil {
+	deleteAt := now.Add(d.destroyAfter())
+	tell, err := d.telling(ctx, c, mail.UnpaidSuspend, deleteAt)
+	if err != nil {
+		return err
+	}
+	if err := d.db.DunningStep(ctx, c.UserID, "suspended_at", now, tell); err != nil {
 		return err
 	}
 	return d.record(ctx, "billing.suspended", c.UserID, fmt.Sprintf("Balance %s: %d server(s) suspended; deleted on %s unless topped up.",
-		money(c.Balance, d.cfg.Currency), len(servers), now.Add(d.destroyAfter()).Format("2006-01-02 15:04 UTC")))
+		money(c.Balance, d.cfg.Currency), len(servers), deleteAt.Format(dateLayout)))
 }
 
 func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) error {
@@ -130,7 +152,11 @@ func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) 
 	if done, err := all(servers, deleteServer); !done || err != nil {
 		return err
 	}
-	if err := d.db.DunningStep(ctx, c.UserID, "destroyed_at", now); err != nil {
+	tell, err := d.telling(ctx, c, mail.UnpaidDeletion, time.Time{})
+	if err != nil {
+		return err
+	}
+	if err := d.db.DunningStep(ctx, c.UserID, "destroyed_at", now, tell); err != nil {
 		return err
 	}
 	return d.record(ctx, "billing.destroyed", c.UserID, fmt.Sprintf("Balance %s: %d server(s) deleted after suspension.",

@@ -32,6 +32,7 @@ type Worker struct {
 // defaults.
 type WorkerConfig struct {
 	Poll time.Duration // between looks at an action in progress (default 5s)
+	Mail Mailer        // tells owners of failed actions; nil: mail is not configured
 	// Settle bounds how long a server's status may lag behind an action the
 	// provider reports completed (default DefaultSettle): until then Webrana
 	// looks again; after, it takes the status the provider shows.
@@ -117,7 +118,7 @@ func (w *Worker) step(ctx context.Context, a *webrana.InstanceAction, in *webran
 	case a.Type == webrana.ActionDelete:
 		return w.delete(ctx, c, a, in)
 	case c == nil:
-		return w.db.FinishAction(ctx, a, webrana.ActionErrored, "The server has no server at the provider.", store.InstanceUpdate{})
+		return w.failed(ctx, a, "The server has no server at the provider.", store.InstanceUpdate{})
 	case a.Status == webrana.ActionQueued:
 		return w.send(ctx, c, a, in)
 	case a.ProviderActionID == "":
@@ -153,7 +154,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 	pa, err := c.DoAction(ctx, in.ProviderID, req)
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.Conflict, cloud.NotFound, cloud.Forbidden:
-		return w.db.FinishAction(ctx, a, webrana.ActionErrored, clouderr.Message(err), store.InstanceUpdate{})
+		return w.failed(ctx, a, clouderr.Message(err), store.InstanceUpdate{})
 	}
 	if err != nil {
 		return err
@@ -223,7 +224,7 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		if w.mayFallBack(a) {
 			return w.powerOffInstead(ctx, c, a, in)
 		}
-		return w.db.FinishAction(ctx, a, webrana.ActionErrored, "The provider reported that the action failed.", store.InstanceUpdate{})
+		return w.failed(ctx, a, "The provider reported that the action failed.", store.InstanceUpdate{})
 	}
 	s, err := c.GetInstance(ctx, in.ProviderID)
 	if err != nil {
@@ -331,8 +332,7 @@ func (w *Worker) refusedPowerOff(ctx context.Context, c *cloud.Client, a *webran
 		a.Note = "The server shut down late."
 		return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", inStep(s))
 	}
-	return w.db.FinishAction(ctx, a, webrana.ActionErrored,
-		"The server did not shut down, and the provider refused to power it off: "+cloud.Message(refused), inStep(s))
+	return w.failed(ctx, a, "The server did not shut down, and the provider refused to power it off: "+cloud.Message(refused), inStep(s))
 }
 
 // inStep is the instance update that matches the provider's view.
@@ -385,7 +385,7 @@ func (w *Worker) giveUp(ctx context.Context, a *webrana.InstanceAction, in *webr
 		st := webrana.StatusActive
 		upd.Status, upd.Error = &st, &msg
 	}
-	return w.db.FinishAction(ctx, a, webrana.ActionErrored, msg, upd)
+	return w.failed(ctx, a, msg, upd)
 }
 
 func (w *Worker) poll() time.Duration         { return w.cfg.Poll }

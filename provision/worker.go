@@ -15,6 +15,7 @@ import (
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -45,6 +46,7 @@ type WorkerConfig struct {
 	HoldTimeout time.Duration    // an order held longer fails and is released (default 24h)
 	Now         func() time.Time // default webrana.Now
 	Logger      *slog.Logger     // default discards
+	Mail        Mailer           // tells customers of their orders; nil: mail is not configured
 }
 
 func (c WorkerConfig) withDefaults() WorkerConfig {
@@ -457,7 +459,11 @@ func (r *run) boot(ctx context.Context) error {
 func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
 	switch {
 	case s.Status == cloud.StatusActive && s.IPv4 != "":
-		if err := r.w.db.CompleteOrder(ctx, r.order.ID, completion(r.order, s)); err != nil {
+		ready, err := r.telling(ctx, mail.ServerReady, func(d *mail.ServerData) { d.IPv4, d.IPv6 = s.IPv4, s.IPv6 })
+		if err != nil {
+			return err
+		}
+		if err := r.w.db.CompleteOrder(ctx, r.order.ID, completion(r.order, s), ready); err != nil {
 			return err
 		}
 		r.w.logger().Info("server active", "order", r.order.ID, "instance", r.in.ID, "ipv4", s.IPv4)
@@ -509,7 +515,11 @@ func (r *run) hold(ctx context.Context, cause error) error {
 	if err != nil {
 		return err
 	}
-	if err := r.w.db.HoldOrder(ctx, r.order.ID, reason, r.jobID, raise); err != nil {
+	held, err := r.telling(ctx, mail.OrderHeld, nil)
+	if err != nil {
+		return err
+	}
+	if err := r.w.db.HoldOrder(ctx, r.order.ID, reason, r.jobID, raise, held); err != nil {
 		return err
 	}
 	r.order.Status = webrana.OrderHeld
@@ -517,7 +527,9 @@ func (r *run) hold(ctx context.Context, cause error) error {
 	return errNext
 }
 
-// fail ends the order for good and alerts the operator, in one transaction.
+// fail ends the order for good, alerts the operator and tells the
+// customer (the reason, as their server's page shows it, and the hold given
+// back), in one transaction.
 // A server the order recorded stops counting as Webrana's (store.FailOrder):
 // the caller removed it first where it could.
 func (r *run) fail(ctx context.Context, outcome, reason string) error {
@@ -527,7 +539,11 @@ func (r *run) fail(ctx context.Context, outcome, reason string) error {
 	if err != nil {
 		return err
 	}
-	err = r.w.db.FailOrder(ctx, r.order.ID, outcome, reason, raise)
+	failed, err := r.telling(ctx, mail.OrderFailed, func(d *mail.ServerData) { d.Reason, d.Refund = reason, refund(r.order) })
+	if err != nil {
+		return err
+	}
+	err = r.w.db.FailOrder(ctx, r.order.ID, outcome, reason, both(raise, failed))
 	if err == nil {
 		r.w.logger().Warn("order failed", "order", r.order.ID, "reason", reason)
 	}

@@ -176,9 +176,13 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // then runs the caller's work that must commit with a store write (an
-// audit entry, a job) in the write's transaction, in order.
+// audit entry, a job, a message) in the write's transaction, in order; nil
+// steps are skipped.
 func (tx *Tx) then(also []func(*Tx) error) error {
 	for _, fn := range also {
+		if fn == nil {
+			continue
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}
