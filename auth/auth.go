@@ -41,6 +41,9 @@ type Service struct {
 	logger *slog.Logger
 	now    func() time.Time
 	policy ThrottlePolicy
+	mailer Mailer
+	signup SignupMode // the sign-up mode while no operator has set one
+	limits AccountLimits
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -51,6 +54,15 @@ type Config struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Throttle ThrottlePolicy
+	// Mailer queues the e-mails of sign-up, confirmation, password reset,
+	// invitations and address changes. Without one those refuse with
+	// EUNAVAILABLE (never silently sending nothing).
+	Mailer Mailer
+	// Signup is the sign-up mode until an operator sets one (default
+	// closed); WEBRANA_SIGNUP in cmd/webrana.
+	Signup SignupMode
+	// Limits throttles sign-ups and the e-mails anyone may ask for.
+	Limits AccountLimits
 }
 
 // New returns a Service on db.
@@ -61,7 +73,11 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = webrana.Now
 	}
-	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults()}
+	if !cfg.Signup.Valid() {
+		cfg.Signup = SignupClosed
+	}
+	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults(),
+		mailer: cfg.Mailer, signup: cfg.Signup, limits: cfg.Limits.withDefaults()}
 }
 
 // Principal is an authenticated caller.

@@ -131,7 +131,7 @@ func (h *harness) user(email string, role webrana.Role) *webrana.User {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	u := &webrana.User{Email: email, Role: role, PasswordHash: hash}
+	u := &webrana.User{Email: email, Role: role, PasswordHash: hash, EmailVerified: true}
 	if err := h.db.CreateUser(context.Background(), u); err != nil {
 		h.t.Fatal(err)
 	}
