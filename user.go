@@ -20,11 +20,11 @@ func (r Role) Valid() bool { return r == RoleAdmin || r == RoleCustomer }
 
 // User is a person who signs in to Webrana.
 type User struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"`
-	Role         Role      `json:"role"`
-	PasswordHash string    `json:"-"`
-	Disabled     bool      `json:"disabled"`
+	ID           string `json:"id"`
+	Email        string `json:"email"`
+	Role         Role   `json:"role"`
+	PasswordHash string `json:"-"`
+	Disabled     bool   `json:"disabled"`
 	// EmailVerified says the user proved they read their address (a
 	// link e-mailed to it), or an operator vouched for it. Customers who
 	// signed up must confirm it before they order.
