@@ -133,7 +133,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openQueue(); err != nil {
 		return err
 	}
-	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
+	// Mailer: nil until mail.Outbox is wired here (issue 16's mail path);
+	// meanwhile sign-up, confirmation, reset and invitation e-mails are
+	// refused with 503, never silently dropped.
+	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(cfg.Signup), Mailer: nil})
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
@@ -153,6 +156,23 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		return fmt.Errorf("WEBRANA_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
+	return m.logSetupLink(ctx)
+}
+
+// logSetupLink logs, in production with no administrator yet, the one-time
+// link where the first operator creates their account in the browser
+// (`webrana user add` works too). Each start logs a new link; the last
+// one works, once.
+func (m *Main) logSetupLink(ctx context.Context) error {
+	if m.Config.Sandbox {
+		return nil
+	}
+	link, err := m.Auth.SetupLink(ctx)
+	if err != nil || link == "" {
+		return err
+	}
+	m.Logger.Warn("no administrator yet: open this link once to create the first operator's account (or run webrana user add --role admin)",
+		"setup_url", "http://"+m.Addr()+link)
 	return nil
 }
 
