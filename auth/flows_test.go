@@ -497,3 +497,40 @@ func TestNoMailerRefuses(t *testing.T) {
 		t.Fatalf("a sign-up without a mailer made %d users", total)
 	}
 }
+
+// TestLinkUsedOnceUnderRace: of requests using one link at the same time,
+// exactly one succeeds.
+func TestLinkUsedOnceUnderRace(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFlows(t, open, auth.SignupClosed)
+		ctx := t.Context()
+		must(t, f.svc.RequestPasswordReset(ctx, "alice@example.com", ""))
+		token := f.mail.one(t, mail.PasswordReset, "alice@example.com")
+		const n = 4
+		errs := make(chan error, n)
+		var start sync.WaitGroup
+		start.Add(1)
+		for i := range n {
+			go func() {
+				start.Wait()
+				_, err := f.svc.ResetPassword(ctx, token, "passphrase number "+string(rune('a'+i)), "")
+				errs <- err
+			}()
+		}
+		start.Done()
+		ok := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case webrana.ErrorField(err) != "token":
+				t.Errorf("a losing use = %v, want refused with field token", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d uses of one link succeeded, want 1", ok)
+		}
+	})
+}
