@@ -9,6 +9,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -41,27 +42,44 @@ type Service struct {
 	logger *slog.Logger
 	now    func() time.Time
 	policy ThrottlePolicy
+	mailer Mailer
+	signup SignupMode // the sign-up mode while no operator has set one
+	limits AccountLimits
 
 	dummyOnce sync.Once
 	dummyHash string
 }
 
-// Config configures a Service; zero values take defaults.
+// Config holds a Service's optional settings; zero values take defaults.
 type Config struct {
-	Logger   *slog.Logger
-	Now      func() time.Time
+	Logger   *slog.Logger     // default discards
+	Now      func() time.Time // default webrana.Now
 	Throttle ThrottlePolicy
+	// Mailer queues the e-mails of sign-up, confirmation, password reset,
+	// invitations and address changes. Without one those refuse with
+	// EUNAVAILABLE (never silently sending nothing).
+	Mailer Mailer
+	// Signup is the sign-up mode until an operator sets one (default
+	// closed); WEBRANA_SIGNUP in cmd/webrana.
+	Signup SignupMode
+	// Limits throttles sign-ups and the e-mails anyone may ask for.
+	Limits AccountLimits
 }
 
-// New returns a Service on db.
-func New(db *store.DB, cfg Config) *Service {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+// New returns a Service on db. cfg may be nil.
+func New(db *store.DB, cfg *Config) *Service {
+	var c Config
+	if cfg != nil {
+		c = *cfg
 	}
-	if cfg.Now == nil {
-		cfg.Now = webrana.Now
+	if c.Now == nil {
+		c.Now = webrana.Now
 	}
-	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults()}
+	if !c.Signup.Valid() {
+		c.Signup = SignupClosed
+	}
+	return &Service{db: db, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)), now: c.Now, policy: c.Throttle.withDefaults(),
+		mailer: c.Mailer, signup: c.Signup, limits: c.Limits.withDefaults()}
 }
 
 // Principal is an authenticated caller.

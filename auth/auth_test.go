@@ -214,11 +214,11 @@ func newSetup(t *testing.T) *setup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &webrana.User{Email: "alice@example.com", Role: webrana.RoleCustomer, PasswordHash: hash}
+	u := &webrana.User{Email: "alice@example.com", Role: webrana.RoleCustomer, PasswordHash: hash, EmailVerified: true}
 	if err := db.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
-	return &setup{db: db, svc: auth.New(db, auth.Config{Now: c.Now}), user: u, clock: c}
+	return &setup{db: db, svc: auth.New(db, &auth.Config{Now: c.Now}), user: u, clock: c}
 }
 
 var tokenShape = regexp.MustCompile(`^wbr_[st]_[a-z2-7]{32}$`)

@@ -39,7 +39,7 @@ func setup(t *testing.T, db *store.DB) *bundle {
 	if err := jobs.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	q, err := jobs.New(db, jobs.Config{})
+	q, err := jobs.New(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestDeliveredThroughRiver(t *testing.T) {
 		srv := mailtest.Start(t, nil)
 		workers := river.NewWorkers()
 		river.AddWorker(workers, mail.NewSendWorker(b.db, &mail.SMTP{Addr: srv.Addr}, b.cfg))
-		q, err := jobs.New(b.db, jobs.Config{Workers: workers})
+		q, err := jobs.New(b.db, &jobs.Config{Workers: workers})
 		if err != nil {
 			t.Fatal(err)
 		}

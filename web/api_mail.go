@@ -16,7 +16,6 @@ func (s *Server) mailRoutes() {
 	s.api("PATCH /api/me/notifications", SignedIn, s.handleSetNotifications)
 	s.ui("GET /admin/mail", Admin, s.opMail)
 	s.ui("GET /admin/mail/{id}", Admin, s.opMailMessage)
-	s.ui("GET /account", SignedIn, s.handleAccountPage)
 	s.ui("POST /account/notifications", SignedIn, s.handleNotificationsForm)
 }
 

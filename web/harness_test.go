@@ -40,14 +40,15 @@ type clock = cloudtest.Clock
 // harness is a real server on a real database, served on loopback, with
 // the provider simulator behind its catalogs.
 type harness struct {
-	t     testing.TB
-	db    *store.DB
-	auth  *auth.Service
-	srv   *web.Server
-	sim   *cloudsim.Sim
-	mail  *mail.Outbox
-	url   string
-	clock *clock
+	t      testing.TB
+	db     *store.DB
+	auth   *auth.Service
+	srv    *web.Server
+	sim    *cloudsim.Sim
+	outbox *mail.Outbox // the operators' Mail page and customers' preferences
+	url    string
+	clock  *clock
+	mail   *mailRecorder // the e-mails auth queued
 }
 
 // engines runs fn against a fresh harness on SQLite and on PostgreSQL.
@@ -64,7 +65,8 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
-	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
+	rec := &mailRecorder{}
+	svc := auth.New(db, &auth.Config{Now: c.Now, Throttle: policy, Mailer: rec})
 	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	cat := catalog.New(db, source, &catalog.Config{Now: c.Now})
@@ -73,29 +75,29 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	if err := jobs.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	queue, err := jobs.New(db, jobs.Config{})
+	queue, err := jobs.New(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl := pool.New(db, keys, opener, c.Now, nil)
+	pl := pool.New(db, keys, opener, &pool.Config{Now: c.Now})
 	outbox := mail.NewOutbox(db, queue, &mail.Config{BaseURL: "https://panel.example.com", Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
-		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
-		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
-		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
-		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
-		Alerts:    &alerts.Service{DB: db},
+		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, nil),
+		Orders:    provision.New(db, cat, keys, queue),
+		Servers:   lifecycle.New(db, cat, keys, queue),
+		Reconcile: lifecycle.NewReconciler(db, pl, nil),
+		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),
+		Channels:  alerts.NewChannelSet(db, keys, nil),
+		Alerts:    alerts.New(db, nil, nil, nil),
 		Mail:      outbox,
-		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}
+		Ledger:    billing.NewLedger(db, billing.NewDunning(db, nil, &billing.DunningConfig{Now: c.Now}), &billing.LedgerConfig{Currency: web.Currency})}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
 	srv := web.NewServer(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, mail: outbox, url: ts.URL, clock: c}
+	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, outbox: outbox, url: ts.URL, clock: c, mail: rec}
 }
 
 // simSource starts a simulator with one account per provider and returns a
@@ -135,7 +137,7 @@ func (h *harness) user(email string, role webrana.Role) *webrana.User {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	u := &webrana.User{Email: email, Role: role, PasswordHash: hash}
+	u := &webrana.User{Email: email, Role: role, PasswordHash: hash, EmailVerified: true}
 	if err := h.db.CreateUser(context.Background(), u); err != nil {
 		h.t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 func (h *harness) queueMail(t *testing.T, m mail.Message) {
 	t.Helper()
 	ctx := context.Background()
-	if err := h.db.InTx(ctx, func(tx *store.Tx) error { return h.mail.QueueTx(ctx, tx, m) }); err != nil {
+	if err := h.db.InTx(ctx, func(tx *store.Tx) error { return h.outbox.QueueTx(ctx, tx, m) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -126,11 +126,11 @@ func TestUIMailAndAccountPages(t *testing.T) {
 	h.user("admin@example.com", webrana.RoleAdmin)
 	cus := h.user("cus@example.com", webrana.RoleCustomer)
 	h.queueMail(t, mail.Message{To: cus.Email, UserID: cus.ID, Kind: mail.ServerReady, Data: mail.ServerData{Name: `<script>alert(1)</script>`, Path: "/servers/1"}})
-	items, _, err := h.mail.List(context.Background(), webrana.Page{})
+	items, _, err := h.outbox.List(context.Background(), webrana.Page{})
 	if err != nil || len(items) != 1 {
 		t.Fatal(items, err)
 	}
-	msg, _ := h.mail.Message(context.Background(), items[0].ID)
+	msg, _ := h.outbox.Message(context.Background(), items[0].ID)
 
 	op := signIn(t, h, "admin@example.com")
 	res := op.Do("GET", "/admin/mail", nil)
@@ -151,7 +151,7 @@ func TestUIMailAndAccountPages(t *testing.T) {
 	pageHas(t, res, "account page", `id="notify-server_ready"`, `id="notify-new_sign_in"`, "checked")
 	res = c.PostForm("/account/notifications", url.Values{"csrf_token": {hiddenCSRF(t, res)}, "balance_low": {"on"}})
 	mustStatus(t, res, 303, "save notifications")
-	p, err := h.mail.Preferences(context.Background(), webrana.Actor{User: cus})
+	p, err := h.outbox.Preferences(context.Background(), webrana.Actor{User: cus})
 	if err != nil || !p[mail.BalanceLow] || p[mail.ServerReady] || p[mail.NewSignIn] {
 		t.Fatalf("after the form: %v, %v", p, err)
 	}

@@ -42,23 +42,18 @@ func mailRow(m *store.MailMessage) pages.MailRow {
 		LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt}
 }
 
-// handleAccountPage is the signed-in user's account page, with the
-// e-mails they receive (GET /api/me/notifications).
-func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request) error {
+// notificationChoices are the account page's e-mail switches: what GET
+// /api/me/notifications answers, in mail's order.
+func (s *Server) notificationChoices(r *http.Request) ([]pages.NotificationChoice, error) {
 	p, err := s.mail.Preferences(r.Context(), actor(r))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.renderAccount(w, r, p)
-	return nil
-}
-
-func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, p mail.Preferences) {
-	d := pages.AccountData{Email: principal(r).User.Email}
+	out := make([]pages.NotificationChoice, 0, len(mail.OptionalKinds))
 	for _, k := range mail.OptionalKinds {
-		d.Notifications = append(d.Notifications, pages.NotificationChoice{Kind: string(k), On: p[k]})
+		out = append(out, pages.NotificationChoice{Kind: string(k), On: p[k]})
 	}
-	s.render(w, r, http.StatusOK, pages.Account(s.frame(w, r, "Account", "account"), d))
+	return out, nil
 }
 
 // handleNotificationsForm saves the account page's switches as PATCH

@@ -38,7 +38,7 @@ func TestMailDeliveredEndToEnd(t *testing.T) {
 	if strings.Contains(r.stderr.String(), "hunter2-smtp") {
 		t.Fatal("the SMTP password is in the log")
 	}
-	for _, ch := range r.Channels.Static {
+	for _, ch := range r.Config.alertChannels(r.Config.mailSender()) {
 		if ch.Name() == "email" {
 			t.Fatal("an alert e-mail channel without WEBRANA_ALERT_EMAIL_TO")
 		}
