@@ -9,6 +9,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
@@ -41,6 +43,9 @@ type Service struct {
 	logger *slog.Logger
 	now    func() time.Time
 	policy ThrottlePolicy
+	keys   *secrets.Keyring
+	mailer Mailer
+	issuer string
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -51,6 +56,17 @@ type Config struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Throttle ThrottlePolicy
+
+	// Two-factor sign-in and sign-in notices.
+	Keys   *secrets.Keyring // seals TOTP secrets and pending sign-ins; without it two factors cannot be turned on
+	Mailer Mailer           // queues new-sign-in notices; nil sends none
+	Issuer string           // the name authenticator apps show; default "Webrana"
+}
+
+// Mailer queues an e-mail in the transaction of the change it reports
+// (mail.Outbox implements it).
+type Mailer interface {
+	QueueTx(ctx context.Context, tx *store.Tx, m mail.Message) error
 }
 
 // New returns a Service on db.
@@ -61,7 +77,8 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = webrana.Now
 	}
-	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults()}
+	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults(),
+		keys: cfg.Keys, mailer: cfg.Mailer, issuer: cmp.Or(cfg.Issuer, "Webrana")}
 }
 
 // Principal is an authenticated caller.
@@ -69,6 +86,10 @@ type Principal struct {
 	User    *webrana.User
 	Session *webrana.Session  // set when calling with a login session (bearer or cookie)
 	Token   *webrana.APIToken // set when calling with an API token
+
+	// MustEnrolTOTP is set for an administrator without two factors while
+	// the operator requires them: they may only enrol (and sign out).
+	MustEnrolTOTP bool
 }
 
 // IsAdmin reports whether the caller is an administrator.
@@ -133,7 +154,7 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Princ
 			s.logger.WarnContext(ctx, "touch session", "err", err)
 		}
 	}
-	return &Principal{User: u, Session: sess}, nil
+	return s.withPolicy(ctx, &Principal{User: u, Session: sess})
 }
 
 func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Principal, error) {
@@ -150,7 +171,7 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Prin
 			s.logger.WarnContext(ctx, "touch api token", "err", err)
 		}
 	}
-	return &Principal{User: u, Token: t}, nil
+	return s.withPolicy(ctx, &Principal{User: u, Token: t})
 }
 
 func (s *Service) activeUser(ctx context.Context, id string) (*webrana.User, error) {

@@ -133,7 +133,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openQueue(); err != nil {
 		return err
 	}
-	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
+	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now,
+		// Two-factor sign-in seals its secrets with the master key. The
+		// new-sign-in notices need a Mailer (mail.Outbox) once it is wired.
+		Keys: m.Keys})
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
