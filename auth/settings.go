@@ -45,4 +45,3 @@ func (s *Service) ChangeSettings(ctx context.Context, admin *Principal, c Settin
 	}
 	return s.Settings(ctx)
 }
-

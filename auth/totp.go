@@ -3,8 +3,8 @@ package auth
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base32"
 	"crypto/subtle"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -514,5 +514,5 @@ func (s *Service) LoginPending(ctx context.Context, pending, code, source string
 // passwordMark is a short digest of the user's password hash: a pending
 // sign-in lapses when the password changes.
 func passwordMark(u *webrana.User) string {
-	return fmt.Sprintf("%x", HashToken("pending\x00"+u.PasswordHash)[:8])
+	return fmt.Sprintf("%x", HashToken("pending\x00" + u.PasswordHash)[:8])
 }

@@ -19,6 +19,7 @@ import (
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "GET /api/openapi.json",
 	"POST /api/auth/login", "GET /login", "POST /login", "GET /assets/",
+	"POST /login/two-factor", // the second step of a sign-in with two factors: a pending sign-in and a code
 }
 
 // owned describes, for each route whose path names a caller-owned resource,
