@@ -515,8 +515,7 @@ func TestResealTOTPSecrets(t *testing.T) {
 	bothEngines(t, auth.ThrottlePolicy{PerAccount: 50, PerSource: 50}, func(t *testing.T, s *totpSetup) {
 		ctx := context.Background()
 		secret, _ := s.enrol(t)
-		oldKey, newKey := s.keys, secrets.NewKey()
-		_ = oldKey
+		newKey := secrets.NewKey()
 		row, _ := s.db.TOTPOf(ctx, s.user.ID)
 		plain, err := s.keys.Open(row.SecretCiphertext)
 		if err != nil {
