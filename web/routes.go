@@ -137,6 +137,7 @@ func (s *Server) totpRoutes() {
 	s.api("GET /api/admin/settings", Admin, s.handleGetSettings)
 	s.api("PATCH /api/admin/settings", Admin, s.handlePatchSettings)
 	s.totpPages()
+	s.settingsPages()
 }
 
 // duringEnrolment are the routes an administrator who must enrol in two

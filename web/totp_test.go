@@ -360,3 +360,36 @@ func TestTwoFactorPage(t *testing.T) {
 	mustStatus(t, res, 303, "turn off")
 	tokenOf(t, h.loginWith(u.Email, testPassword, ""))
 }
+
+// TestSettingsPage: the operator requires two factors of administrators
+// from the settings page, and turns it off again; customers are refused.
+func TestSettingsPage(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	h.user("root@example.com", webrana.RoleAdmin)
+	h.user("cust@example.com", webrana.RoleCustomer)
+	mustStatus(t, signIn(t, h, "cust@example.com").Do("GET", "/admin/settings", nil), 403, "customer")
+	c := signIn(t, h, "root@example.com")
+	page := c.Do("GET", "/admin/settings", nil)
+	mustStatus(t, page, 200, "settings page")
+	if strings.Contains(string(page.Body), `checked`) {
+		t.Fatal("admin_totp shown on by default")
+	}
+	csrf := hiddenCSRF(t, page)
+	// A form without the section changes nothing.
+	mustStatus(t, c.PostForm("/admin/settings", url.Values{"csrf_token": {csrf}, "admin_totp": {"true"}}), 303, "save without the section")
+	if st, _ := h.auth.Settings(context.Background()); st.AdminTOTP {
+		t.Fatal("a form without the section changed the setting")
+	}
+	mustStatus(t, c.PostForm("/admin/settings", url.Values{"csrf_token": {csrf}, "admin_totp_shown": {"1"}, "admin_totp": {"true"}}), 303, "require")
+	if st, _ := h.auth.Settings(context.Background()); !st.AdminTOTP {
+		t.Fatal("the setting is not on")
+	}
+	// Now this administrator must enrol first: the settings page sends them there.
+	res := c.Do("GET", "/admin/settings", nil)
+	mustStatus(t, res, 303, "settings page before enrolling")
+	entries, _, _ := h.db.ListAudit(context.Background(), store.AuditFilter{Action: "settings.changed"})
+	if len(entries) != 1 || entries[0].ActorEmail != "root@example.com" || entries[0].Detail != "admin_totp=true" {
+		t.Fatalf("settings audits %+v", entries)
+	}
+}
