@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/store"
 )
 
@@ -45,3 +46,35 @@ func (s *Service) ChangeSettings(ctx context.Context, admin *Principal, c Settin
 	}
 	return s.Settings(ctx)
 }
+
+// SettingAdminTOTP is the setting that requires two factors of
+// administrators: "required", else not.
+const SettingAdminTOTP = "admin_totp"
+
+// adminTOTPRequired reports whether u is an administrator of whom the
+// operator requires two factors.
+func (s *Service) adminTOTPRequired(ctx context.Context, u *webrana.User) (bool, error) {
+	if u.Role != webrana.RoleAdmin {
+		return false, nil
+	}
+	v, _, err := s.db.Setting(ctx, SettingAdminTOTP)
+	return v == "required", err
+}
+
+// withPolicy marks an administrator who must enrol before anything else.
+func (s *Service) withPolicy(ctx context.Context, p *Principal) (*Principal, error) {
+	required, err := s.adminTOTPRequired(ctx, p.User)
+	if err != nil || !required {
+		return p, err
+	}
+	t, err := s.db.TOTPOf(ctx, p.User.ID)
+	if err != nil && webrana.ErrorCode(err) != webrana.ENOTFOUND {
+		return nil, err
+	}
+	p.MustEnrolTOTP = !t.Enabled()
+	return p, nil
+}
+
+// ErrMustEnrol answers an administrator who must enrol first.
+var ErrMustEnrol = webrana.Errorf(webrana.EFORBIDDEN,
+	"The operator requires two-factor sign-in of administrators: turn it on first (POST /api/me/totp, or the Two-factor page).")

@@ -125,8 +125,9 @@ func (s *Server) loginRefused(w http.ResponseWriter, r *http.Request, data pages
 	if pending := auth.PendingLogin(err); pending != "" {
 		data.Pending = pending
 		status := ErrorStatus(err)
-		if data.Error == "" || r.PostFormValue("code") == "" {
-			// Asked for the code after a right password: not a failure.
+		if r.PostFormValue("code") == "" {
+			// The password was right and no code was given yet: the
+			// second step, asked for, not a failure.
 			data.Error, status = "", http.StatusOK
 		}
 		s.render(w, r, status, pages.LoginCode(data))
