@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/webrana/webrana"
@@ -123,6 +124,7 @@ func (s *Server) routes() {
 	s.accountRoutes("/internal/accounts", "")
 	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)
 
+	s.mustHaveEnrolmentRoutes()
 	s.mux.HandleFunc("/", s.handleNotFound)
 }
 
@@ -147,6 +149,16 @@ var duringEnrolment = map[string]bool{
 	"GET /api/me": true, "POST /api/auth/logout": true, "POST /logout": true, "GET /assets/": true,
 	"GET /api/me/totp": true, "POST /api/me/totp": true, "POST /api/me/totp/confirm": true,
 	"GET /account/two-factor": true, "POST /account/two-factor": true, "POST /account/two-factor/confirm": true,
+}
+
+// mustHaveEnrolmentRoutes fails at start-up when duringEnrolment names a
+// route that is not registered (a typo would lock administrators out).
+func (s *Server) mustHaveEnrolmentRoutes() {
+	for pattern := range duringEnrolment {
+		if !slices.ContainsFunc(s.routeTable, func(r Route) bool { return r.Pattern == pattern }) {
+			panic("web: duringEnrolment names " + pattern + ", which is no route")
+		}
+	}
 }
 
 // metricsAccess is who may read /metrics. The metrics name every provider
