@@ -51,10 +51,10 @@ type Service struct {
 	dummyHash string
 }
 
-// Config configures a Service; zero values take defaults.
+// Config holds a Service's optional settings; zero values take defaults.
 type Config struct {
-	Logger   *slog.Logger
-	Now      func() time.Time
+	Logger   *slog.Logger     // default discards
+	Now      func() time.Time // default webrana.Now
 	Throttle ThrottlePolicy
 
 	// Two-factor sign-in and sign-in notices.
@@ -69,16 +69,17 @@ type Mailer interface {
 	QueueTx(ctx context.Context, tx *store.Tx, m mail.Message) error
 }
 
-// New returns a Service on db.
-func New(db *store.DB, cfg Config) *Service {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+// New returns a Service on db. cfg may be nil.
+func New(db *store.DB, cfg *Config) *Service {
+	var c Config
+	if cfg != nil {
+		c = *cfg
 	}
-	if cfg.Now == nil {
-		cfg.Now = webrana.Now
+	if c.Now == nil {
+		c.Now = webrana.Now
 	}
-	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults(),
-		keys: cfg.Keys, mailer: cfg.Mailer, issuer: cmp.Or(cfg.Issuer, "Webrana")}
+	return &Service{db: db, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)), now: c.Now, policy: c.Throttle.withDefaults(),
+		keys: c.Keys, mailer: c.Mailer, issuer: cmp.Or(c.Issuer, "Webrana")}
 }
 
 // Principal is an authenticated caller.

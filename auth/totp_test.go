@@ -64,7 +64,7 @@ func newTOTPSetup(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *totpS
 	}
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	rec := &recorder{}
-	svc := auth.New(db, auth.Config{Now: c.Now, Keys: keys, Mailer: rec, Throttle: policy})
+	svc := auth.New(db, &auth.Config{Now: c.Now, Keys: keys, Mailer: rec, Throttle: policy})
 	return &totpSetup{setup: &setup{db: db, svc: svc, user: u, clock: c}, keys: keys, mailer: rec}
 }
 
@@ -536,7 +536,7 @@ func TestResealTOTPSecrets(t *testing.T) {
 		if got, err := next.Open(row.SecretCiphertext); err != nil || got != plain {
 			t.Fatalf("resealed secret opens to %q, %v", got, err)
 		}
-		svc := auth.New(s.db, auth.Config{Now: s.clock.Now, Keys: next})
+		svc := auth.New(s.db, &auth.Config{Now: s.clock.Now, Keys: next})
 		s.clock.Advance(time.Minute)
 		if _, _, err := svc.LoginWithCode(ctx, s.user.Email, password, codeAt(t, secret, s.clock.Now()), "192.0.2.1", auth.LoginAPI); err != nil {
 			t.Fatalf("sign-in under the new key: %v", err)
