@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
-	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
@@ -46,6 +45,8 @@ type Service struct {
 	keys   *secrets.Keyring
 	mailer Mailer
 	issuer string
+	signup SignupMode // the sign-up mode while no operator has set one
+	limits AccountLimits
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -56,17 +57,20 @@ type Config struct {
 	Logger   *slog.Logger     // default discards
 	Now      func() time.Time // default webrana.Now
 	Throttle ThrottlePolicy
+	// Mailer queues the e-mails of sign-up, confirmation, password reset,
+	// invitations and address changes (without one those refuse with
+	// EUNAVAILABLE, never silently sending nothing), and new-sign-in
+	// notices (without one none are sent).
+	Mailer Mailer
+	// Signup is the sign-up mode until an operator sets one (default
+	// closed); WEBRANA_SIGNUP in cmd/webrana.
+	Signup SignupMode
+	// Limits throttles sign-ups and the e-mails anyone may ask for.
+	Limits AccountLimits
 
-	// Two-factor sign-in and sign-in notices.
+	// Two-factor sign-in.
 	Keys   *secrets.Keyring // seals TOTP secrets and pending sign-ins; without it two factors cannot be turned on
-	Mailer Mailer           // queues new-sign-in notices; nil sends none
 	Issuer string           // the name authenticator apps show; default "Webrana"
-}
-
-// Mailer queues an e-mail in the transaction of the change it reports
-// (mail.Outbox implements it).
-type Mailer interface {
-	QueueTx(ctx context.Context, tx *store.Tx, m mail.Message) error
 }
 
 // New returns a Service on db. cfg may be nil.
@@ -78,8 +82,11 @@ func New(db *store.DB, cfg *Config) *Service {
 	if c.Now == nil {
 		c.Now = webrana.Now
 	}
+	if !c.Signup.Valid() {
+		c.Signup = SignupClosed
+	}
 	return &Service{db: db, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)), now: c.Now, policy: c.Throttle.withDefaults(),
-		keys: c.Keys, mailer: c.Mailer, issuer: cmp.Or(c.Issuer, "Webrana")}
+		mailer: c.Mailer, signup: c.Signup, limits: c.Limits.withDefaults(), keys: c.Keys, issuer: cmp.Or(c.Issuer, "Webrana")}
 }
 
 // Principal is an authenticated caller.

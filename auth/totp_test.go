@@ -19,15 +19,15 @@ import (
 	"github.com/webrana/webrana/store/storetest"
 )
 
-// recorder is a Mailer keeping what was queued, in the transaction's
+// totpRecorder is a Mailer keeping what was queued, in the transaction's
 // outcome: a message of a rolled-back transaction is dropped.
-type recorder struct {
+type totpRecorder struct {
 	mu   sync.Mutex
 	msgs []mail.Message
 	fail error
 }
 
-func (r *recorder) QueueTx(ctx context.Context, tx *store.Tx, m mail.Message) error {
+func (r *totpRecorder) QueueTx(ctx context.Context, tx *store.Tx, m mail.Message) error {
 	if r.fail != nil {
 		return r.fail
 	}
@@ -37,17 +37,17 @@ func (r *recorder) QueueTx(ctx context.Context, tx *store.Tx, m mail.Message) er
 	return nil
 }
 
-func (r *recorder) queued() []mail.Message {
+func (r *totpRecorder) queued() []mail.Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]mail.Message(nil), r.msgs...)
 }
 
-// totpSetup is a Service with a keyring and a mail recorder over db.
+// totpSetup is a Service with a keyring and a mail totpRecorder over db.
 type totpSetup struct {
 	*setup
 	keys   *secrets.Keyring
-	mailer *recorder
+	mailer *totpRecorder
 }
 
 func newTOTPSetup(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *totpSetup {
@@ -63,7 +63,7 @@ func newTOTPSetup(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *totpS
 		t.Fatal(err)
 	}
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
-	rec := &recorder{}
+	rec := &totpRecorder{}
 	svc := auth.New(db, &auth.Config{Now: c.Now, Keys: keys, Mailer: rec, Throttle: policy})
 	return &totpSetup{setup: &setup{db: db, svc: svc, user: u, clock: c}, keys: keys, mailer: rec}
 }

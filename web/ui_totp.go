@@ -22,6 +22,17 @@ func (s *Server) totpPages() {
 	s.ui("POST /account/two-factor/disable", SignedIn, s.handleDisableTwoFactorForm)
 	s.page("POST /login/two-factor", Public, s.handleLoginCodeForm)
 	s.ui("POST /admin/customers/{id}/totp/reset", Admin, s.opResetTOTP)
+	s.ui("POST /admin/settings/two-factor", Admin, s.opSaveTOTPSetting)
+}
+
+// opSaveTOTPSetting applies the settings page's two-factor section.
+func (s *Server) opSaveTOTPSetting(w http.ResponseWriter, r *http.Request) error {
+	on := r.PostFormValue("admin_totp") == "true"
+	if _, err := s.auth.ChangeSettings(r.Context(), principal(r), auth.SettingsChange{AdminTOTP: &on}, sourceAddr(r)); err != nil {
+		return err
+	}
+	redirectFlash(w, r, "/admin/settings", "Settings saved.")
+	return nil
 }
 
 func (s *Server) handleTwoFactorPage(w http.ResponseWriter, r *http.Request) error {

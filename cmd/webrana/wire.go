@@ -42,8 +42,8 @@ func (m *Main) wire() error {
 	m.Alerts = alerts.New(m.DB, late, m.Channels, &alerts.Config{Logger: m.Logger})
 
 	// Two-factor sign-in seals its secrets with the master key; the
-	// new-sign-in notices take a Mailer (mail.Outbox) once it is wired.
-	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Keys: m.Keys})
+	// new-sign-in notices take the Mailer (mail.Outbox) once it is wired.
+	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(m.Config.Signup), Keys: m.Keys})
 	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Plans = plans.New(m.DB, m.Catalog, nil)
 
