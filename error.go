@@ -12,6 +12,7 @@ const (
 	ENOTFOUND     = "not_found"
 	ECONFLICT     = "conflict"
 	EUNAUTHORIZED = "unauthorized"
+	ETOTPREQUIRED = "totp_required" // the password was right; a two-factor code is needed (401)
 	EFORBIDDEN    = "forbidden"
 	EPAYMENT      = "payment_required" // the balance does not cover the request
 	ETOOLARGE     = "too_large"        // the request body is over the limit

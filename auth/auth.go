@@ -42,7 +42,9 @@ type Service struct {
 	logger *slog.Logger
 	now    func() time.Time
 	policy ThrottlePolicy
+	keys   *secrets.Keyring
 	mailer Mailer
+	issuer string
 	signup SignupMode // the sign-up mode while no operator has set one
 	limits AccountLimits
 
@@ -56,14 +58,19 @@ type Config struct {
 	Now      func() time.Time // default webrana.Now
 	Throttle ThrottlePolicy
 	// Mailer queues the e-mails of sign-up, confirmation, password reset,
-	// invitations and address changes. Without one those refuse with
-	// EUNAVAILABLE (never silently sending nothing).
+	// invitations and address changes (without one those refuse with
+	// EUNAVAILABLE, never silently sending nothing), and new-sign-in
+	// notices (without one none are sent).
 	Mailer Mailer
 	// Signup is the sign-up mode until an operator sets one (default
 	// closed); WEBRANA_SIGNUP in cmd/webrana.
 	Signup SignupMode
 	// Limits throttles sign-ups and the e-mails anyone may ask for.
 	Limits AccountLimits
+
+	// Two-factor sign-in.
+	Keys   *secrets.Keyring // seals TOTP secrets and pending sign-ins; without it two factors cannot be turned on
+	Issuer string           // the name authenticator apps show; default "Webrana"
 }
 
 // New returns a Service on db. cfg may be nil.
@@ -79,7 +86,7 @@ func New(db *store.DB, cfg *Config) *Service {
 		c.Signup = SignupClosed
 	}
 	return &Service{db: db, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)), now: c.Now, policy: c.Throttle.withDefaults(),
-		mailer: c.Mailer, signup: c.Signup, limits: c.Limits.withDefaults()}
+		mailer: c.Mailer, signup: c.Signup, limits: c.Limits.withDefaults(), keys: c.Keys, issuer: cmp.Or(c.Issuer, "Webrana")}
 }
 
 // Principal is an authenticated caller.
@@ -87,6 +94,10 @@ type Principal struct {
 	User    *webrana.User
 	Session *webrana.Session  // set when calling with a login session (bearer or cookie)
 	Token   *webrana.APIToken // set when calling with an API token
+
+	// MustEnrolTOTP is set for an administrator without two factors while
+	// the operator requires them: they may only enrol (and sign out).
+	MustEnrolTOTP bool
 }
 
 // IsAdmin reports whether the caller is an administrator.
@@ -151,7 +162,7 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Princ
 			s.logger.WarnContext(ctx, "touch session", "err", err)
 		}
 	}
-	return &Principal{User: u, Session: sess}, nil
+	return s.withPolicy(ctx, &Principal{User: u, Session: sess})
 }
 
 func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Principal, error) {
@@ -168,7 +179,7 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Prin
 			s.logger.WarnContext(ctx, "touch api token", "err", err)
 		}
 	}
-	return &Principal{User: u, Token: t}, nil
+	return s.withPolicy(ctx, &Principal{User: u, Token: t})
 }
 
 func (s *Service) activeUser(ctx context.Context, id string) (*webrana.User, error) {

@@ -46,8 +46,19 @@ const (
 // session and its token (shown to the client once). Wrong e-mail and wrong
 // password give the same error after the same work, so that answers reveal
 // nothing about which accounts exist; too many failures give ERATELIMITED
-// with RetryAfter, checked before any password work.
+// with RetryAfter, checked before any password work. A user with two
+// factors on gets ETOTPREQUIRED: see LoginWithCode.
 func (s *Service) Login(ctx context.Context, email, password, source string, kind LoginKind) (*webrana.Session, string, error) {
+	return s.LoginWithCode(ctx, email, password, "", source, kind)
+}
+
+// LoginWithCode is Login with a second factor: for a user with two factors
+// on, code must be a current TOTP code (not used before) or an unused
+// recovery code. Without one, once the password is right, the answer is
+// ETOTPREQUIRED (nothing counted); with a wrong one, ETOTPREQUIRED counted
+// as a failed login. Either error carries a pending sign-in (PendingLogin)
+// with which a browser asks for the code alone (LoginPending).
+func (s *Service) LoginWithCode(ctx context.Context, email, password, code, source string, kind LoginKind) (*webrana.Session, string, error) {
 	normalized, err := webrana.NormalizeEmail(email)
 	if err != nil {
 		// Not an address, so no account's: still counted and answered like
@@ -74,23 +85,41 @@ func (s *Service) Login(ctx context.Context, email, password, source string, kin
 	if !ok || u.Disabled {
 		return nil, "", s.loginFailed(ctx, u, normalized, source, ok)
 	}
-	// The success resets its account's count only: recorded without its
-	// source, it leaves that address's failures counting, so an attacker
-	// cannot clear the per-source limit by signing in to an account of
-	// their own between guesses.
-	if err := s.db.RecordLogin(ctx, normalized, "", true); err != nil {
-		return nil, "", err
-	}
+	return s.secondFactor(ctx, u, code, source, kind)
+}
+
+// openSession completes a sign-in: the session, its audit, the address
+// remembered (and the user told of a new one), all in one transaction;
+// check runs first in it (the second factor's code, taken there).
+func (s *Service) openSession(ctx context.Context, u *webrana.User, source string, kind LoginKind, check func(*store.Tx) (string, error)) (*webrana.Session, string, error) {
 	sess, token := s.newSession(u, source, kind)
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		how := "via " + string(kind)
+		if check != nil {
+			factor, err := check(tx)
+			if err != nil {
+				return err
+			}
+			how += " with " + factor
+		}
 		if err := tx.CreateSession(ctx, sess); err != nil {
 			return err
 		}
 		by := webrana.Actor{User: u, Source: source}
-		return tx.AppendAudit(ctx, by.Entry("login.succeeded", "session", sess.ID, "via "+string(kind)))
+		if err := tx.AppendAudit(ctx, by.Entry("login.succeeded", "session", sess.ID, how)); err != nil {
+			return err
+		}
+		return s.noticeAddress(ctx, tx, u, source)
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("open session: %w", err)
+	}
+	// The success resets its account's count only: recorded without its
+	// source, it leaves that address's failures counting, so an attacker
+	// cannot clear the per-source limit by signing in to an account of
+	// their own between guesses.
+	if err := s.db.RecordLogin(ctx, u.Email, "", true); err != nil {
+		return nil, "", err
 	}
 	return sess, token, nil
 }

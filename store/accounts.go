@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -168,29 +167,26 @@ func (db *DB) DeleteAccount(ctx context.Context, id string, also ...func(*Tx) er
 func (db *DB) ResealAccountTokens(ctx context.Context, reseal func(ciphertext string) (string, error)) (int, error) {
 	changed := 0
 	err := db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		type row struct{ id, ciphertext string }
-		rows, err := list(ctx, c, func(s scanner) (row, error) {
-			var r row
-			return r, s.Scan(&r.id, &r.ciphertext)
-		}, `SELECT id, token_ciphertext FROM accounts ORDER BY id`)
+		var err error
+		changed, err = resealColumn(ctx, tx.conn(), "accounts", "id", "token_ciphertext", "account", reseal)
+		return err
+	})
+	return changed, err
+}
+
+// ResealSecrets rewrites every sealed secret — account tokens and users'
+// two-factor secrets — through reseal in one transaction: a failure
+// changes nothing. It returns how many changed.
+func (db *DB) ResealSecrets(ctx context.Context, reseal func(ciphertext string) (string, error)) (int, error) {
+	changed := 0
+	err := db.InTx(ctx, func(tx *Tx) error {
+		tokens, err := resealColumn(ctx, tx.conn(), "accounts", "id", "token_ciphertext", "account", reseal)
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			next, err := reseal(r.ciphertext)
-			if err != nil {
-				return fmt.Errorf("account %s: %w", r.id, err)
-			}
-			if next == r.ciphertext {
-				continue
-			}
-			if _, err := c.exec(ctx, `UPDATE accounts SET token_ciphertext = ? WHERE id = ?`, next, r.id); err != nil {
-				return err
-			}
-			changed++
-		}
-		return nil
+		totps, err := tx.ResealTOTPSecrets(ctx, reseal)
+		changed = tokens + totps
+		return err
 	})
 	return changed, err
 }

@@ -19,6 +19,7 @@ import (
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "GET /api/openapi.json",
 	"POST /api/auth/login", "GET /login", "POST /login", "GET /assets/",
+	"POST /login/two-factor", // the second step of a sign-in with two factors: a pending sign-in and a code
 	// Customers' own accounts: signing up, and the links e-mailed to people
 	// not signed in (the link's token is the credential).
 	"POST /api/auth/signup", "POST /api/auth/verify", "POST /api/auth/password-reset",

@@ -189,11 +189,13 @@ func (s *Server) handleInviteUser(w http.ResponseWriter, r *http.Request) error 
 }
 
 type settingsBody struct {
-	Signup *string `json:"signup"`
+	Signup    *string `json:"signup"`
+	AdminTOTP *bool   `json:"admin_totp"`
 }
 
 type settingsResponse struct {
-	Signup auth.SignupMode `json:"signup"`
+	Signup    auth.SignupMode `json:"signup"`
+	AdminTOTP bool            `json:"admin_totp"`
 }
 
 // handleGetSettings shows the operators' settings.
@@ -202,7 +204,11 @@ func (s *Server) handleGetSettings(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, settingsResponse{Signup: mode})
+	st, err := s.auth.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, settingsResponse{Signup: mode, AdminTOTP: st.AdminTOTP})
 	return nil
 }
 
@@ -214,6 +220,11 @@ func (s *Server) handleUpdateSettings(w http.ResponseWriter, r *http.Request) er
 	}
 	if req.Signup != nil {
 		if _, err := s.auth.SetSignupMode(r.Context(), actor(r), *req.Signup); err != nil {
+			return err
+		}
+	}
+	if req.AdminTOTP != nil {
+		if _, err := s.auth.ChangeSettings(r.Context(), principal(r), auth.SettingsChange{AdminTOTP: req.AdminTOTP}, sourceAddr(r)); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	TOTPCode string `json:"totp_code"` // with two factors on: a current code or a recovery code
 }
 
 type loginResponse struct {
@@ -19,7 +20,8 @@ type loginResponse struct {
 	User      *webrana.User `json:"user"`
 }
 
-// handleAPILogin exchanges an e-mail and password for a bearer token.
+// handleAPILogin exchanges an e-mail and password (and, with two factors
+// on, a code) for a bearer token.
 func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) error {
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
@@ -28,7 +30,7 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) error {
 	if req.Email == "" || req.Password == "" {
 		return webrana.Errorf(webrana.EINVALID, "Send both email and password.")
 	}
-	sess, token, err := s.auth.Login(r.Context(), req.Email, req.Password, sourceAddr(r), auth.LoginAPI)
+	sess, token, err := s.auth.LoginWithCode(r.Context(), req.Email, req.Password, req.TOTPCode, sourceAddr(r), auth.LoginAPI)
 	if err != nil {
 		return err
 	}

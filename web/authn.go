@@ -24,8 +24,9 @@ const (
 // authorize authenticates the caller (bearer token, else session cookie),
 // enforces the route's access, and checks the CSRF token of state-changing
 // requests that ride on a cookie. Bearer requests need no CSRF token: a
-// browser never attaches them by itself.
-func (s *Server) authorize(access Access, kind Kind, next http.HandlerFunc) http.Handler {
+// browser never attaches them by itself. An administrator who must enrol in
+// two factors first reaches only the routes open during enrolment.
+func (s *Server) authorize(access Access, kind Kind, enrolment bool, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if access == Scraper && s.isScraper(r) {
 			next(w, r)
@@ -46,6 +47,14 @@ func (s *Server) authorize(access Access, kind Kind, next http.HandlerFunc) http
 		}
 		if access == Scraper && !p.IsAdmin() {
 			s.deny(w, r, kind, webrana.Errorf(webrana.EFORBIDDEN, "Administrators and the metrics scraper only."))
+			return
+		}
+		if access != Public && p != nil && p.MustEnrolTOTP && !enrolment {
+			if kind == Page && safeMethod(r.Method) && !isHTMX(r) {
+				http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
+				return
+			}
+			s.deny(w, r, kind, auth.ErrMustEnrol)
 			return
 		}
 		// A page's form body is bounded before anything reads it: the CSRF

@@ -65,10 +65,10 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
-	rec := &mailRecorder{}
-	svc := auth.New(db, &auth.Config{Now: c.Now, Throttle: policy, Mailer: rec})
-	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
+	rec := &mailRecorder{}
+	svc := auth.New(db, &auth.Config{Now: c.Now, Throttle: policy, Keys: keys, Mailer: rec})
+	sim, opener, source := simSource(t, db, c)
 	cat := catalog.New(db, source, &catalog.Config{Now: c.Now})
 	// Orders are accepted and their jobs enqueued, never worked: these tests
 	// are about the HTTP layer (cmd/webrana's tests run the whole workflow).

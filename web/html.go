@@ -66,19 +66,20 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	data.CSRF = c.Value
 	sess, token, err := s.auth.Login(r.Context(), data.Email, r.PostFormValue("password"), sourceAddr(r), auth.LoginBrowser)
 	if err != nil {
-		if e, ok := err.(*webrana.Error); ok && e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
-		}
-		data.Error = webrana.ErrorMessage(err)
-		s.render(w, r, ErrorStatus(err), pages.Login(data))
+		s.loginRefused(w, r, data, err) // with two factors on: the code's step
 		return
 	}
+	s.signedIn(w, r, sess, token, data.Next)
+}
+
+// signedIn gives the browser its new session and sends it on.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, sess *webrana.Session, token, next string) {
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.auth.EndSession(r.Context(), old.Value)
 	}
 	setCookie(w, r, sessionCookie, token, int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds()))
 	setCookie(w, r, serversFilterCookie, "", -1) // a filter is one session's, not the browser's
-	http.Redirect(w, r, data.Next, http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) handleLogoutForm(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ var statusByCode = map[string]int{
 	webrana.ENOTFOUND:     http.StatusNotFound,
 	webrana.ECONFLICT:     http.StatusConflict,
 	webrana.EUNAUTHORIZED: http.StatusUnauthorized,
+	webrana.ETOTPREQUIRED: http.StatusUnauthorized,
 	webrana.EFORBIDDEN:    http.StatusForbidden,
 	webrana.ERATELIMITED:  http.StatusTooManyRequests,
 	webrana.EUNAVAILABLE:  http.StatusServiceUnavailable,

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/webrana/webrana"
@@ -85,6 +86,8 @@ func (s *Server) routes() {
 
 	// Outgoing mail: the operators' outbox, customers' preferences (api_mail.go).
 	s.mailRoutes()
+	// Two-factor sign-in (TOTP), and the operators' settings.
+	s.totpRoutes()
 
 	// The caller's credentials.
 	s.api("GET /api/tokens", SignedIn, s.handleListTokens)
@@ -138,7 +141,38 @@ func (s *Server) routes() {
 	s.accountRoutes("/internal/accounts", "")
 	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)
 
+	s.mustHaveEnrolmentRoutes()
 	s.mux.HandleFunc("/", s.handleNotFound)
+}
+
+// totpRoutes registers two-factor sign-in's API and pages. Their patterns
+// in duringEnrolment stay open to an administrator who must enrol first.
+func (s *Server) totpRoutes() {
+	s.api("GET /api/me/totp", SignedIn, s.handleTOTPStatus)
+	s.api("POST /api/me/totp", SignedIn, s.handleBeginTOTP)
+	s.api("POST /api/me/totp/confirm", SignedIn, s.handleConfirmTOTP)
+	s.api("DELETE /api/me/totp", SignedIn, s.handleDisableTOTP)
+	s.api("POST /api/admin/users/{id}/totp/reset", Admin, s.handleResetTOTP)
+	s.totpPages()
+}
+
+// duringEnrolment are the routes an administrator who must enrol in two
+// factors (auth.Principal.MustEnrolTOTP) may use; everything else answers
+// 403 (pages: the two-factor page).
+var duringEnrolment = map[string]bool{
+	"GET /api/me": true, "POST /api/auth/logout": true, "POST /logout": true, "GET /assets/": true,
+	"GET /api/me/totp": true, "POST /api/me/totp": true, "POST /api/me/totp/confirm": true,
+	"GET /account/two-factor": true, "POST /account/two-factor": true, "POST /account/two-factor/confirm": true,
+}
+
+// mustHaveEnrolmentRoutes fails at start-up when duringEnrolment names a
+// route that is not registered (a typo would lock administrators out).
+func (s *Server) mustHaveEnrolmentRoutes() {
+	for pattern := range duringEnrolment {
+		if !slices.ContainsFunc(s.routeTable, func(r Route) bool { return r.Pattern == pattern }) {
+			panic("web: duringEnrolment names " + pattern + ", which is no route")
+		}
+	}
 }
 
 // metricsAccess is who may read /metrics. The metrics name every provider
@@ -184,7 +218,7 @@ func (s *Server) handle(pattern string, access Access, kind Kind, fn http.Handle
 		panic("web: " + pattern + " must be Admin: /internal/, /api/admin/, /admin/ and /_sim/ are admin-only")
 	}
 	s.routeTable = append(s.routeTable, Route{Pattern: pattern, Access: access, Kind: kind})
-	s.mux.Handle(pattern, s.authorize(access, kind, s.bounded(fn)))
+	s.mux.Handle(pattern, s.authorize(access, kind, duringEnrolment[pattern], s.bounded(fn)))
 }
 
 // bounded gives a request the server's timeout to answer, provider calls

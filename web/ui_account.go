@@ -338,7 +338,11 @@ func (s *Server) opSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, pages.OpSettings(s.frame(w, r, "Settings", "admin-settings"), pages.OpSettingsData{Signup: string(mode)}))
+	st, err := s.auth.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, pages.OpSettings(s.frame(w, r, "Settings", "admin-settings"), pages.OpSettingsData{Signup: string(mode), AdminTOTP: st.AdminTOTP}))
 	return nil
 }
 

@@ -485,8 +485,12 @@ func (s *Server) opUsersPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.Base = opListURL("/admin/customers", "role", d.Role)
 	me := principal(r).User.ID
+	totpOn, err := s.totpAmong(r, users)
+	if err != nil {
+		return err
+	}
 	for _, u := range users {
-		row := pages.OpCustomerRow{User: u.User, Balance: u.Balance, Self: u.ID == me, Key: strings.ToLower(rand.Text())}
+		row := pages.OpCustomerRow{User: u.User, Balance: u.Balance, Self: u.ID == me, Key: strings.ToLower(rand.Text()), TOTP: totpOn[u.ID]}
 		if credit.UserID == u.ID && credit.Key != "" {
 			row.Key = credit.Key // the same credit, tried again, is made once
 		}

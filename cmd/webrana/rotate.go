@@ -9,7 +9,8 @@ import (
 	"github.com/webrana/webrana/secrets"
 )
 
-// runRotateKey re-encrypts every stored secret under ENCRYPTION_KEY, opening
+// runRotateKey re-encrypts every stored secret (provider tokens, two-factor
+// secrets) under ENCRYPTION_KEY, opening
 // them with ENCRYPTION_KEY_PREVIOUS (or the new key, for secrets already
 // rotated), in one transaction: a failure changes nothing.
 func runRotateKey(ctx context.Context, e env) error {
@@ -35,7 +36,7 @@ func runRotateKey(ctx context.Context, e env) error {
 	}
 	defer db.Close()
 	kr := secrets.NewKeyring(next, prev)
-	n, err := db.ResealAccountTokens(ctx, func(sealed string) (string, error) {
+	n, err := db.ResealSecrets(ctx, func(sealed string) (string, error) {
 		if kr.Current(sealed) {
 			return sealed, nil
 		}

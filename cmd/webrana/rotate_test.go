@@ -12,8 +12,8 @@ import (
 	"github.com/webrana/webrana/store/storetest"
 )
 
-// TestRotateKey seals account tokens under an old key (one in the seed's
-// format), rotates, and checks they open under the new key alone, on both
+// TestRotateKey seals account tokens (one in the seed's format) and a
+// two-factor secret under an old key, rotates, and checks they open under the new key alone, on both
 // databases; a token no key opens aborts the rotation with nothing changed.
 func TestRotateKey(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testRotateKey(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir()}) })
@@ -59,7 +59,20 @@ func testRotateKey(t *testing.T, vars map[string]string) {
 		code := run(ctx, env{args: []string{"rotate-key"}, stdout: &out, stderr: &errOut, getenv: testEnv(v)})
 		return code, out.String() + errOut.String()
 	}
-	if code, out := rotate(newKey, oldKey); code != 0 || !strings.Contains(out, "re-encrypted 2 secrets") {
+	// A user's two-factor secret, sealed under the old key too.
+	u := &webrana.User{Email: "totp@example.com", Role: webrana.RoleCustomer, PasswordHash: "x"}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	const totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	sealedTOTP, _ := old.Seal(totpSecret)
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.SetPendingTOTP(ctx, u.ID, sealedTOTP)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := rotate(newKey, oldKey); code != 0 || !strings.Contains(out, "re-encrypted 3 secrets") {
 		t.Fatalf("rotate-key: %d %s", code, out)
 	}
 	onlyNew := secrets.NewKeyring(newKey, nil)
@@ -72,6 +85,13 @@ func testRotateKey(t *testing.T, vars map[string]string) {
 			t.Fatalf("after rotation account %s opens to %q, %v", a.Name, got, err)
 		}
 	}
+	row, err := db.TOTPOf(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := onlyNew.Open(row.SecretCiphertext); err != nil || got != totpSecret {
+		t.Fatalf("after rotation the two-factor secret opens to %q, %v", got, err)
+	}
 	// Rotating again is a no-op; a wrong previous key changes nothing.
 	if code, out := rotate(newKey, oldKey); code != 0 || !strings.Contains(out, "re-encrypted 0 secrets") {
 		t.Fatalf("second rotation: %d %s", code, out)
@@ -83,6 +103,30 @@ func testRotateKey(t *testing.T, vars map[string]string) {
 		a, _ := db.AccountByID(ctx, id)
 		if got, err := onlyNew.Open(a.TokenCiphertext); err != nil || got != want {
 			t.Fatal("a failed rotation changed a token")
+		}
+	}
+	if row, _ := db.TOTPOf(ctx, u.ID); row == nil || !onlyNew.Current(row.SecretCiphertext) {
+		t.Fatal("a failed rotation changed a two-factor secret")
+	}
+	// A two-factor secret no key opens aborts the rotation too, account
+	// tokens (rotated first) included.
+	stray := &webrana.User{Email: "stray@example.com", Role: webrana.RoleCustomer, PasswordHash: "x"}
+	if err := db.CreateUser(ctx, stray); err != nil {
+		t.Fatal(err)
+	}
+	sealedStray, _ := secrets.NewKeyring(secrets.NewKey(), nil).Seal(totpSecret)
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.SetPendingTOTP(ctx, stray.ID, sealedStray)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := rotate(secrets.NewKey(), newKey); code != 1 || !strings.Contains(out, "nothing changed") {
+		t.Fatalf("rotation with an unopenable two-factor secret: %d %s", code, out)
+	}
+	for id := range tokens {
+		if a, _ := db.AccountByID(ctx, id); !onlyNew.Current(a.TokenCiphertext) {
+			t.Fatal("a rotation that failed on a two-factor secret changed a token")
 		}
 	}
 	entries, _, _ := db.ListAudit(ctx, store.AuditFilter{Action: "keys.rotated"})

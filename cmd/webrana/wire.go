@@ -50,7 +50,8 @@ func (m *Main) wire() error {
 	m.Channels = alerts.NewChannelSet(m.DB, m.Keys, &alerts.ChannelSetConfig{Static: cfg.alertChannels(sender)})
 	m.Alerts = alerts.New(m.DB, late, m.Channels, &alerts.Config{Logger: m.Logger})
 
-	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(m.Config.Signup), Mailer: m.Mail})
+	// Two-factor sign-in seals its secrets with the master key.
+	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(m.Config.Signup), Mailer: m.Mail, Keys: m.Keys})
 	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Plans = plans.New(m.DB, m.Catalog, nil)
 

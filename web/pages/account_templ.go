@@ -1141,8 +1141,9 @@ func inviteForm(f Frame, d InviteForm) templ.Component {
 
 // OpSettingsData fills the operators' settings page.
 type OpSettingsData struct {
-	Signup string
-	Err    InputError
+	Signup    string
+	Err       InputError
+	AdminTOTP bool // two-factor sign-in required of administrators
 }
 
 // OpSettings is where operators change the platform's settings.
@@ -1234,6 +1235,10 @@ func OpSettings(f Frame, d OpSettingsData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "<button type=\"submit\" id=\"settings-submit\">Save</button></form></article>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = opSettingsTwoFactor(f, d).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
