@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -136,14 +137,15 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
 	source := m.Pool.CatalogSource()
 	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
-	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
+	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue,
+		DefaultRegions: map[webrana.ProviderType]string{webrana.DigitalOcean: cfg.DigitalOceanDefaultRegion}}
 	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
 	m.Dunning.Servers = m.Servers
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth,
 		Catalog: m.Catalog, Pool: m.Pool, Plans: &plans.Service{DB: m.DB, Catalog: m.Catalog}, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
 		Channels: m.Channels, Alerts: m.Alerts, Ledger: &billing.Ledger{DB: m.DB, Currency: webrana.BillingCurrency, Dunning: m.Dunning},
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
-		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg)})
+		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
@@ -313,6 +315,8 @@ func (m *Main) Serve(ctx context.Context) error {
 	if m.Sim != nil {
 		m.Sim.serve()
 		m.printBanner()
+	} else {
+		m.printProductionBanner()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- m.Server.Serve() }()
@@ -327,6 +331,14 @@ func (m *Main) Serve(ctx context.Context) error {
 	case err = <-serveErr:
 	}
 	return joinErrors(err, m.shutdown())
+}
+
+// printProductionBanner says where production runs and against which
+// providers; the first operator's setup link, when there is none yet, is in
+// the log.
+func (m *Main) printProductionBanner() {
+	fmt.Fprintf(m.stdout, "\nWebrana: http://%s\n  mode: production (%s)\n  DigitalOcean API: %s\n  Linode API: %s\n\n",
+		m.Addr(), m.Config.Where(), cmp.Or(m.Config.DigitalOceanAPIURL, "the provider's own"), cmp.Or(m.Config.LinodeAPIURL, "the provider's own"))
 }
 
 // shutdownTimeout bounds how long the standalone simulator (webrana sim)
