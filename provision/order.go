@@ -38,7 +38,15 @@ type Service struct {
 	Catalog *catalog.Service
 	Keys    *secrets.Keyring
 	Queue   jobs.Enqueuer
+	// DefaultRegions are the regions orders of a provider take when they
+	// name none, where the plan is sold (DIGITALOCEAN_DEFAULT_REGION);
+	// the create-server form preselects them.
+	DefaultRegions map[webrana.ProviderType]string
 }
+
+// DefaultRegion is the region an order of the provider takes when it names
+// none, if its plan is sold there ("" when there is none).
+func (s *Service) DefaultRegion(p webrana.ProviderType) string { return s.DefaultRegions[p] }
 
 // Request is a customer's order, as POST /api/vps takes it.
 type Request struct {
@@ -217,6 +225,9 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 	}
 	if c.Plan, err = s.plan(ctx, c.Provider, req.PlanID); err != nil || through < StageRegion {
 		return c, err
+	}
+	if d := s.DefaultRegion(c.Provider); req.Region == "" && d != "" && slices.Contains(c.Plan.Regions, d) {
+		req.Region = d
 	}
 	if c.Size, err = s.size(ctx, c.Plan, req.Region); err != nil || through < StageImage {
 		return c, err
@@ -501,6 +512,18 @@ func (s *Service) stackScript(ctx context.Context, provider webrana.ProviderType
 		}
 		if f := app.Fields[j]; len(f.OneOf) > 0 && !slices.Contains(f.OneOf, value) {
 			return webrana.FieldError("stackscript_data", "%s must be one of %s.", cmp.Or(f.Label, f.Name), strings.Join(f.OneOf, ", "))
+		}
+	}
+	return requiredFields(app, req.StackScriptData)
+}
+
+// requiredFields checks the script's required fields (those without a
+// default) are filled in: Linode runs a StackScript only with every one of
+// them, and would refuse the create after the order was accepted.
+func requiredFields(script *cloud.App, data map[string]string) error {
+	for _, f := range script.Fields {
+		if f.Required && strings.TrimSpace(data[f.Name]) == "" {
+			return webrana.FieldError("stackscript_data", "StackScript %s needs %s (stackscript_data.%s).", script.Name, cmp.Or(f.Label, f.Name), f.Name)
 		}
 	}
 	return nil
