@@ -254,3 +254,26 @@ func adoptedInstance(t *testing.T, h *harness, u *webrana.User, serverID string)
 	}
 	return in
 }
+
+// TestWizardRequiresStackScriptFields: the create-server form marks the
+// StackScript's fields without default as required and, as the API does,
+// refuses the image step until they are filled in.
+func TestWizardRequiresStackScriptFields(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	c, _, _ := orderCustomer(t, h, "a@example.com", 1000)
+	plan := h.plan(t, webrana.Linode)
+	page := c.Do("GET", "/servers/new", nil)
+	page = wizard(t, c, page, "next", url.Values{"provider_type": {"linode"}})
+	page = wizard(t, c, page, "next", url.Values{"label": {"lamp-1"}, "plan_id": {plan.ID}})
+	page = wizard(t, c, page, "next", url.Values{"region": {"us-east"}})
+	page = wizard(t, c, page, "next", url.Values{"image_kind": {"stackscript"}, "stackscript_id": {"401701"}})
+	atStep(t, page, 200, 4, "LAMP's fields")
+	mustContain(t, page, "required marks", `Email address (for the Let&#39;s Encrypt SSL certificate)`, `(required)`)
+	page = wizard(t, c, page, "next", url.Values{"image": {"linode/debian12"}, "stackscript_data.soa_email_address": {"ops@example.com"}})
+	atStep(t, page, 400, 4, "a required field left empty")
+	mustContain(t, page, "the refusal", "needs The limited sudo user")
+	page = wizard(t, c, page, "next", url.Values{"stackscript_data.soa_email_address": {"ops@example.com"},
+		"stackscript_data.user_name": {"webmaster"}})
+	atStep(t, page, 200, 5, "every required field given")
+}

@@ -384,7 +384,8 @@ func (s *Server) orderImageData(ctx context.Context, d *pages.OrderData, f *page
 				if got, ok := f.StackScriptData[fl.Name]; ok && f.UDFFor == script.Slug {
 					v = got
 				}
-				d.Fields = append(d.Fields, pages.OrderField{Name: fl.Name, Label: cmp.Or(fl.Label, fl.Name), Value: v, Example: fl.Example, OneOf: fl.OneOf})
+				d.Fields = append(d.Fields, pages.OrderField{Name: fl.Name, Label: cmp.Or(fl.Label, fl.Name), Value: v, Example: fl.Example,
+					OneOf: fl.OneOf, Required: fl.Required})
 			}
 			f.UDFFor = script.Slug
 		}
