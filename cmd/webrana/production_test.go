@@ -148,6 +148,21 @@ func TestProductionNeedsKey(t *testing.T) {
 	}
 }
 
+// TestProductionRefusesSandboxData: production on the embedded SQLite
+// does not open a data dir a sandbox used (its demo users would be there).
+func TestProductionRefusesSandboxData(t *testing.T) {
+	dir := t.TempDir()
+	sandbox := startMain(t, map[string]string{"WEBRANA_DATA_DIR": dir})
+	sandbox.stop(t)
+	var stdout, stderr syncBuffer
+	vars := map[string]string{"WEBRANA_DATA_DIR": dir, "WEBRANA_SANDBOX": "0", "ENCRYPTION_KEY": prodKey, "WEBRANA_ADDR": "127.0.0.1:0"}
+	code := run(context.Background(), env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: testEnv(vars)})
+	lines := nonLogLines(stderr.String())
+	if code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "webrana: WEBRANA_DATA_DIR: "+dir+" holds a sandbox") {
+		t.Fatalf("exit %d, stderr %q", code, lines)
+	}
+}
+
 // prodUser creates a user in a production server and signs in.
 func prodUser(t *testing.T, m *running, email string, role webrana.Role) *webtest.Client {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -83,6 +84,11 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Logger.Info("starting webrana", "version", version, "config", cfg)
 	if cfg.needsDataDir() {
 		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if !cfg.Sandbox && cfg.DatabaseURL == "" {
+		if err := refuseSandboxData(cfg.DataDir); err != nil {
 			return err
 		}
 	}
@@ -462,6 +468,18 @@ func prepareDataDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// refuseSandboxData stops production on the embedded SQLite from opening a
+// sandbox's data dir: its database holds the demo users (whose password is
+// in the data dir) and accounts whose tokens only the simulator knows.
+func refuseSandboxData(dir string) error {
+	for _, f := range []string{"sim-state.json", "demo-password"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return fmt.Errorf("WEBRANA_DATA_DIR: %s holds a sandbox (demo users and simulator accounts, found %s); production needs a data dir of its own: choose another WEBRANA_DATA_DIR", dir, f)
+		}
+	}
+	return nil
 }
 
 // unwrapPath drops the path an *os.PathError repeats, for one clean line.
