@@ -8,32 +8,20 @@
 // in cmd/webrana.
 package webrana
 
-import (
-	"log/slog"
-	"time"
-)
+import "time"
 
 // Now returns the current time in UTC truncated to microseconds, the precision
 // both databases keep, so a value read back equals the value written. Components
 // take a Now func (defaulting to this) so tests can inject a clock.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// NowFrom reads an injected clock, or Now when none was injected: components
-// keep a nil-able Now func and ask through this.
+// NowFrom reads an injected clock, or Now when none was injected. The
+// constructors fill their clocks once; this reads one that may be nil.
 func NowFrom(now func() time.Time) time.Time {
 	if now != nil {
 		return now()
 	}
 	return Now()
-}
-
-// LoggerOr returns l, or a logger that discards when l is nil, so that
-// components may be built without one.
-func LoggerOr(l *slog.Logger) *slog.Logger {
-	if l != nil {
-		return l
-	}
-	return slog.New(slog.DiscardHandler)
 }
 
 // Money is an amount in integer minor units of a currency (cents for USD).

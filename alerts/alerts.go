@@ -7,6 +7,7 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -106,10 +107,25 @@ var evaluated = []string{webrana.AlertAccountFull, webrana.AlertAllAccountsFull,
 
 // Service keeps the open alerts in step with the pool.
 type Service struct {
-	DB       Store
-	Queue    jobs.Enqueuer
-	Channels *ChannelSet
-	Logger   *slog.Logger
+	db       Store
+	queue    jobs.Enqueuer
+	channels *ChannelSet
+	logger   *slog.Logger
+}
+
+// Config holds a Service's optional settings; zero values take defaults.
+type Config struct {
+	Logger *slog.Logger // default discards
+}
+
+// New returns the alerts service over db, enqueueing each alert's
+// notifications to channels on queue. cfg may be nil.
+func New(db Store, queue jobs.Enqueuer, channels *ChannelSet, cfg *Config) *Service {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	return &Service{db: db, queue: queue, channels: channels, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler))}
 }
 
 // Evaluate opens alerts for new conditions and resolves those that cleared,
@@ -118,25 +134,25 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 	// Open alerts first, conditions second: an alert raised meanwhile (a
 	// held order's) is then either unseen here or matched by its
 	// condition, never resolved by a condition read before it existed.
-	open, err := s.DB.OpenAlerts(ctx)
+	open, err := s.db.OpenAlerts(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	accounts, err := s.DB.ListAccounts(ctx, "")
+	accounts, err := s.db.ListAccounts(ctx, "")
 	if err != nil {
 		return 0, 0, err
 	}
-	held, err := s.DB.HeldOrders(ctx)
+	held, err := s.db.HeldOrders(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	orphans, err := s.DB.OpenFindings(ctx)
+	orphans, err := s.db.OpenFindings(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	// Read before any transaction: on SQLite the transaction holds the one
 	// connection.
-	channels, err := s.Channels.All(ctx)
+	channels, err := s.channels.All(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -154,7 +170,7 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 			continue
 		}
 		a := &webrana.Alert{Kind: c.Kind, Key: c.Key, Severity: c.Severity, Message: c.Message}
-		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
 			created, err := tx.OpenAlert(ctx, a)
 			if err != nil || !created {
 				return err // another replica opened it first
@@ -165,13 +181,13 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 		if err != nil {
 			return opened, resolved, err
 		}
-		s.logger().Warn("alert opened", "kind", c.Kind, "message", c.Message)
+		s.logger.Warn("alert opened", "kind", c.Kind, "message", c.Message)
 	}
 	for key, a := range isOpen {
 		if wanted[key] {
 			continue
 		}
-		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
 			done, err := tx.ResolveAlert(ctx, key)
 			if err != nil || !done {
 				return err
@@ -182,7 +198,7 @@ func (s *Service) Evaluate(ctx context.Context) (opened, resolved int, err error
 		if err != nil {
 			return opened, resolved, err
 		}
-		s.logger().Info("alert resolved", "kind", a.Kind, "key", key)
+		s.logger.Info("alert resolved", "kind", a.Kind, "key", key)
 	}
 	return opened, resolved, nil
 }
@@ -196,13 +212,13 @@ func (s *Service) Raise(ctx context.Context, tx *store.Tx, channels []Channel, a
 	if err != nil || !created {
 		return err
 	}
-	s.logger().Warn("alert opened", "kind", a.Kind, "message", a.Message)
+	s.logger.Warn("alert opened", "kind", a.Kind, "message", a.Message)
 	return s.notify(ctx, tx, channels, a.ID, EventOpened)
 }
 
 // List returns a page of alerts, newest first, and the total.
 func (s *Service) List(ctx context.Context, f store.AlertFilter) ([]*webrana.Alert, int, error) {
-	items, total, err := s.DB.ListAlerts(ctx, f)
+	items, total, err := s.db.ListAlerts(ctx, f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list alerts: %w", err)
 	}
@@ -214,21 +230,21 @@ func (s *Service) List(ctx context.Context, f store.AlertFilter) ([]*webrana.Ale
 // returned as it is. A pool condition that still holds opens a new alert
 // at the next evaluation.
 func (s *Service) Resolve(ctx context.Context, by webrana.Actor, id string) (*webrana.Alert, error) {
-	a, err := s.DB.AlertByID(ctx, id)
+	a, err := s.db.AlertByID(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("alert %s: %w", id, err)
 	}
 	if a.ResolvedAt != nil {
 		return a, nil
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ResolveAlert(ctx, a.Key); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, by.Entry("alert.resolved", "alert", a.ID, a.Kind))
 	})
 	if err == nil {
-		a, err = s.DB.AlertByID(ctx, a.ID)
+		a, err = s.db.AlertByID(ctx, a.ID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("resolve alert %s: %w", id, err)
@@ -236,12 +252,10 @@ func (s *Service) Resolve(ctx context.Context, by webrana.Actor, id string) (*we
 	return a, nil
 }
 
-func (s *Service) logger() *slog.Logger { return webrana.LoggerOr(s.Logger) }
-
 // notify enqueues one delivery job per channel, in the transaction.
 func (s *Service) notify(ctx context.Context, tx *store.Tx, channels []Channel, alertID, event string) error {
 	for _, ch := range channels {
-		if err := s.Queue.InsertTx(ctx, tx, NotifyArgs{AlertID: alertID, Event: event, Channel: ch.Name()}, nil); err != nil {
+		if err := s.queue.InsertTx(ctx, tx, NotifyArgs{AlertID: alertID, Event: event, Channel: ch.Name()}, nil); err != nil {
 			return err
 		}
 	}
@@ -267,12 +281,18 @@ func (NotifyArgs) Kind() string { return "alert_notify" }
 // NotifyWorker delivers NotifyArgs; River retries failures with backoff.
 type NotifyWorker struct {
 	river.WorkerDefaults[NotifyArgs]
-	DB       AlertStore
-	Channels *ChannelSet
+	db       AlertStore
+	channels *ChannelSet
+}
+
+// NewNotifyWorker returns the worker delivering the alerts in db to
+// channels. It has no optional settings.
+func NewNotifyWorker(db AlertStore, channels *ChannelSet) *NotifyWorker {
+	return &NotifyWorker{db: db, channels: channels}
 }
 
 func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
-	channels, err := w.Channels.All(ctx)
+	channels, err := w.channels.All(ctx)
 	if err != nil {
 		return err
 	}
@@ -280,7 +300,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if i < 0 {
 		return river.JobCancel(fmt.Errorf("channel %q is no longer configured", job.Args.Channel))
 	}
-	a, err := w.DB.AlertByID(ctx, job.Args.AlertID)
+	a, err := w.db.AlertByID(ctx, job.Args.AlertID)
 	if err != nil {
 		return err
 	}

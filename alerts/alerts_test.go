@@ -175,14 +175,14 @@ func testDelivery(t *testing.T, db *store.DB) {
 	smtpAddr, mails := smtpServer(t)
 	// One channel from the environment, one stored by an administrator.
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
-	channels := &alerts.ChannelSet{Static: []alerts.Channel{&alerts.Webhook{URL: wh.URL, Secret: secret}}, DB: db, Keys: keys}
+	channels := alerts.NewChannelSet(db, keys, &alerts.ChannelSetConfig{Static: []alerts.Channel{&alerts.Webhook{URL: wh.URL, Secret: secret}}})
 	if _, err := channels.Create(ctx, webrana.Actor{}, alerts.ChannelInput{Kind: "email", Name: "ops", Secret: "smtp-password",
 		Config: webrana.AlertChannelConfig{SMTPAddr: smtpAddr, From: "webrana@example.com", To: []string{"ops@example.com"}}}); err != nil {
 		t.Fatal(err)
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &alerts.NotifyWorker{DB: db, Channels: channels})
-	q, err := jobs.New(db, jobs.Config{Workers: workers})
+	river.AddWorker(workers, alerts.NewNotifyWorker(db, channels))
+	q, err := jobs.New(db, &jobs.Config{Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func testDelivery(t *testing.T, db *store.DB) {
 			t.Fatal(err)
 		}
 	}
-	svc := &alerts.Service{DB: db, Queue: q, Channels: channels}
+	svc := alerts.New(db, q, channels, nil)
 	opened, resolved, err := svc.Evaluate(ctx)
 	if err != nil || opened != 1 || resolved != 0 {
 		t.Fatalf("Evaluate = %d opened, %d resolved, %v; want the one account_full", opened, resolved, err)
@@ -263,7 +263,7 @@ func TestWebhookFailureIsAnError(t *testing.T) {
 }
 
 func TestChannelValidation(t *testing.T) {
-	cs := &alerts.ChannelSet{DB: storetest.OpenSQLite(t), Keys: secrets.NewKeyring(secrets.NewKey(), nil)}
+	cs := alerts.NewChannelSet(storetest.OpenSQLite(t), secrets.NewKeyring(secrets.NewKey(), nil), nil)
 	ok := webrana.AlertChannelConfig{SMTPAddr: "127.0.0.1:25", From: "w@example.com", To: []string{"ops@example.com"}}
 	tests := []struct {
 		name  string

@@ -17,18 +17,34 @@ import (
 // configures, and those administrators store (their secrets sealed). It is
 // read at each delivery, so a channel added or removed takes effect at once.
 type ChannelSet struct {
+	static []Channel
+	db     ChannelStore
+	keys   *secrets.Keyring
+}
+
+// ChannelSetConfig holds a ChannelSet's optional settings.
+type ChannelSetConfig struct {
+	// Static are the channels the environment configures (none by default).
 	Static []Channel
-	DB     ChannelStore
-	Keys   *secrets.Keyring
+}
+
+// NewChannelSet returns the channels stored in db, their secrets opened
+// with keys, and cfg's static ones. cfg may be nil.
+func NewChannelSet(db ChannelStore, keys *secrets.Keyring, cfg *ChannelSetConfig) *ChannelSet {
+	var c ChannelSetConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	return &ChannelSet{static: c.Static, db: db, keys: keys}
 }
 
 // All returns the channels in effect.
 func (cs *ChannelSet) All(ctx context.Context) ([]Channel, error) {
-	out := append([]Channel(nil), cs.Static...)
-	if cs.DB == nil {
+	out := append([]Channel(nil), cs.static...)
+	if cs.db == nil {
 		return out, nil
 	}
-	stored, err := cs.DB.ListAlertChannels(ctx)
+	stored, err := cs.db.ListAlertChannels(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +54,7 @@ func (cs *ChannelSet) All(ctx context.Context) ([]Channel, error) {
 		}
 		secret := ""
 		if ch.SecretCiphertext != "" {
-			if secret, err = cs.Keys.Open(ch.SecretCiphertext); err != nil {
+			if secret, err = cs.keys.Open(ch.SecretCiphertext); err != nil {
 				return nil, webrana.Errorf(webrana.EINTERNAL, "The secret of alert channel %q cannot be decrypted.", ch.Name)
 			}
 		}
@@ -73,7 +89,7 @@ type ChannelInput struct {
 
 // Stored returns the channels administrators stored, oldest first.
 func (cs *ChannelSet) Stored(ctx context.Context) ([]*webrana.AlertChannel, error) {
-	chs, err := cs.DB.ListAlertChannels(ctx)
+	chs, err := cs.db.ListAlertChannels(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list alert channels: %w", err)
 	}
@@ -83,7 +99,7 @@ func (cs *ChannelSet) Stored(ctx context.Context) ([]*webrana.AlertChannel, erro
 // Delete removes a stored channel, with its audit entry
 // ("alert_channel.deleted", by the actor).
 func (cs *ChannelSet) Delete(ctx context.Context, by webrana.Actor, id string) error {
-	err := cs.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := cs.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteAlertChannel(ctx, id); err != nil {
 			return err
 		}
@@ -134,13 +150,13 @@ func (cs *ChannelSet) Create(ctx context.Context, by webrana.Actor, in ChannelIn
 	}
 	ch := &webrana.AlertChannel{Kind: in.Kind, Name: in.Name, Config: c, Enabled: true}
 	if in.Secret != "" {
-		sealed, err := cs.Keys.Seal(in.Secret)
+		sealed, err := cs.keys.Seal(in.Secret)
 		if err != nil {
 			return nil, err
 		}
 		ch.SecretCiphertext = sealed
 	}
-	err := cs.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := cs.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateAlertChannel(ctx, ch); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -46,22 +47,23 @@ type Service struct {
 	dummyHash string
 }
 
-// Config configures a Service; zero values take defaults.
+// Config holds a Service's optional settings; zero values take defaults.
 type Config struct {
-	Logger   *slog.Logger
-	Now      func() time.Time
+	Logger   *slog.Logger     // default discards
+	Now      func() time.Time // default webrana.Now
 	Throttle ThrottlePolicy
 }
 
-// New returns a Service on db.
-func New(db *store.DB, cfg Config) *Service {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+// New returns a Service on db. cfg may be nil.
+func New(db *store.DB, cfg *Config) *Service {
+	var c Config
+	if cfg != nil {
+		c = *cfg
 	}
-	if cfg.Now == nil {
-		cfg.Now = webrana.Now
+	if c.Now == nil {
+		c.Now = webrana.Now
 	}
-	return &Service{db: db, logger: cfg.Logger, now: cfg.Now, policy: cfg.Throttle.withDefaults()}
+	return &Service{db: db, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)), now: c.Now, policy: c.Throttle.withDefaults()}
 }
 
 // Principal is an authenticated caller.

@@ -218,7 +218,7 @@ func newSetup(t *testing.T) *setup {
 	if err := db.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
-	return &setup{db: db, svc: auth.New(db, auth.Config{Now: c.Now}), user: u, clock: c}
+	return &setup{db: db, svc: auth.New(db, &auth.Config{Now: c.Now}), user: u, clock: c}
 }
 
 var tokenShape = regexp.MustCompile(`^wbr_[st]_[a-z2-7]{32}$`)

@@ -7,6 +7,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -18,9 +19,34 @@ import (
 // Meter charges what is due. Safe to run from several replicas at once and
 // to repeat: each hour is billed once.
 type Meter struct {
-	DB     MeterStore
-	Now    func() time.Time
-	Logger *slog.Logger
+	db  MeterStore
+	cfg MeterConfig
+}
+
+// MeterConfig holds a Meter's optional settings; zero values take defaults.
+type MeterConfig struct {
+	Now    func() time.Time // default webrana.Now
+	Logger *slog.Logger     // default discards
+	// Mail tells customers whose balance crosses below the low mark (see
+	// Low), once per crossing; nil: mail is not configured.
+	Mail Mailer
+	// LowBalance is a balance (minor units of the billing currency) below
+	// which a customer with servers is told it is low even when it still
+	// covers a day of their charges; 0: a day of charges is the mark.
+	LowBalance int64
+}
+
+// NewMeter returns the meter of the servers in db. cfg may be nil.
+func NewMeter(db MeterStore, cfg *MeterConfig) *Meter {
+	var c MeterConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	return &Meter{db: db, cfg: c}
 }
 
 // maxHoursPerRun bounds one server's catch-up in one run (40 days), so one
@@ -31,14 +57,23 @@ const maxHoursPerRun = 40 * 24
 const pageSize = 500
 
 // Run charges every started, unbilled hour up to now and returns how many
-// hours it billed and the money charged. A server whose plan's prices are
-// out of range (stored before they were bounded) is left unbilled and
-// logged, not charged a wrong amount; the others are billed.
+// hours it billed and the money charged; then it tells the customers whose
+// balance crossed below the low mark. A server whose plan's prices are out
+// of range (stored before they were bounded) is left unbilled and logged,
+// not charged a wrong amount; the others are billed.
 func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
+	if hours, charged, err = m.charge(ctx); err != nil {
+		return hours, charged, err
+	}
+	return hours, charged, m.watchBalances(ctx)
+}
+
+// charge charges every started, unbilled hour up to now.
+func (m *Meter) charge(ctx context.Context) (hours int, charged int64, err error) {
 	now := m.now()
 	after := ""
 	for {
-		page, err := m.DB.BillableInstances(ctx, after, now, pageSize)
+		page, err := m.db.BillableInstances(ctx, after, now, pageSize)
 		if err != nil {
 			return hours, charged, err
 		}
@@ -50,7 +85,7 @@ func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
 			}
 			switch {
 			case webrana.ErrorCode(billErr) == webrana.EINVALID: // this server's data, not the run, is wrong
-				webrana.LoggerOr(m.Logger).ErrorContext(ctx, "metering: server left unbilled", "instance", b.InstanceID, "err", billErr)
+				m.cfg.Logger.ErrorContext(ctx, "metering: server left unbilled", "instance", b.InstanceID, "err", billErr)
 			case billErr != nil:
 				return hours, charged, billErr
 			}
@@ -78,7 +113,7 @@ func (m *Meter) bill(ctx context.Context, b *store.Billable, now time.Time) (int
 		if err != nil {
 			return hours, charged, err
 		}
-		ok, err := m.DB.ChargeHour(ctx, b, next, hourEntry(b, hour, amount))
+		ok, err := m.db.ChargeHour(ctx, b, next, hourEntry(b, hour, amount))
 		if err != nil || !ok {
 			return hours, charged, err // !ok: another run billed it first
 		}
@@ -141,7 +176,7 @@ func hourEntry(b *store.Billable, hour time.Time, amount int64) *webrana.LedgerE
 		IdempotencyKey: "meter:" + b.InstanceID + ":" + hour.Format(time.RFC3339)}
 }
 
-func (m *Meter) now() time.Time { return webrana.NowFrom(m.Now) }
+func (m *Meter) now() time.Time { return m.cfg.Now() }
 
 // Every is how often the meter runs.
 const Every = time.Hour
@@ -156,8 +191,8 @@ func (Args) Kind() string { return "billing_meter" }
 func Cycle(m *Meter, d *Dunning) func(context.Context) error {
 	return func(ctx context.Context) error {
 		hours, charged, err := m.Run(ctx)
-		if hours > 0 && m.Logger != nil {
-			m.Logger.Info("metered", "hours", hours, "charged", charged)
+		if hours > 0 {
+			m.cfg.Logger.Info("metered", "hours", hours, "charged", charged)
 		}
 		if err != nil || d == nil {
 			return err

@@ -56,7 +56,7 @@ func activeServer(t *testing.T, db *store.DB, c *cloudtest.Clock, email string, 
 		Hold: first}, nil)
 	must(t, err)
 	must(t, db.CompleteOrder(ctx, o.ID, store.Completion{IPv4: "203.0.113.1", IPv6: "", Prepaid: provision.PrepaidSpan, Charge: o.HoldAmount}))
-	return &rig{db: db, clock: c, meter: &billing.Meter{DB: db, Now: c.Now}, customer: u, instance: o.InstanceID}
+	return &rig{db: db, clock: c, meter: billing.NewMeter(db, &billing.MeterConfig{Now: c.Now}), customer: u, instance: o.InstanceID}
 }
 
 func must(t *testing.T, err error) {

@@ -1,12 +1,14 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/store"
 )
 
@@ -18,28 +20,54 @@ type Servers interface {
 	DeleteUnpaid(ctx context.Context, owner *webrana.User, in *webrana.Instance) (*webrana.Instance, error)
 }
 
-// Auditor records each step in the audit log (auth.Service.AuditSystem).
-type Auditor func(ctx context.Context, action, userID, detail string) error
-
 // Dunning is what happens when a customer's balance falls below zero: a
 // warning at once; after Grace their servers are suspended (powered off);
 // after DestroyAfter more they are deleted. A top-up that brings the
 // balance back to zero or more before deletion powers the servers on again
-// and ends the sequence. Each step is audited and logged once.
+// and ends the sequence. Each step is audited (by Webrana itself, on the
+// customer) and logged once, and told to the customer once (warning,
+// suspension, deletion) in the step's transaction.
 type Dunning struct {
-	DB           DunningStore
-	Servers      Servers
-	Audit        Auditor
-	Currency     string
-	Grace        time.Duration // default 3 days
-	DestroyAfter time.Duration // after suspension; default 14 days
-	Now          func() time.Time
-	Logger       *slog.Logger
+	db      DunningStore
+	servers Servers
+	cfg     DunningConfig
+}
+
+// DunningConfig holds a Dunning's optional settings; zero values take
+// defaults.
+type DunningConfig struct {
+	Currency     string           // the balances' (default webrana.BillingCurrency)
+	Grace        time.Duration    // default 3 days
+	DestroyAfter time.Duration    // after suspension; default 14 days
+	Now          func() time.Time // default webrana.Now
+	Logger       *slog.Logger     // default discards
+	Mail         Mailer           // nil: mail is not configured
+}
+
+// NewDunning returns the dunning of the customers in db, suspending,
+// restoring and deleting their servers through servers. cfg may be nil.
+func NewDunning(db DunningStore, servers Servers, cfg *DunningConfig) *Dunning {
+	var c DunningConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	c.Currency = cmp.Or(c.Currency, webrana.BillingCurrency)
+	if c.Grace <= 0 {
+		c.Grace = 3 * 24 * time.Hour
+	}
+	if c.DestroyAfter <= 0 {
+		c.DestroyAfter = 14 * 24 * time.Hour
+	}
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	return &Dunning{db: db, servers: servers, cfg: c}
 }
 
 // Run takes every case one step further where it is due.
 func (d *Dunning) Run(ctx context.Context) error {
-	cases, err := d.DB.DunningCases(ctx, d.Currency)
+	cases, err := d.db.DunningCases(ctx, d.cfg.Currency)
 	if err != nil {
 		return err
 	}
@@ -62,13 +90,9 @@ func (d *Dunning) step(ctx context.Context, c *store.Dunning) error {
 	case c.Balance >= 0 && c.DestroyedAt == nil:
 		return d.restore(ctx, c)
 	case c.Balance >= 0:
-		return d.DB.EndDunning(ctx, c.UserID)
+		return d.db.EndDunning(ctx, c.UserID)
 	case c.WarnedAt == nil:
-		if err := d.DB.DunningStep(ctx, c.UserID, "warned_at", now); err != nil {
-			return err
-		}
-		return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
-			money(c.Balance, d.Currency), now.Add(d.grace()).Format("2006-01-02 15:04 UTC")))
+		return d.warn(ctx, c, now)
 	case c.SuspendedAt == nil && now.Sub(*c.NegativeSince) >= d.grace():
 		return d.suspend(ctx, c, now)
 	case c.SuspendedAt != nil && c.DestroyedAt == nil && now.Sub(*c.SuspendedAt) >= d.destroyAfter():
@@ -77,58 +101,85 @@ func (d *Dunning) step(ctx context.Context, c *store.Dunning) error {
 	return nil
 }
 
-func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) error {
-	servers, err := d.DB.ServersOf(ctx, c.UserID, webrana.StatusActive, webrana.StatusOff)
+// warn starts the sequence: the customer is told when their servers are
+// suspended unless they top up.
+func (d *Dunning) warn(ctx context.Context, c *store.Dunning, now time.Time) error {
+	suspendAt := now.Add(d.grace())
+	if c.NegativeSince != nil {
+		suspendAt = c.NegativeSince.Add(d.grace())
+	}
+	tell, err := d.telling(ctx, c, mail.UnpaidWarning, suspendAt)
 	if err != nil {
 		return err
 	}
-	if done, err := all(servers, func(in *webrana.Instance) error { return d.Servers.Suspend(ctx, in) }); !done || err != nil {
+	if err := d.db.DunningStep(ctx, c.UserID, "warned_at", now, tell); err != nil {
 		return err
 	}
-	if err := d.DB.DunningStep(ctx, c.UserID, "suspended_at", now); err != nil {
+	return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
+		money(c.Balance, d.cfg.Currency), suspendAt.Format(dateLayout)))
+}
+
+func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) error {
+	servers, err := d.db.ServersOf(ctx, c.UserID, webrana.StatusActive, webrana.StatusOff)
+	if err != nil {
+		return err
+	}
+	if done, err := all(servers, func(in *webrana.Instance) error { return d.servers.Suspend(ctx, in) }); !done || err != nil {
+		return err
+	}
+	deleteAt := now.Add(d.destroyAfter())
+	tell, err := d.telling(ctx, c, mail.UnpaidSuspend, deleteAt)
+	if err != nil {
+		return err
+	}
+	if err := d.db.DunningStep(ctx, c.UserID, "suspended_at", now, tell); err != nil {
 		return err
 	}
 	return d.record(ctx, "billing.suspended", c.UserID, fmt.Sprintf("Balance %s: %d server(s) suspended; deleted on %s unless topped up.",
-		money(c.Balance, d.Currency), len(servers), now.Add(d.destroyAfter()).Format("2006-01-02 15:04 UTC")))
+		money(c.Balance, d.cfg.Currency), len(servers), deleteAt.Format(dateLayout)))
 }
 
 func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) error {
-	user, err := d.DB.UserByID(ctx, c.UserID)
+	user, err := d.db.UserByID(ctx, c.UserID)
 	if err != nil {
 		return err
 	}
-	servers, err := d.DB.ServersOf(ctx, c.UserID, webrana.StatusSuspended, webrana.StatusActive, webrana.StatusOff)
+	servers, err := d.db.ServersOf(ctx, c.UserID, webrana.StatusSuspended, webrana.StatusActive, webrana.StatusOff)
 	if err != nil {
 		return err
 	}
-	deleteServer := func(in *webrana.Instance) error { _, err := d.Servers.DeleteUnpaid(ctx, user, in); return err }
+	deleteServer := func(in *webrana.Instance) error { _, err := d.servers.DeleteUnpaid(ctx, user, in); return err }
 	if done, err := all(servers, deleteServer); !done || err != nil {
 		return err
 	}
-	if err := d.DB.DunningStep(ctx, c.UserID, "destroyed_at", now); err != nil {
+	tell, err := d.telling(ctx, c, mail.UnpaidDeletion, time.Time{})
+	if err != nil {
+		return err
+	}
+	if err := d.db.DunningStep(ctx, c.UserID, "destroyed_at", now, tell); err != nil {
 		return err
 	}
 	return d.record(ctx, "billing.destroyed", c.UserID, fmt.Sprintf("Balance %s: %d server(s) deleted after suspension.",
-		money(c.Balance, d.Currency), len(servers)))
+		money(c.Balance, d.cfg.Currency), len(servers)))
 }
 
 func (d *Dunning) restore(ctx context.Context, c *store.Dunning) error {
-	servers, err := d.DB.ServersOf(ctx, c.UserID, webrana.StatusSuspended)
+	servers, err := d.db.ServersOf(ctx, c.UserID, webrana.StatusSuspended)
 	if err != nil {
 		return err
 	}
 	// The sequence ends only when every server is restored.
-	if done, err := all(servers, func(in *webrana.Instance) error { return d.Servers.Restore(ctx, in) }); !done || err != nil {
+	if done, err := all(servers, func(in *webrana.Instance) error { return d.servers.Restore(ctx, in) }); !done || err != nil {
 		return err
 	}
-	if err := d.DB.EndDunning(ctx, c.UserID); err != nil {
+	if err := d.db.EndDunning(ctx, c.UserID); err != nil {
 		return err
 	}
 	if c.WarnedAt == nil {
 		return nil
 	}
 	return d.record(ctx, "billing.restored", c.UserID, fmt.Sprintf("Balance back to %s: %d server(s) powered on again.",
-		money(c.Balance, d.Currency), len(servers)))
+		money(c.Balance, d.cfg.Currency), len(servers)))
 }
 
 // all applies step to every server and reports whether it was applied to
@@ -148,12 +199,12 @@ func all(servers []*webrana.Instance, step func(*webrana.Instance) error) (bool,
 	return busy == 0, nil
 }
 
+// record logs and audits a step already written, as Webrana itself on the
+// customer. The entry follows the step rather than sharing its transaction
+// (the store has no Tx variant of the dunning's writes yet).
 func (d *Dunning) record(ctx context.Context, action, userID, detail string) error {
 	d.logger().Warn(action, "user", userID, "detail", detail)
-	if d.Audit == nil {
-		return nil
-	}
-	return d.Audit(ctx, action, userID, detail)
+	return d.db.AppendAudit(ctx, webrana.Actor{}.Entry(action, "user", userID, detail))
 }
 
 func money(amount int64, currency string) string {
@@ -176,20 +227,10 @@ func (d *Dunning) Schedule(c *store.Dunning) (suspendAt, deleteAt *time.Time) {
 	return &s, &del
 }
 
-func (d *Dunning) grace() time.Duration {
-	if d.Grace > 0 {
-		return d.Grace
-	}
-	return 3 * 24 * time.Hour
-}
+func (d *Dunning) grace() time.Duration { return d.cfg.Grace }
 
-func (d *Dunning) destroyAfter() time.Duration {
-	if d.DestroyAfter > 0 {
-		return d.DestroyAfter
-	}
-	return 14 * 24 * time.Hour
-}
+func (d *Dunning) destroyAfter() time.Duration { return d.cfg.DestroyAfter }
 
-func (d *Dunning) now() time.Time { return webrana.NowFrom(d.Now) }
+func (d *Dunning) now() time.Time { return d.cfg.Now() }
 
-func (d *Dunning) logger() *slog.Logger { return webrana.LoggerOr(d.Logger) }
+func (d *Dunning) logger() *slog.Logger { return d.cfg.Logger }

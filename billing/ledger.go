@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -14,14 +15,31 @@ import (
 // Ledger is customers' money as the panel and the API show and change it:
 // balances, statements, the operator's credits, a server's cost this month.
 type Ledger struct {
-	DB       *store.DB
-	Currency string   // the currency Webrana bills in
-	Dunning  *Dunning // tells a statement when servers are suspended and deleted; nil tells nothing
+	db       *store.DB
+	dunning  *Dunning
+	currency string
+}
+
+// LedgerConfig holds a Ledger's optional settings; zero values take
+// defaults.
+type LedgerConfig struct {
+	Currency string // the currency Webrana bills in (default webrana.BillingCurrency)
+}
+
+// NewLedger returns the ledger of the customers in db; dunning tells a
+// statement when servers are suspended and deleted (nil tells nothing).
+// cfg may be nil.
+func NewLedger(db *store.DB, dunning *Dunning, cfg *LedgerConfig) *Ledger {
+	var c LedgerConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	return &Ledger{db: db, dunning: dunning, currency: cmp.Or(c.Currency, webrana.BillingCurrency)}
 }
 
 // Balance is a user's balance.
 func (l *Ledger) Balance(ctx context.Context, userID string) (webrana.Money, error) {
-	b, err := l.DB.Balance(ctx, userID, l.Currency)
+	b, err := l.db.Balance(ctx, userID, l.currency)
 	if err != nil {
 		return webrana.Money{}, fmt.Errorf("balance of %s: %w", userID, err)
 	}
@@ -31,7 +49,7 @@ func (l *Ledger) Balance(ctx context.Context, userID string) (webrana.Money, err
 // Balances is a page of users (ListUsers' filter), each customer with their
 // balance, in one query: the operator's customer list.
 func (l *Ledger) Balances(ctx context.Context, f store.UserFilter) ([]*store.UserBalance, int, error) {
-	rows, total, err := l.DB.ListUserBalances(ctx, f, l.Currency)
+	rows, total, err := l.db.ListUserBalances(ctx, f, l.currency)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list balances: %w", err)
 	}
@@ -57,14 +75,14 @@ func (l *Ledger) Statement(ctx context.Context, userID string, page webrana.Page
 		return nil, err
 	}
 	out := &Statement{Balance: balance}
-	if out.Entries, out.Total, err = l.DB.ListLedgerRows(ctx, userID, page); err != nil {
+	if out.Entries, out.Total, err = l.db.ListLedgerRows(ctx, userID, page); err != nil {
 		return nil, fmt.Errorf("ledger of %s: %w", userID, err)
 	}
-	if out.Dunning, err = l.DB.DunningOf(ctx, userID); err != nil {
+	if out.Dunning, err = l.db.DunningOf(ctx, userID); err != nil {
 		return nil, fmt.Errorf("dunning of %s: %w", userID, err)
 	}
-	if out.Dunning != nil && l.Dunning != nil {
-		out.SuspendsAt, out.DeletesAt = l.Dunning.Schedule(out.Dunning)
+	if out.Dunning != nil && l.dunning != nil {
+		out.SuspendsAt, out.DeletesAt = l.dunning.Schedule(out.Dunning)
 	}
 	return out, nil
 }
@@ -82,7 +100,7 @@ func (l *Ledger) Credit(ctx context.Context, by webrana.Actor, customerID string
 		return false, webrana.Money{}, err
 	}
 	written := false
-	err = l.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = l.db.InTx(ctx, func(tx *store.Tx) error {
 		if written, err = tx.AppendLedger(ctx, e); err != nil || !written {
 			return err
 		}
@@ -104,14 +122,14 @@ func (l *Ledger) credit(ctx context.Context, customerID string, amount int64, no
 	if note == "" || utf8.RuneCountInString(note) > 200 {
 		return nil, webrana.FieldError("note", "A note of 1 to 200 characters is required (it shows on the customer's statement).")
 	}
-	customer, err := l.DB.UserByID(ctx, customerID)
+	customer, err := l.db.UserByID(ctx, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("customer %s: %w", customerID, err)
 	}
 	if customer.Role != webrana.RoleCustomer {
 		return nil, webrana.Errorf(webrana.EINVALID, "Only customers have a balance.")
 	}
-	e := &webrana.LedgerEntry{UserID: customer.ID, Kind: webrana.LedgerCredit, Amount: amount, Currency: l.Currency, Note: note}
+	e := &webrana.LedgerEntry{UserID: customer.ID, Kind: webrana.LedgerCredit, Amount: amount, Currency: l.currency, Note: note}
 	if key = strings.TrimSpace(key); key != "" {
 		if len(key) > MaxCreditKey {
 			return nil, webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most %d characters.", MaxCreditKey)
@@ -124,8 +142,8 @@ func (l *Ledger) credit(ctx context.Context, customerID string, amount int64, no
 // MonthCost is what a server has cost its owner this calendar month, in
 // currency (its plan's), and the month's first moment.
 func (l *Ledger) MonthCost(ctx context.Context, in *webrana.Instance, currency string) (webrana.Money, time.Time, error) {
-	month := webrana.MonthOf(webrana.NowFrom(l.DB.Now)) // the ledger's own clock
-	cost, err := l.DB.InstanceCost(ctx, in.OwnerID, in.ID, currency, month)
+	month := webrana.MonthOf(webrana.NowFrom(l.db.Now)) // the ledger's own clock
+	cost, err := l.db.InstanceCost(ctx, in.OwnerID, in.ID, currency, month)
 	if err != nil {
 		return webrana.Money{}, month, fmt.Errorf("cost of server %s: %w", in.ID, err)
 	}

@@ -11,21 +11,28 @@ import (
 // What billing needs of the database, declared by its consumers (STYLE.md).
 // *store.DB implements both.
 
-// MeterStore is what the Meter needs: the servers with hours to bill, and
-// an hour's charge with the billing position billing computed.
+// MeterStore is what the Meter needs: the servers with hours to bill, an
+// hour's charge with the billing position billing computed, and the
+// balances it watches.
 type MeterStore interface {
 	BillableInstances(ctx context.Context, afterID string, now time.Time, limit int) ([]*store.Billable, error)
 	ChargeHour(ctx context.Context, b *store.Billable, next store.BillingPosition, entry *webrana.LedgerEntry) (bool, error)
+	// The customers' balances beside their servers' charges, and the
+	// mark of those told their balance is low.
+	BalanceWatches(ctx context.Context, currency string) ([]*store.BalanceWatch, error)
+	MarkBalanceLow(ctx context.Context, userID, currency string, also ...func(*store.Tx) error) (bool, error)
+	ClearBalanceLow(ctx context.Context, userID, currency string) error
 }
 
 // DunningStore is what Dunning needs: the customers below zero, their steps
-// and their servers.
+// and their servers, and the audit log its steps are recorded in.
 type DunningStore interface {
 	DunningCases(ctx context.Context, currency string) ([]*store.Dunning, error)
-	DunningStep(ctx context.Context, userID, column string, at time.Time) error
+	DunningStep(ctx context.Context, userID, column string, at time.Time, also ...func(*store.Tx) error) error
 	EndDunning(ctx context.Context, userID string) error
 	ServersOf(ctx context.Context, userID string, statuses ...webrana.InstanceStatus) ([]*webrana.Instance, error)
 	UserByID(ctx context.Context, id string) (*webrana.User, error)
+	AppendAudit(ctx context.Context, e *webrana.AuditEntry) error
 }
 
 var (

@@ -29,7 +29,8 @@ import (
 	"github.com/webrana/webrana/store"
 )
 
-// Config configures a Queue. Zero values take defaults.
+// Config configures a Queue; every field is optional and zero values take
+// defaults.
 type Config struct {
 	Logger     *slog.Logger
 	Workers    *river.Workers // the job kinds this process works; nil means insert-only
@@ -88,11 +89,14 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 	return err
 }
 
-// New returns a Queue on db. It does not start working until Start.
-func New(db *store.DB, cfg Config) (*Queue, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+// New returns a Queue on db. It does not start working until Start. cfg
+// may be nil: an insert-only queue.
+func New(db *store.DB, config *Config) (*Queue, error) {
+	var cfg Config
+	if config != nil {
+		cfg = *config
 	}
+	cfg.Logger = cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
 	if cfg.MaxWorkers <= 0 {
 		cfg.MaxWorkers = 10
 	}

@@ -63,7 +63,7 @@ func (h chanHandler) WithGroup(string) slog.Handler      { return h }
 
 func startQueue(t *testing.T, db *store.DB, cfg jobs.Config) *jobs.Queue {
 	t.Helper()
-	q, err := jobs.New(db, cfg)
+	q, err := jobs.New(db, &cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func startDrain(t *testing.T, db *store.DB) *drainRig {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, r.w)
 	logger := slog.New(signalHandler{match: "Client: Stopping producers", seen: r.stopping, once: &sync.Once{}})
-	q, err := jobs.New(db, jobs.Config{Workers: workers, Logger: logger})
+	q, err := jobs.New(db, &jobs.Config{Workers: workers, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

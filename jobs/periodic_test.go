@@ -78,7 +78,7 @@ func jobStates(t *testing.T, db *store.DB) []string {
 func TestPeriodicKindsAreUnique(t *testing.T) {
 	db := migrated(t, storetest.OpenSQLite(t))
 	run := func(context.Context) error { return nil }
-	_, err := jobs.New(db, jobs.Config{Periodic: []jobs.PeriodicTask{
+	_, err := jobs.New(db, &jobs.Config{Periodic: []jobs.PeriodicTask{
 		jobs.Periodic[tickArgs](time.Minute, true, run), jobs.Periodic[tickArgs](time.Hour, false, run)}})
 	if err == nil || !strings.Contains(err.Error(), `"tick"`) {
 		t.Fatalf("New = %v, want an error naming the kind registered twice", err)

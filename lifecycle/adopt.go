@@ -33,9 +33,28 @@ var _ ImportStore = (*store.DB)(nil)
 // user's instances (webrana import). Servers carrying an order's tag are
 // Webrana's orders' (or another installation's) and are never adopted.
 type Importer struct {
-	DB   ImportStore
-	Pool *pool.Service
-	Now  func() time.Time
+	db   ImportStore
+	pool *pool.Service
+	now  func() time.Time
+}
+
+// ImporterConfig holds an Importer's optional settings; zero values take
+// defaults.
+type ImporterConfig struct {
+	Now func() time.Time // default webrana.Now
+}
+
+// NewImporter returns the import of servers already running on accounts in
+// db, listed through pool. cfg may be nil.
+func NewImporter(db ImportStore, pool *pool.Service, cfg *ImporterConfig) *Importer {
+	var c ImporterConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	return &Importer{db: db, pool: pool, now: c.Now}
 }
 
 // ImportRequest says what to adopt: the servers of an account carrying a
@@ -64,21 +83,21 @@ func (im *Importer) Import(ctx context.Context, by webrana.Actor, req ImportRequ
 	if err := req.check(); err != nil {
 		return nil, err
 	}
-	a, err := im.DB.AccountByID(ctx, req.AccountID)
+	a, err := im.db.AccountByID(ctx, req.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	owner, err := im.DB.UserByEmail(ctx, strings.TrimSpace(req.OwnerEmail))
+	owner, err := im.db.UserByEmail(ctx, strings.TrimSpace(req.OwnerEmail))
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return nil, webrana.FieldError("owner", "There is no user %s; create one first (webrana user add).", req.OwnerEmail)
 	} else if err != nil {
 		return nil, err
 	}
-	plans, err := im.DB.ListPlans(ctx, store.PlanFilter{ProviderType: a.ProviderType})
+	plans, err := im.db.ListPlans(ctx, store.PlanFilter{ProviderType: a.ProviderType})
 	if err != nil {
 		return nil, err
 	}
-	c, err := im.Pool.Client(ctx, a)
+	c, err := im.pool.Client(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +126,7 @@ func (im *Importer) Import(ctx context.Context, by webrana.Actor, req ImportRequ
 	if !req.Apply || len(adopt) == 0 {
 		return lines, nil
 	}
-	adopted, err := im.DB.AdoptServers(ctx, a.ID, listedAt, listed, adopt, func(tx *store.Tx, in *webrana.Instance) error {
+	adopted, err := im.db.AdoptServers(ctx, a.ID, listedAt, listed, adopt, func(tx *store.Tx, in *webrana.Instance) error {
 		return tx.AppendAudit(ctx, by.Entry("vps.imported", "instance", in.ID,
 			fmt.Sprintf("%s server %s on account %s for %s", a.ProviderType, in.ProviderID, a.Name, owner.Email)))
 	})
@@ -135,13 +154,6 @@ func (r ImportRequest) check() error {
 	return nil
 }
 
-func (im *Importer) now() time.Time {
-	if im.Now != nil {
-		return im.Now()
-	}
-	return webrana.Now()
-}
-
 // consider says what one listed server becomes.
 func (im *Importer) consider(ctx context.Context, a *webrana.Account, owner *webrana.User, plans []*webrana.Plan,
 	s *cloud.Instance, now time.Time) (*ImportLine, error) {
@@ -150,7 +162,7 @@ func (im *Importer) consider(ctx context.Context, a *webrana.Account, owner *web
 		line.Skip = "carries the tag of order " + id + ": an order's server, never adopted"
 		return line, nil
 	}
-	known, err := im.DB.KnownServer(ctx, a.ID, s.ID)
+	known, err := im.db.KnownServer(ctx, a.ID, s.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -31,10 +31,17 @@ import (
 
 // Service accepts actions on servers.
 type Service struct {
-	DB      ServerStore
-	Catalog *catalog.Service
-	Keys    *secrets.Keyring
-	Queue   jobs.Enqueuer
+	db      ServerStore
+	catalog *catalog.Service
+	keys    *secrets.Keyring
+	queue   jobs.Enqueuer
+}
+
+// New returns the server service over db: rebuild images are checked
+// against catalog, passwords sealed with keys, and each action's job
+// enqueued on queue. It has no optional settings.
+func New(db ServerStore, catalog *catalog.Service, keys *secrets.Keyring, queue jobs.Enqueuer) *Service {
+	return &Service{db: db, catalog: catalog, keys: keys, queue: queue}
 }
 
 // Request is an action as POST /api/vps/{id}/actions takes it.
@@ -68,7 +75,7 @@ func (s *Service) Act(ctx context.Context, by webrana.Actor, in *webrana.Instanc
 	}
 	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: by.UserID(), Type: req.Type, Params: params}
 	audit := by.Entry("vps.action", "instance", in.ID, req.Type)
-	if err := s.DB.CreateAction(ctx, a, "", s.enqueue(ctx, audit)); err != nil {
+	if err := s.db.CreateAction(ctx, a, "", s.enqueue(ctx, audit)); err != nil {
 		return nil, fmt.Errorf("%s server %s: %w", req.Type, in.ID, err)
 	}
 	return a, nil
@@ -102,16 +109,16 @@ func (s *Service) remove(ctx context.Context, userID string, in *webrana.Instanc
 	if in.Status == webrana.StatusFailed {
 		// Its order already removed whatever it made and gave the slot
 		// back: only the record changes.
-		if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, auditing(ctx, audit)); err != nil {
+		if err := s.db.CreateAction(ctx, a, webrana.StatusDeleting, auditing(ctx, audit)); err != nil {
 			return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 		}
-		if err := s.DB.DeleteFinished(ctx, a, ""); err != nil {
+		if err := s.db.DeleteFinished(ctx, a, ""); err != nil {
 			return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 		}
-	} else if err := s.DB.CreateAction(ctx, a, webrana.StatusDeleting, s.enqueue(ctx, audit)); err != nil {
+	} else if err := s.db.CreateAction(ctx, a, webrana.StatusDeleting, s.enqueue(ctx, audit)); err != nil {
 		return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 	}
-	return s.DB.InstanceByID(ctx, in.ID)
+	return s.db.InstanceByID(ctx, in.ID)
 }
 
 // Suspend powers a server off for non-payment and marks it suspended; the
@@ -122,26 +129,26 @@ func (s *Service) Suspend(ctx context.Context, in *webrana.Instance) error {
 		// action under way refuses it (and dunning retries) rather than
 		// power the server on under the suspension.
 		a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOff}
-		if err := s.DB.CreateAction(ctx, a, webrana.StatusSuspended, nil); err != nil {
+		if err := s.db.CreateAction(ctx, a, webrana.StatusSuspended, nil); err != nil {
 			return err
 		}
-		return s.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", store.InstanceUpdate{})
+		return s.db.FinishAction(ctx, a, webrana.ActionCompleted, "", store.InstanceUpdate{})
 	}
 	a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOff}
-	return s.DB.CreateAction(ctx, a, webrana.StatusSuspended, s.enqueue(ctx, nil))
+	return s.db.CreateAction(ctx, a, webrana.StatusSuspended, s.enqueue(ctx, nil))
 }
 
 // Restore powers a suspended server on again (the balance was topped up).
 func (s *Service) Restore(ctx context.Context, in *webrana.Instance) error {
 	a := &webrana.InstanceAction{InstanceID: in.ID, Type: webrana.ActionPowerOn}
-	return s.DB.CreateAction(ctx, a, webrana.StatusOff, s.enqueue(ctx, nil))
+	return s.db.CreateAction(ctx, a, webrana.StatusOff, s.enqueue(ctx, nil))
 }
 
 // enqueue inserts an action's job, and its audit entry unless it is nil,
 // in the action's transaction.
 func (s *Service) enqueue(ctx context.Context, audit *webrana.AuditEntry) func(*store.Tx, *webrana.InstanceAction) error {
 	return func(tx *store.Tx, a *webrana.InstanceAction) error {
-		if err := s.Queue.InsertTx(ctx, tx, Args{ActionID: a.ID}, nil); err != nil {
+		if err := s.queue.InsertTx(ctx, tx, Args{ActionID: a.ID}, nil); err != nil {
 			return err
 		}
 		return auditing(ctx, audit)(tx, a)
@@ -197,7 +204,7 @@ func (s *Service) checkRebuild(ctx context.Context, user *webrana.User, in *webr
 	if req.Image == "" {
 		return webrana.ActionParams{}, webrana.FieldError("image", "Choose the image to rebuild from.")
 	}
-	images, err := s.Catalog.GetImages(ctx, in.ProviderType, cloud.ImageDistribution)
+	images, err := s.catalog.GetImages(ctx, in.ProviderType, cloud.ImageDistribution)
 	if err != nil {
 		return webrana.ActionParams{}, err
 	}
@@ -229,7 +236,7 @@ func (s *Service) sealPassword(user *webrana.User, in *webrana.Instance, pw stri
 	if err := webrana.CheckRootPassword(pw, in.Label, user.Email); err != nil {
 		return "", webrana.FieldError("password", "%s", strings.Replace(webrana.ErrorMessage(err), "root password", "password", 1))
 	}
-	return s.Keys.Seal(pw)
+	return s.keys.Seal(pw)
 }
 
 // checkResize allows a bigger plan of the same provider sold in the
@@ -240,11 +247,11 @@ func (s *Service) checkResize(ctx context.Context, in *webrana.Instance, req Req
 	if req.PlanID == "" {
 		return p, webrana.FieldError("plan_id", "Choose the plan to resize to.")
 	}
-	cur, err := s.DB.PlanByID(ctx, in.PlanID)
+	cur, err := s.db.PlanByID(ctx, in.PlanID)
 	if err != nil {
 		return p, err
 	}
-	next, err := s.DB.PlanByID(ctx, req.PlanID)
+	next, err := s.db.PlanByID(ctx, req.PlanID)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return p, webrana.FieldError("plan_id", "Unknown plan.")
 	}

@@ -14,15 +14,35 @@ import (
 // (DigitalOcean monitoring, Linode stats), each cached for TTL so that a
 // page polled by many viewers asks the provider once a minute.
 type Metrics struct {
-	DB interface {
-		AccountByID(ctx context.Context, id string) (*webrana.Account, error)
-	}
-	Pool *pool.Service
-	Now  func() time.Time
-	TTL  time.Duration // default 1 minute
+	db   AccountStore
+	pool *pool.Service
+	cfg  MetricsConfig
 
 	mu    sync.Mutex
 	cache map[metricsKey]metricsEntry
+}
+
+// MetricsConfig holds a Metrics' optional settings; zero values take
+// defaults.
+type MetricsConfig struct {
+	TTL time.Duration    // default 1 minute
+	Now func() time.Time // default webrana.Now
+}
+
+// NewMetrics returns the metrics of the servers whose accounts are in db,
+// asked of their providers through pool. cfg may be nil.
+func NewMetrics(db AccountStore, pool *pool.Service, cfg *MetricsConfig) *Metrics {
+	var c MetricsConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.TTL <= 0 {
+		c.TTL = time.Minute
+	}
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	return &Metrics{db: db, pool: pool, cfg: c}
 }
 
 type metricsKey struct {
@@ -95,11 +115,11 @@ func (m *Metrics) Get(ctx context.Context, in *webrana.Instance, hours int) (*Se
 }
 
 func (m *Metrics) fetch(ctx context.Context, in *webrana.Instance, hours int, now time.Time) (*Series, error) {
-	a, err := m.DB.AccountByID(ctx, in.AccountID)
+	a, err := m.db.AccountByID(ctx, in.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	c, err := m.Pool.Client(ctx, a)
+	c, err := m.pool.Client(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +142,6 @@ func metricsError(err error) error {
 	return err
 }
 
-func (m *Metrics) ttl() time.Duration {
-	if m.TTL > 0 {
-		return m.TTL
-	}
-	return time.Minute
-}
+func (m *Metrics) ttl() time.Duration { return m.cfg.TTL }
 
-func (m *Metrics) now() time.Time { return webrana.NowFrom(m.Now) }
+func (m *Metrics) now() time.Time { return m.cfg.Now() }

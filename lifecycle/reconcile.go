@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,10 +20,27 @@ import (
 // database believes running that the provider no longer has are the status
 // sync's (it marks them deleted).
 type Reconciler struct {
-	DB             ReconcileStore
-	Pool           *pool.Service
-	DestroyOrphans bool
-	Logger         *slog.Logger
+	db   ReconcileStore
+	pool *pool.Service
+	cfg  ReconcilerConfig
+}
+
+// ReconcilerConfig holds a Reconciler's optional settings; zero values take
+// defaults.
+type ReconcilerConfig struct {
+	DestroyOrphans bool         // delete orphans at their provider, not only record them (default false)
+	Logger         *slog.Logger // default discards
+}
+
+// NewReconciler returns the reconciliation of the servers in db with those
+// at the providers, listed through pool. cfg may be nil.
+func NewReconciler(db ReconcileStore, pool *pool.Service, cfg *ReconcilerConfig) *Reconciler {
+	var c ReconcilerConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	return &Reconciler{db: db, pool: pool, cfg: c}
 }
 
 // ReconcileEvery is how often the reconciliation runs (leader only).
@@ -31,11 +49,11 @@ const ReconcileEvery = time.Hour
 // Run reconciles every active account and returns how many new orphans it
 // found. An account that fails does not stop the others.
 func (r *Reconciler) Run(ctx context.Context) (int, error) {
-	accounts, err := r.DB.ListAccounts(ctx, "")
+	accounts, err := r.db.ListAccounts(ctx, "")
 	if err != nil {
 		return 0, err
 	}
-	open, _, err := r.DB.ListFindings(ctx, true, webrana.Page{PerPage: webrana.MaxPerPage})
+	open, _, err := r.db.ListFindings(ctx, true, webrana.Page{PerPage: webrana.MaxPerPage})
 	if err != nil {
 		return 0, err
 	}
@@ -55,7 +73,7 @@ func (r *Reconciler) Run(ctx context.Context) (int, error) {
 }
 
 func (r *Reconciler) account(ctx context.Context, a *webrana.Account, open []*webrana.Finding) (int, error) {
-	c, err := r.Pool.Client(ctx, a)
+	c, err := r.pool.Client(ctx, a)
 	if err != nil {
 		return 0, err
 	}
@@ -78,7 +96,7 @@ func (r *Reconciler) account(ctx context.Context, a *webrana.Account, open []*we
 			continue
 		}
 		f := &webrana.Finding{AccountID: a.ID, ProviderID: s.ID, Tag: tag, OrderID: orderID, Detail: detail}
-		isNew, err := r.DB.RecordFinding(ctx, f)
+		isNew, err := r.db.RecordFinding(ctx, f)
 		if err != nil {
 			return found, err
 		}
@@ -87,7 +105,7 @@ func (r *Reconciler) account(ctx context.Context, a *webrana.Account, open []*we
 		}
 		found++
 		r.logger().Warn("orphan server found", "account", a.Name, "provider_id", s.ID, "tag", tag, "detail", detail)
-		if r.DestroyOrphans {
+		if r.cfg.DestroyOrphans {
 			if err := r.destroy(ctx, c, f); err != nil {
 				return found, err
 			}
@@ -102,7 +120,7 @@ func (r *Reconciler) account(ctx context.Context, a *webrana.Account, open []*we
 // between is then either seen under way or its server seen known, never
 // taken for an orphan.
 func (r *Reconciler) judge(ctx context.Context, a *webrana.Account, s *cloud.Instance, orderID string) (string, bool, error) {
-	o, err := r.DB.OrderByID(ctx, orderID)
+	o, err := r.db.OrderByID(ctx, orderID)
 	missing := webrana.ErrorCode(err) == webrana.ENOTFOUND
 	switch {
 	case err != nil && !missing:
@@ -110,7 +128,7 @@ func (r *Reconciler) judge(ctx context.Context, a *webrana.Account, s *cloud.Ins
 	case !missing && !o.Done():
 		return "", false, nil // its order is under way: the worker adopts it by tag
 	}
-	known, err := r.DB.KnownServer(ctx, a.ID, s.ID)
+	known, err := r.db.KnownServer(ctx, a.ID, s.ID)
 	if err != nil || known {
 		return "", false, err
 	}
@@ -129,7 +147,7 @@ func (r *Reconciler) markGone(ctx context.Context, a *webrana.Account, servers [
 	}
 	for _, f := range open {
 		if f.AccountID == a.ID && !listed[f.ProviderID] {
-			if err := r.DB.ResolveFinding(ctx, f.ID, webrana.FindingGone); err != nil && webrana.ErrorCode(err) != webrana.ENOTFOUND {
+			if err := r.db.ResolveFinding(ctx, f.ID, webrana.FindingGone); err != nil && webrana.ErrorCode(err) != webrana.ENOTFOUND {
 				return err
 			}
 		}
@@ -140,7 +158,7 @@ func (r *Reconciler) markGone(ctx context.Context, a *webrana.Account, servers [
 // Findings returns a page of findings (open ones only, or all), newest
 // first, each with its account's name, and the total.
 func (r *Reconciler) Findings(ctx context.Context, openOnly bool, p webrana.Page) ([]*store.FindingRow, int, error) {
-	rows, total, err := r.DB.ListFindingRows(ctx, openOnly, p)
+	rows, total, err := r.db.ListFindingRows(ctx, openOnly, p)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list findings: %w", err)
 	}
@@ -152,7 +170,7 @@ func (r *Reconciler) Findings(ctx context.Context, openOnly bool, p webrana.Page
 // its audit entry ("finding.<decision>", by the actor) in the transaction
 // that closes it. It returns the finding as it is then.
 func (r *Reconciler) Decide(ctx context.Context, by webrana.Actor, id, decision string) (*webrana.Finding, error) {
-	f, err := r.DB.FindingByID(ctx, id)
+	f, err := r.db.FindingByID(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("finding %s: %w", id, err)
 	}
@@ -165,10 +183,10 @@ func (r *Reconciler) Decide(ctx context.Context, by webrana.Actor, id, decision 
 	if decision == webrana.FindingDestroyed {
 		err = r.destroyNow(ctx, f, audit)
 	} else {
-		err = r.DB.ResolveFinding(ctx, f.ID, decision, audit)
+		err = r.db.ResolveFinding(ctx, f.ID, decision, audit)
 	}
 	if err == nil {
-		f, err = r.DB.FindingByID(ctx, f.ID)
+		f, err = r.db.FindingByID(ctx, f.ID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s finding %s: %w", decision, id, err)
@@ -178,11 +196,11 @@ func (r *Reconciler) Decide(ctx context.Context, by webrana.Actor, id, decision 
 
 // destroyNow deletes an orphan at its provider and closes its finding.
 func (r *Reconciler) destroyNow(ctx context.Context, f *webrana.Finding, also ...func(*store.Tx) error) error {
-	a, err := r.DB.AccountByID(ctx, f.AccountID)
+	a, err := r.db.AccountByID(ctx, f.AccountID)
 	if err != nil {
 		return err
 	}
-	c, err := r.Pool.Client(ctx, a)
+	c, err := r.pool.Client(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -194,10 +212,10 @@ func (r *Reconciler) destroy(ctx context.Context, c *cloud.Client, f *webrana.Fi
 		return fmt.Errorf("delete orphan %s: %w", f.ProviderID, err)
 	}
 	r.logger().Warn("orphan server destroyed", "provider_id", f.ProviderID, "tag", f.Tag)
-	return r.DB.ResolveFinding(ctx, f.ID, webrana.FindingDestroyed, also...)
+	return r.db.ResolveFinding(ctx, f.ID, webrana.FindingDestroyed, also...)
 }
 
-func (r *Reconciler) logger() *slog.Logger { return webrana.LoggerOr(r.Logger) }
+func (r *Reconciler) logger() *slog.Logger { return r.cfg.Logger }
 
 // ReconcileArgs runs the reconciliation (Reconciler.Run).
 type ReconcileArgs struct{}

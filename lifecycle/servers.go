@@ -12,7 +12,7 @@ import (
 // provider's, plan's and account's names (one query), and the total. The
 // filter must already be scoped to the viewer: a customer sees their own.
 func (s *Service) Servers(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, int, error) {
-	rows, total, err := s.DB.ListInstanceRows(ctx, f)
+	rows, total, err := s.db.ListInstanceRows(ctx, f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list servers: %w", err)
 	}
@@ -23,7 +23,7 @@ func (s *Service) Servers(ctx context.Context, f webrana.InstanceFilter) ([]*sto
 // for an administrator, their own for a customer. Another customer's
 // server is not found, as if it did not exist.
 func (s *Service) Server(ctx context.Context, viewer *webrana.User, id string) (*store.InstanceRow, error) {
-	row, err := s.DB.InstanceRowByID(ctx, id)
+	row, err := s.db.InstanceRowByID(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("server %s: %w", id, err)
 	}
@@ -35,7 +35,7 @@ func (s *Service) Server(ctx context.Context, viewer *webrana.User, id string) (
 
 // Actions returns a page of a server's actions, newest first, and the total.
 func (s *Service) Actions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error) {
-	items, total, err := s.DB.ListActions(ctx, instanceID, p)
+	items, total, err := s.db.ListActions(ctx, instanceID, p)
 	if err != nil {
 		return nil, 0, fmt.Errorf("actions of server %s: %w", instanceID, err)
 	}

@@ -23,8 +23,12 @@ type ActionStore interface {
 	SendingAction(ctx context.Context, a *webrana.InstanceAction) error
 	StartAction(ctx context.Context, id, providerActionID, note string) error
 	ProviderActionIDs(ctx context.Context, instanceID string) ([]string, error)
-	FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd store.InstanceUpdate) error
+	FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd store.InstanceUpdate,
+		also ...func(*store.Tx) error) error
 	DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string) error
+	// A server's names and owner, for the message a failed action queues.
+	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error)
+	UserByID(ctx context.Context, id string) (*webrana.User, error)
 }
 
 // ServerStore is what Service needs: the actions, and the servers as
@@ -33,7 +37,6 @@ type ActionStore interface {
 type ServerStore interface {
 	ActionStore
 	ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, int, error)
-	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error)
 	ListActions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error)
 }
 

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -17,10 +18,30 @@ import (
 // never one per server — and asks for a server by id only when the list
 // lacks it.
 type StatusSync struct {
-	DB     SyncStore
-	Pool   *pool.Service
-	Now    func() time.Time
-	Logger *slog.Logger
+	db   SyncStore
+	pool *pool.Service
+	cfg  StatusSyncConfig
+}
+
+// StatusSyncConfig holds a StatusSync's optional settings; zero values take
+// defaults.
+type StatusSyncConfig struct {
+	Now    func() time.Time // default webrana.Now
+	Logger *slog.Logger     // default discards
+}
+
+// NewStatusSync returns the status sync of the servers in db, listing them
+// at their providers through pool. cfg may be nil.
+func NewStatusSync(db SyncStore, pool *pool.Service, cfg *StatusSyncConfig) *StatusSync {
+	var c StatusSyncConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	return &StatusSync{db: db, pool: pool, cfg: c}
 }
 
 // SyncEvery is how often the status sync runs.
@@ -35,7 +56,7 @@ type SyncResult struct {
 // others (the first error is returned).
 func (s *StatusSync) Run(ctx context.Context) (SyncResult, error) {
 	var res SyncResult
-	accounts, err := s.DB.ListAccounts(ctx, "")
+	accounts, err := s.db.ListAccounts(ctx, "")
 	if err != nil {
 		return res, fmt.Errorf("status sync: %w", err)
 	}
@@ -59,11 +80,11 @@ func (s *StatusSync) Run(ctx context.Context) (SyncResult, error) {
 }
 
 func (s *StatusSync) account(ctx context.Context, a *webrana.Account) (changed, gone int, err error) {
-	ours, err := s.DB.RunningServersOn(ctx, a.ID)
+	ours, err := s.db.RunningServersOn(ctx, a.ID)
 	if err != nil || len(ours) == 0 {
 		return 0, 0, err
 	}
-	c, err := s.Pool.Client(ctx, a)
+	c, err := s.pool.Client(ctx, a)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -89,13 +110,13 @@ func (s *StatusSync) account(ctx context.Context, a *webrana.Account) (changed, 
 				}
 				continue
 			}
-			if err := s.DB.ServerDestroyedAtProvider(ctx, in.ID, listed); err != nil {
+			if err := s.db.ServerDestroyedAtProvider(ctx, in.ID, listed); err != nil {
 				return changed, gone, err
 			}
 			s.logger().Warn("server destroyed at the provider", "instance", in.ID, "account", a.Name, "provider_id", in.ProviderID)
 			gone++
 		case ok && in.Status != webrana.StatusSuspended && providerStatus(t) != "" && providerStatus(t) != in.Status:
-			if err := s.DB.SetServerStatus(ctx, in.ID, in.Status, providerStatus(t)); err != nil {
+			if err := s.db.SetServerStatus(ctx, in.ID, in.Status, providerStatus(t)); err != nil {
 				return changed, gone, err
 			}
 			s.logger().Info("server status changed at the provider", "instance", in.ID, "from", in.Status, "to", providerStatus(t))
@@ -117,9 +138,9 @@ func providerStatus(t *cloud.Instance) webrana.InstanceStatus {
 	return ""
 }
 
-func (s *StatusSync) now() time.Time { return webrana.NowFrom(s.Now) }
+func (s *StatusSync) now() time.Time { return s.cfg.Now() }
 
-func (s *StatusSync) logger() *slog.Logger { return webrana.LoggerOr(s.Logger) }
+func (s *StatusSync) logger() *slog.Logger { return s.cfg.Logger }
 
 // SyncArgs runs the status sync (StatusSync.Run).
 type SyncArgs struct{}

@@ -22,20 +22,45 @@ import (
 // Poll until the provider says it ended and the server shows it.
 type Worker struct {
 	river.WorkerDefaults[Args]
-	DB     ActionStore
-	Pool   *pool.Service
-	Keys   *secrets.Keyring
-	Poll   time.Duration // between looks at an action in progress (default 5s)
-	Now    func() time.Time
-	Logger *slog.Logger
+	db   ActionStore
+	pool *pool.Service
+	keys *secrets.Keyring
+	cfg  WorkerConfig
+}
+
+// WorkerConfig holds a Worker's optional settings; zero values take
+// defaults.
+type WorkerConfig struct {
+	Poll time.Duration // between looks at an action in progress (default 5s)
+	Mail Mailer        // tells owners of failed actions; nil: mail is not configured
 	// Settle bounds how long a server's status may lag behind an action the
-	// provider reports completed (default 1m): until then Webrana looks
-	// again; after, it takes the status the provider shows.
+	// provider reports completed (default DefaultSettle): until then Webrana
+	// looks again; after, it takes the status the provider shows.
 	Settle time.Duration
-	// ShutdownWait bounds a shutdown (default 2m): a server still running
-	// that long after it was asked to shut down is powered off instead —
-	// DigitalOcean's shutdown is best-effort — and the action says so.
+	// ShutdownWait bounds a shutdown (default DefaultShutdownWait): a server
+	// still running that long after it was asked to shut down is powered
+	// off instead — DigitalOcean's shutdown is best-effort — and the action
+	// says so.
 	ShutdownWait time.Duration
+	Now          func() time.Time // default webrana.Now
+	Logger       *slog.Logger     // default discards
+}
+
+// NewWorker returns the action worker: it follows the actions in db at the
+// providers through pool, opening passwords with keys. cfg may be nil.
+func NewWorker(db ActionStore, pool *pool.Service, keys *secrets.Keyring, cfg *WorkerConfig) *Worker {
+	var c WorkerConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	c.Poll = cmp.Or(c.Poll, 5*time.Second)
+	c.Settle = cmp.Or(c.Settle, DefaultSettle)
+	c.ShutdownWait = cmp.Or(c.ShutdownWait, DefaultShutdownWait)
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
+	return &Worker{db: db, pool: pool, keys: keys, cfg: c}
 }
 
 // Defaults of Worker's bounds.
@@ -53,14 +78,14 @@ const clockMargin = time.Minute
 func (w *Worker) NextRetry(job *river.Job[Args]) time.Time { return jobs.Backoff(job.Attempt) }
 
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	a, err := w.DB.ActionByID(ctx, job.Args.ActionID)
+	a, err := w.db.ActionByID(ctx, job.Args.ActionID)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return river.JobCancel(err)
 	}
 	if err != nil || a.Status == webrana.ActionCompleted || a.Status == webrana.ActionErrored {
 		return err
 	}
-	in, err := w.DB.InstanceByID(ctx, a.InstanceID)
+	in, err := w.db.InstanceByID(ctx, a.InstanceID)
 	if err != nil {
 		return err
 	}
@@ -81,11 +106,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 func (w *Worker) step(ctx context.Context, a *webrana.InstanceAction, in *webrana.Instance) error {
 	var c *cloud.Client
 	if in.AccountID != "" && in.ProviderID != "" {
-		acc, err := w.DB.AccountByID(ctx, in.AccountID)
+		acc, err := w.db.AccountByID(ctx, in.AccountID)
 		if err != nil {
 			return err
 		}
-		if c, err = w.Pool.Client(ctx, acc); err != nil {
+		if c, err = w.pool.Client(ctx, acc); err != nil {
 			return err
 		}
 	}
@@ -93,7 +118,7 @@ func (w *Worker) step(ctx context.Context, a *webrana.InstanceAction, in *webran
 	case a.Type == webrana.ActionDelete:
 		return w.delete(ctx, c, a, in)
 	case c == nil:
-		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The server has no server at the provider.", store.InstanceUpdate{})
+		return w.failed(ctx, a, "The server has no server at the provider.", store.InstanceUpdate{})
 	case a.Status == webrana.ActionQueued:
 		return w.send(ctx, c, a, in)
 	case a.ProviderActionID == "":
@@ -123,13 +148,13 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 			return w.started(ctx, c, a, in, pa)
 		}
 	}
-	if err := w.DB.SendingAction(ctx, a); err != nil {
+	if err := w.db.SendingAction(ctx, a); err != nil {
 		return err
 	}
 	pa, err := c.DoAction(ctx, in.ProviderID, req)
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.Conflict, cloud.NotFound, cloud.Forbidden:
-		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, clouderr.Message(err), store.InstanceUpdate{})
+		return w.failed(ctx, a, clouderr.Message(err), store.InstanceUpdate{})
 	}
 	if err != nil {
 		return err
@@ -142,14 +167,14 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 func (w *Worker) request(ctx context.Context, a *webrana.InstanceAction) (cloud.ActionRequest, error) {
 	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label}
 	if a.Type == webrana.ActionResize {
-		plan, err := w.DB.PlanByID(ctx, a.Params.PlanID)
+		plan, err := w.db.PlanByID(ctx, a.Params.PlanID)
 		if err != nil {
 			return req, err
 		}
 		req.Size = plan.SizeSlug
 	}
 	if a.Params.Password != "" {
-		pw, err := w.Keys.Open(a.Params.Password)
+		pw, err := w.keys.Open(a.Params.Password)
 		if err != nil {
 			return req, webrana.Errorf(webrana.EINTERNAL, "The action's password cannot be decrypted with this ENCRYPTION_KEY.")
 		}
@@ -164,7 +189,7 @@ func (w *Worker) request(ctx context.Context, a *webrana.InstanceAction) (cloud.
 // knows already.
 func (w *Worker) sentBefore(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance,
 	t cloud.ActionType) (*cloud.Action, error) {
-	known, err := w.DB.ProviderActionIDs(ctx, in.ID)
+	known, err := w.db.ProviderActionIDs(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +198,7 @@ func (w *Worker) sentBefore(ctx context.Context, c *cloud.Client, a *webrana.Ins
 
 // started records the provider's action as the one a runs on, and follows it.
 func (w *Worker) started(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance, pa *cloud.Action) error {
-	if err := w.DB.StartAction(ctx, a.ID, pa.ID, a.Note); err != nil {
+	if err := w.db.StartAction(ctx, a.ID, pa.ID, a.Note); err != nil {
 		return err
 	}
 	a.Status, a.ProviderActionID = webrana.ActionInProgress, pa.ID
@@ -199,7 +224,7 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		if w.mayFallBack(a) {
 			return w.powerOffInstead(ctx, c, a, in)
 		}
-		return w.DB.FinishAction(ctx, a, webrana.ActionErrored, "The provider reported that the action failed.", store.InstanceUpdate{})
+		return w.failed(ctx, a, "The provider reported that the action failed.", store.InstanceUpdate{})
 	}
 	s, err := c.GetInstance(ctx, in.ProviderID)
 	if err != nil {
@@ -225,7 +250,7 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		upd.Image = &a.Params.Image
 	}
 	w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
-	return w.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", upd)
+	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd)
 }
 
 // outcome is the status a server shows once an action of type t is done,
@@ -270,12 +295,12 @@ func (w *Worker) powerOffInstead(ctx context.Context, c *cloud.Client, a *webran
 	if a.Note == "" {
 		a.Note = fmt.Sprintf("The server did not shut down within %s, so it was powered off.", w.shutdownWait())
 		w.logger().Warn("shutdown not honoured: powering off", "action", a.ID, "instance", in.ID)
-		if err := w.DB.StartAction(ctx, a.ID, "", a.Note); err != nil {
+		if err := w.db.StartAction(ctx, a.ID, "", a.Note); err != nil {
 			return err
 		}
 		a.ProviderActionID, a.UpdatedAt = "", w.now()
 	}
-	known, err := w.DB.ProviderActionIDs(ctx, in.ID)
+	known, err := w.db.ProviderActionIDs(ctx, in.ID)
 	if err != nil {
 		return err
 	}
@@ -305,10 +330,9 @@ func (w *Worker) refusedPowerOff(ctx context.Context, c *cloud.Client, a *webran
 	}
 	if s.Status == cloud.StatusOff {
 		a.Note = "The server shut down late."
-		return w.DB.FinishAction(ctx, a, webrana.ActionCompleted, "", inStep(s))
+		return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", inStep(s))
 	}
-	return w.DB.FinishAction(ctx, a, webrana.ActionErrored,
-		"The server did not shut down, and the provider refused to power it off: "+cloud.Message(refused), inStep(s))
+	return w.failed(ctx, a, "The server did not shut down, and the provider refused to power it off: "+cloud.Message(refused), inStep(s))
 }
 
 // inStep is the instance update that matches the provider's view.
@@ -332,14 +356,14 @@ func inStep(s *cloud.Instance) store.InstanceUpdate {
 // idempotent) but keeps the time it was first asked.
 func (w *Worker) delete(ctx context.Context, c *cloud.Client, a *webrana.InstanceAction, in *webrana.Instance) error {
 	if c != nil {
-		if err := w.DB.SendingAction(ctx, a); err != nil {
+		if err := w.db.SendingAction(ctx, a); err != nil {
 			return err
 		}
 		if err := c.DeleteInstance(ctx, in.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
 			return err
 		}
 	}
-	if err := w.DB.DeleteFinished(ctx, a, in.AccountID); err != nil {
+	if err := w.db.DeleteFinished(ctx, a, in.AccountID); err != nil {
 		return err
 	}
 	w.logger().Info("server deleted", "instance", in.ID, "provider_id", in.ProviderID)
@@ -361,13 +385,13 @@ func (w *Worker) giveUp(ctx context.Context, a *webrana.InstanceAction, in *webr
 		st := webrana.StatusActive
 		upd.Status, upd.Error = &st, &msg
 	}
-	return w.DB.FinishAction(ctx, a, webrana.ActionErrored, msg, upd)
+	return w.failed(ctx, a, msg, upd)
 }
 
-func (w *Worker) poll() time.Duration         { return cmp.Or(w.Poll, 5*time.Second) }
-func (w *Worker) settle() time.Duration       { return cmp.Or(w.Settle, DefaultSettle) }
-func (w *Worker) shutdownWait() time.Duration { return cmp.Or(w.ShutdownWait, DefaultShutdownWait) }
+func (w *Worker) poll() time.Duration         { return w.cfg.Poll }
+func (w *Worker) settle() time.Duration       { return w.cfg.Settle }
+func (w *Worker) shutdownWait() time.Duration { return w.cfg.ShutdownWait }
 
-func (w *Worker) now() time.Time { return webrana.NowFrom(w.Now) }
+func (w *Worker) now() time.Time { return w.cfg.Now() }
 
-func (w *Worker) logger() *slog.Logger { return webrana.LoggerOr(w.Logger) }
+func (w *Worker) logger() *slog.Logger { return w.cfg.Logger }

@@ -27,8 +27,18 @@ type world struct {
 
 func newWorld(t *testing.T, p webrana.ProviderType) *world {
 	t.Helper()
+	return worldOn(t, pooltest.New(t), p)
+}
+
+func worldOn(t *testing.T, pw *pooltest.World, p webrana.ProviderType) *world {
+	return worldMailing(t, pw, p, nil)
+}
+
+// worldMailing is worldOn with a worker telling owners of failed actions
+// through mailer (nil: nobody).
+func worldMailing(t *testing.T, pw *pooltest.World, p webrana.ProviderType, mailer lifecycle.Mailer) *world {
+	t.Helper()
 	ctx := context.Background()
-	pw := pooltest.New(t)
 	acc := pw.Account(p, "A", 10, 0)
 	client := pw.Client(acc)
 	server, err := client.CreateInstance(ctx, &cloud.CreateRequest{Name: "webrana-test", Region: pooltest.Region(p),
@@ -39,7 +49,7 @@ func newWorld(t *testing.T, p webrana.ProviderType) *world {
 	in := &webrana.Instance{OwnerID: pw.Customer(0).ID, ProviderType: p, AccountID: acc.ID, PlanID: plan.ID, Label: "web",
 		Region: plan.Regions[0], Image: pooltest.Image(p), ProviderID: server.ID, Status: webrana.StatusActive}
 	must(t, pw.DB.InTx(ctx, func(tx *store.Tx) error { return tx.CreateInstance(ctx, in) }))
-	w := &lifecycle.Worker{DB: pw.DB, Pool: pw.Pool, Keys: pw.Keys, Poll: time.Second, Now: pw.Clock.Now}
+	w := lifecycle.NewWorker(pw.DB, pw.Pool, pw.Keys, &lifecycle.WorkerConfig{Poll: time.Second, Now: pw.Clock.Now, Mail: mailer})
 	return &world{World: pw, t: t, worker: w, client: client, in: in}
 }
 
@@ -102,7 +112,7 @@ func TestActionReachesTheProviderOnce(t *testing.T) {
 			for _, c := range []struct{ typ, path string }{{webrana.ActionReboot, "reboot"}, {webrana.ActionRebuild, "rebuild"}} {
 				params := webrana.ActionParams{Image: w.in.Image}
 				if c.typ == webrana.ActionRebuild && w.client.Capabilities().RebuildPassword { // Linode asks for one
-					sealed, err := w.worker.Keys.Seal("Rebuilt-Root-Pw-2031!")
+					sealed, err := w.Keys.Seal("Rebuilt-Root-Pw-2031!")
 					must(t, err)
 					params.Password = sealed
 				}

@@ -32,10 +32,25 @@ type Catalog interface {
 
 // Service keeps the plans.
 type Service struct {
-	DB      Store
-	Catalog Catalog
-	// Currency is a new plan's when its Change names none (default USD).
+	db       Store
+	catalog  Catalog
+	currency string
+}
+
+// Config holds a Service's optional settings; zero values take defaults.
+type Config struct {
+	// Currency is a new plan's when its Change names none (default
+	// webrana.BillingCurrency).
 	Currency string
+}
+
+// New returns the plans in db, checked against catalog. cfg may be nil.
+func New(db Store, catalog Catalog, cfg *Config) *Service {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	return &Service{db: db, catalog: catalog, currency: cmp.Or(c.Currency, webrana.BillingCurrency)}
 }
 
 // Change is a plan as an operator writes it (POST and PATCH
@@ -86,7 +101,7 @@ func (s *Service) List(ctx context.Context, p webrana.ProviderType, activeOnly b
 	if p != "" && !p.Valid() {
 		return nil, webrana.FieldError("provider", "provider must be %s.", webrana.ProviderTypesText())
 	}
-	plans, err := s.DB.ListPlans(ctx, store.PlanFilter{ProviderType: p, ActiveOnly: activeOnly})
+	plans, err := s.db.ListPlans(ctx, store.PlanFilter{ProviderType: p, ActiveOnly: activeOnly})
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
 	}
@@ -95,7 +110,7 @@ func (s *Service) List(ctx context.Context, p webrana.ProviderType, activeOnly b
 
 // Get returns a plan.
 func (s *Service) Get(ctx context.Context, id string) (*webrana.Plan, error) {
-	p, err := s.DB.PlanByID(ctx, id)
+	p, err := s.db.PlanByID(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", id, err)
 	}
@@ -105,12 +120,12 @@ func (s *Service) Get(ctx context.Context, id string) (*webrana.Plan, error) {
 // Create checks a new plan (active unless it says otherwise) and stores
 // it with its audit entry.
 func (s *Service) Create(ctx context.Context, by webrana.Actor, c Change) (*webrana.Plan, error) {
-	p := &webrana.Plan{Currency: cmp.Or(s.Currency, "USD"), IsActive: true}
+	p := &webrana.Plan{Currency: s.currency, IsActive: true}
 	c.apply(p)
 	if err := s.check(ctx, p); err != nil {
 		return nil, err
 	}
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.CreatePlan(ctx, p); err != nil {
 			return err
 		}
@@ -136,7 +151,7 @@ func (s *Service) Update(ctx context.Context, by webrana.Actor, id string, c Cha
 	if err := s.check(ctx, p); err != nil {
 		return nil, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if p, err = tx.UpdatePlan(ctx, p); err != nil {
 			return err
 		}
@@ -155,7 +170,7 @@ func (s *Service) Delete(ctx context.Context, by webrana.Actor, id string) (*web
 	if err != nil {
 		return nil, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeletePlan(ctx, id); err != nil {
 			return err
 		}
@@ -174,5 +189,5 @@ func (s *Service) check(ctx context.Context, p *webrana.Plan) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.Catalog.CheckPlan(ctx, p)
+	return s.catalog.CheckPlan(ctx, p)
 }

@@ -40,7 +40,7 @@ func setup(t *testing.T, db *store.DB) (*plans.Service, webrana.Actor) {
 	if err := db.CreateUser(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
-	return &plans.Service{DB: db, Catalog: catalog.New(db, src, &catalog.Config{Now: clock.Now})}, webrana.Actor{User: admin, Source: "192.0.2.7"}
+	return plans.New(db, catalog.New(db, src, &catalog.Config{Now: clock.Now}), nil), webrana.Actor{User: admin, Source: "192.0.2.7"}
 }
 
 // engines runs fn on a fresh SQLite and a fresh PostgreSQL database, each

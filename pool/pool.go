@@ -8,6 +8,7 @@
 package pool
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -42,15 +43,24 @@ type cachedClient struct {
 	client     *cloud.Client
 }
 
-// New returns the pool service.
-func New(db Store, keys *secrets.Keyring, opener *providers.Opener, now func() time.Time, logger *slog.Logger) *Service {
-	if now == nil {
-		now = webrana.Now
+// Config holds a Service's optional settings; zero values take defaults.
+type Config struct {
+	Now    func() time.Time // default webrana.Now
+	Logger *slog.Logger     // default discards
+}
+
+// New returns the pool service over db, opening accounts' tokens with keys
+// and their clients with opener. cfg may be nil.
+func New(db Store, keys *secrets.Keyring, opener *providers.Opener, cfg *Config) *Service {
+	var c Config
+	if cfg != nil {
+		c = *cfg
 	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	if c.Now == nil {
+		c.Now = webrana.Now
 	}
-	return &Service{db: db, keys: keys, opener: opener, now: now, logger: logger, clients: map[string]cachedClient{}}
+	return &Service{db: db, keys: keys, opener: opener, now: c.Now, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)),
+		clients: map[string]cachedClient{}}
 }
 
 // Client returns a client of the account, opening its sealed token.

@@ -68,7 +68,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	opener := providers.New(providers.Config{DB: db, Pacers: cloud.NewPacers(clock.Now, clock.Sleep), Now: clock.Now,
 		Sleep: clock.Sleep, SimulatorURL: srv.URL, Logger: logger})
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
-	return &fixture{sim: sim, db: db, pool: pool.New(db, keys, opener, clock.Now, logger), keys: keys, clock: clock, logs: logs}
+	return &fixture{sim: sim, db: db, pool: pool.New(db, keys, opener, &pool.Config{Now: clock.Now, Logger: logger}), keys: keys, clock: clock, logs: logs}
 }
 
 // operator is who makes the tests' changes, as the audit log records them.

@@ -17,6 +17,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -34,19 +35,38 @@ import (
 
 // Service accepts orders.
 type Service struct {
-	DB      OrderStore
-	Catalog *catalog.Service
-	Keys    *secrets.Keyring
-	Queue   jobs.Enqueuer
+	db      OrderStore
+	catalog *catalog.Service
+	keys    *secrets.Keyring
+	queue   jobs.Enqueuer
+	// defaultRegions are the regions orders of a provider take when they
+	// name none, where the plan is sold (Config.DefaultRegions).
+	defaultRegions map[webrana.ProviderType]string
+}
+
+// Config holds the order service's optional settings. A nil Config, and
+// zero fields, take the defaults.
+type Config struct {
 	// DefaultRegions are the regions orders of a provider take when they
-	// name none, where the plan is sold (DIGITALOCEAN_DEFAULT_REGION);
-	// the create-server form preselects them.
+	// name none, where the plan is sold (DIGITALOCEAN_DEFAULT_REGION); the
+	// create-server form preselects them. Default: none (region required).
 	DefaultRegions map[webrana.ProviderType]string
+}
+
+// New returns the order service over db: orders are checked against
+// catalog, root passwords sealed with keys, and each order's job enqueued
+// on queue. cfg may be nil.
+func New(db OrderStore, catalog *catalog.Service, keys *secrets.Keyring, queue jobs.Enqueuer, cfg *Config) *Service {
+	c := Config{}
+	if cfg != nil {
+		c = *cfg
+	}
+	return &Service{db: db, catalog: catalog, keys: keys, queue: queue, defaultRegions: maps.Clone(c.DefaultRegions)}
 }
 
 // DefaultRegion is the region an order of the provider takes when it names
 // none, if its plan is sold there ("" when there is none).
-func (s *Service) DefaultRegion(p webrana.ProviderType) string { return s.DefaultRegions[p] }
+func (s *Service) DefaultRegion(p webrana.ProviderType) string { return s.defaultRegions[p] }
 
 // Request is a customer's order, as POST /api/vps takes it.
 type Request struct {
@@ -137,12 +157,12 @@ func (s *Service) Place(ctx context.Context, by webrana.Actor, req Request) (in 
 	}
 	no := store.NewOrder{Instance: in, Hold: hold, IdempotencyKey: key}
 	if req.RootPassword != "" {
-		if no.RootPassword, err = s.Keys.Seal(req.RootPassword); err != nil {
+		if no.RootPassword, err = s.keys.Seal(req.RootPassword); err != nil {
 			return nil, false, err
 		}
 	}
-	o, err := s.DB.PlaceOrder(ctx, no, func(tx *store.Tx, o *webrana.Order) error {
-		if err := s.Queue.InsertTx(ctx, tx, Args{OrderID: o.ID}, nil); err != nil {
+	o, err := s.db.PlaceOrder(ctx, no, func(tx *store.Tx, o *webrana.Order) error {
+		if err := s.queue.InsertTx(ctx, tx, Args{OrderID: o.ID}, nil); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, by.Entry("vps.ordered", "instance", in.ID, in.Label))
@@ -151,7 +171,7 @@ func (s *Service) Place(ctx context.Context, by webrana.Actor, req Request) (in 
 		return nil, false, fmt.Errorf("place order for %s: %w", owner.ID, err)
 	}
 	if o.InstanceID != in.ID { // the same key, placed at the same time
-		in, err := s.DB.InstanceByID(ctx, o.InstanceID)
+		in, err := s.db.InstanceByID(ctx, o.InstanceID)
 		return in, err == nil, err
 	}
 	return in, false, nil
@@ -159,14 +179,14 @@ func (s *Service) Place(ctx context.Context, by webrana.Actor, req Request) (in 
 
 // placed is the server of the customer's order with the key, or nil.
 func (s *Service) placed(ctx context.Context, owner *webrana.User, key string) (*webrana.Instance, error) {
-	o, err := s.DB.OrderByIdempotencyKey(ctx, owner.ID, key)
+	o, err := s.db.OrderByIdempotencyKey(ctx, owner.ID, key)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.InstanceByID(ctx, o.InstanceID)
+	return s.db.InstanceByID(ctx, o.InstanceID)
 }
 
 func (s *Service) validate(ctx context.Context, owner *webrana.User, req *Request) (*webrana.Instance, *webrana.Plan, error) {
@@ -247,7 +267,7 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 // Regions lists the plan's regions where its size can be ordered today,
 // by the same check Place makes.
 func (s *Service) Regions(ctx context.Context, plan *webrana.Plan) ([]*cloud.Region, error) {
-	all, err := s.Catalog.GetRegions(ctx, plan.ProviderType)
+	all, err := s.catalog.GetRegions(ctx, plan.ProviderType)
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +291,11 @@ func (s *Service) provider(ctx context.Context, req *Request) (webrana.ProviderT
 	var err error
 	switch {
 	case req.ProviderID != "":
-		if p, err = s.DB.ProviderByID(ctx, req.ProviderID); webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		if p, err = s.db.ProviderByID(ctx, req.ProviderID); webrana.ErrorCode(err) == webrana.ENOTFOUND {
 			return "", webrana.FieldError("provider_id", "Unknown provider.")
 		}
 	case req.ProviderType.Valid():
-		p, err = s.DB.ProviderByType(ctx, req.ProviderType)
+		p, err = s.db.ProviderByType(ctx, req.ProviderType)
 	default:
 		return "", webrana.FieldError("provider_type", "provider_type must be %s (or give provider_id).", webrana.ProviderTypesText())
 	}
@@ -295,7 +315,7 @@ func (s *Service) plan(ctx context.Context, provider webrana.ProviderType, id st
 	if id == "" {
 		return nil, webrana.FieldError("plan_id", "Choose a plan.")
 	}
-	plan, err := s.DB.PlanByID(ctx, id)
+	plan, err := s.db.PlanByID(ctx, id)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND || (err == nil && !plan.IsActive) {
 		return nil, webrana.FieldError("plan_id", "Unknown plan.")
 	}
@@ -320,7 +340,7 @@ func (s *Service) size(ctx context.Context, plan *webrana.Plan, region string) (
 	if !slices.Contains(plan.Regions, region) {
 		return nil, webrana.FieldError("region", "Plan %q is not sold in %s; choose one of %s.", plan.Name, region, strings.Join(plan.Regions, ", "))
 	}
-	sizes, err := s.Catalog.GetSizes(ctx, plan.ProviderType)
+	sizes, err := s.catalog.GetSizes(ctx, plan.ProviderType)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +348,7 @@ func (s *Service) size(ctx context.Context, plan *webrana.Plan, region string) (
 	if i < 0 || !sizes.Items[i].Available || !slices.Contains(sizes.Items[i].Regions, region) {
 		return nil, webrana.FieldError("region", "Plan %q is not available in %s at the moment; choose another region.", plan.Name, region)
 	}
-	regions, err := s.Catalog.GetRegions(ctx, plan.ProviderType)
+	regions, err := s.catalog.GetRegions(ctx, plan.ProviderType)
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +379,7 @@ func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size
 	if req.Image == "" {
 		return "", webrana.FieldError("image", "Choose an image.")
 	}
-	images, err := s.Catalog.GetImages(ctx, provider, cloud.ImageDistribution)
+	images, err := s.catalog.GetImages(ctx, provider, cloud.ImageDistribution)
 	if err != nil {
 		return "", err
 	}
@@ -407,7 +427,7 @@ func ImageFits(im *cloud.Image, size *cloud.Size, region string) error {
 }
 
 func (s *Service) appImage(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, req *Request) (string, error) {
-	apps, err := s.Catalog.GetApps(ctx, provider)
+	apps, err := s.catalog.GetApps(ctx, provider)
 	if err != nil {
 		return "", err
 	}
@@ -419,7 +439,7 @@ func (s *Service) appImage(ctx context.Context, provider webrana.ProviderType, s
 	if req.Image != "" && req.Image != image {
 		return "", webrana.FieldError("image", "The 1-click app %s brings its own image; leave image empty.", apps.Items[i].Name)
 	}
-	images, err := s.Catalog.GetImages(ctx, provider, cloud.ImageApplication)
+	images, err := s.catalog.GetImages(ctx, provider, cloud.ImageApplication)
 	if err != nil {
 		return "", err
 	}
@@ -450,7 +470,7 @@ type ImageChoices struct {
 // ImageChoices lists the images and marketplace apps an order on the
 // size in the region may choose.
 func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, region string) (*ImageChoices, error) {
-	images, err := s.Catalog.GetImages(ctx, provider, cloud.ImageDistribution)
+	images, err := s.catalog.GetImages(ctx, provider, cloud.ImageDistribution)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +484,7 @@ func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderTyp
 	if market == cloud.MarketplaceNone {
 		return out, nil
 	}
-	apps, err := s.Catalog.GetApps(ctx, provider)
+	apps, err := s.catalog.GetApps(ctx, provider)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +492,7 @@ func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderTyp
 		out.Apps = apps.Items
 		return out, nil
 	}
-	appImages, err := s.Catalog.GetImages(ctx, provider, cloud.ImageApplication)
+	appImages, err := s.catalog.GetImages(ctx, provider, cloud.ImageApplication)
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +512,7 @@ func RunsOn(script *cloud.App, image string) bool {
 // stackScript checks the StackScript exists, takes the image, and that its
 // data names only the script's fields, with allowed values.
 func (s *Service) stackScript(ctx context.Context, provider webrana.ProviderType, req *Request) error {
-	apps, err := s.Catalog.GetApps(ctx, provider)
+	apps, err := s.catalog.GetApps(ctx, provider)
 	if err != nil {
 		return err
 	}
@@ -540,7 +560,7 @@ func (s *Service) sshKeys(ctx context.Context, owner *webrana.User, ids []string
 		if slices.Contains(ids[:i], id) {
 			return webrana.FieldError("ssh_key_ids", "SSH key %s is listed twice.", id)
 		}
-		if _, err := s.DB.SSHKeyByID(ctx, owner.ID, id); err != nil {
+		if _, err := s.db.SSHKeyByID(ctx, owner.ID, id); err != nil {
 			if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 				return webrana.FieldError("ssh_key_ids", "Unknown SSH key %s; add it under SSH keys first.", id)
 			}

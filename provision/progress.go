@@ -11,7 +11,7 @@ import (
 // OrderOf returns the order that created a server; a server Webrana
 // adopted rather than created has none (ENOTFOUND).
 func (s *Service) OrderOf(ctx context.Context, instanceID string) (*webrana.Order, error) {
-	o, err := s.DB.OrderByInstance(ctx, instanceID)
+	o, err := s.db.OrderByInstance(ctx, instanceID)
 	if err != nil {
 		return nil, fmt.Errorf("order of server %s: %w", instanceID, err)
 	}
@@ -21,7 +21,7 @@ func (s *Service) OrderOf(ctx context.Context, instanceID string) (*webrana.Orde
 // Attempts returns an order's attempts in the order they started, each
 // with its account's name (one query): what operators see of an order.
 func (s *Service) Attempts(ctx context.Context, orderID string) ([]*store.AttemptRow, error) {
-	rows, err := s.DB.ListAttemptRows(ctx, orderID)
+	rows, err := s.db.ListAttemptRows(ctx, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("attempts of order %s: %w", orderID, err)
 	}

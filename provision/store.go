@@ -26,12 +26,15 @@ type OrderStore interface {
 
 // WorkStore is what Worker needs: the order's rows and the workflow's
 // transitions, each one transaction (store/provisioning.go), the pool's
-// slots and the customer's keys on each account.
+// slots, the customer's keys on each account, and the server's names and
+// owner for the messages it queues in those transactions.
 type WorkStore interface {
 	OrderByID(ctx context.Context, id string) (*webrana.Order, error)
 	InstanceByID(ctx context.Context, id string) (*webrana.Instance, error)
 	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
 	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
+	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error) // its names, for telling its owner
+	UserByID(ctx context.Context, id string) (*webrana.User, error)
 	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate, also ...func(*store.Tx) error) (*webrana.Account, error)
 	SSHKeyByID(ctx context.Context, userID, id string) (*webrana.SSHKey, error)
 	AccountSSHKey(ctx context.Context, accountID, fingerprint string) (string, error)
@@ -43,10 +46,10 @@ type WorkStore interface {
 	BeginAttempt(ctx context.Context, orderID, accountID string) (*webrana.Attempt, error)
 	EndAttempt(ctx context.Context, orderID, outcome, message string) error
 	CloseAttempt(ctx context.Context, orderID, outcome, message string) error
-	HoldOrder(ctx context.Context, orderID, reason string, jobID int64, also func(*store.Tx) error) error
+	HoldOrder(ctx context.Context, orderID, reason string, jobID int64, also func(*store.Tx) error, first ...func(*store.Tx) error) error
 	StillHeld(ctx context.Context, orderID string, jobID int64) error
 	RecordServer(ctx context.Context, orderID, accountID, providerID string) error
-	CompleteOrder(ctx context.Context, orderID string, done store.Completion) error
+	CompleteOrder(ctx context.Context, orderID string, done store.Completion, also ...func(*store.Tx) error) error
 	FailOrder(ctx context.Context, orderID, outcome, reason string, also func(*store.Tx) error) error
 }
 

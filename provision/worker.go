@@ -15,6 +15,7 @@ import (
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
@@ -36,15 +37,19 @@ func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts:
 // order fails. Snoozes (polling, waiting for capacity) do not count.
 const MaxAttempts = 12
 
-// Config tunes the worker. Zero values take defaults.
-type Config struct {
-	Poll        time.Duration // between looks at a booting server (default 5s)
-	HeldRetry   time.Duration // between looks for capacity while held (default 30s)
-	BootTimeout time.Duration // a server not running by then is removed and the order fails (default 10m)
-	HoldTimeout time.Duration // an order held longer fails and is released (default 24h)
+// WorkerConfig holds a Worker's optional settings; zero values take
+// defaults.
+type WorkerConfig struct {
+	Poll        time.Duration    // between looks at a booting server (default 5s)
+	HeldRetry   time.Duration    // between looks for capacity while held (default 30s)
+	BootTimeout time.Duration    // a server not running by then is removed and the order fails (default 10m)
+	HoldTimeout time.Duration    // an order held longer fails and is released (default 24h)
+	Now         func() time.Time // default webrana.Now
+	Logger      *slog.Logger     // default discards
+	Mail        Mailer           // tells customers of their orders; nil: mail is not configured
 }
 
-func (c Config) withDefaults() Config {
+func (c WorkerConfig) withDefaults() WorkerConfig {
 	if c.Poll <= 0 {
 		c.Poll = 5 * time.Second
 	}
@@ -57,6 +62,10 @@ func (c Config) withDefaults() Config {
 	if c.HoldTimeout <= 0 {
 		c.HoldTimeout = 24 * time.Hour
 	}
+	if c.Now == nil {
+		c.Now = webrana.Now
+	}
+	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	return c
 }
 
@@ -64,14 +73,25 @@ func (c Config) withDefaults() Config {
 // waiting, then snoozes (never sleeps) until there is something to look at.
 type Worker struct {
 	river.WorkerDefaults[Args]
-	DB       WorkStore
-	Pool     *pool.Service
-	Keys     *secrets.Keyring
-	Alerts   *alerts.Service
-	Channels *alerts.ChannelSet
-	Config   Config
-	Now      func() time.Time
-	Logger   *slog.Logger
+	db       WorkStore
+	pool     *pool.Service
+	keys     *secrets.Keyring
+	alerts   *alerts.Service
+	channels *alerts.ChannelSet
+	cfg      WorkerConfig
+}
+
+// NewWorker returns the order worker: it reserves accounts in db and
+// creates servers through pool, opening root passwords with keys, and
+// raises an alert through alerts (to channels) when an order is held or
+// fails; nil alerts raise none. cfg may be nil.
+func NewWorker(db WorkStore, pool *pool.Service, keys *secrets.Keyring, alerts *alerts.Service, channels *alerts.ChannelSet,
+	cfg *WorkerConfig) *Worker {
+	var c WorkerConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	return &Worker{db: db, pool: pool, keys: keys, alerts: alerts, channels: channels, cfg: c.withDefaults()}
 }
 
 // NextRetry backs off between transient failures (jobs.Backoff).
@@ -80,7 +100,7 @@ func (w *Worker) NextRetry(job *river.Job[Args]) time.Time { return jobs.Backoff
 // run is one run of an order's job.
 type run struct {
 	w     *Worker
-	cfg   Config
+	cfg   WorkerConfig
 	order *webrana.Order
 	in    *webrana.Instance
 	last  bool  // the job's last attempt: a transient failure ends the order
@@ -90,7 +110,7 @@ type run struct {
 }
 
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	o, err := w.DB.OrderByID(ctx, job.Args.OrderID)
+	o, err := w.db.OrderByID(ctx, job.Args.OrderID)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return river.JobCancel(err)
 	}
@@ -100,11 +120,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	if o.Done() {
 		return nil
 	}
-	in, err := w.DB.InstanceByID(ctx, o.InstanceID)
+	in, err := w.db.InstanceByID(ctx, o.InstanceID)
 	if err != nil {
 		return err
 	}
-	r := &run{w: w, cfg: w.Config.withDefaults(), order: o, in: in, last: job.Attempt >= job.MaxAttempts, jobID: job.ID}
+	r := &run{w: w, cfg: w.cfg, order: o, in: in, last: job.Attempt >= job.MaxAttempts, jobID: job.ID}
 	// A request the account's budget cannot allow within this run comes
 	// back as RateLimited at once, and the job snoozes until it can go.
 	err = r.step(cloud.FailFast(ctx))
@@ -129,8 +149,8 @@ func (r *run) giveUp(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	if r.in.ProviderID != "" {
-		if a, err := r.w.DB.AccountByID(ctx, r.in.AccountID); err == nil {
-			if c, err := r.w.Pool.Client(ctx, a); err == nil {
+		if a, err := r.w.db.AccountByID(ctx, r.in.AccountID); err == nil {
+			if c, err := r.w.pool.Client(ctx, a); err == nil {
 				if err := c.DeleteInstance(ctx, r.in.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
 					// It stays: the next sync counts it, reconciliation reports it.
 					r.w.logger().Warn("server of a failed order not removed", "order", r.order.ID, "provider_id", r.in.ProviderID, "err", err)
@@ -142,9 +162,9 @@ func (r *run) giveUp(ctx context.Context) error {
 		"The provider did not answer for half an hour, so the server could not be created. Nothing was charged; please try again.")
 }
 
-func (w *Worker) now() time.Time { return webrana.NowFrom(w.Now) }
+func (w *Worker) now() time.Time { return w.cfg.Now() }
 
-func (w *Worker) logger() *slog.Logger { return webrana.LoggerOr(w.Logger) }
+func (w *Worker) logger() *slog.Logger { return w.cfg.Logger }
 
 // The order's workflow is a small state machine whose state is read from
 // the order's rows, so a run that stopped anywhere — a crash, a lost
@@ -217,7 +237,7 @@ func (r *run) unpaid(ctx context.Context) error {
 	if r.in.ProviderID == "" {
 		return r.fail(ctx, webrana.AttemptInvalid, why+" Nothing was charged.")
 	}
-	a, err := r.w.DB.AccountByID(ctx, r.in.AccountID)
+	a, err := r.w.db.AccountByID(ctx, r.in.AccountID)
 	if err != nil {
 		return err
 	}
@@ -234,7 +254,7 @@ func (r *run) place(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := r.w.DB.BeginAttempt(ctx, r.order.ID, res.AccountID); err != nil {
+	if _, err := r.w.db.BeginAttempt(ctx, r.order.ID, res.AccountID); err != nil {
 		return err
 	}
 	r.order.AccountID, r.fresh = res.AccountID, true
@@ -244,10 +264,10 @@ func (r *run) place(ctx context.Context) error {
 // reservation returns the slot the order holds — a run that stopped between
 // reserving and recording its attempt left one — or reserves a new one.
 func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
-	if res, err := r.w.DB.ReservationOf(ctx, r.order.ID); err != nil || res != nil {
+	if res, err := r.w.db.ReservationOf(ctx, r.order.ID); err != nil || res != nil {
 		return res, err
 	}
-	return r.w.DB.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
+	return r.w.db.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
 }
 
 // create makes the order's server on its account. The account is asked
@@ -256,11 +276,11 @@ func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
 // create needs the order's slot: one that expired while the worker was
 // away (nothing was made) sends the order back to placing.
 func (r *run) create(ctx context.Context) error {
-	a, err := r.w.DB.AccountByID(ctx, r.order.AccountID)
+	a, err := r.w.db.AccountByID(ctx, r.order.AccountID)
 	if err != nil {
 		return err
 	}
-	c, err := r.w.Pool.Client(ctx, a)
+	c, err := r.w.pool.Client(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -270,7 +290,7 @@ func (r *run) create(ctx context.Context) error {
 	}
 	if found == nil && !r.hasReservation(ctx, a.ID) {
 		r.order.AccountID = ""
-		return cmp.Or(r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptInterrupted, "The worker stopped before the provider answered."), errNext)
+		return cmp.Or(r.w.db.EndAttempt(ctx, r.order.ID, webrana.AttemptInterrupted, "The worker stopped before the provider answered."), errNext)
 	}
 	if err := r.reopenAttempt(ctx, a.ID); err != nil {
 		return err
@@ -293,7 +313,7 @@ func (r *run) create(ctx context.Context) error {
 }
 
 func (r *run) hasReservation(ctx context.Context, accountID string) bool {
-	res, err := r.w.DB.ReservationOf(ctx, r.order.ID)
+	res, err := r.w.db.ReservationOf(ctx, r.order.ID)
 	return err == nil && res != nil && res.AccountID == accountID
 }
 
@@ -301,7 +321,7 @@ func (r *run) hasReservation(ctx context.Context, accountID string) bool {
 // there. (Attempts started in the same instant list in no set order, so it
 // looks at every one, not the last listed.)
 func (r *run) reopenAttempt(ctx context.Context, accountID string) error {
-	attempts, err := r.w.DB.ListAttempts(ctx, r.order.ID)
+	attempts, err := r.w.db.ListAttempts(ctx, r.order.ID)
 	if err != nil {
 		return err
 	}
@@ -310,7 +330,7 @@ func (r *run) reopenAttempt(ctx context.Context, accountID string) error {
 	}) {
 		return nil
 	}
-	_, err = r.w.DB.BeginAttempt(ctx, r.order.ID, accountID)
+	_, err = r.w.db.BeginAttempt(ctx, r.order.ID, accountID)
 	return err
 }
 
@@ -368,7 +388,7 @@ func (r *run) outcome(ctx context.Context, a *webrana.Account, err error, lostCr
 	if cloud.Code(err) == cloud.Unauthorized || cloud.Code(err) == cloud.Forbidden {
 		return fmt.Errorf("account %s refused the order's tag lookup: %w", a.Name, err)
 	}
-	if cerr := r.w.DB.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, cloud.Message(err)); cerr != nil {
+	if cerr := r.w.db.CloseAttempt(ctx, r.order.ID, webrana.AttemptUnavailable, cloud.Message(err)); cerr != nil {
 		return cerr
 	}
 	return err
@@ -379,21 +399,21 @@ func (r *run) outcome(ctx context.Context, a *webrana.Account, err error, lostCr
 func (r *run) refused(ctx context.Context, a *webrana.Account, err error) error {
 	if cloud.Code(err) == cloud.QuotaExceeded {
 		r.w.logger().Info("account refused the order: limit reached", "order", r.order.ID, "account", a.Name)
-		if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptQuotaExceeded, "The account's server limit is reached."); err != nil {
+		if err := r.w.db.EndAttempt(ctx, r.order.ID, webrana.AttemptQuotaExceeded, "The account's server limit is reached."); err != nil {
 			return err
 		}
 		// Learn the account's true count, so that no other order is sent
 		// to it while it is full. Best effort: the refusal is recorded.
-		if _, err := r.w.Pool.Sync(ctx, a.ID); err != nil {
+		if _, err := r.w.pool.Sync(ctx, a.ID); err != nil {
 			r.w.logger().Warn("sync after a limit refusal", "account", a.Name, "err", err)
 		}
 	} else {
 		r.w.logger().Warn("account refused the order: token rejected", "order", r.order.ID, "account", a.Name)
-		if err := r.w.DB.EndAttempt(ctx, r.order.ID, webrana.AttemptUnauthorized, "The provider refused the account's token."); err != nil {
+		if err := r.w.db.EndAttempt(ctx, r.order.ID, webrana.AttemptUnauthorized, "The provider refused the account's token."); err != nil {
 			return err
 		}
 		unhealthy, reason := webrana.HealthUnhealthy, "The provider refused the token while creating a server."
-		if _, err := r.w.DB.UpdateAccount(ctx, a.ID, store.AccountUpdate{Health: &unhealthy, HealthReason: &reason}); err != nil {
+		if _, err := r.w.db.UpdateAccount(ctx, a.ID, store.AccountUpdate{Health: &unhealthy, HealthReason: &reason}); err != nil {
 			return err
 		}
 	}
@@ -404,7 +424,7 @@ func (r *run) refused(ctx context.Context, a *webrana.Account, err error) error 
 // recordServer records the provider's server and looks at it once: with no
 // create delay it is already running.
 func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
-	if err := r.w.DB.RecordServer(ctx, r.order.ID, a.ID, s.ID); err != nil {
+	if err := r.w.db.RecordServer(ctx, r.order.ID, a.ID, s.ID); err != nil {
 		return err
 	}
 	r.w.logger().Info("server created", "order", r.order.ID, "account", a.Name, "provider_id", s.ID)
@@ -416,11 +436,11 @@ func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Ins
 
 // boot looks at a recorded server until it runs.
 func (r *run) boot(ctx context.Context) error {
-	a, err := r.w.DB.AccountByID(ctx, r.in.AccountID)
+	a, err := r.w.db.AccountByID(ctx, r.in.AccountID)
 	if err != nil {
 		return err
 	}
-	c, err := r.w.Pool.Client(ctx, a)
+	c, err := r.w.pool.Client(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -439,7 +459,11 @@ func (r *run) boot(ctx context.Context) error {
 func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
 	switch {
 	case s.Status == cloud.StatusActive && s.IPv4 != "":
-		if err := r.w.DB.CompleteOrder(ctx, r.order.ID, completion(r.order, s)); err != nil {
+		ready, err := r.telling(ctx, mail.ServerReady, func(d *mail.ServerData) { d.IPv4, d.IPv6 = s.IPv4, s.IPv6 })
+		if err != nil {
+			return err
+		}
+		if err := r.w.db.CompleteOrder(ctx, r.order.ID, completion(r.order, s), ready); err != nil {
 			return err
 		}
 		r.w.logger().Info("server active", "order", r.order.ID, "instance", r.in.ID, "ipv4", s.IPv4)
@@ -454,7 +478,7 @@ func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance)
 
 // discard removes a server that will not come up and ends the order.
 func (r *run) discard(ctx context.Context, a *webrana.Account, s *cloud.Instance, why string) error {
-	c, err := r.w.Pool.Client(ctx, a)
+	c, err := r.w.pool.Client(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -475,7 +499,7 @@ func (r *run) hold(ctx context.Context, cause error) error {
 			"No %s capacity became free within %s, so the server could not be created. Nothing was charged.", r.in.ProviderType, r.cfg.HoldTimeout))
 	}
 	if r.order.Status == webrana.OrderHeld {
-		if err := r.w.DB.StillHeld(ctx, r.order.ID, r.jobID); err != nil {
+		if err := r.w.db.StillHeld(ctx, r.order.ID, r.jobID); err != nil {
 			return err
 		}
 		return river.JobSnooze(r.cfg.HeldRetry)
@@ -491,7 +515,11 @@ func (r *run) hold(ctx context.Context, cause error) error {
 	if err != nil {
 		return err
 	}
-	if err := r.w.DB.HoldOrder(ctx, r.order.ID, reason, r.jobID, raise); err != nil {
+	held, err := r.telling(ctx, mail.OrderHeld, nil)
+	if err != nil {
+		return err
+	}
+	if err := r.w.db.HoldOrder(ctx, r.order.ID, reason, r.jobID, raise, held); err != nil {
 		return err
 	}
 	r.order.Status = webrana.OrderHeld
@@ -499,7 +527,9 @@ func (r *run) hold(ctx context.Context, cause error) error {
 	return errNext
 }
 
-// fail ends the order for good and alerts the operator, in one transaction.
+// fail ends the order for good, alerts the operator and tells the
+// customer (the reason, as their server's page shows it, and the hold given
+// back), in one transaction.
 // A server the order recorded stops counting as Webrana's (store.FailOrder):
 // the caller removed it first where it could.
 func (r *run) fail(ctx context.Context, outcome, reason string) error {
@@ -509,7 +539,11 @@ func (r *run) fail(ctx context.Context, outcome, reason string) error {
 	if err != nil {
 		return err
 	}
-	err = r.w.DB.FailOrder(ctx, r.order.ID, outcome, reason, raise)
+	failed, err := r.telling(ctx, mail.OrderFailed, func(d *mail.ServerData) { d.Reason, d.Refund = reason, refund(r.order) })
+	if err != nil {
+		return err
+	}
+	err = r.w.db.FailOrder(ctx, r.order.ID, outcome, reason, both(raise, failed))
 	if err == nil {
 		r.w.logger().Warn("order failed", "order", r.order.ID, "reason", reason)
 	}
@@ -520,21 +554,21 @@ func (r *run) fail(ctx context.Context, outcome, reason string) error {
 // nil when the worker has no alerts. The channels are read first: on
 // SQLite nothing may be read outside the transaction while it runs.
 func (r *run) raising(ctx context.Context, alert *webrana.Alert) (func(*store.Tx) error, error) {
-	if r.w.Alerts == nil {
+	if r.w.alerts == nil {
 		return nil, nil
 	}
 	channels, err := r.channels(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return func(tx *store.Tx) error { return r.w.Alerts.Raise(ctx, tx, channels, alert) }, nil
+	return func(tx *store.Tx) error { return r.w.alerts.Raise(ctx, tx, channels, alert) }, nil
 }
 
 func (r *run) channels(ctx context.Context) ([]alerts.Channel, error) {
-	if r.w.Channels == nil {
+	if r.w.channels == nil {
 		return nil, nil
 	}
-	return r.w.Channels.All(ctx)
+	return r.w.channels.All(ctx)
 }
 
 // request builds the create request: the plan's size, the customer's
@@ -544,7 +578,7 @@ func (r *run) channels(ctx context.Context) ([]alerts.Channel, error) {
 // password natively or as cloud-init, the marketplace app as an image or
 // a script with its fields).
 func (r *run) request(ctx context.Context, a *webrana.Account, c *cloud.Client) (*cloud.CreateRequest, error) {
-	plan, err := r.w.DB.PlanByID(ctx, r.in.PlanID)
+	plan, err := r.w.db.PlanByID(ctx, r.in.PlanID)
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +591,7 @@ func (r *run) request(ctx context.Context, a *webrana.Account, c *cloud.Client) 
 		SSHKeys: keys, IPv6: opts.IPv6, Monitoring: opts.Monitoring, Backups: opts.Backups, VPCUUID: opts.VPCUUID,
 		Tags: []string{r.order.Tag()}, App: appSlug(opts), AppFields: opts.StackScriptData}
 	if r.order.RootPassword != "" {
-		if req.RootPassword, err = r.w.Keys.Open(r.order.RootPassword); err != nil {
+		if req.RootPassword, err = r.w.keys.Open(r.order.RootPassword); err != nil {
 			return nil, webrana.Errorf(webrana.EINTERNAL, "The order's root password cannot be decrypted with this ENCRYPTION_KEY.")
 		}
 	}
@@ -570,14 +604,14 @@ func (r *run) request(ctx context.Context, a *webrana.Account, c *cloud.Client) 
 func (r *run) sshKeys(ctx context.Context, a *webrana.Account, c *cloud.Client) ([]string, error) {
 	var ids []string
 	for _, id := range r.in.Options.SSHKeyIDs {
-		k, err := r.w.DB.SSHKeyByID(ctx, r.in.OwnerID, id)
+		k, err := r.w.db.SSHKeyByID(ctx, r.in.OwnerID, id)
 		if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 			continue // deleted since the order: the server is made without it
 		}
 		if err != nil {
 			return nil, err
 		}
-		known, err := r.w.DB.AccountSSHKey(ctx, a.ID, k.FingerprintSHA256)
+		known, err := r.w.db.AccountSSHKey(ctx, a.ID, k.FingerprintSHA256)
 		if err != nil {
 			return nil, err
 		}
@@ -586,7 +620,7 @@ func (r *run) sshKeys(ctx context.Context, a *webrana.Account, c *cloud.Client) 
 			if err != nil {
 				return nil, err
 			}
-			if err := r.w.DB.RememberSSHKey(ctx, a.ID, k.FingerprintSHA256, reg.ID); err != nil {
+			if err := r.w.db.RememberSSHKey(ctx, a.ID, k.FingerprintSHA256, reg.ID); err != nil {
 				return nil, err
 			}
 			known = reg.ID

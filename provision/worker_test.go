@@ -27,17 +27,26 @@ type orderWorld struct {
 
 const foreignServers = 3
 
-func newOrderWorld(t *testing.T) *orderWorld {
-	w := pooltest.New(t)
+func newOrderWorld(t *testing.T) *orderWorld { return orderWorldOn(t, pooltest.New(t)) }
+
+func orderWorldOn(t *testing.T, w *pooltest.World) *orderWorld { return orderWorldMailing(t, w, nil) }
+
+// orderWorldMailing is orderWorldOn with a worker telling customers of
+// their orders through mailer (nil: nobody).
+func orderWorldMailing(t *testing.T, w *pooltest.World, mailer provision.Mailer) *orderWorld {
 	a := w.Account(webrana.DigitalOcean, "A", 10, foreignServers)
-	worker := &provision.Worker{DB: w.DB, Pool: w.Pool, Keys: w.Keys, Now: w.Clock.Now,
-		Config: provision.Config{Poll: time.Second, HeldRetry: time.Minute}}
+	worker := provision.NewWorker(w.DB, w.Pool, w.Keys, nil, nil,
+		&provision.WorkerConfig{Poll: time.Second, HeldRetry: time.Minute, Now: w.Clock.Now, Mail: mailer})
 	return &orderWorld{World: w, t: t, account: a, worker: worker}
 }
 
 // order places an order as provision.Place writes it: the instance, the
 // order with its sealed root password, the first day's hold.
-func (w *orderWorld) order() *webrana.Order {
+func (w *orderWorld) order() *webrana.Order { w.t.Helper(); return w.orderHolding(24) }
+
+// orderHolding places an order whose first day's hold is amount (minor
+// units, USD).
+func (w *orderWorld) orderHolding(amount int64) *webrana.Order {
 	w.t.Helper()
 	plan := w.Plan(webrana.DigitalOcean)
 	owner := w.Customer(1000)
@@ -46,7 +55,7 @@ func (w *orderWorld) order() *webrana.Order {
 	in := &webrana.Instance{OwnerID: owner.ID, ProviderType: plan.ProviderType, PlanID: plan.ID, Label: "web",
 		Region: plan.Regions[0], Image: pooltest.Image(plan.ProviderType), Status: webrana.StatusPending}
 	o, err := w.DB.PlaceOrder(context.Background(), store.NewOrder{Instance: in, RootPassword: sealed,
-		Hold: webrana.Money{Amount: 24, Currency: "USD"}}, nil)
+		Hold: webrana.Money{Amount: amount, Currency: "USD"}}, nil)
 	w.Must(err)
 	return o
 }

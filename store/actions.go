@@ -125,11 +125,23 @@ func (db *DB) ProviderActionIDs(ctx context.Context, instanceID string) ([]strin
 
 // FinishAction ends an action, completed or errored with a message (and
 // a.Note), and applies upd to its server in the same transaction. The
-// sealed password, if any, is erased.
-func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd InstanceUpdate) error {
+// sealed password, if any, is erased. also runs in the same transaction (to
+// tell the customer), only when the action was not finished before.
+func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd InstanceUpdate,
+	also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
+		if err := c.lockRow(ctx, "instance_actions", a.ID); err != nil {
+			return err
+		}
+		var was string
+		if err := c.row(ctx, `SELECT status FROM instance_actions WHERE id = ?`, a.ID).Scan(&was); err != nil {
+			return notFound(err, "Action")
+		}
+		if was == webrana.ActionCompleted || was == webrana.ActionErrored {
+			also = nil // finished before: told then
+		}
 		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, error = ?, note = ?, params = ?, updated_at = ?, finished_at = ?
 			WHERE id = ?`, status, message, a.Note, jsonText{actionParams{Image: a.Params.Image, PlanID: a.Params.PlanID, Label: a.Params.Label}},
 			now, now, a.ID)
@@ -150,7 +162,10 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 			}
 			upd.Status = nil
 		}
-		return c.updateInstance(ctx, a.InstanceID, upd)
+		if err := c.updateInstance(ctx, a.InstanceID, upd); err != nil {
+			return err
+		}
+		return tx.then(also)
 	})
 }
 

@@ -42,20 +42,33 @@ func scanDunning(s scanner) (*Dunning, error) {
 }
 
 // DunningStep records a step of a customer's sequence (column one of
-// warned_at, suspended_at, destroyed_at), starting the record if needed.
-func (db *DB) DunningStep(ctx context.Context, userID, column string, at time.Time) error {
+// warned_at, suspended_at, destroyed_at), starting the record if needed,
+// once: a step recorded before keeps its time. also runs in the same
+// transaction (to tell the customer), only when the step is recorded now.
+func (db *DB) DunningStep(ctx context.Context, userID, column string, at time.Time, also ...func(*Tx) error) error {
 	switch column {
 	case "negative_since", "warned_at", "suspended_at", "destroyed_at":
 	default:
 		return webrana.Errorf(webrana.EINTERNAL, "unknown dunning step %q", column)
 	}
-	c := db.conn()
-	_, err := c.exec(ctx, `INSERT INTO dunning (user_id, negative_since) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`, userID, at)
-	if err != nil || column == "negative_since" {
-		return err
-	}
-	_, err = c.exec(ctx, `UPDATE dunning SET `+column+` = ? WHERE user_id = ?`, at, userID)
-	return err
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		res, err := c.exec(ctx, `INSERT INTO dunning (user_id, negative_since) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`, userID, at)
+		if err != nil {
+			return err
+		}
+		if column != "negative_since" {
+			res, err = c.exec(ctx, `UPDATE dunning SET `+column+` = ? WHERE user_id = ? AND `+column+` IS NULL`, at, userID)
+			if err != nil {
+				return err
+			}
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		return tx.then(also)
+	})
 }
 
 // EndDunning forgets a customer's sequence (the balance is back).

@@ -102,8 +102,9 @@ func (db *DB) StillHeld(ctx context.Context, orderID string, jobID int64) error 
 // HoldOrder records that no account has room for the order: it waits, and
 // jobID (the River job working it) is woken as soon as capacity appears.
 // also runs in the same transaction (to raise the operator's alert); it may
-// be nil.
-func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64, also func(*Tx) error) error {
+// be nil. first runs in it too, but only the first time the order is held
+// (to tell the customer once, however often the order waits again).
+func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64, also func(*Tx) error, first ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
@@ -116,10 +117,17 @@ func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64
 			webrana.StatusHeld, now, orderID); err != nil {
 			return err
 		}
-		if also != nil {
-			return also(tx)
+		if err := tx.then([]func(*Tx) error{also}); err != nil {
+			return err
 		}
-		return nil
+		res, err = c.exec(ctx, `UPDATE orders SET held_at = ? WHERE id = ? AND held_at IS NULL`, now, orderID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // held before
+		}
+		return tx.then(first)
 	})
 }
 
@@ -167,11 +175,14 @@ type Completion struct {
 
 // CompleteOrder marks the order's server active with its addresses, and
 // turns the hold into the charge for the first billing period; the root
-// password is erased. Completing a completed order changes nothing.
-func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion) error {
+// password is erased. also runs in the same transaction (to tell the
+// customer). Completing a completed order changes nothing and runs nothing.
+func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion, also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		now := c.now()
+		if err := c.lockRow(ctx, "orders", orderID); err != nil { // completed once, told once
+			return err
+		}
 		o, in, err := orderAndInstance(ctx, c, orderID)
 		if err != nil {
 			return err
@@ -182,31 +193,41 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion
 		if done.Charge < 0 || done.Charge > o.HoldAmount || done.Prepaid < 0 {
 			return webrana.Errorf(webrana.EINVALID, "An order is charged from nothing to its hold, for a period that is not negative.")
 		}
-		if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ? WHERE id = ?`,
-			webrana.OrderSucceeded, webrana.StepDone, now, orderID); err != nil {
+		if err := complete(ctx, c, o, in, done); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
-			billed_until = ?, billing_month = ?, month_charged = ? WHERE id = ?`,
-			webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge, in.ID); err != nil {
-			return err
-		}
-		if err := finishOpenAttempts(ctx, c, orderID, webrana.AttemptSucceeded, ""); err != nil {
-			return err
-		}
-		if o.HoldAmount == 0 {
-			return nil
-		}
-		if err := releaseHold(ctx, c, o, in, "Hold released: "+in.Label+" is active"); err != nil {
-			return err
-		}
-		if done.Charge == 0 {
-			return nil
-		}
-		_, err = c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
-			Currency: o.Currency, InstanceID: in.ID, Note: "First day of " + in.Label, IdempotencyKey: "charge:first:" + o.ID})
-		return err
+		return tx.then(also)
 	})
+}
+
+// complete is CompleteOrder's writes: the order done, the server active and
+// billed from the end of its prepaid period, the hold turned into the charge.
+func complete(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instance, done Completion) error {
+	now := c.now()
+	if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ? WHERE id = ?`,
+		webrana.OrderSucceeded, webrana.StepDone, now, o.ID); err != nil {
+		return err
+	}
+	if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
+		billed_until = ?, billing_month = ?, month_charged = ? WHERE id = ?`,
+		webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge, in.ID); err != nil {
+		return err
+	}
+	if err := finishOpenAttempts(ctx, c, o.ID, webrana.AttemptSucceeded, ""); err != nil {
+		return err
+	}
+	if o.HoldAmount == 0 {
+		return nil
+	}
+	if err := releaseHold(ctx, c, o, in, "Hold released: "+in.Label+" is active"); err != nil {
+		return err
+	}
+	if done.Charge == 0 {
+		return nil
+	}
+	_, err := c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
+		Currency: o.Currency, InstanceID: in.ID, Note: "First day of " + in.Label, IdempotencyKey: "charge:first:" + o.ID})
+	return err
 }
 
 // FailOrder ends the order for good: the server failed with reason (shown
@@ -214,12 +235,16 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion
 // root password erased. A server the order recorded stops counting as
 // Webrana's own: the caller removed it, or, if that failed, the next sync
 // lists it as a stray (and reconciliation reports it). also runs in the
-// same transaction (to raise the operator's alert); it may be nil.
+// same transaction (to raise the operator's alert, to tell the customer),
+// only when the order ends now; it may be nil.
 func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, also func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		k, err := tx.lockOrderCapacity(ctx, orderID)
 		if err != nil {
+			return err
+		}
+		if err := c.lockRow(ctx, "orders", orderID); err != nil { // failed once, told once
 			return err
 		}
 		now := c.now()

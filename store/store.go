@@ -55,9 +55,10 @@ type DB struct {
 
 	// WakeJobs makes the given River jobs (held orders) run now, in tx. A
 	// change of capacity that leaves a provider with room calls it in its
-	// own transaction (see Capacity). Wiring sets it once the job queue
-	// exists — the store's one late-bound dependency; nil wakes nothing
-	// (held orders then look again at their next poll).
+	// own transaction (see Capacity). Wiring sets it to a jobs.Late's
+	// WakeTx, which wakes nothing until the job queue exists — the one
+	// late-bound dependency; nil wakes nothing either (held orders then
+	// look again at their next poll).
 	WakeJobs func(ctx context.Context, tx *Tx, jobIDs []int64) error
 }
 
@@ -175,9 +176,13 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // then runs the caller's work that must commit with a store write (an
-// audit entry, a job) in the write's transaction, in order.
+// audit entry, a job, a message) in the write's transaction, in order; nil
+// steps are skipped.
 func (tx *Tx) then(also []func(*Tx) error) error {
 	for _, fn := range also {
+		if fn == nil {
+			continue
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}

@@ -62,7 +62,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
-	svc := auth.New(db, auth.Config{Now: c.Now, Throttle: policy})
+	svc := auth.New(db, &auth.Config{Now: c.Now, Throttle: policy})
 	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	cat := catalog.New(db, source, &catalog.Config{Now: c.Now})
@@ -71,20 +71,20 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	if err := jobs.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	queue, err := jobs.New(db, jobs.Config{})
+	queue, err := jobs.New(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl := pool.New(db, keys, opener, c.Now, nil)
+	pl := pool.New(db, keys, opener, &pool.Config{Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
-		Catalog: cat, Pool: pl, Plans: &plans.Service{DB: db, Catalog: cat},
-		Orders:    &provision.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Servers:   &lifecycle.Service{DB: db, Catalog: cat, Keys: keys, Queue: queue},
-		Reconcile: &lifecycle.Reconciler{DB: db, Pool: pl},
-		Metrics:   &lifecycle.Metrics{DB: db, Pool: pl, Now: c.Now},
-		Channels:  &alerts.ChannelSet{DB: db, Keys: keys},
-		Alerts:    &alerts.Service{DB: db},
-		Ledger:    &billing.Ledger{DB: db, Currency: web.Currency, Dunning: &billing.Dunning{DB: db, Now: c.Now}}}
+		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, nil),
+		Orders:    provision.New(db, cat, keys, queue, nil),
+		Servers:   lifecycle.New(db, cat, keys, queue),
+		Reconcile: lifecycle.NewReconciler(db, pl, nil),
+		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),
+		Channels:  alerts.NewChannelSet(db, keys, nil),
+		Alerts:    alerts.New(db, nil, nil, nil),
+		Ledger:    billing.NewLedger(db, billing.NewDunning(db, nil, &billing.DunningConfig{Now: c.Now}), &billing.LedgerConfig{Currency: web.Currency})}
 	for _, opt := range opts {
 		opt(&cfg)
 	}

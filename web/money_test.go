@@ -118,7 +118,7 @@ func TestLargestPriceWorksEndToEnd(t *testing.T) {
 		// May 1st 09:00: the first day is the month's whole cap, so May's
 		// hours cost nothing; June's first hour costs the cap again.
 		h.clock.Advance(time.Date(2031, 6, 1, 0, 30, 0, 0, time.UTC).Sub(h.clock.Now()))
-		meter := &billing.Meter{DB: h.db, Now: h.clock.Now}
+		meter := billing.NewMeter(h.db, &billing.MeterConfig{Now: h.clock.Now})
 		if _, charged, err := meter.Run(context.Background()); err != nil || charged != webrana.MaxAmount {
 			t.Fatalf("metered %d, %v; want June's first hour at %d", charged, err, webrana.MaxAmount)
 		}

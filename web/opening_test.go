@@ -9,17 +9,26 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 	"github.com/webrana/webrana/web"
 )
 
-// withDefaultRegion is a harness whose orders default DigitalOcean's
-// region to region (DIGITALOCEAN_DEFAULT_REGION).
-func withDefaultRegion(region string) func(*web.Config) {
-	return func(c *web.Config) {
-		c.Orders.DefaultRegions = map[webrana.ProviderType]string{webrana.DigitalOcean: region}
-	}
+// defaultRegionHarness is a harness on SQLite whose orders default
+// DigitalOcean's region to region (DIGITALOCEAN_DEFAULT_REGION).
+func defaultRegionHarness(t *testing.T, region string) *harness {
+	db := storetest.OpenSQLite(t)
+	return newHarness(t, db, auth.ThrottlePolicy{}, func(c *web.Config) {
+		queue, err := jobs.New(db, nil) // insert-only, as the harness's own
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Orders = provision.New(db, c.Catalog, secrets.NewKeyring(secrets.NewKey(), nil), queue,
+			&provision.Config{DefaultRegions: map[webrana.ProviderType]string{webrana.DigitalOcean: region}})
+	})
 }
 
 // TestOrderDefaultRegion: a DigitalOcean order without a region takes the
@@ -38,7 +47,7 @@ func TestOrderDefaultRegion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{}, withDefaultRegion(tt.region))
+			h := defaultRegionHarness(t, tt.region)
 			h.user("a@example.com", webrana.RoleCustomer)
 			c := h.login("a@example.com")
 			h.credit(t, c, 1000)
@@ -67,7 +76,7 @@ func TestWizardPreselectsDefaultRegion(t *testing.T) {
 	for _, tt := range []struct{ def, want string }{{"nyc3", "nyc3"}, {"fra1", "sgp1"}} {
 		t.Run(tt.def, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{}, withDefaultRegion(tt.def))
+			h := defaultRegionHarness(t, tt.def)
 			c, _, _ := orderCustomer(t, h, "a@example.com", 1000)
 			plan := h.plan(t, webrana.DigitalOcean)
 			page := c.Do("GET", "/servers/new", nil)

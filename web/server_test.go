@@ -22,7 +22,7 @@ import (
 func newServer(t *testing.T, checks ...web.ReadyCheck) *web.Server {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
-	s := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), Auth: auth.New(db, auth.Config{}), Ready: checks, Version: "test",
+	s := web.NewServer(web.Config{Registry: prometheus.NewRegistry(), Auth: auth.New(db, nil), Ready: checks, Version: "test",
 		Catalog: catalog.New(db, nil, nil), MetricsToken: metricsToken})
 	s.Handle("GET /boom", web.Public, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") }))
 	return s

@@ -48,7 +48,7 @@ func runImport(ctx context.Context, e env) error {
 	if err := m.openForImport(ctx); err != nil {
 		return err
 	}
-	im := &lifecycle.Importer{DB: m.DB, Pool: m.Pool, Now: m.Now}
+	im := lifecycle.NewImporter(m.DB, m.Pool, &lifecycle.ImporterConfig{Now: m.Now})
 	lines, err := im.Import(ctx, webrana.Actor{Source: "cli"}, req)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return fmt.Errorf("--account: %s%s", webrana.ErrorMessage(err), m.accountList(ctx))
@@ -80,7 +80,7 @@ func (m *Main) openForImport(ctx context.Context) error {
 	if err := m.importLegacyToken(ctx); err != nil {
 		return err
 	}
-	m.Pool = pool.New(m.DB, m.Keys, m.opener(), m.Now, m.Logger)
+	m.Pool = pool.New(m.DB, m.Keys, m.opener(), &pool.Config{Now: m.Now, Logger: m.Logger})
 	return nil
 }
 

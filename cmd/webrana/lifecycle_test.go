@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/store"
 )
@@ -371,8 +372,9 @@ func TestNegativeBalanceSuspendsAndTopUpRestores(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk := &dunningClock{t: time.Now().UTC()}
-		d := *r.Dunning
-		d.Now = clk.Now
+		dc := r.dunningConfig()
+		dc.Now = clk.Now
+		d := billing.NewDunning(r.DB, r.Servers, dc)
 		must := func(err error) {
 			t.Helper()
 			if err != nil {
@@ -453,8 +455,9 @@ func TestUnpaidServersAreDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &dunningClock{t: time.Now().UTC()}
-	d := *r.Dunning
-	d.Now = clk.Now
+	dc := r.dunningConfig()
+	dc.Now = clk.Now
+	d := billing.NewDunning(r.DB, r.Servers, dc)
 	for _, step := range []time.Duration{0, 73 * time.Hour, 14*24*time.Hour + time.Minute} {
 		clk.t = clk.t.Add(step)
 		if err := d.Run(ctx); err != nil {

@@ -387,7 +387,7 @@ func testUserAdd(t *testing.T, base map[string]string) {
 	if err != nil || len(entries) != 1 || entries[0].TargetID != u.ID {
 		t.Fatalf("audit entries %v, %v; want one user.created for %s", entries, err, u.ID)
 	}
-	if _, _, err := auth.New(db, auth.Config{}).Login(context.Background(), "ops@example.com", "a long passphrase", "127.0.0.1", auth.LoginAPI); err != nil {
+	if _, _, err := auth.New(db, nil).Login(context.Background(), "ops@example.com", "a long passphrase", "127.0.0.1", auth.LoginAPI); err != nil {
 		t.Fatalf("the new user cannot sign in: %v", err)
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/riverqueue/river"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
@@ -49,11 +47,15 @@ type Main struct {
 	Channels *alerts.ChannelSet
 	Auth     *auth.Service
 	Catalog  *catalog.Service
+	Plans    *plans.Service
 	Orders   *provision.Service
 	Servers  *lifecycle.Service
 	Statuses *lifecycle.StatusSync
 	Reconcil *lifecycle.Reconciler
+	Metrics  *lifecycle.Metrics
 	Dunning  *billing.Dunning
+	Meter    *billing.Meter
+	Ledger   *billing.Ledger
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
@@ -77,8 +79,9 @@ func NewMain(cfg *Config, stdout, stderr io.Writer) *Main {
 }
 
 // Open prepares everything that can fail before serving: data dir, key,
-// database and migrations, bootstrap rows, job queue, and the listening
-// socket. Each failure names the setting to fix.
+// database and migrations, bootstrap rows, every component with the job
+// queue (wire), and the listening socket. Each failure names the setting
+// to fix.
 func (m *Main) Open(ctx context.Context) error {
 	cfg := m.Config
 	m.Logger.Info("starting webrana", "version", version, "config", cfg)
@@ -134,26 +137,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.importLegacyToken(ctx); err != nil {
 		return err
 	}
-	m.Pool = pool.New(m.DB, m.Keys, m.opener(), m.Now, m.Logger)
-	m.Registry = newRegistry()
-	m.Registry.MustRegister(pool.Collector{DB: m.DB})
-	if err := m.openQueue(); err != nil {
+	if err := m.wire(); err != nil {
 		return err
-	}
-	m.Auth = auth.New(m.DB, auth.Config{Logger: m.Logger, Now: m.Now})
-	source := m.Pool.CatalogSource()
-	m.Catalog = catalog.New(m.DB, source, &catalog.Config{Now: m.Now, Logger: m.Logger})
-	m.Orders = &provision.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue,
-		DefaultRegions: map[webrana.ProviderType]string{webrana.DigitalOcean: cfg.DigitalOceanDefaultRegion}}
-	m.Servers = &lifecycle.Service{DB: m.DB, Catalog: m.Catalog, Keys: m.Keys, Queue: m.Queue}
-	m.Dunning.Servers = m.Servers
-	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth,
-		Catalog: m.Catalog, Pool: m.Pool, Plans: &plans.Service{DB: m.DB, Catalog: m.Catalog}, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: &lifecycle.Metrics{DB: m.DB, Pool: m.Pool, Now: m.Now},
-		Channels: m.Channels, Alerts: m.Alerts, Ledger: &billing.Ledger{DB: m.DB, Currency: webrana.BillingCurrency, Dunning: m.Dunning},
-		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
-		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
-	if m.Sim != nil {
-		m.Sim.register(m.Server)
 	}
 	if err := m.Server.Listen(cfg.Addr); err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -171,65 +156,6 @@ func signInHint(cfg *Config) string {
 	}
 	return "Sandbox: sign in as " + demoUsers[1].email + " (a customer) or " + demoUsers[0].email +
 		" (the operator), with the demo password printed where webrana started."
-}
-
-func newRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return reg
-}
-
-func (m *Main) openQueue() error {
-	metrics := jobs.NewMetrics(m.Registry)
-	workers := river.NewWorkers()
-	m.Channels = &alerts.ChannelSet{Static: m.Config.alertChannels(), DB: m.DB, Keys: m.Keys}
-	channels := m.Channels
-	m.Alerts = &alerts.Service{DB: m.DB, Channels: channels, Logger: m.Logger}
-	river.AddWorker(workers, &alerts.NotifyWorker{DB: m.DB, Channels: channels})
-	river.AddWorker(workers, &provision.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Alerts: m.Alerts, Channels: channels,
-		Config: provision.Config{Poll: m.Config.ProvisionPoll, HeldRetry: m.Config.HeldRetry}, Now: m.Now, Logger: m.Logger})
-	m.Dunning = &billing.Dunning{DB: m.DB, Currency: webrana.BillingCurrency, Grace: m.Config.DunningGrace,
-		DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger,
-		Audit: func(ctx context.Context, action, userID, detail string) error {
-			return m.DB.AppendAudit(ctx, &webrana.AuditEntry{Action: action, TargetType: "user", TargetID: userID, Detail: detail})
-		}}
-	m.Statuses = &lifecycle.StatusSync{DB: m.DB, Pool: m.Pool, Now: m.Now, Logger: m.Logger}
-	m.Reconcil = &lifecycle.Reconciler{DB: m.DB, Pool: m.Pool, DestroyOrphans: m.Config.DestroyOrphans, Logger: m.Logger}
-	river.AddWorker(workers, &lifecycle.Worker{DB: m.DB, Pool: m.Pool, Keys: m.Keys, Poll: m.Config.ProvisionPoll, Now: m.Now, Logger: m.Logger})
-	q, err := jobs.New(m.DB, jobs.Config{
-		Logger:      m.Logger.With("component", "river"),
-		Workers:     workers,
-		Periodic:    m.periodicTasks(metrics),
-		Metrics:     metrics,
-		MaxWorkers:  m.Config.Workers,
-		JobTimeout:  m.Config.JobTimeout,
-		RescueAfter: m.Config.JobRescueAfter,
-	})
-	if err != nil {
-		return fmt.Errorf("jobs: %w", err)
-	}
-	m.Queue = q
-	m.Alerts.Queue = q
-	m.DB.WakeJobs = q.WakeTx // held orders start as soon as capacity appears
-	return nil
-}
-
-// periodicTasks are what the elected leader runs on a schedule, one line
-// each: the job's kind, how often, whether also at start, and what runs.
-func (m *Main) periodicTasks(metrics *jobs.Metrics) []jobs.PeriodicTask {
-	meter := &billing.Meter{DB: m.DB, Now: m.Now, Logger: m.Logger}
-	evaluate := func(ctx context.Context) error { _, _, err := m.Alerts.Evaluate(ctx); return err }
-	return []jobs.PeriodicTask{
-		jobs.Heartbeat(m.Logger, metrics, m.Now),
-		jobs.Periodic[jobs.CleanupArgs](jobs.CleanupEvery, true, jobs.Cleanup(m.DB, m.Logger, m.Now)),
-		jobs.Periodic[alerts.EvaluateArgs](alerts.EvaluateEvery, true, evaluate),
-		jobs.Periodic[billing.Args](billing.Every, true, billing.Cycle(meter, m.Dunning)),
-		jobs.Periodic[lifecycle.SyncArgs](lifecycle.SyncEvery, false, jobs.DropResult(m.Statuses.Run)),
-		jobs.Periodic[lifecycle.ReconcileArgs](lifecycle.ReconcileEvery, true, jobs.DropResult(m.Reconcil.Run)),
-		jobs.Periodic[pool.HealthArgs](pool.HealthEvery, true, jobs.DropResult(m.Pool.CheckAll)),
-		jobs.Periodic[pool.SyncArgs](pool.SyncEvery, true, jobs.DropResult(m.Pool.SyncAll)),
-		jobs.Periodic[pool.SweepArgs](pool.SweepEvery, true, jobs.DropResult(m.DB.ReleaseExpiredReservations)),
-	}
 }
 
 func (m *Main) readyChecks() []web.ReadyCheck {
@@ -254,17 +180,6 @@ func (m *Main) readyChecks() []web.ReadyCheck {
 // Ready is closed once Serve has started the jobs, printed the banner and
 // begun answering.
 func (m *Main) Ready() <-chan struct{} { return m.ready }
-
-// opener opens provider clients: the sandbox's in-process simulator unless
-// DIGITALOCEAN_API_URL / LINODE_API_URL say otherwise.
-func (m *Main) opener() *providers.Opener {
-	cfg := providers.Config{DB: m.DB, Logger: m.Logger, Now: m.Now, BaseURLs: map[webrana.ProviderType]string{
-		webrana.DigitalOcean: m.Config.DigitalOceanAPIURL, webrana.Linode: m.Config.LinodeAPIURL}}
-	if m.Sim != nil {
-		cfg.SimulatorURL = m.Sim.URL()
-	}
-	return providers.New(cfg)
-}
 
 // keyring holds the master key and, during a rotation, the previous one.
 func keyring(cfg *Config, key secrets.Key) (*secrets.Keyring, error) {

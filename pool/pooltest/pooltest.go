@@ -44,16 +44,29 @@ type World struct {
 }
 
 // New starts a simulator on a loopback port and opens a migrated SQLite
-// store, both on a clock set to 2031-05-01 09:00 UTC. The test fails if
-// anything calls a route the simulator does not implement.
+// store (NewOn: a store of either engine), both on a clock set to
+// 2031-05-01 09:00 UTC. The test fails if anything calls a route the
+// simulator does not implement.
 func New(t testing.TB) *World {
+	t.Helper()
+	return NewOn(t, storetest.OpenSQLite(t))
+}
+
+// Engines runs fn on a World over SQLite and on one over PostgreSQL (which
+// storetest.RequirePostgres skips without a test server).
+func Engines(t *testing.T, fn func(t *testing.T, w *World)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, New(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, NewOn(t, storetest.OpenPostgres(t))) })
+}
+
+// NewOn is New over db, a migrated store of either engine.
+func NewOn(t testing.TB, db *store.DB) *World {
 	t.Helper()
 	clock := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now, CreateDelay: CreateDelay, ActionDelay: ActionDelay})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { cloudtest.CheckImplemented(t, sim.Stats()) })
-	db := storetest.OpenSQLite(t)
 	db.Now = clock.Now
 	for _, p := range webrana.ProviderTypes {
 		if _, err := db.EnsureProvider(context.Background(), p, string(p)); err != nil {
@@ -63,7 +76,7 @@ func New(t testing.TB) *World {
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	opener := providers.New(providers.Config{DB: db, Now: clock.Now, Sleep: clock.Sleep,
 		Pacers: cloud.NewPacers(clock.Now, clock.Sleep), SimulatorURL: srv.URL})
-	return &World{T: t, Clock: clock, Sim: sim, DB: db, Pool: pool.New(db, keys, opener, clock.Now, nil), Keys: keys}
+	return &World{T: t, Clock: clock, Sim: sim, DB: db, Pool: pool.New(db, keys, opener, &pool.Config{Now: clock.Now}), Keys: keys}
 }
 
 // Token is the simulator token of the account named name.

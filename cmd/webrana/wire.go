@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/alerts"
+	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/billing"
+	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/plans"
+	"github.com/webrana/webrana/pool"
+	"github.com/webrana/webrana/providers"
+	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/web"
+)
+
+// wire builds every component, each after those it needs, and sets none
+// after construction but one: the job queue. River builds its client from
+// every worker and periodic task at once, and those hold the services that
+// enqueue through that client, so the services are given a jobs.Late that
+// the queue is bound to once it is built, last. The store's WakeJobs is
+// that Late's WakeTx: until then it wakes nothing, as a store without
+// WakeJobs does. Open calls wire once, when the database and the sandbox
+// are ready.
+func (m *Main) wire() error {
+	cfg := m.Config
+	late := new(jobs.Late)
+	m.DB.WakeJobs = late.WakeTx // held orders start as soon as capacity appears
+
+	m.Registry = newRegistry()
+	m.Pool = pool.New(m.DB, m.Keys, m.opener(), &pool.Config{Now: m.Now, Logger: m.Logger})
+	m.Registry.MustRegister(pool.Collector{DB: m.DB})
+	m.Channels = alerts.NewChannelSet(m.DB, m.Keys, &alerts.ChannelSetConfig{Static: cfg.alertChannels()})
+	m.Alerts = alerts.New(m.DB, late, m.Channels, &alerts.Config{Logger: m.Logger})
+
+	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now})
+	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
+	m.Plans = plans.New(m.DB, m.Catalog, nil)
+
+	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, late,
+		&provision.Config{DefaultRegions: map[webrana.ProviderType]string{webrana.DigitalOcean: cfg.DigitalOceanDefaultRegion}})
+	m.Servers = lifecycle.New(m.DB, m.Catalog, m.Keys, late)
+	m.Statuses = lifecycle.NewStatusSync(m.DB, m.Pool, &lifecycle.StatusSyncConfig{Now: m.Now, Logger: m.Logger})
+	m.Reconcil = lifecycle.NewReconciler(m.DB, m.Pool, &lifecycle.ReconcilerConfig{DestroyOrphans: cfg.DestroyOrphans, Logger: m.Logger})
+	m.Metrics = lifecycle.NewMetrics(m.DB, m.Pool, &lifecycle.MetricsConfig{Now: m.Now})
+
+	m.Dunning = billing.NewDunning(m.DB, m.Servers, m.dunningConfig())
+	m.Meter = billing.NewMeter(m.DB, &billing.MeterConfig{Now: m.Now, Logger: m.Logger})
+	m.Ledger = billing.NewLedger(m.DB, m.Dunning, nil)
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, alerts.NewNotifyWorker(m.DB, m.Channels))
+	river.AddWorker(workers, provision.NewWorker(m.DB, m.Pool, m.Keys, m.Alerts, m.Channels,
+		&provision.WorkerConfig{Poll: cfg.ProvisionPoll, HeldRetry: cfg.HeldRetry, Now: m.Now, Logger: m.Logger}))
+	river.AddWorker(workers, lifecycle.NewWorker(m.DB, m.Pool, m.Keys,
+		&lifecycle.WorkerConfig{Poll: cfg.ProvisionPoll, Now: m.Now, Logger: m.Logger}))
+	metrics := jobs.NewMetrics(m.Registry)
+	q, err := jobs.New(m.DB, &jobs.Config{
+		Logger:      m.Logger.With("component", "river"),
+		Workers:     workers,
+		Periodic:    m.periodicTasks(metrics),
+		Metrics:     metrics,
+		MaxWorkers:  cfg.Workers,
+		JobTimeout:  cfg.JobTimeout,
+		RescueAfter: cfg.JobRescueAfter,
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	m.Queue = q
+	late.Bind(q)
+
+	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth, Catalog: m.Catalog,
+		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
+		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger,
+		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
+		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
+	if m.Sim != nil {
+		m.Sim.register(m.Server)
+	}
+	return nil
+}
+
+// dunningConfig is the dunning's schedule as configured, on Main's clock.
+func (m *Main) dunningConfig() *billing.DunningConfig {
+	return &billing.DunningConfig{Grace: m.Config.DunningGrace, DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger}
+}
+
+// periodicTasks are what the elected leader runs on a schedule, one line
+// each: the job's kind, how often, whether also at start, and what runs.
+func (m *Main) periodicTasks(metrics *jobs.Metrics) []jobs.PeriodicTask {
+	evaluate := func(ctx context.Context) error { _, _, err := m.Alerts.Evaluate(ctx); return err }
+	return []jobs.PeriodicTask{
+		jobs.Heartbeat(m.Logger, metrics, m.Now),
+		jobs.Periodic[jobs.CleanupArgs](jobs.CleanupEvery, true, jobs.Cleanup(m.DB, m.Logger, m.Now)),
+		jobs.Periodic[alerts.EvaluateArgs](alerts.EvaluateEvery, true, evaluate),
+		jobs.Periodic[billing.Args](billing.Every, true, billing.Cycle(m.Meter, m.Dunning)),
+		jobs.Periodic[lifecycle.SyncArgs](lifecycle.SyncEvery, false, jobs.DropResult(m.Statuses.Run)),
+		jobs.Periodic[lifecycle.ReconcileArgs](lifecycle.ReconcileEvery, true, jobs.DropResult(m.Reconcil.Run)),
+		jobs.Periodic[pool.HealthArgs](pool.HealthEvery, true, jobs.DropResult(m.Pool.CheckAll)),
+		jobs.Periodic[pool.SyncArgs](pool.SyncEvery, true, jobs.DropResult(m.Pool.SyncAll)),
+		jobs.Periodic[pool.SweepArgs](pool.SweepEvery, true, jobs.DropResult(m.DB.ReleaseExpiredReservations)),
+	}
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// opener opens provider clients: the sandbox's in-process simulator unless
+// DIGITALOCEAN_API_URL / LINODE_API_URL say otherwise.
+func (m *Main) opener() *providers.Opener {
+	cfg := providers.Config{DB: m.DB, Logger: m.Logger, Now: m.Now, BaseURLs: map[webrana.ProviderType]string{
+		webrana.DigitalOcean: m.Config.DigitalOceanAPIURL, webrana.Linode: m.Config.LinodeAPIURL}}
+	if m.Sim != nil {
+		cfg.SimulatorURL = m.Sim.URL()
+	}
+	return providers.New(cfg)
+}
