@@ -20,13 +20,27 @@ func (r Role) Valid() bool { return r == RoleAdmin || r == RoleCustomer }
 
 // User is a person who signs in to Webrana.
 type User struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"`
-	Role         Role      `json:"role"`
-	PasswordHash string    `json:"-"`
-	Disabled     bool      `json:"disabled"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string `json:"id"`
+	Email        string `json:"email"`
+	Role         Role   `json:"role"`
+	PasswordHash string `json:"-"`
+	Disabled     bool   `json:"disabled"`
+	// EmailVerified says the user proved they read their address (a
+	// link e-mailed to it), or an operator vouched for it. Customers who
+	// signed up must confirm it before they order.
+	EmailVerified   bool       `json:"email_verified"`
+	EmailVerifiedAt *time.Time `json:"email_verified_at,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// MayOrder refuses an order from a user whose address is not confirmed.
+func (u *User) MayOrder() error {
+	if u.EmailVerified {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Confirm your e-mail address before ordering: follow the link we sent to %s. "+
+		"For a new link, use “Send a new link” on your account page (/account) or POST /api/auth/verify/resend.", u.Email)
 }
 
 // Session is a signed-in browser or API login. Only the SHA-256 of its token is

@@ -42,6 +42,9 @@ type Service struct {
 	logger *slog.Logger
 	now    func() time.Time
 	policy ThrottlePolicy
+	mailer Mailer
+	signup SignupMode // the sign-up mode while no operator has set one
+	limits AccountLimits
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -52,6 +55,15 @@ type Config struct {
 	Logger   *slog.Logger     // default discards
 	Now      func() time.Time // default webrana.Now
 	Throttle ThrottlePolicy
+	// Mailer queues the e-mails of sign-up, confirmation, password reset,
+	// invitations and address changes. Without one those refuse with
+	// EUNAVAILABLE (never silently sending nothing).
+	Mailer Mailer
+	// Signup is the sign-up mode until an operator sets one (default
+	// closed); WEBRANA_SIGNUP in cmd/webrana.
+	Signup SignupMode
+	// Limits throttles sign-ups and the e-mails anyone may ask for.
+	Limits AccountLimits
 }
 
 // New returns a Service on db. cfg may be nil.
@@ -63,7 +75,11 @@ func New(db *store.DB, cfg *Config) *Service {
 	if c.Now == nil {
 		c.Now = webrana.Now
 	}
-	return &Service{db: db, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)), now: c.Now, policy: c.Throttle.withDefaults()}
+	if !c.Signup.Valid() {
+		c.Signup = SignupClosed
+	}
+	return &Service{db: db, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)), now: c.Now, policy: c.Throttle.withDefaults(),
+		mailer: c.Mailer, signup: c.Signup, limits: c.Limits.withDefaults()}
 }
 
 // Principal is an authenticated caller.

@@ -214,7 +214,7 @@ func newSetup(t *testing.T) *setup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &webrana.User{Email: "alice@example.com", Role: webrana.RoleCustomer, PasswordHash: hash}
+	u := &webrana.User{Email: "alice@example.com", Role: webrana.RoleCustomer, PasswordHash: hash, EmailVerified: true}
 	if err := db.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}

@@ -112,10 +112,7 @@ func (d *Dunning) warn(ctx context.Context, c *store.Dunning, now time.Time) err
 	if err != nil {
 		return err
 	}
-	if err := d.db.DunningStep(ctx, c.UserID, "warned_at", now, tell); err != nil {
-		return err
-	}
-	return d.record(ctx, "billing.warned", c.UserID, fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
+	return d.record(ctx, c.UserID, "warned_at", now, tell, "billing.warned", fmt.Sprintf("Balance %s: servers are suspended on %s unless it is topped up.",
 		money(c.Balance, d.cfg.Currency), suspendAt.Format(dateLayout)))
 }
 
@@ -132,10 +129,7 @@ func (d *Dunning) suspend(ctx context.Context, c *store.Dunning, now time.Time) 
 	if err != nil {
 		return err
 	}
-	if err := d.db.DunningStep(ctx, c.UserID, "suspended_at", now, tell); err != nil {
-		return err
-	}
-	return d.record(ctx, "billing.suspended", c.UserID, fmt.Sprintf("Balance %s: %d server(s) suspended; deleted on %s unless topped up.",
+	return d.record(ctx, c.UserID, "suspended_at", now, tell, "billing.suspended", fmt.Sprintf("Balance %s: %d server(s) suspended; deleted on %s unless topped up.",
 		money(c.Balance, d.cfg.Currency), len(servers), deleteAt.Format(dateLayout)))
 }
 
@@ -156,10 +150,7 @@ func (d *Dunning) destroy(ctx context.Context, c *store.Dunning, now time.Time) 
 	if err != nil {
 		return err
 	}
-	if err := d.db.DunningStep(ctx, c.UserID, "destroyed_at", now, tell); err != nil {
-		return err
-	}
-	return d.record(ctx, "billing.destroyed", c.UserID, fmt.Sprintf("Balance %s: %d server(s) deleted after suspension.",
+	return d.record(ctx, c.UserID, "destroyed_at", now, tell, "billing.destroyed", fmt.Sprintf("Balance %s: %d server(s) deleted after suspension.",
 		money(c.Balance, d.cfg.Currency), len(servers)))
 }
 
@@ -172,14 +163,16 @@ func (d *Dunning) restore(ctx context.Context, c *store.Dunning) error {
 	if done, err := all(servers, func(in *webrana.Instance) error { return d.servers.Restore(ctx, in) }); !done || err != nil {
 		return err
 	}
-	if err := d.db.EndDunning(ctx, c.UserID); err != nil {
+	if c.WarnedAt == nil { // nothing was told or done: nothing to say
+		return d.db.EndDunning(ctx, c.UserID)
+	}
+	action, detail := "billing.restored", fmt.Sprintf("Balance back to %s: %d server(s) powered on again.",
+		money(c.Balance, d.cfg.Currency), len(servers))
+	if err := d.db.EndDunning(ctx, c.UserID, audit(ctx, action, c.UserID, detail)); err != nil {
 		return err
 	}
-	if c.WarnedAt == nil {
-		return nil
-	}
-	return d.record(ctx, "billing.restored", c.UserID, fmt.Sprintf("Balance back to %s: %d server(s) powered on again.",
-		money(c.Balance, d.cfg.Currency), len(servers)))
+	d.logger().Warn(action, "user", c.UserID, "detail", detail)
+	return nil
 }
 
 // all applies step to every server and reports whether it was applied to
@@ -199,12 +192,23 @@ func all(servers []*webrana.Instance, step func(*webrana.Instance) error) (bool,
 	return busy == 0, nil
 }
 
-// record logs and audits a step already written, as Webrana itself on the
-// customer. The entry follows the step rather than sharing its transaction
-// (the store has no Tx variant of the dunning's writes yet).
-func (d *Dunning) record(ctx context.Context, action, userID, detail string) error {
+// record records a step of the sequence once, with its audit entry (by
+// Webrana itself, on the customer) and tell (the customer's message, nil
+// for none) in the step's transaction, and logs it.
+func (d *Dunning) record(ctx context.Context, userID, column string, now time.Time, tell func(*store.Tx) error, action, detail string) error {
+	if err := d.db.DunningStep(ctx, userID, column, now, tell, audit(ctx, action, userID, detail)); err != nil {
+		return err
+	}
 	d.logger().Warn(action, "user", userID, "detail", detail)
-	return d.db.AppendAudit(ctx, webrana.Actor{}.Entry(action, "user", userID, detail))
+	return nil
+}
+
+// audit returns the step that writes a dunning audit entry in a store
+// transaction.
+func audit(ctx context.Context, action, userID, detail string) func(*store.Tx) error {
+	return func(tx *store.Tx) error {
+		return tx.AppendAudit(ctx, webrana.Actor{}.Entry(action, "user", userID, detail))
+	}
 }
 
 func money(amount int64, currency string) string {

@@ -147,6 +147,15 @@ func TestUnpaidStepsAreToldOnce(t *testing.T) {
 		if c, err := db.DunningOf(ctx, r.customer.ID); err != nil || c != nil || len(rec.Committed(t)) != 0 {
 			t.Fatalf("after the rollback: %+v (%v), %d messages; want no step, none", c, err, len(rec.Committed(t)))
 		}
+		audited := func(action string) int {
+			t.Helper()
+			_, n, err := db.ListAudit(ctx, store.AuditFilter{Action: action, TargetID: r.customer.ID})
+			must(t, err)
+			return n
+		}
+		if n := audited("billing.warned"); n != 0 {
+			t.Fatalf("a warning rolled back with its message left %d audit entries; the entry shares the step's transaction", n)
+		}
 		for _, step := range []struct {
 			after time.Duration
 			kind  mail.Kind
@@ -163,6 +172,10 @@ func TestUnpaidStepsAreToldOnce(t *testing.T) {
 			got := rec.Of(t, step.kind)
 			if len(got) != 1 {
 				t.Fatalf("%s told %d times, want once", step.kind, len(got))
+			}
+			if n := audited("billing." + map[mail.Kind]string{mail.UnpaidWarning: "warned", mail.UnpaidSuspend: "suspended",
+				mail.UnpaidDeletion: "destroyed"}[step.kind]); n != 1 {
+				t.Fatalf("%s audited %d times, want once", step.kind, n)
 			}
 			want := mail.BalanceData{Balance: "-5.00 USD", Date: step.date, Path: "/billing"}
 			if m := got[0]; m.To != r.customer.Email || m.UserID != r.customer.ID || m.Data != want {

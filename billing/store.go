@@ -25,14 +25,13 @@ type MeterStore interface {
 }
 
 // DunningStore is what Dunning needs: the customers below zero, their steps
-// and their servers, and the audit log its steps are recorded in.
+// (each written with its audit entry) and their servers.
 type DunningStore interface {
 	DunningCases(ctx context.Context, currency string) ([]*store.Dunning, error)
 	DunningStep(ctx context.Context, userID, column string, at time.Time, also ...func(*store.Tx) error) error
-	EndDunning(ctx context.Context, userID string) error
+	EndDunning(ctx context.Context, userID string, also ...func(*store.Tx) error) error
 	ServersOf(ctx context.Context, userID string, statuses ...webrana.InstanceStatus) ([]*webrana.Instance, error)
 	UserByID(ctx context.Context, id string) (*webrana.User, error)
-	AppendAudit(ctx context.Context, e *webrana.AuditEntry) error
 }
 
 var (

@@ -22,7 +22,8 @@ const CleanupEvery = time.Hour
 const LoginAttemptRetention = 24 * time.Hour
 
 // Cleanup is the cleanup's run: it deletes the expired sessions and the
-// login attempts older than LoginAttemptRetention.
+// login attempts older than LoginAttemptRetention (and the account
+// actions' attempts and expired one-time links older than that).
 func Cleanup(db *store.DB, logger *slog.Logger, now func() time.Time) func(context.Context) error {
 	return func(ctx context.Context) error {
 		sessions, err := db.DeleteExpiredSessions(ctx)
@@ -33,7 +34,12 @@ func Cleanup(db *store.DB, logger *slog.Logger, now func() time.Time) func(conte
 		if err != nil {
 			return err
 		}
-		logger.Info("cleanup", "expired_sessions", sessions, "old_login_attempts", logins)
+		// Sign-up and e-mail throttling counts, and expired one-time links.
+		attempts, err := db.PruneAttempts(ctx, now().Add(-LoginAttemptRetention))
+		if err != nil {
+			return err
+		}
+		logger.Info("cleanup", "expired_sessions", sessions, "old_login_attempts", logins, "old_account_attempts", attempts)
 		return nil
 	}
 }

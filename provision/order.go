@@ -136,6 +136,9 @@ func completion(o *webrana.Order, s *cloud.Instance) store.Completion {
 // places nothing and returns that order's server with again true.
 func (s *Service) Place(ctx context.Context, by webrana.Actor, req Request) (in *webrana.Instance, again bool, err error) {
 	owner := by.User
+	if err := owner.MayOrder(); err != nil {
+		return nil, false, err
+	}
 	key := strings.TrimSpace(req.IdempotencyKey)
 	if len(key) > MaxIdempotencyKey {
 		return nil, false, webrana.FieldError("Idempotency-Key", "Idempotency-Key is at most %d characters.", MaxIdempotencyKey)

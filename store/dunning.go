@@ -71,10 +71,20 @@ func (db *DB) DunningStep(ctx context.Context, userID, column string, at time.Ti
 	})
 }
 
-// EndDunning forgets a customer's sequence (the balance is back).
-func (db *DB) EndDunning(ctx context.Context, userID string) error {
-	_, err := db.conn().exec(ctx, `DELETE FROM dunning WHERE user_id = ?`, userID)
-	return err
+// EndDunning forgets a customer's sequence (the balance is back). also
+// runs in the same transaction (the audit of the end), only when there was
+// a sequence to end.
+func (db *DB) EndDunning(ctx context.Context, userID string, also ...func(*Tx) error) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.conn().exec(ctx, `DELETE FROM dunning WHERE user_id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return tx.then(also)
+	})
 }
 
 // DunningOf returns a customer's sequence, or nil when there is none.

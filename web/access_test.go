@@ -19,6 +19,12 @@ import (
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "GET /api/openapi.json",
 	"POST /api/auth/login", "GET /login", "POST /login", "GET /assets/",
+	// Customers' own accounts: signing up, and the links e-mailed to people
+	// not signed in (the link's token is the credential).
+	"POST /api/auth/signup", "POST /api/auth/verify", "POST /api/auth/password-reset",
+	"POST /api/auth/password-reset/confirm", "POST /api/auth/invite/accept",
+	"GET /signup", "POST /signup", "GET /verify", "GET /reset", "POST /reset",
+	"GET /invite", "POST /invite", "GET /setup", "POST /setup",
 }
 
 // owned describes, for each route whose path names a caller-owned resource,

@@ -46,6 +46,7 @@ type harness struct {
 	sim   *cloudsim.Sim
 	url   string
 	clock *clock
+	mail  *mailRecorder // the e-mails auth queued
 }
 
 // engines runs fn against a fresh harness on SQLite and on PostgreSQL.
@@ -62,7 +63,8 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	t.Helper()
 	c := cloudtest.NewClock(time.Date(2031, 5, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
-	svc := auth.New(db, &auth.Config{Now: c.Now, Throttle: policy})
+	rec := &mailRecorder{}
+	svc := auth.New(db, &auth.Config{Now: c.Now, Throttle: policy, Mailer: rec})
 	sim, opener, source := simSource(t, db, c)
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	cat := catalog.New(db, source, &catalog.Config{Now: c.Now})
@@ -91,7 +93,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	srv := web.NewServer(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c}
+	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c, mail: rec}
 }
 
 // simSource starts a simulator with one account per provider and returns a
@@ -131,7 +133,7 @@ func (h *harness) user(email string, role webrana.Role) *webrana.User {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	u := &webrana.User{Email: email, Role: role, PasswordHash: hash}
+	u := &webrana.User{Email: email, Role: role, PasswordHash: hash, EmailVerified: true}
 	if err := h.db.CreateUser(context.Background(), u); err != nil {
 		h.t.Fatal(err)
 	}

@@ -46,7 +46,9 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.Login(pages.LoginData{Next: safeNext(r.URL.Query().Get("next")), CSRF: formCSRF(w, r), Hint: s.signInHint}))
+	mode, _ := s.auth.SignupMode(r.Context()) // unknown: no link
+	s.render(w, r, http.StatusOK, pages.Login(pages.LoginData{Next: safeNext(r.URL.Query().Get("next")), CSRF: formCSRF(w, r), Hint: s.signInHint,
+		SignupOpen: mode == auth.SignupOpen}))
 }
 
 // handleLoginForm signs a browser in. The previous session, if any, is
@@ -116,6 +118,7 @@ func (s *Server) frame(w http.ResponseWriter, r *http.Request, title, active str
 	f := pages.Frame{Title: title, Active: active}
 	if p := auth.PrincipalFrom(r.Context()); p != nil {
 		f.Email, f.Admin = p.User.Email, p.IsAdmin()
+		f.Unverified = !p.User.EmailVerified
 		if p.Session != nil {
 			f.CSRF = p.Session.CSRFToken
 		}

@@ -67,6 +67,21 @@ func (s *Server) routes() {
 	s.serverPages()
 	s.operatorPoolPages()
 	s.operatorPages()
+	s.accountPages()
+
+	// Customers' own accounts: sign-up, confirming addresses, password
+	// resets, invitations, the caller's password and address (issue 16 §2).
+	s.api("POST /api/auth/signup", Public, s.handleSignup)
+	s.api("POST /api/auth/verify", Public, s.handleVerify)
+	s.api("POST /api/auth/verify/resend", SignedIn, s.handleResendVerification)
+	s.api("POST /api/auth/password-reset", Public, s.handlePasswordReset)
+	s.api("POST /api/auth/password-reset/confirm", Public, s.handlePasswordResetConfirm)
+	s.api("POST /api/auth/invite/accept", Public, s.handleAcceptInvite)
+	s.api("POST /api/me/password", SignedIn, s.handleChangePassword)
+	s.api("POST /api/me/email", SignedIn, s.handleChangeEmail)
+	s.api("POST /api/admin/users", Admin, s.handleInviteUser)
+	s.api("GET /api/admin/settings", Admin, s.handleGetSettings)
+	s.api("PATCH /api/admin/settings", Admin, s.handleUpdateSettings)
 
 	// The caller's credentials.
 	s.api("GET /api/tokens", SignedIn, s.handleListTokens)

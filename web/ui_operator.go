@@ -456,6 +456,16 @@ func (s *Server) opCustomers(w http.ResponseWriter, r *http.Request) error {
 // opCustomersPage shows the users with their balances; after a refused
 // credit, with that customer's form open as typed and the message.
 func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status int, credit pages.OpCreditForm, message string) error {
+	return s.opUsersPage(w, r, status, credit, message, pages.InviteForm{})
+}
+
+// opCustomersInvite shows the users after a refused invitation, with its
+// form as typed and the reason.
+func (s *Server) opCustomersInvite(w http.ResponseWriter, r *http.Request, status int, invite pages.InviteForm) error {
+	return s.opUsersPage(w, r, status, pages.OpCreditForm{}, "", invite)
+}
+
+func (s *Server) opUsersPage(w http.ResponseWriter, r *http.Request, status int, credit pages.OpCreditForm, message string, invite pages.InviteForm) error {
 	f, bad := userFilter(r)
 	fstatus, msg, err := opRefused(bad)
 	if err != nil {
@@ -464,7 +474,7 @@ func (s *Server) opCustomersPage(w http.ResponseWriter, r *http.Request, status 
 	if status < fstatus {
 		status = fstatus
 	}
-	d := pages.OpCustomersData{Role: r.URL.Query().Get("role"), Credit: credit, Query: r.URL.RawQuery, Error: msg}
+	d := pages.OpCustomersData{Role: r.URL.Query().Get("role"), Credit: credit, Query: r.URL.RawQuery, Error: msg, Invite: invite}
 	var users []*store.UserBalance
 	if bad == nil {
 		// One query for the page, balances included (it was one more per customer).

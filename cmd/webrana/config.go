@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/webrana/webrana/alerts"
+	"github.com/webrana/webrana/auth"
 )
 
 // Config is everything the environment and flags say, in one value. Secret
@@ -44,6 +45,10 @@ type Config struct {
 	// MetricsPublic lets anyone. Without either, administrators only.
 	MetricsToken  string
 	MetricsPublic bool
+	// Signup is who may make an account until an operator sets it in the
+	// panel: open, invite or closed (default closed in production, open in
+	// the sandbox).
+	Signup string
 
 	// Jobs and provisioning (durations as Go writes them: 30s, 5m).
 	Workers        int           // jobs worked at once per process
@@ -101,6 +106,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SMTP_PASSWORD", "", "", &c.SMTPPassword},
 		{"WEBRANA_ALERT_EMAIL_TO", "alert-email-to", "comma-separated recipients of alert e-mail", &c.AlertEmailTo},
 		{"WEBRANA_METRICS_TOKEN", "", "", &c.MetricsToken},
+		{"WEBRANA_SIGNUP", "signup", "who may make an account until an operator chooses: open, invite or closed (default closed; open in the sandbox)", &c.Signup},
 		{"WEBRANA_WORKERS", "workers", "jobs worked at once (default 10)", &c.raw.workers},
 		{"WEBRANA_JOB_TIMEOUT", "job-timeout", "longest run of one job (default 1m)", &c.raw.jobTimeout},
 		{"WEBRANA_JOB_RESCUE_AFTER", "job-rescue-after", "a job running this long is rerun, its process presumed dead (default 5m)", &c.raw.jobRescueAfter},
@@ -146,6 +152,12 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if c.MetricsPublic, err = parseBool("WEBRANA_METRICS_PUBLIC", getenv("WEBRANA_METRICS_PUBLIC")); err != nil {
 		return nil, err
+	}
+	if c.Signup == "" {
+		c.Signup = "closed"
+		if c.Sandbox {
+			c.Signup = "open" // a newcomer tries signing up too
+		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return nil, fmt.Errorf("WEBRANA_LOG_LEVEL: %q is not one of debug, info, warn, error", *logLevel)
@@ -280,6 +292,9 @@ func (c *Config) validate() error {
 	if (c.SMTPAddr == "") != (c.AlertEmailTo == "") || (c.SMTPAddr != "" && c.SMTPFrom == "") {
 		return errors.New("WEBRANA_SMTP_ADDR, WEBRANA_SMTP_FROM and WEBRANA_ALERT_EMAIL_TO: set all three for alert e-mail, or none")
 	}
+	if !auth.SignupMode(c.Signup).Valid() {
+		return fmt.Errorf("WEBRANA_SIGNUP: %q is not one of open, invite, closed", c.Signup)
+	}
 	if err := c.validateMetrics(); err != nil {
 		return err
 	}
@@ -353,6 +368,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("alert_email_to", c.AlertEmailTo),
 		slog.String("metrics_token", redact(c.MetricsToken)),
 		slog.Bool("metrics_public", c.MetricsPublic),
+		slog.String("signup", c.Signup),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("workers", c.Workers),
 		slog.Duration("job_timeout", c.JobTimeout),

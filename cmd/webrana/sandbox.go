@@ -83,7 +83,7 @@ func (m *Main) createDemoUser(ctx context.Context, email string, role webrana.Ro
 	if err != nil {
 		return err
 	}
-	return m.DB.CreateUser(ctx, &webrana.User{Email: email, Role: role, PasswordHash: hash})
+	return m.DB.CreateUser(ctx, &webrana.User{Email: email, Role: role, PasswordHash: hash, EmailVerified: true})
 }
 
 func (m *Main) setPassword(ctx context.Context, userID, password string) error {

@@ -146,6 +146,23 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		return fmt.Errorf("WEBRANA_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
+	return m.logSetupLink(ctx)
+}
+
+// logSetupLink logs, in production with no administrator yet, the one-time
+// link where the first operator creates their account in the browser
+// (`webrana user add` works too). Each start logs a new link; the last
+// one works, once.
+func (m *Main) logSetupLink(ctx context.Context) error {
+	if m.Config.Sandbox {
+		return nil
+	}
+	link, err := m.Auth.SetupLink(ctx)
+	if err != nil || link == "" {
+		return err
+	}
+	m.Logger.Warn("no administrator yet: open this link once to create the first operator's account (or run webrana user add --role admin)",
+		"setup_url", "http://"+m.Addr()+link)
 	return nil
 }
 

@@ -41,7 +41,7 @@ func (m *Main) wire() error {
 	m.Channels = alerts.NewChannelSet(m.DB, m.Keys, &alerts.ChannelSetConfig{Static: cfg.alertChannels()})
 	m.Alerts = alerts.New(m.DB, late, m.Channels, &alerts.Config{Logger: m.Logger})
 
-	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now})
+	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(m.Config.Signup)})
 	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Plans = plans.New(m.DB, m.Catalog, nil)
 

@@ -110,7 +110,7 @@ func (w *World) Client(a *webrana.Account) *cloud.Client {
 func (w *World) Customer(credit int64) *webrana.User {
 	w.T.Helper()
 	u := &webrana.User{Email: "customer-" + strings.ReplaceAll(w.T.Name(), "/", "-") + "@example.com",
-		Role: webrana.RoleCustomer, PasswordHash: "argon2id$x"}
+		Role: webrana.RoleCustomer, PasswordHash: "argon2id$x", EmailVerified: true}
 	w.Must(w.DB.CreateUser(context.Background(), u))
 	if credit > 0 {
 		_, err := w.DB.AppendLedger(context.Background(), &webrana.LedgerEntry{UserID: u.ID, Kind: webrana.LedgerCredit,

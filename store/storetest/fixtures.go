@@ -200,7 +200,7 @@ func mustUser(t *testing.T, db *store.DB) *webrana.User {
 
 func mustUserRole(t *testing.T, db *store.DB, role webrana.Role) *webrana.User {
 	t.Helper()
-	u := &webrana.User{Email: unique("user") + "@example.com", Role: role, PasswordHash: "argon2id$hash"}
+	u := &webrana.User{Email: unique("user") + "@example.com", Role: role, PasswordHash: "argon2id$hash", EmailVerified: true}
 	must(t, db.CreateUser(t.Context(), u))
 	return u
 }

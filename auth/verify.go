@@ -1,0 +1,78 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/store"
+)
+
+// Confirmed is what following a confirmation link did.
+type Confirmed struct {
+	User     *webrana.User
+	NewEmail bool // the link confirmed a new address (the user's Email now)
+}
+
+// Verify follows a link e-mailed to confirm an address: the account's own
+// address (sign-up) or a new one the user asked for (which becomes theirs
+// only now). The link is used once; an unknown, used, replaced or expired
+// one is refused with field "token".
+func (s *Service) Verify(ctx context.Context, token, source string) (*Confirmed, error) {
+	var out Confirmed
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		t, err := useLink(ctx, tx, token, store.PurposeVerify, store.PurposeEmailChange)
+		if err != nil {
+			return err
+		}
+		before, err := tx.UserByID(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		upd := store.UserUpdate{VerifiedAt: &now}
+		action, detail := "user.verified", before.Email
+		if t.Purpose == store.PurposeEmailChange {
+			if other, err := tx.UserByEmail(ctx, t.Email); err == nil && other.ID != before.ID {
+				return webrana.Errorf(webrana.ECONFLICT, "%s belongs to another account now; choose another address on your account page.", t.Email)
+			}
+			upd.Email, out.NewEmail = &t.Email, true
+			action, detail = "user.email_changed", before.Email+" -> "+t.Email
+		} else if before.EmailVerified {
+			upd.VerifiedAt = nil // confirmed already: the first time stays
+		}
+		if out.User, err = tx.UpdateUser(ctx, before.ID, upd); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, webrana.Actor{User: before, Source: source}.Entry(action, "user", before.ID, detail))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("confirm address: %w", err)
+	}
+	return &out, nil
+}
+
+// ResendVerification e-mails the caller a new confirmation link (older
+// ones stop working). Throttled per user.
+func (s *Service) ResendVerification(ctx context.Context, p *Principal, source string) error {
+	if p.User.EmailVerified {
+		return webrana.Errorf(webrana.ECONFLICT, "Your address %s is confirmed already.", p.User.Email)
+	}
+	if err := s.canMail(); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, actResend, p.User.ID, s.limits.ResendPerUser, true, "confirmation e-mails"); err != nil {
+		return err
+	}
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.link(ctx, tx, p.User, store.PurposeVerify, p.User.Email, mail.Verify, ""); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, p.Actor(source).Entry("verify.resent", "user", p.User.ID, ""))
+	})
+	if err != nil {
+		return fmt.Errorf("resend confirmation: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/webrana/webrana"
+)
+
+// TokenPurpose is what a one-time link e-mailed to a user does.
+type TokenPurpose string
+
+const (
+	PurposeVerify      TokenPurpose = "verify"       // confirm the address
+	PurposeReset       TokenPurpose = "reset"        // choose a new password
+	PurposeInvite      TokenPurpose = "invite"       // accept an invitation: set a password
+	PurposeEmailChange TokenPurpose = "email_change" // confirm a new address
+)
+
+// UserToken is a one-time link's stored form: only the SHA-256 of its token.
+type UserToken struct {
+	ID        string
+	UserID    string
+	Purpose   TokenPurpose
+	TokenHash []byte
+	Email     string // PurposeEmailChange: the new address
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+const userTokenColumns = `id, user_id, purpose, token_hash, email, created_at, expires_at, used_at`
+
+func scanUserToken(s scanner) (*UserToken, error) {
+	var t UserToken
+	var used sql.NullTime
+	if err := s.Scan(&t.ID, &t.UserID, &t.Purpose, &t.TokenHash, &t.Email, &t.CreatedAt, &t.ExpiresAt, &used); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.ExpiresAt, t.UsedAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC(), timePtr(used)
+	return &t, nil
+}
+
+// CreateUserToken inserts t in the transaction, setting its ID and
+// CreatedAt. With replace, the user's unused links of the same purpose are
+// used up first: a new link invalidates the older ones.
+func (tx *Tx) CreateUserToken(ctx context.Context, t *UserToken, replace bool) error {
+	c := tx.conn()
+	t.ID, t.CreatedAt = newID(), c.now()
+	if replace {
+		if _, err := c.exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL`,
+			t.CreatedAt, t.UserID, t.Purpose); err != nil {
+			return err
+		}
+	}
+	_, err := c.exec(ctx, `INSERT INTO user_tokens (`+userTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+		t.ID, t.UserID, t.Purpose, t.TokenHash, t.Email, t.CreatedAt, t.ExpiresAt)
+	return err
+}
+
+// UseUserToken marks the unused, unexpired link with the hash and one of
+// the purposes used, in the transaction, and returns it. Only one caller
+// ever uses a link: the update is conditional on used_at being NULL. An
+// unknown, used or expired link is ENOTFOUND.
+func (tx *Tx) UseUserToken(ctx context.Context, hash []byte, purposes ...TokenPurpose) (*UserToken, error) {
+	c := tx.conn()
+	t, err := scanUserToken(c.row(ctx, `SELECT `+userTokenColumns+` FROM user_tokens WHERE token_hash = ?`, hash))
+	if err != nil {
+		return nil, notFound(err, "Link")
+	}
+	now := c.now()
+	wanted := false
+	for _, p := range purposes {
+		wanted = wanted || t.Purpose == p
+	}
+	if !wanted || t.UsedAt != nil || !now.Before(t.ExpiresAt) {
+		return nil, webrana.Errorf(webrana.ENOTFOUND, "Link not found.")
+	}
+	res, err := c.exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, now, t.ID)
+	if err := mustAffect(res, err, "Link"); err != nil {
+		return nil, err
+	}
+	t.UsedAt = &now
+	return t, nil
+}
+
+// RecordAttempt counts one attempt of a throttled action by key.
+func (db *DB) RecordAttempt(ctx context.Context, action, key string) error {
+	c := db.conn()
+	_, err := c.exec(ctx, `INSERT INTO action_attempts (id, action, key, created_at) VALUES (?, ?, ?, ?)`,
+		newID(), action, key, c.now())
+	return err
+}
+
+// Attempts counts the attempts of an action by key since a time, and
+// returns the oldest one counted (zero when none).
+func (db *DB) Attempts(ctx context.Context, action, key string, since time.Time) (int, time.Time, error) {
+	c := db.conn()
+	n, err := c.count(ctx, `SELECT COUNT(*) FROM action_attempts WHERE action = ? AND key = ? AND created_at > ?`, action, key, since)
+	if err != nil || n == 0 {
+		return 0, time.Time{}, err
+	}
+	oldest, err := c.timeOf(ctx, `SELECT created_at FROM action_attempts WHERE action = ? AND key = ? AND created_at > ?
+		ORDER BY created_at LIMIT 1`, action, key, since)
+	return n, oldest, err
+}
+
+// PruneAttempts deletes throttled actions' attempts older than before, and
+// one-time links that expired before it.
+func (db *DB) PruneAttempts(ctx context.Context, before time.Time) (int64, error) {
+	c := db.conn()
+	res, err := c.exec(ctx, `DELETE FROM action_attempts WHERE created_at < ?`, before)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	res, err = c.exec(ctx, `DELETE FROM user_tokens WHERE expires_at < ?`, before)
+	if err != nil {
+		return 0, err
+	}
+	m, err := res.RowsAffected()
+	return n + m, err
+}
+
+// DeleteOtherSessions ends a user's login sessions but the one kept (""
+// keeps none), in the transaction; API tokens stay.
+func (tx *Tx) DeleteOtherSessions(ctx context.Context, userID, keep string) (int64, error) {
+	res, err := tx.conn().exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, keep)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// TakeSetting clears a setting when it holds the given value, in the
+// transaction, and reports whether it did: of callers racing to use a
+// one-time value, exactly one wins.
+func (tx *Tx) TakeSetting(ctx context.Context, key, value string) (bool, error) {
+	c := tx.conn()
+	res, err := c.exec(ctx, `UPDATE settings SET value = '', updated_at = ? WHERE key = ? AND value = ? AND value <> ''`, c.now(), key, value)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
