@@ -1,12 +1,10 @@
 package alerts_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/mail/mailtest"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
@@ -76,65 +75,6 @@ func TestConditions(t *testing.T) {
 	}
 }
 
-// smtpServer is a minimal in-process SMTP server that hands each message to
-// a channel.
-func smtpServer(t *testing.T) (string, <-chan string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	msgs := make(chan string, 10)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveSMTP(conn, msgs)
-		}
-	}()
-	return ln.Addr().String(), msgs
-}
-
-func serveSMTP(conn net.Conn, msgs chan<- string) {
-	defer conn.Close()
-	r := bufio.NewReader(conn)
-	say := func(s string) { io.WriteString(conn, s+"\r\n") }
-	say("220 test ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
-		switch {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250 test")
-		case strings.HasPrefix(cmd, "MAIL"), strings.HasPrefix(cmd, "RCPT"), strings.HasPrefix(cmd, "RSET"), strings.HasPrefix(cmd, "NOOP"):
-			say("250 ok")
-		case cmd == "DATA":
-			say("354 go on")
-			var b strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil || l == ".\r\n" {
-					break
-				}
-				b.WriteString(l)
-			}
-			msgs <- b.String()
-			say("250 queued")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("502 not here")
-		}
-	}
-}
-
 func wait[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
 	select {
@@ -172,12 +112,12 @@ func testDelivery(t *testing.T, db *store.DB) {
 		hooks <- hook{b, r.Header.Get("X-Webrana-Signature"), r.Header.Get("X-Webrana-Event")}
 	}))
 	defer wh.Close()
-	smtpAddr, mails := smtpServer(t)
+	smtpSrv := mailtest.Start(t, nil)
 	// One channel from the environment, one stored by an administrator.
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
 	channels := alerts.NewChannelSet(db, keys, &alerts.ChannelSetConfig{Static: []alerts.Channel{&alerts.Webhook{URL: wh.URL, Secret: secret}}})
 	if _, err := channels.Create(ctx, webrana.Actor{}, alerts.ChannelInput{Kind: "email", Name: "ops", Secret: "smtp-password",
-		Config: webrana.AlertChannelConfig{SMTPAddr: smtpAddr, From: "webrana@example.com", To: []string{"ops@example.com"}}}); err != nil {
+		Config: webrana.AlertChannelConfig{SMTPAddr: smtpSrv.Addr, From: "webrana@example.com", To: []string{"ops@example.com"}}}); err != nil {
 		t.Fatal(err)
 	}
 	workers := river.NewWorkers()
@@ -228,9 +168,10 @@ func testDelivery(t *testing.T, db *store.DB) {
 	if h.signature == alerts.Sign([]byte("other"), h.body) {
 		t.Fatal("the signature does not depend on the secret")
 	}
-	mail := wait(t, mails, "the e-mail")
-	if !strings.Contains(mail, "Subject: [Webrana warning] account_full opened") || !strings.Contains(mail, "L1") {
-		t.Fatalf("mail:\n%s", mail)
+	mail := smtpSrv.Wait(t)
+	if mail.Subject != "[Webrana warning] account_full opened" || !strings.Contains(mail.Text, "L1") || !strings.Contains(mail.HTML, "L1") ||
+		mail.From != "webrana@example.com" || len(mail.To) != 1 || mail.To[0] != "ops@example.com" {
+		t.Fatalf("mail: %+v", mail)
 	}
 
 	three := 3 // a raised limit frees a slot
@@ -243,8 +184,8 @@ func testDelivery(t *testing.T, db *store.DB) {
 	if h := wait(t, hooks, "the resolution webhook"); h.event != "alert.resolved" {
 		t.Fatalf("second webhook event %q", h.event)
 	}
-	if mail := wait(t, mails, "the resolution e-mail"); !strings.Contains(mail, "account_full resolved") {
-		t.Fatalf("mail:\n%s", mail)
+	if mail := smtpSrv.Wait(t); mail.Subject != "[Webrana warning] account_full resolved" || !strings.Contains(mail.Text, "Resolved") {
+		t.Fatalf("mail: %+v", mail)
 	}
 	open, err := db.OpenAlerts(ctx)
 	if err != nil || len(open) != 0 {

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,11 +11,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/smtp"
 	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/mail"
 )
 
 // Notification is what a channel delivers.
@@ -74,32 +75,43 @@ func (w *Webhook) Send(ctx context.Context, n Notification) error {
 	return nil
 }
 
-// Email sends the notification by SMTP.
+// Email sends the notification by e-mail through mail's one SMTP sender,
+// rendered from mail's Alert templates (plain text and HTML).
 type Email struct {
 	Addr     string // host:port
 	From     string
 	To       []string
 	Username string // optional PLAIN auth
 	Password string
+	// Sender delivers; nil sends through Addr with Username and Password.
+	// Wiring passes the sender customers' mail uses for the configured
+	// channel.
+	Sender mail.Sender
+	// SenderName names the site in the message (default "Webrana").
+	SenderName string
 }
 
 func (e *Email) Name() string { return "email" }
 
 func (e *Email) Send(ctx context.Context, n Notification) error {
 	a := n.Alert
-	subject := fmt.Sprintf("[Webrana %s] %s %s", a.Severity, a.Kind, n.Event)
-	var msg strings.Builder
-	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", e.From, strings.Join(e.To, ", "), subject)
-	fmt.Fprintf(&msg, "%s\r\n\r\nAlert %s (%s), opened %s.\r\n", a.Message, a.ID, a.Key, a.OpenedAt.Format(time.RFC3339))
+	data := mail.AlertData{Severity: a.Severity, Kind: a.Kind, Event: n.Event, Message: a.Message, ID: a.ID, Key: a.Key,
+		OpenedAt: a.OpenedAt.UTC().Format(time.RFC3339)}
 	if a.ResolvedAt != nil {
-		fmt.Fprintf(&msg, "Resolved %s.\r\n", a.ResolvedAt.Format(time.RFC3339))
+		data.ResolvedAt = a.ResolvedAt.UTC().Format(time.RFC3339)
 	}
-	var auth smtp.Auth
-	if e.Username != "" {
-		host, _, _ := strings.Cut(e.Addr, ":")
-		auth = smtp.PlainAuth("", e.Username, e.Password, host)
+	site := mail.Site{Name: cmp.Or(e.SenderName, "Webrana")}
+	r, err := mail.Render(site, strings.Join(e.To, ", "), mail.Alert, data)
+	if err != nil {
+		return err
 	}
-	if err := smtp.SendMail(e.Addr, auth, e.From, e.To, []byte(msg.String())); err != nil {
+	sender := e.Sender
+	if sender == nil {
+		sender = &mail.SMTP{Addr: e.Addr, Username: e.Username, Password: e.Password}
+	}
+	env := mail.Envelope{From: e.From, FromName: site.Name, To: e.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		ID: "alert-" + a.ID + "-" + n.Event, Date: webrana.Now()}
+	if err := sender.Send(ctx, env); err != nil {
 		return fmt.Errorf("email: %w", err)
 	}
 	return nil

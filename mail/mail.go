@@ -94,3 +94,24 @@ type AlertData struct {
 	Severity, Kind, Event, Message, ID, Key string
 	OpenedAt, ResolvedAt                    string // formatted; ResolvedAt empty while open
 }
+
+// Kinds is every kind of message, in the order above.
+var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn,
+	ServerReady, OrderHeld, OrderFailed, ActionFailed,
+	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Alert}
+
+// OptionalKinds are the kinds a customer may switch off: news about their
+// servers, a low balance, a sign-in from a new address. What they asked
+// for (a link to confirm, reset or accept), and the unpaid sequence that
+// ends with their servers deleted, always go.
+var OptionalKinds = []Kind{ServerReady, OrderHeld, OrderFailed, ActionFailed, BalanceLow, NewSignIn}
+
+// Optional reports whether the customer may switch k off.
+func (k Kind) Optional() bool {
+	for _, o := range OptionalKinds {
+		if o == k {
+			return true
+		}
+	}
+	return false
+}

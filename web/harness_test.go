@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -39,14 +40,15 @@ type clock = cloudtest.Clock
 // harness is a real server on a real database, served on loopback, with
 // the provider simulator behind its catalogs.
 type harness struct {
-	t     testing.TB
-	db    *store.DB
-	auth  *auth.Service
-	srv   *web.Server
-	sim   *cloudsim.Sim
-	url   string
-	clock *clock
-	mail  *mailRecorder // the e-mails auth queued
+	t      testing.TB
+	db     *store.DB
+	auth   *auth.Service
+	srv    *web.Server
+	sim    *cloudsim.Sim
+	outbox *mail.Outbox // the operators' Mail page and customers' preferences
+	url    string
+	clock  *clock
+	mail   *mailRecorder // the e-mails auth queued
 }
 
 // engines runs fn against a fresh harness on SQLite and on PostgreSQL.
@@ -78,6 +80,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		t.Fatal(err)
 	}
 	pl := pool.New(db, keys, opener, &pool.Config{Now: c.Now})
+	outbox := mail.NewOutbox(db, queue, &mail.Config{BaseURL: "https://panel.example.com", Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
 		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, nil),
 		Orders:    provision.New(db, cat, keys, queue, nil),
@@ -86,6 +89,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),
 		Channels:  alerts.NewChannelSet(db, keys, nil),
 		Alerts:    alerts.New(db, nil, nil, nil),
+		Mail:      outbox,
 		Ledger:    billing.NewLedger(db, billing.NewDunning(db, nil, &billing.DunningConfig{Now: c.Now}), &billing.LedgerConfig{Currency: web.Currency})}
 	for _, opt := range opts {
 		opt(&cfg)
@@ -93,7 +97,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	srv := web.NewServer(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, url: ts.URL, clock: c, mail: rec}
+	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, outbox: outbox, url: ts.URL, clock: c, mail: rec}
 }
 
 // simSource starts a simulator with one account per provider and returns a

@@ -83,6 +83,9 @@ func (s *Server) routes() {
 	s.api("GET /api/admin/settings", Admin, s.handleGetSettings)
 	s.api("PATCH /api/admin/settings", Admin, s.handleUpdateSettings)
 
+	// Outgoing mail: the operators' outbox, customers' preferences (api_mail.go).
+	s.mailRoutes()
+
 	// The caller's credentials.
 	s.api("GET /api/tokens", SignedIn, s.handleListTokens)
 	s.api("POST /api/tokens", SignedIn, s.handleCreateToken)

@@ -42,6 +42,7 @@ import (
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
@@ -67,6 +68,8 @@ type Config struct {
 	Metrics   *lifecycle.Metrics
 	Channels  *alerts.ChannelSet
 	Alerts    *alerts.Service // the alerts operators see and resolve
+	// Mail is the outbox operators read and customers' e-mail preferences.
+	Mail *mail.Outbox
 	// Ledger is customers' balances and statements, and operators' credits.
 	Ledger  *billing.Ledger
 	Ready   []ReadyCheck
@@ -101,6 +104,7 @@ type Server struct {
 	serverMetrics *lifecycle.Metrics
 	channels      *alerts.ChannelSet
 	alerts        *alerts.Service
+	mail          *mail.Outbox
 	ledger        *billing.Ledger
 	ready         []ReadyCheck
 	version       string
@@ -139,6 +143,7 @@ func NewServer(cfg Config) *Server {
 		serverMetrics:  cfg.Metrics,
 		channels:       cfg.Channels,
 		alerts:         cfg.Alerts,
+		mail:           cfg.Mail,
 		ledger:         cfg.Ledger,
 		ready:          cfg.Ready,
 		version:        cfg.Version,

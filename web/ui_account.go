@@ -292,8 +292,13 @@ func (s *Server) handleAccountPage(w http.ResponseWriter, r *http.Request) error
 	return s.renderAccount(w, r, http.StatusOK, pages.AccountData{})
 }
 
-func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, d pages.AccountData) error {
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, d pages.AccountData) (err error) {
 	d.User = principal(r).User
+	if s.mail != nil {
+		if d.Notifications, err = s.notificationChoices(r); err != nil {
+			return err
+		}
+	}
 	s.render(w, r, status, pages.Account(s.frame(w, r, "Your account", "account"), d))
 	return nil
 }

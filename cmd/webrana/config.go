@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/mail"
 )
 
 // Config is everything the environment and flags say, in one value. Secret
@@ -40,7 +42,13 @@ type Config struct {
 	SMTPUsername              string
 	SMTPPassword              string
 	AlertEmailTo              string // comma-separated
-	LogLevel                  slog.Level
+	// BaseURL is the site's public URL, for links in e-mail (default
+	// http:// and Addr).
+	BaseURL string
+	// SMTPSenderName is shown as the sender of e-mail and names the site
+	// in it (default "Webrana").
+	SMTPSenderName string
+	LogLevel       slog.Level
 	// MetricsToken lets Prometheus read /metrics with it as a bearer token;
 	// MetricsPublic lets anyone. Without either, administrators only.
 	MetricsToken  string
@@ -100,8 +108,10 @@ func (c *Config) settings() []envFlag {
 		{"DO_ACCESS_TOKEN", "", "", &c.DOAccessToken},
 		{"WEBRANA_ALERT_WEBHOOK_URL", "alert-webhook-url", "POST alerts here as signed JSON", &c.AlertWebhookURL},
 		{"WEBRANA_ALERT_WEBHOOK_SECRET", "", "", &c.AlertWebhookSecret},
-		{"WEBRANA_SMTP_ADDR", "smtp-addr", "SMTP server host:port for alert e-mail", &c.SMTPAddr},
-		{"WEBRANA_SMTP_FROM", "smtp-from", "sender of alert e-mail", &c.SMTPFrom},
+		{"WEBRANA_BASE_URL", "base-url", "the site's public URL, for links in e-mail (default http://WEBRANA_ADDR)", &c.BaseURL},
+		{"WEBRANA_SMTP_ADDR", "smtp-addr", "SMTP server host:port for e-mail to customers and alerts (unset: mail is kept for the Mail page)", &c.SMTPAddr},
+		{"WEBRANA_SMTP_FROM", "smtp-from", "sender address of e-mail", &c.SMTPFrom},
+		{"WEBRANA_SMTP_SENDER_NAME", "smtp-sender-name", "sender name of e-mail (default Webrana)", &c.SMTPSenderName},
 		{"WEBRANA_SMTP_USERNAME", "smtp-username", "SMTP user (PLAIN auth)", &c.SMTPUsername},
 		{"WEBRANA_SMTP_PASSWORD", "", "", &c.SMTPPassword},
 		{"WEBRANA_ALERT_EMAIL_TO", "alert-email-to", "comma-separated recipients of alert e-mail", &c.AlertEmailTo},
@@ -289,8 +299,8 @@ func (c *Config) validate() error {
 	if c.AlertWebhookURL != "" && c.AlertWebhookSecret == "" {
 		return errors.New("WEBRANA_ALERT_WEBHOOK_SECRET: required with WEBRANA_ALERT_WEBHOOK_URL (receivers check the signature)")
 	}
-	if (c.SMTPAddr == "") != (c.AlertEmailTo == "") || (c.SMTPAddr != "" && c.SMTPFrom == "") {
-		return errors.New("WEBRANA_SMTP_ADDR, WEBRANA_SMTP_FROM and WEBRANA_ALERT_EMAIL_TO: set all three for alert e-mail, or none")
+	if err := c.validateMail(); err != nil {
+		return err
 	}
 	if !auth.SignupMode(c.Signup).Valid() {
 		return fmt.Errorf("WEBRANA_SIGNUP: %q is not one of open, invite, closed", c.Signup)
@@ -306,6 +316,36 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s: %q is not an http(s) URL", s.env, s.v)
 		}
 	}
+	return nil
+}
+
+// validateMail checks the e-mail settings: WEBRANA_SMTP_ADDR and
+// WEBRANA_SMTP_FROM together send customers' mail; WEBRANA_ALERT_EMAIL_TO
+// adds alert e-mail and needs them.
+func (c *Config) validateMail() error {
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return fmt.Errorf("WEBRANA_SMTP_ADDR: %q is not host:port", c.SMTPAddr)
+		}
+	}
+	if (c.SMTPAddr == "") != (c.SMTPFrom == "") {
+		return errors.New("WEBRANA_SMTP_ADDR and WEBRANA_SMTP_FROM: set both to send e-mail, or neither (mail is then kept for the Mail page)")
+	}
+	if c.SMTPFrom != "" {
+		if a, err := netmail.ParseAddress(c.SMTPFrom); err != nil || a.Name != "" {
+			return fmt.Errorf("WEBRANA_SMTP_FROM: %q is not an e-mail address (the name goes in WEBRANA_SMTP_SENDER_NAME)", c.SMTPFrom)
+		}
+	}
+	if c.AlertEmailTo != "" && c.SMTPAddr == "" {
+		return errors.New("WEBRANA_ALERT_EMAIL_TO: needs WEBRANA_SMTP_ADDR and WEBRANA_SMTP_FROM to send alert e-mail")
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return fmt.Errorf("WEBRANA_BASE_URL: %q is not an http(s) URL such as https://panel.example.com", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	return nil
 }
 
@@ -363,7 +403,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("do_access_token", redact(c.DOAccessToken)),
 		slog.String("alert_webhook_url", c.AlertWebhookURL),
 		slog.String("alert_webhook_secret", redact(c.AlertWebhookSecret)),
+		slog.String("base_url", c.BaseURL),
 		slog.String("smtp_addr", c.SMTPAddr),
+		slog.String("smtp_from", c.SMTPFrom),
+		slog.String("smtp_username", c.SMTPUsername),
 		slog.String("smtp_password", redact(c.SMTPPassword)),
 		slog.String("alert_email_to", c.AlertEmailTo),
 		slog.String("metrics_token", redact(c.MetricsToken)),
@@ -398,20 +441,35 @@ func parseBool(name, v string) (bool, error) {
 	return b, nil
 }
 
-// alertChannels are the notification channels the configuration sets up.
-func (c *Config) alertChannels() []alerts.Channel {
+// mailConfig is the outbox's and its worker's configuration.
+func (c *Config) mailConfig(now func() time.Time, logger *slog.Logger) *mail.Config {
+	return &mail.Config{BaseURL: c.BaseURL, From: c.SMTPFrom, SenderName: c.SMTPSenderName, Now: now, Logger: logger}
+}
+
+// mailSender is the one SMTP sender of customers' mail and alerts; nil
+// without WEBRANA_SMTP_ADDR (mail is then kept for the Mail page).
+func (c *Config) mailSender() mail.Sender {
+	if c.SMTPAddr == "" {
+		return nil
+	}
+	return &mail.SMTP{Addr: c.SMTPAddr, Username: c.SMTPUsername, Password: c.SMTPPassword}
+}
+
+// alertChannels are the notification channels the configuration sets up;
+// alert e-mail goes through sender, customers' mail's.
+func (c *Config) alertChannels(sender mail.Sender) []alerts.Channel {
 	var out []alerts.Channel
 	if c.AlertWebhookURL != "" {
 		out = append(out, &alerts.Webhook{URL: c.AlertWebhookURL, Secret: []byte(c.AlertWebhookSecret)})
 	}
-	if c.SMTPAddr != "" {
+	if sender != nil && c.AlertEmailTo != "" {
 		var to []string
 		for _, addr := range strings.Split(c.AlertEmailTo, ",") {
 			if addr = strings.TrimSpace(addr); addr != "" {
 				to = append(to, addr)
 			}
 		}
-		out = append(out, &alerts.Email{Addr: c.SMTPAddr, From: c.SMTPFrom, To: to, Username: c.SMTPUsername, Password: c.SMTPPassword})
+		out = append(out, &alerts.Email{Addr: c.SMTPAddr, From: c.SMTPFrom, To: to, Sender: sender, SenderName: c.SMTPSenderName})
 	}
 	return out
 }

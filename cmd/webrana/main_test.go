@@ -288,7 +288,11 @@ func TestBadInputGivesOneClearLine(t *testing.T) {
 		{"metrics public not boolean", nil, map[string]string{"WEBRANA_METRICS_PUBLIC": "yes please"}, 1, `WEBRANA_METRICS_PUBLIC: "yes please" is not a boolean`},
 		{"sandbox flag not boolean", nil, map[string]string{"WEBRANA_SANDBOX": "maybe"}, 1, `WEBRANA_SANDBOX: "maybe" is not a boolean`},
 		{"webhook without secret", nil, map[string]string{"WEBRANA_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook"}, 1, "WEBRANA_ALERT_WEBHOOK_SECRET: required"},
-		{"smtp half configured", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25"}, 1, "set all three for alert e-mail"},
+		{"smtp half configured", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25"}, 1, "WEBRANA_SMTP_ADDR and WEBRANA_SMTP_FROM: set both"},
+		{"smtp sender not an address", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25", "WEBRANA_SMTP_FROM": "Webrana <w@example.com>"}, 1,
+			"WEBRANA_SMTP_FROM: \"Webrana <w@example.com>\" is not an e-mail address"},
+		{"alert e-mail without smtp", nil, map[string]string{"WEBRANA_ALERT_EMAIL_TO": "ops@example.com"}, 1, "WEBRANA_ALERT_EMAIL_TO: needs WEBRANA_SMTP_ADDR"},
+		{"base URL not http", nil, map[string]string{"WEBRANA_BASE_URL": "panel.example.com"}, 1, "WEBRANA_BASE_URL: \"panel.example.com\" is not an http(s) URL"},
 		{"unknown command", []string{"frobnicate"}, nil, 2, `unknown command "frobnicate"`},
 		{"user add without email", []string{"user", "add"}, nil, 2, "--email is required"},
 	}

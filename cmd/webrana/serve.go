@@ -22,6 +22,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -45,6 +46,7 @@ type Main struct {
 	Pool     *pool.Service
 	Alerts   *alerts.Service
 	Channels *alerts.ChannelSet
+	Mail     *mail.Outbox // the outgoing-mail path: producers queue in their transactions
 	Auth     *auth.Service
 	Catalog  *catalog.Service
 	Plans    *plans.Service

@@ -15,6 +15,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -38,10 +39,18 @@ func (m *Main) wire() error {
 	m.Registry = newRegistry()
 	m.Pool = pool.New(m.DB, m.Keys, m.opener(), &pool.Config{Now: m.Now, Logger: m.Logger})
 	m.Registry.MustRegister(pool.Collector{DB: m.DB})
-	m.Channels = alerts.NewChannelSet(m.DB, m.Keys, &alerts.ChannelSetConfig{Static: cfg.alertChannels()})
+	// Outgoing mail (issue 16 §3): one SMTP sender for customers' mail and
+	// alerts; without WEBRANA_SMTP_ADDR the worker keeps messages for the
+	// operators' Mail page. Every producer queues through m.Mail.
+	sender, mailCfg := cfg.mailSender(), cfg.mailConfig(m.Now, m.Logger)
+	if sender == nil && !cfg.Sandbox {
+		m.Logger.Warn("no SMTP server (WEBRANA_SMTP_ADDR): e-mail to customers is kept on the Mail page, not sent")
+	}
+	m.Mail = mail.NewOutbox(m.DB, late, mailCfg)
+	m.Channels = alerts.NewChannelSet(m.DB, m.Keys, &alerts.ChannelSetConfig{Static: cfg.alertChannels(sender)})
 	m.Alerts = alerts.New(m.DB, late, m.Channels, &alerts.Config{Logger: m.Logger})
 
-	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(m.Config.Signup)})
+	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(m.Config.Signup), Mailer: m.Mail})
 	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Plans = plans.New(m.DB, m.Catalog, nil)
 
@@ -53,15 +62,16 @@ func (m *Main) wire() error {
 	m.Metrics = lifecycle.NewMetrics(m.DB, m.Pool, &lifecycle.MetricsConfig{Now: m.Now})
 
 	m.Dunning = billing.NewDunning(m.DB, m.Servers, m.dunningConfig())
-	m.Meter = billing.NewMeter(m.DB, &billing.MeterConfig{Now: m.Now, Logger: m.Logger})
+	m.Meter = billing.NewMeter(m.DB, &billing.MeterConfig{Now: m.Now, Logger: m.Logger, Mail: m.Mail})
 	m.Ledger = billing.NewLedger(m.DB, m.Dunning, nil)
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, alerts.NewNotifyWorker(m.DB, m.Channels))
 	river.AddWorker(workers, provision.NewWorker(m.DB, m.Pool, m.Keys, m.Alerts, m.Channels,
-		&provision.WorkerConfig{Poll: cfg.ProvisionPoll, HeldRetry: cfg.HeldRetry, Now: m.Now, Logger: m.Logger}))
+		&provision.WorkerConfig{Poll: cfg.ProvisionPoll, HeldRetry: cfg.HeldRetry, Now: m.Now, Logger: m.Logger, Mail: m.Mail}))
 	river.AddWorker(workers, lifecycle.NewWorker(m.DB, m.Pool, m.Keys,
-		&lifecycle.WorkerConfig{Poll: cfg.ProvisionPoll, Now: m.Now, Logger: m.Logger}))
+		&lifecycle.WorkerConfig{Poll: cfg.ProvisionPoll, Now: m.Now, Logger: m.Logger, Mail: m.Mail}))
+	river.AddWorker(workers, mail.NewSendWorker(m.DB, sender, mailCfg))
 	metrics := jobs.NewMetrics(m.Registry)
 	q, err := jobs.New(m.DB, &jobs.Config{
 		Logger:      m.Logger.With("component", "river"),
@@ -80,7 +90,7 @@ func (m *Main) wire() error {
 
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth, Catalog: m.Catalog,
 		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
-		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger,
+		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail,
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
 		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
 	if m.Sim != nil {
@@ -91,7 +101,7 @@ func (m *Main) wire() error {
 
 // dunningConfig is the dunning's schedule as configured, on Main's clock.
 func (m *Main) dunningConfig() *billing.DunningConfig {
-	return &billing.DunningConfig{Grace: m.Config.DunningGrace, DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger}
+	return &billing.DunningConfig{Grace: m.Config.DunningGrace, DestroyAfter: m.Config.DunningDestroyAfter, Now: m.Now, Logger: m.Logger, Mail: m.Mail}
 }
 
 // periodicTasks are what the elected leader runs on a schedule, one line
