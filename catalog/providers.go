@@ -21,17 +21,39 @@ func (s *Service) Providers(ctx context.Context) ([]*webrana.Provider, error) {
 	return ps, nil
 }
 
-// Offered returns the providers customers may order from: the enabled ones.
+// Server is a Source that can tell, without calling the provider, whether
+// it can serve a provider's catalogs at all (pool's source: whether the
+// provider has a working account).
+type Server interface {
+	Serves(ctx context.Context, p webrana.ProviderType) (bool, error)
+}
+
+// Offered returns the providers customers may order from: the enabled ones
+// that have something to sell. A provider enabled with no working account
+// (none active and not UNHEALTHY) is left out, where the source can tell
+// (Server): its catalogs could not be read, nor its servers created. It
+// shows again as soon as an account works.
 func (s *Service) Offered(ctx context.Context) ([]*webrana.Provider, error) {
 	all, err := s.Providers(ctx)
 	if err != nil {
 		return nil, err
 	}
+	server, _ := s.src.(Server)
 	var out []*webrana.Provider
 	for _, p := range all {
-		if p.Enabled {
-			out = append(out, p)
+		if !p.Enabled {
+			continue
 		}
+		if server != nil {
+			ok, err := server.Serves(ctx, p.Type)
+			if err != nil {
+				return nil, fmt.Errorf("offered providers: %w", err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }

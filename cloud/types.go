@@ -207,6 +207,9 @@ type AppField struct {
 	Default string
 	Example string
 	OneOf   []string
+	// Required fields have no default: the app cannot be deployed without
+	// a value for them (a Linode StackScript's UDF without default=).
+	Required bool
 }
 
 // SSHKey is a public key registered at a provider account.

@@ -62,6 +62,11 @@ func (s *Service) refresh(ctx context.Context, id string, sync bool) (*webrana.A
 	upd := store.AccountUpdate{Health: &v.health, HealthReason: &v.reason, LastHealthCheckAt: &now}
 	if callErr == nil {
 		upd.ProviderStatus = &info.Status
+		if a.Email == "" && info.Email != "" {
+			// An account added without its e-mail (DO_ACCESS_TOKEN's)
+			// learns it from the provider, as one added by an operator does.
+			upd.Email = &info.Email
+		}
 		if sync && info.LimitKnown && a.LimitFromProvider {
 			upd.Limit = &info.Limit
 		}

@@ -98,6 +98,26 @@ func (s *Service) CatalogSource() *catalogSource { return &catalogSource{s} }
 type catalogSource struct{ s *Service }
 
 func (cs *catalogSource) Client(ctx context.Context, p webrana.ProviderType) (*cloud.Client, error) {
+	best, err := cs.best(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if best == nil {
+		return nil, webrana.Errorf(webrana.EUNAVAILABLE, "No active, healthy %s account is configured.", p)
+	}
+	return cs.s.Client(ctx, best)
+}
+
+// Serves reports whether the provider has an account catalogs can be read
+// through (and so servers sold on): active, and not UNHEALTHY. The catalog
+// offers customers only the providers it serves (catalog.Service.Offered).
+func (cs *catalogSource) Serves(ctx context.Context, p webrana.ProviderType) (bool, error) {
+	best, err := cs.best(ctx, p)
+	return best != nil, err
+}
+
+// best is the provider's account to read catalogs through, or nil.
+func (cs *catalogSource) best(ctx context.Context, p webrana.ProviderType) (*webrana.Account, error) {
 	accounts, err := cs.s.db.ListAccounts(ctx, p)
 	if err != nil {
 		return nil, err
@@ -117,10 +137,7 @@ func (cs *catalogSource) Client(ctx context.Context, p webrana.ProviderType) (*c
 			best = a
 		}
 	}
-	if best == nil {
-		return nil, webrana.Errorf(webrana.EUNAVAILABLE, "No active, healthy %s account is configured.", p)
-	}
-	return cs.s.Client(ctx, best)
+	return best, nil
 }
 
 // AccountInput is an account as an operator adds it.

@@ -17,6 +17,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -38,14 +39,34 @@ type Service struct {
 	catalog *catalog.Service
 	keys    *secrets.Keyring
 	queue   jobs.Enqueuer
+	// defaultRegions are the regions orders of a provider take when they
+	// name none, where the plan is sold (Config.DefaultRegions).
+	defaultRegions map[webrana.ProviderType]string
+}
+
+// Config holds the order service's optional settings. A nil Config, and
+// zero fields, take the defaults.
+type Config struct {
+	// DefaultRegions are the regions orders of a provider take when they
+	// name none, where the plan is sold (DIGITALOCEAN_DEFAULT_REGION); the
+	// create-server form preselects them. Default: none (region required).
+	DefaultRegions map[webrana.ProviderType]string
 }
 
 // New returns the order service over db: orders are checked against
 // catalog, root passwords sealed with keys, and each order's job enqueued
-// on queue. It has no optional settings.
-func New(db OrderStore, catalog *catalog.Service, keys *secrets.Keyring, queue jobs.Enqueuer) *Service {
-	return &Service{db: db, catalog: catalog, keys: keys, queue: queue}
+// on queue. cfg may be nil.
+func New(db OrderStore, catalog *catalog.Service, keys *secrets.Keyring, queue jobs.Enqueuer, cfg *Config) *Service {
+	c := Config{}
+	if cfg != nil {
+		c = *cfg
+	}
+	return &Service{db: db, catalog: catalog, keys: keys, queue: queue, defaultRegions: maps.Clone(c.DefaultRegions)}
 }
+
+// DefaultRegion is the region an order of the provider takes when it names
+// none, if its plan is sold there ("" when there is none).
+func (s *Service) DefaultRegion(p webrana.ProviderType) string { return s.defaultRegions[p] }
 
 // Request is a customer's order, as POST /api/vps takes it.
 type Request struct {
@@ -227,6 +248,9 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 	}
 	if c.Plan, err = s.plan(ctx, c.Provider, req.PlanID); err != nil || through < StageRegion {
 		return c, err
+	}
+	if d := s.DefaultRegion(c.Provider); req.Region == "" && d != "" && slices.Contains(c.Plan.Regions, d) {
+		req.Region = d
 	}
 	if c.Size, err = s.size(ctx, c.Plan, req.Region); err != nil || through < StageImage {
 		return c, err
@@ -511,6 +535,18 @@ func (s *Service) stackScript(ctx context.Context, provider webrana.ProviderType
 		}
 		if f := app.Fields[j]; len(f.OneOf) > 0 && !slices.Contains(f.OneOf, value) {
 			return webrana.FieldError("stackscript_data", "%s must be one of %s.", cmp.Or(f.Label, f.Name), strings.Join(f.OneOf, ", "))
+		}
+	}
+	return requiredFields(app, req.StackScriptData)
+}
+
+// requiredFields checks the script's required fields (those without a
+// default) are filled in: Linode runs a StackScript only with every one of
+// them, and would refuse the create after the order was accepted.
+func requiredFields(script *cloud.App, data map[string]string) error {
+	for _, f := range script.Fields {
+		if f.Required && strings.TrimSpace(data[f.Name]) == "" {
+			return webrana.FieldError("stackscript_data", "StackScript %s needs %s (stackscript_data.%s).", script.Name, cmp.Or(f.Label, f.Name), f.Name)
 		}
 	}
 	return nil

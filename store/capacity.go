@@ -239,49 +239,60 @@ func (db *DB) SyncServers(ctx context.Context, accountID string, listedAt time.T
 		if err != nil {
 			return err
 		}
-		c := tx.conn()
-		var last sql.NullTime
-		if err := c.row(ctx, `SELECT last_sync_at FROM accounts WHERE id = ?`, accountID).Scan(&last); err != nil {
-			return notFound(err, "Account")
-		}
-		if last.Valid && last.Time.After(listedAt) {
-			// A newer list was applied while this one was taken: this one
-			// may miss servers made since, or keep ones removed since.
-			return nil
-		}
-		known, err := recordedServers(ctx, c, accountID, servers)
-		if err != nil {
+		if err := k.sortServers(ctx, accountID, listedAt, servers); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `DELETE FROM account_strays WHERE account_id = ?`, accountID); err != nil {
-			return err
-		}
-		foreign, seen := 0, map[string]bool{}
-		for _, s := range servers {
-			if seen[s.ID] {
-				continue // a paged list can show a server twice
-			}
-			seen[s.ID] = true
-			r, ok := known[s.ID]
-			switch {
-			case ok && (r.own || !r.ended.Before(listedAt)):
-				// Counted as own, or removed since the list began.
-			case s.OrderID != "":
-				if _, err := c.exec(ctx, `INSERT INTO account_strays (account_id, provider_id, order_id) VALUES (?, ?, ?)
-					ON CONFLICT DO NOTHING`, accountID, s.ID, s.OrderID); err != nil {
-					return err
-				}
-			default:
-				foreign++
-			}
-		}
-		res, err := c.exec(ctx, `UPDATE accounts SET foreign_count = ?, last_sync_at = ? WHERE id = ?`, foreign, listedAt, accountID)
-		if err := mustAffect(res, err, "Account"); err != nil {
-			return err
-		}
-		k.touch(accountID)
 		return k.settle(ctx)
 	})
+}
+
+// sortServers sorts a list of the account's servers against Webrana's rows
+// (see SyncServers) and marks the account for recounting; the caller
+// settles. A list older than the last one applied changes nothing.
+func (k *capacity) sortServers(ctx context.Context, accountID string, listedAt time.Time, servers []ObservedServer) error {
+	k.mustHold(accountID)
+	c := k.c
+	var last sql.NullTime
+	if err := c.row(ctx, `SELECT last_sync_at FROM accounts WHERE id = ?`, accountID).Scan(&last); err != nil {
+		return notFound(err, "Account")
+	}
+	if last.Valid && last.Time.After(listedAt) {
+		// A newer list was applied while this one was taken: this one
+		// may miss servers made since, or keep ones removed since.
+		return nil
+	}
+	known, err := recordedServers(ctx, c, accountID, servers)
+	if err != nil {
+		return err
+	}
+	if _, err := c.exec(ctx, `DELETE FROM account_strays WHERE account_id = ?`, accountID); err != nil {
+		return err
+	}
+	foreign, seen := 0, map[string]bool{}
+	for _, s := range servers {
+		if seen[s.ID] {
+			continue // a paged list can show a server twice
+		}
+		seen[s.ID] = true
+		r, ok := known[s.ID]
+		switch {
+		case ok && (r.own || !r.ended.Before(listedAt)):
+			// Counted as own, or removed since the list began.
+		case s.OrderID != "":
+			if _, err := c.exec(ctx, `INSERT INTO account_strays (account_id, provider_id, order_id) VALUES (?, ?, ?)
+				ON CONFLICT DO NOTHING`, accountID, s.ID, s.OrderID); err != nil {
+				return err
+			}
+		default:
+			foreign++
+		}
+	}
+	res, err := c.exec(ctx, `UPDATE accounts SET foreign_count = ?, last_sync_at = ? WHERE id = ?`, foreign, listedAt, accountID)
+	if err := mustAffect(res, err, "Account"); err != nil {
+		return err
+	}
+	k.touch(accountID)
+	return nil
 }
 
 // recorded is what Webrana's rows say of a listed server.

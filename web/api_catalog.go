@@ -8,17 +8,28 @@ import (
 	"github.com/webrana/webrana/cloud"
 )
 
-// catalogResponse is every catalog answer: the items (all of them; catalogs
-// are short), in the shape of the other lists, plus their freshness and, for
-// images and apps, the same items grouped for display.
+// catalogResponse is every catalog answer: one page of the items (?page=
+// and ?per_page=, as every list), in the shape of the other lists, plus
+// their freshness and, for images and apps, the page's items grouped for
+// display.
 type catalogResponse[T, G any] struct {
 	listResponse[T]
 	catalogMeta
 	Groups []G `json:"groups,omitempty"`
 }
 
-func catalogOut[T, G any](items []T, meta catalogMeta, groups []G) catalogResponse[T, G] {
-	return catalogResponse[T, G]{listResponse: newList(items, len(items), pageAll(len(items))), catalogMeta: meta, Groups: groups}
+// catalogPage cuts the page the request asks for out of a whole catalog
+// and groups its items with grouped (nil: no groups).
+func catalogPage[T, G any](r *http.Request, items []T, meta catalogMeta, grouped func([]T) []G) (catalogResponse[T, G], error) {
+	p, err := pageParams(r)
+	if err != nil {
+		return catalogResponse[T, G]{}, err
+	}
+	out := catalogResponse[T, G]{listResponse: pageOf(items, p), catalogMeta: meta}
+	if grouped != nil {
+		out.Groups = grouped(out.Items)
+	}
+	return out, nil
 }
 
 type sizeJSON struct {
@@ -56,8 +67,7 @@ func (s *Server) handleSizes(w http.ResponseWriter, r *http.Request) error {
 			DiskGB: z.DiskGB, TransferGB: z.TransferGB, PriceMonthly: z.PriceMonthly, PriceHourly: z.PriceHourly,
 			Currency: "USD", Regions: nonNil(z.Regions), Available: z.Available}) // the provider's prices (cloud.Size), not webrana.BillingCurrency
 	}
-	writeJSON(w, http.StatusOK, catalogOut[sizeJSON, struct{}](out, catalogMeta{res.FetchedAt, res.Stale}, nil))
-	return nil
+	return writePage(w, r, out, catalogMeta{res.FetchedAt, res.Stale}, noGroups[sizeJSON])
 }
 
 type regionJSON struct {
@@ -80,8 +90,7 @@ func (s *Server) handleRegions(w http.ResponseWriter, r *http.Request) error {
 	for _, g := range res.Items {
 		out = append(out, regionJSON{Slug: g.Slug, Name: g.Name, Available: g.Available, Features: nonNil(g.Features)})
 	}
-	writeJSON(w, http.StatusOK, catalogOut[regionJSON, struct{}](out, catalogMeta{res.FetchedAt, res.Stale}, nil))
-	return nil
+	return writePage(w, r, out, catalogMeta{res.FetchedAt, res.Stale}, noGroups[regionJSON])
 }
 
 type imageJSON struct {
@@ -122,10 +131,10 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, imageJSON{Slug: im.Slug, Name: im.Name, Distribution: im.Distribution, Type: string(im.Type),
 			Regions: nonNil(im.Regions), MinDiskGB: im.MinDiskGB})
 	}
-	groups := group(out, func(i imageJSON) string { return i.Distribution },
-		func(k string, items []imageJSON) imageGroup { return imageGroup{Distribution: k, Images: items} })
-	writeJSON(w, http.StatusOK, catalogOut(out, catalogMeta{res.FetchedAt, res.Stale}, groups))
-	return nil
+	return writePage(w, r, out, catalogMeta{res.FetchedAt, res.Stale}, func(items []imageJSON) []imageGroup {
+		return group(items, func(i imageJSON) string { return i.Distribution },
+			func(k string, items []imageJSON) imageGroup { return imageGroup{Distribution: k, Images: items} })
+	})
 }
 
 type appJSON struct {
@@ -143,6 +152,8 @@ type fieldJSON struct {
 	Default string   `json:"default"`
 	Example string   `json:"example"`
 	OneOf   []string `json:"one_of"`
+	// Required: an order of the app must give this field a value.
+	Required bool `json:"required"`
 }
 
 type appGroup struct {
@@ -165,16 +176,30 @@ func (s *Server) handleMarketplace(w http.ResponseWriter, r *http.Request) error
 	for _, a := range res.Items {
 		fields := make([]fieldJSON, 0, len(a.Fields))
 		for _, f := range a.Fields {
-			fields = append(fields, fieldJSON{Name: f.Name, Label: f.Label, Default: f.Default, Example: f.Example, OneOf: nonNil(f.OneOf)})
+			fields = append(fields, fieldJSON{Name: f.Name, Label: f.Label, Default: f.Default, Example: f.Example, OneOf: nonNil(f.OneOf),
+				Required: f.Required})
 		}
 		out = append(out, appJSON{Slug: a.Slug, Name: a.Name, Category: a.Category, Description: a.Description,
 			Images: nonNil(a.Images), Fields: fields})
 	}
-	groups := group(out, func(a appJSON) string { return a.Category },
-		func(k string, items []appJSON) appGroup { return appGroup{Category: k, Apps: items} })
-	writeJSON(w, http.StatusOK, catalogOut(out, catalogMeta{res.FetchedAt, res.Stale}, groups))
+	return writePage(w, r, out, catalogMeta{res.FetchedAt, res.Stale}, func(items []appJSON) []appGroup {
+		return group(items, func(a appJSON) string { return a.Category },
+			func(k string, items []appJSON) appGroup { return appGroup{Category: k, Apps: items} })
+	})
+}
+
+// writePage answers one page of a catalog (see catalogPage).
+func writePage[T, G any](w http.ResponseWriter, r *http.Request, items []T, meta catalogMeta, grouped func([]T) []G) error {
+	out, err := catalogPage(r, items, meta, grouped)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// noGroups is the grouping of catalogs shown ungrouped.
+func noGroups[T any]([]T) []struct{} { return nil }
 
 // group gathers items by key, groups sorted by key, items in their order.
 func group[T, G any](items []T, keyOf func(T) string, mk func(string, []T) G) []G {

@@ -15,7 +15,7 @@ type providerJSON struct {
 }
 
 func providerOut(p *webrana.Provider) providerJSON {
-	return providerJSON{Provider: p, Logo: "/static/providers/" + string(p.Type) + ".svg"}
+	return providerJSON{Provider: p, Logo: "/assets/" + string(p.Type) + ".svg"} // served by GET /assets/
 }
 
 // handleListProviders lists the enabled providers, for the provider selector.
@@ -32,7 +32,13 @@ func (s *Server) handleListProviders(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+// handleAdminListProviders lists every provider, a page at a time
+// (?page=, ?per_page=).
 func (s *Server) handleAdminListProviders(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
 	all, err := s.catalog.Providers(r.Context())
 	if err != nil {
 		return err
@@ -41,7 +47,7 @@ func (s *Server) handleAdminListProviders(w http.ResponseWriter, r *http.Request
 	for _, p := range all {
 		out = append(out, providerOut(p))
 	}
-	writeJSON(w, http.StatusOK, newList(out, len(out), pageAll(len(out))))
+	writeJSON(w, http.StatusOK, pageOf(out, page))
 	return nil
 }
 

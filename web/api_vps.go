@@ -21,11 +21,16 @@ import (
 // plan's names, and the account it runs on for administrators only.
 type instanceView struct {
 	*webrana.Instance
-	ProviderName string            `json:"provider_name"`
-	PlanName     string            `json:"plan_name"`
-	Account      *accountBrief     `json:"account,omitempty"`
-	Progress     *progressView     `json:"progress,omitempty"`
-	Metrics      *lifecycle.Series `json:"metrics,omitempty"` // with ?metrics=HOURS
+	// ProviderServerID is the server's id at its provider. The instance's
+	// provider_id says the same and is deprecated: in POST /api/vps,
+	// provider_id names the provider (its UUID) instead. It stays for one
+	// release.
+	ProviderServerID string            `json:"provider_server_id,omitempty"`
+	ProviderName     string            `json:"provider_name"`
+	PlanName         string            `json:"plan_name"`
+	Account          *accountBrief     `json:"account,omitempty"`
+	Progress         *progressView     `json:"progress,omitempty"`
+	Metrics          *lifecycle.Series `json:"metrics,omitempty"` // with ?metrics=HOURS
 }
 
 type accountBrief struct {
@@ -57,7 +62,7 @@ type attemptView struct {
 // account it runs on for administrators only.
 func viewOf(row *store.InstanceRow, p *auth.Principal) *instanceView {
 	shown := *row.Instance
-	v := &instanceView{Instance: &shown, ProviderName: row.ProviderName, PlanName: row.PlanName}
+	v := &instanceView{Instance: &shown, ProviderServerID: row.ProviderID, ProviderName: row.ProviderName, PlanName: row.PlanName}
 	if p.IsAdmin() && row.AccountID != "" {
 		v.Account = &accountBrief{ID: row.AccountID, Name: row.AccountName}
 	}

@@ -32,7 +32,7 @@ func TestCatalogEndpoints(t *testing.T) {
 	c := h.login("c@example.com")
 
 	var sizes catalogBody[sizeItem]
-	res := c.Do("GET", "/api/vps/digitalocean/sizes", nil)
+	res := c.Do("GET", "/api/vps/digitalocean/sizes?per_page=200", nil)
 	mustStatus(t, res, 200, "sizes")
 	res.JSON(t, &sizes)
 	if len(sizes.Items) < 5 || sizes.Total != len(sizes.Items) || sizes.Stale || sizes.FetchedAt.IsZero() {
@@ -44,7 +44,7 @@ func TestCatalogEndpoints(t *testing.T) {
 		}
 	}
 	var inSgp catalogBody[sizeItem]
-	c.Do("GET", "/api/vps/digitalocean/sizes?region=sgp1", nil).JSON(t, &inSgp)
+	c.Do("GET", "/api/vps/digitalocean/sizes?region=sgp1&per_page=200", nil).JSON(t, &inSgp)
 	if len(inSgp.Items) == 0 || len(inSgp.Items) > len(sizes.Items) {
 		t.Fatalf("sizes in sgp1: %d of %d", len(inSgp.Items), len(sizes.Items))
 	}

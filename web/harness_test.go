@@ -83,7 +83,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	outbox := mail.NewOutbox(db, queue, &mail.Config{BaseURL: "https://panel.example.com", Now: c.Now})
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
 		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, nil),
-		Orders:    provision.New(db, cat, keys, queue),
+		Orders:    provision.New(db, cat, keys, queue, nil),
 		Servers:   lifecycle.New(db, cat, keys, queue),
 		Reconcile: lifecycle.NewReconciler(db, pl, nil),
 		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),

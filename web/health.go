@@ -17,7 +17,8 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReadyz answers 200 when every readiness check passes (database,
-// migrations, job system), else 503 naming the failing checks.
+// migrations, job system), else 503 naming the failing checks; either way
+// it says which mode runs (sandbox or production).
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
@@ -35,7 +36,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		}
 		checks[c.Name] = "ok"
 	}
-	body := map[string]any{"status": "ok", "checks": checks}
+	body := map[string]any{"status": "ok", "checks": checks, "mode": s.mode}
 	if status != http.StatusOK {
 		body["status"] = "unavailable"
 	}

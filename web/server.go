@@ -74,6 +74,9 @@ type Config struct {
 	Ledger  *billing.Ledger
 	Ready   []ReadyCheck
 	Version string
+	// Mode is what /readyz says runs: "sandbox" or "production" (the
+	// default).
+	Mode string
 	// SignInHint is shown on the login page (the sandbox names its demo users).
 	SignInHint string
 	// RequestTimeout is how long a request may take, its provider calls
@@ -105,6 +108,7 @@ type Server struct {
 	ledger        *billing.Ledger
 	ready         []ReadyCheck
 	version       string
+	mode          string
 	signInHint    string
 	timeout       time.Duration
 	metricsToken  []byte // SHA-256 of Config.MetricsToken; nil when none is set
@@ -143,6 +147,7 @@ func NewServer(cfg Config) *Server {
 		ledger:         cfg.Ledger,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
+		mode:           cmp.Or(cfg.Mode, "production"),
 		signInHint:     cfg.SignInHint,
 		timeout:        cmp.Or(cfg.RequestTimeout, defaultRequestTimeout),
 		metricsToken:   tokenDigest(cfg.MetricsToken),

@@ -289,10 +289,12 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 	}
 	switch step {
 	case pages.StepProvider:
-		for _, p := range all {
-			if p.Enabled {
-				d.Providers = append(d.Providers, pages.OrderProvider{Type: p.Type, Name: p.Name})
-			}
+		offered, err := s.catalog.Offered(ctx) // as GET /api/providers lists them
+		if err != nil {
+			return d, err
+		}
+		for _, p := range offered {
+			d.Providers = append(d.Providers, pages.OrderProvider{Type: p.Type, Name: p.Name})
 		}
 		if len(d.Providers) == 0 {
 			return d, webrana.Errorf(webrana.EUNAVAILABLE, "No provider is taking orders at the moment; try again later.")
@@ -312,6 +314,9 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 		}
 		for _, g := range regions {
 			d.Regions = append(d.Regions, pages.OrderRegion{Slug: g.Slug, Name: g.Name})
+		}
+		if !slices.ContainsFunc(d.Regions, func(g pages.OrderRegion) bool { return g.Slug == f.Region }) {
+			f.Region = s.orders.DefaultRegion(c.Provider) // preselected where offered (DIGITALOCEAN_DEFAULT_REGION)
 		}
 		f.Region = pick(d.Regions, f.Region, func(g pages.OrderRegion) string { return g.Slug })
 	case pages.StepImage:
@@ -379,7 +384,8 @@ func (s *Server) orderImageData(ctx context.Context, d *pages.OrderData, f *page
 				if got, ok := f.StackScriptData[fl.Name]; ok && f.UDFFor == script.Slug {
 					v = got
 				}
-				d.Fields = append(d.Fields, pages.OrderField{Name: fl.Name, Label: cmp.Or(fl.Label, fl.Name), Value: v, Example: fl.Example, OneOf: fl.OneOf})
+				d.Fields = append(d.Fields, pages.OrderField{Name: fl.Name, Label: cmp.Or(fl.Label, fl.Name), Value: v, Example: fl.Example,
+					OneOf: fl.OneOf, Required: fl.Required})
 			}
 			f.UDFFor = script.Slug
 		}

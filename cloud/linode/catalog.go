@@ -2,6 +2,7 @@ package linode
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -86,8 +87,9 @@ func (d *Driver) Apps(ctx context.Context) ([]*cloud.App, error) {
 		app := &cloud.App{Slug: strconv.Itoa(s.ID), Name: s.Label, Category: cloud.AppCategory(s.Label),
 			Description: s.Description, Images: s.Images}
 		if s.UserDefinedFields != nil {
+			required := requiredUDFs(s.Script)
 			for _, f := range *s.UserDefinedFields {
-				field := cloud.AppField{Name: f.Name, Label: f.Label, Default: f.Default, Example: f.Example}
+				field := cloud.AppField{Name: f.Name, Label: f.Label, Default: f.Default, Example: f.Example, Required: required[f.Name]}
 				if f.OneOf != "" {
 					field.OneOf = strings.Split(f.OneOf, ",")
 				}
@@ -158,4 +160,27 @@ func (d *Driver) Metrics(ctx context.Context, id string, m cloud.Metric, start, 
 		out = append(out, cloud.Point{Time: t, Value: v})
 	}
 	return out, nil
+}
+
+// udfTag is a StackScript's declaration of a user-defined field, as Linode
+// reads it from the script: <UDF name="…" label="…" default="…">.
+var (
+	udfTag     = regexp.MustCompile(`<UDF\s([^>]*)>`)
+	udfName    = regexp.MustCompile(`\bname\s*=\s*"([^"]*)"`)
+	udfDefault = regexp.MustCompile(`\bdefault\s*=`)
+)
+
+// requiredUDFs names the fields a script declares without a default:
+// Linode deploys the script only with a value for each. The API's field
+// list cannot tell them apart (an absent default and an empty one read
+// alike), so they are read from the script's own declarations; a field
+// not declared there is taken to be optional.
+func requiredUDFs(script string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range udfTag.FindAllStringSubmatch(script, -1) {
+		if name := udfName.FindStringSubmatch(m[1]); name != nil && !udfDefault.MatchString(m[1]) {
+			out[name[1]] = true
+		}
+	}
+	return out
 }

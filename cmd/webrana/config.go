@@ -144,7 +144,8 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 			fs.StringVar(s.target, s.flag, *s.target, s.usage+" (env "+s.env+")")
 		}
 	}
-	sandbox := fs.Bool("sandbox", false, "use the built-in provider simulator even with PostgreSQL (env WEBRANA_SANDBOX=1)")
+	sandbox := &sandboxFlag{}
+	fs.Var(sandbox, "sandbox", "1: the built-in provider simulator with demo rows, even with PostgreSQL; 0: production, even on the embedded SQLite (env WEBRANA_SANDBOX; default: sandbox when no database URL is set)")
 	logLevel := fs.String("log-level", cmp.Or(getenv("WEBRANA_LOG_LEVEL"), "info"), "debug, info, warn or error (env WEBRANA_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -152,18 +153,16 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	envSandbox, err := parseBool("WEBRANA_SANDBOX", getenv("WEBRANA_SANDBOX"))
-	if err != nil {
+	if err := c.chooseMode(getenv("WEBRANA_SANDBOX"), sandbox); err != nil {
 		return nil, err
 	}
+	var err error
 	if c.DestroyOrphans, err = parseBool("WEBRANA_DESTROY_ORPHANS", getenv("WEBRANA_DESTROY_ORPHANS")); err != nil {
 		return nil, err
 	}
 	if c.MetricsPublic, err = parseBool("WEBRANA_METRICS_PUBLIC", getenv("WEBRANA_METRICS_PUBLIC")); err != nil {
 		return nil, err
 	}
-	// No database URL means the embedded, self-contained sandbox.
-	c.Sandbox = *sandbox || envSandbox || c.DatabaseURL == ""
 	if c.Signup == "" {
 		c.Signup = "closed"
 		if c.Sandbox {
@@ -177,6 +176,70 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 		return nil, err
 	}
 	return c, c.validate()
+}
+
+// sandboxFlag is --sandbox: a boolean that remembers whether it was given,
+// so that --sandbox=false can ask for production on the embedded SQLite.
+type sandboxFlag struct {
+	set, value bool
+}
+
+func (f *sandboxFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.FormatBool(f.value)
+}
+
+func (f *sandboxFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a boolean (use true or false)", s)
+	}
+	f.set, f.value = true, v
+	return nil
+}
+
+func (f *sandboxFlag) IsBoolFlag() bool { return true }
+
+// chooseMode decides between the sandbox and production (DESIGN.md §9):
+// --sandbox, else WEBRANA_SANDBOX, says so when given; otherwise no
+// database URL means the embedded, self-contained sandbox and a
+// PostgreSQL URL means production.
+func (c *Config) chooseMode(env string, flagged *sandboxFlag) error {
+	envSandbox, err := parseBool("WEBRANA_SANDBOX", env)
+	switch {
+	case err != nil:
+		return err
+	case flagged.set:
+		c.Sandbox = flagged.value
+	case env != "":
+		c.Sandbox = envSandbox
+	default:
+		c.Sandbox = c.DatabaseURL == ""
+	}
+	return nil
+}
+
+// Mode names the mode the configuration runs: "sandbox" or "production".
+func (c *Config) Mode() string {
+	if c.Sandbox {
+		return "sandbox"
+	}
+	return "production"
+}
+
+// Where says where the data lives, for the banner: "SQLite at PATH" or
+// "PostgreSQL at HOST/DB" (the URL without its password).
+func (c *Config) Where() string {
+	if c.DatabaseURL == "" {
+		return "SQLite at " + filepath.Join(c.DataDir, "webrana.db")
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return "PostgreSQL at " + u.Host + u.Path
 }
 
 // parseNumbers reads the numeric and duration settings, with defaults.
@@ -330,6 +393,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("data_dir", c.DataDir),
 		slog.String("database", db),
 		slog.Bool("sandbox", c.Sandbox),
+		slog.String("mode", c.Mode()),
 		slog.String("encryption_key", redact(c.EncryptionKey)),
 		slog.String("encryption_key_previous", redact(c.EncryptionKeyPrevious)),
 		slog.String("demo_password", redact(c.DemoPassword)),

@@ -5,6 +5,7 @@
 //	webrana user add --email E --role R      create a user
 //	webrana sim [--accounts FILE]            run the provider simulator standalone
 //	webrana rotate-key                       re-encrypt every secret under a new ENCRYPTION_KEY
+//	webrana import --account ID --owner E    adopt servers already running on an account
 //	webrana version                          print the version
 //
 // Configuration comes from the environment (DESIGN.md §9), mirrored by flags.
@@ -48,6 +49,8 @@ const usage = `Usage:
   webrana user add --email E --role R     create a user (password from WEBRANA_USER_PASSWORD or prompted)
   webrana sim [--accounts FILE]           run the DigitalOcean/Linode simulator on WEBRANA_SIM_ADDR (127.0.0.1:8090)
   webrana rotate-key                      re-encrypt every secret under ENCRYPTION_KEY (old key in ENCRYPTION_KEY_PREVIOUS)
+  webrana import --account ID --owner E (--tag T | --all) [--apply]
+                                          adopt servers already running on an account as E's (a dry run without --apply)
   webrana version                         print the version
 
 Run "webrana serve -h" for the settings; each flag mirrors an environment variable.
@@ -73,6 +76,8 @@ func run(ctx context.Context, e env) int {
 		err = runRotateKey(ctx, e)
 	case "user":
 		err = runUser(ctx, e)
+	case "import":
+		err = runImport(ctx, e)
 	case "version":
 		fmt.Fprintf(e.stdout, "webrana %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	case "help":

@@ -74,8 +74,8 @@ func (m *Main) welcomeCredit(ctx context.Context) error {
 
 // printBanner tells a newcomer where the sandbox is and how to sign in.
 func (m *Main) printBanner() {
-	fmt.Fprintf(m.stdout, "\nWebrana sandbox: http://%s\n  admin:    %s\n  customer: %s\n  password: %s\n  provider simulator: %s (admin API also at /_sim/ for admins)\n\n",
-		m.Addr(), demoUsers[0].email, demoUsers[1].email, m.demoPassword, m.Sim.URL())
+	fmt.Fprintf(m.stdout, "\nWebrana sandbox: http://%s\n  mode: sandbox (%s)\n  admin:    %s\n  customer: %s\n  password: %s\n  provider simulator: %s (admin API also at /_sim/ for admins)\n\n",
+		m.Addr(), m.Config.Where(), demoUsers[0].email, demoUsers[1].email, m.demoPassword, m.Sim.URL())
 }
 
 func (m *Main) createDemoUser(ctx context.Context, email string, role webrana.Role, password string) error {

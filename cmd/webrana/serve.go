@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -87,6 +89,11 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Logger.Info("starting webrana", "version", version, "config", cfg)
 	if cfg.needsDataDir() {
 		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if !cfg.Sandbox && cfg.DatabaseURL == "" {
+		if err := refuseSandboxData(cfg.DataDir); err != nil {
 			return err
 		}
 	}
@@ -248,6 +255,8 @@ func (m *Main) Serve(ctx context.Context) error {
 	if m.Sim != nil {
 		m.Sim.serve()
 		m.printBanner()
+	} else {
+		m.printProductionBanner()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- m.Server.Serve() }()
@@ -262,6 +271,14 @@ func (m *Main) Serve(ctx context.Context) error {
 	case err = <-serveErr:
 	}
 	return joinErrors(err, m.shutdown())
+}
+
+// printProductionBanner says where production runs and against which
+// providers; the first operator's setup link, when there is none yet, is in
+// the log.
+func (m *Main) printProductionBanner() {
+	fmt.Fprintf(m.stdout, "\nWebrana: http://%s\n  mode: production (%s)\n  DigitalOcean API: %s\n  Linode API: %s\n\n",
+		m.Addr(), m.Config.Where(), cmp.Or(m.Config.DigitalOceanAPIURL, "the provider's own"), cmp.Or(m.Config.LinodeAPIURL, "the provider's own"))
 }
 
 // shutdownTimeout bounds how long the standalone simulator (webrana sim)
@@ -385,6 +402,18 @@ func prepareDataDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// refuseSandboxData stops production on the embedded SQLite from opening a
+// sandbox's data dir: its database holds the demo users (whose password is
+// in the data dir) and accounts whose tokens only the simulator knows.
+func refuseSandboxData(dir string) error {
+	for _, f := range []string{"sim-state.json", "demo-password"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return fmt.Errorf("WEBRANA_DATA_DIR: %s holds a sandbox (demo users and simulator accounts, found %s); production needs a data dir of its own: choose another WEBRANA_DATA_DIR", dir, f)
+		}
+	}
+	return nil
 }
 
 // unwrapPath drops the path an *os.PathError repeats, for one clean line.

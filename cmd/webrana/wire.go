@@ -55,7 +55,8 @@ func (m *Main) wire() error {
 	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
 	m.Plans = plans.New(m.DB, m.Catalog, nil)
 
-	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, late)
+	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, late,
+		&provision.Config{DefaultRegions: map[webrana.ProviderType]string{webrana.DigitalOcean: cfg.DigitalOceanDefaultRegion}})
 	m.Servers = lifecycle.New(m.DB, m.Catalog, m.Keys, late)
 	m.Statuses = lifecycle.NewStatusSync(m.DB, m.Pool, &lifecycle.StatusSyncConfig{Now: m.Now, Logger: m.Logger})
 	m.Reconcil = lifecycle.NewReconciler(m.DB, m.Pool, &lifecycle.ReconcilerConfig{DestroyOrphans: cfg.DestroyOrphans, Logger: m.Logger})
@@ -92,7 +93,7 @@ func (m *Main) wire() error {
 		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
 		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail,
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
-		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg)})
+		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
 	if m.Sim != nil {
 		m.Sim.register(m.Server)
 	}
