@@ -192,6 +192,9 @@ func (s *Server) Listen(addr string) error {
 	return nil
 }
 
+// Use serves on a listener bound by the caller, instead of Listen.
+func (s *Server) Use(ln net.Listener) { s.ln = ln }
+
 // Addr returns the bound address (useful with port 0).
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 

@@ -42,8 +42,8 @@ type Config struct {
 	SMTPUsername              string
 	SMTPPassword              string
 	AlertEmailTo              string // comma-separated
-	// BaseURL is the site's public URL, for links in e-mail (default
-	// http:// and Addr).
+	// BaseURL is the site's public URL, for links in e-mail and the setup
+	// link (default, set by Main.Open: http:// and the address bound).
 	BaseURL string
 	// SMTPSenderName is shown as the sender of e-mail and names the site
 	// in it (default "Webrana").
@@ -108,7 +108,7 @@ func (c *Config) settings() []envFlag {
 		{"DO_ACCESS_TOKEN", "", "", &c.DOAccessToken},
 		{"WEBRANA_ALERT_WEBHOOK_URL", "alert-webhook-url", "POST alerts here as signed JSON", &c.AlertWebhookURL},
 		{"WEBRANA_ALERT_WEBHOOK_SECRET", "", "", &c.AlertWebhookSecret},
-		{"WEBRANA_BASE_URL", "base-url", "the site's public URL, for links in e-mail (default http://WEBRANA_ADDR)", &c.BaseURL},
+		{"WEBRANA_BASE_URL", "base-url", "the site's public URL, for links in e-mail (default http:// and the address bound)", &c.BaseURL},
 		{"WEBRANA_SMTP_ADDR", "smtp-addr", "SMTP server host:port for e-mail to customers and alerts (unset: mail is kept for the Mail page)", &c.SMTPAddr},
 		{"WEBRANA_SMTP_FROM", "smtp-from", "sender address of e-mail", &c.SMTPFrom},
 		{"WEBRANA_SMTP_SENDER_NAME", "smtp-sender-name", "sender name of e-mail (default Webrana)", &c.SMTPSenderName},
@@ -339,8 +339,8 @@ func (c *Config) validateMail() error {
 	if c.AlertEmailTo != "" && c.SMTPAddr == "" {
 		return errors.New("WEBRANA_ALERT_EMAIL_TO: needs WEBRANA_SMTP_ADDR and WEBRANA_SMTP_FROM to send alert e-mail")
 	}
-	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
+	if c.BaseURL == "" { // Main.Open makes it the address actually bound
+		return nil
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		return fmt.Errorf("WEBRANA_BASE_URL: %q is not an http(s) URL such as https://panel.example.com", c.BaseURL)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,16 +140,31 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.importLegacyToken(ctx); err != nil {
 		return err
 	}
-	if err := m.wire(); err != nil {
+	// The socket is bound before the services are built: links in e-mail
+	// default to the address actually bound (WEBRANA_ADDR may name port 0).
+	ln, err := listen(cfg.Addr)
+	if err != nil {
 		return err
 	}
-	if err := m.Server.Listen(cfg.Addr); err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("WEBRANA_ADDR: %s is already in use (another webrana running?); choose another with WEBRANA_ADDR or --addr", cfg.Addr)
-		}
-		return fmt.Errorf("WEBRANA_ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	cfg.BaseURL = cmp.Or(cfg.BaseURL, "http://"+ln.Addr().String())
+	if err := m.wire(); err != nil {
+		ln.Close()
+		return err
 	}
+	m.Server.Use(ln)
 	return m.logSetupLink(ctx)
+}
+
+// listen binds the web server's socket, naming the setting to fix.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("WEBRANA_ADDR: %s is already in use (another webrana running?); choose another with WEBRANA_ADDR or --addr", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("WEBRANA_ADDR: cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
 }
 
 // logSetupLink logs, in production with no administrator yet, the one-time
@@ -164,7 +180,7 @@ func (m *Main) logSetupLink(ctx context.Context) error {
 		return err
 	}
 	m.Logger.Warn("no administrator yet: open this link once to create the first operator's account (or run webrana user add --role admin)",
-		"setup_url", "http://"+m.Addr()+link)
+		"setup_url", m.Config.BaseURL+link)
 	return nil
 }
 
