@@ -137,7 +137,8 @@ func TestSignupModes(t *testing.T) {
 			{auth.SignupInvite, webrana.EFORBIDDEN, "invitation"},
 			{auth.SignupOpen, "", ""},
 		} {
-			if _, err := f.svc.SetSignupMode(ctx, webrana.Actor{User: f.user, Source: "192.0.2.1"}, string(tt.mode)); err != nil {
+			mode := string(tt.mode)
+			if _, err := f.svc.ChangeSettings(ctx, webrana.Actor{User: f.user, Source: "192.0.2.1"}, auth.SettingsChange{Signup: &mode}); err != nil {
 				t.Fatal(err)
 			}
 			err := f.svc.Signup(ctx, "new-"+string(tt.mode)+"@example.com", password, "192.0.2.9")
@@ -149,10 +150,14 @@ func TestSignupModes(t *testing.T) {
 			}
 			f.clock.Advance(time.Second)
 		}
-		_, err := f.svc.SetSignupMode(ctx, webrana.Actor{}, "sometimes")
+		sometimes, on := "sometimes", true
+		_, err := f.svc.ChangeSettings(ctx, webrana.Actor{}, auth.SettingsChange{Signup: &sometimes, AdminTOTP: &on})
 		wantCode(t, err, webrana.EINVALID, "signup")
 		if m, err := f.svc.SignupMode(ctx); err != nil || m != auth.SignupOpen {
 			t.Fatalf("mode = %q, %v; want open (the refused change changed nothing)", m, err)
+		}
+		if st, err := f.svc.Settings(ctx); err != nil || st.AdminTOTP || st.Signup != auth.SignupOpen {
+			t.Fatalf("settings = %+v, %v; want the refused change's other setting unchanged too", st, err)
 		}
 		entries, _, err := f.db.ListAudit(ctx, store.AuditFilter{Action: "settings.changed"})
 		must(t, err)

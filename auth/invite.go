@@ -60,10 +60,7 @@ var errUserExists = &webrana.Error{Code: webrana.ECONFLICT, Field: "email", Mess
 // the address confirmed and opens a session (as Login does). The link is
 // used once; a user disabled meanwhile is refused.
 func (s *Service) AcceptInvite(ctx context.Context, token, password, source string, kind LoginKind) (*webrana.Session, string, error) {
-	if err := webrana.ValidatePassword(password); err != nil {
-		return nil, "", err
-	}
-	hash, err := secrets.HashPassword(password)
+	hash, err := newPasswordHash(password)
 	if err != nil {
 		return nil, "", err
 	}

@@ -57,10 +57,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, source string
 // session of the user (API tokens stay), and, the link having reached
 // them, marks the address confirmed. The link is used once.
 func (s *Service) ResetPassword(ctx context.Context, token, password, source string) (*webrana.User, error) {
-	if err := webrana.ValidatePassword(password); err != nil {
-		return nil, err
-	}
-	hash, err := secrets.HashPassword(password)
+	hash, err := newPasswordHash(password)
 	if err != nil {
 		return nil, err
 	}
@@ -102,4 +99,13 @@ func (s *Service) setPassword(ctx context.Context, tx *store.Tx, userID, hash, k
 		return nil, err
 	}
 	return u, nil
+}
+
+// newPasswordHash checks a password someone chose against the rules and
+// hashes it.
+func newPasswordHash(password string) (string, error) {
+	if err := webrana.ValidatePassword(password); err != nil {
+		return "", err
+	}
+	return secrets.HashPassword(password)
 }

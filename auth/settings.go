@@ -9,42 +9,71 @@ import (
 	"github.com/webrana/webrana/store"
 )
 
-// Settings are the operators' sign-in settings, changed in the panel.
+// Settings are the operators' sign-up and sign-in settings, changed in the
+// panel.
 type Settings struct {
-	AdminTOTP bool // administrators must sign in with two factors
+	Signup    SignupMode // who may make an account
+	AdminTOTP bool       // administrators must sign in with two factors
 }
 
 // SettingsChange is an operator's change to Settings; nil fields stay.
 type SettingsChange struct {
+	Signup    *string // "open", "invite" or "closed"
 	AdminTOTP *bool
 }
 
-// Settings returns the operators' sign-in settings.
+// Settings returns the operators' settings.
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
+	mode, err := s.SignupMode(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
 	v, _, err := s.db.Setting(ctx, SettingAdminTOTP)
-	return Settings{AdminTOTP: v == "required"}, err
+	return Settings{Signup: mode, AdminTOTP: v == "required"}, err
 }
 
-// ChangeSettings applies an administrator's change, audited in its
-// transaction, and returns the settings after it.
-func (s *Service) ChangeSettings(ctx context.Context, admin *Principal, c SettingsChange, source string) (Settings, error) {
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		if c.AdminTOTP == nil {
-			return nil
+// ChangeSettings applies an administrator's change, every setting of it
+// and its audit entries in one transaction, and returns the settings after
+// it. An invalid value changes nothing.
+func (s *Service) ChangeSettings(ctx context.Context, by webrana.Actor, c SettingsChange) (Settings, error) {
+	var changes [][2]string // key, value
+	if c.Signup != nil {
+		m, err := ParseSignupMode(*c.Signup)
+		if err != nil {
+			return Settings{}, err
 		}
+		changes = append(changes, [2]string{signupKey, string(m)})
+	}
+	if c.AdminTOTP != nil {
 		v := "optional"
 		if *c.AdminTOTP {
 			v = "required"
 		}
-		if err := tx.SetSetting(ctx, SettingAdminTOTP, v); err != nil {
-			return err
+		changes = append(changes, [2]string{SettingAdminTOTP, v})
+	}
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, ch := range changes {
+			if err := tx.SetSetting(ctx, ch[0], ch[1]); err != nil {
+				return err
+			}
+			if err := tx.AppendAudit(ctx, by.Entry("settings.changed", "setting", ch[0], settingDetail(ch[0], ch[1]))); err != nil {
+				return err
+			}
 		}
-		return tx.AppendAudit(ctx, admin.Actor(source).Entry("settings.changed", "setting", SettingAdminTOTP, "admin_totp="+strconv.FormatBool(*c.AdminTOTP)))
+		return nil
 	})
 	if err != nil {
 		return Settings{}, fmt.Errorf("change settings: %w", err)
 	}
 	return s.Settings(ctx)
+}
+
+// settingDetail is a change as the audit log says it.
+func settingDetail(key, value string) string {
+	if key == SettingAdminTOTP {
+		return "admin_totp=" + strconv.FormatBool(value == "required")
+	}
+	return key + "=" + value
 }
 
 // SettingAdminTOTP is the setting that requires two factors of

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/webrana/webrana"
-	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
 
@@ -67,10 +66,7 @@ func (s *Service) Setup(ctx context.Context, token, email, password, source stri
 	if err != nil {
 		return nil, "", err
 	}
-	if err := webrana.ValidatePassword(password); err != nil {
-		return nil, "", err
-	}
-	hash, err := secrets.HashPassword(password)
+	hash, err := newPasswordHash(password)
 	if err != nil {
 		return nil, "", err
 	}

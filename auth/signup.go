@@ -47,24 +47,6 @@ func (s *Service) SignupMode(ctx context.Context) (SignupMode, error) {
 	return s.signup, nil
 }
 
-// SetSignupMode sets the sign-up mode, audited in the same transaction.
-func (s *Service) SetSignupMode(ctx context.Context, by webrana.Actor, mode string) (SignupMode, error) {
-	m, err := ParseSignupMode(mode)
-	if err != nil {
-		return "", err
-	}
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetSetting(ctx, signupKey, string(m)); err != nil {
-			return err
-		}
-		return tx.AppendAudit(ctx, by.Entry("settings.changed", "setting", signupKey, "signup="+string(m)))
-	})
-	if err != nil {
-		return "", fmt.Errorf("set sign-up mode: %w", err)
-	}
-	return m, nil
-}
-
 // Signup makes a customer account for whoever asks, when sign-up is open:
 // unconfirmed, with a confirmation link e-mailed in the same transaction.
 // Its answer says nothing of whether the address had an account: for one

@@ -420,7 +420,7 @@ func TestAdminTOTPPolicy(t *testing.T) {
 			t.Fatal("marked to enrol before the operator requires it")
 		}
 		on := true
-		if _, err := s.svc.ChangeSettings(ctx, admin, auth.SettingsChange{AdminTOTP: &on}, "192.0.2.1"); err != nil {
+		if _, err := s.svc.ChangeSettings(ctx, admin.Actor("192.0.2.1"), auth.SettingsChange{AdminTOTP: &on}); err != nil {
 			t.Fatal(err)
 		}
 		if st, err := s.svc.Settings(ctx); err != nil || !st.AdminTOTP {

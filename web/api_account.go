@@ -200,15 +200,11 @@ type settingsResponse struct {
 
 // handleGetSettings shows the operators' settings.
 func (s *Server) handleGetSettings(w http.ResponseWriter, r *http.Request) error {
-	mode, err := s.auth.SignupMode(r.Context())
-	if err != nil {
-		return err
-	}
 	st, err := s.auth.Settings(r.Context())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, settingsResponse{Signup: mode, AdminTOTP: st.AdminTOTP})
+	writeJSON(w, http.StatusOK, settingsResponse{Signup: st.Signup, AdminTOTP: st.AdminTOTP})
 	return nil
 }
 
@@ -218,15 +214,10 @@ func (s *Server) handleUpdateSettings(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if req.Signup != nil {
-		if _, err := s.auth.SetSignupMode(r.Context(), actor(r), *req.Signup); err != nil {
-			return err
-		}
+	st, err := s.auth.ChangeSettings(r.Context(), actor(r), auth.SettingsChange{Signup: req.Signup, AdminTOTP: req.AdminTOTP})
+	if err != nil {
+		return err
 	}
-	if req.AdminTOTP != nil {
-		if _, err := s.auth.ChangeSettings(r.Context(), principal(r), auth.SettingsChange{AdminTOTP: req.AdminTOTP}, sourceAddr(r)); err != nil {
-			return err
-		}
-	}
-	return s.handleGetSettings(w, r)
+	writeJSON(w, http.StatusOK, settingsResponse{Signup: st.Signup, AdminTOTP: st.AdminTOTP})
+	return nil
 }

@@ -334,21 +334,17 @@ func (s *Server) handleAccountEmailForm(w http.ResponseWriter, r *http.Request) 
 // ---- Operators: settings and invitations ----
 
 func (s *Server) opSettings(w http.ResponseWriter, r *http.Request) error {
-	mode, err := s.auth.SignupMode(r.Context())
-	if err != nil {
-		return err
-	}
 	st, err := s.auth.Settings(r.Context())
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, pages.OpSettings(s.frame(w, r, "Settings", "admin-settings"), pages.OpSettingsData{Signup: string(mode), AdminTOTP: st.AdminTOTP}))
+	s.render(w, r, http.StatusOK, pages.OpSettings(s.frame(w, r, "Settings", "admin-settings"), pages.OpSettingsData{Signup: string(st.Signup), AdminTOTP: st.AdminTOTP}))
 	return nil
 }
 
 func (s *Server) opSaveSettings(w http.ResponseWriter, r *http.Request) error {
 	mode := r.PostFormValue("signup")
-	if _, err := s.auth.SetSignupMode(r.Context(), actor(r), mode); err != nil {
+	if _, err := s.auth.ChangeSettings(r.Context(), actor(r), auth.SettingsChange{Signup: &mode}); err != nil {
 		in, ok := inputError(err)
 		if !ok {
 			return err

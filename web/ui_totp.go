@@ -28,7 +28,7 @@ func (s *Server) totpPages() {
 // opSaveTOTPSetting applies the settings page's two-factor section.
 func (s *Server) opSaveTOTPSetting(w http.ResponseWriter, r *http.Request) error {
 	on := r.PostFormValue("admin_totp") == "true"
-	if _, err := s.auth.ChangeSettings(r.Context(), principal(r), auth.SettingsChange{AdminTOTP: &on}, sourceAddr(r)); err != nil {
+	if _, err := s.auth.ChangeSettings(r.Context(), actor(r), auth.SettingsChange{AdminTOTP: &on}); err != nil {
 		return err
 	}
 	redirectFlash(w, r, "/admin/settings", "Settings saved.")
