@@ -43,6 +43,18 @@ func (u *User) MayOrder() error {
 		"For a new link, use “Send a new link” on your account page (/account) or POST /api/auth/verify/resend.", u.Email)
 }
 
+// MayHoldCredentials refuses lasting credentials (API tokens, SSH keys, two
+// factors) to a user whose address is not confirmed: whoever signed up with
+// an address they do not own must not keep a way into the account once its
+// owner confirms it.
+func (u *User) MayHoldCredentials() error {
+	if u.EmailVerified {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Confirm your e-mail address first: follow the link we sent to %s. "+
+		"For a new link, use “Send a new link” on your account page (/account) or POST /api/auth/verify/resend.", u.Email)
+}
+
 // Session is a signed-in browser or API login. Only the SHA-256 of its token is
 // stored; the token itself is shown once, to the client that logged in.
 type Session struct {

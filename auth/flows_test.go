@@ -183,8 +183,21 @@ func TestSignupAndVerify(t *testing.T) {
 		if bob.EmailVerified || bob.Role != webrana.RoleCustomer {
 			t.Fatalf("signed-up user = %+v, want an unconfirmed customer", bob)
 		}
-		if _, _, err := f.svc.Login(ctx, "bob@example.com", password, "192.0.2.9", auth.LoginAPI); err != nil {
+		_, firstSession, err := f.svc.Login(ctx, "bob@example.com", password, "192.0.2.9", auth.LoginAPI)
+		if err != nil {
 			t.Fatalf("an unconfirmed customer cannot sign in: %v", err)
+		}
+		// Until the address is confirmed, no lasting credential: whoever
+		// signed up may not own the address.
+		unconfirmed := &auth.Principal{User: bob}
+		if _, _, err := f.svc.CreateAPIToken(ctx, unconfirmed, "ci", 0, ""); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
+			t.Fatalf("an API token before confirming: %v, want forbidden", err)
+		}
+		if _, err := f.svc.AddSSHKey(ctx, unconfirmed, "laptop", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x"); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
+			t.Fatalf("an SSH key before confirming: %v, want forbidden", err)
+		}
+		if _, err := f.svc.BeginTOTP(ctx, unconfirmed, ""); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
+			t.Fatalf("two factors before confirming: %v, want forbidden", err)
 		}
 		if err := bob.MayOrder(); webrana.ErrorCode(err) != webrana.EFORBIDDEN || !strings.Contains(webrana.ErrorMessage(err), "/api/auth/verify/resend") {
 			t.Fatalf("MayOrder before confirming = %v, want forbidden naming how to get a new link", err)
@@ -197,9 +210,16 @@ func TestSignupAndVerify(t *testing.T) {
 		if _, err := f.svc.Verify(ctx, first, "192.0.2.9"); webrana.ErrorField(err) != "token" {
 			t.Fatalf("a replaced link = %v, want refused with field token", err)
 		}
-		// The password given the second time was not taken.
-		if _, _, err := f.svc.Login(ctx, "bob@example.com", "another password!", "192.0.2.9", auth.LoginAPI); err == nil {
-			t.Fatal("a sign-up with an existing address changed its password")
+		// Nobody has shown they own the address yet: the second sign-up's
+		// password is the account's, and the first one's session ended.
+		if _, _, err := f.svc.Login(ctx, "bob@example.com", password, "192.0.2.9", auth.LoginAPI); err == nil {
+			t.Fatal("the first sign-up's password still works after a second sign-up of the unconfirmed address")
+		}
+		if _, err := f.svc.Authenticate(ctx, firstSession); err == nil {
+			t.Fatal("the first sign-up's session survived a second sign-up of the unconfirmed address")
+		}
+		if _, _, err := f.svc.Login(ctx, "bob@example.com", "another password!", "192.0.2.9", auth.LoginAPI); err != nil {
+			t.Fatalf("the second sign-up's password: %v", err)
 		}
 
 		// Expired after 48 hours.
@@ -538,6 +558,31 @@ func TestLinkUsedOnceUnderRace(t *testing.T) {
 		}
 		if ok != 1 {
 			t.Fatalf("%d uses of one link succeeded, want 1", ok)
+		}
+	})
+}
+
+// TestPasswordSetUsesUpOtherLinks: once a password is set through one
+// link, the user's other links that set one (an invitation not yet
+// accepted) work no more, so none can set it again past a second factor.
+func TestPasswordSetUsesUpOtherLinks(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFlows(t, open, auth.SignupClosed)
+		ctx := t.Context()
+		admin := &auth.Principal{User: &webrana.User{ID: f.user.ID, Email: f.user.Email, Role: webrana.RoleAdmin}}
+		_, err := f.svc.Invite(ctx, admin, "carol@example.com", webrana.RoleCustomer, "")
+		must(t, err)
+		invite := f.mail.one(t, mail.Invite, "carol@example.com")
+		must(t, f.svc.RequestPasswordReset(ctx, "carol@example.com", "192.0.2.7"))
+		reset := f.mail.one(t, mail.PasswordReset, "carol@example.com")
+		if _, err := f.svc.ResetPassword(ctx, reset, "carol's own passphrase", "192.0.2.7"); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = f.svc.AcceptInvite(ctx, invite, "someone else's passphrase", "192.0.2.8", auth.LoginBrowser)
+		wantCode(t, err, webrana.EINVALID, "token")
+		if _, _, err := f.svc.Login(ctx, "carol@example.com", "carol's own passphrase", "192.0.2.7", auth.LoginAPI); err != nil {
+			t.Fatalf("the password the reset set: %v", err)
 		}
 	})
 }

@@ -98,6 +98,11 @@ func (s *Service) setPassword(ctx context.Context, tx *store.Tx, userID, hash, k
 	if _, err := tx.DeleteOtherSessions(ctx, userID, keep); err != nil {
 		return nil, err
 	}
+	// Any other link that sets a password (an old invitation, another
+	// reset) would set it again without the second factor: used up.
+	if err := tx.UseUpUserTokens(ctx, userID, store.PurposeReset, store.PurposeInvite); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 

@@ -85,7 +85,7 @@ func (s *Service) Signup(ctx context.Context, email, password, source string) er
 		existing, err := tx.UserByEmail(ctx, addr)
 		switch {
 		case err == nil:
-			return s.signupAgain(ctx, tx, existing, source)
+			return s.signupAgain(ctx, tx, existing, hash, source)
 		case webrana.ErrorCode(err) != webrana.ENOTFOUND:
 			return err
 		}
@@ -107,16 +107,25 @@ func (s *Service) Signup(ctx context.Context, email, password, source string) er
 	return nil
 }
 
-// signupAgain is a sign-up with an address that has an account: its owner
-// who has not confirmed yet gets a new confirmation link; the password
-// given is not used.
-func (s *Service) signupAgain(ctx context.Context, tx *store.Tx, u *webrana.User, source string) error {
+// signupAgain is a sign-up with an address that has an account. A
+// confirmed account is left alone. One not confirmed yet takes the new
+// password, and the earlier sign-up's sessions end: until someone confirms
+// it, nobody has shown they own the address, so an earlier sign-up by
+// someone else (who may hold no lasting credential: MayHoldCredentials)
+// keeps nothing when the owner signs up. Its owner gets a new link.
+func (s *Service) signupAgain(ctx context.Context, tx *store.Tx, u *webrana.User, hash, source string) error {
 	e := webrana.Actor{Source: source}.Entry("signup.existing", "user", u.ID, "")
 	if err := tx.AppendAudit(ctx, e); err != nil {
 		return err
 	}
 	if u.EmailVerified || u.Disabled {
 		return nil
+	}
+	if _, err := tx.UpdateUser(ctx, u.ID, store.UserUpdate{PasswordHash: &hash}); err != nil {
+		return err
+	}
+	if _, err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+		return err
 	}
 	return s.link(ctx, tx, u, store.PurposeVerify, u.Email, mail.Verify, "")
 }

@@ -62,6 +62,9 @@ func ParseSSHKey(name, text string) (*webrana.SSHKey, error) {
 
 // AddSSHKey parses and stores a key for the caller.
 func (s *Service) AddSSHKey(ctx context.Context, p *Principal, name, text string) (*webrana.SSHKey, error) {
+	if err := p.User.MayHoldCredentials(); err != nil {
+		return nil, err
+	}
 	k, err := ParseSSHKey(name, text)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,9 @@ const (
 // CreateAPIToken mints a named API token for the caller, valid for the given
 // number of days (0: until revoked). The plain token is returned once.
 func (s *Service) CreateAPIToken(ctx context.Context, p *Principal, name string, days int, source string) (*webrana.APIToken, string, error) {
+	if err := p.User.MayHoldCredentials(); err != nil {
+		return nil, "", err
+	}
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":

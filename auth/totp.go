@@ -65,6 +65,9 @@ var (
 // fresh secret. It stays pending, and sign-ins ask for no code, until
 // ConfirmTOTP.
 func (s *Service) BeginTOTP(ctx context.Context, p *Principal, source string) (*Enrolment, error) {
+	if err := p.User.MayHoldCredentials(); err != nil {
+		return nil, err
+	}
 	if s.keys == nil {
 		return nil, errNoKeys
 	}

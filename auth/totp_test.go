@@ -58,7 +58,7 @@ func newTOTPSetup(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *totpS
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &webrana.User{Email: "alice@example.com", Role: webrana.RoleAdmin, PasswordHash: hash}
+	u := &webrana.User{Email: "alice@example.com", Role: webrana.RoleAdmin, PasswordHash: hash, EmailVerified: true}
 	if err := db.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestAdminTOTPPolicy(t *testing.T) {
 		ctx := context.Background()
 		admin := s.principal()
 		hash, _ := secrets.HashPassword(password)
-		cust := &webrana.User{Email: "bob@example.com", Role: webrana.RoleCustomer, PasswordHash: hash}
+		cust := &webrana.User{Email: "bob@example.com", Role: webrana.RoleCustomer, PasswordHash: hash, EmailVerified: true}
 		if err := s.db.CreateUser(ctx, cust); err != nil {
 			t.Fatal(err)
 		}

@@ -27,8 +27,12 @@ type Config struct {
 	// SenderName is shown before it and names the site in messages
 	// (default "Webrana").
 	SenderName string
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// ShowKeptLinks shows operators the one-time links of kept messages:
+	// in the sandbox, reading them is the point; in production without an
+	// SMTP server they would let an operator use a customer's reset link.
+	ShowKeptLinks bool
+	Now           func() time.Time
+	Logger        *slog.Logger
 }
 
 func (c *Config) withDefaults() Config {
@@ -106,14 +110,14 @@ func (o *Outbox) List(ctx context.Context, p webrana.Page) ([]*store.MailMessage
 // Message returns one message with its text and HTML bodies, as operators
 // read it: the one-time links (token=…) of a message meant for delivery are
 // scrubbed, so that an operator cannot use a customer's verification,
-// reset or invitation link. Only kept messages (no SMTP server: the
-// sandbox) show them, since reading them there is the point.
+// reset or invitation link. Only kept messages show them, and only with
+// Config.ShowKeptLinks (the sandbox), since reading them there is the point.
 func (o *Outbox) Message(ctx context.Context, id string) (*store.MailMessage, error) {
 	m, err := o.db.MailMessage(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("mail message %s: %w", id, err)
 	}
-	if m.Status != store.MailKept {
+	if m.Status != store.MailKept || !o.cfg.ShowKeptLinks {
 		m.Text, m.HTML = ScrubTokens(m.Text), ScrubTokens(m.HTML)
 	}
 	return m, nil

@@ -42,6 +42,19 @@ func scanUserToken(s scanner) (*UserToken, error) {
 	return &t, nil
 }
 
+// UseUpUserTokens uses up a user's unused links of the given purposes: a
+// password set one way leaves no other way to set it open.
+func (tx *Tx) UseUpUserTokens(ctx context.Context, userID string, purposes ...TokenPurpose) error {
+	c := tx.conn()
+	for _, p := range purposes {
+		if _, err := c.exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL`,
+			c.now(), userID, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CreateUserToken inserts t in the transaction, setting its ID and
 // CreatedAt. With replace, the user's unused links of the same purpose are
 // used up first: a new link invalidates the older ones.

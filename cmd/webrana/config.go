@@ -443,7 +443,7 @@ func parseBool(name, v string) (bool, error) {
 
 // mailConfig is the outbox's and its worker's configuration.
 func (c *Config) mailConfig(now func() time.Time, logger *slog.Logger) *mail.Config {
-	return &mail.Config{BaseURL: c.BaseURL, From: c.SMTPFrom, SenderName: c.SMTPSenderName, Now: now, Logger: logger}
+	return &mail.Config{BaseURL: c.BaseURL, From: c.SMTPFrom, SenderName: c.SMTPSenderName, ShowKeptLinks: c.Sandbox, Now: now, Logger: logger}
 }
 
 // mailSender is the one SMTP sender of customers' mail and alerts; nil
