@@ -145,9 +145,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code, source st
 	}
 	codes, hashes := newRecoveryCodes()
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.ConfirmTOTP(ctx, p.User.ID, step, hashes); err != nil {
+		if err := tx.ConfirmTOTP(ctx, p.User.ID, t.SecretCiphertext, step, hashes); err != nil {
 			if webrana.ErrorCode(err) == webrana.ENOTFOUND {
-				return errNothingToOK // confirmed or removed meanwhile
+				return errNothingToOK // confirmed, removed or restarted meanwhile
 			}
 			return err
 		}

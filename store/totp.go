@@ -65,11 +65,14 @@ func (tx *Tx) SetPendingTOTP(ctx context.Context, userID, secretCiphertext strin
 }
 
 // ConfirmTOTP turns a pending enrolment on, taking the code's time step,
-// and replaces the user's recovery codes with the given hashes.
-func (tx *Tx) ConfirmTOTP(ctx context.Context, userID string, step int64, recoveryHashes [][]byte) error {
+// and replaces the user's recovery codes with the given hashes. sealed is
+// the secret the code was checked against: an enrolment restarted
+// meanwhile (another tab) has another, and is not turned on (ENOTFOUND).
+func (tx *Tx) ConfirmTOTP(ctx context.Context, userID, sealed string, step int64, recoveryHashes [][]byte) error {
 	c := tx.conn()
 	now := c.now()
-	res, err := c.exec(ctx, `UPDATE user_totp SET confirmed_at = ?, last_step = ? WHERE user_id = ? AND confirmed_at IS NULL`, now, step, userID)
+	res, err := c.exec(ctx, `UPDATE user_totp SET confirmed_at = ?, last_step = ?
+		WHERE user_id = ? AND confirmed_at IS NULL AND secret_ciphertext = ?`, now, step, userID, sealed)
 	if err := mustAffect(res, err, "Pending two-factor enrolment"); err != nil {
 		return err
 	}

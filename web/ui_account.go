@@ -154,6 +154,7 @@ func (s *Server) handleResendForm(w http.ResponseWriter, r *http.Request) error 
 // (a reset link's token).
 func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
 	token := r.URL.Query().Get("token")
 	if token == "" {
 		s.render(w, r, http.StatusOK, pages.ResetRequest(pages.ResetRequestData{CSRF: formCSRF(w, r)}))
@@ -215,6 +216,7 @@ func inviteForm(token, csrf string) pages.PasswordFormData {
 
 func (s *Server) handleInvitePage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, pages.PasswordForm(inviteForm(r.URL.Query().Get("token"), formCSRF(w, r))))
 	return nil
 }

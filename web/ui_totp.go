@@ -64,6 +64,8 @@ func (s *Server) renderTwoFactor(w http.ResponseWriter, r *http.Request, status 
 	if d.MustEnrol {
 		f.Admin = false // the operator's pages are closed until enrolled
 	}
+	// The page may carry the secret and the recovery codes: never cached.
+	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, pages.TwoFactor(f, d))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/store"
 )
 
@@ -22,10 +23,19 @@ var _ = register("TOTPPendingConfirmedAndOff", func(t *testing.T, db *store.DB) 
 	if !set || row.Enabled() || row.SecretCiphertext != "sealed-2" {
 		t.Fatalf("pending enrolment %+v, set %v; want the second secret, pending", row, set)
 	}
-	inTx(func(tx *store.Tx) error { return tx.ConfirmTOTP(ctx, u.ID, 100, [][]byte{[]byte("h1"), []byte("h2")}) })
+	// A confirmation checked against the replaced secret turns nothing on.
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ConfirmTOTP(ctx, u.ID, "sealed-1", 100, nil) }); webrana.ErrorCode(err) != webrana.ENOTFOUND {
+		t.Fatalf("confirming a replaced secret: %v, want not found", err)
+	}
+	if row, _ := db.TOTPOf(ctx, u.ID); row.Enabled() {
+		t.Fatal("a replaced secret was turned on")
+	}
+	inTx(func(tx *store.Tx) error {
+		return tx.ConfirmTOTP(ctx, u.ID, "sealed-2", 100, [][]byte{[]byte("h1"), []byte("h2")})
+	})
 	// Confirmed: a new pending secret does not replace it, nor a second confirmation.
 	inTx(func(tx *store.Tx) (err error) { set, err = tx.SetPendingTOTP(ctx, u.ID, "sealed-3"); return })
-	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ConfirmTOTP(ctx, u.ID, 101, nil) }); err == nil {
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ConfirmTOTP(ctx, u.ID, "sealed-2", 101, nil) }); err == nil {
 		t.Fatal("confirmed twice")
 	}
 	row, _ = db.TOTPOf(ctx, u.ID)
@@ -79,7 +89,7 @@ var _ = register("TOTPStepTakenOnce", func(t *testing.T, db *store.DB) {
 		if _, err := tx.SetPendingTOTP(ctx, u.ID, "sealed"); err != nil {
 			return err
 		}
-		return tx.ConfirmTOTP(ctx, u.ID, 10, nil)
+		return tx.ConfirmTOTP(ctx, u.ID, "sealed", 10, nil)
 	}))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
