@@ -183,10 +183,14 @@ const (
 	LedgerRefund  = "refund"
 	LedgerHold    = "hold"
 	LedgerRelease = "release"
+	// LedgerPaymentRefund is money paid back to the card (or other means)
+	// a top-up came from: it leaves the balance, so it is negative.
+	LedgerPaymentRefund = "payment_refund"
 )
 
-// LedgerEntry is one append-only money movement for a customer. Credits and
-// refunds are positive, charges and holds negative; the balance is the sum.
+// LedgerEntry is one append-only money movement for a customer. Credits,
+// refunds and releases are positive; charges, holds and payment refunds
+// negative; the balance is the sum.
 // IdempotencyKey makes a retried write a no-op (one charge per instance-hour).
 type LedgerEntry struct {
 	ID             string    `json:"id"`

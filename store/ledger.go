@@ -79,7 +79,7 @@ func validateLedgerEntry(e *webrana.LedgerEntry) error {
 		if e.Amount <= 0 {
 			return webrana.FieldError("amount", "A %s must be a positive amount.", e.Kind)
 		}
-	case webrana.LedgerCharge, webrana.LedgerHold:
+	case webrana.LedgerCharge, webrana.LedgerHold, webrana.LedgerPaymentRefund:
 		if e.Amount >= 0 {
 			return webrana.FieldError("amount", "A %s must be a negative amount.", e.Kind)
 		}

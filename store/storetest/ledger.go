@@ -77,6 +77,8 @@ var _ = register("LedgerSignRules", func(t *testing.T, db *store.DB) {
 		{webrana.LedgerRelease, 0, "USD", webrana.EINVALID},
 		{webrana.LedgerCharge, -300, "USD", ""},
 		{webrana.LedgerCharge, 300, "USD", webrana.EINVALID},
+		{webrana.LedgerPaymentRefund, -120, "USD", ""},
+		{webrana.LedgerPaymentRefund, 120, "USD", webrana.EINVALID},
 		{webrana.LedgerCharge, 0, "USD", webrana.EINVALID},
 		{webrana.LedgerHold, -50, "USD", ""},
 		{webrana.LedgerHold, 50, "USD", webrana.EINVALID},
@@ -102,8 +104,8 @@ var _ = register("LedgerSignRules", func(t *testing.T, db *store.DB) {
 	}
 	_, total, err := db.ListLedger(t.Context(), u.ID, webrana.Page{})
 	must(t, err)
-	if total != 5 {
-		t.Errorf("%d entries written, want 5", total)
+	if total != 6 {
+		t.Errorf("%d entries written, want 6", total)
 	}
 })
 
