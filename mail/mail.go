@@ -38,6 +38,7 @@ const (
 	UnpaidWarning  Kind = "unpaid_warning"  // BalanceData with the suspension date
 	UnpaidSuspend  Kind = "unpaid_suspend"  // BalanceData with the deletion date
 	UnpaidDeletion Kind = "unpaid_deletion" // BalanceData
+	InvoiceIssued  Kind = "invoice_issued"  // InvoiceData: a month's invoice (issue 17 §2)
 
 	// Operators.
 	Alert Kind = "alert" // AlertData, to the alert recipients
@@ -95,10 +96,18 @@ type AlertData struct {
 	OpenedAt, ResolvedAt                    string // formatted; ResolvedAt empty while open
 }
 
+// InvoiceData tells a customer of a document issued to them.
+type InvoiceData struct {
+	Number string // "INV-000042"
+	Period string // "November 2026"
+	Total  string // formatted ("12.34 USD")
+	Path   string // the invoice's PDF on Webrana's site ("/billing/invoices/{id}")
+}
+
 // Kinds is every kind of message, in the order above.
 var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn,
 	ServerReady, OrderHeld, OrderFailed, ActionFailed,
-	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Alert}
+	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, InvoiceIssued, Alert}
 
 // OptionalKinds are the kinds a customer may switch off: news about their
 // servers, a low balance, a sign-in from a new address. What they asked

@@ -22,7 +22,8 @@ var dataTypes = map[Kind]reflect.Type{
 	OrderFailed: reflect.TypeFor[ServerData](), ActionFailed: reflect.TypeFor[ServerData](),
 	BalanceLow: reflect.TypeFor[BalanceData](), UnpaidWarning: reflect.TypeFor[BalanceData](),
 	UnpaidSuspend: reflect.TypeFor[BalanceData](), UnpaidDeletion: reflect.TypeFor[BalanceData](),
-	Alert: reflect.TypeFor[AlertData](),
+	Alert:         reflect.TypeFor[AlertData](),
+	InvoiceIssued: reflect.TypeFor[InvoiceData](),
 }
 
 // kindTemplates are one kind's parsed templates: the text (with its

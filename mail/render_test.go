@@ -26,6 +26,8 @@ func exampleData(k mail.Kind) any {
 		return server
 	case mail.BalanceLow, mail.UnpaidWarning, mail.UnpaidSuspend, mail.UnpaidDeletion:
 		return &balance
+	case mail.InvoiceIssued:
+		return mail.InvoiceData{Number: "INV-000042", Period: "November 2026", Total: "12.34 USD", Path: "/billing/invoices/i1"}
 	case mail.Alert:
 		return mail.AlertData{Severity: "warning", Kind: "account_full", Event: "opened", Message: "Account <L1> is full.", ID: "a1", Key: "account_full:x", OpenedAt: "2031-05-01T09:00:00Z"}
 	}
@@ -54,6 +56,7 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.UnpaidWarning, "Your Acme Cloud balance is negative: servers will be suspended", []string{"-$3.20", "8 May 2031"}},
 		{mail.UnpaidSuspend, "Your Acme Cloud servers are suspended", []string{"-$3.20", "8 May 2031"}},
 		{mail.UnpaidDeletion, "Your Acme Cloud servers were deleted", []string{"-$3.20"}},
+		{mail.InvoiceIssued, "Your Acme Cloud invoice INV-000042 for November 2026", []string{"12.34 USD", "https://panel.example.com/billing/invoices/i1"}},
 		{mail.Alert, "[Acme Cloud warning] account_full opened", []string{"Account <L1> is full.", "account_full:x"}},
 	}
 	if len(tests) != len(mail.Kinds) {
