@@ -144,7 +144,7 @@ func TestMonthOfMeteredServers(t *testing.T) {
 		ctx := t.Context()
 		r := newRig(t, db, november.Add(3*24*time.Hour+10*time.Hour))
 		ann := r.customer(t, "ann@example.com")
-		r.server(t, ann, "web-1", 1, 500)   // 1.00 an hour reaches its 5.00 cap
+		r.server(t, ann, "web-1", 1, 500)    // 1.00 an hour reaches its 5.00 cap
 		r.clock.Advance(17 * 24 * time.Hour) // 20 November
 		r.server(t, ann, "db-1", 7, 50000)
 		r.meterUntil(t, december.Add(2*time.Hour))
