@@ -41,6 +41,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/invoicing"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/plans"
@@ -71,9 +72,12 @@ type Config struct {
 	// Mail is the outbox operators read and customers' e-mail preferences.
 	Mail *mail.Outbox
 	// Ledger is customers' balances and statements, and operators' credits.
-	Ledger  *billing.Ledger
-	Ready   []ReadyCheck
-	Version string
+	Ledger *billing.Ledger
+	// Invoices is customers' monthly invoices and credit notes, their
+	// billing details and the operator's letterhead (issue 17 §2).
+	Invoices *invoicing.Service
+	Ready    []ReadyCheck
+	Version  string
 	// Mode is what /readyz says runs: "sandbox" or "production" (the
 	// default).
 	Mode string
@@ -106,6 +110,7 @@ type Server struct {
 	alerts        *alerts.Service
 	mail          *mail.Outbox
 	ledger        *billing.Ledger
+	invoices      *invoicing.Service
 	ready         []ReadyCheck
 	version       string
 	mode          string
@@ -145,6 +150,7 @@ func NewServer(cfg Config) *Server {
 		alerts:         cfg.Alerts,
 		mail:           cfg.Mail,
 		ledger:         cfg.Ledger,
+		invoices:       cfg.Invoices,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mode:           cmp.Or(cfg.Mode, "production"),

@@ -141,6 +141,12 @@ func (s *Server) handleRevokeTokenForm(w http.ResponseWriter, r *http.Request) e
 // handleBillingPage shows what GET /api/billing answers: the balance, the
 // dunning state and a page of the ledger, with the servers entries name.
 func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderBillingPage(w, r, http.StatusOK, nil)
+}
+
+// renderBillingPage shows the billing page; details, when not nil, is the
+// billing details form sent back with its error.
+func (s *Server) renderBillingPage(w http.ResponseWriter, r *http.Request, status int, details *pages.DetailsForm) error {
 	page, err := pageParams(r)
 	if err != nil {
 		return err
@@ -167,6 +173,9 @@ func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error
 			d.Entries[i].ServerLabel = "deleted server"
 		}
 	}
-	s.render(w, r, http.StatusOK, pages.Billing(s.frame(w, r, "Billing", "billing"), d))
+	if d.Invoices, err = s.billingInvoices(r, details); err != nil {
+		return err
+	}
+	s.render(w, r, status, pages.Billing(s.frame(w, r, "Billing", "billing"), d))
 	return nil
 }

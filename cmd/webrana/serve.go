@@ -21,6 +21,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/invoicing"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
@@ -59,7 +60,8 @@ type Main struct {
 	Dunning  *billing.Dunning
 	Meter    *billing.Meter
 	Ledger   *billing.Ledger
-	Sim      *sandboxSim // sandbox only
+	Invoices *invoicing.Service // monthly invoices and credit notes
+	Sim      *sandboxSim        // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
 	Registry *prometheus.Registry
