@@ -54,6 +54,24 @@ func (s *Service) list(ctx context.Context, userID string, p webrana.Page) ([]*I
 	return out, total, nil
 }
 
+// CreditNotes returns the credit notes of an invoice, oldest first, and
+// what they credited in total.
+func (s *Service) CreditNotes(ctx context.Context, invoiceID string) ([]*Invoice, int64, error) {
+	rows, err := s.db.CreditNotesOf(ctx, invoiceID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("credit notes of %s: %w", invoiceID, err)
+	}
+	out := make([]*Invoice, len(rows))
+	var sum int64
+	for i, r := range rows {
+		if out[i], err = view(r); err != nil {
+			return nil, 0, err
+		}
+		sum += r.Total // each at most the invoice's total, together too
+	}
+	return out, sum, nil
+}
+
 // PDF renders a document as PDF. It is rendered from what was stored when
 // it was issued, so it reads the same however the settings change.
 func PDF(w io.Writer, in *Invoice) error { return documents.Render(w, in.Document()) }

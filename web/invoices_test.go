@@ -181,6 +181,10 @@ func TestInvoicePages(t *testing.T) {
 			Currency: "USD", Note: "welcome"}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := h.db.AppendLedger(context.Background(), &webrana.LedgerEntry{UserID: ann.ID, Kind: webrana.LedgerCharge, Amount: -250,
+			Currency: "USD", Note: "an hour"}); err != nil {
+			t.Fatal(err)
+		}
 		h.clock.Advance(24 * time.Hour)
 		_, annB, annCSRF := signedIn(t, h, "ann@example.com")
 		_, opB, opCSRF := signedIn(t, h, "admin@example.com")
@@ -215,5 +219,22 @@ func TestInvoicePages(t *testing.T) {
 		if !bytes.HasPrefix(res.Body, []byte("%PDF-")) || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "inline") {
 			t.Errorf("the invoice page is not an inline PDF: %q", res.Header.Get("Content-Disposition"))
 		}
+
+		// The operator's page of the invoice issues a credit note.
+		id := list.Items[0].ID
+		res = opB.Do("GET", "/admin/invoices/"+id, nil)
+		mustStatus(t, res, 200, "operator's invoice page")
+		pageHas(t, res, "operator's invoice page", "INV-000001", "Other charges", "2.50 USD", `id="credit-note-form"`)
+		for _, bad := range []url.Values{{"amount": {"abc"}, "reason": {"x"}}, {"amount": {"2.51"}, "reason": {"x"}}} {
+			bad.Set("csrf_token", opCSRF)
+			res = opB.PostForm("/admin/invoices/"+id+"/credit-notes", bad)
+			mustStatus(t, res, 400, "bad credit note")
+			pageHas(t, res, "bad credit note", `id="cn-amount-error"`)
+		}
+		res = opB.PostForm("/admin/invoices/"+id+"/credit-notes", url.Values{"amount": {"1"}, "reason": {"Goodwill"}, "csrf_token": {opCSRF}})
+		mustStatus(t, res, 303, "credit note")
+		res = opB.Do("GET", "/admin/invoices/"+id, nil)
+		pageHas(t, res, "credited invoice", "CN-000002", "Credited 1.00 USD; at most 1.50 USD more.")
+		mustStatus(t, annB.Do("GET", "/admin/invoices/"+id, nil), 403, "a customer on the operator's invoice page")
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/documents"
 	"github.com/webrana/webrana/invoicing"
+	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/pages"
 )
 
@@ -19,6 +20,8 @@ func (s *Server) invoicePages() {
 	s.ui("POST /billing/details", SignedIn, s.handleDetailsForm)
 	s.ui("GET /admin/invoices", Admin, s.opInvoices)
 	s.ui("POST /admin/invoices/issue", Admin, s.opIssueInvoices)
+	s.ui("GET /admin/invoices/{id}", Admin, s.opInvoice)
+	s.ui("POST /admin/invoices/{id}/credit-notes", Admin, s.opCreditNote)
 	s.ui("POST /admin/letterhead", Admin, s.opSaveLetterhead)
 }
 
@@ -150,5 +153,59 @@ func (s *Server) opSaveLetterhead(w http.ResponseWriter, r *http.Request) error 
 		return s.renderOpInvoices(w, r, ErrorStatus(err), pages.OpInvoicesData{}, &form)
 	}
 	redirectFlash(w, r, "/admin/invoices", "Letterhead saved: invoices issued from now on print it.")
+	return nil
+}
+
+func (s *Server) opInvoice(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOpInvoice(w, r, http.StatusOK, pages.OpInvoiceData{})
+}
+
+// renderOpInvoice shows one document to operators with the credit note
+// form as given in form.
+func (s *Server) renderOpInvoice(w http.ResponseWriter, r *http.Request, status int, form pages.OpInvoiceData) error {
+	in, err := s.invoices.Get(r.Context(), actor(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	money := func(v int64) string { return pages.Price(v, in.Currency) }
+	d := form
+	d.ID, d.Number, d.Kind, d.Period, d.Customer, d.Issued = in.ID, in.Number, in.Kind, in.Period, in.Buyer.Email, pages.Date(in.IssuedAt)
+	d.Subtotal, d.Tax, d.Total, d.TaxLabel = money(in.Subtotal), money(in.Tax), money(in.Total), in.TaxLabel
+	for _, l := range in.Lines {
+		d.Lines = append(d.Lines, pages.InvoiceLineRow{Description: l.Description, Detail: l.Detail, Amount: money(l.Amount)})
+	}
+	if in.Kind == store.KindInvoice {
+		notes, credited, err := s.invoices.CreditNotes(r.Context(), in.ID)
+		if err != nil {
+			return err
+		}
+		d.CreditNotes, d.Credited, d.Left = invoiceRows(notes), money(credited), money(max(0, in.Total-credited))
+		d.CanCredit = in.Total-credited > 0
+	}
+	s.render(w, r, status, pages.OpInvoice(s.frame(w, r, in.Number, "admin-invoices"), d))
+	return nil
+}
+
+// opCreditNote issues a credit note as POST
+// /api/admin/invoices/{id}/credit-notes; the amount is typed in major
+// units.
+func (s *Server) opCreditNote(w http.ResponseWriter, r *http.Request) error {
+	form := pages.OpInvoiceData{Amount: strings.TrimSpace(r.PostFormValue("amount")), Reason: r.PostFormValue("reason")}
+	amount, ok := webrana.ParseMajor(form.Amount)
+	var err error
+	var cn *invoicing.Invoice
+	if !ok {
+		err = webrana.FieldError("amount", "The amount is in %s with at most two decimals (4.63).", webrana.BillingCurrency)
+	} else {
+		cn, err = s.invoices.CreditNote(r.Context(), actor(r), r.PathValue("id"), amount, form.Reason)
+	}
+	if err != nil {
+		var ok bool
+		if form.Err, ok = inputError(err); !ok || ErrorStatus(err) == http.StatusNotFound {
+			return err
+		}
+		return s.renderOpInvoice(w, r, ErrorStatus(err), form)
+	}
+	redirectFlash(w, r, "/admin/invoices/"+r.PathValue("id"), "Credit note "+cn.Number+" issued: "+pages.Price(cn.Total, cn.Currency)+" credited to the customer's balance.")
 	return nil
 }
