@@ -97,14 +97,10 @@ func (c conn) nextNumber(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// insertInvoice writes in with the next number, its ID and issue time.
-func (c conn) insertInvoice(ctx context.Context, in *Invoice) error {
-	n, err := c.nextNumber(ctx)
-	if err != nil {
-		return err
-	}
+// insertDocument writes in as number n, setting its ID and issue time.
+func (c conn) insertDocument(ctx context.Context, in *Invoice, n int64) error {
 	in.ID, in.Number, in.IssuedAt = newID(), n, c.now().UTC()
-	_, err = c.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := c.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.ID, in.Number, in.Kind, in.UserID, in.Month, in.IssuedAt, in.Currency, in.Subtotal, in.Tax, in.Total,
 		in.TaxRate, in.TaxName, string(in.Seller), string(in.Buyer), string(in.Lines), string(in.Notes),
 		nullString(in.CorrectsID), in.Reason)
@@ -136,10 +132,7 @@ func (db *DB) IssueInvoice(ctx context.Context, in *Invoice, also ...func(*Tx) e
 		if exists > 0 {
 			return errIssued // rolls the number back
 		}
-		in.ID, in.Number, in.IssuedAt = newID(), n, c.now().UTC()
-		if _, err := c.exec(ctx, `INSERT INTO invoices (`+invoiceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			in.ID, in.Number, in.Kind, in.UserID, in.Month, in.IssuedAt, in.Currency, in.Subtotal, in.Tax, in.Total,
-			in.TaxRate, in.TaxName, string(in.Seller), string(in.Buyer), string(in.Lines), string(in.Notes), nil, ""); err != nil {
+		if err := c.insertDocument(ctx, in, n); err != nil {
 			if isUniqueViolation(err) {
 				return errIssued
 			}
@@ -172,8 +165,9 @@ func (db *DB) IssueCreditNote(ctx context.Context, cn *Invoice, also ...func(*Tx
 	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		if _, err := c.exec(ctx, `UPDATE document_counters SET issued = issued WHERE name = 'invoices'`); err != nil {
-			return err // the sequence's lock, before reading what was credited
+		n, err := c.nextNumber(ctx) // the sequence's lock, before reading what was credited
+		if err != nil {
+			return err
 		}
 		inv, err := c.invoiceByID(ctx, cn.CorrectsID)
 		if err != nil {
@@ -198,7 +192,7 @@ func (db *DB) IssueCreditNote(ctx context.Context, cn *Invoice, also ...func(*Tx
 		if err := checkDocument(cn); err != nil {
 			return err
 		}
-		if err := c.insertInvoice(ctx, cn); err != nil {
+		if err := c.insertDocument(ctx, cn, n); err != nil {
 			return err
 		}
 		return tx.then(also)
