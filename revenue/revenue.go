@@ -220,29 +220,30 @@ func (s *Service) addPrices(ctx context.Context, prices map[sizeKey]SizePrice, p
 	}
 }
 
-// SizePriceOf is a plan's size's price in its provider's catalog; ok is
-// false when the catalog cannot be read or does not price the size.
-func (s *Service) SizePriceOf(ctx context.Context, p *webrana.Plan) (SizePrice, bool) {
+// PlanWarnings says what is wrong with plans' prices against their
+// providers' (plans.Costs), by plan id: one warning for a plan that sells
+// below its size's price; none for the others, nor when nothing can be
+// compared (another currency, a size the catalog does not price, a
+// catalog that cannot be read). Each provider's catalog is read once.
+// Warnings, never refusals.
+func (s *Service) PlanWarnings(ctx context.Context, plans ...*webrana.Plan) map[string][]string {
 	prices := map[sizeKey]SizePrice{}
-	s.addPrices(ctx, prices, p.ProviderType)
-	price, ok := prices[sizeKey{p.ProviderType, p.SizeSlug}]
-	return price, ok
-}
-
-// PlanWarnings says what is wrong with a plan's prices against its
-// provider's (plans.Costs): one warning when it sells below its size's
-// price; none when it does not, or when nothing can be compared (another
-// currency, a size the catalog does not price, a catalog that cannot be
-// read). A warning, never a refusal.
-func (s *Service) PlanWarnings(ctx context.Context, p *webrana.Plan) []string {
-	price, ok := s.SizePriceOf(ctx, p)
-	if !ok {
-		return nil
+	seen := map[webrana.ProviderType]bool{}
+	out := map[string][]string{}
+	for _, p := range plans {
+		if !seen[p.ProviderType] {
+			seen[p.ProviderType] = true
+			s.addPrices(ctx, prices, p.ProviderType)
+		}
+		price, ok := prices[sizeKey{p.ProviderType, p.SizeSlug}]
+		if !ok {
+			continue
+		}
+		if w := Warning(p, price); w != "" {
+			out[p.ID] = append(out[p.ID], w)
+		}
 	}
-	if w := Warning(p, price); w != "" {
-		return []string{w}
-	}
-	return nil
+	return out
 }
 
 // build computes a report from the month's servers and the sizes' prices;

@@ -321,8 +321,15 @@ func TestPlanWarnings(t *testing.T) {
 		{"another currency", plan(webrana.Linode, "g6-nanode-1", 1, 1, "IDR"), 0},
 		{"catalog unread", plan(webrana.ProviderType("vultr"), "x", 1, 1, "USD"), 0},
 	} {
-		if got := svc.PlanWarnings(context.Background(), tc.plan); len(got) != tc.want {
+		tc.plan.ID = tc.name
+		if got := svc.PlanWarnings(context.Background(), tc.plan)[tc.plan.ID]; len(got) != tc.want {
 			t.Errorf("%s: warnings %q, want %d", tc.name, got, tc.want)
 		}
+	}
+	// Several plans at once: each its own.
+	below, fine := plan(webrana.DigitalOcean, "s-1vcpu-1gb", 1, 500, "USD"), plan(webrana.DigitalOcean, "s-1vcpu-1gb", 1, 900, "USD")
+	below.ID, fine.ID = "below", "fine"
+	if got := svc.PlanWarnings(context.Background(), below, fine); len(got) != 1 || len(got["below"]) != 1 {
+		t.Errorf("warnings of two plans: %q", got)
 	}
 }

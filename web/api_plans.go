@@ -55,8 +55,20 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, p)
+	writeJSON(w, http.StatusCreated, s.savedPlan(r, p))
 	return nil
+}
+
+// savedPlanAnswer is a plan just created or changed, with what is wrong
+// with it though allowed (a price below the provider's): warnings, never
+// refusals.
+type savedPlanAnswer struct {
+	*webrana.Plan
+	Warnings []string `json:"warnings"`
+}
+
+func (s *Server) savedPlan(r *http.Request, p *webrana.Plan) savedPlanAnswer {
+	return savedPlanAnswer{Plan: p, Warnings: nonNil(s.plans.Warnings(r.Context(), p)[p.ID])}
 }
 
 func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
@@ -77,7 +89,7 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, s.savedPlan(r, p))
 	return nil
 }
 

@@ -55,7 +55,8 @@ func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OpPlansData{Provider: r.URL.Query().Get("provider"), Providers: providers, Error: msg}
+	d := pages.OpPlansData{Provider: r.URL.Query().Get("provider"), Providers: providers, Error: msg,
+		Warnings: s.plans.Warnings(r.Context(), plans...)}
 	for _, p := range providers {
 		if d.Provider != "" && d.Provider != string(p.Type) {
 			continue
@@ -204,7 +205,11 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 		s.render(w, r, ErrorStatus(err), pages.OpPlanFormPage(fr, *f))
 		return nil
 	}
-	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), fmt.Sprintf("Plan %q saved.", p.Name))
+	msg := fmt.Sprintf("Plan %q saved.", p.Name)
+	for _, warning := range s.plans.Warnings(r.Context(), p)[p.ID] {
+		msg += " Warning: " + warning
+	}
+	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), msg)
 	return nil
 }
 
