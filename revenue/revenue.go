@@ -61,6 +61,10 @@ type Config struct {
 	Now      func() time.Time // default webrana.Now
 	Logger   *slog.Logger     // default discards
 	Currency string           // the ledger's, which revenue is counted in (default webrana.BillingCurrency)
+	// WarningWait bounds how long PlanWarnings waits for a provider's
+	// catalog (default 3s): the plans' pages and answers are not held up by
+	// a provider that does not answer; they go without the warning.
+	WarningWait time.Duration
 }
 
 // Service makes the operator's margin reports. Safe for concurrent use.
@@ -70,6 +74,7 @@ type Service struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	currency string
+	wait     time.Duration
 }
 
 // New returns the reports of the servers in db, priced from catalog. cfg
@@ -83,7 +88,7 @@ func New(db Store, catalog Catalog, cfg *Config) *Service {
 		c.Now = webrana.Now
 	}
 	return &Service{db: db, catalog: catalog, now: c.Now, logger: cmp.Or(c.Logger, slog.New(slog.DiscardHandler)),
-		currency: cmp.Or(c.Currency, webrana.BillingCurrency)}
+		currency: cmp.Or(c.Currency, webrana.BillingCurrency), wait: cmp.Or(c.WarningWait, 3*time.Second)}
 }
 
 // Figures are a group's month: revenue, cost and margin in the report's
@@ -224,9 +229,11 @@ func (s *Service) addPrices(ctx context.Context, prices map[sizeKey]SizePrice, p
 // providers' (plans.Costs), by plan id: one warning for a plan that sells
 // below its size's price; none for the others, nor when nothing can be
 // compared (another currency, a size the catalog does not price, a
-// catalog that cannot be read). Each provider's catalog is read once.
-// Warnings, never refusals.
+// catalog that cannot be read). Each provider's catalog is read once,
+// waited for no longer than Config.WarningWait. Warnings, never refusals.
 func (s *Service) PlanWarnings(ctx context.Context, plans ...*webrana.Plan) map[string][]string {
+	ctx, cancel := context.WithTimeout(ctx, s.wait)
+	defer cancel()
 	prices := map[sizeKey]SizePrice{}
 	seen := map[webrana.ProviderType]bool{}
 	out := map[string][]string{}

@@ -333,3 +333,21 @@ func TestPlanWarnings(t *testing.T) {
 		t.Errorf("warnings of two plans: %q", got)
 	}
 }
+
+// hanging is a catalog whose provider never answers.
+type hanging struct{}
+
+func (hanging) GetSizes(ctx context.Context, _ webrana.ProviderType) (catalog.Result[*cloud.Size], error) {
+	<-ctx.Done()
+	return catalog.Result[*cloud.Size]{}, ctx.Err()
+}
+
+// TestPlanWarningsDoNotWait: a provider that does not answer holds the
+// warnings up no longer than WarningWait; the plan goes without them.
+func TestPlanWarningsDoNotWait(t *testing.T) {
+	svc := revenue.New(nil, hanging{}, &revenue.Config{WarningWait: time.Millisecond})
+	p := &webrana.Plan{ID: "p", ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", PriceMonthly: 1, PriceHourly: 1, Currency: "USD"}
+	if got := svc.PlanWarnings(context.Background(), p); len(got) != 0 {
+		t.Errorf("warnings %q without a catalog", got)
+	}
+}

@@ -180,8 +180,30 @@ func TestRevenueAPI(t *testing.T) {
 			}
 		}
 
+		// The operators' plan list flags the plan below cost; customers'
+		// list says nothing of it.
+		res = admin.Do("GET", "/api/admin/plans", nil)
+		mustStatus(t, res, 200, "plans")
+		var list struct {
+			Items []struct {
+				ID       string
+				Warnings []string
+			}
+		}
+		res.JSON(t, &list)
+		for _, p := range list.Items {
+			if (len(p.Warnings) == 1) != (p.ID == w.cheap) {
+				t.Errorf("plan %s warnings %q", p.ID, p.Warnings)
+			}
+		}
 		h.user("c@example.com", webrana.RoleCustomer)
-		mustStatus(t, h.login("c@example.com").Do("GET", "/api/admin/revenue", nil), 403, "a customer")
+		customer := h.login("c@example.com")
+		res = customer.Do("GET", "/api/plans", nil)
+		mustStatus(t, res, 200, "customer's plans")
+		if strings.Contains(string(res.Body), "warnings") {
+			t.Errorf("a customer is told of warnings: %s", res.Body)
+		}
+		mustStatus(t, customer.Do("GET", "/api/admin/revenue", nil), 403, "a customer")
 		mustStatus(t, h.client().Do("GET", "/api/admin/revenue", nil), 401, "anonymous")
 	})
 }
