@@ -243,6 +243,11 @@ func TestUIRevenue(t *testing.T) {
 		t.Errorf("plans page flags:\n%s", plans)
 	}
 
+	mustContain(t, admin.Do("GET", "/admin/plans/"+w.cheap+"/edit", nil), "the plan's form", `class="banner bad plan-warning"`, "sells below its provider&#39;s price")
+	if strings.Contains(string(admin.Do("GET", "/admin/plans/"+w.nano+"/edit", nil).Body), "plan-warning") {
+		t.Error("a plan above cost is warned about on its form")
+	}
+
 	res = admin.PostForm("/admin/plans", opPlanForm(csrf, "name", "Bargain", "price_monthly", "5.99", "price_hourly", "0.01"))
 	mustStatus(t, res, 303, "save a plan below cost")
 	mustContain(t, admin.Do("GET", "/admin/plans", nil), "flash", "Plan &#34;Bargain&#34; saved. Warning: Plan &#34;Bargain&#34; sells below")

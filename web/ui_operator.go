@@ -136,7 +136,7 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 	f := pages.OpPlanFormData{ID: p.ID, Provider: p.ProviderType, SizeSlug: p.SizeSlug, Name: p.Name,
 		VCPUs: strconv.Itoa(p.VCPUs), MemoryMB: strconv.Itoa(p.MemoryMB), DiskGB: strconv.Itoa(p.DiskGB),
 		TransferGB: strconv.Itoa(p.TransferGB), PriceMonthly: webrana.FormatMajor(p.PriceMonthly), PriceHourly: webrana.FormatMajor(p.PriceHourly),
-		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive}
+		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive, Warnings: s.plans.Warnings(r.Context(), p)[p.ID]}
 	q := r.URL.Query()
 	picked := q.Has("size_slug")
 	if picked {
