@@ -165,7 +165,7 @@ func TestBuild(t *testing.T) {
 	now := july.Add(time.Hour)
 	ran := june.AddDate(0, -1, 0)
 	server := func(id, plan, size string, p webrana.ProviderType, acct string, revenue int64, active *time.Time) *store.RevenueServer {
-		return &store.RevenueServer{InstanceID: id, PlanID: plan, PlanName: plan, SizeSlug: size, PriceHourly: 1, PriceMonthly: 500,
+		return &store.RevenueServer{InstanceID: id, OwnerID: "u-" + acct, OwnerEmail: acct + "@example.com", PlanID: plan, PlanName: plan, SizeSlug: size, PriceHourly: 1, PriceMonthly: 500,
 			Currency: "USD", ProviderType: p, ProviderName: string(p), AccountID: acct, AccountName: acct, ActiveAt: active, Revenue: revenue}
 	}
 	prices := map[sizeKey]SizePrice{{webrana.DigitalOcean, "s-1"}: {Hourly: 8930, Monthly: 600}}
@@ -207,6 +207,12 @@ func TestBuild(t *testing.T) {
 	check("account do-1", r.Accounts[0].Figures, 540, nil, nil, 1, 2, 1440)
 	check("account do-2", r.Accounts[1].Figures, 300, i(600), i(-300), 0, 1, 720)
 	check("no account", r.Accounts[2].Figures, 70, i(0), i(70), 0, 1, 0)
+	// Customers (here one per account) by e-mail.
+	if len(r.Customers) != 3 || r.Customers[0].Email != "@example.com" || r.Customers[1].ID != "u-do-1" {
+		t.Fatalf("customers %+v", r.Customers)
+	}
+	check("customer of do-1", r.Customers[1].Figures, 540, nil, nil, 1, 2, 1440)
+	check("customer of do-2", r.Customers[2].Figures, 300, i(600), i(-300), 0, 1, 720)
 
 	// A report in another currency than the providers' knows no cost.
 	r, err = build(servers[:1], prices, "IDR", june, july, now)

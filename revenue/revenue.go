@@ -1,9 +1,9 @@
 // Package revenue tells the operator what Webrana earns, month by month:
 // what the ledger charged customers for their servers (revenue), what the
 // providers charge for those servers (cost), and the margin between them,
-// per plan, per provider and per provider account — and which plans sell
-// below their provider's price, in the month's report and whenever a plan
-// is created or changed (a warning, never a refusal).
+// per plan, per provider, per provider account and per customer — and
+// which plans sell below their provider's price, in the month's report and
+// whenever a plan is created or changed (a warning, never a refusal).
 //
 // The definitions, once:
 //
@@ -138,7 +138,15 @@ type AccountRow struct {
 	Figures
 }
 
-// Report is a month's revenue, cost and margin.
+// CustomerRow is a customer's month: what their servers earned and cost.
+type CustomerRow struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Figures
+}
+
+// Report is a month's revenue, cost and margin. Accounts are the
+// providers' accounts (the pool); customers, Webrana's.
 type Report struct {
 	Month     string         `json:"month"` // 2026-11
 	Currency  string         `json:"currency"`
@@ -146,6 +154,7 @@ type Report struct {
 	Plans     []*PlanRow     `json:"plans"`
 	Providers []*ProviderRow `json:"providers"`
 	Accounts  []*AccountRow  `json:"accounts"`
+	Customers []*CustomerRow `json:"customers"`
 }
 
 // MonthLayout is how a month is written: 2026-11.
@@ -260,6 +269,7 @@ func build(servers []*store.RevenueServer, prices map[sizeKey]SizePrice, currenc
 	plans := map[string]*PlanRow{}
 	providers := map[webrana.ProviderType]*ProviderRow{}
 	accounts := map[string]*AccountRow{}
+	customers := map[string]*CustomerRow{}
 	for _, sv := range servers {
 		price, priced := prices[sizeKey{sv.ProviderType, sv.SizeSlug}]
 		priced = priced && currency == ProviderCurrency
@@ -282,7 +292,12 @@ func build(servers []*store.RevenueServer, prices map[sizeKey]SizePrice, currenc
 			ac = &AccountRow{ID: sv.AccountID, Name: sv.AccountName, ProviderType: sv.ProviderType}
 			accounts[sv.AccountID] = ac
 		}
-		for _, f := range []*Figures{&r.Totals, &pl.Figures, &pr.Figures, &ac.Figures} {
+		cu := customers[sv.OwnerID]
+		if cu == nil {
+			cu = &CustomerRow{ID: sv.OwnerID, Email: sv.OwnerEmail}
+			customers[sv.OwnerID] = cu
+		}
+		for _, f := range []*Figures{&r.Totals, &pl.Figures, &pr.Figures, &ac.Figures, &cu.Figures} {
 			if err := f.add(sv.Revenue, hours, cost, known); err != nil {
 				return nil, err
 			}
@@ -302,8 +317,13 @@ func build(servers []*store.RevenueServer, prices map[sizeKey]SizePrice, currenc
 	}); err != nil {
 		return nil, err
 	}
-	r.Accounts, err = rows(accounts, func(a *AccountRow) *Figures { return &a.Figures }, func(a, b *AccountRow) int {
+	if r.Accounts, err = rows(accounts, func(a *AccountRow) *Figures { return &a.Figures }, func(a, b *AccountRow) int {
 		return cmp.Or(cmp.Compare(a.ProviderType, b.ProviderType), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	}); err != nil {
+		return nil, err
+	}
+	r.Customers, err = rows(customers, func(c *CustomerRow) *Figures { return &c.Figures }, func(a, b *CustomerRow) int {
+		return cmp.Or(cmp.Compare(a.Email, b.Email), cmp.Compare(a.ID, b.ID))
 	})
 	return r, err
 }

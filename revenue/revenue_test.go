@@ -242,6 +242,11 @@ func TestReport(t *testing.T) {
 		}
 		same("account do-main", get(r.Accounts[0].Figures), fig{crossingRevenue + 20, nil, nil, 1, 2, 726})
 		same("account li-main", get(r.Accounts[1].Figures), fig{partialRevenue, ptr(369), ptr(partialRevenue - 369), 0, 1, 492})
+		if len(r.Customers) != 2 || r.Customers[0].Email != "ann@example.com" || r.Customers[1].ID != w.bob.ID {
+			t.Fatalf("customers %+v", r.Customers)
+		}
+		same("customer ann", get(r.Customers[0].Figures), fig{crossingRevenue + 20, nil, nil, 1, 2, 726})
+		same("customer bob", get(r.Customers[1].Figures), fig{partialRevenue, ptr(369), ptr(partialRevenue - 369), 0, 1, 492})
 
 		// May: Ann's first day and her server's 90 minutes (two hours).
 		may, err := svc.Report(context.Background(), "2031-05")

@@ -141,6 +141,10 @@ func TestRevenueAPI(t *testing.T) {
 				revenueFigures
 				Name string
 			}
+			Customers []struct {
+				revenueFigures
+				Email string
+			}
 		}
 		res.JSON(t, &r)
 		if r.Month != "2031-05" || r.Currency != "USD" {
@@ -167,6 +171,10 @@ func TestRevenueAPI(t *testing.T) {
 		}
 		want("provider digitalocean", r.Providers[0].revenueFigures, 4, 9, 1, 10)
 		want("account li-main", r.Accounts[1].revenueFigures, 48, 3, 1, 4)
+		if len(r.Customers) != 2 || r.Customers[0].Email != "ann@example.com" {
+			t.Fatalf("customers %+v", r.Customers)
+		}
+		want("customer ann", r.Customers[0].revenueFigures, 4, 9, 1, 10)
 
 		res = admin.Do("GET", "/api/admin/revenue?month=2031-04", nil)
 		mustStatus(t, res, 200, "an empty month")
@@ -222,6 +230,7 @@ func TestUIRevenue(t *testing.T) {
 	mustStatus(t, res, 200, "revenue page")
 	mustContain(t, res, "revenue page", `href="/admin/revenue"`, `id="revenue-month"`, `value="2031-05"`, `max="2031-05"`,
 		`id="revenue-providers"`, `id="revenue-accounts"`, "li-main")
+	opInRegion(t, res, "revenue-customers", "customers", "ann@example.com", "bob@example.com", `class="margin negative">-0.05 USD`)
 	opInRegion(t, res, "revenue-totals", "totals", "0.52 USD", "0.12 USD", "0.40 USD")
 	cheap := elementByID(t, res, "revenue-plans")
 	for _, s := range []string{`data-plan-id="` + w.cheap + `" class="below-cost"`, ">below cost</span>", `class="margin negative">-0.05 USD`, "6.00 USD/mo"} {
