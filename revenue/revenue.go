@@ -191,7 +191,11 @@ func (s *Service) Report(ctx context.Context, month string) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("revenue of %s: %w", from.Format(MonthLayout), err)
 	}
-	prices := s.pricesOf(ctx, servers)
+	var providers []webrana.ProviderType
+	for _, sv := range servers {
+		providers = append(providers, sv.ProviderType)
+	}
+	prices := s.prices(ctx, providers)
 	r, err := build(servers, prices, s.currency, from, to, s.now())
 	if err != nil {
 		return nil, fmt.Errorf("revenue of %s: %w", from.Format(MonthLayout), err)
@@ -205,33 +209,25 @@ type sizeKey struct {
 	slug     string
 }
 
-// pricesOf reads the sizes of the servers' providers from the catalog. A
-// provider whose catalog cannot be read is logged and left out: its
-// servers' costs are unknown, the report is still made.
-func (s *Service) pricesOf(ctx context.Context, servers []*store.RevenueServer) map[sizeKey]SizePrice {
+// prices reads the sizes of the providers named from their catalogs, each
+// once. A provider whose catalog cannot be read is logged and left out: its
+// sizes' prices are unknown (their costs too), the caller goes on.
+func (s *Service) prices(ctx context.Context, providers []webrana.ProviderType) map[sizeKey]SizePrice {
 	prices := map[sizeKey]SizePrice{}
-	seen := map[webrana.ProviderType]bool{}
-	for _, sv := range servers {
-		if seen[sv.ProviderType] {
+	slices.Sort(providers)
+	for _, p := range slices.Compact(providers) {
+		sizes, err := s.catalog.GetSizes(ctx, p)
+		if err != nil {
+			s.logger.WarnContext(ctx, "revenue: provider prices unknown", "provider", p, "err", err)
 			continue
 		}
-		seen[sv.ProviderType] = true
-		s.addPrices(ctx, prices, sv.ProviderType)
-	}
-	return prices
-}
-
-func (s *Service) addPrices(ctx context.Context, prices map[sizeKey]SizePrice, p webrana.ProviderType) {
-	sizes, err := s.catalog.GetSizes(ctx, p)
-	if err != nil {
-		s.logger.WarnContext(ctx, "revenue: provider prices unknown", "provider", p, "err", err)
-		return
-	}
-	for _, z := range sizes.Items {
-		if price, ok := PriceOf(z); ok {
-			prices[sizeKey{p, z.Slug}] = price
+		for _, z := range sizes.Items {
+			if price, ok := PriceOf(z); ok {
+				prices[sizeKey{p, z.Slug}] = price
+			}
 		}
 	}
+	return prices
 }
 
 // PlanWarnings says what is wrong with plans' prices against their
@@ -243,14 +239,13 @@ func (s *Service) addPrices(ctx context.Context, prices map[sizeKey]SizePrice, p
 func (s *Service) PlanWarnings(ctx context.Context, plans ...*webrana.Plan) map[string][]string {
 	ctx, cancel := context.WithTimeout(ctx, s.wait)
 	defer cancel()
-	prices := map[sizeKey]SizePrice{}
-	seen := map[webrana.ProviderType]bool{}
+	var providers []webrana.ProviderType
+	for _, p := range plans {
+		providers = append(providers, p.ProviderType)
+	}
+	prices := s.prices(ctx, providers)
 	out := map[string][]string{}
 	for _, p := range plans {
-		if !seen[p.ProviderType] {
-			seen[p.ProviderType] = true
-			s.addPrices(ctx, prices, p.ProviderType)
-		}
 		price, ok := prices[sizeKey{p.ProviderType, p.SizeSlug}]
 		if !ok {
 			continue
