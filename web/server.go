@@ -47,6 +47,7 @@ import (
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/revenue"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -93,6 +94,8 @@ type Config struct {
 	MetricsToken string
 	// MetricsPublic makes /metrics readable by anyone.
 	MetricsPublic bool
+	// Revenue is the operator's margin reports (issue 17 §3).
+	Revenue *revenue.Service
 }
 
 // Server serves Webrana over HTTP.
@@ -110,6 +113,7 @@ type Server struct {
 	alerts        *alerts.Service
 	mail          *mail.Outbox
 	ledger        *billing.Ledger
+	revenue       *revenue.Service
 	invoices      *invoicing.Service
 	ready         []ReadyCheck
 	version       string
@@ -150,6 +154,7 @@ func NewServer(cfg Config) *Server {
 		alerts:         cfg.Alerts,
 		mail:           cfg.Mail,
 		ledger:         cfg.Ledger,
+		revenue:        cfg.Revenue,
 		invoices:       cfg.Invoices,
 		ready:          cfg.Ready,
 		version:        cfg.Version,

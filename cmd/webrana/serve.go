@@ -29,6 +29,7 @@ import (
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/revenue"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web"
@@ -60,6 +61,7 @@ type Main struct {
 	Dunning  *billing.Dunning
 	Meter    *billing.Meter
 	Ledger   *billing.Ledger
+	Revenue  *revenue.Service
 	Invoices *invoicing.Service // monthly invoices and credit notes
 	Sim      *sandboxSim        // sandbox only
 	Queue    *jobs.Queue
