@@ -84,8 +84,6 @@ var (
 // (to match paths on any host).
 func sharedRouter() (routers.Router, error) {
 	routerOnce.Do(func() {
-		// Documents (invoices, receipts) answer PDF: checked as bytes.
-		openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 		doc, err := web.OpenAPI()
 		if err != nil {
 			routerErr = err
