@@ -67,7 +67,9 @@ func (s *Service) CreditNotes(ctx context.Context, invoiceID string) ([]*Invoice
 		if out[i], err = view(r); err != nil {
 			return nil, 0, err
 		}
-		sum += r.Total // each at most the invoice's total, together too
+		if sum, err = webrana.AddMoney(sum, r.Total); err != nil {
+			return nil, 0, err
+		}
 	}
 	return out, sum, nil
 }

@@ -104,7 +104,10 @@ func (s *Service) issue(ctx context.Context, l *documents.Letterhead, userID str
 	if err != nil {
 		return false, err
 	}
-	in := compose(l, buyer(u, details), entries, webrana.BillingCurrency)
+	in, err := compose(l, buyer(u, details), entries, webrana.BillingCurrency)
+	if err != nil {
+		return false, err
+	}
 	in.UserID, in.Month = userID, monthKey(from)
 	var tell func(*store.Tx) error
 	if s.cfg.Mail != nil {
@@ -152,21 +155,27 @@ type serverLine struct {
 // compose adds up a customer's month: a line per server (charges less
 // refunds), the total they make, the tax it contains, and notes of the
 // month's credits and payment refunds, which are not charges.
-func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.MonthEntry, currency string) *store.Invoice {
+func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.MonthEntry, currency string) (*store.Invoice, error) {
 	servers := map[string]*serverLine{}
 	var order []string
 	var credits, paidBack int64
 	var nCredits int
+	add := func(sum *int64, v int64) error { // checked: a sum that leaves int64 is an error, never a wrong invoice
+		var err error
+		*sum, err = webrana.AddMoney(*sum, v)
+		return err
+	}
 	for _, e := range entries {
+		var err error
 		if e.Currency != currency {
 			continue
 		}
 		switch e.Kind {
 		case webrana.LedgerCredit:
-			credits += e.Amount
+			err = add(&credits, e.Amount)
 			nCredits++
 		case webrana.LedgerPaymentRefund:
-			paidBack -= e.Amount
+			err = add(&paidBack, -e.Amount)
 		case webrana.LedgerCharge, webrana.LedgerRefund:
 			sl := servers[e.InstanceID]
 			if sl == nil {
@@ -175,11 +184,14 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 				order = append(order, e.InstanceID)
 			}
 			if e.Kind == webrana.LedgerRefund {
-				sl.refunded += e.Amount
-				continue
+				err = add(&sl.refunded, e.Amount)
+			} else {
+				err = add(&sl.charged, -e.Amount)
+				sl.hours += hoursOf(e.IdempotencyKey)
 			}
-			sl.charged -= e.Amount
-			sl.hours += hoursOf(e.IdempotencyKey)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	slices.SortStableFunc(order, func(a, b string) int { return strings.Compare(servers[a].label, servers[b].label) })
@@ -187,9 +199,14 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 	var total int64
 	for _, id := range order {
 		sl := servers[id]
-		line := sl.line(id, currency)
+		line, err := sl.line(id, currency)
+		if err == nil {
+			err = add(&total, line.Amount)
+		}
+		if err != nil {
+			return nil, err
+		}
 		lines = append(lines, line)
-		total += line.Amount // each at most twice MaxAmount a month: no overflow for any real number of servers
 	}
 	net, tax := documents.SplitTax(total, l.TaxRate)
 	notes := []string{}
@@ -204,7 +221,7 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 		notes = append(notes, fmt.Sprintf("Paid back to your card this month: %s.", money(paidBack, currency)))
 	}
 	return &store.Invoice{Currency: currency, Subtotal: net, Tax: tax, Total: total, TaxRate: l.TaxRate, TaxName: l.TaxLabel(),
-		Seller: mustJSON(l.Seller()), Buyer: mustJSON(buyer), Lines: mustJSON(lines), Notes: mustJSON(notes)}
+		Seller: mustJSON(l.Seller()), Buyer: mustJSON(buyer), Lines: mustJSON(lines), Notes: mustJSON(notes)}, nil
 }
 
 // hoursOf is how many hours a charge pays for, by the key its writer gave
@@ -222,7 +239,7 @@ func hoursOf(key string) int64 {
 // line is a server's invoice line: its label and plan, the hours billed
 // at the plan's price, the monthly cap when its charges reached it, and
 // refunds.
-func (sl *serverLine) line(id, currency string) documents.Line {
+func (sl *serverLine) line(id, currency string) (documents.Line, error) {
 	name := sl.label
 	switch {
 	case id == "":
@@ -247,7 +264,8 @@ func (sl *serverLine) line(id, currency string) documents.Line {
 	if sl.refunded > 0 {
 		detail = append(detail, "less "+money(sl.refunded, currency)+" refunded")
 	}
-	return documents.Line{Description: name, Detail: strings.Join(detail, ", "), Amount: sl.charged - sl.refunded}
+	amount, err := webrana.SubMoney(sl.charged, sl.refunded)
+	return documents.Line{Description: name, Detail: strings.Join(detail, ", "), Amount: amount}, err
 }
 
 func plural(n int) string {
