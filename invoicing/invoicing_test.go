@@ -505,3 +505,37 @@ func TestDetailsBounds(t *testing.T) {
 		t.Errorf("details %+v", d)
 	}
 }
+
+// TestRefundsAndCardRefunds: a server's refund in the month is deducted
+// from its line and the total; a card refund and credits are notes, not
+// charges.
+func TestRefundsAndCardRefunds(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		r := newRig(t, db, november.Add(24*time.Hour))
+		ann := r.customer(t, "ann@example.com")
+		web1 := r.server(t, ann, "web-1", 100, 1_000_000) // 24.00 for the first day
+		for _, e := range []*webrana.LedgerEntry{
+			{UserID: ann.ID, Kind: webrana.LedgerRefund, Amount: 400, Currency: "USD", InstanceID: web1, Note: "outage"},
+			{UserID: ann.ID, Kind: webrana.LedgerPaymentRefund, Amount: -700, Currency: "USD", Note: "card refund"},
+		} {
+			_, err := r.db.AppendLedger(ctx, e)
+			must(t, err)
+		}
+		r.clock.Advance(31 * 24 * time.Hour)
+		_, err := r.inv.IssueMonth(ctx, november)
+		must(t, err)
+		list, _, err := r.inv.List(ctx, webrana.Actor{User: ann}, webrana.Page{})
+		must(t, err)
+		in := list[0]
+		if in.Total != 2000 || r.chargesIn(t, ann, november, december) != 2000 || len(in.Lines) != 1 ||
+			!strings.Contains(in.Lines[0].Detail, "24 hours") || !strings.Contains(in.Lines[0].Detail, "less 4.00 USD refunded") {
+			t.Fatalf("invoice %+v", in)
+		}
+		for _, want := range []string{"Paid back to your card this month: 7.00 USD.", "Added to your balance this month: 10000.00 USD (1 credit)."} {
+			if !slices.Contains(in.Notes, want) {
+				t.Errorf("notes %q lack %q", in.Notes, want)
+			}
+		}
+	})
+}
