@@ -23,7 +23,7 @@ type TopUp struct {
 	Gateway     string     `json:"gateway"`
 	SessionID   string     `json:"-"`
 	CheckoutURL string     `json:"checkout_url,omitempty"`
-	PaymentID   string     `json:"-"` // the gateway's payment, refunds name it
+	PaymentID   string     `json:"-"`        // the gateway's payment, refunds name it
 	Refunded    int64      `json:"refunded"` // reserved or paid back, minor units
 	Error       string     `json:"error,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`

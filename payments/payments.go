@@ -90,7 +90,9 @@ func CheckBounds(lo, hi int64) error {
 func (s *Service) Enabled() bool { return s != nil && s.gw != nil }
 
 // Range is the amounts one top-up may be.
-func (s *Service) Range() webrana.AmountRange { return webrana.AmountRange{Min: s.cfg.Min, Max: s.cfg.Max} }
+func (s *Service) Range() webrana.AmountRange {
+	return webrana.AmountRange{Min: s.cfg.Min, Max: s.cfg.Max}
+}
 
 // Currency is the currency top-ups are paid in.
 func (s *Service) Currency() string { return s.cfg.Currency }
