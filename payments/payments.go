@@ -97,8 +97,8 @@ func (s *Service) Range() webrana.AmountRange {
 // Currency is the currency top-ups are paid in.
 func (s *Service) Currency() string { return s.cfg.Currency }
 
-// errNotSetUp is what a top-up is told when no gateway is configured.
-var errNotSetUp = webrana.Errorf(webrana.ECONFLICT,
+// ErrNotSetUp is what a top-up is told when no gateway is configured.
+var ErrNotSetUp = webrana.Errorf(webrana.ECONFLICT,
 	"Card payments are not set up on this site: the operator sets STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET. Until then, ask the operator to credit your balance.")
 
 // Create starts a top-up of amount (minor units) for the acting customer:
@@ -107,7 +107,7 @@ var errNotSetUp = webrana.Errorf(webrana.ECONFLICT,
 // the top-up failed and answers EUNAVAILABLE.
 func (s *Service) Create(ctx context.Context, by webrana.Actor, amount int64) (*webrana.TopUp, error) {
 	if !s.Enabled() {
-		return nil, errNotSetUp
+		return nil, ErrNotSetUp
 	}
 	u := by.User
 	if u == nil || u.Role != webrana.RoleCustomer {
@@ -185,7 +185,7 @@ func (s *Service) Get(ctx context.Context, by webrana.Actor, id string) (*webran
 // change nothing; an operator looks).
 func (s *Service) Webhook(ctx context.Context, payload []byte, h http.Header) error {
 	if !s.Enabled() {
-		return errNotSetUp
+		return ErrNotSetUp
 	}
 	ev, err := s.gw.Event(payload, h, s.cfg.Now())
 	if err != nil {

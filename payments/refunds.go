@@ -18,7 +18,7 @@ import (
 // operator is told nothing was refunded (EUNAVAILABLE).
 func (s *Service) Refund(ctx context.Context, by webrana.Actor, topUpID string, amount int64) (*webrana.TopUpRefund, error) {
 	if !s.Enabled() {
-		return nil, errNotSetUp
+		return nil, ErrNotSetUp
 	}
 	if err := (webrana.AmountRange{Min: 1, Max: webrana.MaxAmount}).Check("amount", amount); err != nil {
 		return nil, err

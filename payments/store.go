@@ -13,6 +13,7 @@ import (
 type Store interface {
 	InTx(ctx context.Context, fn func(*store.Tx) error) error
 	UserByID(ctx context.Context, id string) (*webrana.User, error)
+	Setting(ctx context.Context, key string) (string, bool, error) // the letterhead (documents.LoadLetterhead)
 	DunningOf(ctx context.Context, userID string) (*store.Dunning, error)
 	CreateTopUp(ctx context.Context, t *webrana.TopUp) error
 	SetTopUpCheckout(ctx context.Context, id, sessionID, url string) error

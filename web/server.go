@@ -43,6 +43,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
@@ -71,8 +72,11 @@ type Config struct {
 	// Mail is the outbox operators read and customers' e-mail preferences.
 	Mail *mail.Outbox
 	// Ledger is customers' balances and statements, and operators' credits.
-	Ledger  *billing.Ledger
-	Ready   []ReadyCheck
+	Ledger *billing.Ledger
+	// Payments is customers' card top-ups and operators' refunds; nil
+	// (or without a gateway): card payments are not set up.
+	Payments *payments.Service
+	Ready    []ReadyCheck
 	Version string
 	// Mode is what /readyz says runs: "sandbox" or "production" (the
 	// default).
@@ -106,6 +110,7 @@ type Server struct {
 	alerts        *alerts.Service
 	mail          *mail.Outbox
 	ledger        *billing.Ledger
+	payments      *payments.Service
 	ready         []ReadyCheck
 	version       string
 	mode          string
@@ -145,6 +150,7 @@ func NewServer(cfg Config) *Server {
 		alerts:         cfg.Alerts,
 		mail:           cfg.Mail,
 		ledger:         cfg.Ledger,
+		payments:       cfg.Payments,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mode:           cmp.Or(cfg.Mode, "production"),
