@@ -77,7 +77,7 @@ type Config struct {
 	// (or without a gateway): card payments are not set up.
 	Payments *payments.Service
 	Ready    []ReadyCheck
-	Version string
+	Version  string
 	// Mode is what /readyz says runs: "sandbox" or "production" (the
 	// default).
 	Mode string
