@@ -20,6 +20,7 @@ import (
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/billing"
+	"github.com/webrana/webrana/payments"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
@@ -59,6 +60,7 @@ type Main struct {
 	Dunning  *billing.Dunning
 	Meter    *billing.Meter
 	Ledger   *billing.Ledger
+	Payments *payments.Service // card top-ups (without a gateway: not set up)
 	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
