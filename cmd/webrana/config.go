@@ -16,9 +16,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
-	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/payments"
 )

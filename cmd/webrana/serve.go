@@ -20,11 +20,11 @@ import (
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/billing"
-	"github.com/webrana/webrana/payments"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -61,7 +61,7 @@ type Main struct {
 	Meter    *billing.Meter
 	Ledger   *billing.Ledger
 	Payments *payments.Service // card top-ups (without a gateway: not set up)
-	Sim      *sandboxSim // sandbox only
+	Sim      *sandboxSim       // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
 	Registry *prometheus.Registry
