@@ -205,7 +205,7 @@ func (s *Service) Webhook(ctx context.Context, payload []byte, h http.Header) er
 	if err != nil {
 		return err
 	}
-	if t.Status != webrana.TopUpPending {
+	if t.Status != webrana.TopUpPending && t.Status != webrana.TopUpFailed {
 		return nil // settled by an earlier delivery
 	}
 	if ev.Amount != t.Amount || !strings.EqualFold(ev.Currency, t.Currency) {
@@ -214,7 +214,8 @@ func (s *Service) Webhook(ctx context.Context, payload []byte, h http.Header) er
 	return s.credit(ctx, t, ev)
 }
 
-// credit marks the top-up paid and, only if this delivery did, credits
+// credit marks the top-up paid (a failed one too: its checkout seemed not
+// to start, but the customer paid) and, only if this delivery did, credits
 // the customer with its audit, the receipt and the wake of dunning, all in
 // one transaction.
 func (s *Service) credit(ctx context.Context, t *webrana.TopUp, ev *Event) error {

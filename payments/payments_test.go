@@ -443,3 +443,21 @@ func TestRefunds(t *testing.T) {
 		}
 	})
 }
+
+// TestPaidAfterFailedCheckout: a top-up whose checkout seemed to fail (a
+// timeout after Stripe made the session) is credited when its payment
+// arrives after all: the customer paid.
+func TestPaidAfterFailedCheckout(t *testing.T) {
+	engines(t, func(t *testing.T, r *rig) {
+		r.gw.failCheckout.Store(true)
+		if _, err := r.svc.Create(context.Background(), webrana.Actor{User: r.customer}, 1500); webrana.ErrorCode(err) != webrana.EUNAVAILABLE {
+			t.Fatalf("create: %v", err)
+		}
+		list, _, err := r.svc.List(context.Background(), webrana.Actor{User: r.customer}, webrana.Page{Page: 1, PerPage: 1})
+		must(t, err)
+		must(t, r.deliver(completed(list[0], 1500, "usd"), secret, r.now))
+		if b := r.balance(t); b != 1500 {
+			t.Fatalf("balance %d, want 1500", b)
+		}
+	})
+}

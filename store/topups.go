@@ -79,8 +79,10 @@ func (db *DB) ListTopUps(ctx context.Context, userID string, p webrana.Page) ([]
 }
 
 // SettleTopUp moves a pending top-up to status (paid or mismatch) with the
-// gateway's payment, and reports whether it did: false when it was no
-// longer pending (another delivery of the same event settled it first).
+// gateway's payment, and reports whether it did: false when it was
+// settled already (another delivery of the same event settled it first).
+// A failed top-up (its checkout seemed not to start) is settled too: if
+// the gateway says it was paid, the customer paid.
 // The caller's credit, audit and mail go in the same transaction.
 func (tx *Tx) SettleTopUp(ctx context.Context, id, status, paymentID string, at time.Time) (bool, error) {
 	c := tx.conn()
@@ -88,8 +90,8 @@ func (tx *Tx) SettleTopUp(ctx context.Context, id, status, paymentID string, at 
 	if status == webrana.TopUpPaid {
 		paidAt = at
 	}
-	res, err := c.exec(ctx, `UPDATE top_ups SET status = ?, payment_id = ?, paid_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
-		status, paymentID, paidAt, at, id, webrana.TopUpPending)
+	res, err := c.exec(ctx, `UPDATE top_ups SET status = ?, payment_id = ?, paid_at = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+		status, paymentID, paidAt, at, id, webrana.TopUpPending, webrana.TopUpFailed)
 	if err != nil {
 		return false, err
 	}
