@@ -312,5 +312,20 @@ func TestSandboxTopUp(t *testing.T) {
 		if st.Balance.Amount != 2500 {
 			t.Fatalf("balance %d after paying twice", st.Balance.Amount)
 		}
+
+		// The operator refunds part of it from the Payments page.
+		h.user("op@example.com", webrana.RoleAdmin)
+		op := signIn(t, h, "op@example.com")
+		page = op.Do("GET", "/admin/top-ups", nil)
+		pageHas(t, page, "payments page", `data-status="paid"`, "Refund to the card")
+		id := strings.TrimSuffix(strings.TrimPrefix(pay, "/billing/top-ups/"), "/pay")
+		res = op.PostForm("/admin/top-ups/"+id+"/refund", url.Values{"csrf_token": {hiddenCSRF(t, page)}, "amount": {"10.00"}})
+		mustStatus(t, res, 303, "refund form")
+		st = statement{}
+		c.Do("GET", "/api/billing", nil).JSON(t, &st)
+		if st.Balance.Amount != 1500 || st.count(webrana.LedgerPaymentRefund) != 1 {
+			t.Fatalf("after a refund of 10.00: balance %d, %d payment refunds", st.Balance.Amount, st.count(webrana.LedgerPaymentRefund))
+		}
+		pageHas(t, c.Do("GET", "/billing", nil), "billing after the refund", "payment_refund", "10.00 USD refunded")
 	})
 }
