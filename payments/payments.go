@@ -320,6 +320,13 @@ func (s *Service) alert(ctx context.Context, tx *store.Tx, channels []alerts.Cha
 	return s.cfg.Alerts.Raise(ctx, tx, channels, &webrana.Alert{Kind: webrana.AlertPaymentMismatch, Key: key, Severity: alerts.Critical, Message: msg})
 }
 
+// TestPays reports whether the gateway pays top-ups itself (the
+// sandbox's): only then is there a test checkout page.
+func (s *Service) TestPays() bool {
+	_, ok := s.gw.(TestPayer)
+	return ok
+}
+
 // TestPay pays one of the acting customer's pending top-ups at once,
 // through the webhook path a real payment takes, when the gateway is a
 // TestPayer (the sandbox's); otherwise the top-up is not found.

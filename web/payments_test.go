@@ -274,6 +274,33 @@ func TestTopUpsNotSetUp(t *testing.T) {
 	}
 }
 
+// TestWebhookRefusesWithoutChange: a delivery over 64 KiB is 413, one
+// without a valid signature 400; the Stripe driver's top-ups have no test
+// checkout page.
+func TestWebhookRefusesWithoutChange(t *testing.T) {
+	h := sqliteHarness(t)
+	anon := h.client()
+	if res := anon.Do("POST", "/api/webhooks/stripe", `{"id":"`+strings.Repeat("x", 70<<10)+`"}`); res.Status != 413 {
+		t.Fatalf("a 70 KiB delivery: %d %s", res.Status, res.Body)
+	}
+	if res := anon.WithHeader("Stripe-Signature", "t=1,v1=00").Do("POST", "/api/webhooks/stripe", `{"type":"checkout.session.completed"}`); res.Status != 400 {
+		t.Fatalf("a forged delivery: %d %s", res.Status, res.Body)
+	}
+	db := storetest.OpenSQLite(t)
+	gw, err := stripe.New("sk_test_1", webhookSecret, &stripe.Config{APIURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := newHarness(t, db, auth.ThrottlePolicy{}, withGateway(t, db, gw))
+	hs.user("ann@example.com", webrana.RoleCustomer)
+	if res := signIn(t, hs, "ann@example.com").Do("GET", "/billing/top-ups/x/pay", nil); res.Status != 404 {
+		t.Fatalf("test checkout page with Stripe: %d", res.Status)
+	}
+	if res := hs.login("ann@example.com").Do("POST", "/api/billing/top-ups", map[string]any{"amount": 1000}); res.Status != 503 {
+		t.Fatalf("Stripe unreachable: %d %s", res.Status, res.Body)
+	}
+}
+
 // TestSandboxTopUp: the sandbox's whole flow through the pages: the form's
 // preset amount goes to the test checkout page, one click pays it through
 // the webhook path, the balance is credited and the receipt listed.
@@ -304,6 +331,10 @@ func TestSandboxTopUp(t *testing.T) {
 		c.Do("GET", "/api/billing", nil).JSON(t, &st)
 		if st.Balance.Amount != 2500 || st.count("credit") != 1 {
 			t.Fatalf("balance %d after the test payment", st.Balance.Amount)
+		}
+		receipt := c.Do("GET", "/api/billing/top-ups/"+strings.TrimSuffix(strings.TrimPrefix(pay, "/billing/top-ups/"), "/pay")+"/receipt", nil)
+		if receipt.Status != 200 || !strings.HasPrefix(string(receipt.Body), "%PDF-") {
+			t.Fatalf("the receipt link from the page: %d", receipt.Status)
 		}
 		// Paying again changes nothing.
 		mustStatus(t, c.PostForm(pay, url.Values{"csrf_token": {csrf}}), 303, "pay again")

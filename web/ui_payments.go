@@ -85,6 +85,9 @@ func (s *Server) handlePayTestPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if !svc.TestPays() {
+		return webrana.Errorf(webrana.ENOTFOUND, "Test payments are only in the sandbox.")
+	}
 	t, err := svc.Get(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
