@@ -177,7 +177,7 @@ func (s *Server) renderBilling(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	f := s.frame(w, r, "Billing", "billing")
-	if form != nil {
+	if form != nil && d.TopUps != nil {
 		form(d.TopUps)
 		f.Error = d.TopUps.Err.Message
 	}

@@ -24,14 +24,17 @@ func (s *Server) paymentPages() {
 	s.ui("POST /admin/top-ups/{id}/refund", Admin, s.opRefundTopUp)
 }
 
-// topUpsSection is the billing page's card top-ups for the caller: the
-// form only when card payments are set up and the caller is a customer.
+// topUpsSection is the billing page's card top-ups for a customer (nil
+// for operators): the form only when card payments are set up.
 func (s *Server) topUpsSection(r *http.Request) (*pages.TopUpsData, error) {
+	if principal(r).User.Role != webrana.RoleCustomer {
+		return nil, nil // operators hold no balance
+	}
 	if s.payments == nil {
 		return &pages.TopUpsData{}, nil
 	}
 	rng := s.payments.Range()
-	d := &pages.TopUpsData{Enabled: s.payments.Enabled() && principal(r).User.Role == webrana.RoleCustomer,
+	d := &pages.TopUpsData{Enabled: s.payments.Enabled(),
 		Min: rng.Min, Max: rng.Max, Currency: s.payments.Currency()}
 	for _, p := range topUpPresets {
 		if rng.Check("amount", p) == nil {
