@@ -94,7 +94,6 @@ func (g *Gateway) Checkout(ctx context.Context, req payments.CheckoutRequest) (*
 	}
 	params.AddMetadata("topup_id", req.TopUpID)
 	params.SetIdempotencyKey("webrana-checkout-" + req.TopUpID)
-	params.Context = ctx
 	s, err := g.client.V1CheckoutSessions.Create(ctx, params)
 	if err != nil {
 		return nil, fmt.Errorf("stripe: create checkout session: %w", err)
@@ -106,7 +105,6 @@ func (g *Gateway) Checkout(ctx context.Context, req payments.CheckoutRequest) (*
 func (g *Gateway) Refund(ctx context.Context, req payments.RefundRequest) (*payments.RefundResult, error) {
 	params := &stripeapi.RefundCreateParams{PaymentIntent: stripeapi.String(req.PaymentID), Amount: stripeapi.Int64(req.Amount)}
 	params.SetIdempotencyKey(req.IdempotencyKey)
-	params.Context = ctx
 	r, err := g.client.V1Refunds.Create(ctx, params)
 	if err != nil {
 		return nil, fmt.Errorf("stripe: refund %s: %w", req.PaymentID, err)
