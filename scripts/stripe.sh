@@ -3,6 +3,7 @@
 # from the Go module proxy, cached under ~/.cache/webrana so reruns are
 # instant), starts it on a free loopback port, exports
 # WEBRANA_TEST_STRIPE_URL for the payment tests, and stops it on exit.
+# Source scripts/postgres.sh first (free_port).
 
 STRIPE_MOCK_VERSION=v0.203.0
 
@@ -47,7 +48,9 @@ stop_stripe_mock() {
     wait "$STRIPE_MOCK_PID" 2>/dev/null || true
     STRIPE_MOCK_PID=
   fi
-  [ -n "${STRIPE_MOCK_LOG:-}" ] && rm -f "$STRIPE_MOCK_LOG"
+  if [ -n "${STRIPE_MOCK_LOG:-}" ]; then
+    rm -f "$STRIPE_MOCK_LOG"
+  fi
   STRIPE_MOCK_LOG=
 }
 
