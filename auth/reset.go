@@ -23,13 +23,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, source string
 	if err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actResetSource, source, s.limits.ResetPerSource, false, "password resets from your address"); err != nil {
+	if _, err := s.limit(ctx, actResetSource, source, s.limits.ResetPerSource, "password resets from your address"); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actResetEmail, addr, s.limits.ResetPerEmail, true, "password resets for this address"); err != nil {
-		return err
-	}
-	if err := s.db.RecordAttempt(ctx, actResetSource, source); err != nil {
+	if _, err := s.limit(ctx, actResetEmail, addr, s.limits.ResetPerEmail, "password resets for this address"); err != nil {
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {

@@ -62,7 +62,7 @@ func (s *Service) ResendVerification(ctx context.Context, p *Principal, source s
 	if err := s.canMail(); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actResend, p.User.ID, s.limits.ResendPerUser, true, "confirmation e-mails"); err != nil {
+	if _, err := s.limit(ctx, actResend, p.User.ID, s.limits.ResendPerUser, "confirmation e-mails"); err != nil {
 		return err
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {

@@ -106,10 +106,50 @@ func (db *DB) RecordAttempt(ctx context.Context, action, key string) error {
 	return err
 }
 
+// TakeAttempt counts one attempt of a throttled action by key, unless max
+// were counted since the given time: then it records nothing and returns
+// an empty id and the oldest attempt counted. The count and the record are
+// one step (the key is locked on PostgreSQL; SQLite's transactions are
+// exclusive), so that attempts sent at once cannot all pass the limit. An
+// attempt that turns out not to count is forgotten (ForgetAttempt).
+func (db *DB) TakeAttempt(ctx context.Context, action, key string, since time.Time, max int) (id string, oldest time.Time, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if err := c.lockKeys(ctx, "attempt|"+action+"|"+key); err != nil {
+			return err
+		}
+		n, first, err := c.attempts(ctx, action, key, since)
+		if err != nil {
+			return err
+		}
+		if n >= max {
+			oldest = first
+			return nil
+		}
+		id = newID()
+		_, err = c.exec(ctx, `INSERT INTO action_attempts (id, action, key, created_at) VALUES (?, ?, ?, ?)`,
+			id, action, key, c.now())
+		return err
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return id, oldest, nil
+}
+
+// ForgetAttempt removes an attempt taken by TakeAttempt.
+func (db *DB) ForgetAttempt(ctx context.Context, id string) error {
+	_, err := db.conn().exec(ctx, `DELETE FROM action_attempts WHERE id = ?`, id)
+	return err
+}
+
 // Attempts counts the attempts of an action by key since a time, and
 // returns the oldest one counted (zero when none).
 func (db *DB) Attempts(ctx context.Context, action, key string, since time.Time) (int, time.Time, error) {
-	c := db.conn()
+	return db.conn().attempts(ctx, action, key, since)
+}
+
+func (c conn) attempts(ctx context.Context, action, key string, since time.Time) (int, time.Time, error) {
 	n, err := c.count(ctx, `SELECT COUNT(*) FROM action_attempts WHERE action = ? AND key = ? AND created_at > ?`, action, key, since)
 	if err != nil || n == 0 {
 		return 0, time.Time{}, err
