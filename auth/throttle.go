@@ -18,6 +18,7 @@ type AccountLimits struct {
 	ResendPerUser   int           // confirmation e-mails a user asks for (default 3)
 	ChangePerUser   int           // e-mail changes a user asks for (default 5)
 	WrongPerUser    int           // wrong current passwords on the account page (default 5)
+	LinkPerSource   int           // passwords set through e-mailed links (reset, invitation) from one address (default 10)
 }
 
 func (l AccountLimits) withDefaults() AccountLimits {
@@ -35,6 +36,7 @@ func (l AccountLimits) withDefaults() AccountLimits {
 	def(&l.ResendPerUser, 3)
 	def(&l.ChangePerUser, 5)
 	def(&l.WrongPerUser, 5)
+	def(&l.LinkPerSource, 10)
 	return l
 }
 
@@ -46,6 +48,7 @@ const (
 	actResend      = "verify.resend"
 	actEmailChange = "email_change"
 	actWrongPass   = "password.wrong"
+	actLinkSource  = "link.source"
 )
 
 // limit counts an attempt of action by key, refusing it (ERATELIMITED)

@@ -78,23 +78,38 @@ func (tx *Tx) CreateUserToken(ctx context.Context, t *UserToken, replace bool) e
 // unknown, used or expired link is ENOTFOUND.
 func (tx *Tx) UseUserToken(ctx context.Context, hash []byte, purposes ...TokenPurpose) (*UserToken, error) {
 	c := tx.conn()
-	t, err := scanUserToken(c.row(ctx, `SELECT `+userTokenColumns+` FROM user_tokens WHERE token_hash = ?`, hash))
+	t, err := c.usableUserToken(ctx, hash, purposes)
 	if err != nil {
-		return nil, notFound(err, "Link")
+		return nil, err
 	}
 	now := c.now()
-	wanted := false
-	for _, p := range purposes {
-		wanted = wanted || t.Purpose == p
-	}
-	if !wanted || t.UsedAt != nil || !now.Before(t.ExpiresAt) {
-		return nil, webrana.Errorf(webrana.ENOTFOUND, "Link not found.")
-	}
 	res, err := c.exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, now, t.ID)
 	if err := mustAffect(res, err, "Link"); err != nil {
 		return nil, err
 	}
 	t.UsedAt = &now
+	return t, nil
+}
+
+// UsableUserToken returns the unused, unexpired link with the hash and one
+// of the purposes, without using it: a cheap check before expensive work
+// (UseUserToken still decides, in its transaction). ENOTFOUND otherwise.
+func (db *DB) UsableUserToken(ctx context.Context, hash []byte, purposes ...TokenPurpose) (*UserToken, error) {
+	return db.conn().usableUserToken(ctx, hash, purposes)
+}
+
+func (c conn) usableUserToken(ctx context.Context, hash []byte, purposes []TokenPurpose) (*UserToken, error) {
+	t, err := scanUserToken(c.row(ctx, `SELECT `+userTokenColumns+` FROM user_tokens WHERE token_hash = ?`, hash))
+	if err != nil {
+		return nil, notFound(err, "Link")
+	}
+	wanted := false
+	for _, p := range purposes {
+		wanted = wanted || t.Purpose == p
+	}
+	if !wanted || t.UsedAt != nil || !c.now().Before(t.ExpiresAt) {
+		return nil, webrana.Errorf(webrana.ENOTFOUND, "Link not found.")
+	}
 	return t, nil
 }
 
