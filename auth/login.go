@@ -90,10 +90,12 @@ func (s *Service) LoginWithCode(ctx context.Context, email, password, code, sour
 	return s.secondFactor(ctx, u, code, source, kind, attempt)
 }
 
-// openSession completes a sign-in: the session, its audit, the attempt
-// counted a success, the address remembered (and the user told of a new
-// one), all in one transaction; check runs first in it (the second
-// factor's code, taken there).
+// openSession completes a sign-in: the session, its audit and the attempt
+// counted a success, in one transaction; check runs first in it (the
+// second factor's code, taken there). Then the address is remembered and
+// the user told of a new one, in a transaction of their own: a notice
+// that cannot be queued is logged and leaves the address unremembered
+// (the next sign-in from it tells), but does not refuse the sign-in.
 func (s *Service) openSession(ctx context.Context, u *webrana.User, source string, kind LoginKind, attempt string, check func(*store.Tx) (string, error)) (*webrana.Session, string, error) {
 	sess, token := s.newSession(u, source, kind)
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -112,13 +114,13 @@ func (s *Service) openSession(ctx context.Context, u *webrana.User, source strin
 			return err
 		}
 		by := webrana.Actor{User: u, Source: source}
-		if err := tx.AppendAudit(ctx, by.Entry("login.succeeded", "session", sess.ID, how)); err != nil {
-			return err
-		}
-		return s.noticeAddress(ctx, tx, u, source)
+		return tx.AppendAudit(ctx, by.Entry("login.succeeded", "session", sess.ID, how))
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("open session: %w", err)
+	}
+	if err := s.db.InTx(ctx, func(tx *store.Tx) error { return s.noticeAddress(ctx, tx, u, source) }); err != nil {
+		s.logger.Error("new-sign-in notice not queued", "user", u.ID, "source", source, "err", err)
 	}
 	return sess, token, nil
 }
