@@ -59,6 +59,21 @@ func (s *Service) Verify(ctx context.Context, token, source string) (*Confirmed,
 	return &out, nil
 }
 
+// AddressChangeOf returns the new address a usable address-change link
+// would confirm, without using it, and "" for any other token: the page
+// that link opens asks before it changes anything (a mail scanner
+// following links must not change an account's address).
+func (s *Service) AddressChangeOf(ctx context.Context, token string) (string, error) {
+	t, err := s.db.UsableUserToken(ctx, HashToken(token), store.PurposeEmailChange)
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return t.Email, nil
+}
+
 // addressChanged ends what the old address could still do, in the
 // change's transaction: the links e-mailed to it (a reset, a confirmation,
 // another change asked for) are used up, and it is told of the change, so
