@@ -196,7 +196,7 @@ func TestSignupAndVerify(t *testing.T) {
 		if _, err := f.svc.AddSSHKey(ctx, unconfirmed, "laptop", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x"); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
 			t.Fatalf("an SSH key before confirming: %v, want forbidden", err)
 		}
-		if _, err := f.svc.BeginTOTP(ctx, unconfirmed, ""); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
+		if _, err := f.svc.BeginTOTP(ctx, unconfirmed, password, ""); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
 			t.Fatalf("two factors before confirming: %v, want forbidden", err)
 		}
 		if err := bob.MayOrder(); webrana.ErrorCode(err) != webrana.EFORBIDDEN || !strings.Contains(webrana.ErrorMessage(err), "/api/auth/verify/resend") {

@@ -62,14 +62,19 @@ var (
 )
 
 // BeginTOTP starts (or restarts) the caller's two-factor enrolment with a
-// fresh secret. It stays pending, and sign-ins ask for no code, until
-// ConfirmTOTP.
-func (s *Service) BeginTOTP(ctx context.Context, p *Principal, source string) (*Enrolment, error) {
+// fresh secret, given their current password (a session left open is not
+// enough to tie the account to someone else's app; wrong passwords are
+// counted as on the account page). It stays pending, and sign-ins ask for
+// no code, until ConfirmTOTP.
+func (s *Service) BeginTOTP(ctx context.Context, p *Principal, password, source string) (*Enrolment, error) {
 	if err := p.User.MayHoldCredentials(); err != nil {
 		return nil, err
 	}
 	if s.keys == nil {
 		return nil, errNoKeys
+	}
+	if err := s.checkCurrentPassword(ctx, p, "password", password); err != nil {
+		return nil, err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.issuer, AccountName: p.User.Email,
 		Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
