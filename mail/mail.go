@@ -26,6 +26,7 @@ const (
 	Invite        Kind = "invite"         // LinkData: set a password and sign in
 	EmailChange   Kind = "email_change"   // LinkData: confirm a new address
 	NewSignIn     Kind = "new_sign_in"    // SignInData; optional
+	EmailChanged  Kind = "email_changed"  // EmailChangedData: to the old address, after a change
 
 	// Servers (optional).
 	ServerReady  Kind = "server_ready"  // ServerData; never the root password
@@ -100,6 +101,13 @@ type SignInData struct {
 	When    string // formatted time, UTC
 }
 
+// EmailChangedData tells the old address of an account that its address
+// was changed.
+type EmailChangedData struct {
+	New  string // the account's address now
+	When string // formatted time, UTC
+}
+
 // AlertData is an operators' alert as e-mail.
 type AlertData struct {
 	Severity, Kind, Event, Message, ID, Key string
@@ -107,7 +115,7 @@ type AlertData struct {
 }
 
 // Kinds is every kind of message, in the order above.
-var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn,
+var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn, EmailChanged,
 	ServerReady, OrderHeld, OrderFailed, ActionFailed,
 	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Receipt, Alert}
 

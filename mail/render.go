@@ -17,7 +17,7 @@ var templateFS embed.FS
 var dataTypes = map[Kind]reflect.Type{
 	Verify: reflect.TypeFor[LinkData](), PasswordReset: reflect.TypeFor[LinkData](),
 	Invite: reflect.TypeFor[LinkData](), EmailChange: reflect.TypeFor[LinkData](),
-	NewSignIn:   reflect.TypeFor[SignInData](),
+	NewSignIn: reflect.TypeFor[SignInData](), EmailChanged: reflect.TypeFor[EmailChangedData](),
 	ServerReady: reflect.TypeFor[ServerData](), OrderHeld: reflect.TypeFor[ServerData](),
 	OrderFailed: reflect.TypeFor[ServerData](), ActionFailed: reflect.TypeFor[ServerData](),
 	BalanceLow: reflect.TypeFor[BalanceData](), UnpaidWarning: reflect.TypeFor[BalanceData](),

@@ -22,6 +22,8 @@ func exampleData(k mail.Kind) any {
 		return link
 	case mail.NewSignIn:
 		return mail.SignInData{Address: "198.51.100.9", When: "1 May 2031 09:00 UTC"}
+	case mail.EmailChanged:
+		return mail.EmailChangedData{New: "new<x>@example.com", When: "1 May 2031 09:00 UTC"}
 	case mail.ServerReady, mail.OrderHeld, mail.OrderFailed, mail.ActionFailed:
 		return server
 	case mail.BalanceLow, mail.UnpaidWarning, mail.UnpaidSuspend, mail.UnpaidDeletion:
@@ -48,6 +50,7 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.Invite, "You are invited to Acme Cloud", []string{"Ann <ann@example.com> invited you", "https://panel.example.com/verify?token=abc&x=1"}},
 		{mail.EmailChange, "Confirm your new e-mail address for Acme Cloud", []string{"new@example.com", "https://panel.example.com/verify?token=abc&x=1"}},
 		{mail.NewSignIn, "New sign-in to your Acme Cloud account", []string{"198.51.100.9", "1 May 2031 09:00 UTC"}},
+		{mail.EmailChanged, "The e-mail address of your Acme Cloud account was changed", []string{"new<x>@example.com", "1 May 2031 09:00 UTC", "reset your password"}},
 		{mail.ServerReady, "Your server web-<b>1</b> is ready", []string{"web-<b>1</b>", "203.0.113.7", "2001:db8::7", "sgp1", "https://panel.example.com/servers/42"}},
 		{mail.OrderHeld, "Your server web-<b>1</b> is waiting for capacity", []string{"DigitalOcean has no room", "https://panel.example.com/servers/42"}},
 		{mail.OrderFailed, "Your server web-<b>1</b> could not be created", []string{"The provider refused it.", "$4.00"}},

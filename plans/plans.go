@@ -30,10 +30,18 @@ type Catalog interface {
 	CheckPlan(ctx context.Context, p *webrana.Plan) error
 }
 
+// Costs tells what is wrong with a plan's prices against its provider's
+// (revenue.Service): a plan selling below its size's price is warned
+// about, never refused.
+type Costs interface {
+	PlanWarnings(ctx context.Context, plans ...*webrana.Plan) map[string][]string
+}
+
 // Service keeps the plans.
 type Service struct {
 	db       Store
 	catalog  Catalog
+	costs    Costs
 	currency string
 }
 
@@ -42,6 +50,9 @@ type Config struct {
 	// Currency is a new plan's when its Change names none (default
 	// webrana.BillingCurrency).
 	Currency string
+	// Costs warns of plans priced below their provider's price (nil:
+	// no warnings).
+	Costs Costs
 }
 
 // New returns the plans in db, checked against catalog. cfg may be nil.
@@ -50,7 +61,18 @@ func New(db Store, catalog Catalog, cfg *Config) *Service {
 	if cfg != nil {
 		c = *cfg
 	}
-	return &Service{db: db, catalog: catalog, currency: cmp.Or(c.Currency, webrana.BillingCurrency)}
+	return &Service{db: db, catalog: catalog, costs: c.Costs, currency: cmp.Or(c.Currency, webrana.BillingCurrency)}
+}
+
+// Warnings says what is wrong, though allowed, with plans as they are, by
+// plan id: that one sells below its provider's price for its size. The API
+// answers a plan's creation and changes with its warnings, and the plans
+// page flags them.
+func (s *Service) Warnings(ctx context.Context, plans ...*webrana.Plan) map[string][]string {
+	if s.costs == nil || len(plans) == 0 {
+		return map[string][]string{}
+	}
+	return s.costs.PlanWarnings(ctx, plans...)
 }
 
 // Change is a plan as an operator writes it (POST and PATCH

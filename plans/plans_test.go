@@ -3,6 +3,7 @@ package plans_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/providers"
+	"github.com/webrana/webrana/revenue"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 )
@@ -20,6 +22,13 @@ import (
 // setup wires plans over the real catalog: providers → godo/linodego →
 // the simulator.
 func setup(t *testing.T, db *store.DB) (*plans.Service, webrana.Actor) {
+	t.Helper()
+	return setupWith(t, db, nil)
+}
+
+// setupWith is setup with the plans' optional collaborators made from the
+// catalog (costs may be nil).
+func setupWith(t *testing.T, db *store.DB, costs func(*catalog.Service) plans.Costs) (*plans.Service, webrana.Actor) {
 	t.Helper()
 	clock := cloudtest.NewClock(time.Date(2031, 5, 1, 8, 0, 0, 0, time.UTC))
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now})
@@ -40,7 +49,12 @@ func setup(t *testing.T, db *store.DB) (*plans.Service, webrana.Actor) {
 	if err := db.CreateUser(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
-	return plans.New(db, catalog.New(db, src, &catalog.Config{Now: clock.Now}), nil), webrana.Actor{User: admin, Source: "192.0.2.7"}
+	cat := catalog.New(db, src, &catalog.Config{Now: clock.Now})
+	cfg := &plans.Config{}
+	if costs != nil {
+		cfg.Costs = costs(cat)
+	}
+	return plans.New(db, cat, cfg), webrana.Actor{User: admin, Source: "192.0.2.7"}
 }
 
 // engines runs fn on a fresh SQLite and a fresh PostgreSQL database, each
@@ -146,4 +160,37 @@ func TestNoChangeWithoutItsAudit(t *testing.T) {
 			t.Fatalf("plans after refused audits: %+v; want the first plan as it was", all)
 		}
 	})
+}
+
+// TestBelowCostWarns: a plan created or changed below its provider's price
+// for its size (the simulator's DigitalOcean catalog: s-1vcpu-1gb at 6.00 a
+// month) is stored, with a warning; priced at or above it, it has none.
+func TestBelowCostWarns(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	svc, by := setupWith(t, db, func(c *catalog.Service) plans.Costs { return revenue.New(db, c, nil) })
+	ctx := context.Background()
+	c := starter()
+	c.PriceMonthly = ptr(int64(500))
+	p, err := svc.Create(ctx, by, c)
+	if err != nil {
+		t.Fatalf("a plan below cost is refused: %v", err)
+	}
+	w := svc.Warnings(ctx, p)[p.ID]
+	if len(w) != 1 || !strings.Contains(w[0], "below its provider's price") || !strings.Contains(w[0], "6.00 USD a month") {
+		t.Errorf("warnings %q, want one naming the provider's 6.00", w)
+	}
+	if p, err = svc.Update(ctx, by, p.ID, plans.Change{PriceMonthly: ptr(int64(600))}); err != nil {
+		t.Fatal(err)
+	}
+	if w := svc.Warnings(ctx, p)[p.ID]; len(w) != 0 {
+		t.Errorf("a plan at the provider's price warned: %q", w)
+	}
+	if w := setupPlain(t).Warnings(ctx, p); len(w) != 0 {
+		t.Errorf("without costs, warnings %q", w)
+	}
+}
+
+func setupPlain(t *testing.T) *plans.Service {
+	svc, _ := setup(t, storetest.OpenSQLite(t))
+	return svc
 }

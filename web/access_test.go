@@ -24,7 +24,7 @@ var publicRoutes = []string{
 	// not signed in (the link's token is the credential).
 	"POST /api/auth/signup", "POST /api/auth/verify", "POST /api/auth/password-reset",
 	"POST /api/auth/password-reset/confirm", "POST /api/auth/invite/accept",
-	"GET /signup", "POST /signup", "GET /verify", "GET /reset", "POST /reset",
+	"GET /signup", "POST /signup", "GET /verify", "POST /verify", "GET /reset", "POST /reset",
 	"GET /invite", "POST /invite", "GET /setup", "POST /setup",
 	// Stripe's deliveries: its signature is the credential.
 	"POST /api/webhooks/stripe",

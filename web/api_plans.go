@@ -13,9 +13,20 @@ func (s *Server) handleCustomerPlans(w http.ResponseWriter, r *http.Request) err
 	return s.listPlans(w, r, true)
 }
 
-// handleAdminPlans lists every plan, active or not.
+// handleAdminPlans lists every plan, active or not, each with its
+// warnings (one selling below its provider's price is flagged).
 func (s *Server) handleAdminPlans(w http.ResponseWriter, r *http.Request) error {
-	return s.listPlans(w, r, false)
+	plans, err := s.plansOf(r, false)
+	if err != nil {
+		return err
+	}
+	warnings := s.plans.Warnings(r.Context(), plans...)
+	items := make([]savedPlanAnswer, len(plans))
+	for i, p := range plans {
+		items[i] = savedPlanAnswer{Plan: p, Warnings: nonNil(warnings[p.ID])}
+	}
+	writeJSON(w, http.StatusOK, newList(items, len(items), pageAll(len(items))))
+	return nil
 }
 
 func (s *Server) listPlans(w http.ResponseWriter, r *http.Request, activeOnly bool) error {
@@ -55,8 +66,20 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, p)
+	writeJSON(w, http.StatusCreated, s.savedPlan(r, p))
 	return nil
+}
+
+// savedPlanAnswer is a plan as operators see it (just created or changed,
+// or listed), with what is wrong with it though allowed (a price below the
+// provider's): warnings, never refusals.
+type savedPlanAnswer struct {
+	*webrana.Plan
+	Warnings []string `json:"warnings"`
+}
+
+func (s *Server) savedPlan(r *http.Request, p *webrana.Plan) savedPlanAnswer {
+	return savedPlanAnswer{Plan: p, Warnings: nonNil(s.plans.Warnings(r.Context(), p)[p.ID])}
 }
 
 func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
@@ -77,7 +100,7 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, s.savedPlan(r, p))
 	return nil
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/revenue"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
@@ -91,8 +92,9 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test",
-		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, nil),
+	rev := revenue.New(db, cat, &revenue.Config{Now: c.Now, Currency: web.Currency}) // the operator's margin (issue 17 §3)
+	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test", Revenue: rev,
+		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, &plans.Config{Costs: rev}),
 		Orders:    provision.New(db, cat, keys, queue, nil),
 		Servers:   lifecycle.New(db, cat, keys, queue),
 		Reconcile: lifecycle.NewReconciler(db, pl, nil),

@@ -140,6 +140,9 @@ func (s *Server) routes() {
 	s.api("GET /api/admin/alert-channels", Admin, s.handleListChannels)
 	s.api("POST /api/admin/alert-channels", Admin, s.handleCreateChannel)
 	s.api("DELETE /api/admin/alert-channels/{id}", Admin, s.handleDeleteChannel)
+	// The operator's margin (issue 17 §3).
+	s.revenueRoutes()
+
 	s.accountRoutes("/internal/accounts", "")
 	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)
 

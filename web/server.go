@@ -47,6 +47,7 @@ import (
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/revenue"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -93,6 +94,8 @@ type Config struct {
 	MetricsToken string
 	// MetricsPublic makes /metrics readable by anyone.
 	MetricsPublic bool
+	// Revenue is the operator's margin reports (issue 17 §3).
+	Revenue *revenue.Service
 }
 
 // Server serves Webrana over HTTP.
@@ -111,6 +114,7 @@ type Server struct {
 	mail          *mail.Outbox
 	ledger        *billing.Ledger
 	payments      *payments.Service
+	revenue       *revenue.Service
 	ready         []ReadyCheck
 	version       string
 	mode          string
@@ -151,6 +155,7 @@ func NewServer(cfg Config) *Server {
 		mail:           cfg.Mail,
 		ledger:         cfg.Ledger,
 		payments:       cfg.Payments,
+		revenue:        cfg.Revenue,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mode:           cmp.Or(cfg.Mode, "production"),

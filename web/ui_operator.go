@@ -55,7 +55,8 @@ func (s *Server) opPlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OpPlansData{Provider: r.URL.Query().Get("provider"), Providers: providers, Error: msg}
+	d := pages.OpPlansData{Provider: r.URL.Query().Get("provider"), Providers: providers, Error: msg,
+		Warnings: s.plans.Warnings(r.Context(), plans...)}
 	for _, p := range providers {
 		if d.Provider != "" && d.Provider != string(p.Type) {
 			continue
@@ -135,7 +136,7 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 	f := pages.OpPlanFormData{ID: p.ID, Provider: p.ProviderType, SizeSlug: p.SizeSlug, Name: p.Name,
 		VCPUs: strconv.Itoa(p.VCPUs), MemoryMB: strconv.Itoa(p.MemoryMB), DiskGB: strconv.Itoa(p.DiskGB),
 		TransferGB: strconv.Itoa(p.TransferGB), PriceMonthly: webrana.FormatMajor(p.PriceMonthly), PriceHourly: webrana.FormatMajor(p.PriceHourly),
-		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive}
+		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive, Warnings: s.plans.Warnings(r.Context(), p)[p.ID]}
 	q := r.URL.Query()
 	picked := q.Has("size_slug")
 	if picked {
@@ -204,7 +205,11 @@ func (s *Server) opSavePlan(w http.ResponseWriter, r *http.Request, f *pages.OpP
 		s.render(w, r, ErrorStatus(err), pages.OpPlanFormPage(fr, *f))
 		return nil
 	}
-	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), fmt.Sprintf("Plan %q saved.", p.Name))
+	msg := fmt.Sprintf("Plan %q saved.", p.Name)
+	for _, warning := range s.plans.Warnings(r.Context(), p)[p.ID] {
+		msg += " Warning: " + warning
+	}
+	redirectFlash(w, r, "/admin/plans?provider="+string(p.ProviderType), msg)
 	return nil
 }
 

@@ -43,6 +43,7 @@ type Config struct {
 	SMTPFrom                  string
 	SMTPUsername              string
 	SMTPPassword              string
+	SMTPTLS                   string // "require": nothing is sent to a server without STARTTLS; default: STARTTLS when offered
 	AlertEmailTo              string // comma-separated
 	// BaseURL is the site's public URL, for links in e-mail and the setup
 	// link (default, set by Main.Open: http:// and the address bound).
@@ -124,6 +125,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SMTP_SENDER_NAME", "smtp-sender-name", "sender name of e-mail (default Webrana)", &c.SMTPSenderName},
 		{"WEBRANA_SMTP_USERNAME", "smtp-username", "SMTP user (PLAIN auth)", &c.SMTPUsername},
 		{"WEBRANA_SMTP_PASSWORD", "", "", &c.SMTPPassword},
+		{"WEBRANA_SMTP_TLS", "smtp-tls", "require: send nothing to an SMTP server that offers no STARTTLS (default: STARTTLS when offered)", &c.SMTPTLS},
 		{"WEBRANA_ALERT_EMAIL_TO", "alert-email-to", "comma-separated recipients of alert e-mail", &c.AlertEmailTo},
 		{"WEBRANA_METRICS_TOKEN", "", "", &c.MetricsToken},
 		{"WEBRANA_SIGNUP", "signup", "who may make an account until an operator chooses: open, invite or closed (default closed; open in the sandbox)", &c.Signup},
@@ -391,6 +393,14 @@ func (c *Config) validateMail() error {
 			return fmt.Errorf("WEBRANA_SMTP_FROM: %q is not an e-mail address (the name goes in WEBRANA_SMTP_SENDER_NAME)", c.SMTPFrom)
 		}
 	}
+	switch c.SMTPTLS {
+	case "", "opportunistic", "require":
+	default:
+		return fmt.Errorf("WEBRANA_SMTP_TLS: %q is not require or opportunistic", c.SMTPTLS)
+	}
+	if c.SMTPAddr != "" && c.BaseURL == "" && !c.Sandbox {
+		return errors.New("WEBRANA_BASE_URL: required in production with WEBRANA_SMTP_ADDR: the links in e-mail would point at the address bound, not the site customers use")
+	}
 	if c.AlertEmailTo != "" && c.SMTPAddr == "" {
 		return errors.New("WEBRANA_ALERT_EMAIL_TO: needs WEBRANA_SMTP_ADDR and WEBRANA_SMTP_FROM to send alert e-mail")
 	}
@@ -512,7 +522,7 @@ func (c *Config) mailSender() mail.Sender {
 	if c.SMTPAddr == "" {
 		return nil
 	}
-	return &mail.SMTP{Addr: c.SMTPAddr, Username: c.SMTPUsername, Password: c.SMTPPassword}
+	return &mail.SMTP{Addr: c.SMTPAddr, Username: c.SMTPUsername, Password: c.SMTPPassword, RequireTLS: c.SMTPTLS == "require"}
 }
 
 // alertChannels are the notification channels the configuration sets up;

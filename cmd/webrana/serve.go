@@ -29,6 +29,7 @@ import (
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/revenue"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web"
@@ -61,7 +62,8 @@ type Main struct {
 	Meter    *billing.Meter
 	Ledger   *billing.Ledger
 	Payments *payments.Service // card top-ups (without a gateway: not set up)
-	Sim      *sandboxSim       // sandbox only
+	Revenue  *revenue.Service
+	Sim      *sandboxSim // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
 	Registry *prometheus.Registry

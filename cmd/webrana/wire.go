@@ -23,6 +23,7 @@ import (
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/revenue"
 	"github.com/webrana/webrana/web"
 )
 
@@ -57,7 +58,10 @@ func (m *Main) wire() error {
 	// Two-factor sign-in seals its secrets with the master key.
 	m.Auth = auth.New(m.DB, &auth.Config{Logger: m.Logger, Now: m.Now, Signup: auth.SignupMode(m.Config.Signup), Mailer: m.Mail, Keys: m.Keys})
 	m.Catalog = catalog.New(m.DB, m.Pool.CatalogSource(), &catalog.Config{Now: m.Now, Logger: m.Logger})
-	m.Plans = plans.New(m.DB, m.Catalog, nil)
+	// The operator's margin reads the catalog's prices; plans are warned
+	// of prices below the provider's (issue 17 §3).
+	m.Revenue = revenue.New(m.DB, m.Catalog, &revenue.Config{Now: m.Now, Logger: m.Logger})
+	m.Plans = plans.New(m.DB, m.Catalog, &plans.Config{Costs: m.Revenue})
 
 	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, late,
 		&provision.Config{DefaultRegions: map[webrana.ProviderType]string{webrana.DigitalOcean: cfg.DigitalOceanDefaultRegion}})
@@ -101,7 +105,7 @@ func (m *Main) wire() error {
 
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth, Catalog: m.Catalog,
 		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
-		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail, Payments: m.Payments,
+		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail, Payments: m.Payments, Revenue: m.Revenue,
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
 		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
 	if m.Sim != nil {
