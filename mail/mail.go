@@ -39,6 +39,7 @@ const (
 	UnpaidWarning  Kind = "unpaid_warning"  // BalanceData with the suspension date
 	UnpaidSuspend  Kind = "unpaid_suspend"  // BalanceData with the deletion date
 	UnpaidDeletion Kind = "unpaid_deletion" // BalanceData
+	Receipt        Kind = "receipt"         // ReceiptData: a card top-up was paid
 
 	// Operators.
 	Alert Kind = "alert" // AlertData, to the alert recipients
@@ -84,6 +85,16 @@ type BalanceData struct {
 	Path    string // where to pay ("/billing")
 }
 
+// ReceiptData is the receipt of a paid top-up. Path is the receipt PDF
+// ("/api/billing/top-ups/{id}/receipt"); BillingPath the billing page.
+type ReceiptData struct {
+	Amount      string // formatted ("$25.00")
+	Date        string // when it was paid, formatted, UTC
+	TopUpID     string
+	Path        string
+	BillingPath string
+}
+
 // SignInData tells a customer of a sign-in from an address not seen before.
 type SignInData struct {
 	Address string // the client's IP address
@@ -106,7 +117,7 @@ type AlertData struct {
 // Kinds is every kind of message, in the order above.
 var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn, EmailChanged,
 	ServerReady, OrderHeld, OrderFailed, ActionFailed,
-	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Alert}
+	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Receipt, Alert}
 
 // OptionalKinds are the kinds a customer may switch off: news about their
 // servers, a low balance, a sign-in from a new address. What they asked

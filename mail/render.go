@@ -22,7 +22,8 @@ var dataTypes = map[Kind]reflect.Type{
 	OrderFailed: reflect.TypeFor[ServerData](), ActionFailed: reflect.TypeFor[ServerData](),
 	BalanceLow: reflect.TypeFor[BalanceData](), UnpaidWarning: reflect.TypeFor[BalanceData](),
 	UnpaidSuspend: reflect.TypeFor[BalanceData](), UnpaidDeletion: reflect.TypeFor[BalanceData](),
-	Alert: reflect.TypeFor[AlertData](),
+	Receipt: reflect.TypeFor[ReceiptData](),
+	Alert:   reflect.TypeFor[AlertData](),
 }
 
 // kindTemplates are one kind's parsed templates: the text (with its
@@ -67,6 +68,7 @@ type view struct {
 	Subject     string
 	Link        string // Data's Path made absolute; empty when none
 	SettingsURL string // where the recipient switches optional kinds off
+	Base        string // the site's base URL, for a second link ("{{.Base}}{{.Data.BillingPath}}")
 	Optional    bool
 	Data        any
 }
@@ -86,7 +88,7 @@ func Render(site Site, to string, k Kind, data any) (Rendered, error) {
 		return Rendered{}, fmt.Errorf("mail: %s takes %s data, not %T", k, dataTypes[k], data)
 	}
 	base := strings.TrimRight(site.BaseURL, "/")
-	vw := view{Site: site.Name, To: to, Data: v.Interface(), Optional: k.Optional(), SettingsURL: base + SettingsPath}
+	vw := view{Site: site.Name, To: to, Data: v.Interface(), Optional: k.Optional(), SettingsURL: base + SettingsPath, Base: base}
 	if p := v.FieldByName("Path"); p.IsValid() && strings.HasPrefix(p.String(), "/") {
 		vw.Link = base + p.String()
 	}

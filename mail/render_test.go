@@ -28,6 +28,8 @@ func exampleData(k mail.Kind) any {
 		return server
 	case mail.BalanceLow, mail.UnpaidWarning, mail.UnpaidSuspend, mail.UnpaidDeletion:
 		return &balance
+	case mail.Receipt:
+		return mail.ReceiptData{Amount: "$25.00", Date: "1 May 2031 09:00 UTC", TopUpID: "tu-<1>", Path: "/api/billing/top-ups/tu1/receipt", BillingPath: "/billing"}
 	case mail.Alert:
 		return mail.AlertData{Severity: "warning", Kind: "account_full", Event: "opened", Message: "Account <L1> is full.", ID: "a1", Key: "account_full:x", OpenedAt: "2031-05-01T09:00:00Z"}
 	}
@@ -57,6 +59,7 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.UnpaidWarning, "Your Acme Cloud balance is negative: servers will be suspended", []string{"-$3.20", "8 May 2031"}},
 		{mail.UnpaidSuspend, "Your Acme Cloud servers are suspended", []string{"-$3.20", "8 May 2031"}},
 		{mail.UnpaidDeletion, "Your Acme Cloud servers were deleted", []string{"-$3.20"}},
+		{mail.Receipt, "Your Acme Cloud receipt: $25.00 added to your balance", []string{"$25.00", "1 May 2031 09:00 UTC", "tu-<1>", "https://panel.example.com/api/billing/top-ups/tu1/receipt", "https://panel.example.com/billing"}},
 		{mail.Alert, "[Acme Cloud warning] account_full opened", []string{"Account <L1> is full.", "account_full:x"}},
 	}
 	if len(tests) != len(mail.Kinds) {

@@ -43,6 +43,7 @@ import (
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
@@ -72,9 +73,12 @@ type Config struct {
 	// Mail is the outbox operators read and customers' e-mail preferences.
 	Mail *mail.Outbox
 	// Ledger is customers' balances and statements, and operators' credits.
-	Ledger  *billing.Ledger
-	Ready   []ReadyCheck
-	Version string
+	Ledger *billing.Ledger
+	// Payments is customers' card top-ups and operators' refunds; nil
+	// (or without a gateway): card payments are not set up.
+	Payments *payments.Service
+	Ready    []ReadyCheck
+	Version  string
 	// Mode is what /readyz says runs: "sandbox" or "production" (the
 	// default).
 	Mode string
@@ -109,6 +113,7 @@ type Server struct {
 	alerts        *alerts.Service
 	mail          *mail.Outbox
 	ledger        *billing.Ledger
+	payments      *payments.Service
 	revenue       *revenue.Service
 	ready         []ReadyCheck
 	version       string
@@ -149,6 +154,7 @@ func NewServer(cfg Config) *Server {
 		alerts:         cfg.Alerts,
 		mail:           cfg.Mail,
 		ledger:         cfg.Ledger,
+		payments:       cfg.Payments,
 		revenue:        cfg.Revenue,
 		ready:          cfg.Ready,
 		version:        cfg.Version,

@@ -141,6 +141,12 @@ func (s *Server) handleRevokeTokenForm(w http.ResponseWriter, r *http.Request) e
 // handleBillingPage shows what GET /api/billing answers: the balance, the
 // dunning state and a page of the ledger, with the servers entries name.
 func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderBilling(w, r, http.StatusOK, nil)
+}
+
+// renderBilling shows the billing page; form adjusts its top-up form (a
+// refused amount shown again).
+func (s *Server) renderBilling(w http.ResponseWriter, r *http.Request, status int, form func(*pages.TopUpsData)) error {
 	page, err := pageParams(r)
 	if err != nil {
 		return err
@@ -167,6 +173,14 @@ func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error
 			d.Entries[i].ServerLabel = "deleted server"
 		}
 	}
-	s.render(w, r, http.StatusOK, pages.Billing(s.frame(w, r, "Billing", "billing"), d))
+	if d.TopUps, err = s.topUpsSection(r); err != nil {
+		return err
+	}
+	f := s.frame(w, r, "Billing", "billing")
+	if form != nil && d.TopUps != nil {
+		form(d.TopUps)
+		f.Error = d.TopUps.Err.Message
+	}
+	s.render(w, r, status, pages.Billing(f, d))
 	return nil
 }

@@ -406,6 +406,8 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 		"DO_ACCESS_TOKEN":       "dop_v1_secret_token",
 		"WEBRANA_DATABASE_URL":  "postgres://webrana:db-secret-pw@127.0.0.1:5432/webrana",
 		"WEBRANA_METRICS_TOKEN": "metrics-secret-token",
+		"STRIPE_SECRET_KEY":     "sk_live_stripe-secret-key",
+		"STRIPE_WEBHOOK_SECRET": "whsec_stripe-webhook-secret",
 	}
 	cfg, err := LoadConfig("test", nil, testEnv(secretsIn), io.Discard)
 	if err != nil {
@@ -415,7 +417,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	m := NewMain(cfg, io.Discard, &log)
 	m.Logger.Info("config", "config", cfg)
 	printed := cfg.String() + log.String()
-	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw", "metrics-secret-token"} {
+	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw", "metrics-secret-token", "stripe-secret-key", "stripe-webhook-secret"} {
 		if strings.Contains(printed, s) {
 			t.Errorf("printed config contains %q:\n%s", s, printed)
 		}
