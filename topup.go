@@ -32,9 +32,12 @@ type TopUp struct {
 }
 
 // Refund statuses: reserved (pending) before the gateway is asked, done
-// once it paid back, failed (the reservation released) if it refused.
+// once it paid back, failed (the reservation released) if it refused,
+// unknown (still reserved) when its answer was lost: asked again with the
+// same key, it completes.
 const (
 	RefundPending = "pending"
+	RefundUnknown = "unknown"
 	RefundDone    = "done"
 	RefundFailed  = "failed"
 )

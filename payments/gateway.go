@@ -25,7 +25,11 @@ import (
 //     the page to send the customer to. The gateway's completed event must
 //     name the top-up (Event.TopUpID).
 //   - Refund pays Amount of a payment back to its card, once per
-//     IdempotencyKey (a retry with the same key refunds nothing more).
+//     IdempotencyKey (a retry with the same key refunds nothing more and
+//     answers the first refund). An error for which webrana.ErrorCode
+//     returns EINVALID means the gateway refused it: nothing was refunded.
+//     Any other error (a timeout, a 5xx, a lost answer) leaves the outcome
+//     unknown.
 //   - Event verifies a webhook delivery's signature against now (the
 //     caller's clock: a delivery signed too long before is refused) and
 //     returns it normalised. A bad or stale signature is an error for which

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,10 +30,11 @@ const secret = "whsec_test_secret"
 // answered here (the Stripe driver has its own tests against stripe-mock),
 // events verified by the Stripe driver's own code with secret.
 type edge struct {
-	failCheckout, failRefund atomic.Bool
-	refunds                  atomic.Int64
-	mu                       sync.Mutex
-	keys                     map[string]bool
+	failCheckout, failRefund  atomic.Bool
+	loseRefund, declineRefund atomic.Bool // made but its answer lost; refused
+	refunds                   atomic.Int64
+	mu                        sync.Mutex
+	keys                      map[string]bool
 }
 
 func (g *edge) Name() string { return "stripe" }
@@ -46,13 +48,18 @@ func (g *edge) Refund(_ context.Context, r payments.RefundRequest) (*payments.Re
 	if g.failRefund.Load() {
 		return nil, errors.New("stripe: 500")
 	}
+	if g.declineRefund.Load() {
+		return nil, webrana.Errorf(webrana.EINVALID, "Charge has been disputed.")
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.keys[r.IdempotencyKey] {
-		return nil, errors.New("idempotency key used twice")
+	if !g.keys[r.IdempotencyKey] { // the same key again answers the first refund, as Stripe does
+		g.keys[r.IdempotencyKey] = true
+		g.refunds.Add(r.Amount)
 	}
-	g.keys[r.IdempotencyKey] = true
-	g.refunds.Add(r.Amount)
+	if g.loseRefund.Load() {
+		return nil, errors.New("stripe: read tcp: i/o timeout")
+	}
 	return &payments.RefundResult{ID: "re_" + r.IdempotencyKey, Status: "succeeded"}, nil
 }
 func (g *edge) Event(payload []byte, h http.Header, now time.Time) (*payments.Event, error) {
@@ -440,6 +447,54 @@ func TestRefunds(t *testing.T) {
 		must(t, err)
 		if got.Refunded != 900 {
 			t.Fatalf("refunded %d, want 900", got.Refunded)
+		}
+	})
+}
+
+// TestRefundOutcomeUnknown: a refund whose answer is lost stays pending
+// with its amount reserved and no ledger entry; asked again for the same
+// amount it is sent with the same key, so the card is paid back once, and
+// completes; another amount waits for it. A refused refund is released.
+func TestRefundOutcomeUnknown(t *testing.T) {
+	engines(t, func(t *testing.T, r *rig) {
+		ctx := context.Background()
+		op := webrana.Actor{User: r.admin}
+		tu := r.topUp(t, 1000)
+		must(t, r.deliver(completed(tu, 1000, "usd"), secret, r.now))
+
+		r.gw.loseRefund.Store(true)
+		if _, err := r.svc.Refund(ctx, op, tu.ID, 400); webrana.ErrorCode(err) != webrana.EUNAVAILABLE {
+			t.Fatalf("lost answer: %v, want unavailable", err)
+		}
+		r.gw.loseRefund.Store(false)
+		if got, b := r.gw.refunds.Load(), r.balance(t); got != 400 || b != 1000 {
+			t.Fatalf("after a lost answer: gateway refunded %d, balance %d; want 400 and 1000 (not yet in the ledger)", got, b)
+		}
+		if _, err := r.svc.Refund(ctx, op, tu.ID, 300); webrana.ErrorCode(err) != webrana.ECONFLICT {
+			t.Fatalf("another amount while one is pending: %v, want conflict", err)
+		}
+		if _, err := r.svc.Refund(ctx, op, tu.ID, 400); err != nil {
+			t.Fatalf("asked again: %v", err)
+		}
+		if got, b := r.gw.refunds.Load(), r.balance(t); got != 400 || b != 600 {
+			t.Fatalf("after completing: gateway refunded %d, balance %d; want 400 and 600", got, b)
+		}
+
+		r.gw.declineRefund.Store(true)
+		if _, err := r.svc.Refund(ctx, op, tu.ID, 100); webrana.ErrorCode(err) != webrana.EINVALID || !strings.Contains(webrana.ErrorMessage(err), "disputed") {
+			t.Fatalf("refused: %v, want invalid with the reason", err)
+		}
+		r.gw.declineRefund.Store(false)
+		if _, err := r.svc.Refund(ctx, op, tu.ID, 600); err != nil {
+			t.Fatalf("the rest after a refusal: %v", err)
+		}
+		got, err := r.svc.TopUp(ctx, tu.ID)
+		must(t, err)
+		if got.Refunded != 1000 || r.gw.refunds.Load() != 1000 || r.balance(t) != 0 {
+			t.Fatalf("refunded %d, gateway %d, balance %d; want 1000, 1000, 0", got.Refunded, r.gw.refunds.Load(), r.balance(t))
+		}
+		if n := r.audits(t, "topup.refunded"); n != 2 {
+			t.Errorf("%d refund audits, want 2", n)
 		}
 	})
 }

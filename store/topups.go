@@ -138,14 +138,15 @@ func (db *DB) ReserveRefund(ctx context.Context, topUpID string, amount int64, b
 	return r, nil
 }
 
-// ReleaseRefund marks a pending refund failed (the gateway refused it),
-// with the reason, and gives its amount back to what may be refunded.
+// ReleaseRefund marks a pending (or unknown) refund failed (the gateway
+// refused it), with the reason, and gives its amount back to what may be
+// refunded.
 func (db *DB) ReleaseRefund(ctx context.Context, r *webrana.TopUpRefund, reason string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
-		res, err := c.exec(ctx, `UPDATE top_up_refunds SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status = ?`,
-			webrana.RefundFailed, reason, now, r.ID, webrana.RefundPending)
+		res, err := c.exec(ctx, `UPDATE top_up_refunds SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+			webrana.RefundFailed, reason, now, r.ID, webrana.RefundPending, webrana.RefundUnknown)
 		if err := mustAffect(res, err, "Pending refund"); err != nil {
 			return err
 		}
@@ -154,13 +155,22 @@ func (db *DB) ReleaseRefund(ctx context.Context, r *webrana.TopUpRefund, reason 
 	})
 }
 
-// CompleteRefund marks a pending refund done with the gateway's id for it,
+// MarkRefundUnknown marks a pending refund whose answer was lost: it keeps
+// its reservation until it is asked again.
+func (db *DB) MarkRefundUnknown(ctx context.Context, r *webrana.TopUpRefund, reason string) error {
+	c := db.conn()
+	res, err := c.exec(ctx, `UPDATE top_up_refunds SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+		webrana.RefundUnknown, reason, c.now(), r.ID, webrana.RefundPending, webrana.RefundUnknown)
+	return mustAffect(res, err, "Pending refund")
+}
+
+// CompleteRefund marks a pending (or unknown) refund done with the gateway's id for it,
 // in the transaction of its ledger entry and audit, and reports whether it
 // did (false: it was done already).
 func (tx *Tx) CompleteRefund(ctx context.Context, r *webrana.TopUpRefund, gatewayID string) (bool, error) {
 	c := tx.conn()
-	res, err := c.exec(ctx, `UPDATE top_up_refunds SET status = ?, gateway_id = ?, updated_at = ? WHERE id = ? AND status = ?`,
-		webrana.RefundDone, gatewayID, c.now(), r.ID, webrana.RefundPending)
+	res, err := c.exec(ctx, `UPDATE top_up_refunds SET status = ?, gateway_id = ?, error = '', updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+		webrana.RefundDone, gatewayID, c.now(), r.ID, webrana.RefundPending, webrana.RefundUnknown)
 	if err != nil {
 		return false, err
 	}

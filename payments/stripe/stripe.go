@@ -19,6 +19,7 @@ import (
 
 	stripeapi "github.com/stripe/stripe-go/v82"
 
+	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/payments"
 )
 
@@ -107,9 +108,21 @@ func (g *Gateway) Refund(ctx context.Context, req payments.RefundRequest) (*paym
 	params.SetIdempotencyKey(req.IdempotencyKey)
 	r, err := g.client.V1Refunds.Create(ctx, params)
 	if err != nil {
-		return nil, fmt.Errorf("stripe: refund %s: %w", req.PaymentID, err)
+		return nil, refundError(req.PaymentID, err)
 	}
 	return &payments.RefundResult{ID: r.ID, Status: string(r.Status)}, nil
+}
+
+// refundError is a refused refund (EINVALID: Stripe answered 4xx, so it
+// made none) or one whose outcome is unknown (no answer, 409 idempotency
+// in progress, 429, 5xx: it may have been made).
+func refundError(paymentID string, err error) error {
+	var se *stripeapi.Error
+	if errors.As(err, &se) && se.HTTPStatusCode >= 400 && se.HTTPStatusCode < 500 &&
+		se.HTTPStatusCode != http.StatusConflict && se.HTTPStatusCode != http.StatusTooManyRequests {
+		return webrana.Errorf(webrana.EINVALID, "Stripe refused the refund of %s: %s", paymentID, se.Msg)
+	}
+	return fmt.Errorf("stripe: refund %s: %w", paymentID, err)
 }
 
 // Event verifies a delivery's Stripe-Signature with the signing secret

@@ -27,7 +27,7 @@ CREATE TABLE top_up_refunds (
     id         TEXT PRIMARY KEY,
     top_up_id  TEXT NOT NULL REFERENCES top_ups (id),
     amount     BIGINT NOT NULL CHECK (amount > 0),
-    status     TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+    status     TEXT NOT NULL CHECK (status IN ('pending', 'unknown', 'done', 'failed')),
     gateway_id TEXT NOT NULL DEFAULT '',
     error      TEXT NOT NULL DEFAULT '',
     created_by TEXT NOT NULL DEFAULT '',
