@@ -212,6 +212,9 @@ const (
 	AlertPoolHighUsage      = "pool_high_usage"
 	AlertProvisioningFailed = "provisioning_failed"
 	AlertProvisioningHeld   = "provisioning_held"
+	// A card payment whose amount or currency differs from its top-up's,
+	// or that names no top-up: nothing was credited; an operator looks.
+	AlertPaymentMismatch = "payment_mismatch"
 )
 
 // Alert is a condition the operator should know about. It is opened once per

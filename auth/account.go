@@ -12,9 +12,11 @@ import (
 
 // checkCurrentPassword is the account page's proof that the person at the
 // keyboard is the user: their current password. Wrong ones are counted
-// and throttled per user, so a session left open cannot be used to guess.
+// and throttled per user, so a session left open cannot be used to guess:
+// each is counted before it is checked, and forgotten when right.
 func (s *Service) checkCurrentPassword(ctx context.Context, p *Principal, field, password string) error {
-	if err := s.limit(ctx, actWrongPass, p.User.ID, s.limits.WrongPerUser, false, "wrong passwords"); err != nil {
+	attempt, err := s.limit(ctx, actWrongPass, p.User.ID, s.limits.WrongPerUser, "wrong passwords")
+	if err != nil {
 		return err
 	}
 	u, err := s.db.UserByID(ctx, p.User.ID)
@@ -26,12 +28,9 @@ func (s *Service) checkCurrentPassword(ctx context.Context, p *Principal, field,
 		return err
 	}
 	if !ok {
-		if err := s.db.RecordAttempt(ctx, actWrongPass, p.User.ID); err != nil {
-			return err
-		}
 		return webrana.FieldError(field, "Your current password is not correct.")
 	}
-	return nil
+	return s.db.ForgetAttempt(ctx, attempt)
 }
 
 // ChangePassword sets the caller's new password, given their current one,
@@ -82,7 +81,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p *Principal, email, p
 	if err := s.checkCurrentPassword(ctx, p, "password", password); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actEmailChange, p.User.ID, s.limits.ChangePerUser, true, "address changes"); err != nil {
+	if _, err := s.limit(ctx, actEmailChange, p.User.ID, s.limits.ChangePerUser, "address changes"); err != nil {
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {

@@ -196,7 +196,7 @@ func TestSignupAndVerify(t *testing.T) {
 		if _, err := f.svc.AddSSHKey(ctx, unconfirmed, "laptop", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x"); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
 			t.Fatalf("an SSH key before confirming: %v, want forbidden", err)
 		}
-		if _, err := f.svc.BeginTOTP(ctx, unconfirmed, ""); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
+		if _, err := f.svc.BeginTOTP(ctx, unconfirmed, password, ""); webrana.ErrorCode(err) != webrana.EFORBIDDEN {
 			t.Fatalf("two factors before confirming: %v, want forbidden", err)
 		}
 		if err := bob.MayOrder(); webrana.ErrorCode(err) != webrana.EFORBIDDEN || !strings.Contains(webrana.ErrorMessage(err), "/api/auth/verify/resend") {
@@ -584,5 +584,40 @@ func TestPasswordSetUsesUpOtherLinks(t *testing.T) {
 		if _, _, err := f.svc.Login(ctx, "carol@example.com", "carol's own passphrase", "192.0.2.7", auth.LoginAPI); err != nil {
 			t.Fatalf("the password the reset set: %v", err)
 		}
+	})
+}
+
+// TestAddressChangeEndsOldLinks: when an address change is confirmed, the
+// links e-mailed to the old address (a reset asked for before) stop
+// working, and the old address is told of the change, in the same
+// transaction.
+func TestAddressChangeEndsOldLinks(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFlows(t, open, auth.SignupClosed)
+		ctx := t.Context()
+		p := &auth.Principal{User: f.user}
+		must(t, f.svc.RequestPasswordReset(ctx, "alice@example.com", "192.0.2.1"))
+		reset := f.mail.one(t, mail.PasswordReset, "alice@example.com")
+		must(t, f.svc.RequestEmailChange(ctx, p, "new@example.com", password, "192.0.2.1"))
+		change := f.mail.one(t, mail.EmailChange, "new@example.com")
+		f.clock.Advance(time.Minute)
+		_, err := f.svc.Verify(ctx, change, "192.0.2.1")
+		must(t, err)
+
+		msgs := f.mail.take()
+		if len(msgs) != 1 || msgs[0].Kind != mail.EmailChanged || msgs[0].To != "alice@example.com" || msgs[0].UserID != f.user.ID {
+			t.Fatalf("queued %+v, want one email_changed notice to the old address", msgs)
+		}
+		if d, ok := msgs[0].Data.(mail.EmailChangedData); !ok || d.New != "new@example.com" || d.When == "" {
+			t.Fatalf("notice data %+v, want the new address and when", msgs[0].Data)
+		}
+		if _, err := f.svc.ResetPassword(ctx, reset, "a brand new passphrase", "192.0.2.1"); webrana.ErrorField(err) != "token" {
+			t.Fatalf("a reset link sent to the old address, after the change: %v, want refused", err)
+		}
+		// The new address gets its own.
+		must(t, f.svc.RequestPasswordReset(ctx, "new@example.com", "192.0.2.1"))
+		_, err = f.svc.ResetPassword(ctx, f.mail.one(t, mail.PasswordReset, "new@example.com"), "a brand new passphrase", "192.0.2.1")
+		must(t, err)
 	})
 }

@@ -58,9 +58,11 @@ var errUserExists = &webrana.Error{Code: webrana.ECONFLICT, Field: "email", Mess
 
 // AcceptInvite follows an invitation's link: it sets the password, marks
 // the address confirmed and opens a session (as Login does). The link is
-// used once; a user disabled meanwhile is refused.
+// used once; a user disabled meanwhile is refused. As with ResetPassword,
+// the link is looked up before the password is hashed, and limited per
+// address.
 func (s *Service) AcceptInvite(ctx context.Context, token, password, source string, kind LoginKind) (*webrana.Session, string, error) {
-	hash, err := newPasswordHash(password)
+	hash, err := s.linkPassword(ctx, token, password, source, store.PurposeInvite)
 	if err != nil {
 		return nil, "", err
 	}

@@ -46,7 +46,8 @@ const (
 // session and its token (shown to the client once). Wrong e-mail and wrong
 // password give the same error after the same work, so that answers reveal
 // nothing about which accounts exist; too many failures give ERATELIMITED
-// with RetryAfter, checked before any password work. A user with two
+// with RetryAfter, checked before any password work. Each attempt is
+// counted as a failure before its password is checked (see takeAttempt). A user with two
 // factors on gets ETOTPREQUIRED: see LoginWithCode.
 func (s *Service) Login(ctx context.Context, email, password, source string, kind LoginKind) (*webrana.Session, string, error) {
 	return s.LoginWithCode(ctx, email, password, "", source, kind)
@@ -66,7 +67,8 @@ func (s *Service) LoginWithCode(ctx context.Context, email, password, code, sour
 		// into the wrong field.
 		normalized = ""
 	}
-	if err := s.checkThrottle(ctx, normalized, source); err != nil {
+	attempt, err := s.takeAttempt(ctx, normalized, source)
+	if err != nil {
 		return nil, "", err
 	}
 	u, err := s.db.UserByEmail(ctx, normalized)
@@ -85,13 +87,16 @@ func (s *Service) LoginWithCode(ctx context.Context, email, password, code, sour
 	if !ok || u.Disabled {
 		return nil, "", s.loginFailed(ctx, u, normalized, source, ok)
 	}
-	return s.secondFactor(ctx, u, code, source, kind)
+	return s.secondFactor(ctx, u, code, source, kind, attempt)
 }
 
-// openSession completes a sign-in: the session, its audit, the address
-// remembered (and the user told of a new one), all in one transaction;
-// check runs first in it (the second factor's code, taken there).
-func (s *Service) openSession(ctx context.Context, u *webrana.User, source string, kind LoginKind, check func(*store.Tx) (string, error)) (*webrana.Session, string, error) {
+// openSession completes a sign-in: the session, its audit and the attempt
+// counted a success, in one transaction; check runs first in it (the
+// second factor's code, taken there). Then the address is remembered and
+// the user told of a new one, in a transaction of their own: a notice
+// that cannot be queued is logged and leaves the address unremembered
+// (the next sign-in from it tells), but does not refuse the sign-in.
+func (s *Service) openSession(ctx context.Context, u *webrana.User, source string, kind LoginKind, attempt string, check func(*store.Tx) (string, error)) (*webrana.Session, string, error) {
 	sess, token := s.newSession(u, source, kind)
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		how := "via " + string(kind)
@@ -105,33 +110,27 @@ func (s *Service) openSession(ctx context.Context, u *webrana.User, source strin
 		if err := tx.CreateSession(ctx, sess); err != nil {
 			return err
 		}
-		by := webrana.Actor{User: u, Source: source}
-		if err := tx.AppendAudit(ctx, by.Entry("login.succeeded", "session", sess.ID, how)); err != nil {
+		if err := tx.SucceedLoginAttempt(ctx, attempt); err != nil {
 			return err
 		}
-		return s.noticeAddress(ctx, tx, u, source)
+		by := webrana.Actor{User: u, Source: source}
+		return tx.AppendAudit(ctx, by.Entry("login.succeeded", "session", sess.ID, how))
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("open session: %w", err)
 	}
-	// The success resets its account's count only: recorded without its
-	// source, it leaves that address's failures counting, so an attacker
-	// cannot clear the per-source limit by signing in to an account of
-	// their own between guesses.
-	if err := s.db.RecordLogin(ctx, u.Email, "", true); err != nil {
-		return nil, "", err
+	if err := s.db.InTx(ctx, func(tx *store.Tx) error { return s.noticeAddress(ctx, tx, u, source) }); err != nil {
+		s.logger.Error("new-sign-in notice not queued", "user", u.ID, "source", source, "err", err)
 	}
 	return sess, token, nil
 }
 
 var errBadLogin = webrana.Errorf(webrana.EUNAUTHORIZED, "Incorrect e-mail or password.")
 
-// loginFailed records the failure and returns the error to show. A disabled
-// account is named only to a caller who knew its password.
+// loginFailed audits the failure (its attempt stays counted) and returns
+// the error to show. A disabled account is named only to a caller who knew
+// its password.
 func (s *Service) loginFailed(ctx context.Context, u *webrana.User, email, source string, passwordOK bool) error {
-	if err := s.db.RecordLogin(ctx, email, source, false); err != nil {
-		return err
-	}
 	detail := "email=" + email
 	if email == "" {
 		detail = "email not valid"
@@ -149,27 +148,30 @@ func (s *Service) loginFailed(ctx context.Context, u *webrana.User, email, sourc
 	return errBadLogin
 }
 
-// checkThrottle refuses a login while the account or the source address has
-// too many recent failures.
-func (s *Service) checkThrottle(ctx context.Context, email, source string) error {
+// takeAttempt counts a sign-in attempt (or a proof of identity that the
+// login throttle bounds) as failed before anything is checked, or refuses
+// it while the account or the source address has too many recent
+// failures. The check and the count are one step in the store, so that
+// guesses sent at once get no more tries than the limit. It returns the
+// attempt's id: openSession turns it into a success; an attempt that
+// proves to be no failure is forgotten (forgetAttempt).
+func (s *Service) takeAttempt(ctx context.Context, email, source string) (string, error) {
 	now := s.now()
-	since := now.Add(-s.policy.Window)
-	for _, c := range []struct {
-		by    store.LoginKey
-		key   string
-		limit int
-	}{{store.ByEmail, email, s.policy.PerAccount}, {store.BySource, source, s.policy.PerSource}} {
-		n, oldest, err := s.db.LoginFailures(ctx, c.by, c.key, since)
-		if err != nil {
-			return err
-		}
-		if n >= c.limit {
-			wait := oldest.Add(s.policy.Window).Sub(now)
-			return &webrana.Error{Code: webrana.ERATELIMITED, RetryAfter: wait,
-				Message: "Too many failed sign-in attempts; try again in " + humanMinutes(wait) + "."}
-		}
+	t, err := s.db.TakeLoginAttempt(ctx, email, source, now.Add(-s.policy.Window), s.policy.PerAccount, s.policy.PerSource)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	if t.ID == "" {
+		wait := t.Oldest.Add(s.policy.Window).Sub(now)
+		return "", &webrana.Error{Code: webrana.ERATELIMITED, RetryAfter: wait,
+			Message: "Too many failed sign-in attempts; try again in " + humanMinutes(wait) + "."}
+	}
+	return t.ID, nil
+}
+
+// forgetAttempt uncounts an attempt that was no failure.
+func (s *Service) forgetAttempt(ctx context.Context, id string) error {
+	return s.db.ForgetLoginAttempt(ctx, id)
 }
 
 func humanMinutes(d time.Duration) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 )
 
@@ -67,6 +68,27 @@ func (s *Service) link(ctx context.Context, tx *store.Tx, u *webrana.User, purpo
 
 // errBadLink answers a link that is unknown, used or expired.
 var errBadLink = webrana.FieldError("token", "This link is not valid: it was used already, has expired, or was replaced by a newer one. Ask for a new one.")
+
+// linkPassword is the first half of setting a password through an
+// e-mailed link: the password's rules, the source's limit, then the link
+// looked up (a SHA-256 and one read), and only then the new password
+// hashed (argon2id: tens of milliseconds and 32 MiB), so that bogus links
+// cannot make the server hash. The link is used in the caller's
+// transaction (useLink), which decides.
+func (s *Service) linkPassword(ctx context.Context, token, password, source string, purpose store.TokenPurpose) (string, error) {
+	if err := webrana.ValidatePassword(password); err != nil {
+		return "", err
+	}
+	if _, err := s.limit(ctx, actLinkSource, source, s.limits.LinkPerSource, "attempts to set a password through a link from your address"); err != nil {
+		return "", err
+	}
+	if _, err := s.db.UsableUserToken(ctx, HashToken(token), purpose); webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return "", errBadLink
+	} else if err != nil {
+		return "", err
+	}
+	return secrets.HashPassword(password)
+}
 
 // useLink uses a one-time link in tx; any failure to find it is errBadLink.
 func useLink(ctx context.Context, tx *store.Tx, token string, purposes ...store.TokenPurpose) (*store.UserToken, error) {

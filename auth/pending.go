@@ -79,10 +79,11 @@ func (s *Service) LoginPending(ctx context.Context, pending, code, source string
 	if u.Disabled || subtle.ConstantTimeCompare([]byte(parts[4]), []byte(passwordMark(u))) != 1 {
 		return nil, "", errPendingStale
 	}
-	if err := s.checkThrottle(ctx, u.Email, source); err != nil {
+	attempt, err := s.takeAttempt(ctx, u.Email, source)
+	if err != nil {
 		return nil, "", err
 	}
-	return s.secondFactor(ctx, u, code, source, kind)
+	return s.secondFactor(ctx, u, code, source, kind, attempt)
 }
 
 // passwordMark is a short digest of the user's password hash: a pending

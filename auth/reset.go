@@ -23,13 +23,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, source string
 	if err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actResetSource, source, s.limits.ResetPerSource, false, "password resets from your address"); err != nil {
+	if _, err := s.limit(ctx, actResetSource, source, s.limits.ResetPerSource, "password resets from your address"); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actResetEmail, addr, s.limits.ResetPerEmail, true, "password resets for this address"); err != nil {
-		return err
-	}
-	if err := s.db.RecordAttempt(ctx, actResetSource, source); err != nil {
+	if _, err := s.limit(ctx, actResetEmail, addr, s.limits.ResetPerEmail, "password resets for this address"); err != nil {
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -55,9 +52,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, source string
 
 // ResetPassword follows a reset link: it sets the new password, ends every
 // session of the user (API tokens stay), and, the link having reached
-// them, marks the address confirmed. The link is used once.
+// them, marks the address confirmed. The link is used once. It is looked
+// up before the password is hashed, and each address may try only so many
+// links (AccountLimits.LinkPerSource).
 func (s *Service) ResetPassword(ctx context.Context, token, password, source string) (*webrana.User, error) {
-	hash, err := newPasswordHash(password)
+	hash, err := s.linkPassword(ctx, token, password, source, store.PurposeReset)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func (s *Service) Signup(ctx context.Context, email, password, source string) er
 	if err := webrana.ValidatePassword(password); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actSignup, source, s.limits.SignupPerSource, true, "sign-ups from your address"); err != nil {
+	if _, err := s.limit(ctx, actSignup, source, s.limits.SignupPerSource, "sign-ups from your address"); err != nil {
 		return err
 	}
 	hash, err := secrets.HashPassword(password)

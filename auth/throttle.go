@@ -18,6 +18,7 @@ type AccountLimits struct {
 	ResendPerUser   int           // confirmation e-mails a user asks for (default 3)
 	ChangePerUser   int           // e-mail changes a user asks for (default 5)
 	WrongPerUser    int           // wrong current passwords on the account page (default 5)
+	LinkPerSource   int           // passwords set through e-mailed links (reset, invitation) from one address (default 10)
 }
 
 func (l AccountLimits) withDefaults() AccountLimits {
@@ -35,6 +36,7 @@ func (l AccountLimits) withDefaults() AccountLimits {
 	def(&l.ResendPerUser, 3)
 	def(&l.ChangePerUser, 5)
 	def(&l.WrongPerUser, 5)
+	def(&l.LinkPerSource, 10)
 	return l
 }
 
@@ -46,23 +48,24 @@ const (
 	actResend      = "verify.resend"
 	actEmailChange = "email_change"
 	actWrongPass   = "password.wrong"
+	actLinkSource  = "link.source"
 )
 
-// limit refuses an action whose key reached its limit within the window;
-// with record it counts this attempt when allowed.
-func (s *Service) limit(ctx context.Context, action, key string, limit int, record bool, what string) error {
+// limit counts an attempt of action by key, refusing it (ERATELIMITED)
+// once limit attempts were counted within the window. The check and the
+// count are one step in the store, so that requests sent at once get no
+// more than the limit. It returns the attempt's id, for forget when the
+// attempt turns out not to count (a right password).
+func (s *Service) limit(ctx context.Context, action, key string, limit int, what string) (string, error) {
 	now := s.now()
-	n, oldest, err := s.db.Attempts(ctx, action, key, now.Add(-s.limits.Window))
+	id, oldest, err := s.db.TakeAttempt(ctx, action, key, now.Add(-s.limits.Window), limit)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if n >= limit {
+	if id == "" {
 		wait := oldest.Add(s.limits.Window).Sub(now)
-		return &webrana.Error{Code: webrana.ERATELIMITED, RetryAfter: wait,
+		return "", &webrana.Error{Code: webrana.ERATELIMITED, RetryAfter: wait,
 			Message: "Too many " + what + "; try again in " + humanMinutes(wait) + "."}
 	}
-	if record {
-		return s.db.RecordAttempt(ctx, action, key)
-	}
-	return nil
+	return id, nil
 }

@@ -62,14 +62,19 @@ var (
 )
 
 // BeginTOTP starts (or restarts) the caller's two-factor enrolment with a
-// fresh secret. It stays pending, and sign-ins ask for no code, until
-// ConfirmTOTP.
-func (s *Service) BeginTOTP(ctx context.Context, p *Principal, source string) (*Enrolment, error) {
+// fresh secret, given their current password (a session left open is not
+// enough to tie the account to someone else's app; wrong passwords are
+// counted as on the account page). It stays pending, and sign-ins ask for
+// no code, until ConfirmTOTP.
+func (s *Service) BeginTOTP(ctx context.Context, p *Principal, password, source string) (*Enrolment, error) {
 	if err := p.User.MayHoldCredentials(); err != nil {
 		return nil, err
 	}
 	if s.keys == nil {
 		return nil, errNoKeys
+	}
+	if err := s.checkCurrentPassword(ctx, p, "password", password); err != nil {
+		return nil, err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.issuer, AccountName: p.User.Email,
 		Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
@@ -178,7 +183,15 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code,
 		} else if required {
 			return webrana.Errorf(webrana.ECONFLICT, "The operator requires two-factor sign-in of administrators; it cannot be turned off.")
 		}
-		if err := s.checkThrottle(ctx, p.User.Email, source); err != nil {
+		if password == "" && strings.TrimSpace(code) == "" {
+			return webrana.FieldError("password", "Confirm with your password or a current code.")
+		}
+	}
+	// A proof is counted as a failed sign-in of the account before it is
+	// checked, and stays counted when wrong (takeAttempt).
+	var attempt string
+	if t.Enabled() {
+		if attempt, err = s.takeAttempt(ctx, p.User.Email, source); err != nil {
 			return err
 		}
 	}
@@ -191,12 +204,10 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code,
 			return err
 		}
 		if !ok {
-			return s.proofFailed(ctx, p, source, webrana.FieldError("password", "The password is not right."))
+			return webrana.FieldError("password", "The password is not right.")
 		}
-	case strings.TrimSpace(code) != "":
-		check = func(tx *store.Tx) (string, error) { return s.takeCode(ctx, tx, t, code) }
 	default:
-		return webrana.FieldError("password", "Confirm with your password or a current code.")
+		check = func(tx *store.Tx) (string, error) { return s.takeCode(ctx, tx, t, code) }
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if check != nil {
@@ -214,21 +225,15 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code,
 		return tx.AppendAudit(ctx, p.Actor(source).Entry(action, "user", p.User.ID, ""))
 	})
 	if errors.Is(err, errWrongCode) {
-		return s.proofFailed(ctx, p, source, webrana.FieldError("code", "That code is not right, or was used already."))
+		return webrana.FieldError("code", "That code is not right, or was used already.")
 	}
 	if err != nil {
 		return fmt.Errorf("disable totp: %w", err)
 	}
-	return nil
-}
-
-// proofFailed counts a wrong password or code given to change security
-// settings as a failed sign-in of the caller's account.
-func (s *Service) proofFailed(ctx context.Context, p *Principal, source string, answer error) error {
-	if err := s.db.RecordLogin(ctx, p.User.Email, source, false); err != nil {
-		return err
+	if attempt != "" {
+		return s.forgetAttempt(ctx, attempt)
 	}
-	return answer
+	return nil
 }
 
 // ResetTOTP turns a user's two factors off for an administrator (a user who
@@ -288,23 +293,25 @@ func (s *Service) TOTPEnabledAmong(ctx context.Context, userIDs []string) (map[s
 // ---- At sign-in ----
 
 // secondFactor completes a sign-in whose password was right: at once when
-// the user has no two factors, else with their code.
-func (s *Service) secondFactor(ctx context.Context, u *webrana.User, code, source string, kind LoginKind) (*webrana.Session, string, error) {
+// the user has no two factors, else with their code. attempt is the
+// sign-in's counted attempt (takeAttempt): a wrong code leaves it counted.
+func (s *Service) secondFactor(ctx context.Context, u *webrana.User, code, source string, kind LoginKind, attempt string) (*webrana.Session, string, error) {
 	t, err := s.db.TOTPOf(ctx, u.ID)
 	if err != nil && webrana.ErrorCode(err) != webrana.ENOTFOUND {
 		return nil, "", err
 	}
 	if !t.Enabled() {
-		return s.openSession(ctx, u, source, kind, nil)
+		return s.openSession(ctx, u, source, kind, attempt, nil)
 	}
 	if strings.TrimSpace(code) == "" {
-		return nil, "", s.codeRequired(u, kind, "Enter the 6-digit code from your authenticator app (or a recovery code) as totp_code.")
-	}
-	sess, token, err := s.openSession(ctx, u, source, kind, func(tx *store.Tx) (string, error) { return s.takeCode(ctx, tx, t, code) })
-	if errors.Is(err, errWrongCode) {
-		if err := s.db.RecordLogin(ctx, u.Email, source, false); err != nil {
+		// Asking for the code costs nothing.
+		if err := s.forgetAttempt(ctx, attempt); err != nil {
 			return nil, "", err
 		}
+		return nil, "", s.codeRequired(u, kind, "Enter the 6-digit code from your authenticator app (or a recovery code) as totp_code.")
+	}
+	sess, token, err := s.openSession(ctx, u, source, kind, attempt, func(tx *store.Tx) (string, error) { return s.takeCode(ctx, tx, t, code) })
+	if errors.Is(err, errWrongCode) {
 		by := webrana.Actor{User: u, Source: source}
 		if err := s.db.AppendAudit(ctx, by.Entry("login.failed", "user", u.ID, "wrong two-factor code")); err != nil {
 			return nil, "", err

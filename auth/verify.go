@@ -17,8 +17,9 @@ type Confirmed struct {
 
 // Verify follows a link e-mailed to confirm an address: the account's own
 // address (sign-up) or a new one the user asked for (which becomes theirs
-// only now). The link is used once; an unknown, used, replaced or expired
-// one is refused with field "token".
+// only now: the old address's links are used up and it is told). The link
+// is used once; an unknown, used, replaced or expired one is refused with
+// field "token".
 func (s *Service) Verify(ctx context.Context, token, source string) (*Confirmed, error) {
 	var out Confirmed
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -45,12 +46,47 @@ func (s *Service) Verify(ctx context.Context, token, source string) (*Confirmed,
 		if out.User, err = tx.UpdateUser(ctx, before.ID, upd); err != nil {
 			return err
 		}
+		if out.NewEmail {
+			if err := s.addressChanged(ctx, tx, before, t.Email); err != nil {
+				return err
+			}
+		}
 		return tx.AppendAudit(ctx, webrana.Actor{User: before, Source: source}.Entry(action, "user", before.ID, detail))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("confirm address: %w", err)
 	}
 	return &out, nil
+}
+
+// AddressChangeOf returns the new address a usable address-change link
+// would confirm, without using it, and "" for any other token: the page
+// that link opens asks before it changes anything (a mail scanner
+// following links must not change an account's address).
+func (s *Service) AddressChangeOf(ctx context.Context, token string) (string, error) {
+	t, err := s.db.UsableUserToken(ctx, HashToken(token), store.PurposeEmailChange)
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return t.Email, nil
+}
+
+// addressChanged ends what the old address could still do, in the
+// change's transaction: the links e-mailed to it (a reset, a confirmation,
+// another change asked for) are used up, and it is told of the change, so
+// that whoever took an account over by changing its address is noticed.
+func (s *Service) addressChanged(ctx context.Context, tx *store.Tx, before *webrana.User, to string) error {
+	if err := tx.UseUpUserTokens(ctx, before.ID, store.PurposeReset, store.PurposeVerify, store.PurposeEmailChange); err != nil {
+		return err
+	}
+	if s.mailer == nil {
+		return nil
+	}
+	return s.mailer.QueueTx(ctx, tx, mail.Message{To: before.Email, UserID: before.ID, Kind: mail.EmailChanged,
+		Data: mail.EmailChangedData{New: to, When: s.now().UTC().Format("2 January 2006, 15:04 UTC")}})
 }
 
 // ResendVerification e-mails the caller a new confirmation link (older
@@ -62,7 +98,7 @@ func (s *Service) ResendVerification(ctx context.Context, p *Principal, source s
 	if err := s.canMail(); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, actResend, p.User.ID, s.limits.ResendPerUser, true, "confirmation e-mails"); err != nil {
+	if _, err := s.limit(ctx, actResend, p.User.ID, s.limits.ResendPerUser, "confirmation e-mails"); err != nil {
 		return err
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {

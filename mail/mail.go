@@ -26,6 +26,7 @@ const (
 	Invite        Kind = "invite"         // LinkData: set a password and sign in
 	EmailChange   Kind = "email_change"   // LinkData: confirm a new address
 	NewSignIn     Kind = "new_sign_in"    // SignInData; optional
+	EmailChanged  Kind = "email_changed"  // EmailChangedData: to the old address, after a change
 
 	// Servers (optional).
 	ServerReady  Kind = "server_ready"  // ServerData; never the root password
@@ -38,6 +39,7 @@ const (
 	UnpaidWarning  Kind = "unpaid_warning"  // BalanceData with the suspension date
 	UnpaidSuspend  Kind = "unpaid_suspend"  // BalanceData with the deletion date
 	UnpaidDeletion Kind = "unpaid_deletion" // BalanceData
+	Receipt        Kind = "receipt"         // ReceiptData: a card top-up was paid
 	InvoiceIssued  Kind = "invoice_issued"  // InvoiceData: a month's invoice (issue 17 §2)
 
 	// Operators.
@@ -84,10 +86,27 @@ type BalanceData struct {
 	Path    string // where to pay ("/billing")
 }
 
+// ReceiptData is the receipt of a paid top-up. Path is the receipt PDF
+// ("/api/billing/top-ups/{id}/receipt"); BillingPath the billing page.
+type ReceiptData struct {
+	Amount      string // formatted ("$25.00")
+	Date        string // when it was paid, formatted, UTC
+	TopUpID     string
+	Path        string
+	BillingPath string
+}
+
 // SignInData tells a customer of a sign-in from an address not seen before.
 type SignInData struct {
 	Address string // the client's IP address
 	When    string // formatted time, UTC
+}
+
+// EmailChangedData tells the old address of an account that its address
+// was changed.
+type EmailChangedData struct {
+	New  string // the account's address now
+	When string // formatted time, UTC
 }
 
 // AlertData is an operators' alert as e-mail.
@@ -105,9 +124,9 @@ type InvoiceData struct {
 }
 
 // Kinds is every kind of message, in the order above.
-var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn,
+var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn, EmailChanged,
 	ServerReady, OrderHeld, OrderFailed, ActionFailed,
-	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, InvoiceIssued, Alert}
+	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Receipt, InvoiceIssued, Alert}
 
 // OptionalKinds are the kinds a customer may switch off: news about their
 // servers, a low balance, a sign-in from a new address. What they asked

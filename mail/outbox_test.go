@@ -393,8 +393,80 @@ func TestOneTimeLinksStayTheRecipients(t *testing.T) {
 		}
 		sandbox := *b.cfg
 		sandbox.ShowKeptLinks = true
-		if kept, _ := mail.NewOutbox(b.db, nil, &sandbox).Message(ctx, items[0].ID); !strings.Contains(kept.Text, "/invite?token=K3PT") {
+		b.clock.Advance(time.Minute)
+		if err := b.queue(t, mail.Message{To: "y@example.com", Kind: mail.Invite, Data: mail.LinkData{Path: "/invite?token=S4NDBOX"}}, false); err != nil {
+			t.Fatal(err)
+		}
+		items, _, _ = b.outbox.List(ctx, webrana.Page{})
+		if err := mail.NewSendWorker(b.db, nil, &sandbox).Work(ctx, job(items[0].ID, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if kept, _ := mail.NewOutbox(b.db, nil, &sandbox).Message(ctx, items[0].ID); !strings.Contains(kept.Text, "/invite?token=S4NDBOX") {
 			t.Fatalf("kept in the sandbox: %+v", kept)
+		}
+	})
+}
+
+// TestUndeliveredMailKeepsNoLinks: a message that will never be delivered
+// keeps no usable one-time link in the database: one whose last attempt
+// failed, and one kept in production without an SMTP server (the sandbox
+// keeps it, its Mail page being where links are read).
+func TestUndeliveredMailKeepsNoLinks(t *testing.T) {
+	engines(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		stored := func(id string) string {
+			t.Helper()
+			var bodies string
+			if err := b.db.SQL().QueryRowContext(ctx, `SELECT text_body || html_body FROM mail_messages WHERE id = `+placeholder(b.db), id).Scan(&bodies); err != nil {
+				t.Fatal(err)
+			}
+			return bodies
+		}
+		queue := func(token string) string {
+			t.Helper()
+			b.clock.Advance(time.Minute) // the newest
+			if err := b.queue(t, mail.Message{To: "x@example.com", Kind: mail.PasswordReset, Data: mail.LinkData{Path: "/reset?token=" + token}}, false); err != nil {
+				t.Fatal(err)
+			}
+			items, _, err := b.outbox.List(ctx, webrana.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return items[0].ID
+		}
+
+		failed := queue("F41LED")
+		dead := mail.NewSendWorker(b.db, &mail.SMTP{Addr: "127.0.0.1:1"}, b.cfg)
+		if err := dead.Work(ctx, job(failed, mail.MaxAttempts-1)); err == nil {
+			t.Fatal("delivery to a closed port succeeded")
+		}
+		if !strings.Contains(stored(failed), "token=F41LED") {
+			t.Fatal("a message still to be retried lost its link")
+		}
+		if err := dead.Work(ctx, job(failed, mail.MaxAttempts)); err == nil {
+			t.Fatal("delivery to a closed port succeeded")
+		}
+		if m, _ := b.db.MailMessage(ctx, failed); m.Status != store.MailFailed || strings.Contains(stored(failed), "F41LED") ||
+			!strings.Contains(m.Text, "/reset?token=[removed]") {
+			t.Fatalf("failed for good: %s, stored bodies %q: want the link removed", m.Status, stored(failed))
+		}
+
+		kept := queue("K3PT")
+		if err := mail.NewSendWorker(b.db, nil, b.cfg).Work(ctx, job(kept, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(stored(kept), "K3PT") {
+			t.Fatal("kept in production without SMTP: the link is stored in clear")
+		}
+
+		sandbox := *b.cfg
+		sandbox.ShowKeptLinks = true
+		shown := queue("S4NDBOX")
+		if err := mail.NewSendWorker(b.db, nil, &sandbox).Work(ctx, job(shown, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := mail.NewOutbox(b.db, nil, &sandbox).Message(ctx, shown); !strings.Contains(m.Text, "/reset?token=S4NDBOX") {
+			t.Fatalf("kept in the sandbox: %q, want the link shown", m.Text)
 		}
 	})
 }

@@ -17,13 +17,14 @@ var templateFS embed.FS
 var dataTypes = map[Kind]reflect.Type{
 	Verify: reflect.TypeFor[LinkData](), PasswordReset: reflect.TypeFor[LinkData](),
 	Invite: reflect.TypeFor[LinkData](), EmailChange: reflect.TypeFor[LinkData](),
-	NewSignIn:   reflect.TypeFor[SignInData](),
+	NewSignIn: reflect.TypeFor[SignInData](), EmailChanged: reflect.TypeFor[EmailChangedData](),
 	ServerReady: reflect.TypeFor[ServerData](), OrderHeld: reflect.TypeFor[ServerData](),
 	OrderFailed: reflect.TypeFor[ServerData](), ActionFailed: reflect.TypeFor[ServerData](),
 	BalanceLow: reflect.TypeFor[BalanceData](), UnpaidWarning: reflect.TypeFor[BalanceData](),
 	UnpaidSuspend: reflect.TypeFor[BalanceData](), UnpaidDeletion: reflect.TypeFor[BalanceData](),
-	Alert:         reflect.TypeFor[AlertData](),
+	Receipt:       reflect.TypeFor[ReceiptData](),
 	InvoiceIssued: reflect.TypeFor[InvoiceData](),
+	Alert:         reflect.TypeFor[AlertData](),
 }
 
 // kindTemplates are one kind's parsed templates: the text (with its
@@ -68,6 +69,7 @@ type view struct {
 	Subject     string
 	Link        string // Data's Path made absolute; empty when none
 	SettingsURL string // where the recipient switches optional kinds off
+	Base        string // the site's base URL, for a second link ("{{.Base}}{{.Data.BillingPath}}")
 	Optional    bool
 	Data        any
 }
@@ -87,7 +89,7 @@ func Render(site Site, to string, k Kind, data any) (Rendered, error) {
 		return Rendered{}, fmt.Errorf("mail: %s takes %s data, not %T", k, dataTypes[k], data)
 	}
 	base := strings.TrimRight(site.BaseURL, "/")
-	vw := view{Site: site.Name, To: to, Data: v.Interface(), Optional: k.Optional(), SettingsURL: base + SettingsPath}
+	vw := view{Site: site.Name, To: to, Data: v.Interface(), Optional: k.Optional(), SettingsURL: base + SettingsPath, Base: base}
 	if p := v.FieldByName("Path"); p.IsValid() && strings.HasPrefix(p.String(), "/") {
 		vw.Link = base + p.String()
 	}

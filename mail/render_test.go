@@ -22,10 +22,14 @@ func exampleData(k mail.Kind) any {
 		return link
 	case mail.NewSignIn:
 		return mail.SignInData{Address: "198.51.100.9", When: "1 May 2031 09:00 UTC"}
+	case mail.EmailChanged:
+		return mail.EmailChangedData{New: "new<x>@example.com", When: "1 May 2031 09:00 UTC"}
 	case mail.ServerReady, mail.OrderHeld, mail.OrderFailed, mail.ActionFailed:
 		return server
 	case mail.BalanceLow, mail.UnpaidWarning, mail.UnpaidSuspend, mail.UnpaidDeletion:
 		return &balance
+	case mail.Receipt:
+		return mail.ReceiptData{Amount: "$25.00", Date: "1 May 2031 09:00 UTC", TopUpID: "tu-<1>", Path: "/api/billing/top-ups/tu1/receipt", BillingPath: "/billing"}
 	case mail.InvoiceIssued:
 		return mail.InvoiceData{Number: "INV-000042", Period: "November 2026", Total: "12.34 USD", Path: "/billing/invoices/i1"}
 	case mail.Alert:
@@ -48,6 +52,7 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.Invite, "You are invited to Acme Cloud", []string{"Ann <ann@example.com> invited you", "https://panel.example.com/verify?token=abc&x=1"}},
 		{mail.EmailChange, "Confirm your new e-mail address for Acme Cloud", []string{"new@example.com", "https://panel.example.com/verify?token=abc&x=1"}},
 		{mail.NewSignIn, "New sign-in to your Acme Cloud account", []string{"198.51.100.9", "1 May 2031 09:00 UTC"}},
+		{mail.EmailChanged, "The e-mail address of your Acme Cloud account was changed", []string{"new<x>@example.com", "1 May 2031 09:00 UTC", "reset your password"}},
 		{mail.ServerReady, "Your server web-<b>1</b> is ready", []string{"web-<b>1</b>", "203.0.113.7", "2001:db8::7", "sgp1", "https://panel.example.com/servers/42"}},
 		{mail.OrderHeld, "Your server web-<b>1</b> is waiting for capacity", []string{"DigitalOcean has no room", "https://panel.example.com/servers/42"}},
 		{mail.OrderFailed, "Your server web-<b>1</b> could not be created", []string{"The provider refused it.", "$4.00"}},
@@ -56,6 +61,7 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.UnpaidWarning, "Your Acme Cloud balance is negative: servers will be suspended", []string{"-$3.20", "8 May 2031"}},
 		{mail.UnpaidSuspend, "Your Acme Cloud servers are suspended", []string{"-$3.20", "8 May 2031"}},
 		{mail.UnpaidDeletion, "Your Acme Cloud servers were deleted", []string{"-$3.20"}},
+		{mail.Receipt, "Your Acme Cloud receipt: $25.00 added to your balance", []string{"$25.00", "1 May 2031 09:00 UTC", "tu-<1>", "https://panel.example.com/api/billing/top-ups/tu1/receipt", "https://panel.example.com/billing"}},
 		{mail.InvoiceIssued, "Your Acme Cloud invoice INV-000042 for November 2026", []string{"12.34 USD", "https://panel.example.com/billing/invoices/i1"}},
 		{mail.Alert, "[Acme Cloud warning] account_full opened", []string{"Account <L1> is full.", "account_full:x"}},
 	}

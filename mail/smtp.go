@@ -19,12 +19,17 @@ type Sender interface {
 }
 
 // SMTP sends through one SMTP server: STARTTLS whenever the server offers
-// it, PLAIN authentication when a username is set (net/smtp refuses it
-// over an unencrypted connection except to localhost).
+// it (and, with RequireTLS, nothing to a server that does not), PLAIN
+// authentication when a username is set (net/smtp refuses it over an
+// unencrypted connection except to localhost).
 type SMTP struct {
 	Addr     string // host:port
 	Username string
 	Password string
+	// RequireTLS refuses to send to a server that does not offer
+	// STARTTLS, rather than sending in clear (WEBRANA_SMTP_TLS=require):
+	// messages carry one-time links.
+	RequireTLS bool
 	// Hello is the name given in EHLO (default "localhost").
 	Hello string
 	// Timeout bounds one delivery when ctx has no earlier deadline
@@ -77,6 +82,8 @@ func (s *SMTP) send(ctx context.Context, e Envelope) error {
 		if err := c.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
 			return err
 		}
+	} else if s.RequireTLS {
+		return errors.New("the server offers no STARTTLS, and TLS is required: nothing sent")
 	}
 	if s.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, host)); err != nil {

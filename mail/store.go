@@ -25,8 +25,9 @@ type Store interface {
 type SendStore interface {
 	MailMessage(ctx context.Context, id string) (*store.MailMessage, error)
 	MarkMailSent(ctx context.Context, id string, attempts int, at time.Time, text, html string) (bool, error)
-	MarkMailKept(ctx context.Context, id string) error
-	RecordMailFailure(ctx context.Context, id string, attempts int, reason string, final bool) error
+	MarkMailKept(ctx context.Context, id, text, html string) error
+	RecordMailFailure(ctx context.Context, id string, attempts int, reason string) error
+	MarkMailFailed(ctx context.Context, id string, attempts int, reason, text, html string) error
 }
 
 var (

@@ -16,7 +16,9 @@ import (
 // job runs. With no sender (no SMTP server configured: the sandbox) a
 // message is kept, for operators to read on the Mail page. A refused or
 // failed delivery returns its error, so River tries again with backoff;
-// after the last attempt the message is marked failed.
+// after the last attempt the message is marked failed. Only a message
+// waiting for delivery, or kept in the sandbox, holds its one-time links
+// in clear: a sent, failed or (in production) kept one is scrubbed.
 type SendWorker struct {
 	river.WorkerDefaults[SendArgs]
 	db     SendStore
@@ -43,13 +45,27 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	case m.Status == store.MailSent:
 		return nil // never twice
 	case w.sender == nil:
-		return w.db.MarkMailKept(ctx, m.ID)
+		// Kept: its one-time links stay readable only in the sandbox,
+		// whose Mail page is where they are read. In production without
+		// SMTP nobody is to use them: not kept in clear.
+		text, html := m.Text, m.HTML
+		if !w.cfg.ShowKeptLinks {
+			text, html = ScrubTokens(text), ScrubTokens(html)
+		}
+		return w.db.MarkMailKept(ctx, m.ID, text, html)
 	}
 	env := Envelope{From: w.cfg.From, FromName: w.cfg.SenderName, To: []string{m.To}, Subject: m.Subject,
 		Text: m.Text, HTML: m.HTML, ID: m.ID, Date: m.CreatedAt}
 	if err := w.sender.Send(ctx, env); err != nil {
 		final := job.Attempt >= job.MaxAttempts
-		if rerr := w.db.RecordMailFailure(context.WithoutCancel(ctx), m.ID, job.Attempt, err.Error(), final); rerr != nil {
+		var rerr error
+		if final {
+			// Never to be delivered: its one-time links are nobody's.
+			rerr = w.db.MarkMailFailed(context.WithoutCancel(ctx), m.ID, job.Attempt, err.Error(), ScrubTokens(m.Text), ScrubTokens(m.HTML))
+		} else {
+			rerr = w.db.RecordMailFailure(context.WithoutCancel(ctx), m.ID, job.Attempt, err.Error())
+		}
+		if rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 		w.cfg.Logger.Warn("mail not delivered", "message", m.ID, "kind", m.Kind, "attempt", job.Attempt, "final", final, "err", err)

@@ -91,21 +91,29 @@ func (db *DB) MarkMailSent(ctx context.Context, id string, attempts int, at time
 }
 
 // MarkMailKept records that the message is kept for operators to read (no
-// SMTP server is configured). A sent message stays sent.
-func (db *DB) MarkMailKept(ctx context.Context, id string) error {
-	_, err := db.conn().exec(ctx, `UPDATE mail_messages SET status = ? WHERE id = ? AND status <> ?`, MailKept, id, MailSent)
+// SMTP server is configured), with text and html as its bodies from now on
+// (the caller's copy: scrubbed of one-time links outside the sandbox). A
+// sent message stays sent.
+func (db *DB) MarkMailKept(ctx context.Context, id, text, html string) error {
+	_, err := db.conn().exec(ctx, `UPDATE mail_messages SET status = ?, text_body = ?, html_body = ? WHERE id = ? AND status <> ?`,
+		MailKept, text, html, id, MailSent)
 	return err
 }
 
-// RecordMailFailure records a failed delivery attempt; final marks the
-// message failed (no attempt is left), otherwise it stays queued.
-func (db *DB) RecordMailFailure(ctx context.Context, id string, attempts int, reason string, final bool) error {
-	status := MailQueued
-	if final {
-		status = MailFailed
-	}
+// RecordMailFailure records a failed delivery attempt after which the
+// message stays queued for another.
+func (db *DB) RecordMailFailure(ctx context.Context, id string, attempts int, reason string) error {
 	_, err := db.conn().exec(ctx, `UPDATE mail_messages SET status = ?, attempts = ?, last_error = ? WHERE id = ? AND status <> ?`,
-		status, attempts, reason, id, MailSent)
+		MailQueued, attempts, reason, id, MailSent)
+	return err
+}
+
+// MarkMailFailed records that the last delivery attempt failed: the
+// message is failed for good, and keeps text and html as its bodies from
+// now on (the caller's copy, with one-time links scrubbed).
+func (db *DB) MarkMailFailed(ctx context.Context, id string, attempts int, reason, text, html string) error {
+	_, err := db.conn().exec(ctx, `UPDATE mail_messages SET status = ?, attempts = ?, last_error = ?, text_body = ?, html_body = ?
+		WHERE id = ? AND status <> ?`, MailFailed, attempts, reason, text, html, id, MailSent)
 	return err
 }
 

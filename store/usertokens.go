@@ -78,23 +78,38 @@ func (tx *Tx) CreateUserToken(ctx context.Context, t *UserToken, replace bool) e
 // unknown, used or expired link is ENOTFOUND.
 func (tx *Tx) UseUserToken(ctx context.Context, hash []byte, purposes ...TokenPurpose) (*UserToken, error) {
 	c := tx.conn()
-	t, err := scanUserToken(c.row(ctx, `SELECT `+userTokenColumns+` FROM user_tokens WHERE token_hash = ?`, hash))
+	t, err := c.usableUserToken(ctx, hash, purposes)
 	if err != nil {
-		return nil, notFound(err, "Link")
+		return nil, err
 	}
 	now := c.now()
-	wanted := false
-	for _, p := range purposes {
-		wanted = wanted || t.Purpose == p
-	}
-	if !wanted || t.UsedAt != nil || !now.Before(t.ExpiresAt) {
-		return nil, webrana.Errorf(webrana.ENOTFOUND, "Link not found.")
-	}
 	res, err := c.exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, now, t.ID)
 	if err := mustAffect(res, err, "Link"); err != nil {
 		return nil, err
 	}
 	t.UsedAt = &now
+	return t, nil
+}
+
+// UsableUserToken returns the unused, unexpired link with the hash and one
+// of the purposes, without using it: a cheap check before expensive work
+// (UseUserToken still decides, in its transaction). ENOTFOUND otherwise.
+func (db *DB) UsableUserToken(ctx context.Context, hash []byte, purposes ...TokenPurpose) (*UserToken, error) {
+	return db.conn().usableUserToken(ctx, hash, purposes)
+}
+
+func (c conn) usableUserToken(ctx context.Context, hash []byte, purposes []TokenPurpose) (*UserToken, error) {
+	t, err := scanUserToken(c.row(ctx, `SELECT `+userTokenColumns+` FROM user_tokens WHERE token_hash = ?`, hash))
+	if err != nil {
+		return nil, notFound(err, "Link")
+	}
+	wanted := false
+	for _, p := range purposes {
+		wanted = wanted || t.Purpose == p
+	}
+	if !wanted || t.UsedAt != nil || !c.now().Before(t.ExpiresAt) {
+		return nil, webrana.Errorf(webrana.ENOTFOUND, "Link not found.")
+	}
 	return t, nil
 }
 
@@ -106,10 +121,50 @@ func (db *DB) RecordAttempt(ctx context.Context, action, key string) error {
 	return err
 }
 
+// TakeAttempt counts one attempt of a throttled action by key, unless max
+// were counted since the given time: then it records nothing and returns
+// an empty id and the oldest attempt counted. The count and the record are
+// one step (the key is locked on PostgreSQL; SQLite's transactions are
+// exclusive), so that attempts sent at once cannot all pass the limit. An
+// attempt that turns out not to count is forgotten (ForgetAttempt).
+func (db *DB) TakeAttempt(ctx context.Context, action, key string, since time.Time, max int) (id string, oldest time.Time, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if err := c.lockKeys(ctx, "attempt|"+action+"|"+key); err != nil {
+			return err
+		}
+		n, first, err := c.attempts(ctx, action, key, since)
+		if err != nil {
+			return err
+		}
+		if n >= max {
+			oldest = first
+			return nil
+		}
+		id = newID()
+		_, err = c.exec(ctx, `INSERT INTO action_attempts (id, action, key, created_at) VALUES (?, ?, ?, ?)`,
+			id, action, key, c.now())
+		return err
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return id, oldest, nil
+}
+
+// ForgetAttempt removes an attempt taken by TakeAttempt.
+func (db *DB) ForgetAttempt(ctx context.Context, id string) error {
+	_, err := db.conn().exec(ctx, `DELETE FROM action_attempts WHERE id = ?`, id)
+	return err
+}
+
 // Attempts counts the attempts of an action by key since a time, and
 // returns the oldest one counted (zero when none).
 func (db *DB) Attempts(ctx context.Context, action, key string, since time.Time) (int, time.Time, error) {
-	c := db.conn()
+	return db.conn().attempts(ctx, action, key, since)
+}
+
+func (c conn) attempts(ctx context.Context, action, key string, since time.Time) (int, time.Time, error) {
 	n, err := c.count(ctx, `SELECT COUNT(*) FROM action_attempts WHERE action = ? AND key = ? AND created_at > ?`, action, key, since)
 	if err != nil || n == 0 {
 		return 0, time.Time{}, err

@@ -26,8 +26,10 @@ var publicRoutes = []string{
 	// not signed in (the link's token is the credential).
 	"POST /api/auth/signup", "POST /api/auth/verify", "POST /api/auth/password-reset",
 	"POST /api/auth/password-reset/confirm", "POST /api/auth/invite/accept",
-	"GET /signup", "POST /signup", "GET /verify", "GET /reset", "POST /reset",
+	"GET /signup", "POST /signup", "GET /verify", "POST /verify", "GET /reset", "POST /reset",
 	"GET /invite", "POST /invite", "GET /setup", "POST /setup",
+	// Stripe's deliveries: its signature is the credential.
+	"POST /api/webhooks/stripe",
 }
 
 // owned describes, for each route whose path names a caller-owned resource,
@@ -81,10 +83,31 @@ var ownedRoutes = map[string]owned{
 	"POST /ssh-keys/{id}/delete": sshKeyFixture,
 	"POST /tokens/{id}/revoke":   tokenFixture,
 	"DELETE /api/tokens/{id}":    tokenFixture,
+	// Card top-ups and their receipts, and the sandbox's test checkout.
+	"GET /api/billing/top-ups/{id}":         topUpFixture,
+	"GET /api/billing/top-ups/{id}/receipt": topUpFixture,
+	"GET /billing/top-ups/{id}/pay":         topUpFixture,
+	"POST /billing/top-ups/{id}/pay":        topUpFixture,
 	// Invoices (issue 17 §2): read only, so intact always holds.
 	"GET /api/billing/invoices/{id}":     invoiceFixture,
 	"GET /api/billing/invoices/{id}/pdf": invoiceFixture,
 	"GET /billing/invoices/{id}":         invoiceFixture,
+}
+
+var topUpFixture = owned{
+	create: func(t *testing.T, _ *harness, owner *webtest.Client) string {
+		res := owner.Do("POST", "/api/billing/top-ups", map[string]any{"amount": 1000})
+		mustStatus(t, res, 201, "create top-up")
+		var tu struct{ ID string }
+		res.JSON(t, &tu)
+		return tu.ID
+	},
+	intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+		var tu struct{ Status string }
+		res := owner.Do("GET", "/api/billing/top-ups/"+id, nil)
+		res.JSON(t, &tu)
+		return res.Status == 200 && tu.Status == "pending"
+	},
 }
 
 // invoiceFixture issues the owner an invoice of a month of its own.

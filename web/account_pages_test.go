@@ -181,10 +181,23 @@ func TestAccountPage(t *testing.T) {
 
 	res = c.PostForm("/account/email", url.Values{"csrf_token": {csrf}, "email": {"alice@new.example.com"}, "password": {"a new passphrase"}})
 	mustStatus(t, res, 303, "change address")
-	h.mail.link(t, mail.EmailChange, "alice@new.example.com", "/verify")
+	change := h.mail.link(t, mail.EmailChange, "alice@new.example.com", "/verify")
 	res = c.PostForm("/account/email", url.Values{"csrf_token": {csrf}, "email": {"bad"}, "password": {"a new passphrase"}})
 	mustStatus(t, res, 400, "bad address")
 	mustContain(t, res, "refused address", `id="new-email-error"`)
+
+	// Following the link (as a mail scanner would) changes nothing: the
+	// page asks, and a POST confirms.
+	anon, confirm, anonCSRF := publicPage(t, h, "/verify?token="+url.QueryEscape(change), 200)
+	mustContain(t, confirm, "address change page", `action="/verify"`, `id="confirm-address"`, "alice@new.example.com")
+	mustContain(t, c.Do("GET", "/account", nil), "account page before the POST", "alice@example.com")
+	res = anon.PostForm("/verify", url.Values{"csrf_token": {"wrong"}, "token": {change}})
+	mustStatus(t, res, 403, "confirm without its CSRF token")
+	res = anon.PostForm("/verify", url.Values{"csrf_token": {anonCSRF}, "token": {change}})
+	mustStatus(t, res, 200, "confirm the address")
+	mustContain(t, res, "confirmed", "Your address is now alice@new.example.com.")
+	res = anon.PostForm("/verify", url.Values{"csrf_token": {anonCSRF}, "token": {change}})
+	mustStatus(t, res, 400, "the used link")
 }
 
 func TestSetupPage(t *testing.T) {

@@ -126,12 +126,7 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	u, err := s.auth.User(r.Context(), sess.UserID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: sess.ExpiresAt, User: u})
-	return nil
+	return s.writeSession(w, r, sess, token)
 }
 
 type passwordChangeRequest struct {

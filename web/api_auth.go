@@ -34,6 +34,12 @@ func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.writeSession(w, r, sess, token)
+}
+
+// writeSession answers a sign-in (a login, an accepted invitation) with
+// its bearer token, once, and the user.
+func (s *Server) writeSession(w http.ResponseWriter, r *http.Request, sess *webrana.Session, token string) error {
 	u, err := s.auth.User(r.Context(), sess.UserID)
 	if err != nil {
 		return err

@@ -31,9 +31,18 @@ func (s *Server) handleTOTPStatus(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// handleBeginTOTP starts an enrolment: the secret, shown until confirmed.
+type totpBeginRequest struct {
+	Password string `json:"password"` // the caller's current password
+}
+
+// handleBeginTOTP starts an enrolment, given the caller's password: the
+// secret, shown until confirmed.
 func (s *Server) handleBeginTOTP(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.auth.BeginTOTP(r.Context(), principal(r), sourceAddr(r))
+	var req totpBeginRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	e, err := s.auth.BeginTOTP(r.Context(), principal(r), req.Password, sourceAddr(r))
 	if err != nil {
 		return err
 	}

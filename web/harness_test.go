@@ -24,6 +24,8 @@ import (
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
+	"github.com/webrana/webrana/payments/sandboxpay"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -83,6 +85,14 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	}
 	pl := pool.New(db, keys, opener, &pool.Config{Now: c.Now})
 	outbox := mail.NewOutbox(db, queue, &mail.Config{BaseURL: "https://panel.example.com", Now: c.Now})
+	alertSvc := alerts.New(db, nil, nil, nil)
+	// Card top-ups through the sandbox's test gateway (payments_test.go
+	// swaps in Stripe at stripe-mock, or none).
+	pay, err := payments.New(db, sandboxpay.New(), &payments.Config{BaseURL: "https://panel.example.com", Now: c.Now,
+		Mail: outbox, Alerts: alertSvc, Queue: queue})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rev := revenue.New(db, cat, &revenue.Config{Now: c.Now, Currency: web.Currency}) // the operator's margin (issue 17 §3)
 	cfg := web.Config{Registry: prometheus.NewRegistry(), Auth: svc, Version: "test", Revenue: rev,
 		Catalog: cat, Pool: pl, Plans: plans.New(db, cat, &plans.Config{Costs: rev}),
@@ -91,8 +101,9 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Reconcile: lifecycle.NewReconciler(db, pl, nil),
 		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),
 		Channels:  alerts.NewChannelSet(db, keys, nil),
-		Alerts:    alerts.New(db, nil, nil, nil),
+		Alerts:    alertSvc,
 		Mail:      outbox,
+		Payments:  pay,
 		Invoices:  invoicing.New(db, &invoicing.Config{Now: c.Now, Mail: outbox}),
 		Ledger:    billing.NewLedger(db, billing.NewDunning(db, nil, &billing.DunningConfig{Now: c.Now}), &billing.LedgerConfig{Currency: web.Currency})}
 	for _, opt := range opts {

@@ -44,6 +44,7 @@ import (
 	"github.com/webrana/webrana/invoicing"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
@@ -74,6 +75,9 @@ type Config struct {
 	Mail *mail.Outbox
 	// Ledger is customers' balances and statements, and operators' credits.
 	Ledger *billing.Ledger
+	// Payments is customers' card top-ups and operators' refunds; nil
+	// (or without a gateway): card payments are not set up.
+	Payments *payments.Service
 	// Invoices is customers' monthly invoices and credit notes, their
 	// billing details and the operator's letterhead (issue 17 §2).
 	Invoices *invoicing.Service
@@ -113,6 +117,7 @@ type Server struct {
 	alerts        *alerts.Service
 	mail          *mail.Outbox
 	ledger        *billing.Ledger
+	payments      *payments.Service
 	revenue       *revenue.Service
 	invoices      *invoicing.Service
 	ready         []ReadyCheck
@@ -154,6 +159,7 @@ func NewServer(cfg Config) *Server {
 		alerts:         cfg.Alerts,
 		mail:           cfg.Mail,
 		ledger:         cfg.Ledger,
+		payments:       cfg.Payments,
 		revenue:        cfg.Revenue,
 		invoices:       cfg.Invoices,
 		ready:          cfg.Ready,

@@ -32,7 +32,7 @@ func (h *harness) otpCode(t *testing.T, secret string) string {
 // and returns the secret and recovery codes.
 func (h *harness) enrolAPI(t *testing.T, c *webtest.Client) (string, []string) {
 	t.Helper()
-	res := c.Do("POST", "/api/me/totp", nil)
+	res := c.Do("POST", "/api/me/totp", map[string]string{"password": testPassword})
 	mustStatus(t, res, 200, "POST /api/me/totp")
 	var e struct {
 		Secret     string
@@ -76,7 +76,10 @@ func TestTOTPAPI(t *testing.T) {
 		}
 		wantError(t, c.Do("POST", "/api/me/totp/confirm", map[string]string{"code": "123456"}), 409, "conflict", "")
 
-		res := c.Do("POST", "/api/me/totp", nil)
+		// Beginning asks for the current password.
+		wantError(t, c.Do("POST", "/api/me/totp", map[string]string{"password": "wrong password!"}), 400, "invalid", "password")
+		wantError(t, c.Do("POST", "/api/me/totp", map[string]string{}), 400, "invalid", "password")
+		res := c.Do("POST", "/api/me/totp", map[string]string{"password": testPassword})
 		mustStatus(t, res, 200, "enrol")
 		var e struct{ Secret string }
 		res.JSON(t, &e)
@@ -98,7 +101,7 @@ func TestTOTPAPI(t *testing.T) {
 		if !st.Enabled || st.Pending || st.Left != auth.RecoveryCodeCount {
 			t.Fatalf("state after confirming %+v", st)
 		}
-		wantError(t, keep(c.Do("POST", "/api/me/totp", nil)), 409, "conflict", "")
+		wantError(t, keep(c.Do("POST", "/api/me/totp", map[string]string{"password": testPassword})), 409, "conflict", "")
 		keep(c.Do("GET", "/api/me", nil))
 
 		// Sign-in: the password alone asks for the code; the code is taken once.
@@ -333,14 +336,17 @@ func TestTwoFactorPage(t *testing.T) {
 		t.Fatal("no set-up button")
 	}
 	mustStatus(t, c.PostForm("/account/two-factor", url.Values{}), 403, "no csrf")
-	mustStatus(t, c.PostForm("/account/two-factor", url.Values{"csrf_token": {csrf}}), 303, "begin")
+	res := c.PostForm("/account/two-factor", url.Values{"csrf_token": {csrf}, "password": {"wrong password!"}})
+	mustStatus(t, res, 400, "begin with a wrong password")
+	mustContain(t, res, "refused begin", `id="totp-begin-password-error"`)
+	mustStatus(t, c.PostForm("/account/two-factor", url.Values{"csrf_token": {csrf}, "password": {testPassword}}), 303, "begin")
 	page = c.Do("GET", "/account/two-factor", nil)
 	m := secretShown.FindStringSubmatch(string(page.Body))
 	if m == nil || !strings.Contains(string(page.Body), `src="data:image/png;base64,`) {
 		t.Fatalf("pending page without secret or QR code:\n%s", page.Body)
 	}
 	secret := m[1]
-	res := c.PostForm("/account/two-factor/confirm", url.Values{"csrf_token": {csrf}, "code": {"000000"}})
+	res = c.PostForm("/account/two-factor/confirm", url.Values{"csrf_token": {csrf}, "code": {"000000"}})
 	mustStatus(t, res, 400, "wrong code")
 	if !strings.Contains(string(res.Body), `id="totp-code-error"`) {
 		t.Fatalf("no message under the code:\n%s", res.Body)

@@ -15,6 +15,7 @@ func (s *Server) accountPages() {
 	s.ui("GET /signup", Public, s.handleSignupPage)
 	s.ui("POST /signup", Public, s.handleSignupForm)
 	s.ui("GET /verify", Public, s.handleVerifyPage)
+	s.ui("POST /verify", Public, s.handleVerifyForm) // an address change is confirmed by POST
 	s.ui("GET /reset", Public, s.handleResetPage)
 	s.ui("POST /reset", Public, s.handleResetForm)
 	s.ui("GET /invite", Public, s.handleInvitePage)
@@ -127,7 +128,31 @@ func (s *Server) handleSignupForm(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	c, err := s.auth.Verify(r.Context(), r.URL.Query().Get("token"), sourceAddr(r))
+	token := r.URL.Query().Get("token")
+	to, err := s.auth.AddressChangeOf(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	if to != "" { // a GET changes no address: the page asks first
+		s.render(w, r, http.StatusOK, pages.ConfirmAddress(pages.ConfirmAddressData{Email: to, Token: token, CSRF: formCSRF(w, r)}))
+		return nil
+	}
+	return s.verify(w, r, token)
+}
+
+// handleVerifyForm confirms an address change asked on its link's page.
+func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	if _, ok := publicForm(w, r); !ok {
+		s.notice(w, r, http.StatusForbidden, "Link not valid", webrana.ErrorMessage(errCSRF)+" Open the link from the e-mail again.", "Sign in", "/login")
+		return nil
+	}
+	return s.verify(w, r, r.PostFormValue("token"))
+}
+
+// verify follows a confirmation link and says what it did.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, token string) error {
+	c, err := s.auth.Verify(r.Context(), token, sourceAddr(r))
 	if err != nil {
 		if _, ok := inputError(err); !ok {
 			return err

@@ -141,12 +141,18 @@ func (s *Server) handleRevokeTokenForm(w http.ResponseWriter, r *http.Request) e
 // handleBillingPage shows what GET /api/billing answers: the balance, the
 // dunning state and a page of the ledger, with the servers entries name.
 func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderBillingPage(w, r, http.StatusOK, nil)
+	return s.renderBilling(w, r, http.StatusOK, nil)
 }
 
-// renderBillingPage shows the billing page; details, when not nil, is the
+// renderBilling shows the billing page; form adjusts its top-up form (a
+// refused amount shown again).
+func (s *Server) renderBilling(w http.ResponseWriter, r *http.Request, status int, form func(*pages.TopUpsData)) error {
+	return s.renderBillingPage(w, r, status, form, nil)
+}
+
+// renderBillingPage is renderBilling with, when details is not nil, the
 // billing details form sent back with its error.
-func (s *Server) renderBillingPage(w http.ResponseWriter, r *http.Request, status int, details *pages.DetailsForm) error {
+func (s *Server) renderBillingPage(w http.ResponseWriter, r *http.Request, status int, form func(*pages.TopUpsData), details *pages.DetailsForm) error {
 	page, err := pageParams(r)
 	if err != nil {
 		return err
@@ -173,9 +179,17 @@ func (s *Server) renderBillingPage(w http.ResponseWriter, r *http.Request, statu
 			d.Entries[i].ServerLabel = "deleted server"
 		}
 	}
+	if d.TopUps, err = s.topUpsSection(r); err != nil {
+		return err
+	}
 	if d.Invoices, err = s.billingInvoices(r, details); err != nil {
 		return err
 	}
-	s.render(w, r, status, pages.Billing(s.frame(w, r, "Billing", "billing"), d))
+	f := s.frame(w, r, "Billing", "billing")
+	if form != nil && d.TopUps != nil {
+		form(d.TopUps)
+		f.Error = d.TopUps.Err.Message
+	}
+	s.render(w, r, status, pages.Billing(f, d))
 	return nil
 }

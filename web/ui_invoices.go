@@ -75,7 +75,7 @@ func (s *Server) handleDetailsForm(w http.ResponseWriter, r *http.Request) error
 		if form.Err, ok = inputError(err); !ok {
 			return err
 		}
-		return s.renderBillingPage(w, r, ErrorStatus(err), &form)
+		return s.renderBillingPage(w, r, ErrorStatus(err), nil, &form)
 	}
 	redirectFlash(w, r, "/billing", "Billing details saved: your next invoices print them.")
 	return nil

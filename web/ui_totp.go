@@ -71,8 +71,12 @@ func (s *Server) renderTwoFactor(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) handleBeginTwoFactorForm(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.auth.BeginTOTP(r.Context(), principal(r), sourceAddr(r)); err != nil {
-		return err
+	if _, err := s.auth.BeginTOTP(r.Context(), principal(r), r.PostFormValue("password"), sourceAddr(r)); err != nil {
+		in, ok := inputError(err)
+		if !ok {
+			return err
+		}
+		return s.renderTwoFactor(w, r, ErrorStatus(err), pages.TwoFactorData{Err: in})
 	}
 	redirectFlash(w, r, "/account/two-factor", "")
 	return nil

@@ -16,6 +16,7 @@ func TestBrowserTwoFactorSignIn(t *testing.T) {
 	b := newBrowser(t, "http://"+r.Addr())
 	b.signIn("demo@webrana.local", rigPassword)
 	b.open("/account/two-factor")
+	b.fill("#totp-begin-password", rigPassword)
 	b.submit("#totp-begin-submit")
 	b.wait("#totp-qr", actionTimeout)
 	b.until(`document.getElementById("totp-qr").complete && document.getElementById("totp-qr").naturalWidth > 0`, actionTimeout)

@@ -16,9 +16,11 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/alerts"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
 )
 
 // Config is everything the environment and flags say, in one value. Secret
@@ -41,6 +43,7 @@ type Config struct {
 	SMTPFrom                  string
 	SMTPUsername              string
 	SMTPPassword              string
+	SMTPTLS                   string // "require": nothing is sent to a server without STARTTLS; default: STARTTLS when offered
 	AlertEmailTo              string // comma-separated
 	// BaseURL is the site's public URL, for links in e-mail and the setup
 	// link (default, set by Main.Open: http:// and the address bound).
@@ -71,13 +74,21 @@ type Config struct {
 	// DunningDestroyAfter later.
 	DunningGrace        time.Duration
 	DunningDestroyAfter time.Duration
+	// Card payments (issue 17 §1): Stripe's secret API key and webhook
+	// signing secret (both or neither), its API's URL (tests: stripe-mock),
+	// and one top-up's bounds in minor units (WEBRANA_TOP_UP_MIN/MAX in
+	// major units; default 5.00 to 1,000.00).
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIURL        string
+	TopUpMin, TopUpMax  int64
 	// ShutdownGrace is how long a stop (SIGTERM, SIGINT) lets in-flight
 	// requests and running jobs finish before cancelling them.
 	ShutdownGrace time.Duration
 
 	raw struct {
 		workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter,
-		shutdownGrace string
+		shutdownGrace, topUpMin, topUpMax string
 	} // as written, parsed by parseNumbers
 }
 
@@ -114,6 +125,7 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SMTP_SENDER_NAME", "smtp-sender-name", "sender name of e-mail (default Webrana)", &c.SMTPSenderName},
 		{"WEBRANA_SMTP_USERNAME", "smtp-username", "SMTP user (PLAIN auth)", &c.SMTPUsername},
 		{"WEBRANA_SMTP_PASSWORD", "", "", &c.SMTPPassword},
+		{"WEBRANA_SMTP_TLS", "smtp-tls", "require: send nothing to an SMTP server that offers no STARTTLS (default: STARTTLS when offered)", &c.SMTPTLS},
 		{"WEBRANA_ALERT_EMAIL_TO", "alert-email-to", "comma-separated recipients of alert e-mail", &c.AlertEmailTo},
 		{"WEBRANA_METRICS_TOKEN", "", "", &c.MetricsToken},
 		{"WEBRANA_SIGNUP", "signup", "who may make an account until an operator chooses: open, invite or closed (default closed; open in the sandbox)", &c.Signup},
@@ -126,6 +138,11 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_SIM_ACTION_DELAY", "sim-action-delay", "sandbox simulator: action started to completed (default 5s)", &c.raw.simActionDelay},
 		{"WEBRANA_DUNNING_GRACE", "dunning-grace", "a negative balance suspends servers after this (default 72h)", &c.raw.grace},
 		{"WEBRANA_DUNNING_DESTROY_AFTER", "dunning-destroy-after", "suspended servers are deleted after this (default 336h)", &c.raw.destroyAfter},
+		{"STRIPE_SECRET_KEY", "", "", &c.StripeSecretKey},
+		{"STRIPE_WEBHOOK_SECRET", "", "", &c.StripeWebhookSecret},
+		{"STRIPE_API_URL", "stripe-api-url", "Stripe API base URL (default https://api.stripe.com)", &c.StripeAPIURL},
+		{"WEBRANA_TOP_UP_MIN", "top-up-min", "smallest card top-up, in the billing currency (default 5.00)", &c.raw.topUpMin},
+		{"WEBRANA_TOP_UP_MAX", "top-up-max", "largest card top-up, in the billing currency (default 1000.00)", &c.raw.topUpMax},
 		{"WEBRANA_SHUTDOWN_GRACE", "shutdown-grace", "on SIGTERM, how long requests and running jobs may take to finish (default 30s)", &c.raw.shutdownGrace},
 	}
 }
@@ -277,8 +294,45 @@ func (c *Config) parseNumbers() error {
 		}
 		*d.dst = v
 	}
+	if err := c.parseTopUps(); err != nil {
+		return err
+	}
 	if c.JobRescueAfter < c.JobTimeout {
 		return errors.New("WEBRANA_JOB_RESCUE_AFTER: must be at least WEBRANA_JOB_TIMEOUT, or running jobs would be run twice")
+	}
+	return nil
+}
+
+// parseTopUps reads one top-up's bounds, typed in major units.
+func (c *Config) parseTopUps() error {
+	c.TopUpMin, c.TopUpMax = payments.DefaultMinTopUp, payments.DefaultMaxTopUp
+	for _, b := range []struct {
+		env, raw string
+		dst      *int64
+	}{{"WEBRANA_TOP_UP_MIN", c.raw.topUpMin, &c.TopUpMin}, {"WEBRANA_TOP_UP_MAX", c.raw.topUpMax, &c.TopUpMax}} {
+		if b.raw == "" {
+			continue
+		}
+		v, ok := webrana.ParseMajor(strings.TrimSpace(b.raw))
+		if !ok {
+			return fmt.Errorf("%s: %q is not an amount such as 5 or 12.50", b.env, b.raw)
+		}
+		*b.dst = v
+	}
+	if err := payments.CheckBounds(c.TopUpMin, c.TopUpMax); err != nil {
+		return fmt.Errorf("WEBRANA_TOP_UP_MIN and WEBRANA_TOP_UP_MAX: %w", err)
+	}
+	return nil
+}
+
+// validateStripe checks the card payment settings: the secret key and the
+// webhook signing secret together, or neither.
+func (c *Config) validateStripe() error {
+	if (c.StripeSecretKey == "") != (c.StripeWebhookSecret == "") {
+		return errors.New("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to take card payments (the webhook secret is the endpoint's whsec_… signing secret), or neither")
+	}
+	if c.StripeAPIURL != "" && c.StripeSecretKey == "" {
+		return errors.New("STRIPE_API_URL: needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET")
 	}
 	return nil
 }
@@ -308,7 +362,10 @@ func (c *Config) validate() error {
 	if err := c.validateMetrics(); err != nil {
 		return err
 	}
-	for _, s := range []struct{ env, v string }{{"DIGITALOCEAN_API_URL", c.DigitalOceanAPIURL}, {"LINODE_API_URL", c.LinodeAPIURL}, {"WEBRANA_ALERT_WEBHOOK_URL", c.AlertWebhookURL}} {
+	if err := c.validateStripe(); err != nil {
+		return err
+	}
+	for _, s := range []struct{ env, v string }{{"STRIPE_API_URL", c.StripeAPIURL}, {"DIGITALOCEAN_API_URL", c.DigitalOceanAPIURL}, {"LINODE_API_URL", c.LinodeAPIURL}, {"WEBRANA_ALERT_WEBHOOK_URL", c.AlertWebhookURL}} {
 		if s.v == "" {
 			continue
 		}
@@ -335,6 +392,14 @@ func (c *Config) validateMail() error {
 		if a, err := netmail.ParseAddress(c.SMTPFrom); err != nil || a.Name != "" {
 			return fmt.Errorf("WEBRANA_SMTP_FROM: %q is not an e-mail address (the name goes in WEBRANA_SMTP_SENDER_NAME)", c.SMTPFrom)
 		}
+	}
+	switch c.SMTPTLS {
+	case "", "opportunistic", "require":
+	default:
+		return fmt.Errorf("WEBRANA_SMTP_TLS: %q is not require or opportunistic", c.SMTPTLS)
+	}
+	if c.SMTPAddr != "" && c.BaseURL == "" && !c.Sandbox {
+		return errors.New("WEBRANA_BASE_URL: required in production with WEBRANA_SMTP_ADDR: the links in e-mail would point at the address bound, not the site customers use")
 	}
 	if c.AlertEmailTo != "" && c.SMTPAddr == "" {
 		return errors.New("WEBRANA_ALERT_EMAIL_TO: needs WEBRANA_SMTP_ADDR and WEBRANA_SMTP_FROM to send alert e-mail")
@@ -412,6 +477,11 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("metrics_token", redact(c.MetricsToken)),
 		slog.Bool("metrics_public", c.MetricsPublic),
 		slog.String("signup", c.Signup),
+		slog.String("stripe_secret_key", redact(c.StripeSecretKey)),
+		slog.String("stripe_webhook_secret", redact(c.StripeWebhookSecret)),
+		slog.String("stripe_api_url", c.StripeAPIURL),
+		slog.String("top_up_min", webrana.FormatMajor(c.TopUpMin)),
+		slog.String("top_up_max", webrana.FormatMajor(c.TopUpMax)),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("workers", c.Workers),
 		slog.Duration("job_timeout", c.JobTimeout),
@@ -452,7 +522,7 @@ func (c *Config) mailSender() mail.Sender {
 	if c.SMTPAddr == "" {
 		return nil
 	}
-	return &mail.SMTP{Addr: c.SMTPAddr, Username: c.SMTPUsername, Password: c.SMTPPassword}
+	return &mail.SMTP{Addr: c.SMTPAddr, Username: c.SMTPUsername, Password: c.SMTPPassword, RequireTLS: c.SMTPTLS == "require"}
 }
 
 // alertChannels are the notification channels the configuration sets up;

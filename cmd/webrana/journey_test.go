@@ -140,6 +140,7 @@ func (j *journey) twoFactor(email, password string) {
 	j.t.Helper()
 	b := j.b
 	b.open("/account/two-factor")
+	b.fill("#totp-begin-password", password)
 	b.submit("#totp-begin-submit")
 	b.wait("#totp-qr", actionTimeout)
 	secret := b.text("#totp-secret")

@@ -57,6 +57,9 @@ func TestMailConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	sender := cfg.mailSender()
+	if sender.(*mail.SMTP).RequireTLS {
+		t.Fatal("STARTTLS required without WEBRANA_SMTP_TLS=require")
+	}
 	var email *alerts.Email
 	for _, ch := range cfg.alertChannels(sender) {
 		if e, ok := ch.(*alerts.Email); ok {
@@ -68,5 +71,10 @@ func TestMailConfig(t *testing.T) {
 	}
 	if s := cfg.String(); strings.Contains(s, "s3cret-pw") || !strings.Contains(s, "smtp.example.com:587") {
 		t.Fatalf("config log line: %s", s)
+	}
+	cfg, err = LoadConfig("test", nil, testEnv(map[string]string{"WEBRANA_SMTP_ADDR": "smtp.example.com:587", "WEBRANA_SMTP_FROM": "w@example.com",
+		"WEBRANA_SMTP_TLS": "require"}), io.Discard)
+	if err != nil || !cfg.mailSender().(*mail.SMTP).RequireTLS {
+		t.Fatalf("WEBRANA_SMTP_TLS=require: %v", err)
 	}
 }

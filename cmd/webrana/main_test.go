@@ -291,6 +291,9 @@ func TestBadInputGivesOneClearLine(t *testing.T) {
 		{"smtp half configured", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25"}, 1, "WEBRANA_SMTP_ADDR and WEBRANA_SMTP_FROM: set both"},
 		{"smtp sender not an address", nil, map[string]string{"WEBRANA_SMTP_ADDR": "127.0.0.1:25", "WEBRANA_SMTP_FROM": "Webrana <w@example.com>"}, 1,
 			"WEBRANA_SMTP_FROM: \"Webrana <w@example.com>\" is not an e-mail address"},
+		{"smtp tls unknown", nil, map[string]string{"WEBRANA_SMTP_TLS": "always"}, 1, `WEBRANA_SMTP_TLS: "always" is not require or opportunistic`},
+		{"smtp in production without base URL", nil, map[string]string{"WEBRANA_SANDBOX": "0", "ENCRYPTION_KEY": strings.Repeat("ab", 32),
+			"WEBRANA_SMTP_ADDR": "127.0.0.1:25", "WEBRANA_SMTP_FROM": "w@example.com"}, 1, "WEBRANA_BASE_URL: required in production with WEBRANA_SMTP_ADDR"},
 		{"alert e-mail without smtp", nil, map[string]string{"WEBRANA_ALERT_EMAIL_TO": "ops@example.com"}, 1, "WEBRANA_ALERT_EMAIL_TO: needs WEBRANA_SMTP_ADDR"},
 		{"base URL not http", nil, map[string]string{"WEBRANA_BASE_URL": "panel.example.com"}, 1, "WEBRANA_BASE_URL: \"panel.example.com\" is not an http(s) URL"},
 		{"unknown command", []string{"frobnicate"}, nil, 2, `unknown command "frobnicate"`},
@@ -403,6 +406,8 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 		"DO_ACCESS_TOKEN":       "dop_v1_secret_token",
 		"WEBRANA_DATABASE_URL":  "postgres://webrana:db-secret-pw@127.0.0.1:5432/webrana",
 		"WEBRANA_METRICS_TOKEN": "metrics-secret-token",
+		"STRIPE_SECRET_KEY":     "sk_live_stripe-secret-key",
+		"STRIPE_WEBHOOK_SECRET": "whsec_stripe-webhook-secret",
 	}
 	cfg, err := LoadConfig("test", nil, testEnv(secretsIn), io.Discard)
 	if err != nil {
@@ -412,7 +417,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	m := NewMain(cfg, io.Discard, &log)
 	m.Logger.Info("config", "config", cfg)
 	printed := cfg.String() + log.String()
-	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw", "metrics-secret-token"} {
+	for _, s := range []string{"abababab", "demo-secret-pw", "dop_v1_secret_token", "db-secret-pw", "metrics-secret-token", "stripe-secret-key", "stripe-webhook-secret"} {
 		if strings.Contains(printed, s) {
 			t.Errorf("printed config contains %q:\n%s", s, printed)
 		}

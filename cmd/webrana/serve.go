@@ -25,6 +25,7 @@ import (
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -61,6 +62,7 @@ type Main struct {
 	Dunning  *billing.Dunning
 	Meter    *billing.Meter
 	Ledger   *billing.Ledger
+	Payments *payments.Service // card top-ups (without a gateway: not set up)
 	Revenue  *revenue.Service
 	Invoices *invoicing.Service // monthly invoices and credit notes
 	Sim      *sandboxSim        // sandbox only

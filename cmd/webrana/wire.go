@@ -17,6 +17,9 @@ import (
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/payments"
+	"github.com/webrana/webrana/payments/sandboxpay"
+	"github.com/webrana/webrana/payments/stripe"
 	"github.com/webrana/webrana/plans"
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/providers"
@@ -35,6 +38,7 @@ import (
 // are ready.
 func (m *Main) wire() error {
 	cfg := m.Config
+	var err error
 	late := new(jobs.Late)
 	m.DB.WakeJobs = late.WakeTx // held orders start as soon as capacity appears
 
@@ -72,6 +76,12 @@ func (m *Main) wire() error {
 	m.Ledger = billing.NewLedger(m.DB, m.Dunning, nil)
 	// Monthly invoices and credit notes (issue 17 §2), e-mailed through the outbox.
 	m.Invoices = invoicing.New(m.DB, &invoicing.Config{Now: m.Now, Logger: m.Logger, Mail: m.Mail})
+	// Card top-ups (issue 17 §1): Stripe when configured, the sandbox's
+	// test gateway in the sandbox, otherwise not set up.
+	if m.Payments, err = payments.New(m.DB, m.paymentGateway(), &payments.Config{Min: cfg.TopUpMin, Max: cfg.TopUpMax,
+		BaseURL: cfg.BaseURL, Now: m.Now, Logger: m.Logger, Mail: m.Mail, Alerts: m.Alerts, Channels: m.Channels, Queue: late}); err != nil {
+		return fmt.Errorf("payments: %w", err)
+	}
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, alerts.NewNotifyWorker(m.DB, m.Channels))
@@ -98,7 +108,7 @@ func (m *Main) wire() error {
 
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth, Catalog: m.Catalog,
 		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
-		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail, Revenue: m.Revenue,
+		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail, Payments: m.Payments, Revenue: m.Revenue,
 		Invoices:     m.Invoices,
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
 		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
@@ -135,6 +145,27 @@ func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// paymentGateway is the card payments' gateway: Stripe with
+// STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (validated together), else
+// the sandbox's test gateway in the sandbox, else none (the top-up form is
+// hidden and the API says card payments are not set up).
+func (m *Main) paymentGateway() payments.Gateway {
+	cfg := m.Config
+	switch {
+	case cfg.StripeSecretKey != "":
+		gw, err := stripe.New(cfg.StripeSecretKey, cfg.StripeWebhookSecret, &stripe.Config{APIURL: cfg.StripeAPIURL})
+		if err != nil { // LoadConfig checked both are set
+			m.Logger.Error("card payments", "err", err)
+			return nil
+		}
+		return gw
+	case cfg.Sandbox:
+		return sandboxpay.New()
+	}
+	m.Logger.Warn("card payments are not set up (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET): customers cannot top up by card")
+	return nil
 }
 
 // opener opens provider clients: the sandbox's in-process simulator unless
