@@ -40,6 +40,7 @@ const (
 	UnpaidSuspend  Kind = "unpaid_suspend"  // BalanceData with the deletion date
 	UnpaidDeletion Kind = "unpaid_deletion" // BalanceData
 	Receipt        Kind = "receipt"         // ReceiptData: a card top-up was paid
+	InvoiceIssued  Kind = "invoice_issued"  // InvoiceData: a month's invoice (issue 17 §2)
 
 	// Operators.
 	Alert Kind = "alert" // AlertData, to the alert recipients
@@ -114,10 +115,18 @@ type AlertData struct {
 	OpenedAt, ResolvedAt                    string // formatted; ResolvedAt empty while open
 }
 
+// InvoiceData tells a customer of a document issued to them.
+type InvoiceData struct {
+	Number string // "INV-000042"
+	Period string // "November 2026"
+	Total  string // formatted ("12.34 USD")
+	Path   string // the invoice's PDF on Webrana's site ("/billing/invoices/{id}")
+}
+
 // Kinds is every kind of message, in the order above.
 var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn, EmailChanged,
 	ServerReady, OrderHeld, OrderFailed, ActionFailed,
-	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Receipt, Alert}
+	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Receipt, InvoiceIssued, Alert}
 
 // OptionalKinds are the kinds a customer may switch off: news about their
 // servers, a low balance, a sign-in from a new address. What they asked

@@ -22,8 +22,9 @@ var dataTypes = map[Kind]reflect.Type{
 	OrderFailed: reflect.TypeFor[ServerData](), ActionFailed: reflect.TypeFor[ServerData](),
 	BalanceLow: reflect.TypeFor[BalanceData](), UnpaidWarning: reflect.TypeFor[BalanceData](),
 	UnpaidSuspend: reflect.TypeFor[BalanceData](), UnpaidDeletion: reflect.TypeFor[BalanceData](),
-	Receipt: reflect.TypeFor[ReceiptData](),
-	Alert:   reflect.TypeFor[AlertData](),
+	Receipt:       reflect.TypeFor[ReceiptData](),
+	InvoiceIssued: reflect.TypeFor[InvoiceData](),
+	Alert:         reflect.TypeFor[AlertData](),
 }
 
 // kindTemplates are one kind's parsed templates: the text (with its

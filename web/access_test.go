@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web"
 	"github.com/webrana/webrana/web/webtest"
 )
@@ -86,6 +88,10 @@ var ownedRoutes = map[string]owned{
 	"GET /api/billing/top-ups/{id}/receipt": topUpFixture,
 	"GET /billing/top-ups/{id}/pay":         topUpFixture,
 	"POST /billing/top-ups/{id}/pay":        topUpFixture,
+	// Invoices (issue 17 §2): read only, so intact always holds.
+	"GET /api/billing/invoices/{id}":     invoiceFixture,
+	"GET /api/billing/invoices/{id}/pdf": invoiceFixture,
+	"GET /billing/invoices/{id}":         invoiceFixture,
 }
 
 var topUpFixture = owned{
@@ -102,6 +108,21 @@ var topUpFixture = owned{
 		res.JSON(t, &tu)
 		return res.Status == 200 && tu.Status == "pending"
 	},
+}
+
+// invoiceFixture issues the owner an invoice of a month of its own.
+var invoiceFixture = owned{
+	create: func(t *testing.T, h *harness, owner *webtest.Client) string {
+		var me struct{ ID string }
+		owner.Do("GET", "/api/me", nil).JSON(t, &me)
+		in := &store.Invoice{UserID: me.ID, Month: fmt.Sprintf("%04d-01", 1000+keySeq.Add(1)), Currency: "USD",
+			Seller: json.RawMessage(`{"name":"Acme"}`), Buyer: json.RawMessage(`{"name":"Bob"}`), Lines: json.RawMessage(`[]`), Notes: json.RawMessage(`[]`)}
+		if written, err := h.db.IssueInvoice(t.Context(), in); err != nil || !written {
+			t.Fatalf("issue invoice: %v", err)
+		}
+		return in.ID
+	},
+	intact: func(*testing.T, *webtest.Client, string) bool { return true },
 }
 
 var tokenFixture = owned{

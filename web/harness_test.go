@@ -20,6 +20,7 @@ import (
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/cloud/cloudtest"
 	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/invoicing"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
@@ -103,6 +104,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Alerts:    alertSvc,
 		Mail:      outbox,
 		Payments:  pay,
+		Invoices:  invoicing.New(db, &invoicing.Config{Now: c.Now, Mail: outbox}),
 		Ledger:    billing.NewLedger(db, billing.NewDunning(db, nil, &billing.DunningConfig{Now: c.Now}), &billing.LedgerConfig{Currency: web.Currency})}
 	for _, opt := range opts {
 		opt(&cfg)

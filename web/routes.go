@@ -117,6 +117,8 @@ func (s *Server) routes() {
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 	// Card top-ups, receipts, the gateway's webhook and refunds (api_payments.go).
 	s.paymentRoutes()
+	// Monthly invoices, credit notes, billing details, the letterhead (api_invoices.go).
+	s.invoiceRoutes()
 
 	// Administration.
 	s.api("GET /api/admin/providers", Admin, s.handleAdminListProviders)

@@ -41,6 +41,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/invoicing"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/payments"
@@ -77,6 +78,9 @@ type Config struct {
 	// Payments is customers' card top-ups and operators' refunds; nil
 	// (or without a gateway): card payments are not set up.
 	Payments *payments.Service
+	// Invoices is customers' monthly invoices and credit notes, their
+	// billing details and the operator's letterhead (issue 17 §2).
+	Invoices *invoicing.Service
 	Ready    []ReadyCheck
 	Version  string
 	// Mode is what /readyz says runs: "sandbox" or "production" (the
@@ -115,6 +119,7 @@ type Server struct {
 	ledger        *billing.Ledger
 	payments      *payments.Service
 	revenue       *revenue.Service
+	invoices      *invoicing.Service
 	ready         []ReadyCheck
 	version       string
 	mode          string
@@ -156,6 +161,7 @@ func NewServer(cfg Config) *Server {
 		ledger:         cfg.Ledger,
 		payments:       cfg.Payments,
 		revenue:        cfg.Revenue,
+		invoices:       cfg.Invoices,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mode:           cmp.Or(cfg.Mode, "production"),

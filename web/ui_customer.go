@@ -147,6 +147,12 @@ func (s *Server) handleBillingPage(w http.ResponseWriter, r *http.Request) error
 // renderBilling shows the billing page; form adjusts its top-up form (a
 // refused amount shown again).
 func (s *Server) renderBilling(w http.ResponseWriter, r *http.Request, status int, form func(*pages.TopUpsData)) error {
+	return s.renderBillingPage(w, r, status, form, nil)
+}
+
+// renderBillingPage is renderBilling with, when details is not nil, the
+// billing details form sent back with its error.
+func (s *Server) renderBillingPage(w http.ResponseWriter, r *http.Request, status int, form func(*pages.TopUpsData), details *pages.DetailsForm) error {
 	page, err := pageParams(r)
 	if err != nil {
 		return err
@@ -174,6 +180,9 @@ func (s *Server) renderBilling(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	if d.TopUps, err = s.topUpsSection(r); err != nil {
+		return err
+	}
+	if d.Invoices, err = s.billingInvoices(r, details); err != nil {
 		return err
 	}
 	f := s.frame(w, r, "Billing", "billing")

@@ -14,7 +14,7 @@ import (
 // there by now).
 func TestPeriodicJobsRunAtStartUnderTheirKinds(t *testing.T) {
 	r := startMain(t, map[string]string{"WEBRANA_DATA_DIR": t.TempDir()})
-	atStart := []string{"alerts_evaluate", "billing_meter", "cleanup", "heartbeat", "pool_health", "pool_sweep", "pool_sync", "reconcile"}
+	atStart := []string{"alerts_evaluate", "billing_meter", "cleanup", "heartbeat", "invoicing_issue", "pool_health", "pool_sweep", "pool_sync", "reconcile"}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		completed := r.jobKinds(t, "completed")

@@ -21,6 +21,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/invoicing"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
@@ -63,7 +64,8 @@ type Main struct {
 	Ledger   *billing.Ledger
 	Payments *payments.Service // card top-ups (without a gateway: not set up)
 	Revenue  *revenue.Service
-	Sim      *sandboxSim // sandbox only
+	Invoices *invoicing.Service // monthly invoices and credit notes
+	Sim      *sandboxSim        // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server
 	Registry *prometheus.Registry

@@ -13,6 +13,7 @@ import (
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
+	"github.com/webrana/webrana/invoicing"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/mail"
@@ -73,6 +74,8 @@ func (m *Main) wire() error {
 	m.Dunning = billing.NewDunning(m.DB, m.Servers, m.dunningConfig())
 	m.Meter = billing.NewMeter(m.DB, &billing.MeterConfig{Now: m.Now, Logger: m.Logger, Mail: m.Mail})
 	m.Ledger = billing.NewLedger(m.DB, m.Dunning, nil)
+	// Monthly invoices and credit notes (issue 17 §2), e-mailed through the outbox.
+	m.Invoices = invoicing.New(m.DB, &invoicing.Config{Now: m.Now, Logger: m.Logger, Mail: m.Mail})
 	// Card top-ups (issue 17 §1): Stripe when configured, the sandbox's
 	// test gateway in the sandbox, otherwise not set up.
 	if m.Payments, err = payments.New(m.DB, m.paymentGateway(), &payments.Config{Min: cfg.TopUpMin, Max: cfg.TopUpMax,
@@ -106,6 +109,7 @@ func (m *Main) wire() error {
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth, Catalog: m.Catalog,
 		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
 		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail, Payments: m.Payments, Revenue: m.Revenue,
+		Invoices:     m.Invoices,
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
 		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
 	if m.Sim != nil {
@@ -128,6 +132,7 @@ func (m *Main) periodicTasks(metrics *jobs.Metrics) []jobs.PeriodicTask {
 		jobs.Periodic[jobs.CleanupArgs](jobs.CleanupEvery, true, jobs.Cleanup(m.DB, m.Logger, m.Now)),
 		jobs.Periodic[alerts.EvaluateArgs](alerts.EvaluateEvery, true, evaluate),
 		jobs.Periodic[billing.Args](billing.Every, true, billing.Cycle(m.Meter, m.Dunning)),
+		jobs.Periodic[invoicing.Args](invoicing.Every, true, m.Invoices.IssueDue),
 		jobs.Periodic[lifecycle.SyncArgs](lifecycle.SyncEvery, false, jobs.DropResult(m.Statuses.Run)),
 		jobs.Periodic[lifecycle.ReconcileArgs](lifecycle.ReconcileEvery, true, jobs.DropResult(m.Reconcil.Run)),
 		jobs.Periodic[pool.HealthArgs](pool.HealthEvery, true, jobs.DropResult(m.Pool.CheckAll)),
