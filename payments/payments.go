@@ -152,9 +152,10 @@ func (s *Service) List(ctx context.Context, by webrana.Actor, p webrana.Page) ([
 	return items, total, nil
 }
 
-// ListAll returns a page of every customer's top-ups, for operators.
-func (s *Service) ListAll(ctx context.Context, p webrana.Page) ([]*webrana.TopUp, int, error) {
-	items, total, err := s.db.ListTopUps(ctx, "", p)
+// ListAll returns a page of every customer's top-ups with their e-mail,
+// for operators.
+func (s *Service) ListAll(ctx context.Context, p webrana.Page) ([]*store.TopUpRow, int, error) {
+	items, total, err := s.db.ListTopUpRows(ctx, p)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list top-ups: %w", err)
 	}

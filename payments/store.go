@@ -23,6 +23,7 @@ type Store interface {
 	ReserveRefund(ctx context.Context, topUpID string, amount int64, byID string) (*webrana.TopUpRefund, error)
 	ReleaseRefund(ctx context.Context, r *webrana.TopUpRefund, reason string) error
 	RefundsOf(ctx context.Context, topUpID string) ([]*webrana.TopUpRefund, error)
+	ListTopUpRows(ctx context.Context, p webrana.Page) ([]*store.TopUpRow, int, error)
 	MarkRefundUnknown(ctx context.Context, r *webrana.TopUpRefund, reason string) error
 }
 

@@ -67,15 +67,11 @@ func (db *DB) TopUpByID(ctx context.Context, id string) (*webrana.TopUp, error) 
 	return t, err
 }
 
-// ListTopUps returns a page of one customer's top-ups (userID "" for
-// everyone's), newest first, and the total.
+// ListTopUps returns a page of one customer's top-ups, newest first, and
+// the total (ListTopUpRows is everyone's, for operators).
 func (db *DB) ListTopUps(ctx context.Context, userID string, p webrana.Page) ([]*webrana.TopUp, int, error) {
-	where, args := ``, []any{}
-	if userID != "" {
-		where, args = ` WHERE user_id = ?`, []any{userID}
-	}
-	return listPage(ctx, db.conn(), scanTopUp, `SELECT `+topUpColumns+` FROM top_ups`+where+` ORDER BY created_at DESC, id DESC`,
-		`SELECT COUNT(*) FROM top_ups`+where, args, p)
+	return listPage(ctx, db.conn(), scanTopUp, `SELECT `+topUpColumns+` FROM top_ups WHERE user_id = ? ORDER BY created_at DESC, id DESC`,
+		`SELECT COUNT(*) FROM top_ups WHERE user_id = ?`, []any{userID}, p)
 }
 
 // SettleTopUp moves a pending top-up to status (paid or mismatch) with the

@@ -90,6 +90,27 @@ func (db *DB) ListLedgerRows(ctx context.Context, userID string, p webrana.Page)
 		`SELECT COUNT(*) FROM ledger_entries WHERE user_id = ?`, []any{userID}, p)
 }
 
+// TopUpRow is a top-up with its customer's e-mail: the operators'
+// Payments page and list.
+type TopUpRow struct {
+	*webrana.TopUp
+	Email string
+}
+
+// ListTopUpRows is every customer's top-ups, newest first, each with the
+// customer's e-mail, in one query.
+func (db *DB) ListTopUpRows(ctx context.Context, p webrana.Page) ([]*TopUpRow, int, error) {
+	scan := func(s scanner) (*TopUpRow, error) {
+		row := &TopUpRow{}
+		t, err := scanTopUp(also{s, []any{&row.Email}})
+		row.TopUp = t
+		return row, err
+	}
+	return listPage(ctx, db.conn(), scan, `SELECT `+qualified("t", topUpColumns)+`, u.email
+		FROM top_ups t JOIN users u ON u.id = t.user_id ORDER BY t.created_at DESC, t.id DESC`,
+		`SELECT COUNT(*) FROM top_ups`, nil, p)
+}
+
 // UserBalance is a user as the operator's list shows them: with their
 // balance when they are a customer (administrators have none).
 type UserBalance struct {

@@ -43,6 +43,12 @@ func viewTopUp(t *webrana.TopUp) topUpView {
 	return v
 }
 
+// adminTopUpView is a top-up as operators list it: with its customer.
+type adminTopUpView struct {
+	topUpView
+	Email string `json:"email"`
+}
+
 func viewTopUps(ts []*webrana.TopUp) []topUpView {
 	out := make([]topUpView, len(ts))
 	for i, t := range ts {
@@ -171,7 +177,11 @@ func (s *Server) handleAdminListTopUps(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(viewTopUps(items), total, page))
+	out := make([]adminTopUpView, len(items))
+	for i, t := range items {
+		out[i] = adminTopUpView{topUpView: viewTopUp(t.TopUp), Email: t.Email}
+	}
+	writeJSON(w, http.StatusOK, newList(out, total, page))
 	return nil
 }
 

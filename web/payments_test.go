@@ -244,10 +244,18 @@ func TestTopUpThroughStripe(t *testing.T) {
 		if ok.Load() != 2 || tu2.Refunded != 2000 {
 			t.Fatalf("%d concurrent refunds went through, %d refunded; want 2 and 2000", ok.Load(), tu2.Refunded)
 		}
-		var ops struct{ Total int }
+		var ops struct {
+			Total int
+			Items []struct{ Email string }
+		}
 		admin.Do("GET", "/api/admin/top-ups", nil).JSON(t, &ops)
 		if ops.Total != 3 {
 			t.Errorf("operators see %d top-ups, want 3", ops.Total)
+		}
+		for _, it := range ops.Items {
+			if it.Email != "ann@example.com" {
+				t.Errorf("operators see a top-up of %q, want the customer's e-mail", it.Email)
+			}
 		}
 	})
 }
@@ -348,7 +356,7 @@ func TestSandboxTopUp(t *testing.T) {
 		h.user("op@example.com", webrana.RoleAdmin)
 		op := signIn(t, h, "op@example.com")
 		page = op.Do("GET", "/admin/top-ups", nil)
-		pageHas(t, page, "payments page", `data-status="paid"`, "Refund to the card")
+		pageHas(t, page, "payments page", `data-status="paid"`, "Refund to the card", "ann@example.com")
 		id := strings.TrimSuffix(strings.TrimPrefix(pay, "/billing/top-ups/"), "/pay")
 		res = op.PostForm("/admin/top-ups/"+id+"/refund", url.Values{"csrf_token": {hiddenCSRF(t, page)}, "amount": {"10.00"}})
 		mustStatus(t, res, 303, "refund form")
