@@ -10,6 +10,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/documents"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/store"
 )
 
@@ -111,6 +112,10 @@ func (s *Service) CreditNote(ctx context.Context, by webrana.Actor, invoiceID st
 	if err != nil {
 		return nil, err
 	}
+	customer, err := s.db.UserByID(ctx, inv.UserID)
+	if err != nil {
+		return nil, err
+	}
 	net, tax := documents.SplitTax(amount, inv.TaxRate)
 	cn := &store.Invoice{CorrectsID: inv.ID, Reason: reason, Subtotal: net, Tax: tax, Total: amount, TaxRate: inv.TaxRate,
 		TaxName: inv.TaxName, Seller: mustJSON(l.Seller()), Buyer: inv.Buyer,
@@ -123,6 +128,13 @@ func (s *Service) CreditNote(ctx context.Context, by webrana.Actor, invoiceID st
 			Note: "Credit note " + number + " for invoice " + invoice.Number, IdempotencyKey: "credit-note:" + cn.ID}
 		if _, err := tx.AppendLedger(ctx, entry); err != nil {
 			return err
+		}
+		if s.cfg.Mail != nil {
+			if err := s.cfg.Mail.QueueTx(ctx, tx, mail.Message{To: customer.Email, UserID: customer.ID, Kind: mail.CreditNote,
+				Data: mail.InvoiceData{Number: number, Period: "invoice " + invoice.Number, Total: money(amount, cn.Currency),
+					Path: PagePath(cn.ID)}}); err != nil {
+				return err
+			}
 		}
 		return tx.AppendAudit(ctx, by.Entry("invoice.credited", "invoice", inv.ID,
 			fmt.Sprintf("%s: %s, %s", number, money(amount, cn.Currency), reason)))

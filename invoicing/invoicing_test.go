@@ -365,6 +365,12 @@ func TestCreditNotes(t *testing.T) {
 		if len(notes) != 3 {
 			t.Fatalf("%d credit notes of 8.00 on an invoice of 24.00, want 3", len(notes))
 		}
+		if msgs := r.mail.Of(t, mail.CreditNote); len(msgs) != 3 {
+			t.Errorf("%d credit note e-mails, want one for each of the 3", len(msgs))
+		} else if d := msgs[0].Data.(mail.InvoiceData); msgs[0].To != ann.Email || !strings.HasPrefix(d.Number, "CN-") ||
+			d.Period != "invoice "+inv.Number || d.Total != "8.00 USD" || !strings.HasPrefix(d.Path, "/billing/invoices/") {
+			t.Errorf("credit note e-mail %+v", msgs[0])
+		}
 		if got := balance() - start; got != 2400 {
 			t.Errorf("balance credited %d, want 2400", got)
 		}

@@ -41,6 +41,7 @@ const (
 	UnpaidDeletion Kind = "unpaid_deletion" // BalanceData
 	Receipt        Kind = "receipt"         // ReceiptData: a card top-up was paid
 	InvoiceIssued  Kind = "invoice_issued"  // InvoiceData: a month's invoice (issue 17 §2)
+	CreditNote     Kind = "credit_note"     // InvoiceData: a credit note; Period names the invoice it corrects
 
 	// Operators.
 	Alert Kind = "alert" // AlertData, to the alert recipients
@@ -126,7 +127,7 @@ type InvoiceData struct {
 // Kinds is every kind of message, in the order above.
 var Kinds = []Kind{Verify, PasswordReset, Invite, EmailChange, NewSignIn, EmailChanged,
 	ServerReady, OrderHeld, OrderFailed, ActionFailed,
-	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Receipt, InvoiceIssued, Alert}
+	BalanceLow, UnpaidWarning, UnpaidSuspend, UnpaidDeletion, Receipt, InvoiceIssued, CreditNote, Alert}
 
 // OptionalKinds are the kinds a customer may switch off: news about their
 // servers, a low balance, a sign-in from a new address. What they asked

@@ -24,6 +24,7 @@ var dataTypes = map[Kind]reflect.Type{
 	UnpaidSuspend: reflect.TypeFor[BalanceData](), UnpaidDeletion: reflect.TypeFor[BalanceData](),
 	Receipt:       reflect.TypeFor[ReceiptData](),
 	InvoiceIssued: reflect.TypeFor[InvoiceData](),
+	CreditNote:    reflect.TypeFor[InvoiceData](),
 	Alert:         reflect.TypeFor[AlertData](),
 }
 

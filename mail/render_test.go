@@ -30,7 +30,7 @@ func exampleData(k mail.Kind) any {
 		return &balance
 	case mail.Receipt:
 		return mail.ReceiptData{Amount: "$25.00", Date: "1 May 2031 09:00 UTC", TopUpID: "tu-<1>", Path: "/api/billing/top-ups/tu1/receipt", BillingPath: "/billing"}
-	case mail.InvoiceIssued:
+	case mail.InvoiceIssued, mail.CreditNote:
 		return mail.InvoiceData{Number: "INV-000042", Period: "November 2026", Total: "12.34 USD", Path: "/billing/invoices/i1"}
 	case mail.Alert:
 		return mail.AlertData{Severity: "warning", Kind: "account_full", Event: "opened", Message: "Account <L1> is full.", ID: "a1", Key: "account_full:x", OpenedAt: "2031-05-01T09:00:00Z"}
@@ -63,6 +63,7 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.UnpaidDeletion, "Your Acme Cloud servers were deleted", []string{"-$3.20"}},
 		{mail.Receipt, "Your Acme Cloud receipt: $25.00 added to your balance", []string{"$25.00", "1 May 2031 09:00 UTC", "tu-<1>", "https://panel.example.com/api/billing/top-ups/tu1/receipt", "https://panel.example.com/billing"}},
 		{mail.InvoiceIssued, "Your Acme Cloud invoice INV-000042 for November 2026", []string{"12.34 USD", "https://panel.example.com/billing/invoices/i1"}},
+		{mail.CreditNote, "Your Acme Cloud credit note INV-000042: 12.34 USD credited", []string{"12.34 USD", "November 2026", "https://panel.example.com/billing/invoices/i1"}},
 		{mail.Alert, "[Acme Cloud warning] account_full opened", []string{"Account <L1> is full.", "account_full:x"}},
 	}
 	if len(tests) != len(mail.Kinds) {
