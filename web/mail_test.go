@@ -4,12 +4,14 @@ import (
 	"context"
 	"html"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/web"
 )
 
 // queueMail queues a message as a producer would, in its own transaction.
@@ -159,5 +161,27 @@ func TestUIMailAndAccountPages(t *testing.T) {
 	pageHas(t, res, "account page after saving", `id="flash"`)
 	if strings.Contains(string(res.Body), `id="notify-server_ready" value="on" checked`) {
 		t.Error("a switched-off kind is still ticked")
+	}
+}
+
+// TestMailKindsInTheSpec: openapi.yaml names exactly the kinds the outbox
+// holds, so an operator's list never answers a kind the spec refuses.
+func TestMailKindsInTheSpec(t *testing.T) {
+	doc, err := web.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec []string
+	for _, v := range doc.Components.Schemas["MailMessage"].Value.Properties["kind"].Value.Enum {
+		spec = append(spec, v.(string))
+	}
+	var kinds []string
+	for _, k := range mail.Kinds {
+		kinds = append(kinds, string(k))
+	}
+	slices.Sort(spec)
+	slices.Sort(kinds)
+	if !slices.Equal(spec, kinds) {
+		t.Errorf("openapi.yaml's mail kinds %v, the outbox's %v", spec, kinds)
 	}
 }
