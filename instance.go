@@ -217,6 +217,11 @@ const (
 	AlertPaymentMismatch = "payment_mismatch"
 )
 
+// AlertKinds is every kind of alert Webrana raises: the operators' filter
+// offers them, and openapi.yaml names them.
+var AlertKinds = []string{AlertAccountFull, AlertAllAccountsFull, AlertAccountUnhealthy, AlertPoolHighUsage,
+	AlertProvisioningFailed, AlertProvisioningHeld, AlertOrphans, AlertPaymentMismatch}
+
 // Alert is a condition the operator should know about. It is opened once per
 // Key while the condition lasts and resolved when it clears.
 type Alert struct {

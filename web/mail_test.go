@@ -164,24 +164,26 @@ func TestUIMailAndAccountPages(t *testing.T) {
 	}
 }
 
-// TestMailKindsInTheSpec: openapi.yaml names exactly the kinds the outbox
-// holds, so an operator's list never answers a kind the spec refuses.
-func TestMailKindsInTheSpec(t *testing.T) {
+// TestKindsInTheSpec: openapi.yaml names exactly the kinds of mail the
+// outbox holds and of alerts Webrana raises, so a list never answers a
+// kind the spec refuses.
+func TestKindsInTheSpec(t *testing.T) {
 	doc, err := web.OpenAPI()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var spec []string
-	for _, v := range doc.Components.Schemas["MailMessage"].Value.Properties["kind"].Value.Enum {
-		spec = append(spec, v.(string))
-	}
-	var kinds []string
+	var mailKinds []string
 	for _, k := range mail.Kinds {
-		kinds = append(kinds, string(k))
+		mailKinds = append(mailKinds, string(k))
 	}
-	slices.Sort(spec)
-	slices.Sort(kinds)
-	if !slices.Equal(spec, kinds) {
-		t.Errorf("openapi.yaml's mail kinds %v, the outbox's %v", spec, kinds)
+	for schema, kinds := range map[string][]string{"MailMessage": mailKinds, "Alert": webrana.AlertKinds} {
+		var spec []string
+		for _, v := range doc.Components.Schemas[schema].Value.Properties["kind"].Value.Enum {
+			spec = append(spec, v.(string))
+		}
+		spec, kinds = slices.Sorted(slices.Values(spec)), slices.Sorted(slices.Values(kinds))
+		if !slices.Equal(spec, kinds) {
+			t.Errorf("openapi.yaml's %s kinds %v, Webrana's %v", schema, spec, kinds)
+		}
 	}
 }

@@ -365,6 +365,9 @@ func TestUIOperatorAlerts(t *testing.T) {
 	res := admin.Do("GET", "/admin/alerts", nil)
 	mustStatus(t, res, 200, "alerts")
 	mustContain(t, res, "alerts", `id="alerts"`, "Account X is full", "Linode pool at 90%", `id="resolve-`+full.ID+`"`, "1 open")
+	for _, kind := range webrana.AlertKinds { // the filter offers every kind, payments' too
+		mustContain(t, res, "alerts filter", `value="`+kind+`"`)
+	}
 	if strings.Contains(string(res.Body), `id="resolve-`+old.ID+`"`) {
 		t.Error("a resolved alert offers to be resolved")
 	}
