@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"net/http"
 
 	"github.com/webrana/webrana"
@@ -74,19 +73,7 @@ func (s *Server) writeInvoicePDF(w http.ResponseWriter, r *http.Request, disposi
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := invoicing.PDF(&buf, in); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", disposition+`; filename="`+in.Number+`.pdf"`)
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(buf.Bytes())
-	if err != nil {
-		s.logger.WarnContext(r.Context(), "invoice PDF not sent", "invoice", in.ID, "err", err)
-	}
-	return nil
+	return s.writePDF(w, r, in.Document(), disposition, in.Number)
 }
 
 func (s *Server) handleGetBillingDetails(w http.ResponseWriter, r *http.Request) error {

@@ -1,13 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
 
 	"github.com/webrana/webrana"
-	"github.com/webrana/webrana/documents"
 	"github.com/webrana/webrana/payments"
 )
 
@@ -130,16 +128,7 @@ func (s *Server) handleTopUpReceipt(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := documents.Render(&buf, d); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="receipt-`+d.Number+`.pdf"`)
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, err = w.Write(buf.Bytes())
-	return err
+	return s.writePDF(w, r, d, "inline", "receipt-"+d.Number)
 }
 
 // handleStripeWebhook takes one of Stripe's deliveries: 200 once taken or
