@@ -157,6 +157,10 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
+// MonthLayout is how a month is written, in the API and in invoices:
+// "2026-11".
+const MonthLayout = "2006-01"
+
 // MonthOf is the first instant of t's calendar month, in UTC: a server's
 // monthly price caps what it is charged in a calendar month, as the
 // providers bill.

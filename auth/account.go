@@ -19,7 +19,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, p *Principal, field,
 	if err != nil {
 		return err
 	}
-	u, err := s.db.UserByID(ctx, p.User.ID)
+	u, err := s.db.UserByID(ctx, p.User.ID) // the password now, not as the principal was read
 	if err != nil {
 		return err
 	}

@@ -154,7 +154,7 @@ func (s *Service) loginFailed(ctx context.Context, u *webrana.User, email, sourc
 // failures. The check and the count are one step in the store, so that
 // guesses sent at once get no more tries than the limit. It returns the
 // attempt's id: openSession turns it into a success; an attempt that
-// proves to be no failure is forgotten (forgetAttempt).
+// proves to be no failure is forgotten (ForgetLoginAttempt).
 func (s *Service) takeAttempt(ctx context.Context, email, source string) (string, error) {
 	now := s.now()
 	t, err := s.db.TakeLoginAttempt(ctx, email, source, now.Add(-s.policy.Window), s.policy.PerAccount, s.policy.PerSource)
@@ -167,11 +167,6 @@ func (s *Service) takeAttempt(ctx context.Context, email, source string) (string
 			Message: "Too many failed sign-in attempts; try again in " + humanMinutes(wait) + "."}
 	}
 	return t.ID, nil
-}
-
-// forgetAttempt uncounts an attempt that was no failure.
-func (s *Service) forgetAttempt(ctx context.Context, id string) error {
-	return s.db.ForgetLoginAttempt(ctx, id)
 }
 
 func humanMinutes(d time.Duration) string {

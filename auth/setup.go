@@ -39,10 +39,11 @@ var (
 
 // CheckSetup says whether a setup link may be used now.
 func (s *Service) CheckSetup(ctx context.Context, token string) error {
-	if any, err := s.db.AnyAdmin(ctx); err != nil || any {
-		if err != nil {
-			return err
-		}
+	any, err := s.db.AnyAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if any {
 		return errSetupDone
 	}
 	v, ok, err := s.db.Setting(ctx, setupKey)

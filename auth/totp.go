@@ -231,7 +231,7 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code,
 		return fmt.Errorf("disable totp: %w", err)
 	}
 	if attempt != "" {
-		return s.forgetAttempt(ctx, attempt)
+		return s.db.ForgetLoginAttempt(ctx, attempt)
 	}
 	return nil
 }
@@ -305,7 +305,7 @@ func (s *Service) secondFactor(ctx context.Context, u *webrana.User, code, sourc
 	}
 	if strings.TrimSpace(code) == "" {
 		// Asking for the code costs nothing.
-		if err := s.forgetAttempt(ctx, attempt); err != nil {
+		if err := s.db.ForgetLoginAttempt(ctx, attempt); err != nil {
 			return nil, "", err
 		}
 		return nil, "", s.codeRequired(u, kind, "Enter the 6-digit code from your authenticator app (or a recovery code) as totp_code.")

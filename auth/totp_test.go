@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,40 +13,18 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/mail"
+	"github.com/webrana/webrana/mail/queuetest"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
 )
 
-// totpRecorder is a Mailer keeping what was queued, in the transaction's
-// outcome: a message of a rolled-back transaction is dropped.
-type totpRecorder struct {
-	mu   sync.Mutex
-	msgs []mail.Message
-	fail error
-}
-
-func (r *totpRecorder) QueueTx(ctx context.Context, tx *store.Tx, m mail.Message) error {
-	if r.fail != nil {
-		return r.fail
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, m)
-	return nil
-}
-
-func (r *totpRecorder) queued() []mail.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]mail.Message(nil), r.msgs...)
-}
-
-// totpSetup is a Service with a keyring and a mail totpRecorder over db.
+// totpSetup is a Service with a keyring and a mail recorder over db (only
+// the messages of committed transactions count).
 type totpSetup struct {
 	*setup
 	keys   *secrets.Keyring
-	mailer *totpRecorder
+	mailer *queuetest.Recorder
 }
 
 func newTOTPSetup(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *totpSetup {
@@ -63,7 +40,7 @@ func newTOTPSetup(t *testing.T, db *store.DB, policy auth.ThrottlePolicy) *totpS
 		t.Fatal(err)
 	}
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
-	rec := &totpRecorder{}
+	rec := queuetest.New(db)
 	svc := auth.New(db, &auth.Config{Now: c.Now, Keys: keys, Mailer: rec, Throttle: policy})
 	return &totpSetup{setup: &setup{db: db, svc: svc, user: u, clock: c}, keys: keys, mailer: rec}
 }
@@ -495,7 +472,7 @@ func TestNewSignInNotice(t *testing.T) {
 			}
 			s.clock.Advance(time.Minute)
 		}
-		msgs := s.mailer.queued()
+		msgs := s.mailer.Committed(t)
 		if len(msgs) != 2 {
 			t.Fatalf("%d notices, want 2 (one per new address after the first): %+v", len(msgs), msgs)
 		}
@@ -508,15 +485,14 @@ func TestNewSignInNotice(t *testing.T) {
 		}
 		// A notice that cannot be queued does not refuse the sign-in; the
 		// address stays unremembered, so the next sign-in from it tells.
-		s.mailer.fail = errors.New("outbox refuses")
+		s.mailer.FailNext(1)
 		if _, _, err := s.svc.Login(ctx, s.user.Email, password, "203.0.113.5", auth.LoginAPI); err != nil {
 			t.Fatalf("a notice that could not be queued refused the sign-in: %v", err)
 		}
-		s.mailer.fail = nil
 		if _, _, err := s.svc.Login(ctx, s.user.Email, password, "203.0.113.5", auth.LoginAPI); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(s.mailer.queued()); n != 3 {
+		if n := len(s.mailer.Committed(t)); n != 3 {
 			t.Fatalf("%d notices, want the address told of once it was recorded", n)
 		}
 	})

@@ -1,6 +1,7 @@
 package documents
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -141,14 +142,7 @@ func (l *Letterhead) TaxLabel() string {
 	if l.TaxRate == 0 {
 		return ""
 	}
-	return strings.TrimSpace(cmpOr(l.TaxName, "Tax") + " " + FormatRate(l.TaxRate))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return strings.TrimSpace(cmp.Or(l.TaxName, "Tax") + " " + FormatRate(l.TaxRate))
 }
 
 // FormatRate writes basis points as a percentage: 1100 → "11%", 750 → "7.5%".

@@ -3,7 +3,6 @@ package invoicing
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -74,10 +73,6 @@ func (s *Service) CreditNotes(ctx context.Context, invoiceID string) ([]*Invoice
 	}
 	return out, sum, nil
 }
-
-// PDF renders a document as PDF. It is rendered from what was stored when
-// it was issued, so it reads the same however the settings change.
-func PDF(w io.Writer, in *Invoice) error { return documents.Render(w, in.Document()) }
 
 // Credit note bounds.
 const (

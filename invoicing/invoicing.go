@@ -140,7 +140,7 @@ func (in *Invoice) Document() *documents.Document {
 
 // ParseMonth reads "2026-11" as the month's first instant, UTC.
 func ParseMonth(s string) (time.Time, error) {
-	m, err := time.Parse("2006-01", strings.TrimSpace(s))
+	m, err := time.Parse(webrana.MonthLayout, strings.TrimSpace(s))
 	if err != nil {
 		return time.Time{}, webrana.FieldError("month", "month is a calendar month written 2026-11.")
 	}
@@ -148,7 +148,7 @@ func ParseMonth(s string) (time.Time, error) {
 }
 
 // monthKey writes a month as invoices store it.
-func monthKey(m time.Time) string { return m.UTC().Format("2006-01") }
+func monthKey(m time.Time) string { return m.UTC().Format(webrana.MonthLayout) }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
 

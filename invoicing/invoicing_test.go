@@ -130,7 +130,7 @@ func (r *rig) chargesIn(t *testing.T, u *webrana.User, from, to time.Time) int64
 func pdfOf(t *testing.T, in *invoicing.Invoice) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	must(t, invoicing.PDF(&buf, in))
+	must(t, documents.Render(&buf, in.Document()))
 	return buf.Bytes()
 }
 

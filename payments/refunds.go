@@ -79,8 +79,8 @@ func (s *Service) reserve(ctx context.Context, by webrana.Actor, t *webrana.TopU
 			continue
 		}
 		if r.Amount != amount {
-			return nil, webrana.Errorf(webrana.ECONFLICT, "The payment service did not answer a refund of %s of this top-up. Refund %s again to complete it before another.",
-				webrana.Money{Amount: r.Amount, Currency: t.Currency}, webrana.Money{Amount: r.Amount, Currency: t.Currency})
+			return nil, webrana.Errorf(webrana.ECONFLICT, "The payment service did not answer a refund of %[1]s of this top-up. Refund %[1]s again to complete it before another.",
+				webrana.Money{Amount: r.Amount, Currency: t.Currency})
 		}
 		return r, nil
 	}
@@ -108,13 +108,8 @@ func (s *Service) refundFailed(ctx context.Context, t *webrana.TopUp, r *webrana
 	if merr := s.db.MarkRefundUnknown(ctx, r, "The payment service did not answer: "+err.Error()); merr != nil {
 		return fmt.Errorf("refund %s: %w", r.ID, merr)
 	}
-	return webrana.Errorf(webrana.EUNAVAILABLE, "The payment service did not answer, so the refund of %s may or may not have been made. It is kept as pending: refund the same amount again to complete it (the card is paid back once, whatever happened).",
+	return webrana.Errorf(webrana.EUNAVAILABLE, "The payment service did not answer, so the refund of %s may or may not have been made. It is kept as unknown: refund the same amount again to complete it (the card is paid back once, whatever happened).",
 		webrana.Money{Amount: r.Amount, Currency: t.Currency})
-}
-
-// Refunds returns a top-up's refunds, for operators.
-func (s *Service) Refunds(ctx context.Context, topUpID string) ([]*webrana.TopUpRefund, error) {
-	return s.db.RefundsOf(ctx, topUpID)
 }
 
 // TopUp returns any top-up, for operators.

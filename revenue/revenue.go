@@ -157,9 +157,6 @@ type Report struct {
 	Customers []*CustomerRow `json:"customers"`
 }
 
-// MonthLayout is how a month is written: 2026-11.
-const MonthLayout = "2006-01"
-
 // ParseMonth reads a month ("2026-11"); "" is the current one. A month
 // that has not begun is refused: it has nothing to report.
 func (s *Service) ParseMonth(v string) (time.Time, error) {
@@ -168,12 +165,12 @@ func (s *Service) ParseMonth(v string) (time.Time, error) {
 	if v == "" {
 		return now, nil
 	}
-	m, err := time.Parse(MonthLayout, v)
+	m, err := time.Parse(webrana.MonthLayout, v)
 	if err != nil {
-		return time.Time{}, webrana.FieldError("month", "month must be a calendar month written YYYY-MM, such as %s.", now.Format(MonthLayout))
+		return time.Time{}, webrana.FieldError("month", "month must be a calendar month written YYYY-MM, such as %s.", now.Format(webrana.MonthLayout))
 	}
 	if m.After(now) {
-		return time.Time{}, webrana.FieldError("month", "%s has not begun yet; the latest month is %s.", v, now.Format(MonthLayout))
+		return time.Time{}, webrana.FieldError("month", "%s has not begun yet; the latest month is %s.", v, now.Format(webrana.MonthLayout))
 	}
 	return m, nil
 }
@@ -189,7 +186,7 @@ func (s *Service) Report(ctx context.Context, month string) (*Report, error) {
 	to := from.AddDate(0, 1, 0)
 	servers, err := s.db.RevenueServers(ctx, from, to, s.currency)
 	if err != nil {
-		return nil, fmt.Errorf("revenue of %s: %w", from.Format(MonthLayout), err)
+		return nil, fmt.Errorf("revenue of %s: %w", from.Format(webrana.MonthLayout), err)
 	}
 	var providers []webrana.ProviderType
 	for _, sv := range servers {
@@ -198,7 +195,7 @@ func (s *Service) Report(ctx context.Context, month string) (*Report, error) {
 	prices := s.prices(ctx, providers)
 	r, err := build(servers, prices, s.currency, from, to, s.now())
 	if err != nil {
-		return nil, fmt.Errorf("revenue of %s: %w", from.Format(MonthLayout), err)
+		return nil, fmt.Errorf("revenue of %s: %w", from.Format(webrana.MonthLayout), err)
 	}
 	return r, nil
 }
@@ -260,7 +257,7 @@ func (s *Service) PlanWarnings(ctx context.Context, plans ...*webrana.Plan) map[
 // build computes a report from the month's servers and the sizes' prices;
 // now ends the hours of the servers still running.
 func build(servers []*store.RevenueServer, prices map[sizeKey]SizePrice, currency string, from, to, now time.Time) (*Report, error) {
-	r := &Report{Month: from.Format(MonthLayout), Currency: currency}
+	r := &Report{Month: from.Format(webrana.MonthLayout), Currency: currency}
 	plans := map[string]*PlanRow{}
 	providers := map[webrana.ProviderType]*ProviderRow{}
 	accounts := map[string]*AccountRow{}

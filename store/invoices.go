@@ -75,7 +75,7 @@ func checkDocument(in *Invoice) error {
 	if in.TaxRate < 0 || in.TaxRate > 10000 {
 		return webrana.FieldError("tax_rate", "A tax rate is 0 to 100 %%.")
 	}
-	if len(in.Currency) != 3 || in.UserID == "" || len(in.Month) != len("2006-01") {
+	if len(in.Currency) != 3 || in.UserID == "" || len(in.Month) != len(webrana.MonthLayout) {
 		return webrana.Errorf(webrana.EINVALID, "A document names its customer, its month and a three-letter currency.")
 	}
 	for _, part := range []json.RawMessage{in.Seller, in.Buyer, in.Lines, in.Notes} {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -62,8 +63,7 @@ func (tx *Tx) CreateUserToken(ctx context.Context, t *UserToken, replace bool) e
 	c := tx.conn()
 	t.ID, t.CreatedAt = newID(), c.now()
 	if replace {
-		if _, err := c.exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL`,
-			t.CreatedAt, t.UserID, t.Purpose); err != nil {
+		if err := tx.UseUpUserTokens(ctx, t.UserID, t.Purpose); err != nil {
 			return err
 		}
 	}
@@ -103,22 +103,10 @@ func (c conn) usableUserToken(ctx context.Context, hash []byte, purposes []Token
 	if err != nil {
 		return nil, notFound(err, "Link")
 	}
-	wanted := false
-	for _, p := range purposes {
-		wanted = wanted || t.Purpose == p
-	}
-	if !wanted || t.UsedAt != nil || !c.now().Before(t.ExpiresAt) {
+	if !slices.Contains(purposes, t.Purpose) || t.UsedAt != nil || !c.now().Before(t.ExpiresAt) {
 		return nil, webrana.Errorf(webrana.ENOTFOUND, "Link not found.")
 	}
 	return t, nil
-}
-
-// RecordAttempt counts one attempt of a throttled action by key.
-func (db *DB) RecordAttempt(ctx context.Context, action, key string) error {
-	c := db.conn()
-	_, err := c.exec(ctx, `INSERT INTO action_attempts (id, action, key, created_at) VALUES (?, ?, ?, ?)`,
-		newID(), action, key, c.now())
-	return err
 }
 
 // TakeAttempt counts one attempt of a throttled action by key, unless max
@@ -158,12 +146,8 @@ func (db *DB) ForgetAttempt(ctx context.Context, id string) error {
 	return err
 }
 
-// Attempts counts the attempts of an action by key since a time, and
+// attempts counts the attempts of an action by key since a time, and
 // returns the oldest one counted (zero when none).
-func (db *DB) Attempts(ctx context.Context, action, key string, since time.Time) (int, time.Time, error) {
-	return db.conn().attempts(ctx, action, key, since)
-}
-
 func (c conn) attempts(ctx context.Context, action, key string, since time.Time) (int, time.Time, error) {
 	n, err := c.count(ctx, `SELECT COUNT(*) FROM action_attempts WHERE action = ? AND key = ? AND created_at > ?`, action, key, since)
 	if err != nil || n == 0 {

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"github.com/webrana/webrana/revenue"
+	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/web/pages"
 )
 
@@ -33,7 +33,7 @@ func (s *Server) opRevenue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	month := r.URL.Query().Get("month")
-	d := pages.OpRevenueData{Month: month, Latest: latest.Format(revenue.MonthLayout)}
+	d := pages.OpRevenueData{Month: month, Latest: latest.Format(webrana.MonthLayout)}
 	rep, err := s.revenue.Report(r.Context(), month)
 	status, msg, err := opRefused(err)
 	if err != nil {

@@ -18,7 +18,7 @@ func (s *Server) opMail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := pages.OpMailData{Base: "/admin/mail?", Page: page.Normalize().Page, PerPage: page.Normalize().PerPage, Total: total}
+	d := pages.OpMailData{Base: "/admin/mail?", Page: page.Page, PerPage: page.PerPage, Total: total}
 	for _, m := range items {
 		d.Messages = append(d.Messages, mailRow(m))
 	}
