@@ -77,6 +77,11 @@ type InstanceFilter struct {
 	// pagination: as fast at the millionth row as at the first). Page.Page
 	// is then ignored.
 	After *Cursor
+	// Estimate lets a list with no filter at all (every server, as an
+	// administrator sees them) answer an estimated total where counting
+	// would cost more than the page; the answer says whether it did. A
+	// filtered list's total is always exact.
+	Estimate bool
 }
 
 // Cursor is a position in a newest-first list: the last instance seen.
