@@ -125,7 +125,7 @@ func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
 	f.Page = page
 	if p.IsAdmin() {
 		f.OwnerID, f.AccountID = q.Get("owner_id"), q.Get("account_id")
-		f.Estimate = true // every server, unfiltered: counting them costs more than the page
+		f.Estimate = true // with no filter, the total of every server may be estimated (store.Total)
 	} else {
 		f.OwnerID = p.User.ID
 	}

@@ -350,7 +350,7 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 	}
 	filter, ferr := instanceFilter(q) // the customer's filters: provider, status, label search
 	filter.AccountID, filter.Page = d.Account, page
-	filter.Estimate = true // every server, unfiltered: counting them costs more than the page
+	filter.Estimate = true // with no filter, the total of every server may be estimated (store.Total)
 	if bad == nil {
 		bad = ferr
 	}
