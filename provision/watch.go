@@ -1,0 +1,148 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloud"
+	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/store"
+)
+
+// The boot watch: servers booting are watched per account, not per server.
+// One list of the account's servers filtered by Webrana's tag
+// (webrana.ServerTag) covers every server booting there, so the watch can
+// look every second (WorkerConfig.Tick) and still spend one call per
+// account per tick, however many orders boot at once; an order is completed
+// the tick its server runs. The watch is a River job per account, started
+// in the transaction that records a booting server (Worker.startWatch) and
+// ended after a tick that finds nothing booting. Each order's own job stays
+// behind it, calling no provider: it starts the watch again should it have
+// ended or been lost, and ends the order if its server boots too long.
+
+// WatchArgs is the boot watch of one account.
+type WatchArgs struct {
+	AccountID string `json:"account_id"`
+}
+
+func (WatchArgs) Kind() string { return "boot_watch" }
+
+// InsertOpts: one watch per account (a job waiting or running for it
+// absorbs the insert). Running is among the states River requires: a
+// server recorded while its account's watch ends is picked up by its
+// order's job (WorkerConfig.Backstop) starting the watch again.
+func (WatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
+}
+
+// startWatch returns the step that starts the account's boot watch within a
+// transaction: its first look a tick from now, unless a watch is on
+// already.
+func (w *Worker) startWatch(ctx context.Context, accountID string) func(*store.Tx) error {
+	return func(tx *store.Tx) error {
+		opts := WatchArgs{}.InsertOpts()
+		opts.ScheduledAt = time.Now().Add(w.cfg.Tick)
+		return w.queue.InsertTx(ctx, tx, WatchArgs{AccountID: accountID}, &opts)
+	}
+}
+
+// WatchWorker works WatchArgs with a Worker's rules for ending orders.
+type WatchWorker struct {
+	river.WorkerDefaults[WatchArgs]
+	w *Worker
+}
+
+// NewWatchWorker returns the worker of the boot watches w starts.
+func NewWatchWorker(w *Worker) *WatchWorker { return &WatchWorker{w: w} }
+
+// NextRetry backs off between failed looks (jobs.Backoff).
+func (ww *WatchWorker) NextRetry(job *river.Job[WatchArgs]) time.Time {
+	return jobs.Backoff(job.Attempt)
+}
+
+// Work looks at the account's booting servers once, and looks again a tick
+// later while any boots. A tick that finds none ends the watch; the tick
+// that completes the last order does not, so that orders recorded just
+// after it find the watch still on.
+func (ww *WatchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error {
+	looked, booting, err := ww.w.look(cloud.FailFast(ctx), job.Args.AccountID)
+	switch {
+	case cloud.Code(err) == cloud.RateLimited:
+		return river.JobSnooze(max(cloud.RetryAfter(err), ww.w.cfg.Tick))
+	case err != nil:
+		return err
+	case looked == 0:
+		return nil
+	}
+	if booting == 0 {
+		ww.w.logger().Debug("boot watch: every server runs", "account", job.Args.AccountID)
+	}
+	return river.JobSnooze(ww.w.cfg.Tick)
+}
+
+// look is one tick of an account's watch: the orders booting there, one
+// list of the account's servers carrying Webrana's tag, and each order
+// settled by what the list says (completed, ended, or left booting). A
+// server the list lacks (made before servers carried the tag, or removed)
+// is looked up by id. It returns how many orders it looked at and how many
+// still boot; an order it could not settle is left for the next tick.
+func (w *Worker) look(ctx context.Context, accountID string) (looked, booting int, err error) {
+	orders, err := w.db.BootingOrders(ctx, accountID)
+	if err != nil || len(orders) == 0 {
+		return 0, 0, err
+	}
+	a, err := w.db.AccountByID(ctx, accountID)
+	if err != nil {
+		return 0, 0, err
+	}
+	c, err := w.pool.Client(ctx, a)
+	if err != nil {
+		return 0, 0, err
+	}
+	listed, err := c.ListInstances(ctx, cloud.ListOptions{Tag: webrana.ServerTag})
+	if err != nil {
+		return 0, 0, err
+	}
+	byID := make(map[string]*cloud.Instance, len(listed))
+	for _, s := range listed {
+		byID[s.ID] = s
+	}
+	for _, o := range orders {
+		err := w.lookAt(ctx, a, c, o, byID)
+		if errors.Is(err, errBooting) {
+			booting++
+		} else if err != nil {
+			if cloud.Code(err) == cloud.RateLimited {
+				return len(orders), booting, err
+			}
+			w.logger().Warn("boot watch: order not settled, looking again next tick", "order", o.ID, "account", a.Name, "err", err)
+			booting++
+		}
+	}
+	return len(orders), booting, nil
+}
+
+// lookAt settles one booting order by the account's list.
+func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client, o *webrana.Order, listed map[string]*cloud.Instance) error {
+	in, err := w.db.InstanceByID(ctx, o.InstanceID)
+	if err != nil {
+		return err
+	}
+	r := &run{w: w, cfg: w.cfg, order: o, in: in}
+	s, ok := listed[in.ProviderID]
+	if !ok {
+		if s, err = c.GetInstance(ctx, in.ProviderID); cloud.Code(err) == cloud.NotFound {
+			return r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
+		} else if err != nil {
+			return err
+		}
+	}
+	return r.settle(ctx, a, s)
+}
