@@ -3,6 +3,8 @@ package provision
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -21,7 +23,11 @@ import (
 // account per tick, however many orders boot at once; an order is completed
 // the tick its server runs. The watch is a River job per account, started
 // in the transaction that records a booting server (Worker.startWatch) and
-// ended after a tick that finds nothing booting. Each order's own job stays
+// ended after a tick that finds nothing booting. Between ticks the watch
+// looks sooner where it expects a server to run: a provider boots its
+// servers in a steady time, which the watch learns (boots), so a server is
+// looked at about when it runs rather than up to a tick later. Each order's
+// own job stays
 // behind it, calling no provider: it starts the watch again should it have
 // ended or been lost, and ends the order if its server boots too long.
 
@@ -72,61 +78,87 @@ func (ww *WatchWorker) NextRetry(job *river.Job[WatchArgs]) time.Time {
 // that completes the last order does not, so that orders recorded just
 // after it find the watch still on.
 func (ww *WatchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error {
-	looked, booting, err := ww.w.look(cloud.FailFast(ctx), job.Args.AccountID)
+	t, err := ww.w.look(cloud.FailFast(ctx), job.Args.AccountID)
 	switch {
 	case cloud.Code(err) == cloud.RateLimited:
 		return river.JobSnooze(max(cloud.RetryAfter(err), ww.w.cfg.Tick))
 	case err != nil:
 		return err
-	case looked == 0:
+	case t.looked == 0:
 		return nil
 	}
-	if booting == 0 {
-		ww.w.logger().Debug("boot watch: every server runs", "account", job.Args.AccountID)
+	return river.JobSnooze(ww.w.nextLook(t))
+}
+
+// tick is what one look found.
+type tick struct {
+	looked   int                  // booting orders looked at
+	provider webrana.ProviderType // of the account
+	booting  []time.Time          // when each order still booting was recorded
+}
+
+// nextLook is how long the watch waits before its next look: a tick, or
+// less when a server still booting is expected to run sooner (it was
+// recorded the provider's learnt boot time ago), but never less than half
+// a tick, so that an account's budget is spent on at most two looks a
+// tick however its servers' boots fall.
+func (w *Worker) nextLook(t tick) time.Duration {
+	next := w.cfg.Tick
+	boot, known := w.boots.estimate(t.provider)
+	if !known {
+		return next
 	}
-	return river.JobSnooze(ww.w.cfg.Tick)
+	now := w.now()
+	for _, recorded := range t.booting {
+		if due := recorded.Add(boot).Sub(now); due > 0 && due < next {
+			next = due
+		}
+	}
+	return max(next, w.cfg.Tick/2)
 }
 
 // look is one tick of an account's watch: the orders booting there, one
 // list of the account's servers carrying Webrana's tag, and each order
 // settled by what the list says (completed, ended, or left booting). A
 // server the list lacks (made before servers carried the tag, or removed)
-// is looked up by id. It returns how many orders it looked at and how many
-// still boot; an order it could not settle is left for the next tick.
-func (w *Worker) look(ctx context.Context, accountID string) (looked, booting int, err error) {
+// is looked up by id. An order it could not settle is left for the next
+// tick.
+func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 	orders, err := w.db.BootingOrders(ctx, accountID)
 	if err != nil || len(orders) == 0 {
-		return 0, 0, err
+		return tick{}, err
 	}
 	a, err := w.db.AccountByID(ctx, accountID)
 	if err != nil {
-		return 0, 0, err
+		return tick{}, err
 	}
 	c, err := w.pool.Client(ctx, a)
 	if err != nil {
-		return 0, 0, err
+		return tick{}, err
 	}
 	listed, err := c.ListInstances(ctx, cloud.ListOptions{Tag: webrana.ServerTag})
 	if err != nil {
-		return 0, 0, err
+		return tick{}, err
 	}
 	byID := make(map[string]*cloud.Instance, len(listed))
 	for _, s := range listed {
 		byID[s.ID] = s
 	}
+	t := tick{looked: len(orders), provider: a.ProviderType}
 	for _, o := range orders {
 		err := w.lookAt(ctx, a, c, o, byID)
-		if errors.Is(err, errBooting) {
-			booting++
-		} else if err != nil {
-			if cloud.Code(err) == cloud.RateLimited {
-				return len(orders), booting, err
-			}
+		switch {
+		case errors.Is(err, errBooting):
+		case err == nil:
+			continue
+		case cloud.Code(err) == cloud.RateLimited:
+			return t, err
+		default:
 			w.logger().Warn("boot watch: order not settled, looking again next tick", "order", o.ID, "account", a.Name, "err", err)
-			booting++
 		}
+		t.booting = append(t.booting, o.UpdatedAt)
 	}
-	return len(orders), booting, nil
+	return t, nil
 }
 
 // lookAt settles one booting order by the account's list.
@@ -144,5 +176,42 @@ func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client
 			return err
 		}
 	}
-	return r.settle(ctx, a, s)
+	err = r.settle(ctx, a, s)
+	if err == nil && running(s) {
+		w.boots.observe(a.ProviderType, w.now().Sub(o.UpdatedAt)) // booting since recorded
+	}
+	return err
+}
+
+// boots learns how long each provider takes to boot a server: the
+// shortest of the last boots the watch saw end. A boot is seen to end at
+// the look that finds it running, so each is at most a tick too long;
+// the shortest of several is close to the provider's own time. Kept in
+// memory: a restarted process learns again within a few servers.
+type boots struct {
+	mu   sync.Mutex
+	seen map[webrana.ProviderType][]time.Duration // the last bootsKept, oldest first
+}
+
+// bootsKept is how many recent boots the estimate is the shortest of: few
+// enough that a provider getting slower is followed within a few servers.
+const bootsKept = 16
+
+func (b *boots) observe(p webrana.ProviderType, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen == nil {
+		b.seen = map[webrana.ProviderType][]time.Duration{}
+	}
+	seen := append(b.seen[p], d)
+	b.seen[p] = seen[max(0, len(seen)-bootsKept):]
+}
+
+func (b *boots) estimate(p webrana.ProviderType) (time.Duration, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.seen[p]) == 0 {
+		return 0, false
+	}
+	return slices.Min(b.seen[p]), true
 }

@@ -84,6 +84,7 @@ type Worker struct {
 	alerts   *alerts.Service
 	channels *alerts.ChannelSet
 	cfg      WorkerConfig
+	boots    boots // the boot watch's learnt boot times
 }
 
 // NewWorker returns the order worker: it reserves accounts in db and
