@@ -105,4 +105,7 @@ func (d *discard) WriteHeader(code int) {
 		d.status = code
 	}
 }
-func (d *discard) Write(p []byte) (int, error) { d.WriteHeader(http.StatusOK); return io.Discard.Write(p) }
+func (d *discard) Write(p []byte) (int, error) {
+	d.WriteHeader(http.StatusOK)
+	return io.Discard.Write(p)
+}
