@@ -177,9 +177,19 @@ const (
 //     provider's status and limit come only from there);
 //   - none if the provider answered a call of it within the cycle;
 //   - else the account endpoint.
-func (s *Service) next(a *webrana.Account, sync bool, now time.Time) step {
-	var sg sighting
-	s.seen.with(a.ID, func(p *sighting) { sg = *p })
+//
+// The call decided is claimed (polled) at once, so that the two cycles
+// running together cannot both decide to call.
+func (s *Service) next(a *webrana.Account, sync bool, now time.Time) (st step) {
+	s.seen.with(a.ID, func(sg *sighting) {
+		if st = decide(a, sg, sync, now); st != stepNone {
+			sg.polled = now
+		}
+	})
+	return st
+}
+
+func decide(a *webrana.Account, sg *sighting, sync bool, now time.Time) step {
 	within := func(t time.Time, d time.Duration) bool { return !t.IsZero() && now.Sub(t) < d }
 	heard := sg.answered
 	if a.LastHealthCheckAt != nil && a.LastHealthCheckAt.After(heard) {
