@@ -238,7 +238,7 @@ func (s *Service) cycle(ctx context.Context, sync bool) (int, error) {
 		if st == stepList {
 			return true, s.listServers(ctx, a, c)
 		}
-		_, err = s.readStatus(ctx, a, c)
+		_, _, err = s.readStatus(ctx, a, c)
 		return true, err
 	})
 }
@@ -255,32 +255,29 @@ func (s *Service) CheckHealth(ctx context.Context, id string) (*webrana.Account,
 	if err != nil {
 		return nil, err
 	}
-	return s.readStatus(ctx, a, c)
+	a, _, err = s.readStatus(ctx, a, c)
+	return a, err
 }
 
 // Sync reads the account's limit and health (the account endpoint) and
 // counts its servers (a list) now.
 func (s *Service) Sync(ctx context.Context, id string) (*webrana.Account, error) {
-	a, err := s.CheckHealth(ctx, id)
-	if err != nil || !s.statusReadNow(a.ID) { // the provider did not answer: nothing to list
-		return a, err
-	}
-	c, err := s.Client(ctx, a)
+	a, err := s.db.AccountByID(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	c, err := s.poll(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	a, ok, err := s.readStatus(ctx, a, c)
+	if err != nil || !ok { // the provider did not answer: nothing to list
+		return a, err
 	}
 	if err := s.syncServers(ctx, a, c); err != nil {
 		return nil, err
 	}
 	return s.db.AccountByID(ctx, id)
-}
-
-// statusReadNow reports whether the account endpoint answered the last
-// check (so a sync may list).
-func (s *Service) statusReadNow(id string) bool {
-	ok := false
-	s.seen.with(id, func(sg *sighting) { ok = !sg.statusRead.IsZero() && !sg.statusRead.Before(sg.polled) })
-	return ok
 }
 
 // poll opens the account's client for a call made here, whose outcome is
@@ -297,8 +294,8 @@ func (s *Service) poll(ctx context.Context, a *webrana.Account) (*cloud.Client, 
 
 // readStatus reads the account endpoint and records the verdict, the
 // provider's status, the account's e-mail if it had none, and the limit
-// where the provider sets it.
-func (s *Service) readStatus(ctx context.Context, a *webrana.Account, c *cloud.Client) (*webrana.Account, error) {
+// where the provider sets it. It reports whether the provider answered.
+func (s *Service) readStatus(ctx context.Context, a *webrana.Account, c *cloud.Client) (*webrana.Account, bool, error) {
 	info, callErr := c.AccountStatus(ctx)
 	v := judge(info, callErr)
 	now := s.now()
@@ -316,7 +313,8 @@ func (s *Service) readStatus(ctx context.Context, a *webrana.Account, c *cloud.C
 		}
 	}
 	s.logHealth(a, v)
-	return s.db.UpdateAccount(ctx, a.ID, upd)
+	a, err := s.db.UpdateAccount(ctx, a.ID, upd)
+	return a, callErr == nil, err
 }
 
 // listServers is a cycle's sync: the list counts the servers, and a

@@ -263,3 +263,27 @@ func TestConcurrentCycleChecksEveryAccountOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncOfARefusedToken: an operator's sync of an account whose token
+// is refused records it UNHEALTHY and lists nothing, even at the instant
+// of an earlier sync that worked.
+func TestSyncOfARefusedToken(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		a := f.accounts(t, webrana.Linode, 1, 2)[0]
+		synced, err := f.pool.Sync(ctx, a.ID)
+		must(t, err)
+		if synced.Active != 2 || synced.Health != webrana.HealthHealthy {
+			t.Fatalf("first sync: %d servers, %s", synced.Active, synced.Health)
+		}
+		must(t, f.sim.UpdateAccount("linode-token-0", cloudsim.AccountUpdate{Revoked: ptr(true)}))
+		f.sim.ResetStats()
+		got, err := f.pool.Sync(ctx, a.ID)
+		if err != nil || got.Health != webrana.HealthUnhealthy || got.Active != 2 {
+			t.Fatalf("sync with a refused token: %+v, %v; want UNHEALTHY, the count kept, no error", got, err)
+		}
+		if n := calls(f.sim); n != 1 {
+			t.Fatalf("%d calls, want the one refused", n)
+		}
+	})
+}
