@@ -133,6 +133,11 @@ func (o *Order) Done() bool { return o.Status == OrderSucceeded || o.Status == O
 // a second one (DESIGN.md §5).
 func (o *Order) Tag() string { return orderTagPrefix + o.ID }
 
+// ServerTag marks every server Webrana creates, besides its order's tag:
+// one list filtered by it finds every server of Webrana's booting on an
+// account (provision's boot watch), whatever else the account runs.
+const ServerTag = "webrana"
+
 // orderTagPrefix starts every order's tag.
 const orderTagPrefix = "webrana-order-"
 
