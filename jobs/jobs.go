@@ -160,9 +160,9 @@ func (q *Queue) riverConfig(cfg Config, periodic []*river.PeriodicJob) *river.Co
 		FetchCooldown: 10 * time.Millisecond,
 		// A job snoozed for a few seconds is due again without a notice to
 		// the producers (the boot watch's ticks, an action's polls): look for
-		// due jobs every 100ms, not every second, or each such wait grows by
+		// due jobs every 50ms, not every second, or each such wait grows by
 		// half a second on average.
-		FetchPollInterval: 100 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
 		Middleware:        []rivertype.Middleware{river.WorkerMiddlewareFunc(q.track)}}
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers

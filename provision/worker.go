@@ -297,21 +297,21 @@ func (r *run) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var found *cloud.Instance
-	if !r.fresh {
-		if found, err = r.byTag(ctx, c); err != nil {
+	if !r.fresh { // an earlier run may have sent the create; this run holds no new slot and opened no attempt
+		found, err := r.byTag(ctx, c)
+		if err != nil {
 			return r.outcome(ctx, a, err, true)
 		}
-	}
-	if found == nil && !r.hasReservation(ctx, a.ID) {
-		r.order.AccountID = ""
-		return cmp.Or(r.w.db.EndAttempt(ctx, r.order.ID, webrana.AttemptInterrupted, "The worker stopped before the provider answered."), errNext)
-	}
-	if err := r.reopenAttempt(ctx, a.ID); err != nil {
-		return err
-	}
-	if found != nil {
-		return r.recordServer(ctx, a, found)
+		if found == nil && !r.hasReservation(ctx, a.ID) {
+			r.order.AccountID = ""
+			return cmp.Or(r.w.db.EndAttempt(ctx, r.order.ID, webrana.AttemptInterrupted, "The worker stopped before the provider answered."), errNext)
+		}
+		if err := r.reopenAttempt(ctx, a.ID); err != nil {
+			return err
+		}
+		if found != nil {
+			return r.recordServer(ctx, a, found)
+		}
 	}
 	req, err := r.request(ctx, a, c)
 	if err != nil {
