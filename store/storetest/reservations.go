@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -448,6 +450,16 @@ var _ = register("ReserveGoesOnWhenItsChoiceFillsUp", func(t *testing.T, db *sto
 	}
 	results := make(chan result, 2)
 	done := make(chan struct{})
+	// On PostgreSQL the database is watched on a connection of its own,
+	// taken first, so that the reservers and the change never wait for one
+	// (SQLite has one connection, and nothing to watch).
+	var watch *sql.Conn
+	if db.Engine() == store.Postgres {
+		var err error
+		watch, err = db.SQL().Conn(ctx)
+		must(t, err)
+		defer watch.Close()
+	}
 	_, err := db.UpdateAccount(ctx, ids["n00"], store.AccountUpdate{Limit: ptr(1)}, func(*store.Tx) error {
 		var wg sync.WaitGroup
 		for i := range 2 {
@@ -462,11 +474,15 @@ var _ = register("ReserveGoesOnWhenItsChoiceFillsUp", func(t *testing.T, db *sto
 		if db.Engine() != store.Postgres {
 			return nil
 		}
+		// A bound, not a pause: reservers that never wait at the lock
+		// fail the test rather than hang it.
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
 		for {
 			var waiting int
-			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			if err := watch.QueryRowContext(wctx, `SELECT COUNT(*) FROM pg_stat_activity
 				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-				return err
+				return fmt.Errorf("waiting for the reservers to wait at the lock: %w", err)
 			}
 			select {
 			case <-done:
