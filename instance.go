@@ -77,6 +77,11 @@ type InstanceFilter struct {
 	// pagination: as fast at the millionth row as at the first). Page.Page
 	// is then ignored.
 	After *Cursor
+	// Estimate lets a list with no filter at all (every server, as an
+	// administrator sees them) answer an estimated total where counting
+	// would cost more than the page; the answer says whether it did. A
+	// filtered list's total is always exact.
+	Estimate bool
 }
 
 // Cursor is a position in a newest-first list: the last instance seen.
@@ -132,6 +137,11 @@ func (o *Order) Done() bool { return o.Status == OrderSucceeded || o.Status == O
 // retry after a lost response finds and adopts the server instead of creating
 // a second one (DESIGN.md §5).
 func (o *Order) Tag() string { return orderTagPrefix + o.ID }
+
+// ServerTag marks every server Webrana creates, besides its order's tag:
+// one list filtered by it finds every server of Webrana's booting on an
+// account (provision's boot watch), whatever else the account runs.
+const ServerTag = "webrana"
 
 // orderTagPrefix starts every order's tag.
 const orderTagPrefix = "webrana-order-"

@@ -9,12 +9,14 @@ import (
 )
 
 // Servers returns a page of servers, newest first, each with its
-// provider's, plan's and account's names (one query), and the total. The
-// filter must already be scoped to the viewer: a customer sees their own.
-func (s *Service) Servers(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, int, error) {
+// provider's, plan's and account's names (one query), and the total
+// (estimated only when f asks for it and has no filter: see
+// webrana.InstanceFilter.Estimate). The filter must already be scoped to
+// the viewer: a customer sees their own.
+func (s *Service) Servers(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, store.Total, error) {
 	rows, total, err := s.db.ListInstanceRows(ctx, f)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list servers: %w", err)
+		return nil, store.Total{}, fmt.Errorf("list servers: %w", err)
 	}
 	return rows, total, nil
 }

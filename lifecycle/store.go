@@ -36,7 +36,7 @@ type ActionStore interface {
 // names, one query a page).
 type ServerStore interface {
 	ActionStore
-	ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, int, error)
+	ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, store.Total, error)
 	ListActions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error)
 }
 

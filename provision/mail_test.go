@@ -3,9 +3,9 @@ package provision_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
@@ -92,14 +92,19 @@ func TestServerReadyIsToldOnce(t *testing.T) {
 
 // TestServerReadyCommitsWithTheServer: a message that cannot be queued
 // rolls the completion back with it (the server is not active, nothing is
-// queued); the job's retry completes it and tells once.
+// queued); the watch's next tick completes it and tells once.
 func TestServerReadyCommitsWithTheServer(t *testing.T) {
 	pooltest.Engines(t, func(t *testing.T, pw *pooltest.World) {
+		ctx := context.Background()
 		w, rec := mailWorld(t, pw)
 		o := w.order()
+		if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+			t.Fatalf("the order's job after the create: %v, want a snooze while its server boots", err)
+		}
+		w.Clock.Advance(time.Minute) // the server runs
 		rec.FailNext(1)
-		if err := w.run(o, 1); !errors.Is(err, queuetest.ErrRefused) {
-			t.Fatalf("a run whose message could not be queued: %v, want the outbox's error", err)
+		if err := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: w.account.ID}, 1)); !jobs.IsSnooze(err) {
+			t.Fatalf("a tick whose message could not be queued: %v, want the watch to look again", err)
 		}
 		if in := w.instance(o); in.Status == webrana.StatusActive {
 			t.Fatal("the server is active although its message was not queued")

@@ -40,7 +40,8 @@ const MaxAttempts = 12
 // WorkerConfig holds a Worker's optional settings; zero values take
 // defaults.
 type WorkerConfig struct {
-	Poll        time.Duration    // between looks at a booting server (default 5s)
+	Tick        time.Duration    // between an account's boot watch's looks (default 1s; watch.go)
+	Backstop    time.Duration    // between an order's own checks that its server is watched (default 30s)
 	HeldRetry   time.Duration    // between looks for capacity while held (default 30s)
 	BootTimeout time.Duration    // a server not running by then is removed and the order fails (default 10m)
 	HoldTimeout time.Duration    // an order held longer fails and is released (default 24h)
@@ -50,8 +51,11 @@ type WorkerConfig struct {
 }
 
 func (c WorkerConfig) withDefaults() WorkerConfig {
-	if c.Poll <= 0 {
-		c.Poll = 5 * time.Second
+	if c.Tick <= 0 {
+		c.Tick = time.Second
+	}
+	if c.Backstop <= 0 {
+		c.Backstop = 30 * time.Second
 	}
 	if c.HeldRetry <= 0 {
 		c.HeldRetry = 30 * time.Second
@@ -75,23 +79,26 @@ type Worker struct {
 	river.WorkerDefaults[Args]
 	db       WorkStore
 	pool     *pool.Service
+	queue    jobs.Enqueuer
 	keys     *secrets.Keyring
 	alerts   *alerts.Service
 	channels *alerts.ChannelSet
 	cfg      WorkerConfig
+	boots    boots // the boot watch's learnt boot times
 }
 
 // NewWorker returns the order worker: it reserves accounts in db and
-// creates servers through pool, opening root passwords with keys, and
-// raises an alert through alerts (to channels) when an order is held or
-// fails; nil alerts raise none. cfg may be nil.
-func NewWorker(db WorkStore, pool *pool.Service, keys *secrets.Keyring, alerts *alerts.Service, channels *alerts.ChannelSet,
-	cfg *WorkerConfig) *Worker {
+// creates servers through pool, starts the boot watch of an account through
+// queue (WatchArgs, which NewWatchWorker works), opens root passwords with
+// keys, and raises an alert through alerts (to channels) when an order is
+// held or fails; nil alerts raise none. cfg may be nil.
+func NewWorker(db WorkStore, pool *pool.Service, queue jobs.Enqueuer, keys *secrets.Keyring, alerts *alerts.Service,
+	channels *alerts.ChannelSet, cfg *WorkerConfig) *Worker {
 	var c WorkerConfig
 	if cfg != nil {
 		c = *cfg
 	}
-	return &Worker{db: db, pool: pool, keys: keys, alerts: alerts, channels: channels, cfg: c.withDefaults()}
+	return &Worker{db: db, pool: pool, queue: queue, keys: keys, alerts: alerts, channels: channels, cfg: c.withDefaults()}
 }
 
 // NextRetry backs off between transient failures (jobs.Backoff).
@@ -128,6 +135,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	// A request the account's budget cannot allow within this run comes
 	// back as RateLimited at once, and the job snoozes until it can go.
 	err = r.step(cloud.FailFast(ctx))
+	if errors.Is(err, errBooting) {
+		return river.JobSnooze(w.cfg.Backstop) // the account's watch looks at the server meanwhile
+	}
 	if cloud.Code(err) == cloud.RateLimited {
 		w.logger().Info("provisioning paced: waiting for the account's request budget", "order", o.ID, "wait", cloud.RetryAfter(err))
 		return river.JobSnooze(max(cloud.RetryAfter(err), time.Second))
@@ -173,7 +183,9 @@ func (w *Worker) logger() *slog.Logger { return w.cfg.Logger }
 //	placing   no account chosen: reserve a slot on one (or hold the order)
 //	creating  an account chosen, no server recorded: adopt the server the
 //	          order's tag finds there, or create it
-//	booting   a server recorded: wait for it to run, then complete
+//	booting   a server recorded: the account's boot watch completes the
+//	          order when it runs (watch.go); the order's job makes sure a
+//	          watch runs and ends the order if it boots too long
 //	unpayable a hold below zero (placed before money was bounded): end it
 //
 // Each state's handler either changes the rows and returns errNext (the
@@ -270,11 +282,12 @@ func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
 	return r.w.db.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
 }
 
-// create makes the order's server on its account. The account is asked
-// for the order's tag first: an earlier run may have created the server
-// and lost the answer, and that server is adopted, never made twice. A
-// create needs the order's slot: one that expired while the worker was
-// away (nothing was made) sends the order back to placing.
+// create makes the order's server on its account. Unless the account was
+// reserved in this very run (no create can have been sent to it), the
+// account is asked for the order's tag first: an earlier run may have
+// created the server and lost the answer, and that server is adopted,
+// never made twice. A create needs the order's slot: one that expired while
+// the worker was away (nothing was made) sends the order back to placing.
 func (r *run) create(ctx context.Context) error {
 	a, err := r.w.db.AccountByID(ctx, r.order.AccountID)
 	if err != nil {
@@ -284,9 +297,11 @@ func (r *run) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	found, err := r.byTag(ctx, c)
-	if err != nil {
-		return r.outcome(ctx, a, err, !r.fresh)
+	var found *cloud.Instance
+	if !r.fresh {
+		if found, err = r.byTag(ctx, c); err != nil {
+			return r.outcome(ctx, a, err, true)
+		}
 	}
 	if found == nil && !r.hasReservation(ctx, a.ID) {
 		r.order.AccountID = ""
@@ -421,10 +436,16 @@ func (r *run) refused(ctx context.Context, a *webrana.Account, err error) error 
 	return errNext
 }
 
-// recordServer records the provider's server and looks at it once: with no
-// create delay it is already running.
+// recordServer records the provider's server and completes the order if
+// the answer says it runs already; otherwise the account's boot watch is
+// started in the same transaction, so that it looks at the server within a
+// tick (a crash after the commit leaves both or neither).
 func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
-	if err := r.w.db.RecordServer(ctx, r.order.ID, a.ID, s.ID); err != nil {
+	var watch func(*store.Tx) error
+	if !running(s) {
+		watch = r.w.startWatch(ctx, a.ID)
+	}
+	if err := r.w.db.RecordServer(ctx, r.order.ID, a.ID, s.ID, watch); err != nil {
 		return err
 	}
 	r.w.logger().Info("server created", "order", r.order.ID, "account", a.Name, "provider_id", s.ID)
@@ -434,31 +455,42 @@ func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Ins
 	return r.settle(ctx, a, s)
 }
 
-// boot looks at a recorded server until it runs.
+// boot is the order's own job while its server boots: the account's boot
+// watch looks at the server (watch.go); the job only makes sure a watch
+// runs — one that ended or was lost is started again — and ends the order
+// when its server boots too long. It calls no provider until then.
 func (r *run) boot(ctx context.Context) error {
-	a, err := r.w.db.AccountByID(ctx, r.in.AccountID)
-	if err != nil {
+	if r.bootedTooLong() {
+		a, err := r.w.db.AccountByID(ctx, r.in.AccountID)
+		if err != nil {
+			return err
+		}
+		return r.discard(ctx, a, &cloud.Instance{ID: r.in.ProviderID}, r.tooLong())
+	}
+	if err := r.w.db.InTx(ctx, r.w.startWatch(ctx, r.in.AccountID)); err != nil {
 		return err
 	}
-	c, err := r.w.pool.Client(ctx, a)
-	if err != nil {
-		return err
-	}
-	s, err := c.GetInstance(ctx, r.in.ProviderID)
-	if cloud.Code(err) == cloud.NotFound {
-		return r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
-	}
-	if err != nil {
-		return err
-	}
-	return r.settle(ctx, a, s)
+	return errBooting
+}
+
+// errBooting says the order's server is recorded and not running yet: the
+// order's job waits (Backstop) while the account's watch looks.
+var errBooting = errors.New("provision: server booting")
+
+// running reports whether the provider's server runs with an address.
+func running(s *cloud.Instance) bool { return s.Status == cloud.StatusActive && s.IPv4 != "" }
+
+func (r *run) bootedTooLong() bool { return r.w.now().Sub(r.order.UpdatedAt) > r.cfg.BootTimeout }
+
+func (r *run) tooLong() string {
+	return fmt.Sprintf("The server did not start within %s.", r.cfg.BootTimeout)
 }
 
 // settle completes the order when the server runs with an address, ends it
-// when the server broke or never came up, and otherwise looks again later.
+// when the server broke or never came up, and otherwise returns errBooting.
 func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
 	switch {
-	case s.Status == cloud.StatusActive && s.IPv4 != "":
+	case running(s):
 		ready, err := r.telling(ctx, mail.ServerReady, func(d *mail.ServerData) { d.IPv4, d.IPv6 = s.IPv4, s.IPv6 })
 		if err != nil {
 			return err
@@ -470,10 +502,10 @@ func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance)
 		return nil
 	case s.Status == cloud.StatusFailed:
 		return r.discard(ctx, a, s, "The provider could not start the server.")
-	case r.w.now().Sub(r.order.UpdatedAt) > r.cfg.BootTimeout:
-		return r.discard(ctx, a, s, fmt.Sprintf("The server did not start within %s.", r.cfg.BootTimeout))
+	case r.bootedTooLong():
+		return r.discard(ctx, a, s, r.tooLong())
 	}
-	return river.JobSnooze(r.cfg.Poll)
+	return errBooting
 }
 
 // discard removes a server that will not come up and ends the order.
@@ -589,7 +621,7 @@ func (r *run) request(ctx context.Context, a *webrana.Account, c *cloud.Client) 
 	opts := r.in.Options
 	req := &cloud.CreateRequest{Name: r.order.ServerName(), Region: r.in.Region, Size: plan.SizeSlug, Image: r.in.Image,
 		SSHKeys: keys, IPv6: opts.IPv6, Monitoring: opts.Monitoring, Backups: opts.Backups, VPCUUID: opts.VPCUUID,
-		Tags: []string{r.order.Tag()}, App: appSlug(opts), AppFields: opts.StackScriptData}
+		Tags: []string{r.order.Tag(), webrana.ServerTag}, App: appSlug(opts), AppFields: opts.StackScriptData}
 	if r.order.RootPassword != "" {
 		if req.RootPassword, err = r.w.keys.Open(r.order.RootPassword); err != nil {
 			return nil, webrana.Errorf(webrana.EINTERNAL, "The order's root password cannot be decrypted with this ENCRYPTION_KEY.")

@@ -4,8 +4,11 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
@@ -23,6 +26,31 @@ type orderWorld struct {
 	t       *testing.T
 	account *webrana.Account
 	worker  *provision.Worker
+	watch   *provision.WatchWorker
+	queue   *watchQueue
+	plan    *webrana.Plan // of every order, made with the first
+	owner   *webrana.User
+}
+
+// watchQueue records the boot watches the worker starts.
+type watchQueue struct {
+	mu      sync.Mutex
+	started map[string]int // inserts by account id
+}
+
+func (q *watchQueue) InsertTx(_ context.Context, _ *store.Tx, args river.JobArgs, _ *river.InsertOpts) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if a, ok := args.(provision.WatchArgs); ok {
+		q.started[a.AccountID]++
+	}
+	return nil
+}
+
+func (q *watchQueue) watching(accountID string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.started[accountID] > 0
 }
 
 const foreignServers = 3
@@ -35,9 +63,10 @@ func orderWorldOn(t *testing.T, w *pooltest.World) *orderWorld { return orderWor
 // their orders through mailer (nil: nobody).
 func orderWorldMailing(t *testing.T, w *pooltest.World, mailer provision.Mailer) *orderWorld {
 	a := w.Account(webrana.DigitalOcean, "A", 10, foreignServers)
-	worker := provision.NewWorker(w.DB, w.Pool, w.Keys, nil, nil,
-		&provision.WorkerConfig{Poll: time.Second, HeldRetry: time.Minute, Now: w.Clock.Now, Mail: mailer})
-	return &orderWorld{World: w, t: t, account: a, worker: worker}
+	queue := &watchQueue{started: map[string]int{}}
+	worker := provision.NewWorker(w.DB, w.Pool, queue, w.Keys, nil, nil,
+		&provision.WorkerConfig{HeldRetry: time.Minute, Now: w.Clock.Now, Mail: mailer})
+	return &orderWorld{World: w, t: t, account: a, worker: worker, watch: provision.NewWatchWorker(worker), queue: queue}
 }
 
 // order places an order as provision.Place writes it: the instance, the
@@ -48,8 +77,10 @@ func (w *orderWorld) order() *webrana.Order { w.t.Helper(); return w.orderHoldin
 // units, USD).
 func (w *orderWorld) orderHolding(amount int64) *webrana.Order {
 	w.t.Helper()
-	plan := w.Plan(webrana.DigitalOcean)
-	owner := w.Customer(1000)
+	if w.plan == nil {
+		w.plan, w.owner = w.Plan(webrana.DigitalOcean), w.Customer(1000)
+	}
+	plan, owner := w.plan, w.owner
 	sealed, err := w.Keys.Seal("Order-Test-Root-Pw-1!")
 	w.Must(err)
 	in := &webrana.Instance{OwnerID: owner.ID, ProviderType: plan.ProviderType, PlanID: plan.ID, Label: "web",
@@ -60,10 +91,25 @@ func (w *orderWorld) orderHolding(amount int64) *webrana.Order {
 	return o
 }
 
-// run works the order's job until it stops snoozing, on its attempt-th run.
+// run works the order's job until it stops snoozing, on its attempt-th run;
+// while the order's server boots, the watch the job started on its account
+// looks once after each of the job's runs.
 func (w *orderWorld) run(o *webrana.Order, attempt int) error {
+	ctx := context.Background()
 	return w.Settle(2000, func() error {
-		return w.worker.Work(context.Background(), pooltest.Job(provision.Args{OrderID: o.ID}, attempt))
+		err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, attempt))
+		cur, oerr := w.DB.OrderByID(ctx, o.ID)
+		w.Must(oerr)
+		if !jobs.IsSnooze(err) || cur.Step != webrana.StepBooting {
+			return err
+		}
+		if !w.queue.watching(cur.AccountID) {
+			w.t.Fatalf("order %s boots on %s with no watch started", o.ID, cur.AccountID)
+		}
+		if werr := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: cur.AccountID}, 1)); werr != nil && !jobs.IsSnooze(werr) {
+			return werr
+		}
+		return err
 	})
 }
 

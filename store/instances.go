@@ -67,23 +67,30 @@ func (db *DB) InstanceByID(ctx context.Context, id string) (*webrana.Instance, e
 	return in, notFound(err, "Server")
 }
 
-// ListInstances returns a page of instances, newest first, and the total.
+// ListInstances returns a page of instances, newest first, and the exact
+// total.
 func (db *DB) ListInstances(ctx context.Context, f webrana.InstanceFilter) ([]*webrana.Instance, int, error) {
-	return listInstances(ctx, db.conn(), f, `SELECT `+qualified("i", instanceColumns)+` FROM instances i`, scanInstance)
+	items, total, err := listInstances(ctx, db.conn(), f, 0, `SELECT `+qualified("i", instanceColumns)+` FROM instances i`, scanInstance)
+	return items, total.N, err
 }
 
 // listInstances runs query, which selects from instances as i, for a
-// filter: a page, newest first, and the total.
-func listInstances[T any](ctx context.Context, c conn, f webrana.InstanceFilter, query string,
-	scan func(scanner) (T, error)) ([]T, int, error) {
+// filter: a page, newest first, and the total — estimated when the filter
+// allows it, has no condition, and the table holds estimateFrom rows or
+// more (0: never).
+func listInstances[T any](ctx context.Context, c conn, f webrana.InstanceFilter, estimateFrom int, query string,
+	scan func(scanner) (T, error)) ([]T, Total, error) {
 	filter := whereClause{}.
 		eq("i.owner_id", f.OwnerID).eq("i.provider_type", string(f.ProviderType)).
 		eq("i.status", string(f.Status)).eq("i.account_id", f.AccountID).
 		cond(f.Search != "", `LOWER(i.label) LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Search))+"%")
 	where, args := filter.build()
-	total, err := c.count(ctx, `SELECT COUNT(*) FROM instances i`+where, args...)
+	if !f.Estimate || where != "" {
+		estimateFrom = 0
+	}
+	total, err := c.total(ctx, "instances", estimateFrom, `SELECT COUNT(*) FROM instances i`+where, args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, Total{}, err
 	}
 	p := f.Page.Normalize()
 	offset := p.Offset()

@@ -149,6 +149,14 @@ func (tx *Tx) createOrder(ctx context.Context, o *webrana.Order, key string) (bo
 }
 
 // OrderByID returns the order with the given id.
+// BootingOrders lists the orders whose server is recorded on the account
+// and not yet running (step booting), oldest first: what the account's boot
+// watch looks at each tick.
+func (db *DB) BootingOrders(ctx context.Context, accountID string) ([]*webrana.Order, error) {
+	return list(ctx, db.conn(), scanOrder, `SELECT `+orderColumns+` FROM orders WHERE account_id = ? AND step = ?
+		ORDER BY created_at, id`, accountID, webrana.StepBooting)
+}
+
 func (db *DB) OrderByID(ctx context.Context, id string) (*webrana.Order, error) {
 	o, err := scanOrder(db.conn().row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
 	return o, notFound(err, "Order")

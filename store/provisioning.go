@@ -135,7 +135,8 @@ func (db *DB) HoldOrder(ctx context.Context, orderID, reason string, jobID int64
 // or found by the order's tag after a lost answer): the order boots, and
 // its slot on the account becomes one of Webrana's own servers there —
 // counted once, whether or not a sync listed it meanwhile (see Capacity).
-func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID string) error {
+// also runs in the same transaction (to start the account's boot watch).
+func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID string, also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		k, err := tx.lockOrderCapacity(ctx, orderID, accountID)
@@ -159,7 +160,10 @@ func (db *DB) RecordServer(ctx context.Context, orderID, accountID, providerID s
 		if err := k.convert(ctx, orderID, accountID, providerID); err != nil {
 			return err
 		}
-		return k.settle(ctx)
+		if err := k.settle(ctx); err != nil {
+			return err
+		}
+		return tx.then(also)
 	})
 }
 
@@ -187,8 +191,8 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion
 		if err != nil {
 			return err
 		}
-		if o.Status == webrana.OrderSucceeded {
-			return nil // a retried completion
+		if o.Done() {
+			return nil // a retried completion, or one that lost to a failure (a boot timeout)
 		}
 		if done.Charge < 0 || done.Charge > o.HoldAmount || done.Prepaid < 0 {
 			return webrana.Errorf(webrana.EINVALID, "An order is charged from nothing to its hold, for a period that is not negative.")

@@ -61,6 +61,13 @@ type DB struct {
 	// late-bound dependency; nil wakes nothing either (held orders then
 	// look again at their next poll).
 	WakeJobs func(ctx context.Context, tx *Tx, jobIDs []int64) error
+
+	// EstimateFrom is the size from which a list that allows it (an
+	// unfiltered InstanceFilter with Estimate) answers PostgreSQL's
+	// estimate of its total rather than counting it; smaller lists, and
+	// lists the statistics know nothing of yet, are counted. 0 means
+	// DefaultEstimateFrom.
+	EstimateFrom int
 }
 
 // Open connects to the database named by dsn — a postgres:// (or

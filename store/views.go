@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"strings"
@@ -43,9 +44,12 @@ func (db *DB) InstanceRowByID(ctx context.Context, id string) (*InstanceRow, err
 	return row, notFound(err, "Server")
 }
 
-// ListInstanceRows is ListInstances with each instance's names.
-func (db *DB) ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*InstanceRow, int, error) {
-	return listInstances(ctx, db.conn(), f, `SELECT `+instanceRowColumns()+instanceRowFrom, scanInstanceRow)
+// ListInstanceRows is ListInstances with each instance's names. Its total
+// is estimated when f allows it (see webrana.InstanceFilter.Estimate and
+// DB.EstimateFrom).
+func (db *DB) ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*InstanceRow, Total, error) {
+	return listInstances(ctx, db.conn(), f, cmp.Or(db.EstimateFrom, DefaultEstimateFrom),
+		`SELECT `+instanceRowColumns()+instanceRowFrom, scanInstanceRow)
 }
 
 // AttemptRow is an order's attempt with its account's name ("" when the

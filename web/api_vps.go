@@ -125,6 +125,7 @@ func (s *Server) handleListVPS(w http.ResponseWriter, r *http.Request) error {
 	f.Page = page
 	if p.IsAdmin() {
 		f.OwnerID, f.AccountID = q.Get("owner_id"), q.Get("account_id")
+		f.Estimate = true // with no filter, the total of every server may be estimated (store.Total)
 	} else {
 		f.OwnerID = p.User.ID
 	}
@@ -175,7 +176,7 @@ func (s *Server) instancePage(r *http.Request, f webrana.InstanceFilter) (*insta
 	for i, row := range rows {
 		views[i] = viewOf(row, p)
 	}
-	out := &instanceList{listResponse: newList(views, total, f.Page)}
+	out := &instanceList{listResponse: newList(views, total.N, f.Page), Estimated: total.Estimated}
 	if len(rows) == f.Page.Normalize().PerPage {
 		last := rows[len(rows)-1]
 		out.NextCursor = formatCursor(webrana.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
@@ -188,6 +189,10 @@ func (s *Server) instancePage(r *http.Request, f webrana.InstanceFilter) (*insta
 // ?page= offsets slow down.
 type instanceList struct {
 	listResponse[*instanceView]
+	// Estimated says total is the database's estimate, not a count: only
+	// an administrator's unfiltered list of every server, when it is
+	// large, is estimated (store.Total).
+	Estimated  bool   `json:"estimated"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 

@@ -26,9 +26,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 	d.Servers, d.Total = serverRows(list.Items), list.Total
 	running := mine // only its total is read
 	running.Status, running.Page = webrana.StatusActive, webrana.Page{PerPage: 1}
-	if _, d.Running, err = s.servers.Servers(ctx, running); err != nil {
+	_, active, err := s.servers.Servers(ctx, running)
+	if err != nil {
 		return err
 	}
+	d.Running = active.N
 	s.render(w, r, http.StatusOK, pages.Dashboard(s.frame(w, r, "Dashboard", "home"), d))
 	return nil
 }

@@ -350,6 +350,7 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 	}
 	filter, ferr := instanceFilter(q) // the customer's filters: provider, status, label search
 	filter.AccountID, filter.Page = d.Account, page
+	filter.Estimate = true // with no filter, the total of every server may be estimated (store.Total)
 	if bad == nil {
 		bad = ferr
 	}
@@ -372,7 +373,7 @@ func (s *Server) opServers(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		d.Rows, d.Total = serverRows(list.Items), list.Total
+		d.Rows, d.Total, d.Estimated = serverRows(list.Items), list.Total, list.Estimated
 	}
 	s.render(w, r, status, pages.OpServers(s.frame(w, r, "All servers", "admin-servers"), d))
 	return nil

@@ -65,7 +65,8 @@ type Config struct {
 	Workers        int           // jobs worked at once per process
 	JobTimeout     time.Duration // one run of a job
 	JobRescueAfter time.Duration // a job running this long is taken to be lost with its process and run again
-	ProvisionPoll  time.Duration // between looks at a booting server
+	ProvisionPoll  time.Duration // between looks at a server action in progress
+	BootWatch      time.Duration // between looks of an account's boot watch at its booting servers
 	HeldRetry      time.Duration // between looks for capacity for a held order
 	SimCreateDelay time.Duration // sandbox simulator: new server to running
 	SimActionDelay time.Duration // sandbox simulator: action started to completed
@@ -87,7 +88,7 @@ type Config struct {
 	ShutdownGrace time.Duration
 
 	raw struct {
-		workers, jobTimeout, jobRescueAfter, provisionPoll, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter,
+		workers, jobTimeout, jobRescueAfter, provisionPoll, bootWatch, heldRetry, simCreateDelay, simActionDelay, grace, destroyAfter,
 		shutdownGrace, topUpMin, topUpMax string
 	} // as written, parsed by parseNumbers
 }
@@ -132,7 +133,8 @@ func (c *Config) settings() []envFlag {
 		{"WEBRANA_WORKERS", "workers", "jobs worked at once (default 10)", &c.raw.workers},
 		{"WEBRANA_JOB_TIMEOUT", "job-timeout", "longest run of one job (default 1m)", &c.raw.jobTimeout},
 		{"WEBRANA_JOB_RESCUE_AFTER", "job-rescue-after", "a job running this long is rerun, its process presumed dead (default 5m)", &c.raw.jobRescueAfter},
-		{"WEBRANA_PROVISION_POLL", "provision-poll", "between looks at a booting server (default 5s)", &c.raw.provisionPoll},
+		{"WEBRANA_PROVISION_POLL", "provision-poll", "between looks at a server action in progress (default 5s)", &c.raw.provisionPoll},
+		{"WEBRANA_BOOT_WATCH", "boot-watch", "between looks at an account's booting servers: one list call a look (default 1s)", &c.raw.bootWatch},
 		{"WEBRANA_HELD_RETRY", "held-retry", "between looks for capacity for a held order (default 30s)", &c.raw.heldRetry},
 		{"WEBRANA_SIM_CREATE_DELAY", "sim-create-delay", "sandbox simulator: new server to running (default 10s)", &c.raw.simCreateDelay},
 		{"WEBRANA_SIM_ACTION_DELAY", "sim-action-delay", "sandbox simulator: action started to completed (default 5s)", &c.raw.simActionDelay},
@@ -277,6 +279,7 @@ func (c *Config) parseNumbers() error {
 		{"WEBRANA_JOB_TIMEOUT", c.raw.jobTimeout, &c.JobTimeout, time.Minute},
 		{"WEBRANA_JOB_RESCUE_AFTER", c.raw.jobRescueAfter, &c.JobRescueAfter, 5 * time.Minute},
 		{"WEBRANA_PROVISION_POLL", c.raw.provisionPoll, &c.ProvisionPoll, 5 * time.Second},
+		{"WEBRANA_BOOT_WATCH", c.raw.bootWatch, &c.BootWatch, time.Second},
 		{"WEBRANA_HELD_RETRY", c.raw.heldRetry, &c.HeldRetry, 30 * time.Second},
 		{"WEBRANA_SIM_CREATE_DELAY", c.raw.simCreateDelay, &c.SimCreateDelay, 10 * time.Second},
 		{"WEBRANA_SIM_ACTION_DELAY", c.raw.simActionDelay, &c.SimActionDelay, 5 * time.Second},

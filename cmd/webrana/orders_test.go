@@ -46,6 +46,7 @@ func newOrderRig(t testing.TB, vars map[string]string) *orderRig {
 	vars["WEBRANA_SIM_CREATE_DELAY"] = cmp.Or(vars["WEBRANA_SIM_CREATE_DELAY"], "1ns")
 	vars["WEBRANA_SIM_ACTION_DELAY"] = cmp.Or(vars["WEBRANA_SIM_ACTION_DELAY"], "1ns")
 	vars["WEBRANA_PROVISION_POLL"] = "20ms"
+	vars["WEBRANA_BOOT_WATCH"] = cmp.Or(vars["WEBRANA_BOOT_WATCH"], "20ms")
 	vars["WEBRANA_HELD_RETRY"] = "100ms"
 	m := startMain(t, vars)
 	r := &orderRig{running: m, t: t}

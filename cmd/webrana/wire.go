@@ -85,8 +85,10 @@ func (m *Main) wire() error {
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, alerts.NewNotifyWorker(m.DB, m.Channels))
-	river.AddWorker(workers, provision.NewWorker(m.DB, m.Pool, m.Keys, m.Alerts, m.Channels,
-		&provision.WorkerConfig{Poll: cfg.ProvisionPoll, HeldRetry: cfg.HeldRetry, Now: m.Now, Logger: m.Logger, Mail: m.Mail}))
+	orderWorker := provision.NewWorker(m.DB, m.Pool, late, m.Keys, m.Alerts, m.Channels,
+		&provision.WorkerConfig{Tick: cfg.BootWatch, HeldRetry: cfg.HeldRetry, Now: m.Now, Logger: m.Logger, Mail: m.Mail})
+	river.AddWorker(workers, orderWorker)
+	river.AddWorker(workers, provision.NewWatchWorker(orderWorker))
 	river.AddWorker(workers, lifecycle.NewWorker(m.DB, m.Pool, m.Keys,
 		&lifecycle.WorkerConfig{Poll: cfg.ProvisionPoll, Now: m.Now, Logger: m.Logger, Mail: m.Mail}))
 	river.AddWorker(workers, mail.NewSendWorker(m.DB, sender, mailCfg))

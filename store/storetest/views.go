@@ -40,7 +40,7 @@ var _ = register("InstanceRows", func(t *testing.T, db *store.DB) {
 			mustEqual(t, "provider and plan names", []string{r.ProviderName, r.PlanName}, []string{"linode", "Nanode"})
 		}
 		mustEqual(t, "rows' instances", listed, plain)
-		mustEqual(t, "rows' total", rowsTotal, total)
+		mustEqual(t, "rows' total", rowsTotal, store.Total{N: total})
 	}
 	row, err := db.InstanceRowByID(ctx, placed.ID)
 	must(t, err)

@@ -55,3 +55,24 @@ func Transfer(gb int) string {
 	}
 	return strconv.Itoa(gb) + " GB"
 }
+
+// Count writes a number with thousands separated: 100,000.
+func Count(n int) string {
+	s := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, s = "-", s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return sign + s
+}
+
+// Total writes a list's total, "about" one the database estimated.
+func Total(n int, estimated bool) string {
+	if estimated {
+		return "about " + Count(n)
+	}
+	return Count(n)
+}

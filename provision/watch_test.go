@@ -1,0 +1,133 @@
+package provision_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloudsim"
+	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/pool/pooltest"
+	"github.com/webrana/webrana/provision"
+)
+
+// calls counts every request the simulator answered.
+func (w *orderWorld) calls() int {
+	n := 0
+	for _, r := range w.Sim.Stats().Requests {
+		n += r.Count
+	}
+	return n
+}
+
+// tick runs one look of the account's boot watch.
+func (w *orderWorld) tick() error {
+	return w.watch.Work(context.Background(), pooltest.Job(provision.WatchArgs{AccountID: w.account.ID}, 1))
+}
+
+// TestOneListCoversEveryBootingServer: orders placed on a fresh account send
+// their creates and nothing else (no tag look-up: no create was sent before);
+// their servers are watched by one list call per tick for the whole account,
+// and each order completes on the tick its server runs. The watch looks once
+// more after the last completes, then ends.
+func TestOneListCoversEveryBootingServer(t *testing.T) {
+	pooltest.Engines(t, func(t *testing.T, pw *pooltest.World) {
+		ctx := context.Background()
+		w := orderWorldOn(t, pw)
+		orders := make([]*webrana.Order, 5)
+		for i := range orders {
+			orders[i] = w.order()
+			if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: orders[i].ID}, 1)); !jobs.IsSnooze(err) {
+				t.Fatalf("order %d after its create: %v, want a snooze while the server boots", i, err)
+			}
+		}
+		if creates, lists := w.Sent("POST", "/v2/droplets"), w.Sent("GET", "/v2/droplets"); creates != 5 || lists != 0 {
+			t.Fatalf("5 first attempts sent %d creates and %d lists, want 5 and 0", creates, lists)
+		}
+		if !w.queue.watching(w.account.ID) {
+			t.Fatal("no boot watch was started for the account")
+		}
+		if err := w.tick(); !jobs.IsSnooze(err) { // the servers are still new
+			t.Fatalf("a tick with servers booting: %v, want a snooze", err)
+		}
+		for _, o := range orders {
+			if in := w.instance(o); in.Status != webrana.StatusProvisioning {
+				t.Fatalf("before its server runs the order's server is %s", in.Status)
+			}
+		}
+		w.Clock.Advance(time.Minute) // the simulator's servers run
+		if err := w.tick(); !jobs.IsSnooze(err) {
+			t.Fatalf("the tick that completes every order: %v, want one more look", err)
+		}
+		for _, o := range orders {
+			if in := w.instance(o); in.Status != webrana.StatusActive || in.IPv4 == "" {
+				t.Fatalf("after the tick the order's server is %s (%q)", in.Status, in.IPv4)
+			}
+		}
+		if lists := w.Sent("GET", "/v2/droplets"); lists != 2 {
+			t.Fatalf("two ticks sent %d list calls, want 2 (one a tick for the whole account)", lists)
+		}
+		if err := w.tick(); err != nil {
+			t.Fatalf("a tick with nothing booting: %v, want the watch to end", err)
+		}
+		if lists := w.Sent("GET", "/v2/droplets"); lists != 2 {
+			t.Fatalf("a tick with nothing booting called the provider: %d lists", lists)
+		}
+	})
+}
+
+// TestWatchedServerRemovedFailsTheOrder: a booting server that disappears at
+// the provider (neither listed nor found by id) ends its order, with the
+// hold given back; the others on the account go on.
+func TestWatchedServerRemovedFailsTheOrder(t *testing.T) {
+	ctx := context.Background()
+	w := newOrderWorld(t)
+	gone, stays := w.order(), w.order()
+	for _, o := range []*webrana.Order{gone, stays} {
+		if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+			t.Fatalf("after the create: %v", err)
+		}
+	}
+	w.Must(w.Client(w.account).DeleteInstance(ctx, w.instance(gone).ProviderID))
+	w.Clock.Advance(time.Minute)
+	if err := w.tick(); !jobs.IsSnooze(err) {
+		t.Fatalf("tick: %v", err)
+	}
+	if in := w.instance(gone); in.Status != webrana.StatusFailed {
+		t.Fatalf("a server removed while booting left its order %s", in.Status)
+	}
+	if in := w.instance(stays); in.Status != webrana.StatusActive {
+		t.Fatalf("the other order is %s, want active", in.Status)
+	}
+}
+
+// TestBootingOrderRestartsItsWatch: an order whose server boots with no
+// watch on (it ended just as the server was recorded, or was lost) starts
+// it again from its own job, without calling the provider; and its job ends
+// the order once the server has booted too long.
+func TestBootingOrderRestartsItsWatch(t *testing.T) {
+	ctx := context.Background()
+	w := newOrderWorld(t)
+	o := w.order()
+	w.Fault(cloudsim.FaultSpec{CreateDelayMS: int((2 * time.Hour).Milliseconds())})
+	if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+		t.Fatalf("after the create: %v", err)
+	}
+	w.queue.started = map[string]int{} // the watch is gone
+	calls := w.calls()
+	if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+		t.Fatalf("the order's job while booting: %v, want a snooze", err)
+	}
+	if !w.queue.watching(w.account.ID) {
+		t.Fatal("the order's job did not start the account's watch again")
+	}
+	if got := w.calls(); got != calls {
+		t.Fatalf("the order's job called the provider %d times while its server boots", got-calls)
+	}
+	w.Clock.Advance(11 * time.Minute) // past the default BootTimeout
+	w.Must(w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)))
+	if in := w.instance(o); in.Status != webrana.StatusFailed || w.servers() != foreignServers {
+		t.Fatalf("a server booting too long: order %s, %d servers at the provider", in.Status, w.servers())
+	}
+}
