@@ -255,6 +255,13 @@ func (c *Client) Account(ctx context.Context) (*AccountInfo, error) {
 	return retried(ctx, c, "Account", c.d.Account)
 }
 
+// AccountStatus describes the account as its account endpoint does, in
+// one request: limit, e-mail, status, but not its servers (Active is 0).
+// It is what a health check needs.
+func (c *Client) AccountStatus(ctx context.Context) (*AccountInfo, error) {
+	return retried(ctx, c, "AccountStatus", c.d.AccountStatus)
+}
+
 // Sizes lists the server sizes.
 func (c *Client) Sizes(ctx context.Context) ([]*Size, error) {
 	return retried(ctx, c, "Sizes", c.d.Sizes)

@@ -74,6 +74,10 @@ type Driver interface {
 	Classify(err error) *Error
 
 	Account(ctx context.Context) (*AccountInfo, error)
+	// AccountStatus is Account in one request to the provider's account
+	// endpoint: everything but Active, which it leaves 0 (servers are
+	// counted by listing them).
+	AccountStatus(ctx context.Context) (*AccountInfo, error)
 
 	CreateInstance(ctx context.Context, req *CreateRequest) (*Instance, error)
 	GetInstance(ctx context.Context, id string) (*Instance, error)

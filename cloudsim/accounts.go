@@ -210,10 +210,15 @@ func (s *Sim) accountInfos() []AccountInfo {
 	for _, tok := range s.order {
 		a := s.accounts[tok]
 		a.state.settle(now)
-		out = append(out, AccountInfo{Provider: a.Provider, Email: a.Email, Limit: a.Limit,
-			Instances: a.state.instances(), Status: a.Status, Revoked: a.Revoked})
+		out = append(out, a.info())
 	}
 	return out
+}
+
+// info describes the account, settled by the caller.
+func (a *account) info() AccountInfo {
+	return AccountInfo{Provider: a.Provider, Email: a.Email, Limit: a.Limit, Instances: a.state.instances(),
+		Status: a.Status, Revoked: a.Revoked}
 }
 
 // Tokens returns the tokens of a provider's accounts, in creation order, for

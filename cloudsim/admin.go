@@ -98,12 +98,12 @@ func (s *Sim) Faults() []FaultSpec {
 func (s *Sim) accountInfo(token string) AccountInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, tok := range s.order {
-		if tok == token {
-			return s.accountInfos()[i]
-		}
+	a, ok := s.accounts[token]
+	if !ok {
+		return AccountInfo{}
 	}
-	return AccountInfo{}
+	a.state.settle(s.cfg.Now())
+	return a.info()
 }
 
 func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) bool {

@@ -128,8 +128,8 @@ func doTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // appendDroplet appends the droplet's JSON.
 func (st *doState) appendDroplet(b []byte, d *doDroplet) []byte {
 	out := st.render(d)
-	j := doAppend(nil, out)
-	b = append(b, j[:len(j)-1]...) // all but the closing brace
+	b = doAppend(b, out)
+	b = b[:len(b)-1] // all but the closing brace
 	for _, f := range []doField{{"image", out.image}, {"size", out.size}, {"region", out.region}} {
 		b = append(b, `,"`+f.key+`":`...)
 		b = append(b, f.value...)

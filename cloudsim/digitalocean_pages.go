@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -99,13 +100,20 @@ func doBaseURL(c *call) string {
 // doList writes one page of a list under key, with links and meta.
 func doList[T any](c *call, key string, items []T, appendItem func([]byte, T) []byte) {
 	p := doPaginate(c, len(items))
-	b := make([]byte, 0, 512+(p.end-p.start)*2048)
+	n := p.end - p.start
+	b := make([]byte, 0, 512+n*2048)
 	b = append(b, `{"`+key+`":[`...)
 	for i, it := range items[p.start:p.end] {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		before := len(b)
 		b = appendItem(b, it)
+		if i == 0 {
+			// Items of a list are alike in size: grow once for the page,
+			// not by doubling through it.
+			b = slices.Grow(b, (len(b)-before+1)*(n-1)+512)
+		}
 	}
 	b = append(b, `],"links":`...)
 	b = doAppend(b, p.links)

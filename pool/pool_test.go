@@ -28,12 +28,13 @@ const (
 )
 
 type fixture struct {
-	sim   *cloudsim.Sim
-	db    *store.DB
-	pool  *pool.Service
-	keys  *secrets.Keyring
-	clock *cloudtest.Clock
-	logs  *syncBuffer
+	sim    *cloudsim.Sim
+	opener *providers.Opener
+	db     *store.DB
+	pool   *pool.Service
+	keys   *secrets.Keyring
+	clock  *cloudtest.Clock
+	logs   *syncBuffer
 }
 
 type syncBuffer struct {
@@ -68,7 +69,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	opener := providers.New(providers.Config{DB: db, Pacers: cloud.NewPacers(clock.Now, clock.Sleep), Now: clock.Now,
 		Sleep: clock.Sleep, SimulatorURL: srv.URL, Logger: logger})
 	keys := secrets.NewKeyring(secrets.NewKey(), nil)
-	return &fixture{sim: sim, db: db, pool: pool.New(db, keys, opener, &pool.Config{Now: clock.Now, Logger: logger}), keys: keys, clock: clock, logs: logs}
+	return &fixture{sim: sim, opener: opener, db: db, pool: pool.New(db, keys, opener, &pool.Config{Now: clock.Now, Logger: logger}), keys: keys, clock: clock, logs: logs}
 }
 
 // operator is who makes the tests' changes, as the audit log records them.
@@ -187,12 +188,19 @@ func TestSyncReadsLimitAndCount(t *testing.T) {
 	if synced.Limit != 50 || synced.Active != 21 || synced.LastSyncAt == nil || !synced.LastSyncAt.Equal(f.clock.Now()) {
 		t.Fatalf("after sync %+v; want limit 50, 21 servers", synced)
 	}
-	// A health check leaves the counts alone.
+	// A health check reads the account endpoint alone: it learns the
+	// limit, and leaves the count to the syncs.
 	must(t, f.sim.UpdateAccount(doToken, cloudsim.AccountUpdate{Limit: ptr(60)}))
+	_, err = c.CreateInstance(ctx, &cloud.CreateRequest{Name: "web-2", Region: "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64"})
+	must(t, err)
+	f.sim.ResetStats()
 	checked, err := f.pool.CheckHealth(ctx, a.ID)
 	must(t, err)
-	if checked.Limit != 50 || !checked.LastSyncAt.Equal(synced.LastSyncAt.UTC()) {
-		t.Fatalf("a health check synced: %+v", checked)
+	if checked.Limit != 60 || checked.Active != 21 || !checked.LastSyncAt.Equal(synced.LastSyncAt.UTC()) {
+		t.Fatalf("after a health check %+v; want limit 60, still 21 servers, the same last sync", checked)
+	}
+	if n := calls(f.sim); n != 1 {
+		t.Fatalf("a health check made %d calls, want 1", n)
 	}
 }
 

@@ -91,8 +91,10 @@ func New(cfg Config) *Opener {
 }
 
 // Open returns a client of the account with the given token, through
-// the provider's driver in the registry.
-func (o *Opener) Open(p webrana.ProviderType, token string) (*cloud.Client, error) {
+// the provider's driver in the registry. Each observe given is told of
+// every call's outcome too, after the provider's row has been (the pool
+// learns an account's health from the calls made through its clients).
+func (o *Opener) Open(p webrana.ProviderType, token string, observe ...func(op string, err error)) (*cloud.Client, error) {
 	reg, ok := Lookup(p)
 	if !ok {
 		return nil, fmt.Errorf("providers: no driver for %q", p)
@@ -101,7 +103,12 @@ func (o *Opener) Open(p webrana.ProviderType, token string) (*cloud.Client, erro
 	if err != nil {
 		return nil, err
 	}
-	return cloud.New(d, &cloud.Options{Sleep: o.cfg.Sleep, Observe: func(op string, err error) { o.observe(p, op, err) }}), nil
+	return cloud.New(d, &cloud.Options{Sleep: o.cfg.Sleep, Observe: func(op string, err error) {
+		o.observe(p, op, err)
+		for _, f := range observe {
+			f(op, err)
+		}
+	}}), nil
 }
 
 // Budget is how many requests the account may still send now in its

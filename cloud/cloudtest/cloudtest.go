@@ -184,6 +184,15 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	}
 }
 
+// requests counts the requests the simulator answered.
+func requests(st cloudsim.Stats) int {
+	n := 0
+	for _, r := range st.Requests {
+		n += r.Count
+	}
+	return n
+}
+
 func testAccountInfo(t *testing.T, f *fixture) {
 	info, err := f.client.Account(context.Background())
 	if err != nil {
@@ -197,6 +206,18 @@ func testAccountInfo(t *testing.T, f *fixture) {
 	}
 	if !f.caps().PublishesLimit && info.LimitKnown {
 		t.Fatal("driver claims a limit it does not declare its provider publishes")
+	}
+	f.sim.ResetStats()
+	status, err := f.client.AccountStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := requests(f.sim.Stats()); n != 1 {
+		t.Fatalf("AccountStatus sent %d requests, want 1", n)
+	}
+	if want := *info; status.Active != 0 || status.Email != want.Email || status.Status != want.Status ||
+		status.Limit != want.Limit || status.LimitKnown != want.LimitKnown || status.UUID != want.UUID {
+		t.Fatalf("account status %+v, want %+v without the count", status, want)
 	}
 }
 

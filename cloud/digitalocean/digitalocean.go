@@ -137,7 +137,7 @@ func (d *Driver) classifyStatus(res *http.Response, msg string, err error) *clou
 
 // Account returns the account's limit, e-mail, status and droplet count.
 func (d *Driver) Account(ctx context.Context) (*cloud.AccountInfo, error) {
-	a, _, err := d.c.Account.Get(ctx)
+	info, err := d.AccountStatus(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -146,11 +146,20 @@ func (d *Driver) Account(ctx context.Context) (*cloud.AccountInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	active := 0
 	if res.Meta != nil {
-		active = res.Meta.Total
+		info.Active = res.Meta.Total
 	}
-	return &cloud.AccountInfo{Email: a.Email, UUID: a.UUID, Status: a.Status, Limit: a.DropletLimit, LimitKnown: true, Active: active}, nil
+	return info, nil
+}
+
+// AccountStatus returns the account's limit, e-mail and status: GET
+// /v2/account alone.
+func (d *Driver) AccountStatus(ctx context.Context) (*cloud.AccountInfo, error) {
+	a, _, err := d.c.Account.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &cloud.AccountInfo{Email: a.Email, UUID: a.UUID, Status: a.Status, Limit: a.DropletLimit, LimitKnown: true}, nil
 }
 
 func dropletID(id string) (int, error) {

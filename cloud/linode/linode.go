@@ -152,7 +152,7 @@ func field(msg string) string {
 // Account returns the account's e-mail and server count. Linode publishes
 // no server limit: the operator sets one.
 func (d *Driver) Account(ctx context.Context) (*cloud.AccountInfo, error) {
-	a, err := d.c.GetAccount(ctx)
+	info, err := d.AccountStatus(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,17 @@ func (d *Driver) Account(ctx context.Context) (*cloud.AccountInfo, error) {
 	if _, err := d.c.ListInstances(ctx, opts); err != nil {
 		return nil, err
 	}
-	return &cloud.AccountInfo{Email: a.Email, UUID: a.EUUID, Status: "active", Active: opts.Results}, nil
+	info.Active = opts.Results
+	return info, nil
+}
+
+// AccountStatus returns the account's e-mail: GET /v4/account alone.
+func (d *Driver) AccountStatus(ctx context.Context) (*cloud.AccountInfo, error) {
+	a, err := d.c.GetAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &cloud.AccountInfo{Email: a.Email, UUID: a.EUUID, Status: "active"}, nil
 }
 
 func linodeID(id string) (int, error) {

@@ -137,8 +137,8 @@ func (m *Main) periodicTasks(metrics *jobs.Metrics) []jobs.PeriodicTask {
 		jobs.Periodic[invoicing.Args](invoicing.Every, true, m.Invoices.IssueDue),
 		jobs.Periodic[lifecycle.SyncArgs](lifecycle.SyncEvery, false, jobs.DropResult(m.Statuses.Run)),
 		jobs.Periodic[lifecycle.ReconcileArgs](lifecycle.ReconcileEvery, true, jobs.DropResult(m.Reconcil.Run)),
-		jobs.Periodic[pool.HealthArgs](pool.HealthEvery, true, jobs.DropResult(m.Pool.CheckAll)),
-		jobs.Periodic[pool.SyncArgs](pool.SyncEvery, true, jobs.DropResult(m.Pool.SyncAll)),
+		jobs.Periodic[pool.HealthArgs](pool.HealthEvery, true, jobs.DropResult(m.Pool.HealthCycle)),
+		jobs.Periodic[pool.SyncArgs](pool.SyncEvery, true, jobs.DropResult(m.Pool.SyncCycle)),
 		jobs.Periodic[pool.SweepArgs](pool.SweepEvery, true, jobs.DropResult(m.DB.ReleaseExpiredReservations)),
 	}
 }
