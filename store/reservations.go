@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +37,14 @@ const DefaultReservationTTL = 10 * time.Minute
 // sharing the database — never exceed an account's free capacity. Accounts
 // that refused the order recently are skipped. No provider is called.
 //
+// Each try picks the best account through an index in the strategy's order
+// (migration 00023), so an order costs the same with ten accounts or a
+// thousand, and takes a slot on it in the same transaction (on PostgreSQL
+// in one statement). When another reserver took that account's last slot
+// first, the next try leaves it out: each account is tried at most once,
+// and an order is told the pool is full only when no usable account had
+// room as the last try read them.
+//
 // It returns webrana.ErrNoAvailableAccount when no account is usable
 // (active, healthy enough, untried) and webrana.ErrAllAccountsFull when
 // usable accounts exist but are full.
@@ -46,30 +57,133 @@ func (db *DB) Reserve(ctx context.Context, req ReserveRequest) (*webrana.Reserva
 	}
 	c := db.conn()
 	u := usableAccounts(req, c.now())
-	order := `(active_count + reserved_count) * 1.0 / instance_limit, is_primary DESC, name`
-	if req.Strategy == webrana.StrategyFill {
-		order = `is_primary DESC, (active_count + reserved_count) * 1.0 / instance_limit DESC, name`
-	}
-	ids, err := list(ctx, c, scanString, `SELECT id FROM accounts WHERE `+u.where+
-		` AND active_count + reserved_count < instance_limit ORDER BY `+order, u.args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		r, err := db.reserveOn(ctx, id, req, u)
-		if err != nil || r != nil {
-			return r, err
+	var tried []any
+	for {
+		t := db.newTake(req, u, tried)
+		var err error
+		if db.engine == Postgres {
+			err = t.inOneStatement(ctx, c)
+		} else {
+			err = db.InTx(ctx, func(tx *Tx) error { return t.inTx(ctx, tx.conn()) })
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.chosen == "" {
+			break // no usable account with room
+		}
+		if t.taken {
+			return t.r, nil
 		}
 		// Another reserver took the last slot first: try the next account.
+		tried = append(tried, t.chosen)
 	}
-	n, err := c.count(ctx, `SELECT COUNT(*) FROM accounts WHERE `+u.where, u.args...)
+	err := c.row(ctx, `SELECT 1 FROM accounts WHERE `+u.where+` LIMIT 1`, u.args...).Scan(new(int))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, webrana.ErrNoAvailableAccount
+	}
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, webrana.ErrNoAvailableAccount
-	}
 	return nil, webrana.ErrAllAccountsFull
+}
+
+// The placement strategies' orders and the room condition, written exactly
+// as accounts_spread_idx and accounts_fill_idx (migration 00023) have them,
+// so that both planners read the best account from those indexes.
+const (
+	hasRoom     = `instance_limit > active_count + reserved_count`
+	utilisation = `(active_count + reserved_count) * 1.0 / instance_limit`
+	// spread: lowest utilisation first, the primary wins ties.
+	spreadOrder = utilisation + `, is_primary DESC, name`
+	// fill: the primary first, then the fullest that fits.
+	fillOrder = `is_primary DESC, ` + utilisation + ` DESC, name`
+)
+
+// take is one try of Reserve: choose the best untried account and take a
+// slot on it.
+type take struct {
+	choose   string // the query of the best untried usable account with room
+	args     []any
+	room     string // the conditions the chosen account must still meet
+	roomArgs []any
+	r        *webrana.Reservation
+
+	chosen string // the account chosen; "" when none had room
+	taken  bool   // whether the slot was taken (r is then the reservation)
+}
+
+func (db *DB) newTake(req ReserveRequest, u usable, tried []any) *take {
+	order := spreadOrder
+	if req.Strategy == webrana.StrategyFill {
+		order = fillOrder
+	}
+	choose := `SELECT id FROM accounts WHERE ` + u.where + ` AND ` + hasRoom
+	if len(tried) > 0 {
+		choose += ` AND id NOT IN (?` + strings.Repeat(", ?", len(tried)-1) + `)`
+	}
+	now := db.Now()
+	return &take{
+		choose: choose + ` ORDER BY ` + order + ` LIMIT 1`,
+		args:   append(slices.Clone(u.args), tried...),
+		// The usable filter again, under the row lock: the account may have
+		// been disabled, judged unhealthy or filled since it was chosen. The
+		// room test is written so that it matches neither selection index:
+		// planners then find the row by its id.
+		room:     `active_count + reserved_count + 1 <= instance_limit AND ` + u.where,
+		roomArgs: u.args,
+		r:        &webrana.Reservation{ID: newID(), OrderID: req.OrderID, CreatedAt: now, ExpiresAt: now.Add(req.TTL)},
+	}
+}
+
+// inTx takes the slot in the caller's transaction, statement by statement.
+func (t *take) inTx(ctx context.Context, c conn) error {
+	err := c.row(ctx, t.choose, t.args...).Scan(&t.chosen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	res, err := c.exec(ctx, `UPDATE accounts SET reserved_count = reserved_count + 1 WHERE id = ? AND `+t.room,
+		append([]any{t.chosen}, t.roomArgs...)...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	t.taken, t.r.AccountID = true, t.chosen
+	_, err = c.exec(ctx, `INSERT INTO reservations (id, account_id, order_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		t.r.ID, t.r.AccountID, t.r.OrderID, t.r.CreatedAt, t.r.ExpiresAt)
+	return err
+}
+
+// inOneStatement takes the slot in one PostgreSQL statement, one round
+// trip: the same choice, conditional UPDATE and INSERT as inTx, as
+// data-modifying CTEs. The UPDATE's conditions are re-evaluated on the
+// row's newest version when a concurrent reserver changed it, as inTx's
+// are.
+func (t *take) inOneStatement(ctx context.Context, c conn) error {
+	query, args := t.statement()
+	var chosen, taken sql.NullString
+	if err := c.row(ctx, query, args...).Scan(&chosen, &taken); err != nil {
+		return err
+	}
+	t.chosen, t.taken, t.r.AccountID = chosen.String, taken.Valid, taken.String
+	return nil
+}
+
+// statement is inOneStatement's query: it answers the account chosen (NULL
+// when none had room) and the account reserved on (NULL when none was).
+func (t *take) statement() (string, []any) {
+	return `WITH chosen AS (` + t.choose + `),
+		slot AS (UPDATE accounts SET reserved_count = reserved_count + 1
+			WHERE id = (SELECT id FROM chosen) AND ` + t.room + ` RETURNING id),
+		reservation AS (INSERT INTO reservations (id, account_id, order_id, created_at, expires_at)
+			SELECT ?, id, ?, ?, ? FROM slot RETURNING account_id)
+		SELECT (SELECT id FROM chosen), (SELECT account_id FROM reservation)`,
+		append(append(slices.Clone(t.args), t.roomArgs...), t.r.ID, t.r.OrderID, t.r.CreatedAt, t.r.ExpiresAt)
 }
 
 // usable is the condition an account must meet to take an order: the
@@ -91,34 +205,6 @@ func usableAccounts(req ReserveRequest, now time.Time) usable {
 	args := append(append([]any{req.Provider}, health...), req.OrderID,
 		webrana.AttemptQuotaExceeded, webrana.AttemptUnauthorized, now.Add(-req.RetryRefusedAfter))
 	return usable{where: where, args: args}
-}
-
-// reserveOn takes a slot on one account if it still has one and is still
-// usable; nil, nil otherwise.
-func (db *DB) reserveOn(ctx context.Context, accountID string, req ReserveRequest, u usable) (*webrana.Reservation, error) {
-	var r *webrana.Reservation
-	err := db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		now := c.now()
-		// The usable filter again, under the row lock: the account may have
-		// been disabled or judged unhealthy since it was chosen.
-		res, err := c.exec(ctx, `UPDATE accounts SET reserved_count = reserved_count + 1
-			WHERE id = ? AND active_count + reserved_count < instance_limit AND `+u.where, append([]any{accountID}, u.args...)...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		r = &webrana.Reservation{ID: newID(), AccountID: accountID, OrderID: req.OrderID, CreatedAt: now, ExpiresAt: now.Add(req.TTL)}
-		_, err = c.exec(ctx, `INSERT INTO reservations (id, account_id, order_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			r.ID, r.AccountID, r.OrderID, r.CreatedAt, r.ExpiresAt)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
 }
 
 func scanString(s scanner) (string, error) {

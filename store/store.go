@@ -49,6 +49,7 @@ type DB struct {
 	sql    *sql.DB
 	pool   *pgxpool.Pool // PostgreSQL only: the pool River's worker driver needs
 	engine Engine
+	ckpt   *checkpointer // SQLite only
 
 	// Now returns the current time; tests replace it. Defaults to webrana.Now.
 	Now func() time.Time
@@ -107,8 +108,15 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // `webrana user add`) writing while the server runs, and times written in the
 // format SQLite's own date functions read, always in UTC: SQLite compares
 // times as text, so a time written with another offset would compare wrong.
+// A writer checkpoints the log itself only past sqliteWriterCheckpoint
+// pages, a safety net: the checkpointer does it in the background.
 const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_timezone=UTC&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_timezone=UTC&_txlock=immediate" +
+	"&_pragma=wal_autocheckpoint(" + sqliteWriterCheckpoint + ")"
+
+// sqliteWriterCheckpoint is how many pages the write-ahead log may hold
+// before a committing writer checkpoints it (SQLite's default is 1,000).
+const sqliteWriterCheckpoint = "20000"
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
@@ -119,7 +127,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: data directory: %w", err)
 		}
 	}
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+sqliteParams)
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqliteParams
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -131,11 +140,17 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{sql: db, engine: SQLite, Now: webrana.Now}, nil
+	ckpt, err := startCheckpointer(ctx, dsn, sqliteCheckpointEvery)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &DB{sql: db, engine: SQLite, ckpt: ckpt, Now: webrana.Now}, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.ckpt.stop()
 	err := db.sql.Close()
 	if db.pool != nil {
 		db.pool.Close()

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -260,5 +262,252 @@ var _ = register("ConcurrentReservationsNeverOversubscribe", func(t *testing.T, 
 	}
 	if taken != total || full != 64-total || other != 0 {
 		t.Fatalf("%d reserved of %d free, %d told full, %d other errors", taken, total, full, other)
+	}
+})
+
+// ReserveUnderContentionTakesEverySlotOnce: many reservers at once on many
+// accounts with one free slot each. They all start from the same best
+// account, so most find their first choice taken and must go on to the
+// next untried one: every slot is taken exactly once, none beyond a limit,
+// and only the reservers left over are told the pool is full.
+var _ = register("ReserveUnderContentionTakesEverySlotOnce", func(t *testing.T, db *store.DB) {
+	const accounts, reservers = 30, 48
+	var pool []poolAccount
+	for i := range accounts {
+		pool = append(pool, poolAccount{name: fmt.Sprintf("n%02d", i), limit: 2, active: 1})
+	}
+	ids := mustPool(t, db, webrana.DigitalOcean, pool...)
+	var mu sync.Mutex
+	got := map[string]int{}
+	full := 0
+	var wg sync.WaitGroup
+	for i := range reservers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			strategy := webrana.StrategySpread
+			if i%2 == 1 {
+				strategy = webrana.StrategyFill
+			}
+			r, err := db.Reserve(t.Context(), store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: fmt.Sprint("order-", i), Strategy: strategy})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				got[r.AccountID]++
+			case errors.Is(err, webrana.ErrAllAccountsFull):
+				full++
+			default:
+				t.Errorf("reserve: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	for name, id := range ids {
+		a, err := db.AccountByID(t.Context(), id)
+		must(t, err)
+		if got[id] != 1 || a.Reserved != 1 || a.Active+a.Reserved > a.Limit {
+			t.Errorf("account %s: %d reservations, reserved %d, active %d, limit %d; want its one free slot taken once",
+				name, got[id], a.Reserved, a.Active, a.Limit)
+		}
+	}
+	if full != reservers-accounts {
+		t.Fatalf("%d reservers told the pool is full, want %d (one per reserver beyond the %d free slots)", full, reservers-accounts, accounts)
+	}
+})
+
+// ReserveFollowsTheStrategyAsCountsChange: reservation after reservation,
+// through releases and changes of limit, health and state, each strategy
+// chooses what a plain reading of its order over every account would:
+// spread the lowest utilisation (ties: the primary, then by name), fill
+// the primary and then the fullest that fits. Accounts enter and leave
+// the candidates as their counts and settings change, and an account with
+// a limit of 0 is never chosen.
+var _ = register("ReserveFollowsTheStrategyAsCountsChange", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	type model struct {
+		name                    string
+		limit, active, reserved int
+		primary, off, unhealthy bool
+	}
+	pool := []*model{
+		{name: "n01", limit: 4, active: 1}, {name: "n02", limit: 2, active: 1, primary: true},
+		{name: "n03", limit: 6, active: 2}, {name: "n04", limit: 3}, {name: "n05", limit: 0},
+		{name: "n06", limit: 4, active: 1}, {name: "n07", limit: 8, active: 7}, {name: "n08", limit: 5, off: true},
+		{name: "n09", limit: 5, unhealthy: true},
+	}
+	var specs []poolAccount
+	for _, m := range pool {
+		h := webrana.HealthHealthy
+		if m.unhealthy {
+			h = webrana.HealthUnhealthy
+		}
+		specs = append(specs, poolAccount{name: m.name, limit: m.limit, active: m.active, primary: m.primary, inactive: m.off, health: h})
+	}
+	ids := mustPool(t, db, webrana.DigitalOcean, specs...)
+	// before reports whether a comes before b in the strategy's order.
+	before := func(strategy string, a, b *model) bool {
+		// a's utilisation against b's, exactly: (ua/la) vs (ub/lb).
+		cmp := (a.active+a.reserved)*b.limit - (b.active+b.reserved)*a.limit
+		if strategy == webrana.StrategyFill {
+			if a.primary != b.primary {
+				return a.primary
+			}
+			cmp = -cmp
+		} else if cmp == 0 && a.primary != b.primary {
+			return a.primary
+		}
+		if cmp != 0 {
+			return cmp < 0
+		}
+		return a.name < b.name
+	}
+	best := func(strategy string) *model {
+		var out *model
+		for _, m := range pool {
+			if m.off || m.unhealthy || m.active+m.reserved >= m.limit {
+				continue
+			}
+			if out == nil || before(strategy, m, out) {
+				out = m
+			}
+		}
+		return out
+	}
+	held := map[*model][]*webrana.Reservation{}
+	reserveNext := func(step int, strategy string) {
+		t.Helper()
+		want := best(strategy)
+		r, err := reserve(t, db, store.ReserveRequest{Provider: webrana.DigitalOcean, Strategy: strategy})
+		if want == nil {
+			if !errors.Is(err, webrana.ErrAllAccountsFull) {
+				t.Fatalf("step %d (%s): %v, want ErrAllAccountsFull", step, strategy, err)
+			}
+			return
+		}
+		must(t, err)
+		if r.AccountID != ids[want.name] {
+			t.Fatalf("step %d (%s): chose %s, want %s", step, strategy, r.AccountID, want.name)
+		}
+		want.reserved++
+		held[want] = append(held[want], r)
+	}
+	find := func(name string) *model {
+		for _, m := range pool {
+			if m.name == name {
+				return m
+			}
+		}
+		panic(name)
+	}
+	strategies := []string{webrana.StrategySpread, webrana.StrategyFill}
+	for step := range 40 {
+		switch step {
+		case 8: // a slot given back
+			m := find("n03")
+			release(t, db, held[m][0])
+			held[m] = held[m][1:]
+			m.reserved--
+		case 12: // the account without a limit gets one
+			_, err := db.UpdateAccount(ctx, ids["n05"], store.AccountUpdate{Limit: ptr(6)})
+			must(t, err)
+			find("n05").limit = 6
+		case 16: // the unhealthy and the inactive one come back, another falls ill
+			_, err := db.UpdateAccount(ctx, ids["n09"], store.AccountUpdate{Health: ptr(webrana.HealthHealthy)})
+			must(t, err)
+			_, err = db.UpdateAccount(ctx, ids["n08"], store.AccountUpdate{IsActive: ptr(true)})
+			must(t, err)
+			_, err = db.UpdateAccount(ctx, ids["n06"], store.AccountUpdate{Health: ptr(webrana.HealthUnhealthy)})
+			must(t, err)
+			find("n09").unhealthy, find("n08").off, find("n06").unhealthy = false, false, true
+		case 24: // a lower limit leaves the primary full
+			_, err := db.UpdateAccount(ctx, ids["n02"], store.AccountUpdate{Limit: ptr(1)})
+			must(t, err)
+			find("n02").limit = 1
+		}
+		reserveNext(step, strategies[step%2])
+	}
+	if best(webrana.StrategySpread) != nil {
+		t.Fatal("the pool was not filled: the test ends before its last case")
+	}
+})
+
+// ReserveGoesOnWhenItsChoiceFillsUp: two reservers choose the best account
+// while another transaction holds its row and leaves it full; once that
+// commits, both find their choice full under the lock and must go on to
+// the next accounts, one slot each. On PostgreSQL the reservers are held
+// at the row lock for certain (the test waits until the database shows
+// them waiting); SQLite has one writer, so there they run after the
+// change and choose the next accounts at once.
+var _ = register("ReserveGoesOnWhenItsChoiceFillsUp", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	ids := mustPool(t, db, webrana.DigitalOcean,
+		poolAccount{name: "n00", limit: 2, active: 1}, poolAccount{name: "n01", limit: 2, active: 1},
+		poolAccount{name: "n02", limit: 2, active: 1}, poolAccount{name: "n03", limit: 2, active: 1})
+	type result struct {
+		r   *webrana.Reservation
+		err error
+	}
+	results := make(chan result, 2)
+	done := make(chan struct{})
+	// On PostgreSQL the database is watched on a connection of its own,
+	// taken first, so that the reservers and the change never wait for one
+	// (SQLite has one connection, and nothing to watch).
+	var watch *sql.Conn
+	if db.Engine() == store.Postgres {
+		var err error
+		watch, err = db.SQL().Conn(ctx)
+		must(t, err)
+		defer watch.Close()
+	}
+	_, err := db.UpdateAccount(ctx, ids["n00"], store.AccountUpdate{Limit: ptr(1)}, func(*store.Tx) error {
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: fmt.Sprint("order-", i)})
+				results <- result{r, err}
+			}()
+		}
+		go func() { wg.Wait(); close(done) }()
+		if db.Engine() != store.Postgres {
+			return nil
+		}
+		// A bound, not a pause: reservers that never wait at the lock
+		// fail the test rather than hang it.
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		for {
+			var waiting int
+			if err := watch.QueryRowContext(wctx, `SELECT COUNT(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+				return fmt.Errorf("waiting for the reservers to wait at the lock: %w", err)
+			}
+			select {
+			case <-done:
+				return nil // they did not wait: the assertions below tell
+			default:
+			}
+			if waiting == 2 {
+				return nil
+			}
+		}
+	})
+	must(t, err)
+	<-done
+	got := map[string]bool{}
+	for range 2 {
+		res := <-results
+		if res.err != nil {
+			t.Fatalf("a reserver whose choice filled up: %v, want a slot on the next account", res.err)
+		}
+		got[res.r.AccountID] = true
+	}
+	if got[ids["n00"]] || len(got) != 2 {
+		t.Fatalf("reserved on %v; want two different accounts other than the one left full", got)
+	}
+	if active, reserved := accountCounts(t, db, ids["n00"]); active+reserved > 1 {
+		t.Fatalf("the account left full holds active %d reserved %d, over its limit of 1", active, reserved)
 	}
 })
