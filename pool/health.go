@@ -247,30 +247,14 @@ func (s *Service) cycle(ctx context.Context, sync bool) (int, error) {
 // account endpoint) and records the verdict, the provider's status and
 // limit.
 func (s *Service) CheckHealth(ctx context.Context, id string) (*webrana.Account, error) {
-	a, err := s.db.AccountByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.poll(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	a, _, err = s.readStatus(ctx, a, c)
+	a, _, _, err := s.readNow(ctx, id)
 	return a, err
 }
 
 // Sync reads the account's limit and health (the account endpoint) and
 // counts its servers (a list) now.
 func (s *Service) Sync(ctx context.Context, id string) (*webrana.Account, error) {
-	a, err := s.db.AccountByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.poll(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	a, ok, err := s.readStatus(ctx, a, c)
+	a, c, ok, err := s.readNow(ctx, id)
 	if err != nil || !ok { // the provider did not answer: nothing to list
 		return a, err
 	}
@@ -278,6 +262,22 @@ func (s *Service) Sync(ctx context.Context, id string) (*webrana.Account, error)
 		return nil, err
 	}
 	return s.db.AccountByID(ctx, id)
+}
+
+// readNow reads the account's endpoint now (readStatus), and returns the
+// account as recorded after it, its client, and whether the provider
+// answered.
+func (s *Service) readNow(ctx context.Context, id string) (*webrana.Account, *cloud.Client, bool, error) {
+	a, err := s.db.AccountByID(ctx, id)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	c, err := s.poll(ctx, a)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	a, ok, err := s.readStatus(ctx, a, c)
+	return a, c, ok, err
 }
 
 // poll opens the account's client for a call made here, whose outcome is
