@@ -2,9 +2,11 @@ package provision_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
@@ -129,5 +131,55 @@ func TestBootingOrderRestartsItsWatch(t *testing.T) {
 	w.Must(w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)))
 	if in := w.instance(o); in.Status != webrana.StatusFailed || w.servers() != foreignServers {
 		t.Fatalf("a server booting too long: order %s, %d servers at the provider", in.Status, w.servers())
+	}
+}
+
+// TestWatchLooksWhenAServerIsDue: having seen a server boot in the
+// provider's time, the watch looks at the next one about when it should
+// run rather than up to a tick later — but never sooner than half a tick
+// after its last look, whatever the estimate says.
+func TestWatchLooksWhenAServerIsDue(t *testing.T) {
+	ctx := context.Background()
+	w := newOrderWorld(t)
+	snooze := func() time.Duration {
+		t.Helper()
+		var s *river.JobSnoozeError
+		if err := w.tick(); !errors.As(err, &s) {
+			t.Fatalf("a tick with a server booting: %v, want a snooze", err)
+		}
+		return s.Duration
+	}
+	first := w.order()
+	if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: first.ID}, 1)); !jobs.IsSnooze(err) {
+		t.Fatalf("after the create: %v", err)
+	}
+	if got := snooze(); got != time.Second {
+		t.Fatalf("with no boot seen yet the watch waits %s, want a tick (1s)", got)
+	}
+	w.Clock.Advance(pooltest.CreateDelay) // it runs, and is seen at once: the provider's boot time is learnt
+	if err := w.tick(); !jobs.IsSnooze(err) {
+		t.Fatalf("tick: %v", err)
+	}
+	if in := w.instance(first); in.Status != webrana.StatusActive {
+		t.Fatalf("the first server is %s", in.Status)
+	}
+	second := w.order()
+	if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: second.ID}, 1)); !jobs.IsSnooze(err) {
+		t.Fatalf("after the create: %v", err)
+	}
+	w.Clock.Advance(pooltest.CreateDelay - 800*time.Millisecond)
+	if got := snooze(); got != 800*time.Millisecond {
+		t.Fatalf("a server due in 0.8s: the watch waits %s, want 0.8s", got)
+	}
+	w.Clock.Advance(500 * time.Millisecond)
+	if got := snooze(); got != 500*time.Millisecond {
+		t.Fatalf("a server due in 0.3s: the watch waits %s, want half a tick (0.5s)", got)
+	}
+	w.Clock.Advance(300 * time.Millisecond)
+	if err := w.tick(); !jobs.IsSnooze(err) {
+		t.Fatalf("tick: %v", err)
+	}
+	if in := w.instance(second); in.Status != webrana.StatusActive {
+		t.Fatalf("the second server, due now, is %s", in.Status)
 	}
 }
