@@ -46,20 +46,32 @@ func scaleProvider(i int) webrana.ProviderType {
 	return webrana.DigitalOcean
 }
 
-// TestSimulatorProcess is BenchmarkCycles' simulator, run in a process of
-// its own (the test binary again, with WEBRANA_BENCH_SIM set) so that its
-// CPU time is not Webrana's. It holds the accounts and their servers, on
-// a clock the benchmark moves with POST /_bench/advance?d=, and serves
-// until its standard input closes.
-func TestSimulatorProcess(t *testing.T) {
-	if os.Getenv("WEBRANA_BENCH_SIM") == "" {
-		t.Skip("the simulator process of BenchmarkCycles")
+// TestMain runs the package's tests, or, in the process BenchmarkCycles
+// starts with WEBRANA_BENCH_SIM set, its simulator (serveSimulator) instead.
+func TestMain(m *testing.M) {
+	if os.Getenv("WEBRANA_BENCH_SIM") != "" {
+		if err := serveSimulator(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
+	os.Exit(m.Run())
+}
+
+// serveSimulator is BenchmarkCycles' simulator, run in a process of its own
+// (the test binary again, with WEBRANA_BENCH_SIM set) so that its CPU time
+// is not Webrana's. It holds the accounts and their servers, on a clock the
+// benchmark moves with POST /_bench/advance?d=, and serves until its
+// standard input closes.
+func serveSimulator() error {
 	clock := cloudtest.NewClock(scaleStart)
 	sim := cloudsim.New(cloudsim.Config{Now: clock.Now})
 	for i := range scaleAccounts {
-		must(t, sim.AddAccount(cloudsim.AccountSpec{Provider: string(scaleProvider(i)), Token: scaleToken(i),
-			Email: fmt.Sprint("scale-", i, "@example.com"), Limit: 2 * scaleServers, Instances: scaleServers}))
+		if err := sim.AddAccount(cloudsim.AccountSpec{Provider: string(scaleProvider(i)), Token: scaleToken(i),
+			Email: fmt.Sprint("scale-", i, "@example.com"), Limit: 2 * scaleServers, Instances: scaleServers}); err != nil {
+			return err
+		}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", sim.Handler())
@@ -72,10 +84,13 @@ func TestSimulatorProcess(t *testing.T) {
 		clock.Advance(d)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	if err != nil {
+		return err
+	}
 	go func() { _ = http.Serve(ln, mux) }()
 	fmt.Printf("simulator http://%s\n", ln.Addr())
 	_, _ = io.Copy(io.Discard, os.Stdin)
+	return nil
 }
 
 // simProcess is the simulator's process, seen from the benchmark.
@@ -85,7 +100,7 @@ type simProcess struct {
 }
 
 func startSimProcess(b *testing.B) *simProcess {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSimulatorProcess$", "-test.count=1")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "WEBRANA_BENCH_SIM=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
