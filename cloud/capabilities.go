@@ -62,7 +62,30 @@ type Capabilities struct {
 	// (AccountInfo.LimitKnown; DigitalOcean's droplet_limit). Otherwise the
 	// operator sets one (Linode).
 	PublishesLimit bool
+	// RDNS is how a server's reverse DNS is set (rdns.go): per address
+	// (Linode), as the server's name (DigitalOcean), or not at all.
+	RDNS RDNSMode
+	// ResizeDisk is what a resize does to the disk (ActionRequest.Disk):
+	// always grow it with the size (Linode), grow it when asked, for good
+	// (DigitalOcean), or never.
+	ResizeDisk ResizeDiskMode
 }
+
+// ResizeDiskMode is what a resize does to a server's disk.
+type ResizeDiskMode int
+
+const (
+	// ResizeDiskNever: a resize changes CPU and memory only.
+	ResizeDiskNever ResizeDiskMode = iota
+	// ResizeDiskOptional: a resize grows the disk to the new size's when
+	// ActionRequest.Disk asks, and keeps it otherwise (CPU and memory
+	// only). A grown disk cannot shrink: the server can never be resized
+	// to a size with a smaller disk again (DigitalOcean).
+	ResizeDiskOptional
+	// ResizeDiskAlways: a resize migrates the disk to the new size's, and
+	// ActionRequest.Disk must say so (Linode's allow_auto_disk_resize).
+	ResizeDiskAlways
+)
 
 // RootPasswordMode is how a create sets root's password.
 type RootPasswordMode int
@@ -151,6 +174,14 @@ func (caps Capabilities) refuseAction(op string, req ActionRequest) *Error {
 		needs = takes
 	case ActionRebuild:
 		takes, needs = caps.RebuildPassword, caps.RebuildPassword
+	}
+	if req.Type == ActionResize {
+		switch {
+		case req.Disk && caps.ResizeDisk == ResizeDiskNever:
+			return invalid(op, "disk", "this provider cannot resize a disk")
+		case !req.Disk && caps.ResizeDisk == ResizeDiskAlways:
+			return invalid(op, "disk", "this provider always resizes the disk with the server: ask for disk")
+		}
 	}
 	switch {
 	case needs && req.Password == "":

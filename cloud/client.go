@@ -205,6 +205,13 @@ func (c *Client) DoAction(ctx context.Context, id string, req ActionRequest) (*A
 		if req.Name == "" {
 			return nil, invalid(op, "name", "rename needs a name")
 		}
+	case ActionSetRDNS:
+		if err := checkRDNS(op, c.d.Capabilities(), req); err != nil {
+			return nil, c.wrap(op, err)
+		}
+		return once(ctx, c, op, func(ctx context.Context) (*Action, error) {
+			return c.d.SetReverseDNS(ctx, id, req.IP, req.PTR)
+		})
 	default:
 		return nil, invalid(op, "type", "unknown action "+string(req.Type))
 	}

@@ -32,6 +32,7 @@ type Instance struct {
 	Backups    bool   // automatic backups are on
 	Monitoring bool   // the monitoring agent is installed (Capabilities.MonitoringAgent)
 	VPCUUID    string // the VPC the server is in, where the provider has VPCs
+	DiskGB     int    // the disk's size, which a resize may leave smaller than its size's (ResizeDisk)
 	Tags       []string
 	CreatedAt  time.Time
 }
@@ -94,7 +95,12 @@ type ActionRequest struct {
 	Type  ActionType
 	Image string // rebuild
 	Size  string // resize
-	Name  string // rename
+	// Disk: a resize grows the disk to the new size's too (see
+	// Capabilities.ResizeDisk).
+	Disk bool
+	Name string // rename
+	// IP and PTR: set_rdns sets the PTR of the server's public address IP.
+	IP, PTR string
 	// Password is root's new password, for password_reset and rebuild where
 	// Capabilities say they take one; refused elsewhere.
 	Password string

@@ -69,6 +69,8 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("GET /v2/monitoring/metrics/droplet/{metric}", d.dropletMetrics)
 	m.handle("GET /v2/vpcs", d.listVPCs)
 	m.handle("GET /v2/vpcs/{id}", d.getVPC)
+	m.handle("POST /v2/vpcs", d.createVPC)
+	m.handle("DELETE /v2/vpcs/{id}", d.deleteVPC)
 	m.handle("GET /v2/droplets/{id}/snapshots", d.listDropletSnapshots)
 	m.handle("/v2/", (*call).unimplemented)
 }
@@ -169,10 +171,11 @@ func (c *call) do() *doState {
 // doState is one DigitalOcean account's resources. Exported fields are
 // saved; the rest is an index rebuilt from them.
 type doState struct {
-	Droplets  map[int]*doDroplet `json:"droplets"`
-	Actions   map[int]*doAction  `json:"actions"`
-	Keys      map[int]*doKey     `json:"keys"`
-	Snapshots map[int]*doImage   `json:"snapshots"`
+	Droplets  map[int]*doDroplet    `json:"droplets"`
+	Actions   map[int]*doAction     `json:"actions"`
+	Keys      map[int]*doKey        `json:"keys"`
+	Snapshots map[int]*doImage      `json:"snapshots"`
+	VPCs      map[string]*doVPCJSON `json:"vpcs,omitempty"` // those the account created (digitalocean_vpcs.go)
 
 	indexed bool
 	ids     []int // droplet ids, ascending (creation order)
@@ -194,6 +197,9 @@ func (st *doState) index() {
 	}
 	if st.Snapshots == nil {
 		st.Snapshots = map[int]*doImage{}
+	}
+	if st.VPCs == nil {
+		st.VPCs = map[string]*doVPCJSON{}
 	}
 	st.ids = st.ids[:0]
 	for id := range st.Droplets {

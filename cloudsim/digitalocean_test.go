@@ -1282,6 +1282,10 @@ func TestDigitalOceanEveryEndpoint(t *testing.T) {
 	vpcs, _, err := c.VPCs.List(ctx, nil)
 	must(vpcs, nil, err)
 	must(c.VPCs.Get(ctx, vpcs[0].ID))
+	mine, _, err := c.VPCs.Create(ctx, &godo.VPCCreateRequest{Name: "tour-net", RegionSlug: "sgp1"})
+	must(mine, nil, err)
+	_, err = c.VPCs.Delete(ctx, mine.ID)
+	must(nil, nil, err)
 	now := h.clock.Now()
 	must(c.Monitoring.GetDropletCPU(ctx, &godo.DropletMetricsRequest{HostID: strconv.Itoa(d.ID), Start: now.Add(-time.Hour), End: now}))
 	_, err = c.Keys.DeleteByID(ctx, k.ID)
@@ -1301,6 +1305,7 @@ func TestDigitalOceanEveryEndpoint(t *testing.T) {
 		"GET /v2/droplets/{droplet_id}/actions/{action_id} 200", "GET /v2/actions 200", "GET /v2/actions/{action_id} 200",
 		"GET /v2/monitoring/metrics/droplet/cpu 200",
 		"GET /v2/droplets/{droplet_id}/snapshots 200", "GET /v2/vpcs 200", "GET /v2/vpcs/{vpc_id} 200",
+		"POST /v2/vpcs 201", "DELETE /v2/vpcs/{vpc_id} 204",
 	} {
 		if checked[want] == 0 {
 			t.Errorf("%s was not validated against the spec (validated: %v)", want, checked)

@@ -58,6 +58,9 @@ func (l *linode) register(m *callMux) {
 
 	// Everything else under /v4/ is a JSON 404 that says the simulator
 	// does not implement it.
+	// Reverse DNS (linode_rdns.go).
+	m.handle("GET /v4/networking/ips/{address}", l.getIP)
+	m.handle("PUT /v4/networking/ips/{address}", l.putIP)
 	m.handle("/v4/", (*call).unimplemented)
 }
 
@@ -203,8 +206,11 @@ type linodeInstance struct {
 	BackupWindow    string       `json:"backup_window,omitempty"`
 	Alerts          linodeAlerts `json:"alerts"`
 	StackScriptID   int          `json:"stackscript_id,omitempty"`
-	Next            string       `json:"next,omitempty"`
-	Until           time.Time    `json:"until,omitzero"`
+	// RDNS is each address's reverse DNS where set (linode_rdns.go); "" for
+	// an IPv6 address reset to none.
+	RDNS  map[string]string `json:"rdns,omitempty"`
+	Next  string            `json:"next,omitempty"`
+	Until time.Time         `json:"until,omitzero"`
 }
 
 type linodeAlerts struct {

@@ -1199,7 +1199,17 @@ func TestLinodeSpecCoverage(t *testing.T) {
 	_, err = c.RebuildInstance(ctx, in.ID, linodego.InstanceRebuildOptions{Image: "linode/debian12", RootPass: linodeGoodPass})
 	must(err)
 	e.clock.Advance(time.Minute)
-	must(c.ResizeInstance(ctx, in.ID, linodego.InstanceResizeOptions{Type: "g6-standard-1"}))
+	must(c.ResizeInstance(ctx, in.ID, linodego.InstanceResizeOptions{Type: "g6-standard-1", AllowAutoDiskResize: linodePtr(true)}))
+	v4 := in.IPv4[0].String()
+	_, err = c.GetIPAddress(ctx, v4)
+	must(err)
+	ptr := linodePtr("cover.example.com")
+	_, err = c.UpdateIPAddressV2(ctx, v4, linodego.IPAddressUpdateOptionsV2{RDNS: &ptr})
+	must(err)
+	_, err = c.UpdateIPAddressV2(ctx, v4, linodego.IPAddressUpdateOptionsV2{RDNS: linodePtr(linodePtr("not a name"))})
+	linodeErr(t, err, 400, "Must be a valid domain name")
+	_, err = c.GetIPAddress(ctx, "198.51.100.9")
+	linodeErr(t, err, 404, "Not found")
 	_, err = c.GetInstanceStats(ctx, in.ID)
 	must(err)
 	_, err = c.CreateInstance(ctx, linodego.InstanceCreateOptions{Region: "us-east"})
@@ -1230,6 +1240,8 @@ func TestLinodeSpecCoverage(t *testing.T) {
 		"POST /{apiVersion}/linode/instances/{linodeId}/resize 200", "POST /{apiVersion}/linode/instances/{linodeId}/password 200",
 		"GET /{apiVersion}/linode/instances/{linodeId}/stats 200",
 		"GET /{apiVersion}/account/events 200", "GET /{apiVersion}/account/events/{eventId} 200",
+		"GET /{apiVersion}/networking/ips/{address} 200", "GET /{apiVersion}/networking/ips/{address} 404",
+		"PUT /{apiVersion}/networking/ips/{address} 200", "PUT /{apiVersion}/networking/ips/{address} 400",
 	} {
 		if checked[k] == 0 {
 			t.Errorf("not validated: %s", k)

@@ -177,7 +177,7 @@ func testActionRules(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	caps := f.caps()
 	in := f.createActive(f.createReq("webrana-rules"))
-	resize := cloud.ActionRequest{Type: cloud.ActionResize, Size: f.h.BiggerSize}
+	resize := cloud.ActionRequest{Type: cloud.ActionResize, Size: f.h.BiggerSize, Disk: caps.ResizeDisk == cloud.ResizeDiskAlways}
 	reset := cloud.ActionRequest{Type: cloud.ActionPassword}
 	if caps.PasswordReset == cloud.PasswordResetGiven {
 		reset.Password = "Conformance-New-Pw-2032!"

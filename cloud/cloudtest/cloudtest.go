@@ -175,6 +175,9 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"SSHKeysIdempotent", cloudsim.AccountSpec{}, testSSHKeys},
 		{"Metrics", cloudsim.AccountSpec{}, testMetrics},
 		{"PacingPreventsRateLimits", cloudsim.AccountSpec{}, testPacing},
+		{"ReverseDNS", cloudsim.AccountSpec{}, testRDNS},       // rdns.go
+		{"ResizeDisk", cloudsim.AccountSpec{}, testResizeDisk}, // resize.go
+		{"VPCs", cloudsim.AccountSpec{}, testVPCs},             // vpcs.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

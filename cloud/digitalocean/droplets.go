@@ -130,7 +130,8 @@ func (d *Driver) DeleteInstance(ctx context.Context, id string) error {
 // instance converts a droplet.
 func instance(dr *godo.Droplet) *cloud.Instance {
 	in := &cloud.Instance{ID: strconv.Itoa(dr.ID), Name: dr.Name, Status: status(dr.Status), Size: dr.SizeSlug, Tags: dr.Tags,
-		Backups: slices.Contains(dr.Features, "backups"), Monitoring: slices.Contains(dr.Features, "monitoring"), VPCUUID: dr.VPCUUID}
+		Backups: slices.Contains(dr.Features, "backups"), Monitoring: slices.Contains(dr.Features, "monitoring"), VPCUUID: dr.VPCUUID,
+		DiskGB: dr.Disk}
 	if dr.Region != nil {
 		in.Region = dr.Region.Slug
 	}
@@ -179,7 +180,7 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 	case cloud.ActionRebuild:
 		a, _, err = da.RebuildByImageSlug(ctx, n, req.Image)
 	case cloud.ActionResize:
-		a, _, err = da.Resize(ctx, n, req.Size, false)
+		a, _, err = da.Resize(ctx, n, req.Size, req.Disk)
 	case cloud.ActionRename:
 		a, _, err = da.Rename(ctx, n, req.Name)
 	case cloud.ActionPassword:
@@ -247,5 +248,11 @@ func (d *Driver) ListActions(ctx context.Context, instanceID string) ([]*cloud.A
 	return out, nil
 }
 
-// ListedAs is t: every portable action is a droplet action of its own.
-func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType { return t }
+// ListedAs is t: every portable action is a droplet action of its own,
+// but set_rdns, which is a rename.
+func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType {
+	if t == cloud.ActionSetRDNS {
+		return cloud.ActionRename
+	}
+	return t
+}

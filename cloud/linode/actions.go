@@ -54,7 +54,10 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 	case cloud.ActionRebuild:
 		_, err = d.c.RebuildInstance(ctx, n, linodego.InstanceRebuildOptions{Image: req.Image, RootPass: req.Password})
 	case cloud.ActionResize:
-		err = d.c.ResizeInstance(ctx, n, linodego.InstanceResizeOptions{Type: req.Size})
+		// The disk always migrates to the new type's (Capabilities.ResizeDisk:
+		// the Client refuses a resize that does not ask for it).
+		autoDisk := true
+		err = d.c.ResizeInstance(ctx, n, linodego.InstanceResizeOptions{Type: req.Size, AllowAutoDiskResize: &autoDisk})
 	case cloud.ActionRename:
 		_, err = d.c.UpdateInstance(ctx, n, linodego.InstanceUpdateOptions{Label: req.Name})
 	case cloud.ActionPassword:
@@ -84,7 +87,7 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 // enabling IPv6 changes nothing. The instance's state says nothing about
 // these, so GetAction must not wait for one.
 func immediate(t cloud.ActionType) bool {
-	return t == cloud.ActionRename || t == cloud.ActionPassword || t == cloud.ActionEnableIPv6
+	return t == cloud.ActionRename || t == cloud.ActionPassword || t == cloud.ActionEnableIPv6 || t == cloud.ActionSetRDNS
 }
 
 // GetAction reports an action complete once the instance is in the state

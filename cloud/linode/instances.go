@@ -97,6 +97,9 @@ func instance(in *linodego.Instance) *cloud.Instance {
 	if in.Backups != nil {
 		out.Backups = in.Backups.Enabled
 	}
+	if in.Specs != nil {
+		out.DiskGB = in.Specs.Disk / 1024 // MB
+	}
 	for _, ip := range in.IPv4 {
 		if ip != nil && !ip.IsPrivate() {
 			out.IPv4 = ip.String()
