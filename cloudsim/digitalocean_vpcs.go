@@ -70,7 +70,9 @@ func doVPCs(c *call) []doVPCJSON {
 	for _, v := range c.do().VPCs {
 		created = append(created, *v)
 	}
-	slices.SortFunc(created, func(a, b doVPCJSON) int { return cmp.Or(cmp.Compare(a.CreatedAt, b.CreatedAt), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(created, func(a, b doVPCJSON) int {
+		return cmp.Or(cmp.Compare(a.CreatedAt, b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
 	return append(out, created...)
 }
 

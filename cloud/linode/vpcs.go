@@ -12,7 +12,9 @@ import (
 var errNoVPCs = &cloud.Error{Code: cloud.InvalidArgument, Field: "vpc", Message: "VPCs on Linode are not offered"}
 
 // CreateVPC is refused: see Capabilities.VPC.
-func (d *Driver) CreateVPC(context.Context, cloud.VPCRequest) (*cloud.VPC, error) { return nil, errNoVPCs }
+func (d *Driver) CreateVPC(context.Context, cloud.VPCRequest) (*cloud.VPC, error) {
+	return nil, errNoVPCs
+}
 
 // ListVPCs is refused: see Capabilities.VPC.
 func (d *Driver) ListVPCs(context.Context) ([]*cloud.VPC, error) { return nil, errNoVPCs }
