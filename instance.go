@@ -256,6 +256,7 @@ const (
 	ActionRename     = "rename"
 	ActionPassword   = "password_reset"
 	ActionEnableIPv6 = "enable_ipv6"
+	ActionSetRDNS    = "set_rdns" // the PTR of one of the server's public addresses
 	ActionDelete     = "delete"
 )
 
@@ -273,6 +274,9 @@ type ActionParams struct {
 	PlanID   string `json:"plan_id,omitempty"` // resize
 	Label    string `json:"label,omitempty"`   // rename
 	Password string `json:"-"`                 // password_reset and rebuild, where the provider takes one; sealed
+	Disk     bool   `json:"disk,omitempty"`    // resize: the disk grows with the plan (permanent)
+	IP       string `json:"ip,omitempty"`      // set_rdns: the address
+	PTR      string `json:"ptr,omitempty"`     // set_rdns: its new PTR
 }
 
 // InstanceAction is one action on a server, from request to outcome.

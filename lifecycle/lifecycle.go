@@ -51,6 +51,11 @@ type Request struct {
 	PlanID   string `json:"plan_id"`  // resize
 	Label    string `json:"label"`    // rename
 	Password string `json:"password"` // password_reset and rebuild, where the provider takes one (Linode)
+	// Disk: a resize grows the disk to the plan's too (permanent); absent,
+	// as the provider does by default (DiskDefault).
+	Disk *bool  `json:"disk"`
+	IP   string `json:"ip"`  // set_rdns: one of the server's public addresses
+	PTR  string `json:"ptr"` // set_rdns: the host name
 }
 
 // Args is an action's job. It names the action only; a password stays
@@ -74,6 +79,9 @@ func (s *Service) Act(ctx context.Context, by webrana.Actor, in *webrana.Instanc
 		return nil, err
 	}
 	a := &webrana.InstanceAction{InstanceID: in.ID, UserID: by.UserID(), Type: req.Type, Params: params}
+	if req.Type == webrana.ActionSetRDNS {
+		a.Note = RDNSNote(in, params.PTR)
+	}
 	audit := by.Entry("vps.action", "instance", in.ID, req.Type)
 	if err := s.db.CreateAction(ctx, a, "", s.enqueue(ctx, audit)); err != nil {
 		return nil, fmt.Errorf("%s server %s: %w", req.Type, in.ID, err)
@@ -176,6 +184,9 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 	if req.Type == webrana.ActionResize { // the plan is checked first
 		return s.checkResize(ctx, in, req)
 	}
+	if req.Type == webrana.ActionSetRDNS {
+		return checkRDNS(in, req)
+	}
 	if err := stateAllows(in, req.Type); err != nil {
 		return p, err
 	}
@@ -258,13 +269,17 @@ func (s *Service) checkResize(ctx context.Context, in *webrana.Instance, req Req
 	if err != nil {
 		return p, err
 	}
-	if err := CanResize(in, cur, next); err != nil {
+	disk := DiskDefault(in.ProviderType)
+	if req.Disk != nil {
+		disk = *req.Disk
+	}
+	if err := CanResize(in, cur, next, disk); err != nil {
 		return p, err
 	}
 	if err := stateAllows(in, webrana.ActionResize); err != nil {
 		return p, err
 	}
-	p.PlanID = next.ID
+	p.PlanID, p.Disk = next.ID, disk
 	return p, nil
 }
 

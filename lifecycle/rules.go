@@ -87,9 +87,13 @@ func stateAllows(in *webrana.Instance, action string) error {
 		if in.IPv6 != "" {
 			return webrana.Errorf(webrana.ECONFLICT, "IPv6 is already on: %s.", in.IPv6)
 		}
+	case webrana.ActionSetRDNS:
+		if caps.RDNS == cloud.RDNSNone {
+			return webrana.Errorf(webrana.ECONFLICT, "%s cannot set reverse DNS.", reg.Name)
+		}
 	case webrana.ActionRebuild, webrana.ActionRename:
 	default:
-		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset or enable_ipv6 (DELETE /api/vps/{id} deletes).", action)
+		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset, enable_ipv6 or set_rdns (DELETE /api/vps/{id} deletes).", action)
 	}
 	return nil
 }
@@ -98,7 +102,30 @@ func stateAllows(in *webrana.Instance, action string) error {
 // only an active, bigger plan of the same provider sold in the server's
 // region. Disks cannot shrink, so smaller plans are refused. Whether the
 // server's state allows a resize at all is Allowed's.
-func CanResize(in *webrana.Instance, cur, next *webrana.Plan) error {
+//
+// The disk (disk: whether the resize grows it, as ResizeDisk says) must be
+// what the plan sells, as its price includes it:
+//   - where a resize may keep the disk (cloud.ResizeDiskOptional,
+//     DigitalOcean), one that keeps it is a CPU and memory resize, allowed
+//     only to a plan whose disk is no bigger than the server's: the
+//     customer would pay for disk they do not get. A resize that grows the
+//     disk is permanent: disks cannot shrink, so the server can never be
+//     resized to a plan with a smaller disk again;
+//   - where every resize grows it (cloud.ResizeDiskAlways, Linode), disk
+//     must be true;
+//   - where none does, it must be false.
+//
+// The server's disk is taken to be its plan's: every resize Webrana allows
+// keeps them equal.
+func CanResize(in *webrana.Instance, cur, next *webrana.Plan, disk bool) error {
+	reg := providers.Of(in.ProviderType)
+	mode := reg.Capabilities.ResizeDisk
+	switch {
+	case disk && mode == cloud.ResizeDiskNever:
+		return webrana.FieldError("disk", "%s cannot resize a disk.", reg.Name)
+	case !disk && mode == cloud.ResizeDiskAlways:
+		return webrana.FieldError("disk", "%s resizes move the disk to the new plan's size: leave disk out or true.", reg.Name)
+	}
 	switch {
 	case !next.IsActive:
 		return webrana.FieldError("plan_id", "Unknown plan.")
@@ -110,8 +137,18 @@ func CanResize(in *webrana.Instance, cur, next *webrana.Plan) error {
 		return webrana.FieldError("plan_id", "Servers can only grow: plan %q is not bigger than %q.", next.Name, cur.Name)
 	case !slices.Contains(next.Regions, in.Region):
 		return webrana.FieldError("plan_id", "Plan %q is not sold in %s.", next.Name, in.Region)
+	case mode == cloud.ResizeDiskOptional && !disk && next.DiskGB > cur.DiskGB:
+		return webrana.FieldError("disk", "Plan %q has a %d GB disk and the server's is %d GB: on %s a resize without disk keeps the disk, "+
+			"and you would pay for disk you do not get. Resize with disk (permanent: the server can never be resized to a plan "+
+			"with a smaller disk again), or choose a plan with a %d GB disk.", next.Name, next.DiskGB, cur.DiskGB, reg.Name, cur.DiskGB)
 	}
 	return nil
+}
+
+// DiskDefault is what a resize does to the disk when the request does not
+// say: grow it where every resize does (Linode), keep it elsewhere.
+func DiskDefault(provider webrana.ProviderType) bool {
+	return providers.Of(provider).Capabilities.ResizeDisk == cloud.ResizeDiskAlways
 }
 
 // CanRebuild refuses an image of the server's provider that the server

@@ -1,6 +1,7 @@
 package lifecycle_test
 
 import (
+	"cmp"
 	"errors"
 	"testing"
 
@@ -107,9 +108,12 @@ func with(m map[string]string, action, refusal string) map[string]string {
 }
 
 // TestCanResize: only to an active, bigger and dearer plan of the same
-// provider, sold in the server's region.
+// provider, sold in the server's region; on DigitalOcean a resize that
+// keeps the disk only to a plan whose disk is no bigger (the customer
+// would pay for disk they do not get), on Linode always with the disk.
 func TestCanResize(t *testing.T) {
 	in := &webrana.Instance{ProviderType: do, Region: "sgp1", Status: webrana.StatusOff}
+	lin := &webrana.Instance{ProviderType: linode, Region: "sgp1", Status: webrana.StatusOff}
 	cur := &webrana.Plan{ID: "small", Name: "Small", ProviderType: do, DiskGB: 25, MemoryMB: 1024, PriceMonthly: 600,
 		Regions: []string{"sgp1"}, IsActive: true}
 	bigger := func(change func(p *webrana.Plan)) *webrana.Plan {
@@ -121,12 +125,41 @@ func TestCanResize(t *testing.T) {
 		return p
 	}
 	for _, tc := range []struct {
+		name    string
+		next    *webrana.Plan
+		want    string // the refusal; empty when allowed
+		keep    bool   // the resize keeps the disk
+		on      *webrana.Instance
+		inField string
+	}{
+		{name: "bigger", next: bigger(nil)},
+		{name: "same disk, more memory", next: bigger(func(p *webrana.Plan) { p.DiskGB = 25 })},
+		{name: "same disk, more memory, disk kept", next: bigger(func(p *webrana.Plan) { p.DiskGB = 25 }), keep: true},
+		{name: "bigger disk, disk kept", next: bigger(nil), keep: true, inField: "disk",
+			want: `Plan "Big" has a 50 GB disk and the server's is 25 GB: on DigitalOcean a resize without disk keeps the disk, ` +
+				`and you would pay for disk you do not get. Resize with disk (permanent: the server can never be resized to a plan ` +
+				`with a smaller disk again), or choose a plan with a 25 GB disk.`},
+		{name: "Linode keeping the disk", next: bigger(func(p *webrana.Plan) { p.ProviderType = linode }), keep: true, on: lin, inField: "disk",
+			want: "Linode resizes move the disk to the new plan's size: leave disk out or true."},
+		{name: "Linode with the disk", next: bigger(func(p *webrana.Plan) { p.ProviderType = linode }), on: lin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			on, c := cmp.Or(tc.on, in), *cur
+			c.ProviderType = on.ProviderType
+			err := lifecycle.CanResize(on, &c, tc.next, !tc.keep)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (webrana.ErrorMessage(err) != tc.want || field(err) != cmp.Or(tc.inField, "plan_id")):
+				t.Errorf("got %v (field %q), want %q on %s", err, field(err), tc.want, cmp.Or(tc.inField, "plan_id"))
+			}
+		})
+	}
+	for _, tc := range []struct {
 		name string
 		next *webrana.Plan
 		want string // the refusal; empty when allowed
 	}{
-		{"bigger", bigger(nil), ""},
-		{"same disk, more memory", bigger(func(p *webrana.Plan) { p.DiskGB = 25 }), ""},
 		{"inactive", bigger(func(p *webrana.Plan) { p.IsActive = false }), "Unknown plan."},
 		{"other provider", bigger(func(p *webrana.Plan) { p.ProviderType = linode }), `Plan "Big" is a linode plan; this server runs on digitalocean.`},
 		{"same plan", cur, `The server is on plan "Small" already.`},
@@ -136,7 +169,7 @@ func TestCanResize(t *testing.T) {
 		{"other region", bigger(func(p *webrana.Plan) { p.Regions = []string{"nyc1"} }), `Plan "Big" is not sold in sgp1.`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := lifecycle.CanResize(in, cur, tc.next)
+			err := lifecycle.CanResize(in, cur, tc.next, true)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("refused: %v", err)

@@ -165,7 +165,8 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 // request is the provider request of an action: the plan's size for a
 // resize, the opened password where one was given.
 func (w *Worker) request(ctx context.Context, a *webrana.InstanceAction) (cloud.ActionRequest, error) {
-	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label}
+	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label,
+		Disk: a.Params.Disk, IP: a.Params.IP, PTR: a.Params.PTR}
 	if a.Type == webrana.ActionResize {
 		plan, err := w.db.PlanByID(ctx, a.Params.PlanID)
 		if err != nil {
