@@ -344,10 +344,15 @@ func (s *Server) resizePlans(r *http.Request, in *webrana.Instance, cur *webrana
 	}
 	var out []pages.ServerPlanOption
 	for _, p := range plans {
-		if lifecycle.CanResize(in, cur, p) != nil {
+		withDisk, keepDisk := lifecycle.CanResize(in, cur, p, true) == nil, lifecycle.CanResize(in, cur, p, false) == nil
+		if !withDisk && !keepDisk {
 			continue
 		}
-		out = append(out, pages.ServerPlanOption{ID: p.ID, Name: p.Name, Detail: pages.ServerPlanSpecs(p) + " · " + pages.Price(p.PriceMonthly, p.Currency) + "/month"})
+		detail := pages.ServerPlanSpecs(p) + " · " + pages.Price(p.PriceMonthly, p.Currency) + "/month"
+		if withDisk && !keepDisk && !lifecycle.DiskDefault(in.ProviderType) {
+			detail += " · with the disk only"
+		}
+		out = append(out, pages.ServerPlanOption{ID: p.ID, Name: p.Name, Detail: detail, DiskOnly: withDisk && !keepDisk})
 	}
 	return out, nil
 }
