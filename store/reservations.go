@@ -23,6 +23,10 @@ type ReserveRequest struct {
 	// minutes): long enough to fail over, short enough that a held order
 	// tries again once the operator fixes the account.
 	RetryRefusedAfter time.Duration
+	// AccountID pins the order to one account (the account of the order's
+	// VPC): only it is considered, and when it is full the pool is full for
+	// this order.
+	AccountID string
 }
 
 // DefaultRetryRefusedAfter is ReserveRequest.RetryRefusedAfter's default.
@@ -204,6 +208,9 @@ func usableAccounts(req ReserveRequest, now time.Time) usable {
 			AND outcome IN (?, ?) AND finished_at > ?)`
 	args := append(append([]any{req.Provider}, health...), req.OrderID,
 		webrana.AttemptQuotaExceeded, webrana.AttemptUnauthorized, now.Add(-req.RetryRefusedAfter))
+	if req.AccountID != "" {
+		where, args = where+` AND id = ?`, append(args, req.AccountID)
+	}
 	return usable{where: where, args: args}
 }
 
