@@ -261,7 +261,10 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 	if err := s.sshKeys(ctx, owner, req.SSHKeyIDs); err != nil {
 		return c, err
 	}
-	if err := checkOptions(c.Provider, req); err != nil || through < StageAll {
+	if err := checkOptions(c.Provider, req); err != nil {
+		return c, err
+	}
+	if _, err := s.checkVPC(ctx, owner, c.Provider, req); err != nil || through < StageAll {
 		return c, err
 	}
 	return c, checkAccess(c.Provider, req, c.Label, owner.Email)

@@ -22,6 +22,8 @@ type OrderStore interface {
 	OrderByInstance(ctx context.Context, instanceID string) (*webrana.Order, error)
 	ListAttemptRows(ctx context.Context, orderID string) ([]*store.AttemptRow, error)
 	PlaceOrder(ctx context.Context, no store.NewOrder, enqueue func(*store.Tx, *webrana.Order) error) (*webrana.Order, error)
+	VPCByUUID(ctx context.Context, ownerID, uuid string) (*webrana.VPC, error) // an order's VPC is the customer's (vpc.go)
+	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
 }
 
 // WorkStore is what Worker needs: the order's rows and the workflow's
@@ -53,6 +55,7 @@ type WorkStore interface {
 	InTx(ctx context.Context, fn func(*store.Tx) error) error
 	CompleteOrder(ctx context.Context, orderID string, done store.Completion, also ...func(*store.Tx) error) error
 	FailOrder(ctx context.Context, orderID, outcome, reason string, also func(*store.Tx) error) error
+	VPCByUUID(ctx context.Context, ownerID, uuid string) (*webrana.VPC, error) // the order's VPC pins its account (vpc.go)
 }
 
 var (

@@ -279,7 +279,11 @@ func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
 	if res, err := r.w.db.ReservationOf(ctx, r.order.ID); err != nil || res != nil {
 		return res, err
 	}
-	return r.w.db.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID})
+	pinned, err := pinnedAccount(ctx, r.w.db, r.in) // its VPC's account (vpc.go)
+	if err != nil {
+		return nil, err
+	}
+	return r.w.db.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID, AccountID: pinned})
 }
 
 // create makes the order's server on its account. Unless the account was

@@ -34,6 +34,7 @@ import (
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/store/storetest"
+	"github.com/webrana/webrana/vpcs"
 	"github.com/webrana/webrana/web"
 	"github.com/webrana/webrana/web/webtest"
 )
@@ -105,6 +106,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Mail:      outbox,
 		Payments:  pay,
 		Invoices:  invoicing.New(db, &invoicing.Config{Now: c.Now, Mail: outbox}),
+		VPCs:      vpcs.New(db, pl), // issue 19
 		Ledger:    billing.NewLedger(db, billing.NewDunning(db, nil, &billing.DunningConfig{Now: c.Now}), &billing.LedgerConfig{Currency: web.Currency})}
 	for _, opt := range opts {
 		opt(&cfg)

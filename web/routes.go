@@ -114,6 +114,16 @@ func (s *Server) routes() {
 	s.api("POST /api/vps/{id}/actions", SignedIn, s.handleVPSAction)
 	s.api("GET /api/vps/{id}/actions", SignedIn, s.handleListVPSActions)
 
+	// VPCs customers own, and the operator's assignment (issue 19; api_vpcs.go).
+	s.api("GET /api/vpcs", SignedIn, s.handleListVPCs)
+	s.api("POST /api/vpcs", SignedIn, s.handleCreateVPC)
+	s.api("GET /api/vpcs/{id}", SignedIn, s.handleGetVPC)
+	s.api("DELETE /api/vpcs/{id}", SignedIn, s.handleDeleteVPC)
+	s.api("GET /api/admin/vpcs", Admin, s.handleAdminListVPCs)
+	s.api("POST /api/admin/vpcs", Admin, s.handleAssignVPC)
+	// The server page's reverse DNS form (ui_networking.go).
+	s.ui("POST /servers/{id}/rdns", SignedIn, s.handleServerRDNSForm)
+
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 	// Card top-ups, receipts, the gateway's webhook and refunds (api_payments.go).
 	s.paymentRoutes()

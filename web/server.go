@@ -49,6 +49,7 @@ import (
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/revenue"
+	"github.com/webrana/webrana/vpcs"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -100,6 +101,8 @@ type Config struct {
 	MetricsPublic bool
 	// Revenue is the operator's margin reports (issue 17 §3).
 	Revenue *revenue.Service
+	// VPCs is customers' VPCs (issue 19).
+	VPCs *vpcs.Service
 }
 
 // Server serves Webrana over HTTP.
@@ -120,6 +123,7 @@ type Server struct {
 	payments      *payments.Service
 	revenue       *revenue.Service
 	invoices      *invoicing.Service
+	vpcs          *vpcs.Service
 	ready         []ReadyCheck
 	version       string
 	mode          string
@@ -162,6 +166,7 @@ func NewServer(cfg Config) *Server {
 		payments:       cfg.Payments,
 		revenue:        cfg.Revenue,
 		invoices:       cfg.Invoices,
+		vpcs:           cfg.VPCs,
 		ready:          cfg.Ready,
 		version:        cfg.Version,
 		mode:           cmp.Or(cfg.Mode, "production"),

@@ -212,8 +212,8 @@ func (s *Server) handleServerActionForm(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	req := lifecycle.Request{Type: r.PostFormValue("type"), Image: r.PostFormValue("image"), PlanID: r.PostFormValue("plan_id"),
-		Label: r.PostFormValue("label"), Password: r.PostFormValue("root_password")}
-	form := pages.ServerActionForm{Type: req.Type, Image: req.Image, PlanID: req.PlanID, Label: req.Label}
+		Label: r.PostFormValue("label"), Password: r.PostFormValue("root_password"), Disk: formDisk(r)}
+	form := pages.ServerActionForm{Type: req.Type, Image: req.Image, PlanID: req.PlanID, Label: req.Label, Disk: req.Disk != nil && *req.Disk}
 	a, err := s.actOn(r, in.Instance, req)
 	if err != nil {
 		var ok bool
@@ -311,6 +311,9 @@ func (s *Server) serverSettled(r *http.Request, in *store.InstanceRow, d *pages.
 	}
 	if !d.Polling {
 		d.Actions = serverActions(in.Instance)
+	}
+	if d.Net, err = s.serverNetworking(r, in); err != nil { // ui_networking.go
+		return err
 	}
 	if serverOffers(d.Actions, webrana.ActionResize) && d.Plan != nil {
 		if d.Plans, err = s.resizePlans(r, in.Instance, d.Plan); err != nil {

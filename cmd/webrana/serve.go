@@ -33,6 +33,7 @@ import (
 	"github.com/webrana/webrana/revenue"
 	"github.com/webrana/webrana/secrets"
 	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/vpcs"
 	"github.com/webrana/webrana/web"
 )
 
@@ -65,6 +66,7 @@ type Main struct {
 	Payments *payments.Service // card top-ups (without a gateway: not set up)
 	Revenue  *revenue.Service
 	Invoices *invoicing.Service // monthly invoices and credit notes
+	VPCs     *vpcs.Service      // customers' VPCs (issue 19)
 	Sim      *sandboxSim        // sandbox only
 	Queue    *jobs.Queue
 	Server   *web.Server

@@ -25,6 +25,7 @@ import (
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/revenue"
+	"github.com/webrana/webrana/vpcs"
 	"github.com/webrana/webrana/web"
 )
 
@@ -67,6 +68,7 @@ func (m *Main) wire() error {
 	m.Orders = provision.New(m.DB, m.Catalog, m.Keys, late,
 		&provision.Config{DefaultRegions: map[webrana.ProviderType]string{webrana.DigitalOcean: cfg.DigitalOceanDefaultRegion}})
 	m.Servers = lifecycle.New(m.DB, m.Catalog, m.Keys, late)
+	m.VPCs = vpcs.New(m.DB, m.Pool) // customers' VPCs (issue 19)
 	m.Statuses = lifecycle.NewStatusSync(m.DB, m.Pool, &lifecycle.StatusSyncConfig{Now: m.Now, Logger: m.Logger})
 	m.Reconcil = lifecycle.NewReconciler(m.DB, m.Pool, &lifecycle.ReconcilerConfig{DestroyOrphans: cfg.DestroyOrphans, Logger: m.Logger})
 	m.Metrics = lifecycle.NewMetrics(m.DB, m.Pool, &lifecycle.MetricsConfig{Now: m.Now})
@@ -112,6 +114,7 @@ func (m *Main) wire() error {
 		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
 		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail, Payments: m.Payments, Revenue: m.Revenue,
 		Invoices:     m.Invoices,
+		VPCs:         m.VPCs, // issue 19
 		MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic,
 		Ready: m.readyChecks(), Version: version, SignInHint: signInHint(cfg), Mode: cfg.Mode()})
 	if m.Sim != nil {
