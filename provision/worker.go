@@ -113,7 +113,8 @@ type run struct {
 	last  bool  // the job's last attempt: a transient failure ends the order
 	jobID int64 // woken when the order is held and capacity appears
 
-	fresh bool // the order's account was reserved in this run: no create was sent to it before
+	fresh  bool   // the order's account was reserved in this run: no create was sent to it before
+	pinned string // the account the order must go on (its VPC's), "" for any
 }
 
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
@@ -283,6 +284,7 @@ func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.pinned = pinned
 	return r.w.db.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID, AccountID: pinned})
 }
 
@@ -543,6 +545,9 @@ func (r *run) hold(ctx context.Context, cause error) error {
 	reason := "Waiting for capacity: every " + string(r.in.ProviderType) + " account is full. The order proceeds as soon as one has room."
 	if errors.Is(cause, webrana.ErrNoAvailableAccount) {
 		reason = "Waiting for capacity: no " + string(r.in.ProviderType) + " account can take servers right now. The order proceeds as soon as one can."
+	}
+	if r.pinned != "" {
+		reason = "Waiting for capacity: servers in your VPC go on its provider account, which cannot take another right now. The order proceeds as soon as it can."
 	}
 	alert := &webrana.Alert{Kind: webrana.AlertProvisioningHeld,
 		Key: webrana.AlertProvisioningHeld + ":" + string(r.in.ProviderType), Severity: alerts.Critical,

@@ -472,6 +472,10 @@ func srvResizeDisk(d ServerData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
+			templ_7745c5c3_Err = templ.RenderAttributes(ctx, templ_7745c5c3_Buffer, fieldAttrs(d.Form.errFor(webrana.ActionResize), "disk", "resize-disk"))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "> Resize the disk too</label><p id=\"resize-disk-warning\"><strong>A disk resize is permanent:</strong> disks cannot shrink, so the server can never be resized to a plan with a smaller disk again. Without it only CPU and memory change, and only plans with the server's disk size can be chosen.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
