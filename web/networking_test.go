@@ -58,7 +58,9 @@ func TestSetRDNS(t *testing.T) {
 		do := h.addressedServer(t, alice, h.plan(t, webrana.DigitalOcean), "web")
 		li := h.addressedServer(t, alice, h.plan(t, webrana.Linode), "db")
 		path := func(in *webrana.Instance) string { return "/api/vps/" + in.ID + "/actions" }
-		rdns := func(ip, ptr string) map[string]string { return map[string]string{"type": "set_rdns", "ip": ip, "ptr": ptr} }
+		rdns := func(ip, ptr string) map[string]string {
+			return map[string]string{"type": "set_rdns", "ip": ip, "ptr": ptr}
+		}
 
 		wantField(t, ac.Do("POST", path(do), rdns("198.51.100.1", "mail.example.com")), "ip", "an address not the server's")
 		wantField(t, ac.Do("POST", path(do), rdns("", "mail.example.com")), "ip", "no address")
