@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -92,6 +94,35 @@ var ownedRoutes = map[string]owned{
 	"GET /api/billing/invoices/{id}":     invoiceFixture,
 	"GET /api/billing/invoices/{id}/pdf": invoiceFixture,
 	"GET /billing/invoices/{id}":         invoiceFixture,
+	// VPCs and the reverse DNS form (issue 19).
+	"GET /api/vpcs/{id}":      vpcFixture,
+	"DELETE /api/vpcs/{id}":   vpcFixture,
+	"POST /servers/{id}/rdns": vpsFixture,
+}
+
+var vpcSeq atomic.Int32
+
+// vpcFixture is a VPC of the owner, recorded directly (no provider call is
+// made for another customer's VPC).
+var vpcFixture = owned{
+	create: func(t *testing.T, h *harness, owner *webtest.Client) string {
+		var me struct{ ID string }
+		owner.Do("GET", "/api/me", nil).JSON(t, &me)
+		n := strconv.Itoa(int(vpcSeq.Add(1)))
+		acc := &webrana.Account{ProviderType: webrana.DigitalOcean, Name: "vpc-" + n, TokenCiphertext: "ct", IsActive: true, Limit: 25}
+		if err := h.db.CreateAccount(context.Background(), acc); err != nil {
+			t.Fatal(err)
+		}
+		v := &webrana.VPC{OwnerID: me.ID, ProviderType: webrana.DigitalOcean, AccountID: acc.ID,
+			UUID: fmt.Sprintf("5a4981aa-9653-4bd1-bef5-%012s", n), Region: "sgp1", Name: "net-" + n, Origin: webrana.VPCCreated}
+		if err := h.db.CreateVPC(context.Background(), v); err != nil {
+			t.Fatal(err)
+		}
+		return v.ID
+	},
+	intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+		return owner.Do("GET", "/api/vpcs/"+id, nil).Status == 200
+	},
 }
 
 var topUpFixture = owned{

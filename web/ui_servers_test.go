@@ -744,6 +744,7 @@ func TestUIServersButtonsMatchAct(t *testing.T) {
 						form.Set("type", action)
 						form.Set("image", cmp.Or(image, "ubuntu-24-04-x64"))
 						form.Set("plan_id", cmp.Or(plan, offered[v.provider]))
+						form.Set("disk", "true") // the bigger plan has a bigger disk: resized with it (issue 19)
 						form.Set("label", "renamed-"+strconv.Itoa(n))
 						if v.provider == webrana.Linode && (action == "rebuild" || action == "password_reset") {
 							form.Set("root_password", "Kx9!mQ2#vLp7")
