@@ -158,8 +158,12 @@ func (s *Service) Delete(ctx context.Context, by webrana.Actor, owner *webrana.U
 	if err != nil {
 		return err
 	}
-	if n, err := s.db.VPCServers(ctx, v.UUID); err != nil || n > 0 {
-		return cmpErr(err, webrana.Errorf(webrana.ECONFLICT, "%d server(s) are in VPC %s; delete them first.", n, v.Name))
+	n, err := s.db.VPCServers(ctx, v.UUID)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return webrana.Errorf(webrana.ECONFLICT, "%d server(s) are in VPC %s; delete them first.", n, v.Name)
 	}
 	if v.Origin == webrana.VPCCreated {
 		acc, err := s.db.AccountByID(ctx, v.AccountID)
@@ -261,11 +265,4 @@ func (s *Service) ListAll(ctx context.Context) ([]*webrana.VPC, error) { return 
 
 func audit(ctx context.Context, e *webrana.AuditEntry) func(*store.Tx) error {
 	return func(tx *store.Tx) error { return tx.AppendAudit(ctx, e) }
-}
-
-func cmpErr(err, otherwise error) error {
-	if err != nil {
-		return err
-	}
-	return otherwise
 }

@@ -21,6 +21,7 @@ const ptrActions = 200
 func (s *Server) serverNetworking(r *http.Request, in *store.InstanceRow) (pages.ServerNetworking, error) {
 	reg := providers.Of(in.ProviderType)
 	n := pages.ServerNetworking{ProviderName: reg.Name, ResizeDisk: reg.Capabilities.ResizeDisk, VPCUUID: in.Options.VPCUUID,
+		VPCs: reg.Capabilities.VPC,
 		RDNS: lifecycle.Allowed(in.Instance, webrana.ActionSetRDNS) == nil, RDNSNote: lifecycle.RDNSNote(in.Instance, "")}
 	if in.IPv4 != "" || in.IPv6 != "" {
 		actions, _, err := s.servers.Actions(r.Context(), in.ID, webrana.Page{PerPage: ptrActions})
