@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/webrana/webrana"
@@ -84,4 +85,23 @@ func formDisk(r *http.Request) *bool {
 		return &f
 	}
 	return nil
+}
+
+// orderVPCs are the customer's VPCs an order may name: of its provider, in
+// its region.
+func (s *Server) orderVPCs(ctx context.Context, me *webrana.User, f *pages.OrderForm) ([]*webrana.VPC, error) {
+	if s.vpcs == nil {
+		return nil, nil
+	}
+	all, err := s.vpcs.List(ctx, me)
+	if err != nil {
+		return nil, err
+	}
+	var out []*webrana.VPC
+	for _, v := range all {
+		if v.ProviderType == f.Provider && v.Region == f.Region {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }

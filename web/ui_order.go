@@ -327,6 +327,9 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 		if d.SSHKeys, err = s.auth.SSHKeys(ctx, me); err != nil {
 			return d, err
 		}
+		if d.VPCs, err = s.orderVPCs(ctx, me, f); err != nil { // ui_networking.go
+			return d, err
+		}
 	default:
 		if err := s.orderReviewData(ctx, me, &d, f, c); err != nil {
 			return d, err
