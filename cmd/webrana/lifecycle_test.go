@@ -78,7 +78,7 @@ func TestDigitalOceanServerLife(t *testing.T) {
 		id := r.waitFor(r.orderSmallDO("life").ID, "active").ID
 
 		r.refused(id, map[string]any{"type": "power_on"}, 409)
-		r.refused(id, map[string]any{"type": "resize", "plan_id": bigger}, 409) // DigitalOcean resizes stopped servers
+		r.refused(id, map[string]any{"type": "resize", "plan_id": bigger, "disk": true}, 409) // DigitalOcean resizes stopped servers
 		r.refused(id, map[string]any{"type": "teleport"}, 400)
 		r.refused(id, map[string]any{"type": "rename", "label": "no spaces"}, 400)
 		if v := r.act(id, map[string]any{"type": "power_off"}); v.Status != "off" {
@@ -89,7 +89,9 @@ func TestDigitalOceanServerLife(t *testing.T) {
 		if s := r.server(id); s.PlanID != small {
 			t.Fatalf("plan %s before resize", s.PlanID)
 		}
-		r.act(id, map[string]any{"type": "resize", "plan_id": bigger})
+		// A bigger disk is sold with the plan: a resize keeping the disk is refused (issue 19).
+		r.refused(id, map[string]any{"type": "resize", "plan_id": bigger}, 400)
+		r.act(id, map[string]any{"type": "resize", "plan_id": bigger, "disk": true})
 		if s := r.server(id); s.PlanID != bigger || s.Status != "off" {
 			t.Fatalf("after resize: plan %s status %s, want %s off", s.PlanID, s.Status, bigger)
 		}
