@@ -20,7 +20,7 @@ var everywhere = []string{"0.0.0.0/0", "::/0"}
 var outboundAll = []godo.OutboundRule{
 	{Protocol: "tcp", PortRange: "0", Destinations: &godo.Destinations{Addresses: everywhere}},
 	{Protocol: "udp", PortRange: "0", Destinations: &godo.Destinations{Addresses: everywhere}},
-	{Protocol: "icmp", Destinations: &godo.Destinations{Addresses: everywhere}},
+	{Protocol: "icmp", PortRange: "0", Destinations: &godo.Destinations{Addresses: everywhere}},
 }
 
 // SetFirewall replaces the rules of the droplet's firewall, or creates it.
@@ -98,7 +98,7 @@ func inboundRules(rules []cloud.InboundRule) []godo.InboundRule {
 	out := make([]godo.InboundRule, 0, len(rules))
 	for _, r := range rules {
 		ports := r.Ports
-		if ports == "" && r.Protocol != cloud.ProtocolICMP {
+		if ports == "" { // every port; icmp has none, which the API writes "0" too
 			ports = "0"
 		}
 		out = append(out, godo.InboundRule{Protocol: r.Protocol, PortRange: ports, Sources: &godo.Sources{Addresses: r.Sources}})
