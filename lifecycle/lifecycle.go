@@ -173,6 +173,9 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 	if err := actionable(in); err != nil {
 		return p, err
 	}
+	if req.Type == webrana.ActionFirewall {
+		return p, webrana.FieldError("type", "Set the firewall's rules with PUT /api/vps/{id}/firewall.")
+	}
 	if req.Type == webrana.ActionResize { // the plan is checked first
 		return s.checkResize(ctx, in, req)
 	}
