@@ -29,16 +29,16 @@ func (s *Server) handleGetFirewall(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handlePutFirewall(w http.ResponseWriter, r *http.Request) error {
+	row, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
 	var req firewallRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	if req.Inbound == nil {
 		return webrana.FieldError("inbound", "Give the inbound rules (an empty list lets no traffic in).")
-	}
-	row, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
 	}
 	a, err := s.servers.SetFirewall(r.Context(), actor(r), row.Instance, *req.Inbound)
 	if err != nil {
