@@ -133,3 +133,22 @@ func (w *Worker) removeFirewall(ctx context.Context, c *cloud.Client, in *webran
 	}
 	return w.db.FirewallRemoved(ctx, in.ID)
 }
+
+// dropFirewall deletes the firewall Webrana kept for a server destroyed at
+// the provider behind its back, so that none is left on the account. It is
+// best-effort: a failure is logged, and the sync goes on.
+func (s *StatusSync) dropFirewall(ctx context.Context, c *cloud.Client, in *webrana.Instance) {
+	fw, err := s.db.FirewallOf(ctx, in.ID)
+	if webrana.ErrorCode(err) == webrana.ENOTFOUND || err == nil && fw.ProviderFirewallID == "" || !c.Capabilities().Firewall {
+		return // Webrana made none for it
+	}
+	if err == nil {
+		err = c.DeleteFirewall(ctx, in.ProviderID)
+	}
+	if err == nil || cloud.Code(err) == cloud.NotFound {
+		err = s.db.FirewallRemoved(ctx, in.ID)
+	}
+	if err != nil {
+		s.logger().Warn("firewall of a destroyed server not removed", "instance", in.ID, "err", err)
+	}
+}

@@ -51,6 +51,8 @@ type SyncStore interface {
 	RunningServersOn(ctx context.Context, accountID string) ([]*webrana.Instance, error)
 	SetServerStatus(ctx context.Context, id string, from, to webrana.InstanceStatus) error
 	ServerDestroyedAtProvider(ctx context.Context, id string, at time.Time) error
+	FirewallOf(ctx context.Context, instanceID string) (*webrana.Firewall, error)
+	FirewallRemoved(ctx context.Context, instanceID string) error
 }
 
 // ReconcileStore is what Reconciler needs: orders, known servers and the
