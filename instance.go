@@ -258,6 +258,9 @@ const (
 	ActionEnableIPv6 = "enable_ipv6"
 	ActionSetRDNS    = "set_rdns" // the PTR of one of the server's public addresses
 	ActionDelete     = "delete"
+	// ActionFirewall applies the server's firewall rules at the provider
+	// (PUT /api/vps/{id}/firewall).
+	ActionFirewall = "firewall"
 )
 
 // Action statuses.

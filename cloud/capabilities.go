@@ -69,6 +69,10 @@ type Capabilities struct {
 	// always grow it with the size (Linode), grow it when asked, for good
 	// (DigitalOcean), or never.
 	ResizeDisk ResizeDiskMode
+	// Firewall: the provider filters a server's inbound traffic with a
+	// firewall Webrana keeps for it on the account (FirewallDriver; a
+	// DigitalOcean Cloud Firewall, a Linode Cloud Firewall).
+	Firewall bool
 }
 
 // ResizeDiskMode is what a resize does to a server's disk.

@@ -102,6 +102,7 @@ type Driver interface {
 	EnsureSSHKey(ctx context.Context, name, publicKey string) (*SSHKey, error)
 	Metrics(ctx context.Context, id string, m Metric, start, end time.Time) ([]Point, error)
 
-	RDNSDriver // reverse DNS (rdns.go)
-	VPCDriver  // VPCs (vpcs.go)
+	RDNSDriver     // reverse DNS (rdns.go)
+	VPCDriver      // VPCs (vpcs.go)
+	FirewallDriver // a server's inbound rules (cloud/firewalls.go)
 }

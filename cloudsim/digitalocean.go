@@ -72,6 +72,12 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("POST /v2/vpcs", d.createVPC)
 	m.handle("DELETE /v2/vpcs/{id}", d.deleteVPC)
 	m.handle("GET /v2/droplets/{id}/snapshots", d.listDropletSnapshots)
+	// Cloud Firewalls (digitalocean_firewalls.go).
+	m.handle("GET /v2/firewalls", d.listFirewalls)
+	m.handle("POST /v2/firewalls", d.createFirewall)
+	m.handle("GET /v2/firewalls/{firewall}", d.getFirewall)
+	m.handle("PUT /v2/firewalls/{firewall}", d.updateFirewall)
+	m.handle("DELETE /v2/firewalls/{firewall}", d.deleteFirewall)
 	m.handle("/v2/", (*call).unimplemented)
 }
 
@@ -171,11 +177,12 @@ func (c *call) do() *doState {
 // doState is one DigitalOcean account's resources. Exported fields are
 // saved; the rest is an index rebuilt from them.
 type doState struct {
-	Droplets  map[int]*doDroplet    `json:"droplets"`
-	Actions   map[int]*doAction     `json:"actions"`
-	Keys      map[int]*doKey        `json:"keys"`
-	Snapshots map[int]*doImage      `json:"snapshots"`
-	VPCs      map[string]*doVPCJSON `json:"vpcs,omitempty"` // those the account created (digitalocean_vpcs.go)
+	Droplets  map[int]*doDroplet     `json:"droplets"`
+	Actions   map[int]*doAction      `json:"actions"`
+	Keys      map[int]*doKey         `json:"keys"`
+	Snapshots map[int]*doImage       `json:"snapshots"`
+	Firewalls map[string]*doFirewall `json:"firewalls,omitempty"`
+	VPCs      map[string]*doVPCJSON  `json:"vpcs,omitempty"` // those the account created (digitalocean_vpcs.go)
 
 	indexed bool
 	ids     []int // droplet ids, ascending (creation order)
@@ -200,6 +207,9 @@ func (st *doState) index() {
 	}
 	if st.VPCs == nil {
 		st.VPCs = map[string]*doVPCJSON{}
+	}
+	if st.Firewalls == nil {
+		st.Firewalls = map[string]*doFirewall{}
 	}
 	st.ids = st.ids[:0]
 	for id := range st.Droplets {
@@ -229,6 +239,7 @@ func (st *doState) addDroplet(d *doDroplet) {
 
 func (st *doState) removeDroplet(id int) {
 	delete(st.Droplets, id)
+	st.leaveFirewalls(id)
 	if i, ok := slices.BinarySearch(st.ids, id); ok {
 		st.ids = slices.Delete(st.ids, i, i+1)
 	}

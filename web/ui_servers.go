@@ -315,6 +315,9 @@ func (s *Server) serverSettled(r *http.Request, in *store.InstanceRow, d *pages.
 	if d.Net, err = s.serverNetworking(r, in); err != nil { // ui_networking.go
 		return err
 	}
+	if d.Firewall, err = s.firewallSection(r, in, d.Busy != nil); err != nil { // server_firewall.templ
+		return err
+	}
 	if serverOffers(d.Actions, webrana.ActionResize) && d.Plan != nil {
 		if d.Plans, err = s.resizePlans(r, in.Instance, d.Plan); err != nil {
 			return err
