@@ -294,7 +294,6 @@ func (h *harness) activate(t *testing.T, droplet int, c *doCustomer) {
 	t.Fatalf("no server is droplet %d", droplet)
 }
 
-
 // got unwraps godo's answer, failing the test on an error:
 // got(client.Call(...))(t).
 func got[T any](v T, _ *godo.Response, err error) func(*testing.T) T {

@@ -87,3 +87,33 @@ func TestPlanSlugs(t *testing.T) {
 		}
 	})
 }
+
+// TestUIPlanSlug: the plan form takes a slug (blank: from the name), shows
+// a plan's on its edit page, and answers a taken one with the field error,
+// keeping what was typed.
+func TestUIPlanSlug(t *testing.T) {
+	t.Parallel()
+	h := sqliteHarness(t)
+	admin, csrf := opSignIn(t, h)
+	mustStatus(t, admin.PostForm("/admin/plans", opPlanForm(csrf)), 303, "create plan with no slug")
+	mustStatus(t, admin.PostForm("/admin/plans", opPlanForm(csrf, "name", "Bigger", "slug", "big-1")), 303, "create plan with a slug")
+	slugs := map[string]string{}
+	for _, p := range opStoredPlans(t, h) {
+		slugs[p.Name] = p.Slug
+	}
+	if slugs["Starter"] != "starter" || slugs["Bigger"] != "big-1" {
+		t.Fatalf("slugs %v", slugs)
+	}
+	res := admin.PostForm("/admin/plans", opPlanForm(csrf, "name", "Third", "slug", "big-1"))
+	if res.Status != 400 {
+		t.Fatalf("a taken slug: %d", res.Status)
+	}
+	mustContain(t, res, "taken slug", `id="plan-slug" name="slug" value="big-1"`, "has the slug", `aria-invalid="true"`)
+	for _, p := range opStoredPlans(t, h) {
+		if p.Name == "Bigger" {
+			res := admin.Do("GET", "/admin/plans/"+p.ID+"/edit", nil)
+			mustStatus(t, res, 200, "edit page")
+			mustContain(t, res, "edit page", `id="plan-slug" name="slug" value="big-1"`)
+		}
+	}
+}

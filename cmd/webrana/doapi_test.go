@@ -42,7 +42,9 @@ func TestDropletAndVPSOrdersAreIndistinguishable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var keys struct{ Items []struct{ ID, Fingerprint string } }
+		var keys struct {
+			Items []struct{ ID, Fingerprint string }
+		}
 		r.customer.Do("GET", "/api/ssh-keys", nil).JSON(t, &keys)
 		if len(keys.Items) != 1 || keys.Items[0].Fingerprint != key.Fingerprint {
 			t.Fatalf("the key added through /v2/ in Webrana's API: %+v", keys)
