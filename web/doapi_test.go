@@ -14,7 +14,10 @@ import (
 	"github.com/digitalocean/godo"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/store/storetest"
+	"github.com/webrana/webrana/web"
 	"github.com/webrana/webrana/web/doapi/dotest"
 	"github.com/webrana/webrana/web/webtest"
 )
@@ -459,4 +462,29 @@ func TestDigitalOceanAPIRefuses(t *testing.T) {
 			t.Errorf("bob's key after alice's attempts: %v", err)
 		}
 	})
+}
+
+// TestDigitalOceanAPIRateLimit: each customer has their own hourly window;
+// every answer says what is left of it, and past it the answer is 429
+// too_many_requests with Retry-After, as DigitalOcean's.
+func TestDigitalOceanAPIRateLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{}, func(c *web.Config) { c.DigitalOceanRateLimit = 3 })
+	alice, bob := h.doCustomer(t, "alice@example.com"), h.doCustomer(t, "bob@example.com")
+	for i := 2; i >= 0; i-- {
+		status, _, hdr := alice.raw(t, "GET", "/v2/account", nil)
+		if status != 200 || hdr.Get("Ratelimit-Limit") != "3" || hdr.Get("Ratelimit-Remaining") != fmt.Sprint(i) || hdr.Get("Ratelimit-Reset") == "" {
+			t.Fatalf("request with %d left: %d %v", i, status, hdr)
+		}
+	}
+	status, body, hdr := alice.raw(t, "GET", "/v2/account", nil)
+	if status != 429 || body.ID != "too_many_requests" || hdr.Get("Retry-After") == "" || hdr.Get("Ratelimit-Remaining") != "0" {
+		t.Errorf("past the limit: %d %+v %v", status, body, hdr)
+	}
+	if _, _, err := alice.do.Droplets.List(context.Background(), nil); statusOf(err) != 429 {
+		t.Errorf("godo past the limit: %v", err)
+	}
+	if status, _, _ := bob.raw(t, "GET", "/v2/account", nil); status != 200 {
+		t.Errorf("another customer: %d", status)
+	}
 }
