@@ -418,6 +418,21 @@ func TestDigitalOceanAPIRefuses(t *testing.T) {
 			t.Errorf("refused orders left droplets: %+v", ds)
 		}
 
+		// Money for one first day (0.24) but not two: a request for two
+		// places neither; one for one is placed.
+		h.credit(t, h.login("alice@example.com"), 30)
+		two := with("names", []string{"web-1", "web-2"})
+		delete(two, "name")
+		if status, body, _ := alice.raw(t, "POST", "/v2/droplets", two); status != 422 || !strings.Contains(body.Message, "balance") {
+			t.Errorf("two droplets on money for one: %d %+v", status, body)
+		}
+		if ds := got(alice.do.Droplets.List(ctx, nil))(t); len(ds) != 0 {
+			t.Errorf("a refused request for two left droplets: %+v", ds)
+		}
+		if status, body, _ := alice.raw(t, "POST", "/v2/droplets", order); status != 202 {
+			t.Errorf("one droplet on money for one: %d %+v", status, body)
+		}
+
 		alice.spec.Exceptions = append(alice.spec.Exceptions,
 			dotest.Exception{Method: "GET", Path: "/v2/droplets/{droplet_id}", Request: true, Match: "value abc: an invalid integer",
 				Reason: "deliberately asks for a droplet id that is no number"},

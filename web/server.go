@@ -194,7 +194,7 @@ func NewServer(cfg Config) *Server {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	s.digitalOcean = doapi.New(cfg.Auth, cfg.Catalog, cfg.Plans, cfg.Orders, cfg.Servers,
-		&doapi.Config{Status: ErrorStatus, Logger: cfg.Logger, DropletLimit: cfg.DropletLimit, RateLimit: cfg.DigitalOceanRateLimit})
+		&doapi.Config{Status: ErrorStatus, Logger: cfg.Logger, DropletLimit: cfg.DropletLimit, RateLimit: cfg.DigitalOceanRateLimit, Ledger: cfg.Ledger})
 	s.routes()
 	return s
 }
