@@ -55,7 +55,7 @@ type Config struct {
 	// (each order still holds its own, as POST /api/vps does).
 	Ledger *billing.Ledger
 	Now    func() time.Time
-	Logger    *slog.Logger
+	Logger *slog.Logger
 }
 
 // API serves /v2/.
