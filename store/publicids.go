@@ -22,15 +22,21 @@ func (c conn) number(ctx context.Context, ref string) error {
 // number (SSH keys, catalog images), numbered the first time it is asked.
 func (db *DB) PublicNumbers(ctx context.Context, refs []string) (map[string]int64, error) {
 	out, err := db.publicNumbers(ctx, refs)
-	if err != nil || len(out) == len(refs) {
-		return out, err
+	if err != nil {
+		return nil, err
 	}
+	missing := false
 	for _, ref := range refs {
 		if _, ok := out[ref]; !ok {
+			missing = true
 			if _, err := db.conn().exec(ctx, `INSERT INTO public_ids (ref) VALUES (?) ON CONFLICT (ref) DO NOTHING`, ref); err != nil {
 				return nil, err
 			}
+			out[ref] = 0 // asked for below
 		}
+	}
+	if !missing {
+		return out, nil
 	}
 	return db.publicNumbers(ctx, refs)
 }
