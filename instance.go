@@ -262,6 +262,9 @@ const (
 	ActionPassword   = "password_reset"
 	ActionEnableIPv6 = "enable_ipv6"
 	ActionDelete     = "delete"
+	// ActionFirewall applies the server's firewall rules at the provider
+	// (PUT /api/vps/{id}/firewall).
+	ActionFirewall = "firewall"
 )
 
 // Action statuses.

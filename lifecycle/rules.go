@@ -87,6 +87,10 @@ func stateAllows(in *webrana.Instance, action string) error {
 		if in.IPv6 != "" {
 			return webrana.Errorf(webrana.ECONFLICT, "IPv6 is already on: %s.", in.IPv6)
 		}
+	case webrana.ActionFirewall:
+		if !caps.Firewall {
+			return webrana.Errorf(webrana.ECONFLICT, "%s servers have no firewall Webrana can set.", reg.Name)
+		}
 	case webrana.ActionRebuild, webrana.ActionRename:
 	default:
 		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset or enable_ipv6 (DELETE /api/vps/{id} deletes).", action)

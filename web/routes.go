@@ -116,6 +116,10 @@ func (s *Server) routes() {
 	s.api("DELETE /api/vps/{id}", SignedIn, s.handleDeleteVPS)
 	s.api("POST /api/vps/{id}/actions", SignedIn, s.handleVPSAction)
 	s.api("GET /api/vps/{id}/actions", SignedIn, s.handleListVPSActions)
+	// A server's firewall (api_firewall.go).
+	s.api("GET /api/vps/{id}/firewall", SignedIn, s.handleGetFirewall)
+	s.api("PUT /api/vps/{id}/firewall", SignedIn, s.handlePutFirewall)
+	s.ui("POST /servers/{id}/firewall", SignedIn, s.handleFirewallForm)
 
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 	// Card top-ups, receipts, the gateway's webhook and refunds (api_payments.go).
