@@ -50,6 +50,7 @@ import (
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/revenue"
 	"github.com/webrana/webrana/vpcs"
+	"github.com/webrana/webrana/web/doapi"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -103,6 +104,12 @@ type Config struct {
 	Revenue *revenue.Service
 	// VPCs is customers' VPCs (issue 19).
 	VPCs *vpcs.Service
+	// DropletLimit is how many servers the DigitalOcean-compatible API
+	// says a customer may have (GET /v2/account; default 25).
+	DropletLimit int
+	// DigitalOceanRateLimit is how many /v2/ requests a customer may make
+	// per hour (default 5,000, as DigitalOcean allows).
+	DigitalOceanRateLimit int
 }
 
 // Server serves Webrana over HTTP.
@@ -131,6 +138,7 @@ type Server struct {
 	timeout       time.Duration
 	metricsToken  []byte // SHA-256 of Config.MetricsToken; nil when none is set
 	metricsPublic bool
+	digitalOcean  *doapi.API // the DigitalOcean-compatible API (api_digitalocean.go)
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -190,6 +198,8 @@ func NewServer(cfg Config) *Server {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	s.digitalOcean = doapi.New(cfg.Auth, cfg.Catalog, cfg.Plans, cfg.Orders, cfg.Servers,
+		&doapi.Config{Status: ErrorStatus, Logger: cfg.Logger, DropletLimit: cfg.DropletLimit, RateLimit: cfg.DigitalOceanRateLimit, Ledger: cfg.Ledger})
 	s.routes()
 	return s
 }
