@@ -183,9 +183,9 @@ async function main() {
   check(Array.isArray(created.droplets) && created.droplets.length === 2, `create answered ${JSON.stringify(created.droplets)}, want two droplets`);
   created.droplets.forEach((d, i) => checkDroplet(d, names[i], tag));
   check(['new', 'active'].includes(created.droplets[0].status), `a new droplet is ${created.droplets[0].status}`);
-  // DigitalOcean links one create action per droplet; the spec does not
-  // require them (Webrana links none: it waits by the droplet's status, as
-  // doctl's --wait and Terraform do), but those given must be create actions.
+  // DigitalOcean links one create action per droplet (doctl's create --wait
+  // waits on it); the spec does not require them, but those given must be
+  // create actions, and they are awaited below as doctl awaits them.
   const actions = (created.links && created.links.actions) || [];
   check(actions.every((a) => a.rel === 'create' && Number.isInteger(a.id)) && [0, 2].includes(actions.length),
     `create's links.actions is ${JSON.stringify(actions)}, want none or one create action per droplet`);
@@ -194,13 +194,14 @@ async function main() {
   log(step, `droplets ${a} and ${b} tagged ${tag}`);
 
   step = 'wait active';
+  for (const link of actions) await awaitAction(link.id, 'create');
   for (const id of [a, b]) {
     const d = await awaitActive(id);
     checkDroplet(d, names[id === a ? 0 : 1], tag);
     const v4 = (d.networks && d.networks.v4) || [];
     check(v4.some((n) => n.type === 'public' && n.ip_address), `active droplet ${id} has no public IPv4: ${JSON.stringify(d.networks)}`);
   }
-  log(step, 'both active with a public IPv4');
+  log(step, `both active with a public IPv4${actions.length ? ', their create actions completed' : ' (no create actions linked)'}`);
 
   step = 'list by tag';
   let listed = await listTagged(tag);
