@@ -82,6 +82,11 @@ type InstanceFilter struct {
 	// would cost more than the page; the answer says whether it did. A
 	// filtered list's total is always exact.
 	Estimate bool
+	// Tag matches the servers carrying the customer's tag.
+	Tag string
+	// Live leaves out the servers that are gone or never were: deleting,
+	// deleted and failed ones.
+	Live bool
 }
 
 // Cursor is a position in a newest-first list: the last instance seen.

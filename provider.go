@@ -117,17 +117,21 @@ type Plan struct {
 	ProviderType ProviderType `json:"provider_type"`
 	SizeSlug     string       `json:"size_slug"`
 	Name         string       `json:"name"`
-	VCPUs        int          `json:"vcpus"`
-	MemoryMB     int          `json:"memory_mb"`
-	DiskGB       int          `json:"disk_gb"`
-	TransferGB   int          `json:"transfer_gb"`
-	PriceMonthly int64        `json:"price_monthly"`
-	PriceHourly  int64        `json:"price_hourly"`
-	Currency     string       `json:"currency"`
-	Regions      []string     `json:"regions"`
-	IsActive     bool         `json:"is_active"`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
+	// Slug names the plan as a size in the DigitalOcean-compatible API:
+	// stable, lower-case letters, digits and hyphens, unique among the
+	// active plans.
+	Slug         string    `json:"slug"`
+	VCPUs        int       `json:"vcpus"`
+	MemoryMB     int       `json:"memory_mb"`
+	DiskGB       int       `json:"disk_gb"`
+	TransferGB   int       `json:"transfer_gb"`
+	PriceMonthly int64     `json:"price_monthly"`
+	PriceHourly  int64     `json:"price_hourly"`
+	Currency     string    `json:"currency"`
+	Regions      []string  `json:"regions"`
+	IsActive     bool      `json:"is_active"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Reservation is a slot held on an account for an order, from selection

@@ -38,6 +38,8 @@ type ServerStore interface {
 	ActionStore
 	ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, store.Total, error)
 	ListActions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error)
+	// Servers' and actions' public numbers and servers' tags (numbers.go).
+	NumberStore
 }
 
 // SyncStore is what StatusSync needs: the servers Webrana runs on each

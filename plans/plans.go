@@ -13,6 +13,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/store"
@@ -82,6 +84,7 @@ type Change struct {
 	ProviderType *webrana.ProviderType `json:"provider_type"`
 	SizeSlug     *string               `json:"size_slug"`
 	Name         *string               `json:"name"`
+	Slug         *string               `json:"slug"`
 	VCPUs        *int                  `json:"vcpus"`
 	MemoryMB     *int                  `json:"memory_mb"`
 	DiskGB       *int                  `json:"disk_gb"`
@@ -98,6 +101,7 @@ func (c Change) apply(p *webrana.Plan) {
 	set(&p.ProviderType, c.ProviderType)
 	set(&p.SizeSlug, c.SizeSlug)
 	set(&p.Name, c.Name)
+	set(&p.Slug, c.Slug)
 	set(&p.Currency, c.Currency)
 	set(&p.VCPUs, c.VCPUs)
 	set(&p.MemoryMB, c.MemoryMB)
@@ -144,7 +148,7 @@ func (s *Service) Get(ctx context.Context, id string) (*webrana.Plan, error) {
 func (s *Service) Create(ctx context.Context, by webrana.Actor, c Change) (*webrana.Plan, error) {
 	p := &webrana.Plan{Currency: s.currency, IsActive: true}
 	c.apply(p)
-	if err := s.check(ctx, p); err != nil {
+	if err := s.check(ctx, p, c.Slug != nil); err != nil {
 		return nil, err
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -170,7 +174,7 @@ func (s *Service) Update(ctx context.Context, by webrana.Actor, id string, c Cha
 		return nil, webrana.FieldError("provider_type", "A plan's provider cannot change; create a new plan.")
 	}
 	c.apply(p)
-	if err := s.check(ctx, p); err != nil {
+	if err := s.check(ctx, p, c.Slug != nil); err != nil {
 		return nil, err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -204,12 +208,54 @@ func (s *Service) Delete(ctx context.Context, by webrana.Actor, id string) (*web
 	return p, nil
 }
 
-// check validates a plan's own fields, then against its provider's
-// catalog, where the size must be offered in every region of the plan
-// (resources left at zero are taken from the size).
-func (s *Service) check(ctx context.Context, p *webrana.Plan) error {
+// check validates a plan's own fields, its slug, then against its
+// provider's catalog, where the size must be offered in every region of
+// the plan (resources left at zero are taken from the size).
+func (s *Service) check(ctx context.Context, p *webrana.Plan, slugGiven bool) error {
+	if err := s.slug(ctx, p, slugGiven); err != nil {
+		return err
+	}
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	return s.catalog.CheckPlan(ctx, p)
+}
+
+// slug settles an active plan's slug among the other active plans (the
+// DigitalOcean-compatible API's sizes): a slug the operator gave, or the
+// one the plan has, must be free (a field error names the plan that has
+// it); a plan without one takes its name's (webrana.PlanSlug), followed by
+// its provider, then a number, until it is free.
+func (s *Service) slug(ctx context.Context, p *webrana.Plan, given bool) error {
+	p.Slug = strings.TrimSpace(p.Slug)
+	if !p.IsActive && (given || p.Slug != "") {
+		return nil
+	}
+	active, err := s.db.ListPlans(ctx, store.PlanFilter{ActiveOnly: true})
+	if err != nil {
+		return fmt.Errorf("plan slugs: %w", err)
+	}
+	taken := map[string]string{}
+	for _, o := range active {
+		if o.ID != p.ID {
+			taken[o.Slug] = o.Name
+		}
+	}
+	if given || p.Slug != "" {
+		if other, ok := taken[p.Slug]; ok {
+			return webrana.FieldError("slug", "The active plan %q has the slug %q already; choose another.", other, p.Slug)
+		}
+		return nil
+	}
+	base := webrana.PlanSlug(p.Name)
+	for i, slug := 1, base; ; i++ {
+		if _, ok := taken[slug]; !ok {
+			p.Slug = slug
+			return nil
+		}
+		slug = base + "-" + string(p.ProviderType)
+		if i > 1 {
+			slug += "-" + strconv.Itoa(i)
+		}
+	}
 }

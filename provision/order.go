@@ -85,6 +85,8 @@ type Request struct {
 	Monitoring      bool                 `json:"monitoring"`
 	VPCUUID         string               `json:"vpc_uuid"`
 	Backups         bool                 `json:"backups"`
+	// Tags are the customer's own tags on the server (checkTags).
+	Tags []string `json:"tags"`
 	// IdempotencyKey places the order once per customer and key: placing
 	// it again returns the first order's server, whatever else the request
 	// says. POST /api/vps takes it from the Idempotency-Key header; the
@@ -158,7 +160,7 @@ func (s *Service) Place(ctx context.Context, by webrana.Actor, req Request) (in 
 	if err != nil {
 		return nil, false, err
 	}
-	no := store.NewOrder{Instance: in, Hold: hold, IdempotencyKey: key}
+	no := store.NewOrder{Instance: in, Hold: hold, IdempotencyKey: key, Tags: req.Tags}
 	if req.RootPassword != "" {
 		if no.RootPassword, err = s.keys.Seal(req.RootPassword); err != nil {
 			return nil, false, err
@@ -259,6 +261,9 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 		return c, err
 	}
 	if err := s.sshKeys(ctx, owner, req.SSHKeyIDs); err != nil {
+		return c, err
+	}
+	if err := checkTags(req.Tags); err != nil {
 		return c, err
 	}
 	if err := checkOptions(c.Provider, req); err != nil || through < StageAll {

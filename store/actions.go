@@ -56,6 +56,9 @@ func (db *DB) CreateAction(ctx context.Context, a *webrana.InstanceAction, statu
 		if err := constraintError(err, "Another action is still running on this server; wait for it to finish.", "Unknown server."); err != nil {
 			return err
 		}
+		if err := c.number(ctx, a.ID); err != nil {
+			return err
+		}
 		if status != "" {
 			// Only from a state a server can be acted on from: a deletion
 			// that lost a race with the status sync (already deleted) must

@@ -58,7 +58,10 @@ func (tx *Tx) insertInstance(ctx context.Context, in *webrana.Instance) error {
 		in.ID, in.OwnerID, in.ProviderType, nullString(in.AccountID), in.PlanID, in.Label, in.Region, in.Image,
 		jsonText{in.Options}, in.ProviderID, in.Status, in.IPv4, in.IPv6, in.Error,
 		in.CreatedAt, in.UpdatedAt, nullTime(in.ActiveAt), nullTime(in.DeletedAt))
-	return constraintError(err, "Instance already exists.", "Unknown owner, provider, account or plan.")
+	if err := constraintError(err, "Instance already exists.", "Unknown owner, provider, account or plan."); err != nil {
+		return err
+	}
+	return c.number(ctx, in.ID)
 }
 
 // InstanceByID returns the instance with the given id.
@@ -83,7 +86,9 @@ func listInstances[T any](ctx context.Context, c conn, f webrana.InstanceFilter,
 	filter := whereClause{}.
 		eq("i.owner_id", f.OwnerID).eq("i.provider_type", string(f.ProviderType)).
 		eq("i.status", string(f.Status)).eq("i.account_id", f.AccountID).
-		cond(f.Search != "", `LOWER(i.label) LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Search))+"%")
+		cond(f.Search != "", `LOWER(i.label) LIKE ? ESCAPE '\'`, "%"+escapeLike(strings.ToLower(f.Search))+"%").
+		cond(f.Tag != "", `i.id IN (SELECT instance_id FROM instance_tags WHERE tag = ?)`, f.Tag).
+		cond(f.Live, `i.status NOT IN (?, ?, ?)`, webrana.StatusDeleting, webrana.StatusDeleted, webrana.StatusFailed)
 	where, args := filter.build()
 	if !f.Estimate || where != "" {
 		estimateFrom = 0

@@ -20,7 +20,9 @@ var migrations embed.FS
 
 // sqliteTypes maps PostgreSQL column types to those modernc.org/sqlite reads
 // back as the same Go types (DATETIME columns scan as time.Time).
-var sqliteTypes = strings.NewReplacer("TIMESTAMPTZ", "DATETIME", "BYTEA", "BLOB")
+// A BIGSERIAL key becomes SQLite's own autoincrementing key.
+var sqliteTypes = strings.NewReplacer("TIMESTAMPTZ", "DATETIME", "BYTEA", "BLOB",
+	"BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
 
 // sqliteFS serves the migrations with sqliteTypes applied to every file.
 type sqliteFS struct{ fs.FS }

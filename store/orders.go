@@ -32,6 +32,8 @@ type NewOrder struct {
 	// IdempotencyKey, when set, places the order once per customer and key
 	// (a unique index on the orders enforces it): see PlaceOrder.
 	IdempotencyKey string
+	// Tags are the customer's tags on the server (their own namespace).
+	Tags []string
 }
 
 // errKeyUsed rolls back an order whose idempotency key its customer used
@@ -66,6 +68,9 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 	given := *in
 	err := db.InTx(ctx, func(tx *Tx) error {
 		if err := tx.CreateInstance(ctx, in); err != nil {
+			return err
+		}
+		if err := tx.conn().tagInstance(ctx, in.ID, no.Tags); err != nil {
 			return err
 		}
 		o := &webrana.Order{InstanceID: in.ID, UserID: in.OwnerID, Status: webrana.OrderPending, Step: webrana.StepQueued,

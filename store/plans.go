@@ -2,16 +2,17 @@ package store
 
 import (
 	"context"
+	"strings"
 
 	"github.com/webrana/webrana"
 )
 
-const planColumns = `id, provider_type, size_slug, name, vcpus, memory_mb, disk_gb, transfer_gb,
+const planColumns = `id, provider_type, size_slug, name, slug, vcpus, memory_mb, disk_gb, transfer_gb,
 	price_monthly, price_hourly, currency, regions, is_active, created_at, updated_at`
 
 func scanPlan(s scanner) (*webrana.Plan, error) {
 	var p webrana.Plan
-	err := s.Scan(&p.ID, &p.ProviderType, &p.SizeSlug, &p.Name, &p.VCPUs, &p.MemoryMB, &p.DiskGB, &p.TransferGB,
+	err := s.Scan(&p.ID, &p.ProviderType, &p.SizeSlug, &p.Name, &p.Slug, &p.VCPUs, &p.MemoryMB, &p.DiskGB, &p.TransferGB,
 		&p.PriceMonthly, &p.PriceHourly, &p.Currency, jsonText{&p.Regions}, &p.IsActive, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		return nil, err
@@ -44,10 +45,22 @@ func (c conn) createPlan(ctx context.Context, p *webrana.Plan) error {
 	if p.Regions == nil {
 		p.Regions = []string{}
 	}
-	_, err := c.exec(ctx, `INSERT INTO plans (`+planColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.ProviderType, p.SizeSlug, p.Name, p.VCPUs, p.MemoryMB, p.DiskGB, p.TransferGB,
+	// A plan stored without a slug (plans.Service always gives one) takes
+	// its name's, made unique by its id when an active plan has it.
+	if p.Slug == "" {
+		p.Slug = webrana.PlanSlug(p.Name)
+		n, err := c.count(ctx, `SELECT COUNT(*) FROM plans WHERE is_active AND slug = ?`, p.Slug)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			p.Slug += "-" + p.ID[:8]
+		}
+	}
+	_, err := c.exec(ctx, `INSERT INTO plans (`+planColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.ProviderType, p.SizeSlug, p.Name, p.Slug, p.VCPUs, p.MemoryMB, p.DiskGB, p.TransferGB,
 		p.PriceMonthly, p.PriceHourly, p.Currency, jsonText{p.Regions}, p.IsActive, p.CreatedAt, p.UpdatedAt)
-	return constraintError(err, "A plan with this name already exists for this provider.", "Unknown provider.")
+	return planConstraint(err, "Unknown provider.")
 }
 
 // PlanByID returns the plan with the given id.
@@ -93,13 +106,13 @@ func (c conn) updatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, e
 		p.Regions = []string{}
 	}
 	set := setClause{}.
-		add("size_slug", true, p.SizeSlug).add("name", true, p.Name).
+		add("size_slug", true, p.SizeSlug).add("name", true, p.Name).add("slug", true, p.Slug).
 		add("vcpus", true, p.VCPUs).add("memory_mb", true, p.MemoryMB).add("disk_gb", true, p.DiskGB).
 		add("transfer_gb", true, p.TransferGB).add("price_monthly", true, p.PriceMonthly).
 		add("price_hourly", true, p.PriceHourly).add("currency", true, p.Currency).
 		add("regions", true, jsonText{p.Regions}).add("is_active", true, p.IsActive)
 	err := c.update(ctx, "plans", p.ID, set, "Plan")
-	if err := constraintError(err, "A plan with this name already exists for this provider.", ""); err != nil {
+	if err := planConstraint(err, ""); err != nil {
 		return nil, err
 	}
 	return c.planByID(ctx, p.ID)
@@ -122,4 +135,13 @@ func (c conn) deletePlan(ctx context.Context, id string) error {
 		return webrana.Errorf(webrana.ECONFLICT, "Servers were ordered on this plan; deactivate it instead.")
 	}
 	return mustAffect(res, err, "Plan")
+}
+
+// planConstraint says which of a plan's unique fields clashed: its slug
+// among the active plans (a field error), or its name for its provider.
+func planConstraint(err error, missing string) error {
+	if isUniqueViolation(err) && strings.Contains(err.Error(), "slug") {
+		return webrana.FieldError("slug", "Another active plan has this slug.")
+	}
+	return constraintError(err, "A plan with this name already exists for this provider.", missing)
 }

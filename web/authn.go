@@ -124,6 +124,10 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, bool, error) {
 // deny answers a refused request: JSON for the API; for pages, a redirect
 // to the login page when signing in would help, else the error as text.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, kind Kind, err error) {
+	if kind == DigitalOceanAPI {
+		s.digitalOcean.Deny(w, r, err)
+		return
+	}
 	if kind == Page && webrana.ErrorCode(err) == webrana.EUNAUTHORIZED && isHTMX(r) {
 		// An htmx request (a live region's poll after the session ended)
 		// must not swap the login page into the region: the whole page

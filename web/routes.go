@@ -32,6 +32,9 @@ type Kind int
 const (
 	API Kind = iota
 	Page
+	// DigitalOceanAPI is the DigitalOcean-compatible API under /v2/
+	// (web/doapi): JSON in DigitalOcean's shapes, its errors included.
+	DigitalOceanAPI
 )
 
 // Route is one registered route.
@@ -144,6 +147,10 @@ func (s *Server) routes() {
 	s.api("DELETE /api/admin/alert-channels/{id}", Admin, s.handleDeleteChannel)
 	// The operator's margin (issue 17 §3).
 	s.revenueRoutes()
+
+	// The DigitalOcean-compatible API for customers' own tools (issue 20,
+	// api_digitalocean.go).
+	s.digitalOceanRoutes()
 
 	s.accountRoutes("/internal/accounts", "")
 	s.accountRoutes("/internal/do-accounts", webrana.DigitalOcean)

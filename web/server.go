@@ -49,6 +49,7 @@ import (
 	"github.com/webrana/webrana/pool"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/revenue"
+	"github.com/webrana/webrana/web/doapi"
 )
 
 // ReadyCheck is one condition for readiness: Check returns nil when ready.
@@ -100,6 +101,9 @@ type Config struct {
 	MetricsPublic bool
 	// Revenue is the operator's margin reports (issue 17 §3).
 	Revenue *revenue.Service
+	// DropletLimit is how many servers the DigitalOcean-compatible API
+	// says a customer may have (GET /v2/account; default 25).
+	DropletLimit int
 }
 
 // Server serves Webrana over HTTP.
@@ -127,6 +131,7 @@ type Server struct {
 	timeout       time.Duration
 	metricsToken  []byte // SHA-256 of Config.MetricsToken; nil when none is set
 	metricsPublic bool
+	digitalOcean  *doapi.API // the DigitalOcean-compatible API (api_digitalocean.go)
 
 	mux            *http.ServeMux
 	routeTable     []Route
@@ -185,6 +190,8 @@ func NewServer(cfg Config) *Server {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	s.digitalOcean = doapi.New(cfg.Auth, cfg.Catalog, cfg.Plans, cfg.Orders, cfg.Servers,
+		&doapi.Config{Status: ErrorStatus, Logger: cfg.Logger, DropletLimit: cfg.DropletLimit})
 	s.routes()
 	return s
 }

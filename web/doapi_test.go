@@ -1,0 +1,306 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/digitalocean/godo"
+
+	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/web/doapi/dotest"
+)
+
+// doCustomer is a customer driving Webrana's /v2/ with godo, every exchange
+// checked against DigitalOcean's official spec.
+type doCustomer struct {
+	user  *webrana.User
+	token string
+	do    *godo.Client
+	http  *http.Client // raw requests, through the same validating transport
+	spec  *dotest.Transport
+	base  string
+}
+
+// doCustomer makes a customer with an API token (minted through the API,
+// as customers do) and a godo client on it, retries off.
+func (h *harness) doCustomer(t *testing.T, email string) *doCustomer {
+	t.Helper()
+	u := h.user(email, webrana.RoleCustomer)
+	c := h.login(email)
+	res := c.Do("POST", "/api/tokens", map[string]any{"name": "terraform"})
+	mustStatus(t, res, 201, "mint API token")
+	var tok struct{ Token string }
+	res.JSON(t, &tok)
+	return h.doClient(t, u, tok.Token)
+}
+
+func (h *harness) doClient(t *testing.T, u *webrana.User, token string) *doCustomer {
+	t.Helper()
+	tr := dotest.NewTransport(t)
+	hc := &http.Client{Transport: tr}
+	client, err := godo.New(hc, godo.SetBaseURL(h.url+"/"),
+		godo.SetRequestHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &doCustomer{user: u, token: token, do: client, http: hc, spec: tr, base: h.url}
+}
+
+// raw sends a request as the customer and decodes DigitalOcean's error
+// body when there is one.
+func (c *doCustomer) raw(t *testing.T, method, path string, body any) (int, doError, http.Header) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, c.base+path, r)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var e doError
+	_ = json.NewDecoder(res.Body).Decode(&e)
+	return res.StatusCode, e, res.Header
+}
+
+type doError struct{ ID, Message string }
+
+// statusOf is the HTTP status of a godo error.
+func statusOf(err error) int {
+	var er *godo.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Response.StatusCode
+	}
+	return 0
+}
+
+// TestDigitalOceanAPIDrivesServers: a customer's godo drives a server's
+// life through /v2/ on both engines — account, sizes (the active plans by
+// slug), regions, images, SSH keys, several droplets created with tags,
+// listed by tag and by page, actions, deleted by tag and by id — and
+// every exchange matches DigitalOcean's spec.
+func TestDigitalOceanAPIDrivesServers(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		plan := h.sizedPlan(t, webrana.DigitalOcean)
+		bigger := h.sizedPlan(t, webrana.DigitalOcean)
+		linode := h.sizedPlan(t, webrana.Linode)
+		alice := h.doCustomer(t, "alice@example.com")
+		h.credit(t, h.login("alice@example.com"), 100000)
+
+		acct, res, err := alice.do.Account.Get(ctx)
+		if err != nil || acct.Email != "alice@example.com" || acct.DropletLimit != 25 || acct.UUID != alice.user.ID || acct.Status != "active" {
+			t.Fatalf("account: %+v %v", acct, err)
+		}
+		if res.Rate.Limit != 5000 || res.Rate.Remaining != 4999 || res.Rate.Reset.IsZero() {
+			t.Errorf("rate limit headers: %+v", res.Rate)
+		}
+
+		sizes := got(alice.do.Sizes.List(ctx, &godo.ListOptions{PerPage: 200}))(t)
+		bySlug := map[string]godo.Size{}
+		for _, s := range sizes {
+			bySlug[s.Slug] = s
+		}
+		for _, p := range []*webrana.Plan{plan, bigger, linode} {
+			s, ok := bySlug[p.Slug]
+			if !ok || p.Slug == "" || s.PriceMonthly != 6 || s.PriceHourly != 0.01 || s.Description != p.Name || !s.Available {
+				t.Errorf("size of plan %q (%s): %+v in %v", p.Name, p.Slug, s, sizes)
+			}
+		}
+		regions := got(alice.do.Regions.List(ctx, nil))(t)
+		if i := slices.IndexFunc(regions, func(r godo.Region) bool { return r.Slug == "sgp1" }); i < 0 ||
+			!slices.Contains(regions[i].Sizes, plan.Slug) || regions[i].Name == "sgp1" {
+			t.Errorf("regions: %+v", regions)
+		}
+		if dists := got(alice.do.Images.ListDistribution(ctx, &godo.ListOptions{PerPage: 200}))(t); !slices.ContainsFunc(dists,
+			func(i godo.Image) bool { return i.Slug == "ubuntu-24-04-x64" && i.ID > 0 }) {
+			t.Errorf("distributions: %+v", dists)
+		}
+		if apps := got(alice.do.Images.ListApplication(ctx, nil))(t); len(apps) == 0 {
+			t.Error("no 1-click apps")
+		}
+
+		key := got(alice.do.Keys.Create(ctx, &godo.KeyCreateRequest{Name: "laptop", PublicKey: testKey(t, 1)}))(t)
+		if key.ID <= 0 || !strings.Contains(key.Fingerprint, ":") {
+			t.Fatalf("key: %+v", key)
+		}
+		if k := got(alice.do.Keys.GetByFingerprint(ctx, key.Fingerprint))(t); k.ID != key.ID {
+			t.Errorf("key by fingerprint: %+v", k)
+		}
+
+		create := godo.DropletMultiCreateRequest{Names: []string{"web-1", "web-2", "web-3"}, Region: "sgp1", Size: plan.Slug,
+			Image: godo.DropletCreateImage{Slug: "ubuntu-24-04-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{ID: key.ID}},
+			Tags: []string{"web", "prod"}, IPv6: true, Monitoring: true}
+		web := got(alice.do.Droplets.CreateMultiple(ctx, &create))(t)
+		if len(web) != 3 {
+			t.Fatalf("created %d droplets", len(web))
+		}
+		ids := map[int]bool{}
+		for _, d := range web {
+			ids[d.ID] = true
+			if d.ID <= 0 || d.Status != "new" || d.SizeSlug != plan.Slug || d.Region.Slug != "sgp1" || !slices.Equal(d.Tags, []string{"prod", "web"}) ||
+				d.Image.Slug != "ubuntu-24-04-x64" || !slices.Contains(d.Features, "ipv6") {
+				t.Errorf("created droplet: %+v", d)
+			}
+		}
+		db := got(alice.do.Droplets.Create(ctx, &godo.DropletCreateRequest{Name: "db-1", Region: "sgp1", Size: bigger.Slug,
+			Image: godo.DropletCreateImage{Slug: "ubuntu-24-04-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{Fingerprint: key.Fingerprint}},
+			Tags: []string{"db"}}))(t)
+		ids[db.ID] = true
+		if len(ids) != 4 || db.Status != "new" {
+			t.Fatalf("droplet ids %v, db %+v", ids, db)
+		}
+
+		if tagged := got(alice.do.Droplets.ListByTag(ctx, "web", nil))(t); len(tagged) != 3 {
+			t.Errorf("tag web: %d droplets", len(tagged))
+		}
+		first, res, err := alice.do.Droplets.List(ctx, &godo.ListOptions{Page: 1, PerPage: 3})
+		if err != nil || len(first) != 3 || res.Meta.Total != 4 || res.Links == nil || res.Links.Pages == nil || res.Links.Pages.Next == "" {
+			t.Fatalf("first page: %d droplets, %+v %+v %v", len(first), res.Meta, res.Links, err)
+		}
+		second, res, err := alice.do.Droplets.List(ctx, &godo.ListOptions{Page: 2, PerPage: 3})
+		if err != nil || len(second) != 1 || res.Links.Pages.Prev == "" || res.Links.Pages.Next != "" {
+			t.Fatalf("second page: %d droplets, %+v %v", len(second), res.Links, err)
+		}
+		if got := got(alice.do.Droplets.Get(ctx, db.ID))(t); got.Name != "db-1" || got.Memory != 0 && got.Memory != db.Memory {
+			t.Errorf("get: %+v", got)
+		}
+
+		// A server that is not running yet takes no action; once it runs it does.
+		if _, _, err := alice.do.DropletActions.PowerOff(ctx, db.ID); statusOf(err) != 422 {
+			t.Errorf("power off a new droplet: %v, want 422", err)
+		}
+		h.activate(t, db.ID, alice)
+		if got := got(alice.do.Droplets.Get(ctx, db.ID))(t); got.Status != "active" {
+			t.Errorf("active droplet's status %q", got.Status)
+		}
+		act := got(alice.do.DropletActions.PowerOff(ctx, db.ID))(t)
+		if act.ID <= 0 || act.Type != "power_off" || act.Status != "in-progress" || act.ResourceID != db.ID || act.ResourceType != "droplet" {
+			t.Errorf("power off: %+v", act)
+		}
+		if got := got(alice.do.Actions.Get(ctx, act.ID))(t); got.ID != act.ID || got.Type != "power_off" {
+			t.Errorf("action: %+v", got)
+		}
+		if acts := got(alice.do.Droplets.Actions(ctx, db.ID, nil))(t); len(acts) != 1 || acts[0].ID != act.ID {
+			t.Errorf("droplet actions: %+v", acts)
+		}
+		h.finishAction(t, act.ID, webrana.StatusOff) // as the action's job would
+		if got := got(alice.do.Actions.Get(ctx, act.ID))(t); got.Status != "completed" || got.CompletedAt == nil {
+			t.Errorf("finished action: %+v", got)
+		}
+		if got := got(alice.do.Droplets.Get(ctx, db.ID))(t); got.Status != "off" {
+			t.Errorf("powered-off droplet's status %q", got.Status)
+		}
+
+		for _, d := range web { // servers still being set up cannot be deleted
+			h.activate(t, d.ID, alice)
+		}
+		if _, err := alice.do.Droplets.DeleteByTag(ctx, "web"); err != nil {
+			t.Fatal(err)
+		}
+		if tagged := got(alice.do.Droplets.ListByTag(ctx, "web", nil))(t); len(tagged) != 0 {
+			t.Errorf("tag web after deleting it: %d droplets", len(tagged))
+		}
+		if left := got(alice.do.Droplets.List(ctx, nil))(t); len(left) != 1 || left[0].ID != db.ID {
+			t.Errorf("left: %+v", left)
+		}
+		if _, err := alice.do.Droplets.Delete(ctx, db.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := alice.do.Droplets.Get(ctx, db.ID); statusOf(err) != 404 {
+			t.Errorf("get a deleted droplet: %v, want 404", err)
+		}
+		if _, err := alice.do.Keys.DeleteByID(ctx, key.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		checked := alice.spec.Checked()
+		for _, want := range []string{"GET /v2/account 200", "GET /v2/sizes 200", "GET /v2/regions 200", "GET /v2/images 200",
+			"POST /v2/account/keys 201", "GET /v2/account/keys/{ssh_key_identifier} 200", "DELETE /v2/account/keys/{ssh_key_identifier} 204",
+			"POST /v2/droplets 202", "GET /v2/droplets 200", "GET /v2/droplets/{droplet_id} 200", "GET /v2/droplets/{droplet_id} 404",
+			"DELETE /v2/droplets 204", "DELETE /v2/droplets/{droplet_id} 204", "POST /v2/droplets/{droplet_id}/actions 201",
+			"POST /v2/droplets/{droplet_id}/actions 422", "GET /v2/droplets/{droplet_id}/actions 200", "GET /v2/actions/{action_id} 200"} {
+			if checked[want] == 0 {
+				t.Errorf("no exchange %s was checked against the spec (checked: %v)", want, checked)
+			}
+		}
+	})
+}
+
+// sizedPlan is h.plan with its size's resources, as the plans service
+// fills them in.
+func (h *harness) sizedPlan(t *testing.T, p webrana.ProviderType) *webrana.Plan {
+	t.Helper()
+	plan := h.plan(t, p)
+	plan.VCPUs, plan.MemoryMB, plan.DiskGB, plan.TransferGB = 1, 1024, 25, 1000
+	updated, err := h.db.UpdatePlan(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return updated
+}
+
+// finishAction completes an action, leaving its server in status, as the
+// action's job does.
+func (h *harness) finishAction(t *testing.T, action int, status webrana.InstanceStatus) {
+	t.Helper()
+	ctx := context.Background()
+	ref, err := h.db.RefOfNumber(ctx, int64(action))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := h.db.ActionByID(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.FinishAction(ctx, a, webrana.ActionCompleted, "", store.InstanceUpdate{Status: &status}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// activate marks a droplet's server running, as the order worker would.
+func (h *harness) activate(t *testing.T, droplet int, c *doCustomer) {
+	t.Helper()
+	rows, _, err := h.db.ListInstanceRows(context.Background(), webrana.InstanceFilter{OwnerID: c.user.ID, Page: webrana.Page{Page: 1, PerPage: 200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		n, err := h.db.PublicNumbers(context.Background(), []string{row.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n[row.ID] == int64(droplet) {
+			if err := h.db.SetServerStatus(context.Background(), row.ID, row.Status, webrana.StatusActive); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no server is droplet %d", droplet)
+}
+
+
+// got unwraps godo's answer, failing the test on an error:
+// got(client.Call(...))(t).
+func got[T any](v T, _ *godo.Response, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("godo: %v", err)
+		}
+		return v
+	}
+}
