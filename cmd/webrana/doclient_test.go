@@ -13,6 +13,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/secrets"
+	"github.com/webrana/webrana/web/doapi/dotest"
 	"github.com/webrana/webrana/web/webtest"
 )
 
@@ -92,9 +93,13 @@ func TestDOClientAgainstSimulator(t *testing.T) {
 	}
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
-	runDOClient(t, srv.URL+"/v2", token)
-	if n := len(sim.Accounts()); n != 1 {
-		t.Fatalf("%d accounts", n)
+	proxy, spec := dotest.Proxy(t, srv.URL)
+	runDOClient(t, proxy.URL+"/v2", token)
+	checked := spec.Checked()
+	for _, want := range doclientExchanges {
+		if checked[want] == 0 {
+			t.Errorf("the script's run never checked %q against the spec; checked: %v", want, checked)
+		}
 	}
 
 	// A size the API does not list ends the run at its step, saying so.
@@ -119,8 +124,17 @@ func TestDOClientDrivesWebrana(t *testing.T) {
 	orderRigs(t, func(t *testing.T, r *orderRig) {
 		const credit = 50_000
 		customer, token := r.apiCustomer("doclient@example.com", credit)
-		runDOClient(t, "http://"+r.Addr()+"/v2", token,
+		// Every request and answer passes a proxy that checks it against
+		// DigitalOcean's official spec.
+		proxy, spec := dotest.Proxy(t, "http://"+r.Addr())
+		runDOClient(t, proxy.URL+"/v2", token,
 			"--size", r.sizeSlug(webrana.DigitalOcean, "s-1vcpu-1gb"), "--region", "nyc3", "--image", "ubuntu-24-04-x64")
+		checked := spec.Checked()
+		for _, want := range doclientExchanges {
+			if checked[want] == 0 {
+				t.Errorf("the script's run never checked %q against the spec; checked: %v", want, checked)
+			}
+		}
 
 		var list struct{ Items []vpsJSON }
 		customer.Do("GET", "/api/vps", nil).JSON(t, &list)
@@ -136,6 +150,17 @@ func TestDOClientDrivesWebrana(t *testing.T) {
 			t.Fatalf("balance %d after two servers ran, want less than the %d credited", bill.Balance.Amount, credit)
 		}
 	})
+}
+
+// doclientExchanges are what a run of the script must have sent and had
+// answered, as "METHOD spec-path status".
+var doclientExchanges = []string{
+	"GET /v2/account 200", "GET /v2/account 401", "GET /v2/sizes 200",
+	"POST /v2/account/keys 201", "DELETE /v2/account/keys/{ssh_key_identifier} 204",
+	"POST /v2/droplets 202", "GET /v2/droplets 200", "GET /v2/droplets/{droplet_id} 200",
+	"POST /v2/droplets/{droplet_id}/actions 201", "GET /v2/actions/{action_id} 200",
+	"GET /v2/droplets/{droplet_id}/actions 200",
+	"DELETE /v2/droplets/{droplet_id} 204", "DELETE /v2/droplets 204", "GET /v2/droplets/{droplet_id} 404",
 }
 
 // apiCustomer creates a customer whose address an operator vouched for,
