@@ -32,7 +32,7 @@ ensure_doclient() {
   hash=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/webrana"
   dir="$cache/doclient-$hash"
-  if [ ! -f "$dir/.installed" ]; then
+  if [ ! -f "$dir/.installed" ] || [ ! -f "$dir/node_modules/dots-wrapper/package.json" ]; then
     echo "doclient: npm ci (dots-wrapper, pinned by scripts/doclient/package-lock.json)" >&2
     local tmp
     mkdir -p "$cache"
@@ -50,5 +50,5 @@ ensure_doclient() {
   fi
   export WEBRANA_NODE="$node"
   export WEBRANA_DOCLIENT_MODULES="$dir/node_modules"
-  echo "doclient: node $("$node" --version), dots-wrapper $("$node" -p "require('$dir/node_modules/dots-wrapper/package.json').version")" >&2
+  echo "doclient: $("$node" -p "'node ' + process.version + ', dots-wrapper ' + require('$dir/node_modules/dots-wrapper/package.json').version")" >&2
 }
