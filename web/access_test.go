@@ -92,6 +92,14 @@ var ownedRoutes = map[string]owned{
 	"GET /api/billing/invoices/{id}":     invoiceFixture,
 	"GET /api/billing/invoices/{id}/pdf": invoiceFixture,
 	"GET /billing/invoices/{id}":         invoiceFixture,
+	// The DigitalOcean-compatible API (issue 20): by public number.
+	"GET /v2/droplets/{id}":          dropletFixture,
+	"DELETE /v2/droplets/{id}":       dropletFixture,
+	"POST /v2/droplets/{id}/actions": dropletFixture,
+	"GET /v2/droplets/{id}/actions":  dropletFixture,
+	"GET /v2/actions/{id}":           dropletActionFixture,
+	"GET /v2/account/keys/{key}":     doKeyFixture,
+	"DELETE /v2/account/keys/{key}":  doKeyFixture,
 }
 
 var topUpFixture = owned{
@@ -236,9 +244,14 @@ func TestEveryRouteEnforcesAccess(t *testing.T) {
 	})
 }
 
-// refusedAs reports whether a refusal says why: the API's error code, or
-// on a page the message in words.
+// refusedAs reports whether a refusal says why: the API's error code
+// (DigitalOcean's error id on /v2/), or on a page the message in words.
 func refusedAs(kind web.Kind, res *webtest.Response, code, words string) bool {
+	if kind == web.DigitalOceanAPI {
+		var e struct{ ID string }
+		_ = json.Unmarshal(res.Body, &e)
+		return e.ID == code
+	}
 	if kind == web.Page {
 		return strings.Contains(strings.ToLower(string(res.Body)), strings.ToLower(words))
 	}

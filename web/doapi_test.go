@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -13,8 +14,12 @@ import (
 	"github.com/digitalocean/godo"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/auth"
 	"github.com/webrana/webrana/store"
+	"github.com/webrana/webrana/store/storetest"
+	"github.com/webrana/webrana/web"
 	"github.com/webrana/webrana/web/doapi/dotest"
+	"github.com/webrana/webrana/web/webtest"
 )
 
 // doCustomer is a customer driving Webrana's /v2/ with godo, every exchange
@@ -292,7 +297,6 @@ func (h *harness) activate(t *testing.T, droplet int, c *doCustomer) {
 	t.Fatalf("no server is droplet %d", droplet)
 }
 
-
 // got unwraps godo's answer, failing the test on an error:
 // got(client.Call(...))(t).
 func got[T any](v T, _ *godo.Response, err error) func(*testing.T) T {
@@ -302,5 +306,200 @@ func got[T any](v T, _ *godo.Response, err error) func(*testing.T) T {
 			t.Fatalf("godo: %v", err)
 		}
 		return v
+	}
+}
+
+// publicNumber is the /v2/ id of a server, action or SSH key.
+func (h *harness) publicNumber(t *testing.T, id string) string {
+	t.Helper()
+	n, err := h.db.PublicNumbers(context.Background(), []string{id})
+	if err != nil || n[id] == 0 {
+		t.Fatalf("public number of %s: %v %v", id, n, err)
+	}
+	return fmt.Sprint(n[id])
+}
+
+// The access test's fixtures for /v2/ routes: the owner's resources by
+// number, made through Webrana's own API.
+var (
+	dropletFixture = owned{
+		create: func(t *testing.T, h *harness, owner *webtest.Client) string {
+			return h.publicNumber(t, h.order(t, owner).ID)
+		},
+		intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+			var d struct{ Droplet struct{ Status string } }
+			res := owner.Unchecked().Do("GET", "/v2/droplets/"+id, nil)
+			res.JSON(t, &d)
+			var acts struct{ Meta struct{ Total int } }
+			owner.Unchecked().Do("GET", "/v2/droplets/"+id+"/actions", nil).JSON(t, &acts)
+			return res.Status == 200 && d.Droplet.Status == "new" && acts.Meta.Total == 0
+		},
+	}
+	dropletActionFixture = owned{
+		create: func(t *testing.T, h *harness, owner *webtest.Client) string {
+			in := h.order(t, owner)
+			if err := h.db.SetServerStatus(context.Background(), in.ID, webrana.StatusProvisioning, webrana.StatusActive); err != nil {
+				t.Fatal(err)
+			}
+			res := owner.Do("POST", "/api/vps/"+in.ID+"/actions", map[string]string{"type": "reboot"})
+			mustStatus(t, res, 202, "reboot")
+			var a struct{ ID string }
+			res.JSON(t, &a)
+			return h.publicNumber(t, a.ID)
+		},
+		intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+			return owner.Unchecked().Do("GET", "/v2/actions/"+id, nil).Status == 200
+		},
+	}
+	doKeyFixture = owned{
+		create: func(t *testing.T, h *harness, owner *webtest.Client) string {
+			return h.publicNumber(t, sshKeyFixture.create(t, h, owner))
+		},
+		intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+			return owner.Unchecked().Do("GET", "/v2/account/keys/"+id, nil).Status == 200
+		},
+	}
+)
+
+// TestDigitalOceanAPIRefuses: DigitalOcean's error bodies and statuses —
+// a bad token is 401 "Unauthorized", a size that is no plan and a
+// balance too low for the first day are 422, an unknown id is 404 — and
+// another customer's droplets, actions, keys and tags are not found (and
+// stay as they were).
+func TestDigitalOceanAPIRefuses(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		plan := h.sizedPlan(t, webrana.DigitalOcean)
+		alice := h.doCustomer(t, "alice@example.com")
+		bob := h.doCustomer(t, "bob@example.com")
+		h.credit(t, h.login("bob@example.com"), 100000)
+		stranger := h.doClient(t, alice.user, "wr_not-a-token")
+
+		status, body, hdr := stranger.raw(t, "GET", "/v2/account", nil)
+		if status != 401 || body.ID != "Unauthorized" || body.Message == "" || hdr.Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Errorf("bad token: %d %+v", status, body)
+		}
+		if _, _, err := stranger.do.Droplets.List(ctx, nil); statusOf(err) != 401 {
+			t.Errorf("godo with a bad token: %v", err)
+		}
+
+		aliceKey := got(alice.do.Keys.Create(ctx, &godo.KeyCreateRequest{Name: "a", PublicKey: testKey(t, 2)}))(t)
+		bobKey := got(bob.do.Keys.Create(ctx, &godo.KeyCreateRequest{Name: "b", PublicKey: testKey(t, 3)}))(t)
+		order := map[string]any{"name": "web-1", "size": plan.Slug, "region": "sgp1", "image": "ubuntu-24-04-x64",
+			"ssh_keys": []int{aliceKey.ID}}
+		with := func(k string, v any) map[string]any {
+			o := map[string]any{}
+			for key, val := range order {
+				o[key] = val
+			}
+			o[k] = v
+			return o
+		}
+		tests := []struct {
+			name string
+			body map[string]any
+			want string // in the message
+		}{
+			{"no such size", with("size", "huge-9000"), "invalid size"},
+			{"a balance too low", order, "balance"},
+			{"someone else's key", with("ssh_keys", []int{bobKey.ID}), "not one of yours"},
+			{"no key", with("ssh_keys", []int{}), "SSH key"},
+			{"user data", with("user_data", "#cloud-config"), "user_data"},
+			{"a bad tag", with("tags", []string{"no spaces allowed"}), "Tag"},
+			{"no such image", with("image", "windows-95"), "image"},
+		}
+		for _, tc := range tests {
+			status, body, _ := alice.raw(t, "POST", "/v2/droplets", tc.body)
+			if status != 422 || body.ID != "unprocessable_entity" || !strings.Contains(body.Message, tc.want) {
+				t.Errorf("%s: %d %+v, want 422 unprocessable_entity saying %q", tc.name, status, body, tc.want)
+			}
+		}
+		if ds := got(alice.do.Droplets.List(ctx, nil))(t); len(ds) != 0 {
+			t.Errorf("refused orders left droplets: %+v", ds)
+		}
+
+		// Money for one first day (0.24) but not two: a request for two
+		// places neither; one for one is placed.
+		h.credit(t, h.login("alice@example.com"), 30)
+		two := with("names", []string{"web-1", "web-2"})
+		delete(two, "name")
+		if status, body, _ := alice.raw(t, "POST", "/v2/droplets", two); status != 422 || !strings.Contains(body.Message, "balance") {
+			t.Errorf("two droplets on money for one: %d %+v", status, body)
+		}
+		if ds := got(alice.do.Droplets.List(ctx, nil))(t); len(ds) != 0 {
+			t.Errorf("a refused request for two left droplets: %+v", ds)
+		}
+		if status, body, _ := alice.raw(t, "POST", "/v2/droplets", order); status != 202 {
+			t.Errorf("one droplet on money for one: %d %+v", status, body)
+		}
+
+		alice.spec.Exceptions = append(alice.spec.Exceptions,
+			dotest.Exception{Method: "GET", Path: "/v2/droplets/{droplet_id}", Request: true, Match: "value abc: an invalid integer",
+				Reason: "deliberately asks for a droplet id that is no number"},
+			dotest.Exception{Method: "GET", Path: "/v2/nothing-here", Request: true, Match: "not in the spec",
+				Reason: "deliberately asks for a path DigitalOcean does not have"})
+		for _, path := range []string{"/v2/droplets/999999", "/v2/droplets/abc", "/v2/actions/999999", "/v2/account/keys/999999", "/v2/nothing-here"} {
+			if status, body, _ := alice.raw(t, "GET", path, nil); status != 404 || body.ID != "not_found" {
+				t.Errorf("GET %s: %d %+v, want 404 not_found", path, status, body)
+			}
+		}
+
+		// Bob's things are not Alice's.
+		bobs := got(bob.do.Droplets.Create(ctx, &godo.DropletCreateRequest{Name: "bob-1", Region: "sgp1", Size: plan.Slug,
+			Image: godo.DropletCreateImage{Slug: "ubuntu-24-04-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{ID: bobKey.ID}}, Tags: []string{"web"}}))(t)
+		h.activate(t, bobs.ID, bob)
+		act := got(bob.do.DropletActions.Reboot(ctx, bobs.ID))(t)
+		id := fmt.Sprint(bobs.ID)
+		for _, probe := range []struct{ method, path string }{
+			{"GET", "/v2/droplets/" + id}, {"DELETE", "/v2/droplets/" + id}, {"GET", "/v2/droplets/" + id + "/actions"},
+			{"POST", "/v2/droplets/" + id + "/actions"}, {"GET", fmt.Sprint("/v2/actions/", act.ID)},
+			{"GET", fmt.Sprint("/v2/account/keys/", bobKey.ID)}, {"GET", "/v2/account/keys/" + bobKey.Fingerprint},
+			{"DELETE", fmt.Sprint("/v2/account/keys/", bobKey.ID)},
+		} {
+			status, body, _ := alice.raw(t, probe.method, probe.path, map[string]string{"type": "power_off"})
+			if status != 404 || body.ID != "not_found" {
+				t.Errorf("alice %s %s: %d %+v, want 404", probe.method, probe.path, status, body)
+			}
+		}
+		if ds := got(alice.do.Droplets.ListByTag(ctx, "web", nil))(t); len(ds) != 0 {
+			t.Errorf("alice sees bob's tag: %+v", ds)
+		}
+		if _, err := alice.do.Droplets.DeleteByTag(ctx, "web"); err != nil {
+			t.Fatal(err)
+		}
+		if d := got(bob.do.Droplets.Get(ctx, bobs.ID))(t); d.Status != "active" || !slices.Equal(d.Tags, []string{"web"}) {
+			t.Errorf("bob's droplet after alice's attempts: %+v", d)
+		}
+		if acts := got(bob.do.Droplets.Actions(ctx, bobs.ID, nil))(t); len(acts) != 1 {
+			t.Errorf("bob's actions after alice's attempts: %+v", acts)
+		}
+		if _, _, err := bob.do.Keys.GetByID(ctx, bobKey.ID); err != nil {
+			t.Errorf("bob's key after alice's attempts: %v", err)
+		}
+	})
+}
+
+// TestDigitalOceanAPIRateLimit: each customer has their own hourly window;
+// every answer says what is left of it, and past it the answer is 429
+// too_many_requests with Retry-After, as DigitalOcean's.
+func TestDigitalOceanAPIRateLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, storetest.OpenSQLite(t), auth.ThrottlePolicy{}, func(c *web.Config) { c.DigitalOceanRateLimit = 3 })
+	alice, bob := h.doCustomer(t, "alice@example.com"), h.doCustomer(t, "bob@example.com")
+	for i := 2; i >= 0; i-- {
+		status, _, hdr := alice.raw(t, "GET", "/v2/account", nil)
+		if status != 200 || hdr.Get("Ratelimit-Limit") != "3" || hdr.Get("Ratelimit-Remaining") != fmt.Sprint(i) || hdr.Get("Ratelimit-Reset") == "" {
+			t.Fatalf("request with %d left: %d %v", i, status, hdr)
+		}
+	}
+	status, body, hdr := alice.raw(t, "GET", "/v2/account", nil)
+	if status != 429 || body.ID != "too_many_requests" || hdr.Get("Retry-After") == "" || hdr.Get("Ratelimit-Remaining") != "0" {
+		t.Errorf("past the limit: %d %+v %v", status, body, hdr)
+	}
+	if _, _, err := alice.do.Droplets.List(context.Background(), nil); statusOf(err) != 429 {
+		t.Errorf("godo past the limit: %v", err)
+	}
+	if status, _, _ := bob.raw(t, "GET", "/v2/account", nil); status != 200 {
+		t.Errorf("another customer: %d", status)
 	}
 }

@@ -104,6 +104,9 @@ type Config struct {
 	// DropletLimit is how many servers the DigitalOcean-compatible API
 	// says a customer may have (GET /v2/account; default 25).
 	DropletLimit int
+	// DigitalOceanRateLimit is how many /v2/ requests a customer may make
+	// per hour (default 5,000, as DigitalOcean allows).
+	DigitalOceanRateLimit int
 }
 
 // Server serves Webrana over HTTP.
@@ -191,7 +194,7 @@ func NewServer(cfg Config) *Server {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	s.digitalOcean = doapi.New(cfg.Auth, cfg.Catalog, cfg.Plans, cfg.Orders, cfg.Servers,
-		&doapi.Config{Status: ErrorStatus, Logger: cfg.Logger, DropletLimit: cfg.DropletLimit})
+		&doapi.Config{Status: ErrorStatus, Logger: cfg.Logger, DropletLimit: cfg.DropletLimit, RateLimit: cfg.DigitalOceanRateLimit, Ledger: cfg.Ledger})
 	s.routes()
 	return s
 }

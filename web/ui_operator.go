@@ -133,7 +133,7 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := pages.OpPlanFormData{ID: p.ID, Provider: p.ProviderType, SizeSlug: p.SizeSlug, Name: p.Name,
+	f := pages.OpPlanFormData{ID: p.ID, Provider: p.ProviderType, SizeSlug: p.SizeSlug, Name: p.Name, Slug: p.Slug,
 		VCPUs: strconv.Itoa(p.VCPUs), MemoryMB: strconv.Itoa(p.MemoryMB), DiskGB: strconv.Itoa(p.DiskGB),
 		TransferGB: strconv.Itoa(p.TransferGB), PriceMonthly: webrana.FormatMajor(p.PriceMonthly), PriceHourly: webrana.FormatMajor(p.PriceHourly),
 		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive, Warnings: s.plans.Warnings(r.Context(), p)[p.ID]}
@@ -226,7 +226,7 @@ func (s *Server) opDeletePlan(w http.ResponseWriter, r *http.Request) error {
 func opPlanFormValues(r *http.Request) pages.OpPlanFormData {
 	_ = r.ParseForm() // done already by the CSRF check; r.PostForm is read below
 	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
-	return pages.OpPlanFormData{Provider: webrana.ProviderType(v("provider_type")), SizeSlug: v("size_slug"), Name: v("name"),
+	return pages.OpPlanFormData{Provider: webrana.ProviderType(v("provider_type")), SizeSlug: v("size_slug"), Name: v("name"), Slug: v("slug"),
 		VCPUs: v("vcpus"), MemoryMB: v("memory_mb"), DiskGB: v("disk_gb"), TransferGB: v("transfer_gb"),
 		PriceMonthly: v("price_monthly"), PriceHourly: v("price_hourly"), Currency: "USD",
 		Regions: r.PostForm["regions"], IsActive: r.PostFormValue("is_active") != ""}
@@ -245,6 +245,9 @@ func opPlanChange(f *pages.OpPlanFormData) (plans.Change, error) {
 	}
 	req := plans.Change{ProviderType: &f.Provider, SizeSlug: &f.SizeSlug, Name: &f.Name, PriceMonthly: &monthly,
 		PriceHourly: &hourly, Regions: append([]string{}, f.Regions...), IsActive: &f.IsActive}
+	if f.Slug != "" {
+		req.Slug = &f.Slug // blank: a new plan's from its name; an edited plan keeps its own
+	}
 	for _, in := range []struct {
 		field, value string
 		dst          **int

@@ -7,13 +7,21 @@
 -- it for the oldest and gives the others their provider's name after it,
 -- then, if that still clashes, a piece of their id.
 ALTER TABLE plans ADD COLUMN slug TEXT NOT NULL DEFAULT '';
-UPDATE plans SET slug = TRIM(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(
-    LOWER(TRIM(name)), ' ', '-'), '.', '-'), '_', '-'), '/', '-'), '(', ''), ')', ''), ',', ''), '+', ''), '&', ''), '--', '-'), '-');
-UPDATE plans SET slug = 'plan' WHERE slug = '';
+-- Lower case, separators and punctuation as hyphens, runs of hyphens
+-- squeezed, none at the ends, at most 64 characters.
+UPDATE plans SET slug = REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(
+    LOWER(TRIM(name)), ' ', '-'), '.', '-'), '_', '-'), '/', '-'), ',', '-'), '+', '-'), '&', '-'), '(', '-'), ')', '-'),
+    '!', '-'), ':', '-'), '''', '-');
+UPDATE plans SET slug = REPLACE(REPLACE(REPLACE(slug, '--', '-'), '--', '-'), '--', '-');
+UPDATE plans SET slug = TRIM(SUBSTR(TRIM(slug, '-'), 1, 64), '-');
+-- Whatever still holds other characters (letters beyond a-z) or nothing
+-- takes "plan-" and a piece of its id.
+UPDATE plans SET slug = 'plan-' || LOWER(SUBSTR(id, 1, 8))
+WHERE slug = '' OR REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(slug, 'a', ''), 'b', ''), 'c', ''), 'd', ''), 'e', ''), 'f', ''), 'g', ''), 'h', ''), 'i', ''), 'j', ''), 'k', ''), 'l', ''), 'm', ''), 'n', ''), 'o', ''), 'p', ''), 'q', ''), 'r', ''), 's', ''), 't', ''), 'u', ''), 'v', ''), 'w', ''), 'x', ''), 'y', ''), 'z', ''), '0', ''), '1', ''), '2', ''), '3', ''), '4', ''), '5', ''), '6', ''), '7', ''), '8', ''), '9', ''), '-', '') <> '';
 UPDATE plans SET slug = slug || '-' || provider_type
 WHERE is_active AND EXISTS (SELECT 1 FROM plans o WHERE o.is_active AND o.slug = plans.slug
     AND (o.created_at < plans.created_at OR (o.created_at = plans.created_at AND o.id < plans.id)));
-UPDATE plans SET slug = slug || '-' || SUBSTR(id, 1, 8)
+UPDATE plans SET slug = slug || '-' || LOWER(SUBSTR(id, 1, 8))
 WHERE is_active AND EXISTS (SELECT 1 FROM plans o WHERE o.is_active AND o.slug = plans.slug
     AND (o.created_at < plans.created_at OR (o.created_at = plans.created_at AND o.id < plans.id)));
 CREATE UNIQUE INDEX plans_active_slug_idx ON plans (slug) WHERE is_active;

@@ -30,6 +30,7 @@ import (
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/auth"
+	"github.com/webrana/webrana/billing"
 	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/plans"
@@ -49,8 +50,12 @@ type Config struct {
 	// RateLimit is how many requests a customer may make per hour (default
 	// 5,000, as DigitalOcean allows).
 	RateLimit int
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Ledger, when set, lets a request for several droplets be refused
+	// whole when the balance cannot pay the first day of all of them
+	// (each order still holds its own, as POST /api/vps does).
+	Ledger *billing.Ledger
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // API serves /v2/.
@@ -60,6 +65,7 @@ type API struct {
 	plans   *plans.Service
 	orders  *provision.Service
 	servers *lifecycle.Service
+	ledger  *billing.Ledger
 
 	status       func(error) int
 	dropletLimit int
@@ -77,7 +83,7 @@ func New(a *auth.Service, c *catalog.Service, p *plans.Service, o *provision.Ser
 	if cfg != nil {
 		conf = *cfg
 	}
-	api := &API{auth: a, catalog: c, plans: p, orders: o, servers: l,
+	api := &API{auth: a, catalog: c, plans: p, orders: o, servers: l, ledger: conf.Ledger,
 		status: conf.Status, dropletLimit: cmp.Or(conf.DropletLimit, 25), rateLimit: cmp.Or(conf.RateLimit, 5000),
 		now: conf.Now, logger: conf.Logger, windows: map[string]*ratelimit.Window{}}
 	if api.status == nil {

@@ -228,8 +228,11 @@ func (a *API) createDroplets(w http.ResponseWriter, r *http.Request, c *caller) 
 	case req.UserData != "":
 		return webrana.FieldError("user_data", "user_data is not offered here; give ssh_keys and configure the server after it starts.")
 	}
-	order, err := a.orderOf(r.Context(), c, &req)
+	order, plan, err := a.orderOf(r.Context(), c, &req)
 	if err != nil {
+		return err
+	}
+	if err := a.affords(r.Context(), c, plan, len(names)); err != nil {
 		return err
 	}
 	var rows []*store.InstanceRow
@@ -265,16 +268,16 @@ func (a *API) createDroplets(w http.ResponseWriter, r *http.Request, c *caller) 
 // label): the size's plan, the image or 1-click app, the customer's keys.
 // Where the plan's provider needs a root password (Linode), the order gets
 // a generated one the customer never needs: they sign in with their keys.
-func (a *API) orderOf(ctx context.Context, c *caller, req *createRequest) (*provision.Request, error) {
+func (a *API) orderOf(ctx context.Context, c *caller, req *createRequest) (*provision.Request, *webrana.Plan, error) {
 	plan, err := a.planBySlug(ctx, req.Size, "size")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	o := &provision.Request{ProviderType: plan.ProviderType, PlanID: plan.ID, Region: req.Region, IPv6: req.IPv6,
 		Monitoring: req.Monitoring, Backups: req.Backups, VPCUUID: req.VPCUUID, Tags: req.Tags}
 	slug, app, err := a.resolveImage(ctx, plan.ProviderType, req.Image)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if app {
 		o.App = slug
@@ -282,15 +285,41 @@ func (a *API) orderOf(ctx context.Context, c *caller, req *createRequest) (*prov
 		o.Image = slug
 	}
 	if len(req.SSHKeys) == 0 {
-		return nil, webrana.FieldError("ssh_keys", "Give at least one SSH key (ssh_keys): root passwords are not e-mailed.")
+		return nil, nil, webrana.FieldError("ssh_keys", "Give at least one SSH key (ssh_keys): root passwords are not e-mailed.")
 	}
 	if o.SSHKeyIDs, err = a.keyIDs(ctx, c, req.SSHKeys); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if providers.Of(plan.ProviderType).Capabilities.RootPasswordRequired {
 		o.RootPassword = "generated"
 	}
-	return o, nil
+	return o, plan, nil
+}
+
+// affords refuses a request for several droplets that the customer's
+// balance cannot pay the first day of, before any is placed: one request
+// places all of them or none for want of money.
+func (a *API) affords(ctx context.Context, c *caller, plan *webrana.Plan, n int) error {
+	if n < 2 || a.ledger == nil {
+		return nil
+	}
+	day, err := provision.FirstPeriod(plan)
+	if err != nil {
+		return err
+	}
+	need, err := webrana.MulMoney(day.Amount, int64(n))
+	if err != nil {
+		return err
+	}
+	balance, err := a.ledger.Balance(ctx, c.user().ID)
+	if err != nil {
+		return err
+	}
+	if balance.Amount < need {
+		return webrana.Errorf(webrana.EPAYMENT, "Your balance is %s; these %d servers need %s %s for their first day. Add credit and try again.",
+			balance, n, webrana.FormatMajor(need), day.Currency)
+	}
+	return nil
 }
 
 // resolveImage finds the image a request names, by slug or public number,
