@@ -247,5 +247,11 @@ func (d *Driver) ListActions(ctx context.Context, instanceID string) ([]*cloud.A
 	return out, nil
 }
 
-// ListedAs is t: every portable action is a droplet action of its own.
-func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType { return t }
+// ListedAs is t: every portable action is a droplet action of its own,
+// but for a backup's restore, a droplet "restore" (backups.go).
+func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType {
+	if t == cloud.ActionRestoreBackup {
+		return listedRestore
+	}
+	return t
+}
