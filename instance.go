@@ -30,7 +30,9 @@ func (s InstanceStatus) Valid() bool {
 	return false
 }
 
-// InstanceOptions are the customer's choices that do not change after creation.
+// InstanceOptions are the customer's choices at creation. They do not
+// change after it, but for Backups, which says whether backups are on now:
+// chosen at order, kept in step by enable_backups and disable_backups.
 type InstanceOptions struct {
 	IPv6            bool              `json:"ipv6"`
 	Monitoring      bool              `json:"monitoring"`
@@ -257,6 +259,10 @@ const (
 	ActionPassword   = "password_reset"
 	ActionEnableIPv6 = "enable_ipv6"
 	ActionDelete     = "delete"
+	// Backups (backups.go).
+	ActionEnableBackups  = "enable_backups"
+	ActionDisableBackups = "disable_backups"
+	ActionRestoreBackup  = "restore_backup"
 )
 
 // Action statuses.
@@ -272,6 +278,7 @@ type ActionParams struct {
 	Image    string `json:"image,omitempty"`   // rebuild
 	PlanID   string `json:"plan_id,omitempty"` // resize
 	Label    string `json:"label,omitempty"`   // rename
+	BackupID string `json:"backup_id,omitempty"` // restore_backup
 	Password string `json:"-"`                 // password_reset and rebuild, where the provider takes one; sealed
 }
 

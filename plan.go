@@ -33,4 +33,9 @@ func (p *Plan) Validate() error {
 // CheckPrices validates the plan's prices (see CheckPrices): a plan that
 // passes is never free (its first day is at least one minor unit) and can
 // be ordered and billed without overflow.
-func (p *Plan) CheckPrices() error { return CheckPrices(p.PriceHourly, p.PriceMonthly) }
+func (p *Plan) CheckPrices() error {
+	if err := CheckPrices(p.PriceHourly, p.PriceMonthly); err != nil {
+		return err
+	}
+	return CheckBackupPrices(p.BackupPriceHourly, p.BackupPriceMonthly)
+}

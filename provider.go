@@ -123,7 +123,12 @@ type Plan struct {
 	TransferGB   int          `json:"transfer_gb"`
 	PriceMonthly int64        `json:"price_monthly"`
 	PriceHourly  int64        `json:"price_hourly"`
-	Currency     string       `json:"currency"`
+	// BackupPriceMonthly and BackupPriceHourly are what the server's
+	// automatic backups cost while they are on, metered like the server
+	// (see backups.go).
+	BackupPriceMonthly int64  `json:"backup_price_monthly"`
+	BackupPriceHourly  int64  `json:"backup_price_hourly"`
+	Currency           string `json:"currency"`
 	Regions      []string     `json:"regions"`
 	IsActive     bool         `json:"is_active"`
 	CreatedAt    time.Time    `json:"created_at"`

@@ -51,6 +51,7 @@ type Request struct {
 	PlanID   string `json:"plan_id"`  // resize
 	Label    string `json:"label"`    // rename
 	Password string `json:"password"` // password_reset and rebuild, where the provider takes one (Linode)
+	BackupID string `json:"backup_id"` // restore_backup
 }
 
 // Args is an action's job. It names the action only; a password stays
@@ -193,6 +194,8 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 		p.Label = label
 	case webrana.ActionPassword:
 		return s.checkPassword(user, in, req)
+	case webrana.ActionRestoreBackup:
+		return checkRestore(req) // backups.go
 	}
 	return p, nil
 }

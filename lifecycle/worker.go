@@ -165,7 +165,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 // request is the provider request of an action: the plan's size for a
 // resize, the opened password where one was given.
 func (w *Worker) request(ctx context.Context, a *webrana.InstanceAction) (cloud.ActionRequest, error) {
-	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label}
+	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label, BackupID: a.Params.BackupID}
 	if a.Type == webrana.ActionResize {
 		plan, err := w.db.PlanByID(ctx, a.Params.PlanID)
 		if err != nil {
@@ -248,6 +248,9 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		upd.PlanID = &a.Params.PlanID // billed at the new plan's price from now on
 	case webrana.ActionRebuild:
 		upd.Image = &a.Params.Image
+	case webrana.ActionEnableBackups, webrana.ActionDisableBackups:
+		on := a.Type == webrana.ActionEnableBackups // metered from now on, or no longer (backups.go)
+		upd.Backups = &on
 	}
 	w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
 	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd)

@@ -124,6 +124,9 @@ type InstanceUpdate struct {
 	Error      *string
 	ActiveAt   *time.Time
 	DeletedAt  *time.Time
+	// Backups turns the server's backups on or off as of now
+	// (Options.Backups and the periods the meter bills; backups.go).
+	Backups *bool
 }
 
 // UpdateInstance applies upd and returns the result.
@@ -151,5 +154,8 @@ func (c conn) updateInstance(ctx context.Context, id string, upd InstanceUpdate)
 		add("active_at", upd.ActiveAt != nil, nullTime(upd.ActiveAt)).
 		add("deleted_at", upd.DeletedAt != nil, nullTime(upd.DeletedAt))
 	err := c.update(ctx, "instances", id, set, "Server")
+	if err == nil && upd.Backups != nil {
+		err = c.setBackups(ctx, id, *upd.Backups)
+	}
 	return constraintError(err, "", "Unknown account or plan.")
 }

@@ -113,6 +113,9 @@ func (s *Server) routes() {
 	s.api("DELETE /api/vps/{id}", SignedIn, s.handleDeleteVPS)
 	s.api("POST /api/vps/{id}/actions", SignedIn, s.handleVPSAction)
 	s.api("GET /api/vps/{id}/actions", SignedIn, s.handleListVPSActions)
+	// Backups (issue 19): listed here; enable_backups, disable_backups and
+	// restore_backup are actions.
+	s.api("GET /api/vps/{id}/backups", SignedIn, s.handleListVPSBackups)
 
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 	// Card top-ups, receipts, the gateway's webhook and refunds (api_payments.go).

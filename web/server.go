@@ -100,6 +100,8 @@ type Config struct {
 	MetricsPublic bool
 	// Revenue is the operator's margin reports (issue 17 §3).
 	Revenue *revenue.Service
+	// Backups lists servers' backups at their providers (issue 19).
+	Backups *lifecycle.Backups
 }
 
 // Server serves Webrana over HTTP.
@@ -113,6 +115,7 @@ type Server struct {
 	servers       *lifecycle.Service
 	reconciler    *lifecycle.Reconciler
 	serverMetrics *lifecycle.Metrics
+	backups       *lifecycle.Backups
 	channels      *alerts.ChannelSet
 	alerts        *alerts.Service
 	mail          *mail.Outbox
@@ -155,6 +158,7 @@ func NewServer(cfg Config) *Server {
 		servers:        cfg.Servers,
 		reconciler:     cfg.Reconcile,
 		serverMetrics:  cfg.Metrics,
+		backups:        cfg.Backups,
 		channels:       cfg.Channels,
 		alerts:         cfg.Alerts,
 		mail:           cfg.Mail,
