@@ -6,10 +6,10 @@ import (
 )
 
 // Backups are priced per plan (Plan.BackupPriceMonthly, BackupPriceHourly)
-// and metered like the server they belong to: every started hour in which
-// the server's backups were on is charged the backup hourly price, never
-// more than the backup monthly price in one calendar month; an order with
-// backups holds their first day too. A plan's default backup price is its
+// and metered like the server they belong to: every hour of the server's
+// that starts while its backups are on is charged the backup hourly price,
+// never more than the backup monthly price in one calendar month; an order
+// with backups holds their first day too. A plan's default backup price is its
 // provider's: a percentage of the plan's own prices where the provider
 // prices backups so (DigitalOcean, 20 %), else the provider's per-size
 // price; each rounded up to a whole minor unit.
@@ -70,12 +70,13 @@ type BackupPeriod struct {
 	End   *time.Time
 }
 
-// BackupsOnDuring reports whether any of the periods overlaps the hour
-// starting at hour.
-func BackupsOnDuring(periods []BackupPeriod, hour time.Time) bool {
-	end := hour.Add(time.Hour)
+// BackupsOnAt reports whether the periods say backups were on at t (an
+// hour is charged for backups when they were on as it started: turned on
+// at 10:30, they are first charged for the hour that starts next; turned
+// off at 10:30, the hour that started before is charged, the next not).
+func BackupsOnAt(periods []BackupPeriod, t time.Time) bool {
 	for _, p := range periods {
-		if p.Start.Before(end) && (p.End == nil || p.End.After(hour)) {
+		if !p.Start.After(t) && (p.End == nil || p.End.After(t)) {
 			return true
 		}
 	}

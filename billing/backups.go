@@ -8,12 +8,12 @@ import (
 )
 
 // BackupHourCharge is what a server's backups cost in the hour starting at
-// hour: nothing unless they were on at some time in it (a backup period
-// overlaps it); else the plan's backup hourly price, or what is left of
+// hour: nothing unless they were on as it started (webrana.BackupsOnAt);
+// else the plan's backup hourly price, or what is left of
 // the backup monthly price in that calendar month. Backup prices out of
 // range are refused (EINVALID), never billed.
 func BackupHourCharge(b *store.Billable, hour time.Time) (int64, error) {
-	if !webrana.BackupsOnDuring(b.BackupPeriods, hour) {
+	if !webrana.BackupsOnAt(b.BackupPeriods, hour) {
 		return 0, nil
 	}
 	if err := webrana.CheckBackupPrices(b.BackupPriceHourly, b.BackupPriceMonthly); err != nil {

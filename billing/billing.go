@@ -2,7 +2,7 @@
 // (active or stopped, as the providers bill) is charged at its plan's
 // hourly price, never more than the plan's monthly price in one calendar
 // month, once per server and hour however often the meter runs. Its
-// backups, in every started hour they were on, are charged the same way at
+// backups, in every such hour that starts while they are on, are charged at
 // the plan's backup prices, under their own monthly cap and in a ledger
 // entry of their own (backups.go). The first
 // day is charged when the order completes (provision.FirstPeriod); the
