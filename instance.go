@@ -275,11 +275,11 @@ const (
 
 // ActionParams are an action's arguments. The password is sealed.
 type ActionParams struct {
-	Image    string `json:"image,omitempty"`   // rebuild
-	PlanID   string `json:"plan_id,omitempty"` // resize
-	Label    string `json:"label,omitempty"`   // rename
+	Image    string `json:"image,omitempty"`     // rebuild
+	PlanID   string `json:"plan_id,omitempty"`   // resize
+	Label    string `json:"label,omitempty"`     // rename
 	BackupID string `json:"backup_id,omitempty"` // restore_backup
-	Password string `json:"-"`                 // password_reset and rebuild, where the provider takes one; sealed
+	Password string `json:"-"`                   // password_reset and rebuild, where the provider takes one; sealed
 }
 
 // InstanceAction is one action on a server, from request to outcome.

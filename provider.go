@@ -126,13 +126,13 @@ type Plan struct {
 	// BackupPriceMonthly and BackupPriceHourly are what the server's
 	// automatic backups cost while they are on, metered like the server
 	// (see backups.go).
-	BackupPriceMonthly int64  `json:"backup_price_monthly"`
-	BackupPriceHourly  int64  `json:"backup_price_hourly"`
-	Currency           string `json:"currency"`
-	Regions      []string     `json:"regions"`
-	IsActive     bool         `json:"is_active"`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
+	BackupPriceMonthly int64     `json:"backup_price_monthly"`
+	BackupPriceHourly  int64     `json:"backup_price_hourly"`
+	Currency           string    `json:"currency"`
+	Regions            []string  `json:"regions"`
+	IsActive           bool      `json:"is_active"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // Reservation is a slot held on an account for an order, from selection

@@ -103,4 +103,3 @@ func TestBackupRules(t *testing.T) {
 		}
 	}
 }
-

@@ -47,10 +47,10 @@ func New(db ServerStore, catalog *catalog.Service, keys *secrets.Keyring, queue 
 // Request is an action as POST /api/vps/{id}/actions takes it.
 type Request struct {
 	Type     string `json:"type"`
-	Image    string `json:"image"`    // rebuild
-	PlanID   string `json:"plan_id"`  // resize
-	Label    string `json:"label"`    // rename
-	Password string `json:"password"` // password_reset and rebuild, where the provider takes one (Linode)
+	Image    string `json:"image"`     // rebuild
+	PlanID   string `json:"plan_id"`   // resize
+	Label    string `json:"label"`     // rename
+	Password string `json:"password"`  // password_reset and rebuild, where the provider takes one (Linode)
 	BackupID string `json:"backup_id"` // restore_backup
 }
 
