@@ -72,6 +72,7 @@ var ownedRoutes = map[string]owned{
 	"DELETE /api/vps/{id}":       vpsFixture,
 	"POST /api/vps/{id}/actions": vpsFixture,
 	"GET /api/vps/{id}/actions":  vpsFixture,
+	"GET /api/vps/{id}/backups":  vpsFixture, // backups (issue 19)
 	"GET /api/ssh-keys/{id}":     sshKeyFixture,
 	"DELETE /api/ssh-keys/{id}":  sshKeyFixture,
 	// The pages over the same resources.

@@ -15,7 +15,7 @@ func BackupPrice(p *webrana.Plan) string {
 // BackupsFact is the order review's line on backups.
 func BackupsFact(on bool, p *webrana.Plan) string {
 	if !on {
-		return "Off"
+		return "off"
 	}
-	return "On, " + BackupPrice(p)
+	return "on, " + BackupPrice(p)
 }
