@@ -81,6 +81,7 @@ var ownedRoutes = map[string]owned{
 	"GET /servers/{id}/charts":   vpsFixture,
 	"POST /servers/{id}/actions": vpsFixture,
 	"POST /servers/{id}/delete":  vpsFixture,
+	"POST /servers/{id}/backups": vpsFixture, // backups (issue 19)
 	"POST /ssh-keys/{id}/delete": sshKeyFixture,
 	"POST /tokens/{id}/revoke":   tokenFixture,
 	"DELETE /api/tokens/{id}":    tokenFixture,

@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	s.customerPages()
 	s.orderPages()
 	s.serverPages()
+	s.backupPages() // the server page's Backups section (issue 19)
 	s.operatorPoolPages()
 	s.operatorPages()
 	s.accountPages()

@@ -1,6 +1,10 @@
 package pages
 
-import "github.com/webrana/webrana"
+import (
+	"maps"
+
+	"github.com/webrana/webrana"
+)
 
 // BackupPrice states what a plan's backups cost: its backup monthly price,
 // and the hourly price metered up to it.
@@ -19,3 +23,31 @@ func BackupsFact(on bool, p *webrana.Plan) string {
 	}
 	return "on, " + BackupPrice(p)
 }
+
+// ServerBackups is the server page's Backups section (server_backups.templ).
+type ServerBackups struct {
+	Provider string // its name
+	On       bool   // backups are on now
+	Price    string // what they cost, as BackupPrice says
+	Monthly  string // their monthly price, on the confirming button
+	// What may be done now (lifecycle.Allowed, and no action under way).
+	CanEnable, CanDisable, CanRestore bool
+	Items                             []ServerBackup
+	// Unavailable: the provider did not list them.
+	Unavailable bool
+}
+
+// ServerBackup is one backup in the list.
+type ServerBackup struct {
+	ID, Name, Created, Size string
+	Available               bool
+}
+
+// backupActionNames are the backup actions in words, in the history and
+// the messages (ServerActionName).
+var backupActionNames = map[string]string{
+	webrana.ActionEnableBackups: "Turn on backups", webrana.ActionDisableBackups: "Turn off backups",
+	webrana.ActionRestoreBackup: "Restore a backup",
+}
+
+func init() { maps.Copy(srvActionNames, backupActionNames) } // one table of names, without editing servers.templ's
