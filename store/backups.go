@@ -13,22 +13,26 @@ import (
 // (metering.go). Both change together, in the transaction of the order
 // that turns them on or of the action that completed.
 
-// orderBackups records, with a new order, the part of its hold that pays
-// for its first day of backups, and opens the server's backup period when
-// it is ordered with backups.
-func (c conn) orderBackups(ctx context.Context, o *webrana.Order, in *webrana.Instance, no NewOrder) error {
-	if no.BackupHold < 0 || no.BackupHold > no.Hold.Amount {
-		return webrana.Errorf(webrana.EINVALID, "An order's backup hold is part of its hold.")
-	}
-	if no.BackupHold > 0 {
-		if _, err := c.exec(ctx, `UPDATE orders SET backup_hold = ? WHERE id = ?`, no.BackupHold, o.ID); err != nil {
-			return err
-		}
-	}
+// firstBackupPeriod opens the backup period of a new server created with
+// backups on (ordered so, or adopted with them on), from its creation.
+func (c conn) firstBackupPeriod(ctx context.Context, in *webrana.Instance) error {
 	if !in.Options.Backups {
 		return nil
 	}
 	_, err := c.exec(ctx, `INSERT INTO backup_periods (instance_id, started_at) VALUES (?, ?)`, in.ID, in.CreatedAt)
+	return err
+}
+
+// orderBackups records, with a new order, the part of its hold that pays
+// for its first day of backups.
+func (c conn) orderBackups(ctx context.Context, o *webrana.Order, in *webrana.Instance, no NewOrder) error {
+	if no.BackupHold < 0 || no.BackupHold > no.Hold.Amount || (no.BackupHold > 0 && !in.Options.Backups) {
+		return webrana.Errorf(webrana.EINVALID, "An order's backup hold is part of its hold, for a server ordered with backups.")
+	}
+	if no.BackupHold == 0 {
+		return nil
+	}
+	_, err := c.exec(ctx, `UPDATE orders SET backup_hold = ? WHERE id = ?`, no.BackupHold, o.ID)
 	return err
 }
 

@@ -58,6 +58,9 @@ func (tx *Tx) insertInstance(ctx context.Context, in *webrana.Instance) error {
 		in.ID, in.OwnerID, in.ProviderType, nullString(in.AccountID), in.PlanID, in.Label, in.Region, in.Image,
 		jsonText{in.Options}, in.ProviderID, in.Status, in.IPv4, in.IPv6, in.Error,
 		in.CreatedAt, in.UpdatedAt, nullTime(in.ActiveAt), nullTime(in.DeletedAt))
+	if err == nil {
+		err = c.firstBackupPeriod(ctx, in) // backups.go
+	}
 	return constraintError(err, "Instance already exists.", "Unknown owner, provider, account or plan.")
 }
 
