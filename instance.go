@@ -263,6 +263,9 @@ const (
 	ActionEnableBackups  = "enable_backups"
 	ActionDisableBackups = "disable_backups"
 	ActionRestoreBackup  = "restore_backup"
+	// ActionFirewall applies the server's firewall rules at the provider
+	// (PUT /api/vps/{id}/firewall).
+	ActionFirewall = "firewall"
 )
 
 // Action statuses.

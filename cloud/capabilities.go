@@ -70,6 +70,10 @@ type Capabilities struct {
 	// (AccountInfo.LimitKnown; DigitalOcean's droplet_limit). Otherwise the
 	// operator sets one (Linode).
 	PublishesLimit bool
+	// Firewall: the provider filters a server's inbound traffic with a
+	// firewall Webrana keeps for it on the account (FirewallDriver; a
+	// DigitalOcean Cloud Firewall, a Linode Cloud Firewall).
+	Firewall bool
 }
 
 // RootPasswordMode is how a create sets root's password.

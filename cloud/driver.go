@@ -102,5 +102,6 @@ type Driver interface {
 	EnsureSSHKey(ctx context.Context, name, publicKey string) (*SSHKey, error)
 	Metrics(ctx context.Context, id string, m Metric, start, end time.Time) ([]Point, error)
 
-	BackupDriver // backups: turned on and off, listed, restored (backups.go)
+	BackupDriver   // backups: turned on and off, listed, restored (backups.go)
+	FirewallDriver // a server's inbound rules (cloud/firewalls.go)
 }

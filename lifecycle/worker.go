@@ -119,6 +119,8 @@ func (w *Worker) step(ctx context.Context, a *webrana.InstanceAction, in *webran
 		return w.delete(ctx, c, a, in)
 	case c == nil:
 		return w.failed(ctx, a, "The server has no server at the provider.", store.InstanceUpdate{})
+	case a.Type == webrana.ActionFirewall:
+		return w.applyFirewall(ctx, c, a, in)
 	case a.Status == webrana.ActionQueued:
 		return w.send(ctx, c, a, in)
 	case a.ProviderActionID == "":
@@ -252,8 +254,18 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		on := a.Type == webrana.ActionEnableBackups // metered from now on, or no longer (backups.go)
 		upd.Backups = &on
 	}
+	var also []func(*store.Tx) error
+	if a.Type == webrana.ActionRebuild { // the rebuilt server gets its firewall rules again
+		reapplied, err := w.reapplyFirewall(ctx, c, a, in)
+		if err != nil {
+			return err
+		}
+		if reapplied != nil {
+			also = append(also, reapplied)
+		}
+	}
 	w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
-	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd)
+	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd, also...)
 }
 
 // outcome is the status a server shows once an action of type t is done,
@@ -363,6 +375,9 @@ func (w *Worker) delete(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 			return err
 		}
 		if err := c.DeleteInstance(ctx, in.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
+			return err
+		}
+		if err := w.removeFirewall(ctx, c, in); err != nil {
 			return err
 		}
 	}

@@ -117,6 +117,10 @@ func (s *Server) routes() {
 	// Backups (issue 19): listed here; enable_backups, disable_backups and
 	// restore_backup are actions.
 	s.api("GET /api/vps/{id}/backups", SignedIn, s.handleListVPSBackups)
+	// A server's firewall (api_firewall.go).
+	s.api("GET /api/vps/{id}/firewall", SignedIn, s.handleGetFirewall)
+	s.api("PUT /api/vps/{id}/firewall", SignedIn, s.handlePutFirewall)
+	s.ui("POST /servers/{id}/firewall", SignedIn, s.handleFirewallForm)
 
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 	// Card top-ups, receipts, the gateway's webhook and refunds (api_payments.go).
