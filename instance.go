@@ -30,7 +30,9 @@ func (s InstanceStatus) Valid() bool {
 	return false
 }
 
-// InstanceOptions are the customer's choices that do not change after creation.
+// InstanceOptions are the customer's choices at creation. They do not
+// change after it, but for Backups, which says whether backups are on now:
+// chosen at order, kept in step by enable_backups and disable_backups.
 type InstanceOptions struct {
 	IPv6            bool              `json:"ipv6"`
 	Monitoring      bool              `json:"monitoring"`
@@ -263,6 +265,10 @@ const (
 	ActionEnableIPv6 = "enable_ipv6"
 	ActionSetRDNS    = "set_rdns" // the PTR of one of the server's public addresses
 	ActionDelete     = "delete"
+	// Backups (backups.go).
+	ActionEnableBackups  = "enable_backups"
+	ActionDisableBackups = "disable_backups"
+	ActionRestoreBackup  = "restore_backup"
 	// ActionFirewall applies the server's firewall rules at the provider
 	// (PUT /api/vps/{id}/firewall).
 	ActionFirewall = "firewall"
@@ -278,13 +284,14 @@ const (
 
 // ActionParams are an action's arguments. The password is sealed.
 type ActionParams struct {
-	Image    string `json:"image,omitempty"`   // rebuild
-	PlanID   string `json:"plan_id,omitempty"` // resize
-	Label    string `json:"label,omitempty"`   // rename
-	Password string `json:"-"`                 // password_reset and rebuild, where the provider takes one; sealed
-	Disk     bool   `json:"disk,omitempty"`    // resize: the disk grows with the plan (permanent)
-	IP       string `json:"ip,omitempty"`      // set_rdns: the address
-	PTR      string `json:"ptr,omitempty"`     // set_rdns: its new PTR
+	Image    string `json:"image,omitempty"`     // rebuild
+	PlanID   string `json:"plan_id,omitempty"`   // resize
+	Label    string `json:"label,omitempty"`     // rename
+	Password string `json:"-"`                   // password_reset and rebuild, where the provider takes one; sealed
+	Disk     bool   `json:"disk,omitempty"`      // resize: the disk grows with the plan (permanent)
+	IP       string `json:"ip,omitempty"`        // set_rdns: the address
+	PTR      string `json:"ptr,omitempty"`       // set_rdns: its new PTR
+	BackupID string `json:"backup_id,omitempty"` // restore_backup
 }
 
 // InstanceAction is one action on a server, from request to outcome.

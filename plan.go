@@ -36,7 +36,12 @@ func (p *Plan) Validate() error {
 // CheckPrices validates the plan's prices (see CheckPrices): a plan that
 // passes is never free (its first day is at least one minor unit) and can
 // be ordered and billed without overflow.
-func (p *Plan) CheckPrices() error { return CheckPrices(p.PriceHourly, p.PriceMonthly) }
+func (p *Plan) CheckPrices() error {
+	if err := CheckPrices(p.PriceHourly, p.PriceMonthly); err != nil {
+		return err
+	}
+	return CheckBackupPrices(p.BackupPriceHourly, p.BackupPriceMonthly)
+}
 
 // validSlug is a plan slug: what a DigitalOcean size slug looks like.
 var validSlug = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)

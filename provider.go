@@ -120,18 +120,23 @@ type Plan struct {
 	// Slug names the plan as a size in the DigitalOcean-compatible API:
 	// stable, lower-case letters, digits and hyphens, unique among the
 	// active plans.
-	Slug         string    `json:"slug"`
-	VCPUs        int       `json:"vcpus"`
-	MemoryMB     int       `json:"memory_mb"`
-	DiskGB       int       `json:"disk_gb"`
-	TransferGB   int       `json:"transfer_gb"`
-	PriceMonthly int64     `json:"price_monthly"`
-	PriceHourly  int64     `json:"price_hourly"`
-	Currency     string    `json:"currency"`
-	Regions      []string  `json:"regions"`
-	IsActive     bool      `json:"is_active"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Slug         string `json:"slug"`
+	VCPUs        int    `json:"vcpus"`
+	MemoryMB     int    `json:"memory_mb"`
+	DiskGB       int    `json:"disk_gb"`
+	TransferGB   int    `json:"transfer_gb"`
+	PriceMonthly int64  `json:"price_monthly"`
+	PriceHourly  int64  `json:"price_hourly"`
+	// BackupPriceMonthly and BackupPriceHourly are what the server's
+	// automatic backups cost while they are on, metered like the server
+	// (see backups.go).
+	BackupPriceMonthly int64     `json:"backup_price_monthly"`
+	BackupPriceHourly  int64     `json:"backup_price_hourly"`
+	Currency           string    `json:"currency"`
+	Regions            []string  `json:"regions"`
+	IsActive           bool      `json:"is_active"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // Reservation is a slot held on an account for an order, from selection

@@ -1,7 +1,10 @@
 // Package billing meters running servers: every started hour of a server
 // (active or stopped, as the providers bill) is charged at its plan's
 // hourly price, never more than the plan's monthly price in one calendar
-// month, once per server and hour however often the meter runs. The first
+// month, once per server and hour however often the meter runs. Its
+// backups, in every such hour that starts while they are on, are charged at
+// the plan's backup prices, under their own monthly cap and in a ledger
+// entry of their own (backups.go). The first
 // day is charged when the order completes (provision.FirstPeriod); the
 // meter takes over after it and stops at deletion.
 package billing
@@ -113,9 +116,19 @@ func (m *Meter) bill(ctx context.Context, b *store.Billable, now time.Time) (int
 		if err != nil {
 			return hours, charged, err
 		}
-		ok, err := m.db.ChargeHour(ctx, b, next, hourEntry(b, hour, amount))
+		backups, err := BackupHourCharge(b, hour) // backups.go
+		if err != nil {
+			return hours, charged, err
+		}
+		if next.BackupMonthCharged, err = webrana.AddMoney(BackupSpent(b.BillingPosition, hour), backups); err != nil {
+			return hours, charged, err
+		}
+		ok, err := m.db.ChargeHour(ctx, b, next, hourEntry(b, hour, amount), backupEntry(b, hour, backups))
 		if err != nil || !ok {
 			return hours, charged, err // !ok: another run billed it first
+		}
+		if amount, err = webrana.AddMoney(amount, backups); err != nil {
+			return hours, charged, err
 		}
 		if charged, err = webrana.AddMoney(charged, amount); err != nil {
 			return hours, charged, err

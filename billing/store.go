@@ -16,7 +16,7 @@ import (
 // balances it watches.
 type MeterStore interface {
 	BillableInstances(ctx context.Context, afterID string, now time.Time, limit int) ([]*store.Billable, error)
-	ChargeHour(ctx context.Context, b *store.Billable, next store.BillingPosition, entry *webrana.LedgerEntry) (bool, error)
+	ChargeHour(ctx context.Context, b *store.Billable, next store.BillingPosition, entries ...*webrana.LedgerEntry) (bool, error)
 	// The customers' balances beside their servers' charges, and the
 	// mark of those told their balance is low.
 	BalanceWatches(ctx context.Context, currency string) ([]*store.BalanceWatch, error)

@@ -225,7 +225,8 @@ func (s *Service) lookup(k key) *entry {
 
 // CheckPlan checks a plan against its provider's catalog: the size exists
 // and is offered in every region of the plan. Resources the operator left
-// at zero are filled from the size.
+// at zero are filled from the size, and backup prices left at zero take
+// the provider's default (fillBackupPrices).
 func (s *Service) CheckPlan(ctx context.Context, p *webrana.Plan) error {
 	sizes, err := s.GetSizes(ctx, p.ProviderType)
 	if err != nil {
@@ -244,6 +245,7 @@ func (s *Service) CheckPlan(ctx context.Context, p *webrana.Plan) error {
 		p.MemoryMB = cmp.Or(p.MemoryMB, z.MemoryMB)
 		p.DiskGB = cmp.Or(p.DiskGB, z.DiskGB)
 		p.TransferGB = cmp.Or(p.TransferGB, z.TransferGB)
+		fillBackupPrices(p, z) // backups.go
 		return nil
 	}
 	return webrana.FieldError("size_slug", "%s has no size %q.", p.ProviderType, p.SizeSlug)

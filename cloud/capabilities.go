@@ -36,6 +36,14 @@ type Capabilities struct {
 	// Backups: a create can turn on the provider's automatic backups
 	// (CreateRequest.Backups).
 	Backups bool
+	// BackupActions: automatic backups can be turned on and off on an
+	// existing server, listed and restored onto it (BackupDriver).
+	BackupActions bool
+	// BackupPricePercent: the provider prices a server's backups at this
+	// percentage of the server's price (DigitalOcean: 20), and so does
+	// Webrana's default backup price of a plan. 0: each size carries its
+	// own backup price (cloud.Size.BackupPriceMonthly; Linode).
+	BackupPricePercent int
 	// IPv6Always: every server has a public IPv6 address (Linode), so
 	// CreateRequest.IPv6 changes nothing and enable_ipv6 completes at once
 	// without a change. Otherwise a server has one only when created with

@@ -191,6 +191,9 @@ func (c *Client) DeleteInstance(ctx context.Context, id string) error {
 // one. It is not retried (a second reboot is a second reboot).
 func (c *Client) DoAction(ctx context.Context, id string, req ActionRequest) (*Action, error) {
 	const op = "DoAction"
+	if backupAction(req.Type) { // backups.go
+		return c.doBackupAction(ctx, id, req)
+	}
 	switch req.Type {
 	case ActionPowerOn, ActionPowerOff, ActionShutdown, ActionReboot, ActionPassword, ActionPowerCycle, ActionEnableIPv6:
 	case ActionRebuild:

@@ -104,6 +104,7 @@ type ActionRequest struct {
 	// Password is root's new password, for password_reset and rebuild where
 	// Capabilities say they take one; refused elsewhere.
 	Password string
+	BackupID string // restore_backup: a Backup's ID (backups.go)
 }
 
 // ActionStatus is an action's progress.
@@ -164,8 +165,14 @@ type Size struct {
 	TransferGB   int
 	PriceMonthly float64 // in the provider's currency (USD)
 	PriceHourly  float64
-	Regions      []string
-	Available    bool
+	// BackupPriceMonthly and BackupPriceHourly are what the provider
+	// charges for the size's automatic backups (USD): Linode's per-type
+	// price, DigitalOcean's percentage of the size's price
+	// (Capabilities.BackupPricePercent). 0: not priced.
+	BackupPriceMonthly float64
+	BackupPriceHourly  float64
+	Regions            []string
+	Available          bool
 }
 
 // Region is a data centre.

@@ -157,6 +157,7 @@ func (st *doState) apply(a *doAction) {
 			SizeGigabytes: 1.2 + float64(a.Image%300)/100, Tags: []string{}, Status: "available"}
 		d.SnapshotIDs = append(d.SnapshotIDs, a.Image)
 	}
+	d.backupsChanged(at) // digitalocean_backups.go
 }
 
 // doActionRequest is the body of POST /v2/droplets/{id}/actions.
@@ -189,6 +190,7 @@ func (d *digitalOcean) postDropletAction(c *call) {
 		d.writeError(c, http.StatusUnprocessableEntity, "Droplet already has a pending event.")
 		return
 	}
+	drop.takeBackups(c) // a restore may name a backup due by now
 	params, msg := st.validateAction(drop, &req)
 	if msg != "" {
 		d.writeError(c, http.StatusUnprocessableEntity, msg)

@@ -39,6 +39,9 @@ type doDroplet struct {
 	SSHKeys     []int     `json:"ssh_keys,omitempty"`
 	SnapshotIDs []int     `json:"snapshot_ids,omitempty"`
 	ActionIDs   []int     `json:"action_ids,omitempty"`
+	// Backups taken and when they started (digitalocean_backups.go).
+	BackupImages []*doBackup `json:"backup_images,omitempty"`
+	BackupsFrom  time.Time   `json:"backups_from,omitzero"`
 }
 
 // doDropletJSON is a droplet on the wire.
@@ -155,7 +158,7 @@ func (st *doState) render(d *doDroplet) doDropletJSON {
 	features = append(features, "private_networking", "droplet_agent")
 	out := doDropletJSON{ID: d.ID, Name: d.Name, Memory: d.Memory, Vcpus: d.Vcpus, Disk: d.Disk,
 		DiskInfo: doLocalDisk(d.Disk), Status: d.Status, CreatedAt: doTime(d.CreatedAt), Features: features,
-		BackupIDs: []int{}, SnapshotIDs: d.SnapshotIDs, image: st.imageJSON(d.Image), VolumeIDs: []string{},
+		BackupIDs: d.backupIDs(), SnapshotIDs: d.SnapshotIDs, image: st.imageJSON(d.Image), VolumeIDs: []string{},
 		size: cat.raw[cat.sizeBySlug[d.Size]], SizeSlug: d.Size, Networks: d.networks(),
 		region: cat.raw[cat.regionBySlug[d.Region]], Tags: d.Tags, VPCUUID: d.VPCUUID}
 	if out.SnapshotIDs == nil {

@@ -8,8 +8,8 @@ import (
 // A droplet's snapshots: the snapshot action makes one (an image of the
 // account's, in the droplet's region), GET /v2/droplets/{id}/snapshots
 // lists those of a droplet, and the restore action puts one back on the
-// droplet it was taken of (the simulator keeps no backups, so snapshots are
-// what there is to restore from). The snapshots outlive their droplet, as
+// droplet it was taken of (or one of its backups, see
+// digitalocean_backups.go). The snapshots outlive their droplet, as
 // images of the account.
 
 // Messages of restore refusals.
@@ -52,7 +52,7 @@ func (st *doState) validateRestore(d *doDroplet, raw json.RawMessage) (doAction,
 		return p, doRestoreNoImage
 	}
 	var id int
-	if json.Unmarshal(raw, &id) != nil || !slices.Contains(d.SnapshotIDs, id) || st.Snapshots[id] == nil {
+	if json.Unmarshal(raw, &id) != nil || (!d.isBackup(id) && (!slices.Contains(d.SnapshotIDs, id) || st.Snapshots[id] == nil)) {
 		return p, doRestoreBadImage
 	}
 	p.Image = id

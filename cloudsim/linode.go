@@ -46,6 +46,11 @@ func (l *linode) register(m *callMux) {
 	m.handle("POST /v4/linode/instances/{linodeId}/resize", l.resizeInstance)
 	m.handle("POST /v4/linode/instances/{linodeId}/password", l.resetPassword)
 	m.handle("GET /v4/linode/instances/{linodeId}/stats", l.instanceStats)
+	// linode_backups.go
+	m.handle("GET /v4/linode/instances/{linodeId}/backups", l.listBackups)
+	m.handle("POST /v4/linode/instances/{linodeId}/backups/enable", l.enableBackups)
+	m.handle("POST /v4/linode/instances/{linodeId}/backups/cancel", l.cancelBackups)
+	m.handle("POST /v4/linode/instances/{linodeId}/backups/{backupId}/restore", l.restoreBackup)
 
 	m.handle("GET /v4/linode/types", l.listTypes)
 	m.handle("GET /v4/linode/types/{typeId}", l.getType)
@@ -198,25 +203,28 @@ type linodeState struct {
 
 // linodeInstance is one Linode. Status becomes Next at Until, when set.
 type linodeInstance struct {
-	ID              int          `json:"id"`
-	Label           string       `json:"label"`
-	Group           string       `json:"group,omitempty"`
-	Region          string       `json:"region"`
-	Type            string       `json:"type"`
-	Image           string       `json:"image,omitempty"`
-	Status          string       `json:"status"`
-	Tags            []string     `json:"tags"`
-	IPv4            []string     `json:"ipv4"`
-	IPv6            string       `json:"ipv6"`
-	Created         time.Time    `json:"created"`
-	Updated         time.Time    `json:"updated"`
-	WatchdogEnabled bool         `json:"watchdog_enabled"`
-	HasUserData     bool         `json:"has_user_data,omitempty"`
-	BackupsEnabled  bool         `json:"backups_enabled,omitempty"`
-	BackupDay       string       `json:"backup_day,omitempty"`
-	BackupWindow    string       `json:"backup_window,omitempty"`
-	Alerts          linodeAlerts `json:"alerts"`
-	StackScriptID   int          `json:"stackscript_id,omitempty"`
+	ID              int       `json:"id"`
+	Label           string    `json:"label"`
+	Group           string    `json:"group,omitempty"`
+	Region          string    `json:"region"`
+	Type            string    `json:"type"`
+	Image           string    `json:"image,omitempty"`
+	Status          string    `json:"status"`
+	Tags            []string  `json:"tags"`
+	IPv4            []string  `json:"ipv4"`
+	IPv6            string    `json:"ipv6"`
+	Created         time.Time `json:"created"`
+	Updated         time.Time `json:"updated"`
+	WatchdogEnabled bool      `json:"watchdog_enabled"`
+	HasUserData     bool      `json:"has_user_data,omitempty"`
+	BackupsEnabled  bool      `json:"backups_enabled,omitempty"`
+	BackupDay       string    `json:"backup_day,omitempty"`
+	BackupWindow    string    `json:"backup_window,omitempty"`
+	// Backups taken and when they started (linode_backups.go).
+	BackupList    []*linodeBackup `json:"backup_list,omitempty"`
+	BackupsFrom   time.Time       `json:"backups_from,omitzero"`
+	Alerts        linodeAlerts    `json:"alerts"`
+	StackScriptID int             `json:"stackscript_id,omitempty"`
 	// RDNS is each address's reverse DNS where set (linode_rdns.go); "" for
 	// an IPv6 address reset to none.
 	RDNS  map[string]string `json:"rdns,omitempty"`

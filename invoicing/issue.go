@@ -150,6 +150,7 @@ type serverLine struct {
 	charged         int64 // positive
 	refunded        int64 // positive
 	hours           int64
+	backups         int64 // the metered hours of its backups, part of charged (positive)
 }
 
 // compose adds up a customer's month: a line per server (charges less
@@ -188,6 +189,9 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 			} else {
 				err = add(&sl.charged, -e.Amount)
 				sl.hours += hoursOf(e.IdempotencyKey)
+				if err == nil && strings.HasPrefix(e.IdempotencyKey, backupsKeyPrefix) {
+					err = add(&sl.backups, -e.Amount)
+				}
 			}
 		}
 		if err != nil {
@@ -224,6 +228,10 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 		Seller: mustJSON(l.Seller()), Buyer: mustJSON(buyer), Lines: mustJSON(lines), Notes: mustJSON(notes)}, nil
 }
 
+// backupsKeyPrefix starts the keys of the meter's charges for backups
+// (billing's backupEntry): hours of backups, not of the server.
+const backupsKeyPrefix = "meter-backups:"
+
 // hoursOf is how many hours a charge pays for, by the key its writer gave
 // it: an hour of the meter, or an order's first period.
 func hoursOf(key string) int64 {
@@ -258,8 +266,11 @@ func (sl *serverLine) line(id, currency string) (documents.Line, error) {
 		}
 		detail = append(detail, d)
 	}
-	if sl.monthly > 0 && sl.charged >= sl.monthly {
+	if sl.monthly > 0 && sl.charged-sl.backups >= sl.monthly {
 		detail = append(detail, "monthly cap of "+money(sl.monthly, currency)+" applied")
+	}
+	if sl.backups > 0 {
+		detail = append(detail, "backups "+money(sl.backups, currency))
 	}
 	if sl.refunded > 0 {
 		detail = append(detail, "less "+money(sl.refunded, currency)+" refunded")

@@ -53,9 +53,10 @@ type Request struct {
 	Password string `json:"password"` // password_reset and rebuild, where the provider takes one (Linode)
 	// Disk: a resize grows the disk to the plan's too (permanent); absent,
 	// as the provider does by default (DiskDefault).
-	Disk *bool  `json:"disk"`
-	IP   string `json:"ip"`  // set_rdns: one of the server's public addresses
-	PTR  string `json:"ptr"` // set_rdns: the host name
+	Disk     *bool  `json:"disk"`
+	IP       string `json:"ip"`        // set_rdns: one of the server's public addresses
+	PTR      string `json:"ptr"`       // set_rdns: the host name
+	BackupID string `json:"backup_id"` // restore_backup
 }
 
 // Args is an action's job. It names the action only; a password stays
@@ -207,6 +208,8 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 		p.Label = label
 	case webrana.ActionPassword:
 		return s.checkPassword(user, in, req)
+	case webrana.ActionRestoreBackup:
+		return checkRestore(req) // backups.go
 	}
 	return p, nil
 }

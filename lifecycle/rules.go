@@ -96,8 +96,10 @@ func stateAllows(in *webrana.Instance, action string) error {
 			return webrana.Errorf(webrana.ECONFLICT, "%s cannot set reverse DNS.", reg.Name)
 		}
 	case webrana.ActionRebuild, webrana.ActionRename:
+	case webrana.ActionEnableBackups, webrana.ActionDisableBackups, webrana.ActionRestoreBackup:
+		return backupsAllow(in, action) // backups.go
 	default:
-		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset, enable_ipv6 or set_rdns (DELETE /api/vps/{id} deletes).", action)
+		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset, enable_ipv6, set_rdns, enable_backups, disable_backups or restore_backup (DELETE /api/vps/{id} deletes).", action)
 	}
 	return nil
 }

@@ -168,7 +168,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 // resize, the opened password where one was given.
 func (w *Worker) request(ctx context.Context, a *webrana.InstanceAction) (cloud.ActionRequest, error) {
 	req := cloud.ActionRequest{Type: cloud.ActionType(a.Type), Image: a.Params.Image, Name: a.Params.Label,
-		Disk: a.Params.Disk, IP: a.Params.IP, PTR: a.Params.PTR}
+		Disk: a.Params.Disk, IP: a.Params.IP, PTR: a.Params.PTR, BackupID: a.Params.BackupID}
 	if a.Type == webrana.ActionResize {
 		plan, err := w.db.PlanByID(ctx, a.Params.PlanID)
 		if err != nil {
@@ -251,6 +251,9 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		upd.PlanID = &a.Params.PlanID // billed at the new plan's price from now on
 	case webrana.ActionRebuild:
 		upd.Image = &a.Params.Image
+	case webrana.ActionEnableBackups, webrana.ActionDisableBackups:
+		on := a.Type == webrana.ActionEnableBackups // metered from now on, or no longer (backups.go)
+		upd.Backups = &on
 	}
 	var also []func(*store.Tx) error
 	if a.Type == webrana.ActionRebuild { // the rebuilt server gets its firewall rules again

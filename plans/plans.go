@@ -91,9 +91,13 @@ type Change struct {
 	TransferGB   *int                  `json:"transfer_gb"`
 	PriceMonthly *int64                `json:"price_monthly"`
 	PriceHourly  *int64                `json:"price_hourly"`
-	Currency     *string               `json:"currency"`
-	Regions      []string              `json:"regions"`
-	IsActive     *bool                 `json:"is_active"`
+	// Backup prices; left at zero (or absent on a new plan) they take the
+	// provider's default.
+	BackupPriceMonthly *int64   `json:"backup_price_monthly"`
+	BackupPriceHourly  *int64   `json:"backup_price_hourly"`
+	Currency           *string  `json:"currency"`
+	Regions            []string `json:"regions"`
+	IsActive           *bool    `json:"is_active"`
 }
 
 // apply writes the change's fields onto p.
@@ -109,6 +113,8 @@ func (c Change) apply(p *webrana.Plan) {
 	set(&p.TransferGB, c.TransferGB)
 	set(&p.PriceMonthly, c.PriceMonthly)
 	set(&p.PriceHourly, c.PriceHourly)
+	set(&p.BackupPriceMonthly, c.BackupPriceMonthly)
+	set(&p.BackupPriceHourly, c.BackupPriceHourly)
 	set(&p.IsActive, c.IsActive)
 	if c.Regions != nil {
 		p.Regions = c.Regions

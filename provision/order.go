@@ -156,11 +156,11 @@ func (s *Service) Place(ctx context.Context, by webrana.Actor, req Request) (in 
 	if err != nil {
 		return nil, false, err
 	}
-	hold, err := FirstPeriod(plan)
+	hold, backupHold, err := OrderHold(plan, in.Options.Backups) // backups.go
 	if err != nil {
 		return nil, false, err
 	}
-	no := store.NewOrder{Instance: in, Hold: hold, IdempotencyKey: key, Tags: req.Tags}
+	no := store.NewOrder{Instance: in, Hold: hold, IdempotencyKey: key, Tags: req.Tags, BackupHold: backupHold}
 	if req.RootPassword != "" {
 		if no.RootPassword, err = s.keys.Seal(req.RootPassword); err != nil {
 			return nil, false, err

@@ -23,11 +23,13 @@ type actionParams struct {
 	IP   string `json:"ip,omitempty"`
 	PTR  string `json:"ptr,omitempty"`
 	Disk bool   `json:"disk,omitempty"`
+	// restore_backup (issue 19's backups).
+	BackupID string `json:"backup_id,omitempty"`
 }
 
 // stored is how params are stored; the password only when given.
 func stored(p webrana.ActionParams, password string) actionParams {
-	return actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: password, IP: p.IP, PTR: p.PTR, Disk: p.Disk}
+	return actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: password, IP: p.IP, PTR: p.PTR, Disk: p.Disk, BackupID: p.BackupID}
 }
 
 func scanAction(s scanner) (*webrana.InstanceAction, error) {
@@ -40,7 +42,7 @@ func scanAction(s scanner) (*webrana.InstanceAction, error) {
 		return nil, err
 	}
 	a.UserID = user.String
-	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password, IP: p.IP, PTR: p.PTR, Disk: p.Disk}
+	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password, IP: p.IP, PTR: p.PTR, Disk: p.Disk, BackupID: p.BackupID}
 	a.CreatedAt, a.UpdatedAt, a.SentAt, a.FinishedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), timePtr(sent), timePtr(finished)
 	return &a, nil
 }

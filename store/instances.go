@@ -58,6 +58,9 @@ func (tx *Tx) insertInstance(ctx context.Context, in *webrana.Instance) error {
 		in.ID, in.OwnerID, in.ProviderType, nullString(in.AccountID), in.PlanID, in.Label, in.Region, in.Image,
 		jsonText{in.Options}, in.ProviderID, in.Status, in.IPv4, in.IPv6, in.Error,
 		in.CreatedAt, in.UpdatedAt, nullTime(in.ActiveAt), nullTime(in.DeletedAt))
+	if err == nil {
+		err = c.firstBackupPeriod(ctx, in) // backups.go
+	}
 	if err := constraintError(err, "Instance already exists.", "Unknown owner, provider, account or plan."); err != nil {
 		return err
 	}
@@ -129,6 +132,9 @@ type InstanceUpdate struct {
 	Error      *string
 	ActiveAt   *time.Time
 	DeletedAt  *time.Time
+	// Backups turns the server's backups on or off as of now
+	// (Options.Backups and the periods the meter bills; backups.go).
+	Backups *bool
 }
 
 // UpdateInstance applies upd and returns the result.
@@ -156,5 +162,8 @@ func (c conn) updateInstance(ctx context.Context, id string, upd InstanceUpdate)
 		add("active_at", upd.ActiveAt != nil, nullTime(upd.ActiveAt)).
 		add("deleted_at", upd.DeletedAt != nil, nullTime(upd.DeletedAt))
 	err := c.update(ctx, "instances", id, set, "Server")
+	if err == nil && upd.Backups != nil {
+		err = c.setBackups(ctx, id, *upd.Backups)
+	}
 	return constraintError(err, "", "Unknown account or plan.")
 }

@@ -34,6 +34,9 @@ type NewOrder struct {
 	IdempotencyKey string
 	// Tags are the customer's tags on the server (their own namespace).
 	Tags []string
+	// BackupHold is the part of Hold that pays for the first day of the
+	// server's backups (Instance.Options.Backups), from 0 to Hold.
+	BackupHold int64
 }
 
 // errKeyUsed rolls back an order whose idempotency key its customer used
@@ -79,6 +82,9 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 			return err
 		} else if !created {
 			return errKeyUsed
+		}
+		if err := tx.conn().orderBackups(ctx, o, in, no); err != nil { // backups.go
+			return err
 		}
 		if no.Hold.Amount > 0 {
 			if err := tx.holdFunds(ctx, in.OwnerID, no.Hold); err != nil {

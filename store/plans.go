@@ -8,12 +8,14 @@ import (
 )
 
 const planColumns = `id, provider_type, size_slug, name, slug, vcpus, memory_mb, disk_gb, transfer_gb,
-	price_monthly, price_hourly, currency, regions, is_active, created_at, updated_at`
+	price_monthly, price_hourly, currency, regions, is_active, created_at, updated_at,
+	backup_price_monthly, backup_price_hourly`
 
 func scanPlan(s scanner) (*webrana.Plan, error) {
 	var p webrana.Plan
 	err := s.Scan(&p.ID, &p.ProviderType, &p.SizeSlug, &p.Name, &p.Slug, &p.VCPUs, &p.MemoryMB, &p.DiskGB, &p.TransferGB,
-		&p.PriceMonthly, &p.PriceHourly, &p.Currency, jsonText{&p.Regions}, &p.IsActive, &p.CreatedAt, &p.UpdatedAt)
+		&p.PriceMonthly, &p.PriceHourly, &p.Currency, jsonText{&p.Regions}, &p.IsActive, &p.CreatedAt, &p.UpdatedAt,
+		&p.BackupPriceMonthly, &p.BackupPriceHourly)
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +59,10 @@ func (c conn) createPlan(ctx context.Context, p *webrana.Plan) error {
 			p.Slug += "-" + p.ID[:8]
 		}
 	}
-	_, err := c.exec(ctx, `INSERT INTO plans (`+planColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := c.exec(ctx, `INSERT INTO plans (`+planColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.ProviderType, p.SizeSlug, p.Name, p.Slug, p.VCPUs, p.MemoryMB, p.DiskGB, p.TransferGB,
-		p.PriceMonthly, p.PriceHourly, p.Currency, jsonText{p.Regions}, p.IsActive, p.CreatedAt, p.UpdatedAt)
+		p.PriceMonthly, p.PriceHourly, p.Currency, jsonText{p.Regions}, p.IsActive, p.CreatedAt, p.UpdatedAt,
+		p.BackupPriceMonthly, p.BackupPriceHourly)
 	return planConstraint(err, "Unknown provider.")
 }
 
@@ -110,7 +113,8 @@ func (c conn) updatePlan(ctx context.Context, p *webrana.Plan) (*webrana.Plan, e
 		add("vcpus", true, p.VCPUs).add("memory_mb", true, p.MemoryMB).add("disk_gb", true, p.DiskGB).
 		add("transfer_gb", true, p.TransferGB).add("price_monthly", true, p.PriceMonthly).
 		add("price_hourly", true, p.PriceHourly).add("currency", true, p.Currency).
-		add("regions", true, jsonText{p.Regions}).add("is_active", true, p.IsActive)
+		add("regions", true, jsonText{p.Regions}).add("is_active", true, p.IsActive).
+		add("backup_price_monthly", true, p.BackupPriceMonthly).add("backup_price_hourly", true, p.BackupPriceHourly)
 	err := c.update(ctx, "plans", p.ID, set, "Plan")
 	if err := planConstraint(err, ""); err != nil {
 		return nil, err

@@ -212,9 +212,14 @@ func complete(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instanc
 		webrana.OrderSucceeded, webrana.StepDone, now, o.ID); err != nil {
 		return err
 	}
+	backups, err := c.firstBackupCharge(ctx, o, done) // backups.go: the part of the charge for backups, under their own cap
+	if err != nil {
+		return err
+	}
 	if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
-		billed_until = ?, billing_month = ?, month_charged = ? WHERE id = ?`,
-		webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge, in.ID); err != nil {
+		billed_until = ?, billing_month = ?, month_charged = ?, backup_month_charged = ? WHERE id = ?`,
+		webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge-backups,
+		backups, in.ID); err != nil {
 		return err
 	}
 	if err := finishOpenAttempts(ctx, c, o.ID, webrana.AttemptSucceeded, ""); err != nil {
@@ -229,8 +234,8 @@ func complete(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instanc
 	if done.Charge == 0 {
 		return nil
 	}
-	_, err := c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
-		Currency: o.Currency, InstanceID: in.ID, Note: "First day of " + in.Label, IdempotencyKey: "charge:first:" + o.ID})
+	_, err = c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
+		Currency: o.Currency, InstanceID: in.ID, Note: firstDayNote(in.Label, backups), IdempotencyKey: "charge:first:" + o.ID})
 	return err
 }
 

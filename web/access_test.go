@@ -74,6 +74,7 @@ var ownedRoutes = map[string]owned{
 	"DELETE /api/vps/{id}":       vpsFixture,
 	"POST /api/vps/{id}/actions": vpsFixture,
 	"GET /api/vps/{id}/actions":  vpsFixture,
+	"GET /api/vps/{id}/backups":  vpsFixture, // backups (issue 19)
 	"GET /api/ssh-keys/{id}":     sshKeyFixture,
 	"DELETE /api/ssh-keys/{id}":  sshKeyFixture,
 	// The pages over the same resources.
@@ -82,6 +83,7 @@ var ownedRoutes = map[string]owned{
 	"GET /servers/{id}/charts":   vpsFixture,
 	"POST /servers/{id}/actions": vpsFixture,
 	"POST /servers/{id}/delete":  vpsFixture,
+	"POST /servers/{id}/backups": vpsFixture, // backups (issue 19)
 	// A server's firewall (api_firewall.go, ui_firewall.go).
 	"GET /api/vps/{id}/firewall":  vpsFixture,
 	"PUT /api/vps/{id}/firewall":  vpsFixture,

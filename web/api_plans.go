@@ -54,6 +54,9 @@ func (planRequest) rangeError(field string) error {
 	if field == "price_monthly" || field == "price_hourly" {
 		return webrana.PriceRange.Error(field)
 	}
+	if field == "backup_price_monthly" || field == "backup_price_hourly" {
+		return webrana.BackupPriceRange.Error(field)
+	}
 	return nil
 }
 

@@ -102,6 +102,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 		Servers:   lifecycle.New(db, cat, keys, queue),
 		Reconcile: lifecycle.NewReconciler(db, pl, nil),
 		Metrics:   lifecycle.NewMetrics(db, pl, &lifecycle.MetricsConfig{Now: c.Now}),
+		Backups:   lifecycle.NewBackups(db, pl),
 		Channels:  alerts.NewChannelSet(db, keys, nil),
 		Alerts:    alertSvc,
 		Mail:      outbox,

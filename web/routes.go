@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	s.customerPages()
 	s.orderPages()
 	s.serverPages()
+	s.backupPages() // the server page's Backups section (issue 19)
 	s.operatorPoolPages()
 	s.operatorPages()
 	s.accountPages()
@@ -116,6 +117,9 @@ func (s *Server) routes() {
 	s.api("DELETE /api/vps/{id}", SignedIn, s.handleDeleteVPS)
 	s.api("POST /api/vps/{id}/actions", SignedIn, s.handleVPSAction)
 	s.api("GET /api/vps/{id}/actions", SignedIn, s.handleListVPSActions)
+	// Backups (issue 19): listed here; enable_backups, disable_backups and
+	// restore_backup are actions.
+	s.api("GET /api/vps/{id}/backups", SignedIn, s.handleListVPSBackups)
 	// A server's firewall (api_firewall.go).
 	s.api("GET /api/vps/{id}/firewall", SignedIn, s.handleGetFirewall)
 	s.api("PUT /api/vps/{id}/firewall", SignedIn, s.handlePutFirewall)

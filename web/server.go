@@ -110,6 +110,8 @@ type Config struct {
 	// DigitalOceanRateLimit is how many /v2/ requests a customer may make
 	// per hour (default 5,000, as DigitalOcean allows).
 	DigitalOceanRateLimit int
+	// Backups lists servers' backups at their providers (issue 19).
+	Backups *lifecycle.Backups
 }
 
 // Server serves Webrana over HTTP.
@@ -123,6 +125,7 @@ type Server struct {
 	servers       *lifecycle.Service
 	reconciler    *lifecycle.Reconciler
 	serverMetrics *lifecycle.Metrics
+	backups       *lifecycle.Backups
 	channels      *alerts.ChannelSet
 	alerts        *alerts.Service
 	mail          *mail.Outbox
@@ -167,6 +170,7 @@ func NewServer(cfg Config) *Server {
 		servers:        cfg.Servers,
 		reconciler:     cfg.Reconcile,
 		serverMetrics:  cfg.Metrics,
+		backups:        cfg.Backups,
 		channels:       cfg.Channels,
 		alerts:         cfg.Alerts,
 		mail:           cfg.Mail,

@@ -136,6 +136,7 @@ func (s *Server) opEditPlan(w http.ResponseWriter, r *http.Request) error {
 	f := pages.OpPlanFormData{ID: p.ID, Provider: p.ProviderType, SizeSlug: p.SizeSlug, Name: p.Name, Slug: p.Slug,
 		VCPUs: strconv.Itoa(p.VCPUs), MemoryMB: strconv.Itoa(p.MemoryMB), DiskGB: strconv.Itoa(p.DiskGB),
 		TransferGB: strconv.Itoa(p.TransferGB), PriceMonthly: webrana.FormatMajor(p.PriceMonthly), PriceHourly: webrana.FormatMajor(p.PriceHourly),
+		BackupPriceMonthly: webrana.FormatMajor(p.BackupPriceMonthly), BackupPriceHourly: webrana.FormatMajor(p.BackupPriceHourly),
 		Currency: p.Currency, Regions: p.Regions, IsActive: p.IsActive, Warnings: s.plans.Warnings(r.Context(), p)[p.ID]}
 	q := r.URL.Query()
 	picked := q.Has("size_slug")
@@ -229,6 +230,7 @@ func opPlanFormValues(r *http.Request) pages.OpPlanFormData {
 	return pages.OpPlanFormData{Provider: webrana.ProviderType(v("provider_type")), SizeSlug: v("size_slug"), Name: v("name"), Slug: v("slug"),
 		VCPUs: v("vcpus"), MemoryMB: v("memory_mb"), DiskGB: v("disk_gb"), TransferGB: v("transfer_gb"),
 		PriceMonthly: v("price_monthly"), PriceHourly: v("price_hourly"), Currency: "USD",
+		BackupPriceMonthly: v("backup_price_monthly"), BackupPriceHourly: v("backup_price_hourly"),
 		Regions: r.PostForm["regions"], IsActive: r.PostFormValue("is_active") != ""}
 }
 
@@ -247,6 +249,9 @@ func opPlanChange(f *pages.OpPlanFormData) (plans.Change, error) {
 		PriceHourly: &hourly, Regions: append([]string{}, f.Regions...), IsActive: &f.IsActive}
 	if f.Slug != "" {
 		req.Slug = &f.Slug // blank: a new plan's from its name; an edited plan keeps its own
+	}
+	if req.BackupPriceMonthly, req.BackupPriceHourly, err = opBackupPrices(f); err != nil { // ui_backups.go
+		return plans.Change{}, err
 	}
 	for _, in := range []struct {
 		field, value string

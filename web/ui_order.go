@@ -330,6 +330,7 @@ func (s *Server) orderData(ctx context.Context, me *webrana.User, f *pages.Order
 		if d.VPCs, err = s.orderVPCs(ctx, me, f); err != nil { // ui_networking.go
 			return d, err
 		}
+		d.Plan = c.Plan // its backup price, beside the checkbox
 	default:
 		if err := s.orderReviewData(ctx, me, &d, f, c); err != nil {
 			return d, err
@@ -434,7 +435,7 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 		f.IdempotencyKey = rand.Text()
 	}
 	plan := c.Plan
-	hold, err := provision.FirstPeriod(plan)
+	hold, _, err := provision.OrderHold(plan, f.Backups)
 	if err != nil {
 		return err
 	}
@@ -507,7 +508,7 @@ func (s *Server) orderReviewData(ctx context.Context, me *webrana.User, d *pages
 		keys = strings.Join(names, ", ")
 	}
 	fact("review-ssh-keys", "SSH keys", keys)
-	fact("review-backups", "Backups", onOff(f.Backups))
+	fact("review-backups", "Backups", pages.BackupsFact(f.Backups, plan))
 	caps := providers.Of(c.Provider).Capabilities
 	if caps.MonitoringAgent {
 		fact("review-monitoring", "Monitoring", onOff(f.Monitoring))

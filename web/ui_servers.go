@@ -335,6 +335,7 @@ func (s *Server) serverSettled(r *http.Request, in *store.InstanceRow, d *pages.
 		return err
 	}
 	d.Month = month.Format("January 2006")
+	d.Backups = s.serverBackups(r, in.Instance, d) // ui_backups.go
 	return nil
 }
 

@@ -181,6 +181,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"ReverseDNS", cloudsim.AccountSpec{}, testRDNS},       // rdns.go
 		{"ResizeDisk", cloudsim.AccountSpec{}, testResizeDisk}, // resize.go
 		{"VPCs", cloudsim.AccountSpec{}, testVPCs},             // vpcs.go
+		{"Backups", cloudsim.AccountSpec{}, testBackups},       // backups.go
 		{"Firewalls", cloudsim.AccountSpec{}, testFirewalls}, {"LostFirewallCreateIsFoundByName", cloudsim.AccountSpec{}, testLostFirewall},
 	}
 	for _, tt := range tests {

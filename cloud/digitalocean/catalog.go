@@ -21,6 +21,7 @@ func (d *Driver) Sizes(ctx context.Context) ([]*cloud.Size, error) {
 		for _, s := range sizes {
 			out = append(out, &cloud.Size{Slug: s.Slug, Description: s.Description, VCPUs: s.Vcpus, MemoryMB: s.Memory,
 				DiskGB: s.Disk, TransferGB: int(s.Transfer * 1000), PriceMonthly: s.PriceMonthly, PriceHourly: s.PriceHourly,
+				BackupPriceMonthly: backupPrice(s.PriceMonthly), BackupPriceHourly: backupPrice(s.PriceHourly),
 				Regions: s.Regions, Available: s.Available})
 		}
 		return out, res, err

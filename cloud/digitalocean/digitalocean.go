@@ -89,7 +89,7 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 // a published droplet limit, and Cloud Firewalls (firewalls.go).
 func Capabilities() cloud.Capabilities {
 	return cloud.Capabilities{RootPassword: cloud.RootPasswordCloudInit, UserData: true, MonitoringAgent: true, VPC: true,
-		Backups: true, Marketplace: cloud.MarketplaceImages, PowerCycle: true, ResizeStopped: true,
+		Backups: true, BackupActions: true, BackupPricePercent: BackupPricePercent, Marketplace: cloud.MarketplaceImages, PowerCycle: true, ResizeStopped: true,
 		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true, Firewall: true,
 		RDNS: cloud.RDNSServerName, ResizeDisk: cloud.ResizeDiskOptional}
 }

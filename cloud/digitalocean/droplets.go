@@ -249,10 +249,14 @@ func (d *Driver) ListActions(ctx context.Context, instanceID string) ([]*cloud.A
 }
 
 // ListedAs is t: every portable action is a droplet action of its own,
-// but set_rdns, which is a rename.
+// but set_rdns, which is a rename, and a backup's restore, a droplet
+// "restore" (backups.go).
 func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType {
-	if t == cloud.ActionSetRDNS {
+	switch t {
+	case cloud.ActionSetRDNS:
 		return cloud.ActionRename
+	case cloud.ActionRestoreBackup:
+		return listedRestore
 	}
 	return t
 }

@@ -87,7 +87,8 @@ func (d *Driver) DoAction(ctx context.Context, id string, req cloud.ActionReques
 // enabling IPv6 changes nothing. The instance's state says nothing about
 // these, so GetAction must not wait for one.
 func immediate(t cloud.ActionType) bool {
-	return t == cloud.ActionRename || t == cloud.ActionPassword || t == cloud.ActionEnableIPv6 || t == cloud.ActionSetRDNS
+	return t == cloud.ActionRename || t == cloud.ActionPassword || t == cloud.ActionEnableIPv6 || t == cloud.ActionSetRDNS ||
+		t == cloud.ActionEnableBackups || t == cloud.ActionDisableBackups
 }
 
 // GetAction reports an action complete once the instance is in the state
@@ -109,7 +110,7 @@ func (d *Driver) GetAction(ctx context.Context, instanceID, actionID string) (*c
 	if a.Type == cloud.ActionPowerOff || a.Type == cloud.ActionShutdown {
 		want = linodego.InstanceOffline
 	}
-	if in.Status == want || immediate(a.Type) {
+	if in.Status == want || immediate(a.Type) || (a.Type == cloud.ActionRestoreBackup && restored(in.Status)) {
 		a.Status = cloud.ActionCompleted
 	}
 	return a, nil

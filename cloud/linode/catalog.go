@@ -34,6 +34,9 @@ func (d *Driver) Sizes(ctx context.Context) ([]*cloud.Size, error) {
 		if t.Price != nil {
 			s.PriceMonthly, s.PriceHourly = float64(t.Price.Monthly), float64(t.Price.Hourly)
 		}
+		if t.Addons != nil && t.Addons.Backups != nil && t.Addons.Backups.Price != nil {
+			s.BackupPriceMonthly, s.BackupPriceHourly = float64(t.Addons.Backups.Price.Monthly), float64(t.Addons.Backups.Price.Hourly)
+		}
 		out = append(out, s)
 	}
 	return out, nil

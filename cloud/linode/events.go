@@ -23,6 +23,9 @@ import (
 //	linode_resize    resize
 //	password_reset   password_reset
 //	linode_update    rename     (Webrana changes a Linode's fields only to rename it)
+//	backups_enable   enable_backups
+//	backups_cancel   disable_backups
+//	backups_restore  restore_backup
 //	anything else    the event's own action, such as "linode_create"
 //
 // enable_ipv6 sends nothing to Linode and is never listed. Events started
@@ -40,6 +43,10 @@ var eventTypes = map[linodego.EventAction]cloud.ActionType{
 	linodego.ActionLinodeResize:   cloud.ActionResize,
 	linodego.ActionPasswordReset:  cloud.ActionPassword,
 	linodego.ActionLinodeUpdate:   cloud.ActionRename,
+	// backups.go
+	linodego.ActionBackupsEnable:  cloud.ActionEnableBackups,
+	linodego.ActionBackupsCancel:  cloud.ActionDisableBackups,
+	linodego.ActionBackupsRestore: cloud.ActionRestoreBackup,
 }
 
 // eventKind is the event Linode records for an action started as t, and

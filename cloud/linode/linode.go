@@ -97,7 +97,7 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 // that take the password and need the Linode stopped, rebuilds with a new
 // password, no published server limit, and Cloud Firewalls (firewalls.go).
 func Capabilities() cloud.Capabilities {
-	return cloud.Capabilities{RootPassword: cloud.RootPasswordNative, RootPasswordRequired: true, Backups: true,
+	return cloud.Capabilities{RootPassword: cloud.RootPasswordNative, RootPasswordRequired: true, Backups: true, BackupActions: true,
 		IPv6Always: true, Marketplace: cloud.MarketplaceScripts, PasswordReset: cloud.PasswordResetGiven,
 		PasswordResetStopped: true, RebuildPassword: true, Firewall: true, RDNS: cloud.RDNSPerAddress, ResizeDisk: cloud.ResizeDiskAlways}
 }

@@ -132,18 +132,19 @@ func (m *Main) bootstrapPool(ctx context.Context) error {
 
 // demoPlans are what the sandbox sells, at a reseller's mark-up over the
 // providers' list prices (minor units, USD), in regions the simulator's
-// catalog offers them.
+// catalog offers them; their backups at the providers' defaults
+// (DigitalOcean's 20 %, the simulated Linode catalog's backup prices).
 var demoPlans = []webrana.Plan{
 	{ProviderType: webrana.DigitalOcean, SizeSlug: "s-1vcpu-1gb", Name: "Basic 1 GB", VCPUs: 1, MemoryMB: 1024, DiskGB: 25, TransferGB: 1000,
-		PriceMonthly: 800, PriceHourly: 2, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
+		PriceMonthly: 800, PriceHourly: 2, BackupPriceMonthly: 160, BackupPriceHourly: 1, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
 	{ProviderType: webrana.DigitalOcean, SizeSlug: "s-2vcpu-2gb", Name: "Basic 2 GB", VCPUs: 2, MemoryMB: 2048, DiskGB: 60, TransferGB: 3000,
-		PriceMonthly: 2400, PriceHourly: 4, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
+		PriceMonthly: 2400, PriceHourly: 4, BackupPriceMonthly: 480, BackupPriceHourly: 1, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
 	{ProviderType: webrana.DigitalOcean, SizeSlug: "s-2vcpu-4gb", Name: "Basic 4 GB", VCPUs: 2, MemoryMB: 4096, DiskGB: 80, TransferGB: 4000,
-		PriceMonthly: 3200, PriceHourly: 5, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
+		PriceMonthly: 3200, PriceHourly: 5, BackupPriceMonthly: 640, BackupPriceHourly: 1, Regions: []string{"sgp1", "nyc3", "fra1", "ams3"}},
 	{ProviderType: webrana.Linode, SizeSlug: "g6-nanode-1", Name: "Nanode 1 GB", VCPUs: 1, MemoryMB: 1024, DiskGB: 25, TransferGB: 1000,
-		PriceMonthly: 700, PriceHourly: 1, Regions: []string{"ap-south", "us-east", "eu-central"}},
+		PriceMonthly: 700, PriceHourly: 1, BackupPriceMonthly: 200, BackupPriceHourly: 1, Regions: []string{"ap-south", "us-east", "eu-central"}},
 	{ProviderType: webrana.Linode, SizeSlug: "g6-standard-1", Name: "Linode 2 GB", VCPUs: 1, MemoryMB: 2048, DiskGB: 50, TransferGB: 2000,
-		PriceMonthly: 1600, PriceHourly: 3, Regions: []string{"ap-south", "us-east", "eu-central"}},
+		PriceMonthly: 1600, PriceHourly: 3, BackupPriceMonthly: 300, BackupPriceHourly: 1, Regions: []string{"ap-south", "us-east", "eu-central"}},
 }
 
 // bootstrapPlans adds the demo plans on first start.

@@ -112,6 +112,7 @@ func (m *Main) wire() error {
 
 	m.Server = web.NewServer(web.Config{Logger: m.Logger, Registry: m.Registry, Auth: m.Auth, Catalog: m.Catalog,
 		Pool: m.Pool, Plans: m.Plans, Orders: m.Orders, Servers: m.Servers, Reconcile: m.Reconcil, Metrics: m.Metrics,
+		Backups:  lifecycle.NewBackups(m.DB, m.Pool),
 		Channels: m.Channels, Alerts: m.Alerts, Ledger: m.Ledger, Mail: m.Mail, Payments: m.Payments, Revenue: m.Revenue,
 		Invoices:     m.Invoices,
 		VPCs:         m.VPCs, // issue 19
