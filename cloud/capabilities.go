@@ -62,6 +62,14 @@ type Capabilities struct {
 	// (AccountInfo.LimitKnown; DigitalOcean's droplet_limit). Otherwise the
 	// operator sets one (Linode).
 	PublishesLimit bool
+	// Snapshots: the provider keeps snapshots of a server's disk that it
+	// can be restored from (SnapshotDriver; snapshots.go).
+	Snapshots bool
+	// SnapshotRestorePassword: restoring a snapshot sets a new root
+	// password, which RestoreSnapshot must give (Linode, whose restore is a
+	// rebuild from a private image). Otherwise the restored disk keeps the
+	// password it was saved with and a restore takes none (DigitalOcean).
+	SnapshotRestorePassword bool
 }
 
 // RootPasswordMode is how a create sets root's password.

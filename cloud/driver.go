@@ -101,4 +101,6 @@ type Driver interface {
 	// there already (matched by fingerprint), and returns it.
 	EnsureSSHKey(ctx context.Context, name, publicKey string) (*SSHKey, error)
 	Metrics(ctx context.Context, id string, m Metric, start, end time.Time) ([]Point, error)
+
+	SnapshotDriver // snapshots.go
 }

@@ -70,6 +70,7 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("GET /v2/vpcs", d.listVPCs)
 	m.handle("GET /v2/vpcs/{id}", d.getVPC)
 	m.handle("GET /v2/droplets/{id}/snapshots", d.listDropletSnapshots)
+	m.handle("DELETE /v2/snapshots/{snapshot_id}", d.deleteSnapshot)
 	m.handle("/v2/", (*call).unimplemented)
 }
 

@@ -175,6 +175,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"SSHKeysIdempotent", cloudsim.AccountSpec{}, testSSHKeys},
 		{"Metrics", cloudsim.AccountSpec{}, testMetrics},
 		{"PacingPreventsRateLimits", cloudsim.AccountSpec{}, testPacing},
+		{"Snapshots", cloudsim.AccountSpec{}, testSnapshots}, // snapshots.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,7 +90,7 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 func Capabilities() cloud.Capabilities {
 	return cloud.Capabilities{RootPassword: cloud.RootPasswordCloudInit, UserData: true, MonitoringAgent: true, VPC: true,
 		Backups: true, Marketplace: cloud.MarketplaceImages, PowerCycle: true, ResizeStopped: true,
-		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true}
+		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true, Snapshots: true}
 }
 
 // Classify maps godo's errors to portable codes.

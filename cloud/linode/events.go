@@ -23,6 +23,7 @@ import (
 //	linode_resize    resize
 //	password_reset   password_reset
 //	linode_update    rename     (Webrana changes a Linode's fields only to rename it)
+//	disk_imagize     snapshot   (and restore is a rebuild: see snapshots.go)
 //	anything else    the event's own action, such as "linode_create"
 //
 // enable_ipv6 sends nothing to Linode and is never listed. Events started
@@ -40,6 +41,7 @@ var eventTypes = map[linodego.EventAction]cloud.ActionType{
 	linodego.ActionLinodeResize:   cloud.ActionResize,
 	linodego.ActionPasswordReset:  cloud.ActionPassword,
 	linodego.ActionLinodeUpdate:   cloud.ActionRename,
+	linodego.ActionDiskImagize:    cloud.ActionSnapshot, // snapshots.go
 }
 
 // eventKind is the event Linode records for an action started as t, and
@@ -100,6 +102,8 @@ func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType {
 		return cloud.ActionShutdown
 	case cloud.ActionPowerCycle:
 		return cloud.ActionReboot
+	case cloud.ActionRestore: // a rebuild from the snapshot's image
+		return cloud.ActionRebuild
 	}
 	return t
 }

@@ -99,7 +99,7 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 func Capabilities() cloud.Capabilities {
 	return cloud.Capabilities{RootPassword: cloud.RootPasswordNative, RootPasswordRequired: true, Backups: true,
 		IPv6Always: true, Marketplace: cloud.MarketplaceScripts, PasswordReset: cloud.PasswordResetGiven,
-		PasswordResetStopped: true, RebuildPassword: true}
+		PasswordResetStopped: true, RebuildPassword: true, Snapshots: true, SnapshotRestorePassword: true}
 }
 
 // Classify maps linodego's errors to portable codes.
