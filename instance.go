@@ -257,6 +257,9 @@ const (
 	ActionPassword   = "password_reset"
 	ActionEnableIPv6 = "enable_ipv6"
 	ActionDelete     = "delete"
+	// Snapshots (snapshot.go): take one of the server, restore it from one.
+	ActionSnapshot = "snapshot"
+	ActionRestore  = "restore"
 )
 
 // Action statuses.
@@ -273,6 +276,9 @@ type ActionParams struct {
 	PlanID   string `json:"plan_id,omitempty"` // resize
 	Label    string `json:"label,omitempty"`   // rename
 	Password string `json:"-"`                 // password_reset and rebuild, where the provider takes one; sealed
+	// SnapshotID is the snapshot taken (snapshot) or restored (restore).
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	Name       string `json:"name,omitempty"` // snapshot
 }
 
 // InstanceAction is one action on a server, from request to outcome.

@@ -19,6 +19,9 @@ type actionParams struct {
 	PlanID   string `json:"plan_id,omitempty"`
 	Label    string `json:"label,omitempty"`
 	Password string `json:"password,omitempty"`
+	// Snapshots (snapshots.go).
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	Name       string `json:"name,omitempty"`
 }
 
 func scanAction(s scanner) (*webrana.InstanceAction, error) {
@@ -31,7 +34,8 @@ func scanAction(s scanner) (*webrana.InstanceAction, error) {
 		return nil, err
 	}
 	a.UserID = user.String
-	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password}
+	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password,
+		SnapshotID: p.SnapshotID, Name: p.Name}
 	a.CreatedAt, a.UpdatedAt, a.SentAt, a.FinishedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), timePtr(sent), timePtr(finished)
 	return &a, nil
 }
@@ -51,7 +55,8 @@ func (db *DB) CreateAction(ctx context.Context, a *webrana.InstanceAction, statu
 		p := a.Params
 		_, err := c.exec(ctx, `INSERT INTO instance_actions (`+actionColumns+`) VALUES (?, ?, ?, ?, ?, ?, '', '', '', ?, ?, NULL, NULL)`,
 			a.ID, a.InstanceID, nullString(a.UserID), a.Type,
-			jsonText{actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password}},
+			jsonText{actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password,
+				SnapshotID: p.SnapshotID, Name: p.Name}},
 			a.Status, a.CreatedAt, a.UpdatedAt)
 		if err := constraintError(err, "Another action is still running on this server; wait for it to finish.", "Unknown server."); err != nil {
 			return err
@@ -143,7 +148,8 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 			also = nil // finished before: told then
 		}
 		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, error = ?, note = ?, params = ?, updated_at = ?, finished_at = ?
-			WHERE id = ?`, status, message, a.Note, jsonText{actionParams{Image: a.Params.Image, PlanID: a.Params.PlanID, Label: a.Params.Label}},
+			WHERE id = ?`, status, message, a.Note, jsonText{actionParams{Image: a.Params.Image, PlanID: a.Params.PlanID, Label: a.Params.Label,
+				SnapshotID: a.Params.SnapshotID, Name: a.Params.Name}},
 			now, now, a.ID)
 		if err := mustAffect(res, err, "Action"); err != nil {
 			return err
