@@ -88,8 +88,10 @@ func stateAllows(in *webrana.Instance, action string) error {
 			return webrana.Errorf(webrana.ECONFLICT, "IPv6 is already on: %s.", in.IPv6)
 		}
 	case webrana.ActionRebuild, webrana.ActionRename:
+	case webrana.ActionSnapshot, webrana.ActionRestore:
+		return snapshotAllows(in)
 	default:
-		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset or enable_ipv6 (DELETE /api/vps/{id} deletes).", action)
+		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset, enable_ipv6, snapshot or restore (DELETE /api/vps/{id} deletes).", action)
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ type ActionStore interface {
 	// A server's names and owner, for the message a failed action queues.
 	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error)
 	UserByID(ctx context.Context, id string) (*webrana.User, error)
+	snapshotStore // snapshots.go
 }
 
 // ServerStore is what Service needs: the actions, and the servers as
@@ -38,6 +39,7 @@ type ServerStore interface {
 	ActionStore
 	ListInstanceRows(ctx context.Context, f webrana.InstanceFilter) ([]*store.InstanceRow, store.Total, error)
 	ListActions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error)
+	SnapshotStore // snapshots.go
 }
 
 // SyncStore is what StatusSync needs: the servers Webrana runs on each

@@ -151,7 +151,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 	if err := w.db.SendingAction(ctx, a); err != nil {
 		return err
 	}
-	pa, err := c.DoAction(ctx, in.ProviderID, req)
+	pa, err := w.doAction(ctx, c, a, in, req) // snapshots.go
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.Conflict, cloud.NotFound, cloud.Forbidden:
 		return w.failed(ctx, a, clouderr.Message(err), store.InstanceUpdate{})
@@ -249,8 +249,12 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 	case webrana.ActionRebuild:
 		upd.Image = &a.Params.Image
 	}
+	also, err := w.finishing(ctx, c, a, in) // snapshots.go
+	if err != nil {
+		return err
+	}
 	w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
-	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd)
+	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd, also...)
 }
 
 // outcome is the status a server shows once an action of type t is done,

@@ -149,7 +149,7 @@ func (db *DB) FinishAction(ctx context.Context, a *webrana.InstanceAction, statu
 		}
 		res, err := c.exec(ctx, `UPDATE instance_actions SET status = ?, error = ?, note = ?, params = ?, updated_at = ?, finished_at = ?
 			WHERE id = ?`, status, message, a.Note, jsonText{actionParams{Image: a.Params.Image, PlanID: a.Params.PlanID, Label: a.Params.Label,
-				SnapshotID: a.Params.SnapshotID, Name: a.Params.Name}},
+			SnapshotID: a.Params.SnapshotID, Name: a.Params.Name}},
 			now, now, a.ID)
 		if err := mustAffect(res, err, "Action"); err != nil {
 			return err

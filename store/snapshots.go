@@ -258,3 +258,18 @@ func (db *DB) ChargeSnapshotHour(ctx context.Context, b *BillableSnapshot, next 
 	}
 	return charged, err
 }
+
+// SnapshotByAction returns the snapshot an action takes.
+func (db *DB) SnapshotByAction(ctx context.Context, actionID string) (*webrana.Snapshot, error) {
+	return db.conn().snapshotByAction(ctx, actionID)
+}
+
+// SnapshotByAction returns the snapshot an action takes, in the transaction.
+func (tx *Tx) SnapshotByAction(ctx context.Context, actionID string) (*webrana.Snapshot, error) {
+	return tx.conn().snapshotByAction(ctx, actionID)
+}
+
+func (c conn) snapshotByAction(ctx context.Context, actionID string) (*webrana.Snapshot, error) {
+	s, err := scanSnapshot(c.row(ctx, `SELECT `+snapshotColumns+` FROM snapshots s WHERE s.action_id = ?`, actionID))
+	return s, notFound(err, "Snapshot")
+}

@@ -26,6 +26,7 @@ CREATE TABLE snapshots (
 );
 CREATE INDEX snapshots_owner_idx ON snapshots (owner_id, created_at DESC, id DESC);
 CREATE INDEX snapshots_instance_idx ON snapshots (instance_id);
+CREATE INDEX snapshots_action_idx ON snapshots (action_id);
 CREATE INDEX snapshots_billed_until ON snapshots (billed_until);
 
 ALTER TABLE providers ADD COLUMN snapshot_price_gb_month BIGINT NOT NULL DEFAULT 0;
