@@ -49,6 +49,7 @@ type SnapshotStore interface {
 	ListSnapshotRows(ctx context.Context, f webrana.SnapshotFilter) ([]*store.SnapshotRow, int, error)
 	DeletingSnapshot(ctx context.Context, id string, also ...func(*store.Tx) error) (bool, error)
 	SnapshotDeleted(ctx context.Context, id string) error
+	SnapshotPrice(ctx context.Context, t webrana.ProviderType) (int64, error)
 	Setting(ctx context.Context, key string) (string, bool, error)
 }
 
@@ -380,4 +381,9 @@ func (w *SnapshotDeleteWorker) Work(ctx context.Context, job *river.Job[Snapshot
 	}
 	w.logger.Info("snapshot deleted", "snapshot", snap.ID, "provider_id", snap.ProviderID)
 	return w.db.SnapshotDeleted(ctx, snap.ID)
+}
+
+// SnapshotPrice is a provider's price of a snapshot's GB-month.
+func (s *Service) SnapshotPrice(ctx context.Context, t webrana.ProviderType) (int64, error) {
+	return s.db.SnapshotPrice(ctx, t)
 }

@@ -113,6 +113,8 @@ func (s *Server) routes() {
 	s.api("DELETE /api/vps/{id}", SignedIn, s.handleDeleteVPS)
 	s.api("POST /api/vps/{id}/actions", SignedIn, s.handleVPSAction)
 	s.api("GET /api/vps/{id}/actions", SignedIn, s.handleListVPSActions)
+	// Snapshots: lists, deletion, the server page's forms (api_snapshots.go).
+	s.snapshotRoutes()
 
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 	// Card top-ups, receipts, the gateway's webhook and refunds (api_payments.go).
