@@ -92,6 +92,14 @@ var ownedRoutes = map[string]owned{
 	"GET /api/billing/invoices/{id}":     invoiceFixture,
 	"GET /api/billing/invoices/{id}/pdf": invoiceFixture,
 	"GET /billing/invoices/{id}":         invoiceFixture,
+	// Snapshots (issue 19; snapshots_test.go).
+	"GET /api/vps/{id}/snapshots":  vpsFixture,
+	"GET /servers/{id}/snapshots":  vpsFixture,
+	"POST /servers/{id}/snapshots": vpsFixture,
+	"DELETE /api/snapshots/{id}":   snapshotFixture,
+	"GET /snapshots/{id}/restore":  snapshotFixture,
+	"POST /snapshots/{id}/restore": snapshotFixture,
+	"POST /snapshots/{id}/delete":  snapshotFixture,
 }
 
 var topUpFixture = owned{

@@ -250,3 +250,37 @@ func (h *harness) userByEmail(t *testing.T, email string) *webrana.User {
 	}
 	return u
 }
+
+// snapshotFixture is an available snapshot of the owner's active server.
+var snapshotFixture = owned{
+	create: func(t *testing.T, h *harness, owner *webtest.Client) string {
+		ctx := context.Background()
+		var me struct{ ID string }
+		owner.Do("GET", "/api/me", nil).JSON(t, &me)
+		u, err := h.db.UserByID(ctx, me.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := h.server(t, u, h.plan(t, webrana.DigitalOcean), "snapped", webrana.StatusActive)
+		s := &webrana.Snapshot{OwnerID: u.ID, InstanceID: in.ID, ProviderType: in.ProviderType, Name: "kept", Region: in.Region}
+		if err := h.db.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateSnapshot(ctx, s); err != nil {
+				return err
+			}
+			return tx.SnapshotTaken(ctx, s.ID, "4242", 2, in.Region, h.clock.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return s.ID
+	},
+	intact: func(t *testing.T, owner *webtest.Client, id string) bool {
+		for _, s := range snapshotsAt(t, owner, "/api/snapshots").Items {
+			if s.ID == id {
+				var acts struct{ Total int }
+				owner.Do("GET", "/api/vps/"+s.InstanceID+"/actions", nil).JSON(t, &acts)
+				return s.Status == "available" && acts.Total == 0
+			}
+		}
+		return false
+	},
+}

@@ -15,9 +15,9 @@ import (
 func (s *Server) snapshotPageRoutes() {
 	s.ui("GET /servers/{id}/snapshots", SignedIn, s.handleSnapshotsSection)
 	s.ui("POST /servers/{id}/snapshots", SignedIn, s.handleTakeSnapshotForm)
-	s.ui("GET /servers/{id}/snapshots/{sid}/restore", SignedIn, s.handleRestorePage)
-	s.ui("POST /servers/{id}/snapshots/{sid}/restore", SignedIn, s.handleRestoreForm)
-	s.ui("POST /snapshots/{sid}/delete", SignedIn, s.handleDeleteSnapshotForm)
+	s.ui("GET /snapshots/{id}/restore", SignedIn, s.handleRestorePage)
+	s.ui("POST /snapshots/{id}/restore", SignedIn, s.handleRestoreForm)
+	s.ui("POST /snapshots/{id}/delete", SignedIn, s.handleDeleteSnapshotForm)
 }
 
 // handleSnapshotsSection is the server page's Snapshots section, loaded by
@@ -103,18 +103,15 @@ func (s *Server) handleTakeSnapshotForm(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-// restoreData is the confirmation of restoring the server from one of its
-// snapshots; another server's snapshot is not found.
+// restoreData is the confirmation of restoring a snapshot onto its server;
+// another customer's snapshot is not found.
 func (s *Server) restoreData(r *http.Request) (*store.InstanceRow, pages.SnapshotRestoreData, error) {
 	var d pages.SnapshotRestoreData
-	in, err := s.ownedServer(r.Context(), principal(r), r.PathValue("id"))
+	snap, err := s.servers.Snapshot(r.Context(), principal(r).User, r.PathValue("id"))
 	if err != nil {
 		return nil, d, err
 	}
-	snap, err := s.servers.Snapshot(r.Context(), principal(r).User, r.PathValue("sid"))
-	if err == nil && snap.InstanceID != in.ID {
-		err = webrana.Errorf(webrana.ENOTFOUND, "Snapshot not found.")
-	}
+	in, err := s.ownedServer(r.Context(), principal(r), snap.InstanceID)
 	if err != nil {
 		return nil, d, err
 	}
@@ -164,7 +161,7 @@ func (s *Server) handleRestoreForm(w http.ResponseWriter, r *http.Request) error
 // handleDeleteSnapshotForm deletes a snapshot as DELETE /api/snapshots/{id}
 // does, back to its server's page.
 func (s *Server) handleDeleteSnapshotForm(w http.ResponseWriter, r *http.Request) error {
-	snap, err := s.servers.DeleteSnapshot(r.Context(), actor(r), r.PathValue("sid"))
+	snap, err := s.servers.DeleteSnapshot(r.Context(), actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -66,15 +66,14 @@ func TestUISnapshots(t *testing.T) {
 				t.Errorf("section lacks %s:\n%s", want, body)
 			}
 		}
-		restore := u.alice.Do("GET", "/servers/"+u.web.ID+"/snapshots/"+snap.ID+"/restore", nil)
+		restore := u.alice.Do("GET", "/snapshots/"+snap.ID+"/restore", nil)
 		mustStatus(t, restore, 200, "restore confirmation")
 		if !strings.Contains(string(restore.Body), "disk is replaced by the snapshot") || has(restore.Body, "restore-password") {
 			t.Fatalf("restore confirmation:\n%s", restore.Body)
 		}
-		mustStatus(t, u.bob.Do("GET", "/servers/"+u.web.ID+"/snapshots/"+snap.ID+"/restore", nil), 404, "bob's view of alice's restore")
-		mustStatus(t, u.bob.Do("GET", "/servers/"+u.bobs.ID+"/snapshots/"+snap.ID+"/restore", nil), 404, "alice's snapshot on bob's server")
+		mustStatus(t, u.bob.Do("GET", "/snapshots/"+snap.ID+"/restore", nil), 404, "bob's view of alice's restore")
 		h.clock.Advance(time.Second) // the restore is the newest action
-		res = u.alice.PostForm("/servers/"+u.web.ID+"/snapshots/"+snap.ID+"/restore", url.Values{"csrf_token": {csrf}})
+		res = u.alice.PostForm("/snapshots/"+snap.ID+"/restore", url.Values{"csrf_token": {csrf}})
 		mustStatus(t, res, 303, "restore")
 		acts, _, _ = h.db.ListActions(ctx, u.web.ID, webrana.Page{PerPage: 5})
 		if acts[0].Type != webrana.ActionRestore || acts[0].Params.SnapshotID != snap.ID {
