@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/catalog"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/providers"
 	"github.com/webrana/webrana/store"
@@ -18,6 +20,26 @@ func (s *Server) snapshotPageRoutes() {
 	s.ui("GET /snapshots/{id}/restore", SignedIn, s.handleRestorePage)
 	s.ui("POST /snapshots/{id}/restore", SignedIn, s.handleRestoreForm)
 	s.ui("POST /snapshots/{id}/delete", SignedIn, s.handleDeleteSnapshotForm)
+	s.ui("POST /admin/providers/{id}/snapshot-price", Admin, s.handleSnapshotPriceForm)
+}
+
+// handleSnapshotPriceForm sets a provider's snapshot price (major units
+// typed, such as 0.06) as PATCH /api/admin/providers/{id} does.
+func (s *Server) handleSnapshotPriceForm(w http.ResponseWriter, r *http.Request) error {
+	price, ok := webrana.ParseMajor(strings.TrimSpace(r.PostFormValue("price")))
+	if !ok {
+		return s.renderProviders(w, r, http.StatusBadRequest, "A snapshot price is an amount such as 0.06.")
+	}
+	p, err := s.catalog.UpdateProvider(r.Context(), actor(r), r.PathValue("id"), catalog.ProviderChange{SnapshotPriceGBMonth: &price})
+	if err != nil {
+		if ErrorStatus(err) >= http.StatusInternalServerError {
+			return err
+		}
+		return s.renderProviders(w, r, ErrorStatus(err), webrana.ErrorMessage(err))
+	}
+	redirectFlash(w, r, "/admin/providers", p.Name+" snapshots cost "+webrana.FormatMajor(price)+" "+webrana.BillingCurrency+
+		" per GB a month from now.")
+	return nil
 }
 
 // handleSnapshotsSection is the server page's Snapshots section, loaded by

@@ -87,3 +87,31 @@ func TestUISnapshots(t *testing.T) {
 		}
 	})
 }
+
+// TestUISnapshotPrice: the operator sets a provider's snapshot price on the
+// Providers page, in major units; a price that is no amount is refused with
+// the reason.
+func TestUISnapshotPrice(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.user("ops@example.com", webrana.RoleAdmin)
+		ops := signIn(t, h, "ops@example.com")
+		page := ops.Do("GET", "/admin/providers", nil)
+		if !strings.Contains(string(page.Body), `id="snapshot-price-linode"`) {
+			t.Fatalf("providers page lacks the snapshot price:\n%s", page.Body)
+		}
+		csrf := hiddenCSRF(t, page)
+		p, err := h.db.ProviderByType(ctx, webrana.Linode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := ops.PostForm("/admin/providers/"+p.ID+"/snapshot-price", url.Values{"price": {"abc"}, "csrf_token": {csrf}})
+		if res.Status != 400 || !strings.Contains(string(res.Body), "such as 0.06") {
+			t.Fatalf("a price that is no amount: %d\n%s", res.Status, res.Body)
+		}
+		mustStatus(t, ops.PostForm("/admin/providers/"+p.ID+"/snapshot-price", url.Values{"price": {"0.10"}, "csrf_token": {csrf}}), 303, "set the price")
+		if got, err := h.db.SnapshotPrice(ctx, webrana.Linode); err != nil || got != 10 {
+			t.Fatalf("Linode's snapshot price %d, %v; want 10", got, err)
+		}
+	})
+}
