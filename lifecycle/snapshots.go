@@ -51,9 +51,29 @@ type SnapshotStore interface {
 	SnapshotDeleted(ctx context.Context, id string) error
 	SnapshotPrice(ctx context.Context, t webrana.ProviderType) (int64, error)
 	Setting(ctx context.Context, key string) (string, bool, error)
+	InTx(ctx context.Context, fn func(*store.Tx) error) error
 }
 
 var _ SnapshotStore = (*store.DB)(nil)
+
+// MaxSnapshotLimit bounds the operator's per-customer limit.
+const MaxSnapshotLimit = 1000
+
+// SetSnapshotLimit sets how many snapshots a customer may keep (0 to
+// MaxSnapshotLimit; 0 stops new ones), with its audit entry
+// ("settings.changed"), in one transaction. Snapshots kept already stay.
+func (s *Service) SetSnapshotLimit(ctx context.Context, by webrana.Actor, n int) error {
+	if n < 0 || n > MaxSnapshotLimit {
+		return webrana.FieldError("limit", "The limit is a number of snapshots from 0 to %d.", MaxSnapshotLimit)
+	}
+	v := strconv.Itoa(n)
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetSetting(ctx, SettingSnapshotLimit, v); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, by.Entry("settings.changed", "setting", SettingSnapshotLimit, SettingSnapshotLimit+"="+v))
+	})
+}
 
 // SnapshotLimit is how many snapshots a customer may keep.
 func (s *Service) SnapshotLimit(ctx context.Context) (int, error) {

@@ -19,6 +19,8 @@ func (s *Server) snapshotRoutes() {
 	s.api("GET /api/vps/{id}/snapshots", SignedIn, s.handleListServerSnapshots)
 	s.api("GET /api/snapshots", SignedIn, s.handleListSnapshots)
 	s.api("DELETE /api/snapshots/{id}", SignedIn, s.handleDeleteSnapshot)
+	s.api("GET /api/admin/snapshot-limit", Admin, s.handleGetSnapshotLimit)
+	s.api("PATCH /api/admin/snapshot-limit", Admin, s.handleSetSnapshotLimit)
 	s.snapshotPageRoutes() // ui_snapshots.go
 }
 
@@ -129,4 +131,34 @@ func keepSnapshots(r *http.Request) (bool, error) {
 		return false, nil
 	}
 	return false, webrana.FieldError("keep_snapshots", "keep_snapshots is true or false.")
+}
+
+// snapshotLimitJSON is the operator's per-customer snapshot limit.
+type snapshotLimitJSON struct {
+	Limit *int `json:"limit"`
+}
+
+// handleGetSnapshotLimit shows how many snapshots a customer may keep.
+func (s *Server) handleGetSnapshotLimit(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.servers.SnapshotLimit(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, snapshotLimitJSON{Limit: &n})
+	return nil
+}
+
+// handleSetSnapshotLimit sets how many snapshots a customer may keep.
+func (s *Server) handleSetSnapshotLimit(w http.ResponseWriter, r *http.Request) error {
+	var req snapshotLimitJSON
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Limit == nil {
+		return webrana.FieldError("limit", "Give the limit: a number of snapshots.")
+	}
+	if err := s.servers.SetSnapshotLimit(r.Context(), actor(r), *req.Limit); err != nil {
+		return err
+	}
+	return s.handleGetSnapshotLimit(w, r)
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/webrana/webrana"
-	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/store"
 	"github.com/webrana/webrana/web/webtest"
 )
@@ -176,10 +175,18 @@ func TestSnapshotsAPI(t *testing.T) {
 			t.Fatalf("restoring another customer's snapshot: %d %s", res.Status, res.Body)
 		}
 
-		// The customer's limit, the operator's setting.
-		if err := h.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetSetting(ctx, lifecycle.SettingSnapshotLimit, "3") }); err != nil {
-			t.Fatal(err)
+		// The customer's limit, the operator's setting (default 10).
+		var limit struct{ Limit int }
+		ops.Do("GET", "/api/admin/snapshot-limit", nil).JSON(t, &limit)
+		if limit.Limit != 10 {
+			t.Fatalf("default limit %d, want 10", limit.Limit)
 		}
+		mustStatus(t, c.Do("PATCH", "/api/admin/snapshot-limit", map[string]any{"limit": 3}), 403, "a customer setting the limit")
+		res = ops.Unchecked().Do("PATCH", "/api/admin/snapshot-limit", map[string]any{"limit": -1})
+		if res.Status != 400 || res.ErrorField() != "limit" {
+			t.Fatalf("a negative limit: %d %s", res.Status, res.Body)
+		}
+		mustStatus(t, ops.Do("PATCH", "/api/admin/snapshot-limit", map[string]any{"limit": 3}), 200, "set the limit")
 		res = c.Do("POST", "/api/vps/"+do.ID+"/actions", map[string]any{"type": "snapshot", "name": "third"})
 		mustStatus(t, res, 202, "a third snapshot")
 		var third struct{ ID string }
