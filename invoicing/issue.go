@@ -177,11 +177,12 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 		case webrana.LedgerPaymentRefund:
 			err = add(&paidBack, -e.Amount)
 		case webrana.LedgerCharge, webrana.LedgerRefund:
-			sl := servers[e.InstanceID]
+			key := lineKey(e) // a server's, or its snapshots' (snapshots.go)
+			sl := servers[key]
 			if sl == nil {
-				sl = &serverLine{label: e.ServerLabel, plan: e.PlanName, hourly: e.PriceHourly, monthly: e.PriceMonthly}
-				servers[e.InstanceID] = sl
-				order = append(order, e.InstanceID)
+				sl = newLine(e)
+				servers[key] = sl
+				order = append(order, key)
 			}
 			if e.Kind == webrana.LedgerRefund {
 				err = add(&sl.refunded, e.Amount)
@@ -228,7 +229,7 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 // it: an hour of the meter, or an order's first period.
 func hoursOf(key string) int64 {
 	switch {
-	case strings.HasPrefix(key, "meter:"):
+	case strings.HasPrefix(key, "meter:"), strings.HasPrefix(key, snapshotKeyPrefix):
 		return 1
 	case strings.HasPrefix(key, "charge:first:"):
 		return int64(provision.PrepaidSpan / time.Hour)
