@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/lifecycle"
 	"github.com/webrana/webrana/pool/pooltest"
@@ -117,5 +118,47 @@ func wantField(t *testing.T, err error, field string) {
 	var e *webrana.Error
 	if !errors.As(err, &e) || e.Field != field {
 		t.Fatalf("error %v, want one on %s", err, field)
+	}
+}
+
+// TestSnapshotReachesTheProviderOnce: a snapshot whose answer is lost is
+// not taken twice: the retry finds its action at the provider (a droplet
+// action; a Linode disk_imagize event), adopts it, and records the one
+// snapshot the provider took.
+func TestSnapshotReachesTheProviderOnce(t *testing.T) {
+	for _, p := range webrana.ProviderTypes {
+		t.Run(string(p), func(t *testing.T) {
+			ctx := context.Background()
+			w := newWorld(t, p)
+			must(t, jobs.Migrate(ctx, w.DB))
+			queue, err := jobs.New(w.DB, nil)
+			must(t, err)
+			svc := lifecycle.New(w.DB, nil, w.Keys, queue)
+			owner, err := w.DB.UserByID(ctx, w.in.OwnerID)
+			must(t, err)
+			a, err := svc.Act(ctx, webrana.Actor{User: owner}, w.in, lifecycle.Request{Type: webrana.ActionSnapshot, Name: "once"})
+			must(t, err)
+			path := "/v2/droplets/{id}/actions"
+			if p == webrana.Linode {
+				path = "/v4/images"
+			}
+			w.Fault(cloudsim.FaultSpec{Method: "POST", PathPrefix: "/", Drop: true, Count: 1})
+			if err := w.run(a, 1); err == nil || jobs.IsSnooze(err) {
+				t.Fatalf("snapshot with its answer lost: %v, want an error River retries", err)
+			}
+			if got := w.settle(a, 2); got.Status != webrana.ActionCompleted {
+				t.Fatalf("snapshot after the retry: %+v", got)
+			}
+			if n := w.Sent("POST", path); n != 1 {
+				t.Fatalf("the snapshot reached the provider %d times, want once", n)
+			}
+			at, err := w.client.ListSnapshots(ctx, w.in.ProviderID)
+			must(t, err)
+			snap, err := w.DB.SnapshotByAction(ctx, a.ID)
+			must(t, err)
+			if len(at) != 1 || snap.ProviderID != at[0].ID || snap.Status != webrana.SnapshotAvailable {
+				t.Fatalf("at the provider %+v; recorded %+v", at, snap)
+			}
+		})
 	}
 }
