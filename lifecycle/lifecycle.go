@@ -109,9 +109,10 @@ func (s *Service) Delete(ctx context.Context, by webrana.Actor, in *webrana.Inst
 }
 
 // DeleteUnpaid deletes a server of a customer who did not pay, as Delete
-// does on their behalf; dunning audits its step itself, not each server.
+// does on their behalf, with its snapshots (which would go on costing
+// them); dunning audits its step itself, not each server.
 func (s *Service) DeleteUnpaid(ctx context.Context, owner *webrana.User, in *webrana.Instance) (*webrana.Instance, error) {
-	return s.remove(ctx, owner.ID, in, nil)
+	return s.remove(ctx, owner.ID, in, nil, s.dropSnapshots(ctx, in.ID))
 }
 
 // remove deletes a server for a user, with an audit entry unless it is
