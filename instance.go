@@ -260,6 +260,9 @@ const (
 	// Snapshots (snapshot.go): take one of the server, restore it from one.
 	ActionSnapshot = "snapshot"
 	ActionRestore  = "restore"
+	// ActionFirewall applies the server's firewall rules at the provider
+	// (PUT /api/vps/{id}/firewall).
+	ActionFirewall = "firewall"
 )
 
 // Action statuses.

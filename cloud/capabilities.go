@@ -70,6 +70,10 @@ type Capabilities struct {
 	// rebuild from a private image). Otherwise the restored disk keeps the
 	// password it was saved with and a restore takes none (DigitalOcean).
 	SnapshotRestorePassword bool
+	// Firewall: the provider filters a server's inbound traffic with a
+	// firewall Webrana keeps for it on the account (FirewallDriver; a
+	// DigitalOcean Cloud Firewall, a Linode Cloud Firewall).
+	Firewall bool
 }
 
 // RootPasswordMode is how a create sets root's password.

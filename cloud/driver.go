@@ -103,4 +103,5 @@ type Driver interface {
 	Metrics(ctx context.Context, id string, m Metric, start, end time.Time) ([]Point, error)
 
 	SnapshotDriver // snapshots.go
+	FirewallDriver // a server's inbound rules (cloud/firewalls.go)
 }

@@ -71,6 +71,12 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("GET /v2/vpcs/{id}", d.getVPC)
 	m.handle("GET /v2/droplets/{id}/snapshots", d.listDropletSnapshots)
 	m.handle("DELETE /v2/snapshots/{snapshot_id}", d.deleteSnapshot)
+	// Cloud Firewalls (digitalocean_firewalls.go).
+	m.handle("GET /v2/firewalls", d.listFirewalls)
+	m.handle("POST /v2/firewalls", d.createFirewall)
+	m.handle("GET /v2/firewalls/{firewall}", d.getFirewall)
+	m.handle("PUT /v2/firewalls/{firewall}", d.updateFirewall)
+	m.handle("DELETE /v2/firewalls/{firewall}", d.deleteFirewall)
 	m.handle("/v2/", (*call).unimplemented)
 }
 
@@ -170,10 +176,11 @@ func (c *call) do() *doState {
 // doState is one DigitalOcean account's resources. Exported fields are
 // saved; the rest is an index rebuilt from them.
 type doState struct {
-	Droplets  map[int]*doDroplet `json:"droplets"`
-	Actions   map[int]*doAction  `json:"actions"`
-	Keys      map[int]*doKey     `json:"keys"`
-	Snapshots map[int]*doImage   `json:"snapshots"`
+	Droplets  map[int]*doDroplet     `json:"droplets"`
+	Actions   map[int]*doAction      `json:"actions"`
+	Keys      map[int]*doKey         `json:"keys"`
+	Snapshots map[int]*doImage       `json:"snapshots"`
+	Firewalls map[string]*doFirewall `json:"firewalls,omitempty"`
 
 	indexed bool
 	ids     []int // droplet ids, ascending (creation order)
@@ -195,6 +202,9 @@ func (st *doState) index() {
 	}
 	if st.Snapshots == nil {
 		st.Snapshots = map[int]*doImage{}
+	}
+	if st.Firewalls == nil {
+		st.Firewalls = map[string]*doFirewall{}
 	}
 	st.ids = st.ids[:0]
 	for id := range st.Droplets {
@@ -224,6 +234,7 @@ func (st *doState) addDroplet(d *doDroplet) {
 
 func (st *doState) removeDroplet(id int) {
 	delete(st.Droplets, id)
+	st.leaveFirewalls(id)
 	if i, ok := slices.BinarySearch(st.ids, id); ok {
 		st.ids = slices.Delete(st.ids, i, i+1)
 	}

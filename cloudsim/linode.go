@@ -59,6 +59,16 @@ func (l *linode) register(m *callMux) {
 	m.handle("DELETE /v4/images/{imageId...}", l.deleteImage)
 	m.handle("GET /v4/linode/stackscripts", l.listStackScripts)
 	m.handle("GET /v4/linode/stackscripts/{stackscriptId}", l.getStackScript)
+	// Cloud Firewalls (linode_firewalls.go).
+	m.handle("GET /v4/networking/firewalls", l.listFirewalls)
+	m.handle("POST /v4/networking/firewalls", l.createFirewall)
+	m.handle("GET /v4/networking/firewalls/{firewallId}", l.getFirewall)
+	m.handle("DELETE /v4/networking/firewalls/{firewallId}", l.deleteFirewall)
+	m.handle("GET /v4/networking/firewalls/{firewallId}/rules", l.getFirewallRules)
+	m.handle("PUT /v4/networking/firewalls/{firewallId}/rules", l.updateFirewallRules)
+	m.handle("GET /v4/networking/firewalls/{firewallId}/devices", l.listFirewallDevices)
+	m.handle("POST /v4/networking/firewalls/{firewallId}/devices", l.createFirewallDevice)
+	m.handle("DELETE /v4/networking/firewalls/{firewallId}/devices/{deviceId}", l.deleteFirewallDevice)
 
 	// Everything else under /v4/ is a JSON 404 that says the simulator
 	// does not implement it.
@@ -180,6 +190,7 @@ type linodeState struct {
 	Instances map[int]*linodeInstance `json:"instances"`
 	Events    []*linodeEvent          `json:"events,omitempty"` // oldest first
 	Images    map[string]*linodeImage `json:"images,omitempty"` // private images, by id (linode_images.go)
+	Firewalls map[int]*linodeFirewall `json:"firewalls,omitempty"`
 
 	ready  bool
 	ids    []int          // instance ids, ascending (list order)
@@ -246,6 +257,9 @@ func (st *linodeState) index() {
 	if st.Instances == nil {
 		st.Instances = map[int]*linodeInstance{}
 	}
+	if st.Firewalls == nil {
+		st.Firewalls = map[int]*linodeFirewall{}
+	}
 	st.ids = st.ids[:0]
 	st.due = st.due[:0]
 	st.labels = make(map[string]int, len(st.Instances))
@@ -282,6 +296,7 @@ func (st *linodeState) remove(id int) {
 		delete(st.labels, in.Label)
 	}
 	delete(st.Instances, id)
+	st.leaveFirewalls(id)
 	if i := sort.SearchInts(st.ids, id); i < len(st.ids) && st.ids[i] == id {
 		st.ids = append(st.ids[:i], st.ids[i+1:]...)
 	}

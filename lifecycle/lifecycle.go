@@ -1,6 +1,6 @@
 // Package lifecycle runs what customers do with their servers once they
-// run: power actions, rebuild, resize, rename, password reset, IPv6, and
-// deletion. Request checks an action against the server's state and
+// run: power actions, rebuild, resize, rename, password reset, IPv6, the
+// firewall's rules (firewall.go), and deletion. Request checks an action against the server's state and
 // provider and records it with its River job in one transaction; Worker
 // sends it to the provider and follows it to completion (snoozing, never
 // sleeping), then brings the instance in step with the provider.
@@ -207,6 +207,9 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 	var p webrana.ActionParams
 	if err := actionable(in); err != nil {
 		return p, err
+	}
+	if req.Type == webrana.ActionFirewall {
+		return p, webrana.FieldError("type", "Set the firewall's rules with PUT /api/vps/{id}/firewall.")
 	}
 	if req.Type == webrana.ActionResize { // the plan is checked first
 		return s.checkResize(ctx, in, req)

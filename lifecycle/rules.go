@@ -87,6 +87,10 @@ func stateAllows(in *webrana.Instance, action string) error {
 		if in.IPv6 != "" {
 			return webrana.Errorf(webrana.ECONFLICT, "IPv6 is already on: %s.", in.IPv6)
 		}
+	case webrana.ActionFirewall:
+		if !caps.Firewall {
+			return webrana.Errorf(webrana.ECONFLICT, "%s servers have no firewall Webrana can set.", reg.Name)
+		}
 	case webrana.ActionRebuild, webrana.ActionRename:
 	case webrana.ActionSnapshot, webrana.ActionRestore:
 		return snapshotAllows(in)

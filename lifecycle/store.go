@@ -26,6 +26,10 @@ type ActionStore interface {
 	FinishAction(ctx context.Context, a *webrana.InstanceAction, status, message string, upd store.InstanceUpdate,
 		also ...func(*store.Tx) error) error
 	DeleteFinished(ctx context.Context, a *webrana.InstanceAction, accountID string) error
+	// A server's firewall rules (store/firewalls.go; set and applied in
+	// the actions' transactions).
+	FirewallOf(ctx context.Context, instanceID string) (*webrana.Firewall, error)
+	FirewallRemoved(ctx context.Context, instanceID string) error
 	// A server's names and owner, for the message a failed action queues.
 	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error)
 	UserByID(ctx context.Context, id string) (*webrana.User, error)
@@ -49,6 +53,8 @@ type SyncStore interface {
 	RunningServersOn(ctx context.Context, accountID string) ([]*webrana.Instance, error)
 	SetServerStatus(ctx context.Context, id string, from, to webrana.InstanceStatus) error
 	ServerDestroyedAtProvider(ctx context.Context, id string, at time.Time) error
+	FirewallOf(ctx context.Context, instanceID string) (*webrana.Firewall, error)
+	FirewallRemoved(ctx context.Context, instanceID string) error
 }
 
 // ReconcileStore is what Reconciler needs: orders, known servers and the

@@ -114,6 +114,7 @@ func (s *StatusSync) account(ctx context.Context, a *webrana.Account) (changed, 
 				return changed, gone, err
 			}
 			s.logger().Warn("server destroyed at the provider", "instance", in.ID, "account", a.Name, "provider_id", in.ProviderID)
+			s.dropFirewall(ctx, c, in)
 			gone++
 		case ok && in.Status != webrana.StatusSuspended && providerStatus(t) != "" && providerStatus(t) != in.Status:
 			if err := s.db.SetServerStatus(ctx, in.ID, in.Status, providerStatus(t)); err != nil {

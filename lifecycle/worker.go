@@ -119,6 +119,8 @@ func (w *Worker) step(ctx context.Context, a *webrana.InstanceAction, in *webran
 		return w.delete(ctx, c, a, in)
 	case c == nil:
 		return w.failed(ctx, a, "The server has no server at the provider.", store.InstanceUpdate{})
+	case a.Type == webrana.ActionFirewall:
+		return w.applyFirewall(ctx, c, a, in)
 	case a.Status == webrana.ActionQueued:
 		return w.send(ctx, c, a, in)
 	case a.ProviderActionID == "":
@@ -249,10 +251,21 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 	case webrana.ActionRebuild:
 		upd.Image = &a.Params.Image
 	}
-	also, err := w.finishing(ctx, c, a, in) // snapshots.go
+	var also []func(*store.Tx) error
+	if a.Type == webrana.ActionRebuild || a.Type == webrana.ActionRestore { // the rebuilt (or restored) server gets its firewall rules again
+		reapplied, err := w.reapplyFirewall(ctx, c, a, in)
+		if err != nil {
+			return err
+		}
+		if reapplied != nil {
+			also = append(also, reapplied)
+		}
+	}
+	finishing, err := w.finishing(ctx, c, a, in) // snapshots.go
 	if err != nil {
 		return err
 	}
+	also = append(also, finishing...)
 	w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
 	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd, also...)
 }
@@ -364,6 +377,9 @@ func (w *Worker) delete(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 			return err
 		}
 		if err := c.DeleteInstance(ctx, in.ProviderID); err != nil && cloud.Code(err) != cloud.NotFound {
+			return err
+		}
+		if err := w.removeFirewall(ctx, c, in); err != nil {
 			return err
 		}
 	}

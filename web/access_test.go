@@ -80,9 +80,13 @@ var ownedRoutes = map[string]owned{
 	"GET /servers/{id}/charts":   vpsFixture,
 	"POST /servers/{id}/actions": vpsFixture,
 	"POST /servers/{id}/delete":  vpsFixture,
-	"POST /ssh-keys/{id}/delete": sshKeyFixture,
-	"POST /tokens/{id}/revoke":   tokenFixture,
-	"DELETE /api/tokens/{id}":    tokenFixture,
+	// A server's firewall (api_firewall.go, ui_firewall.go).
+	"GET /api/vps/{id}/firewall":  vpsFixture,
+	"PUT /api/vps/{id}/firewall":  vpsFixture,
+	"POST /servers/{id}/firewall": vpsFixture,
+	"POST /ssh-keys/{id}/delete":  sshKeyFixture,
+	"POST /tokens/{id}/revoke":    tokenFixture,
+	"DELETE /api/tokens/{id}":     tokenFixture,
 	// Card top-ups and their receipts, and the sandbox's test checkout.
 	"GET /api/billing/top-ups/{id}":         topUpFixture,
 	"GET /api/billing/top-ups/{id}/receipt": topUpFixture,

@@ -53,6 +53,7 @@ type harness struct {
 	url    string
 	clock  *clock
 	mail   *mailRecorder // the e-mails auth queued
+	keys   *secrets.Keyring
 }
 
 // engines runs fn against a fresh harness on SQLite and on PostgreSQL.
@@ -112,7 +113,7 @@ func newHarness(t testing.TB, db *store.DB, policy auth.ThrottlePolicy, opts ...
 	srv := web.NewServer(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, outbox: outbox, url: ts.URL, clock: c, mail: rec}
+	return &harness{t: t, db: db, auth: svc, srv: srv, sim: sim, outbox: outbox, url: ts.URL, clock: c, mail: rec, keys: keys}
 }
 
 // simSource starts a simulator with one account per provider and returns a

@@ -115,6 +115,10 @@ func (s *Server) routes() {
 	s.api("GET /api/vps/{id}/actions", SignedIn, s.handleListVPSActions)
 	// Snapshots: lists, deletion, the server page's forms (api_snapshots.go).
 	s.snapshotRoutes()
+	// A server's firewall (api_firewall.go).
+	s.api("GET /api/vps/{id}/firewall", SignedIn, s.handleGetFirewall)
+	s.api("PUT /api/vps/{id}/firewall", SignedIn, s.handlePutFirewall)
+	s.ui("POST /servers/{id}/firewall", SignedIn, s.handleFirewallForm)
 
 	s.api("GET /api/billing", SignedIn, s.handleBilling)
 	// Card top-ups, receipts, the gateway's webhook and refunds (api_payments.go).

@@ -312,6 +312,9 @@ func (s *Server) serverSettled(r *http.Request, in *store.InstanceRow, d *pages.
 	if !d.Polling {
 		d.Actions = serverActions(in.Instance)
 	}
+	if d.Firewall, err = s.firewallSection(r, in, d.Busy != nil); err != nil { // server_firewall.templ
+		return err
+	}
 	if serverOffers(d.Actions, webrana.ActionResize) && d.Plan != nil {
 		if d.Plans, err = s.resizePlans(r, in.Instance, d.Plan); err != nil {
 			return err

@@ -34,6 +34,9 @@ type Harness struct {
 	AppFields     map[string]string
 	// CreatePath is the API path of server creation, for fault injection.
 	CreatePath string
+	// FirewallPath is the API path of firewall creation, for fault
+	// injection.
+	FirewallPath string
 	// MultiPageCatalog is the API path of a catalog list that spans
 	// several pages at the page size the driver asks for (as the real
 	// provider's does), to check the driver walks them.
@@ -176,6 +179,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"Metrics", cloudsim.AccountSpec{}, testMetrics},
 		{"PacingPreventsRateLimits", cloudsim.AccountSpec{}, testPacing},
 		{"Snapshots", cloudsim.AccountSpec{}, testSnapshots}, // snapshots.go
+		{"Firewalls", cloudsim.AccountSpec{}, testFirewalls}, {"LostFirewallCreateIsFoundByName", cloudsim.AccountSpec{}, testLostFirewall},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,11 +86,11 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 // account's owner), a monitoring agent, VPCs, IPv6 on request, 1-click
 // app images, a native power cycle, resizes of stopped droplets only,
 // password resets it chooses and e-mails, rebuilds that keep the password,
-// and a published droplet limit.
+// a published droplet limit, and Cloud Firewalls (firewalls.go).
 func Capabilities() cloud.Capabilities {
 	return cloud.Capabilities{RootPassword: cloud.RootPasswordCloudInit, UserData: true, MonitoringAgent: true, VPC: true,
 		Backups: true, Marketplace: cloud.MarketplaceImages, PowerCycle: true, ResizeStopped: true,
-		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true, Snapshots: true}
+		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true, Snapshots: true, Firewall: true}
 }
 
 // Classify maps godo's errors to portable codes.

@@ -18,6 +18,7 @@ func TestConformance(t *testing.T) {
 		Region:       "sgp1", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64", BiggerSize: "s-1vcpu-2gb",
 		App: "wordpress-20-04", AppImage: "wordpress-20-04",
 		CreatePath:       "/v2/droplets",
+		FirewallPath:     "/v2/firewalls",
 		MultiPageCatalog: "/v2/images", // more items than the driver's page (DigitalOcean 200, Linode 100)
 		Burst:            300,          // over DigitalOcean's 250 a minute
 	})

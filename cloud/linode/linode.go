@@ -95,11 +95,12 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 // IPv6 on every Linode, StackScripts with their fields, a reboot for a
 // power cycle, resizes of running Linodes (restarted), password resets
 // that take the password and need the Linode stopped, rebuilds with a new
-// password, and no published server limit.
+// password, no published server limit, and Cloud Firewalls (firewalls.go).
 func Capabilities() cloud.Capabilities {
 	return cloud.Capabilities{RootPassword: cloud.RootPasswordNative, RootPasswordRequired: true, Backups: true,
 		IPv6Always: true, Marketplace: cloud.MarketplaceScripts, PasswordReset: cloud.PasswordResetGiven,
-		PasswordResetStopped: true, RebuildPassword: true, Snapshots: true, SnapshotRestorePassword: true}
+		PasswordResetStopped: true, RebuildPassword: true, Snapshots: true, SnapshotRestorePassword: true,
+		Firewall: true}
 }
 
 // Classify maps linodego's errors to portable codes.

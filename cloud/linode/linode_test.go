@@ -22,6 +22,7 @@ func TestConformance(t *testing.T) {
 		App: "401701", AppImage: "linode/ubuntu24.04",
 		AppFields:        map[string]string{"soa_email_address": "ops@example.com", "user_name": "admin"},
 		CreatePath:       "/v4/linode/instances",
+		FirewallPath:     "/v4/networking/firewalls",
 		MultiPageCatalog: "/v4/linode/stackscripts", // more items than the driver's page (DigitalOcean 200, Linode 100)
 		Burst:            1700,                      // over Linode's 1,600 a minute
 	})
