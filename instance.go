@@ -269,6 +269,9 @@ const (
 	ActionEnableBackups  = "enable_backups"
 	ActionDisableBackups = "disable_backups"
 	ActionRestoreBackup  = "restore_backup"
+	// Snapshots (snapshot.go): take one of the server, restore it from one.
+	ActionSnapshot = "snapshot"
+	ActionRestore  = "restore"
 	// ActionFirewall applies the server's firewall rules at the provider
 	// (PUT /api/vps/{id}/firewall).
 	ActionFirewall = "firewall"
@@ -292,6 +295,9 @@ type ActionParams struct {
 	IP       string `json:"ip,omitempty"`        // set_rdns: the address
 	PTR      string `json:"ptr,omitempty"`       // set_rdns: its new PTR
 	BackupID string `json:"backup_id,omitempty"` // restore_backup
+	// SnapshotID is the snapshot taken (snapshot) or restored (restore).
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	Name       string `json:"name,omitempty"` // snapshot
 }
 
 // InstanceAction is one action on a server, from request to outcome.

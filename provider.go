@@ -61,8 +61,12 @@ type Provider struct {
 	Status        string       `json:"status"`
 	LastSuccessAt *time.Time   `json:"last_success_at"`
 	LastError     string       `json:"last_error,omitempty"`
-	CreatedAt     time.Time    `json:"created_at"`
-	UpdatedAt     time.Time    `json:"updated_at"`
+	// SnapshotPriceGBMonth is what a GB of a snapshot costs customers for
+	// a month on this provider, in minor units of the billing currency
+	// (the operator's price; billing meters it by the hour).
+	SnapshotPriceGBMonth int64     `json:"snapshot_price_gb_month"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
 }
 
 // Health of a provider account.

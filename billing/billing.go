@@ -6,7 +6,10 @@
 // the plan's backup prices, under their own monthly cap and in a ledger
 // entry of their own (backups.go). The first
 // day is charged when the order completes (provision.FirstPeriod); the
-// meter takes over after it and stops at deletion.
+// meter takes over after it and stops at deletion. Snapshots are metered
+// by the same run, per GB-month at their provider's price (the rule is in
+// snapshots.go: monthly = size_gb × price, hourly = ⌈monthly / 730⌉,
+// capped at the monthly price per calendar month).
 package billing
 
 import (
@@ -68,7 +71,20 @@ func (m *Meter) Run(ctx context.Context) (hours int, charged int64, err error) {
 	if hours, charged, err = m.charge(ctx); err != nil {
 		return hours, charged, err
 	}
+	snapHours, snapCharged, err := m.ChargeSnapshots(ctx) // snapshots.go
+	hours += snapHours
+	if charged, err = addCharged(charged, snapCharged, err); err != nil {
+		return hours, charged, err
+	}
 	return hours, charged, m.watchBalances(ctx)
+}
+
+// addCharged adds b to a unless err, which it returns first.
+func addCharged(a, b int64, err error) (int64, error) {
+	if err != nil {
+		return a, err
+	}
+	return webrana.AddMoney(a, b)
 }
 
 // charge charges every started, unbilled hour up to now.

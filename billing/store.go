@@ -17,6 +17,9 @@ import (
 type MeterStore interface {
 	BillableInstances(ctx context.Context, afterID string, now time.Time, limit int) ([]*store.Billable, error)
 	ChargeHour(ctx context.Context, b *store.Billable, next store.BillingPosition, entries ...*webrana.LedgerEntry) (bool, error)
+	// Snapshots' hours, likewise (snapshots.go).
+	BillableSnapshots(ctx context.Context, afterID string, now time.Time, limit int) ([]*store.BillableSnapshot, error)
+	ChargeSnapshotHour(ctx context.Context, b *store.BillableSnapshot, next store.BillingPosition, entry *webrana.LedgerEntry) (bool, error)
 	// The customers' balances beside their servers' charges, and the
 	// mark of those told their balance is low.
 	BalanceWatches(ctx context.Context, currency string) ([]*store.BalanceWatch, error)

@@ -80,6 +80,9 @@ func (s *Service) ProviderOf(ctx context.Context, t webrana.ProviderType) (*webr
 type ProviderChange struct {
 	Name    *string
 	Enabled *bool
+	// SnapshotPriceGBMonth is the price of a GB of snapshot for a month,
+	// minor units of the billing currency, 0 (free) to webrana.MaxAmount.
+	SnapshotPriceGBMonth *int64
 }
 
 // UpdateProvider applies an operator's change with its audit entry
@@ -98,9 +101,20 @@ func (s *Service) UpdateProvider(ctx context.Context, by webrana.Actor, id strin
 	if ch.Enabled != nil {
 		detail = append(detail, fmt.Sprintf("enabled=%t", *ch.Enabled))
 	}
+	if ch.SnapshotPriceGBMonth != nil {
+		if err := (webrana.AmountRange{Min: 0, Max: webrana.MaxAmount}).Check("snapshot_price_gb_month", *ch.SnapshotPriceGBMonth); err != nil {
+			return nil, err
+		}
+		detail = append(detail, fmt.Sprintf("snapshot_price_gb_month=%d", *ch.SnapshotPriceGBMonth))
+	}
 	var p *webrana.Provider
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
+		if ch.SnapshotPriceGBMonth != nil {
+			if err = tx.SetSnapshotPrice(ctx, id, *ch.SnapshotPriceGBMonth); err != nil {
+				return err
+			}
+		}
 		if p, err = tx.UpdateProvider(ctx, id, store.ProviderUpdate{Name: ch.Name, Enabled: ch.Enabled}); err != nil {
 			return err
 		}

@@ -77,6 +77,14 @@ type Capabilities struct {
 	// always grow it with the size (Linode), grow it when asked, for good
 	// (DigitalOcean), or never.
 	ResizeDisk ResizeDiskMode
+	// Snapshots: the provider keeps snapshots of a server's disk that it
+	// can be restored from (SnapshotDriver; snapshots.go).
+	Snapshots bool
+	// SnapshotRestorePassword: restoring a snapshot sets a new root
+	// password, which RestoreSnapshot must give (Linode, whose restore is a
+	// rebuild from a private image). Otherwise the restored disk keeps the
+	// password it was saved with and a restore takes none (DigitalOcean).
+	SnapshotRestorePassword bool
 	// Firewall: the provider filters a server's inbound traffic with a
 	// firewall Webrana keeps for it on the account (FirewallDriver; a
 	// DigitalOcean Cloud Firewall, a Linode Cloud Firewall).

@@ -105,5 +105,6 @@ type Driver interface {
 	RDNSDriver     // reverse DNS (rdns.go)
 	VPCDriver      // VPCs (vpcs.go)
 	BackupDriver   // backups: turned on and off, listed, restored (backups.go)
+	SnapshotDriver // snapshots.go
 	FirewallDriver // a server's inbound rules (cloud/firewalls.go)
 }

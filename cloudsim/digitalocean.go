@@ -73,6 +73,7 @@ func (d *digitalOcean) register(m *callMux) {
 	m.handle("DELETE /v2/vpcs/{id}", d.deleteVPC)
 	m.handle("GET /v2/droplets/{id}/snapshots", d.listDropletSnapshots)
 	m.handle("GET /v2/droplets/{id}/backups", d.listDropletBackups) // digitalocean_backups.go
+	m.handle("DELETE /v2/snapshots/{snapshot_id}", d.deleteSnapshot)
 	// Cloud Firewalls (digitalocean_firewalls.go).
 	m.handle("GET /v2/firewalls", d.listFirewalls)
 	m.handle("POST /v2/firewalls", d.createFirewall)

@@ -2,7 +2,9 @@ package cloudsim
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
+	"strconv"
 )
 
 // A droplet's snapshots: the snapshot action makes one (an image of the
@@ -58,3 +60,33 @@ func (st *doState) validateRestore(d *doDroplet, raw json.RawMessage) (doAction,
 	p.Image = id
 	return p, ""
 }
+
+// deleteSnapshot deletes a snapshot of the account (DELETE
+// /v2/snapshots/{snapshot_id}): 204, or 404 for an id the account has no
+// snapshot of, or 400 for a public image, which is not a snapshot. A
+// snapshot of a droplet that still exists leaves its snapshot_ids.
+func (d *digitalOcean) deleteSnapshot(c *call) {
+	st := c.do()
+	id, err := strconv.Atoi(c.r.PathValue("snapshot_id"))
+	if err != nil || id <= 0 {
+		d.writeError(c, http.StatusNotFound, doNotFound)
+		return
+	}
+	if st.Snapshots[id] == nil {
+		if doCatalog().imageByID[id] != nil {
+			d.writeError(c, http.StatusBadRequest, doNotASnapshot)
+			return
+		}
+		d.writeError(c, http.StatusNotFound, doNotFound)
+		return
+	}
+	delete(st.Snapshots, id)
+	for _, drop := range st.Droplets {
+		drop.SnapshotIDs = slices.DeleteFunc(drop.SnapshotIDs, func(s int) bool { return s == id })
+	}
+	doNoContent(c)
+}
+
+// doNotASnapshot is the real API's message for a snapshot id naming
+// another kind of image.
+const doNotASnapshot = "the resource is not a snapshot"

@@ -58,6 +58,10 @@ func (l *linode) register(m *callMux) {
 	m.handle("GET /v4/regions/{regionId}", l.getRegion)
 	m.handle("GET /v4/images", l.listImages)
 	m.handle("GET /v4/images/{imageId...}", l.getImage)
+	// Snapshots: disks, and private images captured from them (linode_images.go).
+	m.handle("GET /v4/linode/instances/{linodeId}/disks", l.listDisks)
+	m.handle("POST /v4/images", l.createImage)
+	m.handle("DELETE /v4/images/{imageId...}", l.deleteImage)
 	m.handle("GET /v4/linode/stackscripts", l.listStackScripts)
 	m.handle("GET /v4/linode/stackscripts/{stackscriptId}", l.getStackScript)
 	// Cloud Firewalls (linode_firewalls.go).
@@ -193,6 +197,7 @@ func linodeTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 type linodeState struct {
 	Instances map[int]*linodeInstance `json:"instances"`
 	Events    []*linodeEvent          `json:"events,omitempty"` // oldest first
+	Images    map[string]*linodeImage `json:"images,omitempty"` // private images, by id (linode_images.go)
 	Firewalls map[int]*linodeFirewall `json:"firewalls,omitempty"`
 
 	ready  bool

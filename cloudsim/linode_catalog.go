@@ -218,7 +218,6 @@ func (l *linode) listCatalog(c *call, col *linodeCollection) {
 
 func (l *linode) listTypes(c *call)        { l.listCatalog(c, &linodeCat.types) }
 func (l *linode) listRegions(c *call)      { l.listCatalog(c, &linodeCat.regions) }
-func (l *linode) listImages(c *call)       { l.listCatalog(c, &linodeCat.images) }
 func (l *linode) listStackScripts(c *call) { l.listCatalog(c, &linodeCat.stackscripts) }
 
 // getCatalogItem answers GET of one catalog object by its id field.
@@ -236,7 +235,6 @@ func (l *linode) getType(c *call) { l.getCatalogItem(c, &linodeCat.types, c.r.Pa
 func (l *linode) getRegion(c *call) {
 	l.getCatalogItem(c, &linodeCat.regions, c.r.PathValue("regionId"))
 }
-func (l *linode) getImage(c *call) { l.getCatalogItem(c, &linodeCat.images, c.r.PathValue("imageId")) }
 func (l *linode) getStackScript(c *call) {
 	l.getCatalogItem(c, &linodeCat.stackscripts, c.r.PathValue("stackscriptId"))
 }

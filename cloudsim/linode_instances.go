@@ -187,7 +187,7 @@ type linodeCreateRequest struct {
 // credentials, StackScript and user data.
 func checkLinodeDeploy(errs *linodeErrs, c *call, image string, rootPass *string, keys, users []string,
 	scriptID int, scriptData map[string]any, userData *string) {
-	if image != "" && linodeCat.imageByID[image] == nil {
+	if image != "" && linodeCat.imageByID[image] == nil && !linodeStateOf(c).hasImage(image, c.now) {
 		errs.add("image", linodeReasonBadImage)
 	}
 	if image != "" && rootPass == nil && len(keys) == 0 && len(users) == 0 {

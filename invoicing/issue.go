@@ -178,11 +178,12 @@ func compose(l *documents.Letterhead, buyer documents.Party, entries []*store.Mo
 		case webrana.LedgerPaymentRefund:
 			err = add(&paidBack, -e.Amount)
 		case webrana.LedgerCharge, webrana.LedgerRefund:
-			sl := servers[e.InstanceID]
+			key := lineKey(e) // a server's, or its snapshots' (snapshots.go)
+			sl := servers[key]
 			if sl == nil {
-				sl = &serverLine{label: e.ServerLabel, plan: e.PlanName, hourly: e.PriceHourly, monthly: e.PriceMonthly}
-				servers[e.InstanceID] = sl
-				order = append(order, e.InstanceID)
+				sl = newLine(e)
+				servers[key] = sl
+				order = append(order, key)
 			}
 			if e.Kind == webrana.LedgerRefund {
 				err = add(&sl.refunded, e.Amount)
@@ -236,7 +237,7 @@ const backupsKeyPrefix = "meter-backups:"
 // it: an hour of the meter, or an order's first period.
 func hoursOf(key string) int64 {
 	switch {
-	case strings.HasPrefix(key, "meter:"):
+	case strings.HasPrefix(key, "meter:"), strings.HasPrefix(key, snapshotKeyPrefix):
 		return 1
 	case strings.HasPrefix(key, "charge:first:"):
 		return int64(provision.PrepaidSpan / time.Hour)

@@ -57,6 +57,10 @@ type Request struct {
 	IP       string `json:"ip"`        // set_rdns: one of the server's public addresses
 	PTR      string `json:"ptr"`       // set_rdns: the host name
 	BackupID string `json:"backup_id"` // restore_backup
+	// Snapshots (snapshots.go): the name of one to take, the id of one to
+	// restore (with Password, where the provider's restore sets one).
+	Name       string `json:"name"`
+	SnapshotID string `json:"snapshot_id"`
 }
 
 // Args is an action's job. It names the action only; a password stays
@@ -84,7 +88,20 @@ func (s *Service) Act(ctx context.Context, by webrana.Actor, in *webrana.Instanc
 		a.Note = RDNSNote(in, params.PTR)
 	}
 	audit := by.Entry("vps.action", "instance", in.ID, req.Type)
-	if err := s.db.CreateAction(ctx, a, "", s.enqueue(ctx, audit)); err != nil {
+	enqueue := s.enqueue(ctx, audit)
+	if req.Type == webrana.ActionSnapshot { // the snapshot is recorded with its action (snapshots.go)
+		record, err := s.recordSnapshot(ctx, in, params.Name)
+		if err != nil {
+			return nil, err
+		}
+		enqueue = func(tx *store.Tx, a *webrana.InstanceAction) error {
+			if err := record(tx, a); err != nil {
+				return err
+			}
+			return s.enqueue(ctx, audit)(tx, a)
+		}
+	}
+	if err := s.db.CreateAction(ctx, a, "", enqueue); err != nil {
 		return nil, fmt.Errorf("%s server %s: %w", req.Type, in.ID, err)
 	}
 	return a, nil
@@ -101,13 +118,16 @@ func (s *Service) Delete(ctx context.Context, by webrana.Actor, in *webrana.Inst
 }
 
 // DeleteUnpaid deletes a server of a customer who did not pay, as Delete
-// does on their behalf; dunning audits its step itself, not each server.
+// does on their behalf, with its snapshots (which would go on costing
+// them); dunning audits its step itself, not each server.
 func (s *Service) DeleteUnpaid(ctx context.Context, owner *webrana.User, in *webrana.Instance) (*webrana.Instance, error) {
-	return s.remove(ctx, owner.ID, in, nil)
+	return s.remove(ctx, owner.ID, in, nil, s.dropSnapshots(ctx, in.ID))
 }
 
-// remove deletes a server for a user, with an audit entry unless it is nil.
-func (s *Service) remove(ctx context.Context, userID string, in *webrana.Instance, audit *webrana.AuditEntry) (*webrana.Instance, error) {
+// remove deletes a server for a user, with an audit entry unless it is
+// nil, and also in the same transaction.
+func (s *Service) remove(ctx context.Context, userID string, in *webrana.Instance, audit *webrana.AuditEntry,
+	also ...func(*store.Tx) error) (*webrana.Instance, error) {
 	if in.Status == webrana.StatusDeleting || in.Status == webrana.StatusDeleted {
 		return in, nil
 	}
@@ -118,13 +138,13 @@ func (s *Service) remove(ctx context.Context, userID string, in *webrana.Instanc
 	if in.Status == webrana.StatusFailed {
 		// Its order already removed whatever it made and gave the slot
 		// back: only the record changes.
-		if err := s.db.CreateAction(ctx, a, webrana.StatusDeleting, auditing(ctx, audit)); err != nil {
+		if err := s.db.CreateAction(ctx, a, webrana.StatusDeleting, then(auditing(ctx, audit), also)); err != nil {
 			return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 		}
 		if err := s.db.DeleteFinished(ctx, a, ""); err != nil {
 			return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 		}
-	} else if err := s.db.CreateAction(ctx, a, webrana.StatusDeleting, s.enqueue(ctx, audit)); err != nil {
+	} else if err := s.db.CreateAction(ctx, a, webrana.StatusDeleting, then(s.enqueue(ctx, audit), also)); err != nil {
 		return nil, fmt.Errorf("delete server %s: %w", in.ID, err)
 	}
 	return s.db.InstanceByID(ctx, in.ID)
@@ -161,6 +181,21 @@ func (s *Service) enqueue(ctx context.Context, audit *webrana.AuditEntry) func(*
 			return err
 		}
 		return auditing(ctx, audit)(tx, a)
+	}
+}
+
+// then is an action's step followed by also, in its transaction.
+func then(step func(*store.Tx, *webrana.InstanceAction) error, also []func(*store.Tx) error) func(*store.Tx, *webrana.InstanceAction) error {
+	return func(tx *store.Tx, a *webrana.InstanceAction) error {
+		if err := step(tx, a); err != nil {
+			return err
+		}
+		for _, fn := range also {
+			if err := fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
 
@@ -210,6 +245,10 @@ func (s *Service) check(ctx context.Context, user *webrana.User, in *webrana.Ins
 		return s.checkPassword(user, in, req)
 	case webrana.ActionRestoreBackup:
 		return checkRestore(req) // backups.go
+	case webrana.ActionSnapshot:
+		return s.checkSnapshot(in, req)
+	case webrana.ActionRestore:
+		return s.checkRestore(ctx, user, in, req)
 	}
 	return p, nil
 }

@@ -25,7 +25,7 @@ func (w *Worker) failed(ctx context.Context, a *webrana.InstanceAction, reason s
 	if err != nil {
 		return err
 	}
-	return w.db.FinishAction(ctx, a, webrana.ActionErrored, reason, upd, tell)
+	return w.db.FinishAction(ctx, a, webrana.ActionErrored, reason, upd, tell, w.failing(ctx, a))
 }
 
 // tellFailed returns the step that queues ActionFailed to the server's

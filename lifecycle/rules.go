@@ -98,8 +98,10 @@ func stateAllows(in *webrana.Instance, action string) error {
 	case webrana.ActionRebuild, webrana.ActionRename:
 	case webrana.ActionEnableBackups, webrana.ActionDisableBackups, webrana.ActionRestoreBackup:
 		return backupsAllow(in, action) // backups.go
+	case webrana.ActionSnapshot, webrana.ActionRestore:
+		return snapshotAllows(in)
 	default:
-		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset, enable_ipv6, set_rdns, enable_backups, disable_backups or restore_backup (DELETE /api/vps/{id} deletes).", action)
+		return webrana.FieldError("type", "Unknown action %q: use power_on, power_off, shutdown, reboot, power_cycle, rebuild, resize, rename, password_reset, enable_ipv6, set_rdns, enable_backups, disable_backups, restore_backup, snapshot or restore (DELETE /api/vps/{id} deletes).", action)
 	}
 	return nil
 }

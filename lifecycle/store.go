@@ -33,6 +33,7 @@ type ActionStore interface {
 	// A server's names and owner, for the message a failed action queues.
 	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error)
 	UserByID(ctx context.Context, id string) (*webrana.User, error)
+	snapshotStore // snapshots.go
 }
 
 // ServerStore is what Service needs: the actions, and the servers as
@@ -44,6 +45,7 @@ type ServerStore interface {
 	ListActions(ctx context.Context, instanceID string, p webrana.Page) ([]*webrana.InstanceAction, int, error)
 	// Servers' and actions' public numbers and servers' tags (numbers.go).
 	NumberStore
+	SnapshotStore // snapshots.go
 }
 
 // SyncStore is what StatusSync needs: the servers Webrana runs on each

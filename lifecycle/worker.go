@@ -153,7 +153,7 @@ func (w *Worker) send(ctx context.Context, c *cloud.Client, a *webrana.InstanceA
 	if err := w.db.SendingAction(ctx, a); err != nil {
 		return err
 	}
-	pa, err := c.DoAction(ctx, in.ProviderID, req)
+	pa, err := w.doAction(ctx, c, a, in, req) // snapshots.go
 	switch cloud.Code(err) {
 	case cloud.InvalidArgument, cloud.Conflict, cloud.NotFound, cloud.Forbidden:
 		return w.failed(ctx, a, clouderr.Message(err), store.InstanceUpdate{})
@@ -256,7 +256,7 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 		upd.Backups = &on
 	}
 	var also []func(*store.Tx) error
-	if a.Type == webrana.ActionRebuild { // the rebuilt server gets its firewall rules again
+	if a.Type == webrana.ActionRebuild || a.Type == webrana.ActionRestore { // the rebuilt (or restored) server gets its firewall rules again
 		reapplied, err := w.reapplyFirewall(ctx, c, a, in)
 		if err != nil {
 			return err
@@ -265,6 +265,11 @@ func (w *Worker) follow(ctx context.Context, c *cloud.Client, a *webrana.Instanc
 			also = append(also, reapplied)
 		}
 	}
+	finishing, err := w.finishing(ctx, c, a, in) // snapshots.go
+	if err != nil {
+		return err
+	}
+	also = append(also, finishing...)
 	w.logger().Info("server action completed", "action", a.ID, "type", a.Type, "instance", in.ID)
 	return w.db.FinishAction(ctx, a, webrana.ActionCompleted, "", upd, also...)
 }

@@ -25,11 +25,15 @@ type actionParams struct {
 	Disk bool   `json:"disk,omitempty"`
 	// restore_backup (issue 19's backups).
 	BackupID string `json:"backup_id,omitempty"`
+	// Snapshots (snapshots.go).
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	Name       string `json:"name,omitempty"`
 }
 
 // stored is how params are stored; the password only when given.
 func stored(p webrana.ActionParams, password string) actionParams {
-	return actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: password, IP: p.IP, PTR: p.PTR, Disk: p.Disk, BackupID: p.BackupID}
+	return actionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: password, IP: p.IP, PTR: p.PTR, Disk: p.Disk, BackupID: p.BackupID,
+		SnapshotID: p.SnapshotID, Name: p.Name}
 }
 
 func scanAction(s scanner) (*webrana.InstanceAction, error) {
@@ -42,7 +46,8 @@ func scanAction(s scanner) (*webrana.InstanceAction, error) {
 		return nil, err
 	}
 	a.UserID = user.String
-	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password, IP: p.IP, PTR: p.PTR, Disk: p.Disk, BackupID: p.BackupID}
+	a.Params = webrana.ActionParams{Image: p.Image, PlanID: p.PlanID, Label: p.Label, Password: p.Password, IP: p.IP, PTR: p.PTR, Disk: p.Disk, BackupID: p.BackupID,
+		SnapshotID: p.SnapshotID, Name: p.Name}
 	a.CreatedAt, a.UpdatedAt, a.SentAt, a.FinishedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), timePtr(sent), timePtr(finished)
 	return &a, nil
 }

@@ -8,12 +8,14 @@ import (
 	"github.com/webrana/webrana"
 )
 
-const providerColumns = `id, type, name, enabled, status, last_success_at, last_error, created_at, updated_at`
+const providerColumns = `id, type, name, enabled, status, last_success_at, last_error, created_at, updated_at,
+	snapshot_price_gb_month`
 
 func scanProvider(s scanner) (*webrana.Provider, error) {
 	var p webrana.Provider
 	var lastOK sql.NullTime
-	if err := s.Scan(&p.ID, &p.Type, &p.Name, &p.Enabled, &p.Status, &lastOK, &p.LastError, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	if err := s.Scan(&p.ID, &p.Type, &p.Name, &p.Enabled, &p.Status, &lastOK, &p.LastError, &p.CreatedAt, &p.UpdatedAt,
+		&p.SnapshotPriceGBMonth); err != nil {
 		return nil, err
 	}
 	p.LastSuccessAt = timePtr(lastOK)
@@ -30,7 +32,7 @@ func (db *DB) EnsureProvider(ctx context.Context, t webrana.ProviderType, name s
 	}
 	c := db.conn()
 	now := c.now()
-	_, err := c.exec(ctx, `INSERT INTO providers (`+providerColumns+`) VALUES (?, ?, ?, TRUE, ?, NULL, '', ?, ?)
+	_, err := c.exec(ctx, `INSERT INTO providers (`+providerColumns+`) VALUES (?, ?, ?, TRUE, ?, NULL, '', ?, ?, 0)
 		ON CONFLICT (type) DO NOTHING`, newID(), t, name, webrana.ProviderInactive, now, now)
 	if err != nil {
 		return nil, err

@@ -112,6 +112,14 @@ var ownedRoutes = map[string]owned{
 	"GET /v2/actions/{id}":           dropletActionFixture,
 	"GET /v2/account/keys/{key}":     doKeyFixture,
 	"DELETE /v2/account/keys/{key}":  doKeyFixture,
+	// Snapshots (issue 19; snapshots_test.go).
+	"GET /api/vps/{id}/snapshots":  vpsFixture,
+	"GET /servers/{id}/snapshots":  vpsFixture,
+	"POST /servers/{id}/snapshots": vpsFixture,
+	"DELETE /api/snapshots/{id}":   snapshotFixture,
+	"GET /snapshots/{id}/restore":  snapshotFixture,
+	"POST /snapshots/{id}/restore": snapshotFixture,
+	"POST /snapshots/{id}/delete":  snapshotFixture,
 }
 
 var vpcSeq atomic.Int32

@@ -61,8 +61,9 @@ func (s *Server) handleAdminGetProvider(w http.ResponseWriter, r *http.Request) 
 }
 
 type updateProviderRequest struct {
-	Name      *string `json:"name"`
-	IsEnabled *bool   `json:"is_enabled"`
+	Name                 *string `json:"name"`
+	IsEnabled            *bool   `json:"is_enabled"`
+	SnapshotPriceGBMonth *int64  `json:"snapshot_price_gb_month"` // snapshots' price (api_snapshots.go)
 }
 
 // handleAdminUpdateProvider renames or enables/disables a provider. The
@@ -72,7 +73,8 @@ func (s *Server) handleAdminUpdateProvider(w http.ResponseWriter, r *http.Reques
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	p, err := s.catalog.UpdateProvider(r.Context(), actor(r), r.PathValue("id"), catalog.ProviderChange{Name: req.Name, Enabled: req.IsEnabled})
+	p, err := s.catalog.UpdateProvider(r.Context(), actor(r), r.PathValue("id"), catalog.ProviderChange{Name: req.Name, Enabled: req.IsEnabled,
+		SnapshotPriceGBMonth: req.SnapshotPriceGBMonth})
 	if err != nil {
 		return err
 	}

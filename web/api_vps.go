@@ -356,5 +356,9 @@ func (s *Server) handleDeleteVPS(w http.ResponseWriter, r *http.Request) error {
 // lifecycle (not again while it is deleting or deleted), for the API and
 // the server page alike. It returns the server as it is now.
 func (s *Server) deleteServer(r *http.Request, in *webrana.Instance) (*webrana.Instance, error) {
-	return s.servers.Delete(r.Context(), actor(r), in)
+	keep, err := keepSnapshots(r) // api_snapshots.go
+	if err != nil {
+		return nil, err
+	}
+	return s.servers.DeleteServer(r.Context(), actor(r), in, keep)
 }

@@ -120,6 +120,8 @@ func (s *Server) routes() {
 	// Backups (issue 19): listed here; enable_backups, disable_backups and
 	// restore_backup are actions.
 	s.api("GET /api/vps/{id}/backups", SignedIn, s.handleListVPSBackups)
+	// Snapshots: lists, deletion, the server page's forms (api_snapshots.go).
+	s.snapshotRoutes()
 	// A server's firewall (api_firewall.go).
 	s.api("GET /api/vps/{id}/firewall", SignedIn, s.handleGetFirewall)
 	s.api("PUT /api/vps/{id}/firewall", SignedIn, s.handlePutFirewall)

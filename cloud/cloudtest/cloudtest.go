@@ -182,6 +182,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"ResizeDisk", cloudsim.AccountSpec{}, testResizeDisk}, // resize.go
 		{"VPCs", cloudsim.AccountSpec{}, testVPCs},             // vpcs.go
 		{"Backups", cloudsim.AccountSpec{}, testBackups},       // backups.go
+		{"Snapshots", cloudsim.AccountSpec{}, testSnapshots},   // snapshots.go
 		{"Firewalls", cloudsim.AccountSpec{}, testFirewalls}, {"LostFirewallCreateIsFoundByName", cloudsim.AccountSpec{}, testLostFirewall},
 	}
 	for _, tt := range tests {

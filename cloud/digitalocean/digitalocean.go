@@ -90,7 +90,7 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 func Capabilities() cloud.Capabilities {
 	return cloud.Capabilities{RootPassword: cloud.RootPasswordCloudInit, UserData: true, MonitoringAgent: true, VPC: true,
 		Backups: true, BackupActions: true, BackupPricePercent: BackupPricePercent, Marketplace: cloud.MarketplaceImages, PowerCycle: true, ResizeStopped: true,
-		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true, Firewall: true,
+		PasswordReset: cloud.PasswordResetEmailed, PublishesLimit: true, Snapshots: true, Firewall: true,
 		RDNS: cloud.RDNSServerName, ResizeDisk: cloud.ResizeDiskOptional}
 }
 

@@ -26,6 +26,7 @@ import (
 //	backups_enable   enable_backups
 //	backups_cancel   disable_backups
 //	backups_restore  restore_backup
+//	disk_imagize     snapshot   (and restore is a rebuild: see snapshots.go)
 //	anything else    the event's own action, such as "linode_create"
 //
 // enable_ipv6 sends nothing to Linode and is never listed. Events started
@@ -47,6 +48,7 @@ var eventTypes = map[linodego.EventAction]cloud.ActionType{
 	linodego.ActionBackupsEnable:  cloud.ActionEnableBackups,
 	linodego.ActionBackupsCancel:  cloud.ActionDisableBackups,
 	linodego.ActionBackupsRestore: cloud.ActionRestoreBackup,
+	linodego.ActionDiskImagize:    cloud.ActionSnapshot, // snapshots.go
 }
 
 // eventKind is the event Linode records for an action started as t, and
@@ -107,6 +109,8 @@ func (d *Driver) ListedAs(t cloud.ActionType) cloud.ActionType {
 		return cloud.ActionShutdown
 	case cloud.ActionPowerCycle:
 		return cloud.ActionReboot
+	case cloud.ActionRestore: // a rebuild from the snapshot's image
+		return cloud.ActionRebuild
 	}
 	return t
 }

@@ -99,7 +99,7 @@ func (d *Driver) Capabilities() cloud.Capabilities { return Capabilities() }
 func Capabilities() cloud.Capabilities {
 	return cloud.Capabilities{RootPassword: cloud.RootPasswordNative, RootPasswordRequired: true, Backups: true, BackupActions: true,
 		IPv6Always: true, Marketplace: cloud.MarketplaceScripts, PasswordReset: cloud.PasswordResetGiven,
-		PasswordResetStopped: true, RebuildPassword: true, Firewall: true, RDNS: cloud.RDNSPerAddress, ResizeDisk: cloud.ResizeDiskAlways}
+		PasswordResetStopped: true, RebuildPassword: true, Snapshots: true, SnapshotRestorePassword: true, Firewall: true, RDNS: cloud.RDNSPerAddress, ResizeDisk: cloud.ResizeDiskAlways}
 }
 
 // Classify maps linodego's errors to portable codes.

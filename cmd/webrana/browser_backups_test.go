@@ -9,13 +9,17 @@ import (
 )
 
 // reopenUntil opens a page again and again until a JavaScript condition
-// holds on it: the Backups section is drawn with the page, not by the live
-// region, so it shows what an action did once the page is opened after it.
-func (b *browser) reopenUntil(path, cond string, timeout time.Duration) {
+// holds on it: sections drawn with the page (Backups), or loaded after it
+// (Snapshots: ready waits for that first; "" for none), show what an action
+// did once the page is opened after it.
+func (b *browser) reopenUntil(path, ready, cond string, timeout time.Duration) {
 	b.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		b.open(path)
+		if ready != "" {
+			b.until(ready, actionTimeout)
+		}
 		if get(b, chromedp.Evaluate[bool](cond)) {
 			return
 		}
@@ -23,7 +27,6 @@ func (b *browser) reopenUntil(path, cond string, timeout time.Duration) {
 			b.t.Fatalf("waited %s on %s for %s\n%s", timeout, path, cond, b.describe())
 		}
 		time.Sleep(200 * time.Millisecond) // real time: the sandbox's jobs run on the wall clock
-
 	}
 }
 
@@ -63,7 +66,7 @@ func TestBrowserBackups(t *testing.T) {
 	page := "/servers/" + id
 	b.wait(`#server-status [data-status="active"]`, time.Minute)
 
-	b.reopenUntil(page, `!!document.querySelector("#backup-list tbody tr")`, time.Minute)
+	b.reopenUntil(page, "", `!!document.querySelector("#backup-list tbody tr")`, time.Minute)
 	if got := b.text("#backups-state"); !strings.Contains(got, "on") || !strings.Contains(got, "1.60 USD a month") {
 		t.Errorf("backups state %q", got)
 	}
@@ -78,11 +81,11 @@ func TestBrowserBackups(t *testing.T) {
 	if got := b.text("#flash"); !strings.Contains(got, "Restore a backup requested for backed-1") {
 		t.Errorf("after the restore the page says %q", got)
 	}
-	b.reopenUntil(page, `!!document.querySelector("#backups-disable")`, time.Minute) // the restore is done
+	b.reopenUntil(page, "", `!!document.querySelector("#backups-disable")`, time.Minute) // the restore is done
 
 	b.click("#backups-disable")
 	b.submit("#backups-disable-confirm")
-	b.reopenUntil(page, `!!document.querySelector("#backups-enable")`, time.Minute)
+	b.reopenUntil(page, "", `!!document.querySelector("#backups-enable")`, time.Minute)
 	if got := b.text("#backups-state"); !strings.Contains(got, "off") {
 		t.Errorf("after turning them off: %q", got)
 	}
@@ -94,7 +97,7 @@ func TestBrowserBackups(t *testing.T) {
 		t.Errorf("the confirming button says %q", got)
 	}
 	b.submit("#backups-enable-confirm")
-	b.reopenUntil(page, `!!document.querySelector("#backups-disable")`, time.Minute)
+	b.reopenUntil(page, "", `!!document.querySelector("#backups-disable")`, time.Minute)
 	b.shot("server-backups")
 	history := b.text("#history")
 	for _, name := range []string{"Turn on backups", "Turn off backups", "Restore a backup"} {

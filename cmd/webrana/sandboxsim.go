@@ -127,6 +127,25 @@ func (m *Main) bootstrapPool(ctx context.Context) error {
 			return fmt.Errorf("sandbox pool: %w", err)
 		}
 	}
+	return m.demoSnapshotPrices(ctx)
+}
+
+// demoSnapshotPrices are the sandbox's snapshot prices per GB-month (minor
+// units, USD): a mark-up over DigitalOcean's 0.06 and Linode's 0.10 for
+// images.
+var demoSnapshotPrices = map[webrana.ProviderType]int64{webrana.DigitalOcean: 8, webrana.Linode: 12}
+
+// demoSnapshotPrices prices the demo providers' snapshots on first start.
+func (m *Main) demoSnapshotPrices(ctx context.Context) error {
+	for t, price := range demoSnapshotPrices {
+		p, err := m.DB.ProviderByType(ctx, t)
+		if err != nil {
+			return fmt.Errorf("sandbox snapshot prices: %w", err)
+		}
+		if err := m.DB.InTx(ctx, func(tx *store.Tx) error { return tx.SetSnapshotPrice(ctx, p.ID, price) }); err != nil {
+			return fmt.Errorf("sandbox snapshot prices: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -93,6 +93,8 @@ func (m *Main) wire() error {
 	river.AddWorker(workers, provision.NewWatchWorker(orderWorker))
 	river.AddWorker(workers, lifecycle.NewWorker(m.DB, m.Pool, m.Keys,
 		&lifecycle.WorkerConfig{Poll: cfg.ProvisionPoll, Now: m.Now, Logger: m.Logger, Mail: m.Mail}))
+	// Snapshots deleted at their provider (lifecycle/snapshots.go).
+	river.AddWorker(workers, lifecycle.NewSnapshotDeleteWorker(m.DB, m.Pool, m.Logger))
 	river.AddWorker(workers, mail.NewSendWorker(m.DB, sender, mailCfg))
 	metrics := jobs.NewMetrics(m.Registry)
 	q, err := jobs.New(m.DB, &jobs.Config{
