@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitalocean/godo"
 
@@ -502,4 +503,107 @@ func TestDigitalOceanAPIRateLimit(t *testing.T) {
 	if status, _, _ := bob.raw(t, "GET", "/v2/account", nil); status != 200 {
 		t.Errorf("another customer: %d", status)
 	}
+}
+
+// TestDigitalOceanAPISnapshots: godo's DropletActions.Snapshot takes a
+// snapshot through lifecycle's Act (an action of type snapshot, numbered
+// like any), and Droplets.Snapshots lists the droplet's snapshots in
+// DigitalOcean's droplet snapshot shape, page by page, checked against the
+// spec; a nameless snapshot is 422, another customer's droplet 404.
+func TestDigitalOceanAPISnapshots(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		plan := h.sizedPlan(t, webrana.DigitalOcean)
+		alice := h.doCustomer(t, "alice@example.com")
+		bob := h.doCustomer(t, "bob@example.com")
+		h.credit(t, h.login("alice@example.com"), 100000)
+		key := got(alice.do.Keys.Create(ctx, &godo.KeyCreateRequest{Name: "laptop", PublicKey: testKey(t, 1)}))(t)
+		d := got(alice.do.Droplets.Create(ctx, &godo.DropletCreateRequest{Name: "web-1", Region: "sgp1", Size: plan.Slug,
+			Image: godo.DropletCreateImage{Slug: "ubuntu-24-04-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{ID: key.ID}}}))(t)
+		h.activate(t, d.ID, alice)
+
+		if snaps, res, err := alice.do.Droplets.Snapshots(ctx, d.ID, nil); err != nil || len(snaps) != 0 || res.Meta.Total != 0 {
+			t.Fatalf("no snapshots yet: %+v %v", snaps, err)
+		}
+		if _, _, err := alice.do.DropletActions.Snapshot(ctx, d.ID, " "); statusOf(err) != 422 {
+			t.Errorf("nameless snapshot: %v, want 422", err)
+		}
+		names := []string{"before-upgrade", "after-upgrade"}
+		var snapIDs []string
+		for i, name := range names {
+			act := got(alice.do.DropletActions.Snapshot(ctx, d.ID, name))(t)
+			if act.ID <= 0 || act.Type != "snapshot" || act.Status != "in-progress" || act.ResourceID != d.ID {
+				t.Fatalf("snapshot action: %+v", act)
+			}
+			// Taken, as the action's job does: the provider's size, then done.
+			ref, err := h.db.RefOfNumber(ctx, int64(act.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := h.db.SnapshotByAction(ctx, ref)
+			if err != nil || snap.Name != name {
+				t.Fatalf("snapshot of action %d: %+v %v", act.ID, snap, err)
+			}
+			if err := h.db.InTx(ctx, func(tx *store.Tx) error {
+				return tx.SnapshotTaken(ctx, snap.ID, fmt.Sprint(9000+i), 3+i, "sgp1", h.clock.Now())
+			}); err != nil {
+				t.Fatal(err)
+			}
+			h.finishAction(t, act.ID, webrana.StatusActive)
+			if got := got(alice.do.Actions.Get(ctx, act.ID))(t); got.Status != "completed" || got.Type != "snapshot" {
+				t.Errorf("finished snapshot action: %+v", got)
+			}
+			snapIDs = append(snapIDs, snap.ID)
+			h.clock.Advance(time.Minute)
+		}
+
+		all, res, err := alice.do.Droplets.Snapshots(ctx, d.ID, &godo.ListOptions{PerPage: 200})
+		if err != nil || len(all) != 2 || res.Meta.Total != 2 {
+			t.Fatalf("snapshots: %+v %v", all, err)
+		}
+		for i, s := range all { // newest first
+			want := len(names) - 1 - i
+			if s.ID <= 0 || fmt.Sprint(s.ID) != h.publicNumber(t, snapIDs[want]) || s.Name != names[want] || s.Type != "snapshot" ||
+				s.Public || s.Slug != "" || !slices.Equal(s.Regions, []string{"sgp1"}) || s.MinDiskSize != plan.DiskGB ||
+				s.SizeGigaBytes != float64(3+want) || s.Distribution == "" || s.Created == "" {
+				t.Errorf("snapshot %d: %+v", i, s)
+			}
+		}
+		if all[0].ID == all[1].ID || all[0].ID == d.ID {
+			t.Errorf("snapshot numbers %d, %d (droplet %d)", all[0].ID, all[1].ID, d.ID)
+		}
+		first, res, err := alice.do.Droplets.Snapshots(ctx, d.ID, &godo.ListOptions{Page: 1, PerPage: 1})
+		if err != nil || len(first) != 1 || first[0].ID != all[0].ID || res.Meta.Total != 2 || res.Links.Pages.Next == "" {
+			t.Errorf("first page: %+v %+v %v", first, res.Links, err)
+		}
+		second, res, err := alice.do.Droplets.Snapshots(ctx, d.ID, &godo.ListOptions{Page: 2, PerPage: 1})
+		if err != nil || len(second) != 1 || second[0].ID != all[1].ID || res.Links.Pages.Prev == "" || res.Links.Pages.Next != "" {
+			t.Errorf("second page: %+v %+v %v", second, res.Links, err)
+		}
+		if acts := got(alice.do.Droplets.Actions(ctx, d.ID, nil))(t); len(acts) != 2 {
+			t.Errorf("droplet actions: %+v", acts)
+		}
+
+		// Bob sees neither the droplet's snapshots nor can take one.
+		if _, _, err := bob.do.Droplets.Snapshots(ctx, d.ID, nil); statusOf(err) != 404 {
+			t.Errorf("bob lists alice's snapshots: %v, want 404", err)
+		}
+		if _, _, err := bob.do.DropletActions.Snapshot(ctx, d.ID, "mine"); statusOf(err) != 404 {
+			t.Errorf("bob snapshots alice's droplet: %v, want 404", err)
+		}
+		if n, _, _ := alice.do.Droplets.Snapshots(ctx, d.ID, nil); len(n) != 2 {
+			t.Errorf("after bob: %d snapshots", len(n))
+		}
+
+		checked := alice.spec.Checked()
+		for _, want := range []string{"GET /v2/droplets/{droplet_id}/snapshots 200", "POST /v2/droplets/{droplet_id}/actions 201",
+			"POST /v2/droplets/{droplet_id}/actions 422"} {
+			if checked[want] == 0 {
+				t.Errorf("no exchange %s was checked against the spec (checked: %v)", want, checked)
+			}
+		}
+		if bob.spec.Checked()["GET /v2/droplets/{droplet_id}/snapshots 404"] == 0 {
+			t.Errorf("bob's 404 was not checked against the spec: %v", bob.spec.Checked())
+		}
+	})
 }

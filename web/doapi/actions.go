@@ -30,6 +30,7 @@ var actionTypes = map[string]bool{
 	webrana.ActionReboot: true, webrana.ActionPowerCycle: true, webrana.ActionRebuild: true,
 	webrana.ActionResize: true, webrana.ActionRename: true, webrana.ActionPassword: true,
 	webrana.ActionEnableIPv6: true,
+	webrana.ActionSnapshot:   true, // snapshots.go
 }
 
 func actionStatus(s string) string {
@@ -74,7 +75,7 @@ func (a *API) act(w http.ResponseWriter, r *http.Request, c *caller) error {
 		Type  string          `json:"type"`
 		Image json.RawMessage `json:"image"` // rebuild
 		Size  string          `json:"size"`  // resize
-		Name  string          `json:"name"`  // rename
+		Name  string          `json:"name"`  // rename, snapshot
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -88,6 +89,8 @@ func (a *API) act(w http.ResponseWriter, r *http.Request, c *caller) error {
 	}
 	lr := lifecycle.Request{Type: req.Type, Label: req.Name}
 	switch req.Type {
+	case webrana.ActionSnapshot: // snapshots.go
+		lr.Label, lr.Name = "", req.Name
 	case webrana.ActionResize:
 		plan, err := a.planBySlug(r.Context(), req.Size, "size")
 		if err != nil {

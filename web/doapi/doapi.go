@@ -6,7 +6,7 @@
 // does, actions through lifecycle.Service.Act, SSH keys through auth.
 //
 // Sizes are Webrana's active plans, by their slugs, whatever provider and
-// account each runs on; droplet and action ids are Webrana's own public
+// account each runs on; droplet, action and snapshot ids are Webrana's own public
 // numbers (store/publicids.go), never a provider's. Answers are in
 // DigitalOcean's shapes as its official OpenAPI spec gives them: error
 // bodies {"id","message"}, pagination (links.pages, meta.total), and the
@@ -124,6 +124,7 @@ func (a *API) Routes() []Route {
 		{"POST /v2/droplets/{id}/actions", a.wrap(a.act)},
 		{"GET /v2/droplets/{id}/actions", a.wrap(a.listActions)},
 		{"GET /v2/actions/{id}", a.wrap(a.getAction)},
+		{"GET /v2/droplets/{id}/snapshots", a.wrap(a.listSnapshots)},
 		// Anything else under /v2/ is DigitalOcean's "not found".
 		{"GET /v2/", a.wrap(a.notFound)},
 	}
