@@ -279,6 +279,13 @@ func (h *harness) finishAction(t *testing.T, action int, status webrana.Instance
 // activate marks a droplet's server running, as the order worker would.
 func (h *harness) activate(t *testing.T, droplet int, c *doCustomer) {
 	t.Helper()
+	h.setDropletStatus(t, droplet, c, webrana.StatusActive)
+}
+
+// setDropletStatus moves a droplet's server to status, as the order
+// worker would.
+func (h *harness) setDropletStatus(t *testing.T, droplet int, c *doCustomer, status webrana.InstanceStatus) {
+	t.Helper()
 	rows, _, err := h.db.ListInstanceRows(context.Background(), webrana.InstanceFilter{OwnerID: c.user.ID, Page: webrana.Page{Page: 1, PerPage: 200}})
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +296,7 @@ func (h *harness) activate(t *testing.T, droplet int, c *doCustomer) {
 			t.Fatal(err)
 		}
 		if n[row.ID] == int64(droplet) {
-			if err := h.db.SetServerStatus(context.Background(), row.ID, row.Status, webrana.StatusActive); err != nil {
+			if err := h.db.SetServerStatus(context.Background(), row.ID, row.Status, status); err != nil {
 				t.Fatal(err)
 			}
 			return
@@ -604,6 +611,68 @@ func TestDigitalOceanAPISnapshots(t *testing.T) {
 		}
 		if bob.spec.Checked()["GET /v2/droplets/{droplet_id}/snapshots 404"] == 0 {
 			t.Errorf("bob's 404 was not checked against the spec: %v", bob.spec.Checked())
+		}
+	})
+}
+
+// TestDigitalOceanAPICreateActions: a create answers links.actions with
+// one "create" action per droplet, which GET /v2/actions/{id} serves (so
+// doctl's --wait works): in-progress while the order is set up, completed
+// once the server is active, errored when the order failed; another
+// customer's is 404. Checked against the spec.
+func TestDigitalOceanAPICreateActions(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		plan := h.sizedPlan(t, webrana.DigitalOcean)
+		alice := h.doCustomer(t, "alice@example.com")
+		bob := h.doCustomer(t, "bob@example.com")
+		h.credit(t, h.login("alice@example.com"), 100000)
+		key := got(alice.do.Keys.Create(ctx, &godo.KeyCreateRequest{Name: "laptop", PublicKey: testKey(t, 1)}))(t)
+		create := godo.DropletMultiCreateRequest{Names: []string{"web-1", "web-2"}, Region: "sgp1", Size: plan.Slug,
+			Image: godo.DropletCreateImage{Slug: "ubuntu-24-04-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{ID: key.ID}}}
+		ds, res, err := alice.do.Droplets.CreateMultiple(ctx, &create)
+		if err != nil || len(ds) != 2 || res.Links == nil || len(res.Links.Actions) != 2 {
+			t.Fatalf("create: %+v %+v %v", ds, res.Links, err)
+		}
+		one, res1, err := alice.do.Droplets.Create(ctx, &godo.DropletCreateRequest{Name: "db-1", Region: "sgp1", Size: plan.Slug,
+			Image: godo.DropletCreateImage{Slug: "ubuntu-24-04-x64"}, SSHKeys: []godo.DropletCreateSSHKey{{ID: key.ID}}})
+		if err != nil || res1.Links == nil || len(res1.Links.Actions) != 1 {
+			t.Fatalf("create one: %+v %v", res1, err)
+		}
+		ds = append(ds, *one)
+		links := append(res.Links.Actions, res1.Links.Actions...)
+		seen := map[int]bool{}
+		for i, l := range links {
+			if l.ID <= 0 || l.Rel != "create" || !strings.HasSuffix(l.HREF, fmt.Sprintf("/v2/actions/%d", l.ID)) ||
+				!strings.HasPrefix(l.HREF, "http") || seen[l.ID] || l.ID == ds[i].ID {
+				t.Errorf("link %d: %+v", i, l)
+			}
+			seen[l.ID] = true
+			a := got(alice.do.Actions.Get(ctx, l.ID))(t)
+			if a.ID != l.ID || a.Type != "create" || a.Status != "in-progress" || a.ResourceID != ds[i].ID ||
+				a.ResourceType != "droplet" || a.CompletedAt != nil || a.RegionSlug != "sgp1" {
+				t.Errorf("create action %d: %+v", i, a)
+			}
+		}
+
+		h.activate(t, ds[0].ID, alice)
+		h.setDropletStatus(t, ds[1].ID, alice, webrana.StatusFailed)
+		for i, want := range []string{"completed", "errored", "in-progress"} {
+			a := got(alice.do.Actions.Get(ctx, links[i].ID))(t)
+			if a.Status != want || (want != "in-progress") != (a.CompletedAt != nil) {
+				t.Errorf("create action of droplet %d: %+v, want %s", i, a, want)
+			}
+		}
+		// As a droplet's action list it is not shown; its numbers stay.
+		if acts := got(alice.do.Droplets.Actions(ctx, ds[0].ID, nil))(t); len(acts) != 0 {
+			t.Errorf("droplet actions: %+v", acts)
+		}
+		if _, _, err := bob.do.Actions.Get(ctx, links[0].ID); statusOf(err) != 404 {
+			t.Errorf("bob reads alice's create action: %v, want 404", err)
+		}
+		if alice.spec.Checked()["GET /v2/actions/{action_id} 200"] == 0 || alice.spec.Checked()["POST /v2/droplets 202"] == 0 ||
+			bob.spec.Checked()["GET /v2/actions/{action_id} 404"] == 0 {
+			t.Errorf("not checked against the spec: %v %v", alice.spec.Checked(), bob.spec.Checked())
 		}
 	})
 }

@@ -141,6 +141,9 @@ func (a *API) getAction(w http.ResponseWriter, r *http.Request, c *caller) error
 	if err != nil || n <= 0 {
 		return notFound
 	}
+	if ok, err := a.getCreateAction(w, r, c, n); ok { // create_actions.go
+		return err
+	}
 	act, err := a.servers.ActionNumbered(r.Context(), c.user(), n)
 	if err != nil {
 		return err

@@ -256,11 +256,15 @@ func (a *API) createDroplets(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
+	created, err := a.createLinks(r, rows) // create_actions.go
+	if err != nil {
+		return err
+	}
 	if req.Name != nil {
-		writeJSON(w, http.StatusAccepted, map[string]any{"droplet": shown[0], "links": map[string]any{"actions": []any{}}})
+		writeJSON(w, http.StatusAccepted, map[string]any{"droplet": shown[0], "links": map[string]any{"actions": created}})
 		return nil
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"droplets": shown, "links": map[string]any{"actions": []any{}}})
+	writeJSON(w, http.StatusAccepted, map[string]any{"droplets": shown, "links": map[string]any{"actions": created}})
 	return nil
 }
 
