@@ -80,12 +80,25 @@ func (db *DB) ChargeHour(ctx context.Context, b *Billable, next BillingPosition,
 		next.BackupMonthCharged < 0 || next.BackupMonthCharged > 2*webrana.MaxAmount {
 		return false, webrana.Errorf(webrana.EINVALID, "A billing position must move forward and count 0 to twice the largest price in a month.")
 	}
+	ok, err := db.chargeOnce(ctx, entries, `UPDATE instances SET billed_until = ?, billing_month = ?, month_charged = ?, backup_month_charged = ?
+		WHERE id = ? AND billed_until = ?`, next.BilledUntil, next.BillingMonth, next.MonthCharged, next.BackupMonthCharged,
+		b.InstanceID, b.BilledUntil)
+	if ok {
+		b.BillingPosition = next
+	}
+	return ok, err
+}
+
+// chargeOnce moves a billing position (update: an UPDATE guarded by the
+// position it moves from) and appends the hour's ledger entries (nil ones
+// skipped) in one transaction, and reports whether it moved it: a
+// concurrent run that moved it first wins, and nothing is written. The
+// caller moves its copy of the position on success.
+func (db *DB) chargeOnce(ctx context.Context, entries []*webrana.LedgerEntry, update string, args ...any) (bool, error) {
 	charged := false
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		res, err := c.exec(ctx, `UPDATE instances SET billed_until = ?, billing_month = ?, month_charged = ?, backup_month_charged = ?
-			WHERE id = ? AND billed_until = ?`, next.BilledUntil, next.BillingMonth, next.MonthCharged, next.BackupMonthCharged,
-			b.InstanceID, b.BilledUntil)
+		res, err := c.exec(ctx, update, args...)
 		if err != nil {
 			return err
 		}
@@ -101,11 +114,7 @@ func (db *DB) ChargeHour(ctx context.Context, b *Billable, next BillingPosition,
 				return err
 			}
 		}
-		b.BillingPosition = next
 		return nil
 	})
-	if err != nil {
-		charged = false
-	}
-	return charged, err
+	return charged && err == nil, err
 }

@@ -233,30 +233,12 @@ func (db *DB) ChargeSnapshotHour(ctx context.Context, b *BillableSnapshot, next 
 	if !next.BilledUntil.After(b.BilledUntil) || next.MonthCharged < 0 || next.MonthCharged > 2*webrana.MaxAmount {
 		return false, webrana.Errorf(webrana.EINVALID, "A billing position must move forward and count 0 to twice the largest price in a month.")
 	}
-	charged := false
-	err := db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		res, err := c.exec(ctx, `UPDATE snapshots SET billed_until = ?, billing_month = ?, month_charged = ?
-			WHERE id = ? AND billed_until = ?`, next.BilledUntil, next.BillingMonth, next.MonthCharged, b.SnapshotID, b.BilledUntil)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		charged = true
-		if entry != nil {
-			if _, err := c.appendLedger(ctx, entry); err != nil {
-				return err
-			}
-		}
+	ok, err := db.chargeOnce(ctx, []*webrana.LedgerEntry{entry}, `UPDATE snapshots SET billed_until = ?, billing_month = ?, month_charged = ?
+		WHERE id = ? AND billed_until = ?`, next.BilledUntil, next.BillingMonth, next.MonthCharged, b.SnapshotID, b.BilledUntil)
+	if ok {
 		b.BillingPosition = next
-		return nil
-	})
-	if err != nil {
-		charged = false
 	}
-	return charged, err
+	return ok, err
 }
 
 // SnapshotByAction returns the snapshot an action takes.
