@@ -10,7 +10,7 @@ import (
 // and ask for follows its provider's capabilities, in these words.
 func TestServerActionWordsByProvider(t *testing.T) {
 	const rebuild = "Reinstalls the server from the image you choose: everything on its disk is erased. The addresses stay."
-	const resize = "Moves the server to a bigger plan, billed at the new price from now. Disks cannot shrink, so there is no way back to a smaller plan."
+	const resize = "Moves the server to a bigger plan, billed at the new price from now. Disks cannot shrink, so there is no way back to a plan with a smaller disk."
 	for _, tc := range []struct {
 		provider webrana.ProviderType
 		typ      string
