@@ -95,11 +95,18 @@ func (a *API) getCreateAction(w http.ResponseWriter, r *http.Request, c *caller,
 
 // absolute is path on the address the request came to.
 func absolute(r *http.Request, path string) string {
+	u := onAddress(r, path)
+	return u.String()
+}
+
+// onAddress is path as a URL on the address the request came to, by the
+// scheme it came by (behind a TLS proxy, X-Forwarded-Proto's).
+func onAddress(r *http.Request, path string) url.URL {
 	u := url.URL{Scheme: "http", Host: r.Host, Path: path}
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		u.Scheme = "https"
 	}
-	return u.String()
+	return u
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

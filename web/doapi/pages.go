@@ -2,7 +2,6 @@ package doapi
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/webrana/webrana"
@@ -56,10 +55,7 @@ type links struct {
 func pageLinks(r *http.Request, p webrana.Page, total int) links {
 	last := max(1, (total+p.PerPage-1)/p.PerPage)
 	at := func(n int) string {
-		u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
-		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-			u.Scheme = "https"
-		}
+		u := onAddress(r, r.URL.Path)
 		q := r.URL.Query()
 		q.Set("page", strconv.Itoa(n))
 		q.Set("per_page", strconv.Itoa(p.PerPage))
