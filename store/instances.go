@@ -109,7 +109,7 @@ func listInstances[T any](ctx context.Context, c conn, f webrana.InstanceFilter,
 		offset = 0
 	}
 	items, err := list(ctx, c, scan, query+where+
-		` ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`, append(args, p.PerPage, offset)...)
+		` ORDER BY i.created_at DESC, i.id DESC`+limitOffset(p.PerPage, offset), args...)
 	return items, total, err
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/webrana/webrana"
@@ -68,10 +69,22 @@ func deref[T any](p *T) T {
 	return *p
 }
 
+// limitOffset is a page's LIMIT and OFFSET clause, written as numbers
+// rather than bound as parameters. With both bound, PostgreSQL cannot
+// cost a prepared list's generic plan (it guesses a tenth of the table)
+// and plans every execution again: for the servers' page with its names
+// that planning took 0.3–0.5 ms of its 0.6–0.8. With numbers, the same
+// page reuses one plan. They are ints, so nothing of a request is spliced
+// into the SQL; each distinct page is its own prepared statement, which
+// the driver's statement cache bounds.
+func limitOffset(perPage, offset int) string {
+	return " LIMIT " + strconv.Itoa(perPage) + " OFFSET " + strconv.Itoa(offset)
+}
+
 // listPage runs a page query (LIMIT/OFFSET appended) and its count.
 func listPage[T any](ctx context.Context, c conn, scan func(scanner) (T, error), query, countQuery string, args []any, p webrana.Page) ([]T, int, error) {
 	p = p.Normalize()
-	items, err := list(ctx, c, scan, query+` LIMIT ? OFFSET ?`, append(args[:len(args):len(args)], p.PerPage, p.Offset())...)
+	items, err := list(ctx, c, scan, query+limitOffset(p.PerPage, p.Offset()), args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -141,8 +141,8 @@ func (db *DB) ListUserBalances(ctx context.Context, f UserFilter, currency strin
 			(SELECT COALESCE(SUM(amount), 0) FROM ledger_entries l WHERE l.user_id = users.id AND l.currency = ?) END
 		FROM users` + where + ` ORDER BY created_at, id`
 	c, p := db.conn(), f.Page.Normalize()
-	items, err := list(ctx, c, scan, query+` LIMIT ? OFFSET ?`,
-		append(append([]any{webrana.RoleCustomer, currency}, args...), p.PerPage, p.Offset())...)
+	items, err := list(ctx, c, scan, query+limitOffset(p.PerPage, p.Offset()),
+		append([]any{webrana.RoleCustomer, currency}, args...)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -180,6 +180,12 @@ type also struct {
 }
 
 func (a also) Scan(dest ...any) error { return a.s.Scan(append(dest, a.extra...)...) }
+
+// scanFunc is a function as a scanner: a scan of more columns than one
+// scan function knows (scanWithUser).
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // qualified prefixes each of a column list's names with a table alias.
 func qualified(alias, columns string) string {
