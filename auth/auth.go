@@ -148,13 +148,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 var errInvalidToken = webrana.Errorf(webrana.EUNAUTHORIZED, "The token is invalid, expired or revoked; sign in again.")
 
 func (s *Service) authenticateSession(ctx context.Context, token string) (*Principal, error) {
-	sess, err := s.db.SessionByTokenHash(ctx, HashToken(token))
+	sess, u, err := s.db.SessionWithUser(ctx, HashToken(token))
 	if err != nil {
 		return nil, unauthorizedIfMissing(err)
 	}
-	u, err := s.activeUser(ctx, sess.UserID)
-	if err != nil {
-		return nil, err
+	if u.Disabled {
+		return nil, errInvalidToken
 	}
 	// Record activity at most once a minute, not on every request.
 	if s.now().Sub(sess.LastSeenAt) > time.Minute {
@@ -166,13 +165,12 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Princ
 }
 
 func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Principal, error) {
-	t, err := s.db.APITokenByHash(ctx, HashToken(token))
+	t, u, err := s.db.APITokenWithUser(ctx, HashToken(token))
 	if err != nil {
 		return nil, unauthorizedIfMissing(err)
 	}
-	u, err := s.activeUser(ctx, t.UserID)
-	if err != nil {
-		return nil, err
+	if u.Disabled {
+		return nil, errInvalidToken
 	}
 	if t.LastUsedAt == nil || s.now().Sub(*t.LastUsedAt) > time.Minute {
 		if err := s.db.TouchAPIToken(ctx, t.ID); err != nil {
@@ -180,17 +178,6 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Prin
 		}
 	}
 	return s.withPolicy(ctx, &Principal{User: u, Token: t})
-}
-
-func (s *Service) activeUser(ctx context.Context, id string) (*webrana.User, error) {
-	u, err := s.db.UserByID(ctx, id)
-	if err != nil {
-		return nil, unauthorizedIfMissing(err)
-	}
-	if u.Disabled {
-		return nil, errInvalidToken
-	}
-	return u, nil
 }
 
 func unauthorizedIfMissing(err error) error {

@@ -384,3 +384,34 @@ var _ = register("SSHKeyScoped", func(t *testing.T, db *store.DB) {
 	wantCode(t, err, webrana.ENOTFOUND, "reading a deleted key")
 	wantCode(t, db.DeleteSSHKey(ctx, ann.ID, k.ID), webrana.ENOTFOUND, "deleting twice")
 })
+
+// CredentialsWithTheirUser: a session and an API token are read with their
+// own user in one query, the user as UserByID reads it; an expired session
+// or a revoked token is not found, whatever its user.
+var _ = register("CredentialsWithTheirUser", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	clk := useClock(db)
+	u, other := mustUser(t, db), mustUser(t, db)
+	mustSession(t, db, newSession(other, "theirs", clk.Now().Add(time.Hour)))
+	s := mustSession(t, db, newSession(u, "mine", clk.Now().Add(time.Hour)))
+	tok := mustToken(t, db, newToken(u, "ci", nil))
+	mustToken(t, db, newToken(other, "ci", nil))
+	want, err := db.UserByID(ctx, u.ID)
+	must(t, err)
+
+	gotS, gotU, err := db.SessionWithUser(ctx, hash("mine"))
+	must(t, err)
+	mustEqual(t, "session", gotS, s)
+	mustEqual(t, "session's user", gotU, want)
+	gotT, gotU, err := db.APITokenWithUser(ctx, tok.TokenHash)
+	must(t, err)
+	mustEqual(t, "token", gotT, tok)
+	mustEqual(t, "token's user", gotU, want)
+
+	clk.Advance(2 * time.Hour)
+	_, _, err = db.SessionWithUser(ctx, hash("mine"))
+	wantCode(t, err, webrana.ENOTFOUND, "expired session")
+	must(t, db.RevokeAPIToken(ctx, u.ID, tok.ID))
+	_, _, err = db.APITokenWithUser(ctx, tok.TokenHash)
+	wantCode(t, err, webrana.ENOTFOUND, "revoked token")
+})
