@@ -110,6 +110,7 @@ func runServe(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	tuneGC(e.getenv)
 	m := NewMain(cfg, e.stdout, e.stderr)
 	if err := m.Open(ctx); err != nil {
 		m.Close()
