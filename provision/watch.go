@@ -94,12 +94,12 @@ func (ww *WatchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) erro
 type tick struct {
 	looked   int                  // booting orders looked at
 	provider webrana.ProviderType // of the account
-	booting  []time.Time          // when the attempt of each order still booting started (its create was sent)
+	booting  []time.Time          // when each order still booting was recorded
 }
 
 // nextLook is how long the watch waits before its next look: a tick, or
-// less when a server still booting is expected to run sooner (its create
-// was sent the provider's learnt boot time ago), but never less than half
+// less when a server still booting is expected to run sooner (it was
+// recorded the provider's learnt boot time ago), but never less than half
 // a tick, so that an account's budget is spent on at most two looks a
 // tick however its servers' boots fall.
 func (w *Worker) nextLook(t tick) time.Duration {
@@ -156,18 +156,18 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 		default:
 			w.logger().Warn("boot watch: order not settled, looking again next tick", "order", o.ID, "account", a.Name, "err", err)
 		}
-		t.booting = append(t.booting, o.AttemptStartedAt)
+		t.booting = append(t.booting, o.UpdatedAt)
 	}
 	return t, nil
 }
 
 // lookAt settles one booting order by the account's list.
-func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client, o *store.BootingOrder, listed map[string]*cloud.Instance) error {
+func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client, o *webrana.Order, listed map[string]*cloud.Instance) error {
 	in, err := w.db.InstanceByID(ctx, o.InstanceID)
 	if err != nil {
 		return err
 	}
-	r := &run{w: w, cfg: w.cfg, order: o.Order, in: in}
+	r := &run{w: w, cfg: w.cfg, order: o, in: in}
 	s, ok := listed[in.ProviderID]
 	if !ok {
 		if s, err = c.GetInstance(ctx, in.ProviderID); cloud.Code(err) == cloud.NotFound {
@@ -178,7 +178,7 @@ func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client
 	}
 	err = r.settle(ctx, a, s)
 	if err == nil && running(s) {
-		w.boots.observe(a.ProviderType, w.now().Sub(o.AttemptStartedAt)) // booting since its create was sent
+		w.boots.observe(a.ProviderType, w.now().Sub(o.UpdatedAt)) // booting since recorded
 	}
 	return err
 }

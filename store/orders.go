@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/webrana/webrana"
 )
@@ -87,14 +86,6 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 		if err := tx.conn().orderBackups(ctx, o, in, no); err != nil { // backups.go
 			return err
 		}
-		if enqueue != nil {
-			if err := enqueue(tx, o); err != nil {
-				return err
-			}
-		}
-		// The hold comes last: it locks the customer's row until the
-		// commit, and a customer's concurrent orders take turns for as
-		// long as that lock is held.
 		if no.Hold.Amount > 0 {
 			if err := tx.holdFunds(ctx, in.OwnerID, no.Hold); err != nil {
 				return err
@@ -102,6 +93,11 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 			if _, err := tx.AppendLedger(ctx, &webrana.LedgerEntry{UserID: in.OwnerID, Kind: webrana.LedgerHold,
 				Amount: -no.Hold.Amount, Currency: o.Currency, InstanceID: in.ID, Note: "Held for the first day of " + in.Label,
 				IdempotencyKey: "hold:" + o.ID}); err != nil {
+				return err
+			}
+		}
+		if enqueue != nil {
+			if err := enqueue(tx, o); err != nil {
 				return err
 			}
 		}
@@ -163,40 +159,15 @@ func (tx *Tx) createOrder(ctx context.Context, o *webrana.Order, key string) (bo
 	return n == 1, err
 }
 
-// BootingOrder is an order whose server boots, with when its current
-// attempt started. The attempt's create was sent just after that, and the
-// provider counts the boot from the create; the order's record of the
-// server (its UpdatedAt) comes later, by however long the create's answer
-// and the record took, which under a burst of orders is a good part of a
-// second and differs from order to order.
-type BootingOrder struct {
-	*webrana.Order
-	AttemptStartedAt time.Time
-}
-
+// OrderByID returns the order with the given id.
 // BootingOrders lists the orders whose server is recorded on the account
 // and not yet running (step booting), oldest first: what the account's boot
-// watch looks at each tick. An order without an attempt (none is, but
-// the watch must not guess) has its UpdatedAt as AttemptStartedAt.
-func (db *DB) BootingOrders(ctx context.Context, accountID string) ([]*BootingOrder, error) {
-	scan := func(s scanner) (*BootingOrder, error) {
-		var started sql.NullTime
-		o, err := scanOrder(also{s, []any{&started}})
-		if err != nil {
-			return nil, err
-		}
-		b := &BootingOrder{Order: o, AttemptStartedAt: o.UpdatedAt}
-		if started.Valid {
-			b.AttemptStartedAt = started.Time.UTC()
-		}
-		return b, nil
-	}
-	return list(ctx, db.conn(), scan, `SELECT `+qualified("o", orderColumns)+`, a.started_at FROM orders o
-		LEFT JOIN order_attempts a ON a.id = (SELECT id FROM order_attempts WHERE order_id = o.id ORDER BY started_at DESC, id DESC LIMIT 1)
-		WHERE o.account_id = ? AND o.step = ? ORDER BY o.created_at, o.id`, accountID, webrana.StepBooting)
+// watch looks at each tick.
+func (db *DB) BootingOrders(ctx context.Context, accountID string) ([]*webrana.Order, error) {
+	return list(ctx, db.conn(), scanOrder, `SELECT `+orderColumns+` FROM orders WHERE account_id = ? AND step = ?
+		ORDER BY created_at, id`, accountID, webrana.StepBooting)
 }
 
-// OrderByID returns the order with the given id.
 func (db *DB) OrderByID(ctx context.Context, id string) (*webrana.Order, error) {
 	o, err := scanOrder(db.conn().row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
 	return o, notFound(err, "Order")

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/store"
@@ -347,43 +346,5 @@ var _ = register("KnownServerIgnoresEndedInstances", func(t *testing.T, db *stor
 		if known != c.known {
 			t.Errorf("a server whose instance is %s: known %v, want %v", c.status, known, c.known)
 		}
-	}
-})
-
-// BootingOrdersSinceTheirAttempt: the boot watch reads each booting order
-// with when its latest attempt started (its create was sent then), not
-// when the server was recorded, which comes later by however long the
-// create's answer and the record took.
-var _ = register("BootingOrdersSinceTheirAttempt", func(t *testing.T, db *store.DB) {
-	ctx := t.Context()
-	clock := useClock(db)
-	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 5}, poolAccount{name: "B", limit: 5})
-	owner := mustUser(t, db)
-	credit(t, db, owner, 1000)
-	plan := mustPlan(t, db, webrana.DigitalOcean, "S")
-	o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(100)}, nil)
-	must(t, err)
-	_, err = db.BeginAttempt(ctx, o.ID, ids["A"])
-	must(t, err)
-	must(t, db.EndAttempt(ctx, o.ID, webrana.AttemptFailed, "lost"))
-	clock.Advance(time.Minute)
-	retried, err := db.BeginAttempt(ctx, o.ID, ids["A"])
-	must(t, err)
-	recorded := clock.Advance(5 * time.Second)
-	must(t, db.RecordServer(ctx, o.ID, ids["A"], "42"))
-	other, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(100)}, nil)
-	must(t, err)
-	_, err = db.BeginAttempt(ctx, other.ID, ids["B"])
-	must(t, err)
-	must(t, db.RecordServer(ctx, other.ID, ids["B"], "43"))
-
-	booting, err := db.BootingOrders(ctx, ids["A"])
-	must(t, err)
-	if len(booting) != 1 || booting[0].ID != o.ID {
-		t.Fatalf("booting on A: %+v, want the one order", booting)
-	}
-	if !booting[0].AttemptStartedAt.Equal(retried.StartedAt) || !booting[0].UpdatedAt.Equal(recorded) {
-		t.Fatalf("booting since %s, updated %s; want the retry's start %s and the record %s",
-			booting[0].AttemptStartedAt, booting[0].UpdatedAt, retried.StartedAt, recorded)
 	}
 })
