@@ -86,6 +86,14 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 		if err := tx.conn().orderBackups(ctx, o, in, no); err != nil { // backups.go
 			return err
 		}
+		if enqueue != nil {
+			if err := enqueue(tx, o); err != nil {
+				return err
+			}
+		}
+		// The hold comes last: it locks the customer's row until the
+		// commit, and a customer's concurrent orders take turns for as
+		// long as that lock is held.
 		if no.Hold.Amount > 0 {
 			if err := tx.holdFunds(ctx, in.OwnerID, no.Hold); err != nil {
 				return err
@@ -93,11 +101,6 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 			if _, err := tx.AppendLedger(ctx, &webrana.LedgerEntry{UserID: in.OwnerID, Kind: webrana.LedgerHold,
 				Amount: -no.Hold.Amount, Currency: o.Currency, InstanceID: in.ID, Note: "Held for the first day of " + in.Label,
 				IdempotencyKey: "hold:" + o.ID}); err != nil {
-				return err
-			}
-		}
-		if enqueue != nil {
-			if err := enqueue(tx, o); err != nil {
 				return err
 			}
 		}
