@@ -61,13 +61,14 @@ type attemptView struct {
 // viewOf is a server as the API shows it to p: with its names, and the
 // account it runs on for administrators only.
 func viewOf(row *store.InstanceRow, p *auth.Principal) *instanceView {
-	shown := *row.Instance
-	v := &instanceView{Instance: &shown, ProviderServerID: row.ProviderID, ProviderName: row.ProviderName, PlanName: row.PlanName}
-	if p.IsAdmin() && row.AccountID != "" {
+	v := &instanceView{Instance: row.Instance, ProviderServerID: row.ProviderID, ProviderName: row.ProviderName, PlanName: row.PlanName}
+	switch {
+	case !p.IsAdmin():
+		shown := *row.Instance // a copy: the row stays as read
+		shown.AccountID = ""   // which account serves a customer is the reseller's business
+		v.Instance = &shown
+	case row.AccountID != "":
 		v.Account = &accountBrief{ID: row.AccountID, Name: row.AccountName}
-	}
-	if !p.IsAdmin() {
-		shown.AccountID = "" // which account serves a customer is the reseller's business
 	}
 	return v
 }
