@@ -81,7 +81,10 @@ func TestBrowserBackups(t *testing.T) {
 	if got := b.text("#flash"); !strings.Contains(got, "Restore a backup requested for backed-1") {
 		t.Errorf("after the restore the page says %q", got)
 	}
-	b.reopenUntil(page, "", `!!document.querySelector("#backups-disable")`, time.Minute) // the restore is done
+	// The restore is done when its action says so: the Backups section's
+	// buttons are there all along, and one clicked while the restore ends
+	// can be swapped away by the page's live refresh before it submits.
+	b.reopenUntil(page, "", shown(`#action-history tr[data-type="restore_backup"] [data-status="completed"]`), time.Minute)
 
 	b.click("#backups-disable")
 	b.submit("#backups-disable-confirm")
