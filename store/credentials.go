@@ -53,10 +53,19 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (*webrana.Ses
 // to the database is one chance fewer to wait on it.
 func (db *DB) SessionWithUser(ctx context.Context, hash []byte) (*webrana.Session, *webrana.User, error) {
 	c := db.conn()
-	s, u, err := scanWithUser(c.row(ctx, `SELECT `+qualified("s", sessionColumns)+`, `+qualified("u", userColumns)+`
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`, hash, c.now()), scanSession)
+	s, u, err := scanWithUser(c.row(ctx, sessionWithUserQuery, hash, c.now()), scanSession)
 	return s, u, notFound(err, "Session")
 }
+
+// The queries every signed-in request runs, built once rather than on each
+// request (qualified splits and joins the column lists).
+var (
+	sessionWithUserQuery = `SELECT ` + qualified("s", sessionColumns) + `, ` + qualified("u", userColumns) + `
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`
+	apiTokenWithUserQuery = `SELECT ` + qualified("t", apiTokenColumns) + `, ` + qualified("u", userColumns) + `
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`
+)
 
 // scanWithUser scans a row of something's columns (scanned by scan)
 // followed by its user's.
@@ -162,9 +171,7 @@ func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (*webrana.APIToke
 // (as SessionWithUser).
 func (db *DB) APITokenWithUser(ctx context.Context, hash []byte) (*webrana.APIToken, *webrana.User, error) {
 	c := db.conn()
-	t, u, err := scanWithUser(c.row(ctx, `SELECT `+qualified("t", apiTokenColumns)+`, `+qualified("u", userColumns)+`
-		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`, hash, c.now()), scanAPIToken)
+	t, u, err := scanWithUser(c.row(ctx, apiTokenWithUserQuery, hash, c.now()), scanAPIToken)
 	return t, u, notFound(err, "API token")
 }
 

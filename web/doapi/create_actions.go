@@ -94,15 +94,12 @@ func (a *API) getCreateAction(w http.ResponseWriter, r *http.Request, c *caller,
 }
 
 // absolute is path on the address the request came to.
-func absolute(r *http.Request, path string) string {
-	u := onAddress(r, path)
-	return u.String()
-}
+func absolute(r *http.Request, path string) string { return onAddress(r, path).String() }
 
 // onAddress is path as a URL on the address the request came to, by the
 // scheme it came by (behind a TLS proxy, X-Forwarded-Proto's).
-func onAddress(r *http.Request, path string) url.URL {
-	u := url.URL{Scheme: "http", Host: r.Host, Path: path}
+func onAddress(r *http.Request, path string) *url.URL {
+	u := &url.URL{Scheme: "http", Host: r.Host, Path: path}
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		u.Scheme = "https"
 	}
