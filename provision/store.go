@@ -51,7 +51,7 @@ type WorkStore interface {
 	HoldOrder(ctx context.Context, orderID, reason string, jobID int64, also func(*store.Tx) error, first ...func(*store.Tx) error) error
 	StillHeld(ctx context.Context, orderID string, jobID int64) error
 	RecordServer(ctx context.Context, orderID, accountID, providerID string, also ...func(*store.Tx) error) error
-	BootingOrders(ctx context.Context, accountID string) ([]*webrana.Order, error)
+	BootingOrders(ctx context.Context, accountID string) ([]*store.BootingOrder, error)
 	InTx(ctx context.Context, fn func(*store.Tx) error) error
 	CompleteOrder(ctx context.Context, orderID string, done store.Completion, also ...func(*store.Tx) error) error
 	FailOrder(ctx context.Context, orderID, outcome, reason string, also func(*store.Tx) error) error

@@ -49,12 +49,14 @@ func (WatchArgs) InsertOpts() river.InsertOpts {
 }
 
 // startWatch returns the step that starts the account's boot watch within a
-// transaction: its first look a tick from now, unless a watch is on
-// already.
-func (w *Worker) startWatch(ctx context.Context, accountID string) func(*store.Tx) error {
+// transaction, unless a watch is on already: its first look comes when the
+// server recorded at recorded is due to run (nextLook), not before, as
+// looks before then would find nothing and spend the account's budget.
+func (w *Worker) startWatch(ctx context.Context, accountID string, provider webrana.ProviderType, recorded time.Time) func(*store.Tx) error {
 	return func(tx *store.Tx) error {
 		opts := WatchArgs{}.InsertOpts()
-		opts.ScheduledAt = time.Now().Add(w.cfg.Tick)
+		// River runs jobs by the wall clock, whatever clock the worker reads.
+		opts.ScheduledAt = time.Now().Add(w.nextLook(tick{provider: provider, booting: []time.Time{recorded}}))
 		return w.queue.InsertTx(ctx, tx, WatchArgs{AccountID: accountID}, &opts)
 	}
 }
@@ -97,24 +99,52 @@ type tick struct {
 	booting  []time.Time          // when each order still booting was recorded
 }
 
-// nextLook is how long the watch waits before its next look: a tick, or
-// less when a server still booting is expected to run sooner (it was
-// recorded the provider's learnt boot time ago), but never less than half
-// a tick, so that an account's budget is spent on at most two looks a
-// tick however its servers' boots fall.
+// nextLook is how long the watch waits before its next look: until the
+// servers still booting are due to run (each was recorded the provider's
+// learnt boot time ago), however far off that is, as a look before then
+// would find nothing. A tick while no boot time is learnt, and while a
+// server is late by a tick or more (due and still booting); half a tick
+// while one is just late, as most are a little (the learnt time is the
+// shortest of recent boots). Looks are at least half a tick apart, so
+// that an account's budget is spent on at most two a tick however its
+// servers' boots fall; so the look waits for every server due within half
+// a tick of the first, which then finds them all, rather than come at the
+// first's due and leave the rest half a tick. A server booting faster
+// than every recent one (the estimate is their shortest) is seen when it
+// was due.
 func (w *Worker) nextLook(t tick) time.Duration {
-	next := w.cfg.Tick
 	boot, known := w.boots.estimate(t.provider)
-	if !known {
-		return next
+	if !known || len(t.booting) == 0 {
+		return w.cfg.Tick
 	}
-	now := w.now()
+	now, floor := w.now(), w.cfg.Tick/2
+	var dues []time.Duration
+	late := time.Duration(0) // when to look again for the servers late, if any
 	for _, recorded := range t.booting {
-		if due := recorded.Add(boot).Sub(now); due > 0 && due < next {
-			next = due
+		switch due := recorded.Add(boot).Sub(now); {
+		case due > 0:
+			dues = append(dues, due)
+		case due > -w.cfg.Tick:
+			late = floor
+		case late == 0:
+			late = w.cfg.Tick
 		}
 	}
-	return max(next, w.cfg.Tick/2)
+	if len(dues) == 0 {
+		return late
+	}
+	slices.Sort(dues)
+	next := dues[0]
+	for _, due := range dues[1:] {
+		if due > dues[0]+floor {
+			break
+		}
+		next = due
+	}
+	if late > 0 {
+		next = min(next, late)
+	}
+	return max(next, floor)
 }
 
 // look is one tick of an account's watch: the orders booting there, one
@@ -145,11 +175,20 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 		byID[s.ID] = s
 	}
 	t := tick{looked: len(orders), provider: a.ProviderType}
+	var shortest time.Duration // of the boots this look saw end
+	defer func() {
+		if shortest > 0 {
+			w.boots.observe(a.ProviderType, shortest)
+		}
+	}()
 	for _, o := range orders {
-		err := w.lookAt(ctx, a, c, o, byID)
+		booted, err := w.lookAt(ctx, a, c, o, byID)
 		switch {
 		case errors.Is(err, errBooting):
 		case err == nil:
+			if booted > 0 && (shortest == 0 || booted < shortest) {
+				shortest = booted
+			}
 			continue
 		case cloud.Code(err) == cloud.RateLimited:
 			return t, err
@@ -161,33 +200,36 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 	return t, nil
 }
 
-// lookAt settles one booting order by the account's list.
-func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client, o *webrana.Order, listed map[string]*cloud.Instance) error {
-	in, err := w.db.InstanceByID(ctx, o.InstanceID)
-	if err != nil {
-		return err
-	}
-	r := &run{w: w, cfg: w.cfg, order: o, in: in}
-	s, ok := listed[in.ProviderID]
+// lookAt settles one booting order by the account's list, and returns how
+// long its server took to boot (since it was recorded) when it completed
+// the order.
+func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client, o *store.BootingOrder,
+	listed map[string]*cloud.Instance) (time.Duration, error) {
+	r := &run{w: w, cfg: w.cfg, order: o.Order, in: o.Instance}
+	s, ok := listed[o.Instance.ProviderID]
 	if !ok {
-		if s, err = c.GetInstance(ctx, in.ProviderID); cloud.Code(err) == cloud.NotFound {
-			return r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
+		var err error
+		if s, err = c.GetInstance(ctx, o.Instance.ProviderID); cloud.Code(err) == cloud.NotFound {
+			return 0, r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
 		} else if err != nil {
-			return err
+			return 0, err
 		}
 	}
-	err = r.settle(ctx, a, s)
-	if err == nil && running(s) {
-		w.boots.observe(a.ProviderType, w.now().Sub(o.UpdatedAt)) // booting since recorded
+	if err := r.settle(ctx, a, s); err != nil || !running(s) {
+		return 0, err
 	}
-	return err
+	return w.now().Sub(o.UpdatedAt), nil // booting since recorded
 }
 
 // boots learns how long each provider takes to boot a server: the
 // shortest of the last boots the watch saw end. A boot is seen to end at
 // the look that finds it running, so each is at most a tick too long;
-// the shortest of several is close to the provider's own time. Kept in
-// memory: a restarted process learns again within a few servers.
+// the shortest of several is close to the provider's own time. Each look
+// gives one, the shortest it saw end (the server recorded last among
+// those running, the least overdue): the others it found were overdue by
+// as much as the look's wait, and a burst of them would push the closest
+// out of the last few. Kept in memory: a restarted process learns again
+// within a few servers.
 type boots struct {
 	mu   sync.Mutex
 	seen map[webrana.ProviderType][]time.Duration // the last bootsKept, oldest first

@@ -12,6 +12,7 @@ import (
 	"github.com/webrana/webrana/jobs"
 	"github.com/webrana/webrana/pool/pooltest"
 	"github.com/webrana/webrana/provision"
+	"github.com/webrana/webrana/store"
 )
 
 // calls counts every request the simulator answered.
@@ -135,9 +136,10 @@ func TestBootingOrderRestartsItsWatch(t *testing.T) {
 }
 
 // TestWatchLooksWhenAServerIsDue: having seen a server boot in the
-// provider's time, the watch looks at the next one about when it should
-// run rather than up to a tick later — but never sooner than half a tick
-// after its last look, whatever the estimate says.
+// provider's time, the watch looks at the next one when it should run: not
+// a tick after it is recorded, nor each tick until then, but when it is
+// due, however far off — and never sooner than half a tick after its last
+// look, whatever the estimate says.
 func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 	ctx := context.Background()
 	w := newOrderWorld(t)
@@ -149,10 +151,16 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 		}
 		return s.Duration
 	}
-	first := w.order()
-	if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: first.ID}, 1)); !jobs.IsSnooze(err) {
-		t.Fatalf("after the create: %v", err)
+	place := func() *webrana.Order {
+		t.Helper()
+		o := w.order()
+		if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+			t.Fatalf("after the create: %v", err)
+		}
+		return o
 	}
+	first := place()
+	w.queue.firstLookIn(t, time.Second, "with no boot seen yet (a tick)")
 	if got := snooze(); got != time.Second {
 		t.Fatalf("with no boot seen yet the watch waits %s, want a tick (1s)", got)
 	}
@@ -163,11 +171,13 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 	if in := w.instance(first); in.Status != webrana.StatusActive {
 		t.Fatalf("the first server is %s", in.Status)
 	}
-	second := w.order()
-	if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: second.ID}, 1)); !jobs.IsSnooze(err) {
-		t.Fatalf("after the create: %v", err)
+	second := place()
+	w.queue.firstLookIn(t, pooltest.CreateDelay, "a server due when it boots")
+	w.Clock.Advance(2 * time.Second)
+	if got := snooze(); got != pooltest.CreateDelay-2*time.Second {
+		t.Fatalf("a server due in %s: the watch waits %s, not a tick at a time", pooltest.CreateDelay-2*time.Second, got)
 	}
-	w.Clock.Advance(pooltest.CreateDelay - 800*time.Millisecond)
+	w.Clock.Advance(pooltest.CreateDelay - 2*time.Second - 800*time.Millisecond)
 	if got := snooze(); got != 800*time.Millisecond {
 		t.Fatalf("a server due in 0.8s: the watch waits %s, want 0.8s", got)
 	}
@@ -182,4 +192,49 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 	if in := w.instance(second); in.Status != webrana.StatusActive {
 		t.Fatalf("the second server, due now, is %s", in.Status)
 	}
+}
+
+// TestWatchLearnsFromTheClosestBootOfALook: a look that finds many
+// servers running learns the provider's boot time once, from the server
+// recorded last (the others may have run for a while already), so that a
+// burst's long waits do not push out of the estimate the boots seen close
+// before it.
+func TestWatchLearnsFromTheClosestBootOfALook(t *testing.T) {
+	ctx := context.Background()
+	w := newOrderWorld(t)
+	work := func(o *webrana.Order) {
+		t.Helper()
+		if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+			t.Fatalf("after the create: %v", err)
+		}
+	}
+	first := w.order()
+	work(first)
+	w.Clock.Advance(pooltest.CreateDelay) // seen the moment it runs: boots take CreateDelay
+	if err := w.tick(); !jobs.IsSnooze(err) {
+		t.Fatalf("tick: %v", err)
+	}
+	// A burst of 17 (more than the boots the estimate keeps) on a bigger
+	// account, all seen 2s after they ran.
+	off := false
+	if _, err := w.DB.UpdateAccount(ctx, w.account.ID, store.AccountUpdate{IsActive: &off}); err != nil {
+		t.Fatal(err)
+	}
+	big := w.Account(webrana.DigitalOcean, "B", 40, 0)
+	burst := make([]*webrana.Order, 17)
+	for i := range burst {
+		burst[i] = w.order()
+		work(burst[i])
+	}
+	w.Clock.Advance(pooltest.CreateDelay + 2*time.Second)
+	if err := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: big.ID}, 1)); !jobs.IsSnooze(err) {
+		t.Fatalf("tick: %v", err)
+	}
+	for _, o := range burst {
+		if in := w.instance(o); in.Status != webrana.StatusActive || in.AccountID != big.ID {
+			t.Fatalf("a server of the burst is %s on %s", in.Status, in.AccountID)
+		}
+	}
+	work(w.order())
+	w.queue.firstLookIn(t, pooltest.CreateDelay, "after a burst seen 2s late (the boot seen on time)")
 }

@@ -53,7 +53,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (*webrana.Ses
 // to the database is one chance fewer to wait on it.
 func (db *DB) SessionWithUser(ctx context.Context, hash []byte) (*webrana.Session, *webrana.User, error) {
 	c := db.conn()
-	s, u, err := scanWithUser(c.row(ctx, sessionWithUserQuery, hash, c.now()), scanSession)
+	s, u, err := scanBoth(c.row(ctx, sessionWithUserQuery, hash, c.now()), scanSession, scanUser)
 	return s, u, notFound(err, "Session")
 }
 
@@ -66,18 +66,6 @@ var (
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`
 )
-
-// scanWithUser scans a row of something's columns (scanned by scan)
-// followed by its user's.
-func scanWithUser[T any](s scanner, scan func(scanner) (T, error)) (T, *webrana.User, error) {
-	var u *webrana.User
-	x, err := scan(scanFunc(func(dest ...any) error {
-		var err error
-		u, err = scanUser(scanFunc(func(userDest ...any) error { return s.Scan(append(dest, userDest...)...) }))
-		return err
-	}))
-	return x, u, err
-}
 
 // TouchSession records that the session was used now.
 func (db *DB) TouchSession(ctx context.Context, id string) error {
@@ -171,7 +159,7 @@ func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (*webrana.APIToke
 // (as SessionWithUser).
 func (db *DB) APITokenWithUser(ctx context.Context, hash []byte) (*webrana.APIToken, *webrana.User, error) {
 	c := db.conn()
-	t, u, err := scanWithUser(c.row(ctx, apiTokenWithUserQuery, hash, c.now()), scanAPIToken)
+	t, u, err := scanBoth(c.row(ctx, apiTokenWithUserQuery, hash, c.now()), scanAPIToken, scanUser)
 	return t, u, notFound(err, "API token")
 }
 

@@ -162,15 +162,31 @@ func (tx *Tx) createOrder(ctx context.Context, o *webrana.Order, key string) (bo
 	return n == 1, err
 }
 
-// OrderByID returns the order with the given id.
-// BootingOrders lists the orders whose server is recorded on the account
-// and not yet running (step booting), oldest first: what the account's boot
-// watch looks at each tick.
-func (db *DB) BootingOrders(ctx context.Context, accountID string) ([]*webrana.Order, error) {
-	return list(ctx, db.conn(), scanOrder, `SELECT `+orderColumns+` FROM orders WHERE account_id = ? AND step = ?
-		ORDER BY created_at, id`, accountID, webrana.StepBooting)
+// BootingOrder is an order whose server is recorded and not yet running,
+// with that server.
+type BootingOrder struct {
+	*webrana.Order
+	Instance *webrana.Instance
 }
 
+// BootingOrders lists the orders whose server is recorded on the account
+// and not yet running (step booting), oldest first, each with its server:
+// what the account's boot watch looks at each tick, in one query however
+// many boot.
+func (db *DB) BootingOrders(ctx context.Context, accountID string) ([]*BootingOrder, error) {
+	return list(ctx, db.conn(), scanBootingOrder, bootingOrdersQuery, accountID, webrana.StepBooting)
+}
+
+var bootingOrdersQuery = `SELECT ` + qualified("o", orderColumns) + `, ` + qualified("i", instanceColumns) + `
+	FROM orders o JOIN instances i ON i.id = o.instance_id WHERE o.account_id = ? AND o.step = ?
+	ORDER BY o.created_at, o.id`
+
+func scanBootingOrder(s scanner) (*BootingOrder, error) {
+	o, in, err := scanBoth(s, scanOrder, scanInstance)
+	return &BootingOrder{Order: o, Instance: in}, err
+}
+
+// OrderByID returns the order with the given id.
 func (db *DB) OrderByID(ctx context.Context, id string) (*webrana.Order, error) {
 	o, err := scanOrder(db.conn().row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
 	return o, notFound(err, "Order")

@@ -182,10 +182,23 @@ type also struct {
 func (a also) Scan(dest ...any) error { return a.s.Scan(append(dest, a.extra...)...) }
 
 // scanFunc is a function as a scanner: a scan of more columns than one
-// scan function knows (scanWithUser).
+// scan function knows (scanBoth).
 type scanFunc func(dest ...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// scanBoth scans a row of two things' columns, one's (scanned by first)
+// followed by the other's (by second): a row of a join. Each scan function
+// keeps its own locals and post-processing.
+func scanBoth[A, B any](s scanner, first func(scanner) (A, error), second func(scanner) (B, error)) (A, B, error) {
+	var b B
+	a, err := first(scanFunc(func(dest ...any) error {
+		var err error
+		b, err = second(scanFunc(func(more ...any) error { return s.Scan(append(dest, more...)...) }))
+		return err
+	}))
+	return a, b, err
+}
 
 // qualified prefixes each of a column list's names with a table alias.
 func qualified(alias, columns string) string {

@@ -145,9 +145,13 @@ func (r *orderRig) waitActive(b *testing.B, n int) {
 // BenchmarkOrderToActiveBeyondBoot measures how long after its server could
 // run a customer sees it active: b.N orders placed at once (one client
 // each) on the 10-account pool, the simulator's servers taking 3s to boot,
-// the boot watch at its production tick of 1s. Ten orders go first, as a
-// pool in service has had (the watch learns the provider's boot time from
-// them). From Webrana's own timestamps, per order:
+// the boot watch at its production tick of 1s. Ten orders go first, one
+// every tenth of a tick, as a pool in service has had: the watch learns
+// the provider's boot time from them. (Placed at once, they were recorded
+// within a few milliseconds of each other and looked at on the same
+// ticks, so that the time learnt was late by anything up to a tick,
+// depending on where the boots' end fell between two looks.) From
+// Webrana's own timestamps, per order:
 //
 //   - beyond-boot: active_at − created_at − 3s: the order's way to its
 //     create (behind b.N−1 others), the create, and the wait for the look
@@ -166,7 +170,10 @@ func BenchmarkOrderToActiveBeyondBoot(b *testing.B) {
 			}
 			r := newOrderRig(b, vars)
 			plan := r.freshPool(10, 10_000_000)
-			r.placeAtOnce(b, plan, 10)
+			for range 10 { // a tenth of a tick apart, as orders come to a pool in service
+				r.placeAtOnce(b, plan, 1)
+				time.Sleep(100 * time.Millisecond)
+			}
 			r.waitActive(b, 10)
 			r.Sim.sim.ResetStats()
 			b.ResetTimer()
