@@ -49,14 +49,13 @@ func (WatchArgs) InsertOpts() river.InsertOpts {
 }
 
 // startWatch returns the step that starts the account's boot watch within a
-// transaction, unless a watch is on already: its first look comes when the
-// server recorded at recorded is due to run (nextLook), not before, as
-// looks before then would find nothing and spend the account's budget.
-func (w *Worker) startWatch(ctx context.Context, accountID string, provider webrana.ProviderType, recorded time.Time) func(*store.Tx) error {
+// transaction, unless a watch is on already. The watch runs at once, but
+// calls no provider before a server is due (look): it waits for that in a
+// snooze, which River keeps to the moment, where a job inserted for later
+// waits for River's scheduler (every 5s).
+func (w *Worker) startWatch(ctx context.Context, accountID string) func(*store.Tx) error {
 	return func(tx *store.Tx) error {
 		opts := WatchArgs{}.InsertOpts()
-		// River runs jobs by the wall clock, whatever clock the worker reads.
-		opts.ScheduledAt = time.Now().Add(w.nextLook(tick{provider: provider, booting: []time.Time{recorded}}))
 		return w.queue.InsertTx(ctx, tx, WatchArgs{AccountID: accountID}, &opts)
 	}
 }
@@ -162,6 +161,9 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 	if err != nil {
 		return tick{}, err
 	}
+	if t := w.notDue(a.ProviderType, orders); t != nil {
+		return *t, nil // nothing can run yet: no call
+	}
 	c, err := w.pool.Client(ctx, a)
 	if err != nil {
 		return tick{}, err
@@ -198,6 +200,25 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 		t.booting = append(t.booting, o.UpdatedAt)
 	}
 	return t, nil
+}
+
+// notDue returns the tick of a look that need not call the provider, as no
+// server booting can run yet: each was recorded less than the provider's
+// learnt boot time ago (a tick, while none is learnt). It returns nil when
+// one may run.
+func (w *Worker) notDue(p webrana.ProviderType, orders []*store.BootingOrder) *tick {
+	boot, known := w.boots.estimate(p)
+	if !known {
+		boot = w.cfg.Tick
+	}
+	t := &tick{looked: len(orders), provider: p}
+	for _, o := range orders {
+		if !w.now().Before(o.UpdatedAt.Add(boot)) {
+			return nil
+		}
+		t.booting = append(t.booting, o.UpdatedAt)
+	}
+	return t
 }
 
 // lookAt settles one booting order by the account's list, and returns how

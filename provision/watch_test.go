@@ -54,6 +54,13 @@ func TestOneListCoversEveryBootingServer(t *testing.T) {
 		if err := w.tick(); !jobs.IsSnooze(err) { // the servers are still new
 			t.Fatalf("a tick with servers booting: %v, want a snooze", err)
 		}
+		if lists := w.Sent("GET", "/v2/droplets"); lists != 0 {
+			t.Fatalf("a look before any server can run called the provider: %d lists", lists)
+		}
+		w.Clock.Advance(time.Second) // a tick: with no boot learnt, they may run
+		if err := w.tick(); !jobs.IsSnooze(err) {
+			t.Fatalf("a tick with servers booting: %v, want a snooze", err)
+		}
 		for _, o := range orders {
 			if in := w.instance(o); in.Status != webrana.StatusProvisioning {
 				t.Fatalf("before its server runs the order's server is %s", in.Status)
@@ -69,7 +76,7 @@ func TestOneListCoversEveryBootingServer(t *testing.T) {
 			}
 		}
 		if lists := w.Sent("GET", "/v2/droplets"); lists != 2 {
-			t.Fatalf("two ticks sent %d list calls, want 2 (one a tick for the whole account)", lists)
+			t.Fatalf("two ticks that could find servers running sent %d list calls, want 2 (one a tick for the whole account)", lists)
 		}
 		if err := w.tick(); err != nil {
 			t.Fatalf("a tick with nothing booting: %v, want the watch to end", err)
@@ -159,12 +166,16 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 		}
 		return o
 	}
+	lists := func() int { return w.Sent("GET", "/v2/droplets") }
 	first := place()
-	w.queue.firstLookIn(t, time.Second, "with no boot seen yet (a tick)")
-	if got := snooze(); got != time.Second {
-		t.Fatalf("with no boot seen yet the watch waits %s, want a tick (1s)", got)
+	if got := snooze(); got != time.Second || lists() != 0 {
+		t.Fatalf("with no boot seen yet the watch first waits %s (%d lists), want a tick (1s) and no call", got, lists())
 	}
-	w.Clock.Advance(pooltest.CreateDelay) // it runs, and is seen at once: the provider's boot time is learnt
+	w.Clock.Advance(time.Second)
+	if got := snooze(); got != time.Second || lists() != 1 {
+		t.Fatalf("with no boot seen yet the watch waits %s after a look (%d lists), want a tick (1s)", got, lists())
+	}
+	w.Clock.Advance(pooltest.CreateDelay - time.Second) // it runs, and is seen at once: the provider's boot time is learnt
 	if err := w.tick(); !jobs.IsSnooze(err) {
 		t.Fatalf("tick: %v", err)
 	}
@@ -172,10 +183,13 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 		t.Fatalf("the first server is %s", in.Status)
 	}
 	second := place()
-	w.queue.firstLookIn(t, pooltest.CreateDelay, "a server due when it boots")
+	called := lists()
+	if got := snooze(); got != pooltest.CreateDelay || lists() != called {
+		t.Fatalf("a server due in %s: the watch first waits %s (%d lists), want its due and no call", pooltest.CreateDelay, got, lists()-called)
+	}
 	w.Clock.Advance(2 * time.Second)
-	if got := snooze(); got != pooltest.CreateDelay-2*time.Second {
-		t.Fatalf("a server due in %s: the watch waits %s, not a tick at a time", pooltest.CreateDelay-2*time.Second, got)
+	if got := snooze(); got != pooltest.CreateDelay-2*time.Second || lists() != called {
+		t.Fatalf("a server due in %s: the watch waits %s (%d lists), not a tick at a time", pooltest.CreateDelay-2*time.Second, got, lists()-called)
 	}
 	w.Clock.Advance(pooltest.CreateDelay - 2*time.Second - 800*time.Millisecond)
 	if got := snooze(); got != 800*time.Millisecond {
@@ -236,5 +250,8 @@ func TestWatchLearnsFromTheClosestBootOfALook(t *testing.T) {
 		}
 	}
 	work(w.order())
-	w.queue.firstLookIn(t, pooltest.CreateDelay, "after a burst seen 2s late (the boot seen on time)")
+	var s *river.JobSnoozeError
+	if err := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: big.ID}, 1)); !errors.As(err, &s) || s.Duration != pooltest.CreateDelay {
+		t.Fatalf("after a burst seen 2s late the next server is first looked at after %v, want %s (the boot seen on time)", err, pooltest.CreateDelay)
+	}
 }

@@ -449,7 +449,7 @@ func (r *run) refused(ctx context.Context, a *webrana.Account, err error) error 
 func (r *run) recordServer(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
 	var watch func(*store.Tx) error
 	if !running(s) {
-		watch = r.w.startWatch(ctx, a.ID, a.ProviderType, r.w.now())
+		watch = r.w.startWatch(ctx, a.ID)
 	}
 	if err := r.w.db.RecordServer(ctx, r.order.ID, a.ID, s.ID, watch); err != nil {
 		return err
@@ -473,7 +473,7 @@ func (r *run) boot(ctx context.Context) error {
 		}
 		return r.discard(ctx, a, &cloud.Instance{ID: r.in.ProviderID}, r.tooLong())
 	}
-	if err := r.w.db.InTx(ctx, r.w.startWatch(ctx, r.in.AccountID, r.in.ProviderType, r.order.UpdatedAt)); err != nil {
+	if err := r.w.db.InTx(ctx, r.w.startWatch(ctx, r.in.AccountID)); err != nil {
 		return err
 	}
 	return errBooting

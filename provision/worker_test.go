@@ -36,29 +36,15 @@ type orderWorld struct {
 type watchQueue struct {
 	mu      sync.Mutex
 	started map[string]int // inserts by account id
-	first   time.Duration  // how soon the last watch inserted was to look first (River's wall clock)
 }
 
-func (q *watchQueue) InsertTx(_ context.Context, _ *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+func (q *watchQueue) InsertTx(_ context.Context, _ *store.Tx, args river.JobArgs, _ *river.InsertOpts) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if a, ok := args.(provision.WatchArgs); ok {
 		q.started[a.AccountID]++
-		q.first = time.Until(opts.ScheduledAt)
 	}
 	return nil
-}
-
-// firstLookIn fails the test unless the last watch inserted was to look
-// first in want (less the moments since it was inserted, at most half a
-// second).
-func (q *watchQueue) firstLookIn(t *testing.T, want time.Duration, what string) {
-	t.Helper()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.first > want || q.first < want-time.Second/2 {
-		t.Fatalf("%s: the watch first looks in %s, want %s", what, q.first, want)
-	}
 }
 
 func (q *watchQueue) watching(accountID string) bool {
