@@ -91,8 +91,18 @@ func (c conn) lockRow(ctx context.Context, table, id string) error {
 	if c.engine != Postgres {
 		return nil
 	}
-	_, err := c.exec(ctx, `SELECT id FROM `+table+` WHERE id = ? FOR UPDATE`, id)
+	_, err := c.exec(ctx, `SELECT id FROM `+table+` WHERE id = ?`+c.forUpdate(), id)
 	return err
+}
+
+// forUpdate is the clause that makes a read of rows take their write
+// locks, as lockRow does: on PostgreSQL; SQLite's transactions are
+// exclusive already and have no such clause.
+func (c conn) forUpdate() string {
+	if c.engine != Postgres {
+		return ""
+	}
+	return " FOR UPDATE"
 }
 
 func (k *capacity) mustHold(accountID string) {

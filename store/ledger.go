@@ -126,13 +126,53 @@ func (c conn) checkCredit(ctx context.Context, e *webrana.LedgerEntry) error {
 // lockedBalance locks the customer's row, so that writers of one customer's
 // balance take turns until the transaction ends, and returns the balance.
 func (c conn) lockedBalance(ctx context.Context, userID, currency string) (int64, error) {
-	res, err := c.exec(ctx, `UPDATE users SET id = id WHERE id = ?`, userID)
-	if err := mustAffect(res, err, "Customer"); webrana.ErrorCode(err) == webrana.ENOTFOUND {
-		return 0, webrana.Errorf(webrana.EINVALID, "Unknown customer.")
-	} else if err != nil {
+	if err := c.lockCustomer(ctx, userID); err != nil {
 		return 0, err
 	}
 	return c.balance(ctx, userID, currency)
+}
+
+// lockCustomer locks the customer's row until the transaction ends: the
+// turn of one writer of the customer's balance.
+func (c conn) lockCustomer(ctx context.Context, userID string) error {
+	res, err := c.exec(ctx, `UPDATE users SET id = id WHERE id = ?`, userID)
+	if err := mustAffect(res, err, "Customer"); webrana.ErrorCode(err) == webrana.ENOTFOUND {
+		return webrana.Errorf(webrana.EINVALID, "Unknown customer.")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendDebit appends the debit e (a hold: its amount negative, its
+// idempotency key new) under the customer's row lock, and returns the
+// balance before it and whether that covers it. A debit not covered is
+// written all the same: the caller refuses it, and its transaction rolls
+// back with the entry. The entry and the balance it is checked against
+// are one statement, so the lock is held for one round trip fewer than a
+// read of the balance and then an insert: a customer's concurrent orders
+// take turns for as long as it is held.
+func (c conn) appendDebit(ctx context.Context, e *webrana.LedgerEntry) (balance int64, covered bool, err error) {
+	if err := validateLedgerEntry(e); err != nil {
+		return 0, false, err
+	}
+	if e.Amount >= 0 {
+		return 0, false, webrana.FieldError("amount", "A debit must be a negative amount.")
+	}
+	if err := c.lockCustomer(ctx, e.UserID); err != nil {
+		return 0, false, err
+	}
+	e.ID, e.CreatedAt = newID(), c.now()
+	// The balance leaves the entry out by its id, whether or not the
+	// engine shows a statement's own row to its RETURNING.
+	err = c.row(ctx, `INSERT INTO ledger_entries (`+ledgerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE user_id = ? AND currency = ? AND id <> ?)`,
+		e.ID, e.UserID, e.Kind, e.Amount, e.Currency, nullString(e.InstanceID), e.Note, nullString(e.IdempotencyKey), e.CreatedAt,
+		e.UserID, e.Currency, e.ID).Scan(&balance)
+	if err != nil {
+		return 0, false, constraintError(err, "", "Unknown customer or server.")
+	}
+	return balance, balance >= -e.Amount, nil
 }
 
 // Balance returns the sum of a user's entries in one currency.

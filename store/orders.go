@@ -95,12 +95,9 @@ func (db *DB) PlaceOrder(ctx context.Context, no NewOrder, enqueue func(*Tx, *we
 		// commit, and a customer's concurrent orders take turns for as
 		// long as that lock is held.
 		if no.Hold.Amount > 0 {
-			if err := tx.holdFunds(ctx, in.OwnerID, no.Hold); err != nil {
-				return err
-			}
-			if _, err := tx.AppendLedger(ctx, &webrana.LedgerEntry{UserID: in.OwnerID, Kind: webrana.LedgerHold,
-				Amount: -no.Hold.Amount, Currency: o.Currency, InstanceID: in.ID, Note: "Held for the first day of " + in.Label,
-				IdempotencyKey: "hold:" + o.ID}); err != nil {
+			hold := &webrana.LedgerEntry{UserID: in.OwnerID, Kind: webrana.LedgerHold, Amount: -no.Hold.Amount,
+				Currency: o.Currency, InstanceID: in.ID, Note: "Held for the first day of " + in.Label, IdempotencyKey: "hold:" + o.ID}
+			if err := tx.holdFunds(ctx, hold); err != nil {
 				return err
 			}
 		}
@@ -122,18 +119,16 @@ func (db *DB) OrderByIdempotencyKey(ctx context.Context, userID, key string) (*w
 	return o, notFound(err, "Order")
 }
 
-// holdFunds locks the customer's row (so concurrent orders of one customer
-// take turns) and checks the balance covers the amount.
-func (tx *Tx) holdFunds(ctx context.Context, userID string, m webrana.Money) error {
-	balance, err := tx.conn().lockedBalance(ctx, userID, m.Currency)
-	if err != nil {
+// holdFunds appends the hold entry if the customer's balance covers it,
+// under the customer's row lock (so concurrent orders of one customer take
+// turns), and refuses the order otherwise.
+func (tx *Tx) holdFunds(ctx context.Context, hold *webrana.LedgerEntry) error {
+	balance, covered, err := tx.conn().appendDebit(ctx, hold)
+	if err != nil || covered {
 		return err
 	}
-	if balance < m.Amount {
-		return webrana.Errorf(webrana.EPAYMENT, "Your balance is %s; this server needs %s for its first day. Add credit and try again.",
-			webrana.Money{Amount: balance, Currency: m.Currency}, m)
-	}
-	return nil
+	return webrana.Errorf(webrana.EPAYMENT, "Your balance is %s; this server needs %s for its first day. Add credit and try again.",
+		webrana.Money{Amount: balance, Currency: hold.Currency}, webrana.Money{Amount: -hold.Amount, Currency: hold.Currency})
 }
 
 // CreateOrder inserts o, setting its ID and timestamps.

@@ -184,10 +184,7 @@ type Completion struct {
 func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion, also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		if err := c.lockRow(ctx, "orders", orderID); err != nil { // completed once, told once
-			return err
-		}
-		o, in, err := orderAndInstance(ctx, c, orderID)
+		o, in, err := lockOrder(ctx, c, orderID) // completed once, told once
 		if err != nil {
 			return err
 		}
@@ -253,14 +250,11 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 		if err != nil {
 			return err
 		}
-		if err := c.lockRow(ctx, "orders", orderID); err != nil { // failed once, told once
-			return err
-		}
-		now := c.now()
-		o, in, err := orderAndInstance(ctx, c, orderID)
+		o, in, err := lockOrder(ctx, c, orderID) // failed once, told once
 		if err != nil {
 			return err
 		}
+		now := c.now()
 		if o.Done() {
 			return nil
 		}
@@ -295,8 +289,12 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 	})
 }
 
-func orderAndInstance(ctx context.Context, c conn, orderID string) (*webrana.Order, *webrana.Instance, error) {
-	o, err := scanOrder(c.row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, orderID))
+// lockOrder reads the order and its instance, taking the order's row lock
+// until the transaction ends (its read is the lock: one round trip), so
+// that concurrent endings of one order take turns and the second sees the
+// first's.
+func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *webrana.Instance, error) {
+	o, err := scanOrder(c.row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`+c.forUpdate(), orderID))
 	if err != nil {
 		return nil, nil, notFound(err, "Order")
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -58,6 +59,9 @@ var _ = register("PlaceOrderHoldsTheFirstPeriod", func(t *testing.T, db *store.D
 	before := countInstances(t, db)
 	_, err = db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(401)}, nil)
 	wantCode(t, err, webrana.EPAYMENT, "order over the balance")
+	if have := (webrana.Money{Amount: 400, Currency: "USD"}).String(); !strings.Contains(err.Error(), have) {
+		t.Fatalf("the refusal %q does not give the balance before the order, %s", err, have)
+	}
 	if n := countInstances(t, db); n != before {
 		t.Fatalf("%d instances after a refused order, want %d", n, before)
 	}
