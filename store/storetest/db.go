@@ -11,10 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for admin statements
@@ -105,9 +107,22 @@ func PostgresURL(tb testing.TB, migrated bool) string {
 	return withDatabase(admin, name)
 }
 
-// makeTemplate creates and migrates a template database for this process.
+// templatePrefix begins the name of every process's template database,
+// followed by when it was made (Unix seconds) and a random part.
+const templatePrefix = "webrana_tmpl_"
+
+// templateKept is how long a template outlives its process: nothing says
+// when a test process ends, so each process's template is left behind, and
+// a later process drops those older than this (no test run is this long).
+// On a long-lived server (a developer's) they would otherwise pile up, and
+// autovacuum would visit every one of them all day.
+const templateKept = 6 * time.Hour
+
+// makeTemplate creates and migrates a template database for this process,
+// and drops the templates of processes long gone.
 func makeTemplate(admin string) (string, error) {
-	name := "webrana_tmpl_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	dropStaleTemplates(admin, time.Now())
+	name := fmt.Sprintf("%s%d_%s", templatePrefix, time.Now().Unix(), strings.ReplaceAll(uuid.NewString()[:8], "-", ""))
 	if err := adminExec(admin, `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
 		return "", err
 	}
@@ -120,6 +135,40 @@ func makeTemplate(admin string) (string, error) {
 		return "", fmt.Errorf("migrate template: %w", err)
 	}
 	return name, nil
+}
+
+// dropStaleTemplates drops the templates made more than templateKept
+// before now. Best effort: one that cannot be dropped stays for the next.
+func dropStaleTemplates(admin string, now time.Time) {
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT datname FROM pg_database WHERE datname LIKE 'webrana\_tmpl\_%'`)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil && templateMadeBefore(name, now.Add(-templateKept)) {
+			stale = append(stale, name)
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		_, _ = db.Exec(`DROP DATABASE IF EXISTS ` + name) // best effort: in use, it stays for the next
+	}
+}
+
+// templateMadeBefore reports whether the template named name was made
+// before t. A name without a time (made before templates carried one) is
+// old.
+func templateMadeBefore(name string, t time.Time) bool {
+	made, _, _ := strings.Cut(strings.TrimPrefix(name, templatePrefix), "_")
+	secs, err := strconv.ParseInt(made, 10, 64)
+	return err != nil || time.Unix(secs, 0).Before(t)
 }
 
 func adminExec(admin, stmt string) error {
