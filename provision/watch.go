@@ -101,7 +101,7 @@ type tick struct {
 // nextLook is how long the watch waits before its next look: until the
 // servers still booting are due to run (each was recorded the provider's
 // learnt boot time ago), however far off that is, as a look before then
-// would find nothing. A tick while no boot time is learnt, and while a
+// would find none running. A tick while no boot time is learnt, and while a
 // server is late by a tick or more (due and still booting); half a tick
 // while one is just late, as most are a little (the learnt time is the
 // shortest of recent boots). Looks are at least half a tick apart, so
