@@ -31,8 +31,7 @@ type OrderStore interface {
 // slots, the customer's keys on each account, and the server's names and
 // owner for the messages it queues in those transactions.
 type WorkStore interface {
-	OrderByID(ctx context.Context, id string) (*webrana.Order, error)
-	InstanceByID(ctx context.Context, id string) (*webrana.Instance, error)
+	OrderAndInstance(ctx context.Context, id string) (*webrana.Order, *webrana.Instance, error)
 	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
 	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
 	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error) // its names, for telling its owner

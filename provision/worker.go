@@ -118,7 +118,7 @@ type run struct {
 }
 
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	o, err := w.db.OrderByID(ctx, job.Args.OrderID)
+	o, in, err := w.db.OrderAndInstance(ctx, job.Args.OrderID)
 	if webrana.ErrorCode(err) == webrana.ENOTFOUND {
 		return river.JobCancel(err)
 	}
@@ -127,10 +127,6 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	if o.Done() {
 		return nil
-	}
-	in, err := w.db.InstanceByID(ctx, o.InstanceID)
-	if err != nil {
-		return err
 	}
 	r := &run{w: w, cfg: w.cfg, order: o, in: in, last: job.Attempt >= job.MaxAttempts, jobID: job.ID}
 	// A request the account's budget cannot allow within this run comes

@@ -98,12 +98,8 @@ func (c conn) backupPeriods(ctx context.Context, first, last string) (map[string
 // firstBackupCharge is the part of a completed order's charge that pays
 // for its first day of backups: its backup hold, or less when the charge
 // is less than the hold.
-func (c conn) firstBackupCharge(ctx context.Context, o *webrana.Order, done Completion) (int64, error) {
-	var hold int64
-	if err := c.row(ctx, `SELECT backup_hold FROM orders WHERE id = ?`, o.ID).Scan(&hold); err != nil {
-		return 0, err
-	}
-	return max(0, min(hold, done.Charge)), nil
+func firstBackupCharge(hold int64, done Completion) int64 {
+	return max(0, min(hold, done.Charge))
 }
 
 // firstDayNote is the ledger note of an order's first day.

@@ -181,6 +181,16 @@ func scanBootingOrder(s scanner) (*BootingOrder, error) {
 	return &BootingOrder{Order: o, Instance: in}, err
 }
 
+// OrderAndInstance returns the order with the given id and its instance,
+// in one query: what each run of an order's job starts from.
+func (db *DB) OrderAndInstance(ctx context.Context, id string) (*webrana.Order, *webrana.Instance, error) {
+	o, in, err := scanBoth(db.conn().row(ctx, orderAndInstanceQuery, id), scanOrder, scanInstance)
+	return o, in, notFound(err, "Order")
+}
+
+var orderAndInstanceQuery = `SELECT ` + qualified("o", orderColumns) + `, ` + qualified("i", instanceColumns) + `
+	FROM orders o JOIN instances i ON i.id = o.instance_id WHERE o.id = ?`
+
 // OrderByID returns the order with the given id.
 func (db *DB) OrderByID(ctx context.Context, id string) (*webrana.Order, error) {
 	o, err := scanOrder(db.conn().row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))

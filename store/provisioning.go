@@ -184,7 +184,7 @@ type Completion struct {
 func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion, also ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		o, in, err := lockOrder(ctx, c, orderID) // completed once, told once
+		o, in, backupHold, err := lockOrder(ctx, c, orderID) // completed once, told once
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion
 		if done.Charge < 0 || done.Charge > o.HoldAmount || done.Prepaid < 0 {
 			return webrana.Errorf(webrana.EINVALID, "An order is charged from nothing to its hold, for a period that is not negative.")
 		}
-		if err := complete(ctx, c, o, in, done); err != nil {
+		if err := complete(ctx, c, o, in, backupHold, done); err != nil {
 			return err
 		}
 		return tx.then(also)
@@ -202,17 +202,15 @@ func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion
 }
 
 // complete is CompleteOrder's writes: the order done, the server active and
-// billed from the end of its prepaid period, the hold turned into the charge.
-func complete(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instance, done Completion) error {
+// billed from the end of its prepaid period, the hold turned into the charge
+// (backupHold of it for backups).
+func complete(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instance, backupHold int64, done Completion) error {
 	now := c.now()
 	if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ? WHERE id = ?`,
 		webrana.OrderSucceeded, webrana.StepDone, now, o.ID); err != nil {
 		return err
 	}
-	backups, err := c.firstBackupCharge(ctx, o, done) // backups.go: the part of the charge for backups, under their own cap
-	if err != nil {
-		return err
-	}
+	backups := firstBackupCharge(backupHold, done) // backups.go: the part of the charge for backups, under their own cap
 	if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
 		billed_until = ?, billing_month = ?, month_charged = ?, backup_month_charged = ? WHERE id = ?`,
 		webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge-backups,
@@ -231,7 +229,7 @@ func complete(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instanc
 	if done.Charge == 0 {
 		return nil
 	}
-	_, err = c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
+	_, err := c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
 		Currency: o.Currency, InstanceID: in.ID, Note: firstDayNote(in.Label, backups), IdempotencyKey: "charge:first:" + o.ID})
 	return err
 }
@@ -250,7 +248,7 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 		if err != nil {
 			return err
 		}
-		o, in, err := lockOrder(ctx, c, orderID) // failed once, told once
+		o, in, _, err := lockOrder(ctx, c, orderID) // failed once, told once
 		if err != nil {
 			return err
 		}
@@ -289,20 +287,22 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 	})
 }
 
-// lockOrder reads the order and its instance, taking the order's row lock
-// until the transaction ends (its read is the lock: one round trip), so
-// that concurrent endings of one order take turns and the second sees the
-// first's.
-func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *webrana.Instance, error) {
-	o, err := scanOrder(c.row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`+c.forUpdate(), orderID))
+// lockOrder reads the order, the part of its hold for backups and its
+// instance, taking the order's row lock until the transaction ends (its
+// read is the lock: one round trip), so that concurrent endings of one
+// order take turns and the second sees the first's.
+func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *webrana.Instance, int64, error) {
+	var backupHold int64
+	o, err := scanOrder(also{c.row(ctx, `SELECT `+orderColumns+`, backup_hold FROM orders WHERE id = ?`+c.forUpdate(), orderID),
+		[]any{&backupHold}})
 	if err != nil {
-		return nil, nil, notFound(err, "Order")
+		return nil, nil, 0, notFound(err, "Order")
 	}
 	in, err := scanInstance(c.row(ctx, `SELECT `+instanceColumns+` FROM instances WHERE id = ?`, o.InstanceID))
 	if err != nil {
-		return nil, nil, notFound(err, "Server")
+		return nil, nil, 0, notFound(err, "Server")
 	}
-	return o, in, nil
+	return o, in, backupHold, nil
 }
 
 func releaseHold(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instance, note string) error {

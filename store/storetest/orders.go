@@ -56,6 +56,10 @@ var _ = register("PlaceOrder", func(t *testing.T, db *store.DB) {
 	gotIn, err := db.InstanceByID(ctx, in.ID)
 	must(t, err)
 	mustEqual(t, "ordered instance", gotIn, in)
+	both, bothIn, err := db.OrderAndInstance(ctx, order.ID)
+	must(t, err)
+	mustEqual(t, "OrderAndInstance's order", both, want)
+	mustEqual(t, "OrderAndInstance's instance", bothIn, in)
 	entries, _, err := db.ListAudit(ctx, store.AuditFilter{Action: "order.enqueued", TargetID: order.ID})
 	must(t, err)
 	if len(entries) != 1 {
@@ -66,6 +70,8 @@ var _ = register("PlaceOrder", func(t *testing.T, db *store.DB) {
 	wantCode(t, err, webrana.ENOTFOUND, "OrderByID missing")
 	_, err = db.OrderByInstance(ctx, "missing")
 	wantCode(t, err, webrana.ENOTFOUND, "OrderByInstance missing")
+	_, _, err = db.OrderAndInstance(ctx, "missing")
+	wantCode(t, err, webrana.ENOTFOUND, "OrderAndInstance missing")
 })
 
 // PlaceOrderAtomic: when any step fails, nothing of the order is written.
