@@ -35,11 +35,7 @@ func (w *Worker) tellFailed(ctx context.Context, a *webrana.InstanceAction, reas
 	if w.cfg.Mail == nil {
 		return nil, nil
 	}
-	row, err := w.db.InstanceRowByID(ctx, a.InstanceID)
-	if err != nil {
-		return nil, err
-	}
-	owner, err := w.db.UserByID(ctx, row.OwnerID)
+	row, owner, err := w.db.InstanceRowWithOwner(ctx, a.InstanceID)
 	if err != nil {
 		return nil, err
 	}

@@ -30,9 +30,10 @@ type ActionStore interface {
 	// the actions' transactions).
 	FirewallOf(ctx context.Context, instanceID string) (*webrana.Firewall, error)
 	FirewallRemoved(ctx context.Context, instanceID string) error
-	// A server's names and owner, for the message a failed action queues.
+	// A server's names, and with its owner for the message a failed
+	// action queues.
 	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error)
-	UserByID(ctx context.Context, id string) (*webrana.User, error)
+	InstanceRowWithOwner(ctx context.Context, id string) (*store.InstanceRow, *webrana.User, error)
 	snapshotStore // snapshots.go
 }
 

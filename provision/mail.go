@@ -27,11 +27,7 @@ func (r *run) telling(ctx context.Context, kind mail.Kind, fill func(*mail.Serve
 	if r.w.cfg.Mail == nil {
 		return nil, nil
 	}
-	row, err := r.w.db.InstanceRowByID(ctx, r.in.ID)
-	if err != nil {
-		return nil, err
-	}
-	owner, err := r.w.db.UserByID(ctx, row.OwnerID)
+	row, owner, err := r.w.db.InstanceRowWithOwner(ctx, r.in.ID)
 	if err != nil {
 		return nil, err
 	}

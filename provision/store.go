@@ -34,8 +34,7 @@ type WorkStore interface {
 	OrderAndInstance(ctx context.Context, id string) (*webrana.Order, *webrana.Instance, error)
 	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
 	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
-	InstanceRowByID(ctx context.Context, id string) (*store.InstanceRow, error) // its names, for telling its owner
-	UserByID(ctx context.Context, id string) (*webrana.User, error)
+	InstanceRowWithOwner(ctx context.Context, id string) (*store.InstanceRow, *webrana.User, error) // for telling its owner
 	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate, also ...func(*store.Tx) error) (*webrana.Account, error)
 	SSHKeyByID(ctx context.Context, userID, id string) (*webrana.SSHKey, error)
 	AccountSSHKey(ctx context.Context, accountID, fingerprint string) (string, error)

@@ -44,6 +44,16 @@ func (db *DB) InstanceRowByID(ctx context.Context, id string) (*InstanceRow, err
 	return row, notFound(err, "Server")
 }
 
+// InstanceRowWithOwner returns an instance with its names and its owner, in
+// one query: what a message about the server to its owner says.
+func (db *DB) InstanceRowWithOwner(ctx context.Context, id string) (*InstanceRow, *webrana.User, error) {
+	row, owner, err := scanBoth(db.conn().row(ctx, instanceRowWithOwnerQuery, id), scanInstanceRow, scanUser)
+	return row, owner, notFound(err, "Server")
+}
+
+var instanceRowWithOwnerQuery = `SELECT ` + instanceRowColumns() + `, ` + qualified("u", userColumns) + instanceRowFrom + `
+	JOIN users u ON u.id = i.owner_id WHERE i.id = ?`
+
 // ListInstanceRows is ListInstances with each instance's names. Its total
 // is estimated when f allows it (see webrana.InstanceFilter.Estimate and
 // DB.EstimateFrom).

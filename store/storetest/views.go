@@ -50,6 +50,15 @@ var _ = register("InstanceRows", func(t *testing.T, db *store.DB) {
 	mustEqual(t, "account of a server without one", row.AccountName, "")
 	_, err = db.InstanceRowByID(ctx, "missing")
 	wantCode(t, err, webrana.ENOTFOUND, "InstanceRowByID missing")
+
+	withOwner, by, err := db.InstanceRowWithOwner(ctx, placed.ID)
+	must(t, err)
+	mustEqual(t, "row with its owner", withOwner, &store.InstanceRow{Instance: placed, ProviderName: "linode", PlanName: "Nanode", AccountName: "Linode main"})
+	wantOwner, err := db.UserByID(ctx, owner.ID)
+	must(t, err)
+	mustEqual(t, "the row's owner", by, wantOwner)
+	_, _, err = db.InstanceRowWithOwner(ctx, "missing")
+	wantCode(t, err, webrana.ENOTFOUND, "InstanceRowWithOwner missing")
 })
 
 var _ = register("AttemptRows", func(t *testing.T, db *store.DB) {
