@@ -211,9 +211,9 @@ func (w *Worker) notDue(p webrana.ProviderType, orders []*store.BootingOrder) *t
 	if !known {
 		boot = w.cfg.Tick
 	}
-	t := &tick{looked: len(orders), provider: p}
+	now, t := w.now(), &tick{looked: len(orders), provider: p}
 	for _, o := range orders {
-		if !w.now().Before(o.UpdatedAt.Add(boot)) {
+		if !now.Before(o.UpdatedAt.Add(boot)) {
 			return nil
 		}
 		t.booting = append(t.booting, o.UpdatedAt)

@@ -91,7 +91,7 @@ func (c conn) lockRow(ctx context.Context, table, id string) error {
 	if c.engine != Postgres {
 		return nil
 	}
-	_, err := c.exec(ctx, `SELECT id FROM `+table+` WHERE id = ?`+c.forUpdate(), id)
+	_, err := c.exec(ctx, `SELECT id FROM `+table+` WHERE id = ? FOR UPDATE`, id)
 	return err
 }
 

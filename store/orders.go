@@ -169,27 +169,31 @@ type BootingOrder struct {
 // what the account's boot watch looks at each tick, in one query however
 // many boot.
 func (db *DB) BootingOrders(ctx context.Context, accountID string) ([]*BootingOrder, error) {
-	return list(ctx, db.conn(), scanBootingOrder, bootingOrdersQuery, accountID, webrana.StepBooting)
-}
-
-var bootingOrdersQuery = `SELECT ` + qualified("o", orderColumns) + `, ` + qualified("i", instanceColumns) + `
-	FROM orders o JOIN instances i ON i.id = o.instance_id WHERE o.account_id = ? AND o.step = ?
-	ORDER BY o.created_at, o.id`
-
-func scanBootingOrder(s scanner) (*BootingOrder, error) {
-	o, in, err := scanBoth(s, scanOrder, scanInstance)
-	return &BootingOrder{Order: o, Instance: in}, err
+	return list(ctx, db.conn(), func(s scanner) (*BootingOrder, error) {
+		o, in, err := scanOrderAndInstance(s)
+		return &BootingOrder{Order: o, Instance: in}, err
+	}, bootingOrdersQuery, accountID, webrana.StepBooting)
 }
 
 // OrderAndInstance returns the order with the given id and its instance,
 // in one query: what each run of an order's job starts from.
 func (db *DB) OrderAndInstance(ctx context.Context, id string) (*webrana.Order, *webrana.Instance, error) {
-	o, in, err := scanBoth(db.conn().row(ctx, orderAndInstanceQuery, id), scanOrder, scanInstance)
+	o, in, err := scanOrderAndInstance(db.conn().row(ctx, orderAndInstanceQuery, id))
 	return o, in, notFound(err, "Order")
 }
 
-var orderAndInstanceQuery = `SELECT ` + qualified("o", orderColumns) + `, ` + qualified("i", instanceColumns) + `
-	FROM orders o JOIN instances i ON i.id = o.instance_id WHERE o.id = ?`
+// ordersWithInstances selects orders (o) joined with their instances (i),
+// as scanOrderAndInstance reads them; the queries add their conditions.
+var (
+	ordersWithInstances = `SELECT ` + qualified("o", orderColumns) + `, ` + qualified("i", instanceColumns) + `
+	FROM orders o JOIN instances i ON i.id = o.instance_id`
+	bootingOrdersQuery    = ordersWithInstances + ` WHERE o.account_id = ? AND o.step = ? ORDER BY o.created_at, o.id`
+	orderAndInstanceQuery = ordersWithInstances + ` WHERE o.id = ?`
+)
+
+func scanOrderAndInstance(s scanner) (*webrana.Order, *webrana.Instance, error) {
+	return scanBoth(s, scanOrder, scanInstance)
+}
 
 // OrderByID returns the order with the given id.
 func (db *DB) OrderByID(ctx context.Context, id string) (*webrana.Order, error) {
