@@ -120,6 +120,49 @@ func TestServerReadyCommitsWithTheServer(t *testing.T) {
 	})
 }
 
+// TestOneOrderFailingToCompleteHoldsBackNoOther: a look that finds several
+// servers running completes them in one transaction; when that fails (a
+// message could not be queued), it completes each on its own, so that only
+// the order whose message failed waits for the next look — and is then told
+// once, like the others.
+func TestOneOrderFailingToCompleteHoldsBackNoOther(t *testing.T) {
+	pooltest.Engines(t, func(t *testing.T, pw *pooltest.World) {
+		ctx := context.Background()
+		w, rec := mailWorld(t, pw)
+		orders := []*webrana.Order{w.order(), w.order(), w.order()}
+		for _, o := range orders {
+			if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+				t.Fatalf("the order's job after the create: %v, want a snooze while its server boots", err)
+			}
+		}
+		w.Clock.Advance(time.Minute) // the servers run
+		rec.FailNext(2)               // the look's one transaction, then the first order's own
+		if err := w.tick(); !jobs.IsSnooze(err) {
+			t.Fatalf("a tick with a message that could not be queued: %v, want the watch to look again", err)
+		}
+		active := 0
+		for _, o := range orders {
+			if w.instance(o).Status == webrana.StatusActive {
+				active++
+			}
+		}
+		if active != 2 || len(rec.Of(t, mail.ServerReady)) != 2 {
+			t.Fatalf("%d servers active and %d told after the tick, want 2 and 2", active, len(rec.Of(t, mail.ServerReady)))
+		}
+		if err := w.tick(); !jobs.IsSnooze(err) {
+			t.Fatalf("the next tick: %v", err)
+		}
+		for _, o := range orders {
+			if in := w.instance(o); in.Status != webrana.StatusActive {
+				t.Fatalf("after the next tick a server is %s", in.Status)
+			}
+		}
+		if told := rec.Of(t, mail.ServerReady); len(told) != 3 {
+			t.Fatalf("told %d times, want once for each of 3 servers", len(told))
+		}
+	})
+}
+
 // TestOrderHeldIsToldOnce: an order held for capacity is told once, not on
 // each look for room, nor when it is held again after a try; once placed,
 // its server's readiness is told.

@@ -51,7 +51,7 @@ type WorkStore interface {
 	RecordServer(ctx context.Context, orderID, accountID, providerID string, also ...func(*store.Tx) error) error
 	BootingOrders(ctx context.Context, accountID string) ([]*store.BootingOrder, error)
 	InTx(ctx context.Context, fn func(*store.Tx) error) error
-	CompleteOrder(ctx context.Context, orderID string, done store.Completion, also ...func(*store.Tx) error) error
+	CompleteOrders(ctx context.Context, orders []store.OrderCompletion) error // one, or those one look found running
 	FailOrder(ctx context.Context, orderID, outcome, reason string, also func(*store.Tx) error) error
 	VPCByUUID(ctx context.Context, ownerID, uuid string) (*webrana.VPC, error) // the order's VPC pins its account (vpc.go)
 }

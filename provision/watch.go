@@ -148,10 +148,12 @@ func (w *Worker) nextLook(t tick) time.Duration {
 
 // look is one tick of an account's watch: the orders booting there, one
 // list of the account's servers carrying Webrana's tag, and each order
-// settled by what the list says (completed, ended, or left booting). A
-// server the list lacks (made before servers carried the tag, or removed)
-// is looked up by id. An order it could not settle is left for the next
-// tick.
+// settled by what the list says. The orders whose servers run complete
+// together, in one transaction (completeAll); should that fail, each
+// completes on its own, so that one that cannot holds back no other. The
+// rest are ended or left booting. A server the list lacks (made before
+// servers carried the tag, or removed) is looked up by id. An order it
+// could not settle is left for the next tick.
 func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 	orders, err := w.db.BootingOrders(ctx, accountID)
 	if err != nil || len(orders) == 0 {
@@ -183,7 +185,15 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 			w.boots.observe(a.ProviderType, shortest)
 		}
 	}()
-	for _, o := range orders {
+	settle := orders
+	if up, rest := runningIn(orders, byID); len(up) > 1 {
+		if err := w.completeAll(ctx, up, byID); err != nil {
+			w.logger().Warn("boot watch: completing the orders found running at once failed, completing each", "account", a.Name, "err", err)
+		} else {
+			shortest, settle = w.now().Sub(up[len(up)-1].UpdatedAt), rest
+		}
+	}
+	for _, o := range settle {
 		booted, err := w.lookAt(ctx, a, c, o, byID)
 		switch {
 		case errors.Is(err, errBooting):
@@ -200,6 +210,42 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 		t.booting = append(t.booting, o.UpdatedAt)
 	}
 	return t, nil
+}
+
+// runningIn splits the booting orders into those whose servers the list
+// shows running, recorded last at the end, and the rest.
+func runningIn(orders []*store.BootingOrder, listed map[string]*cloud.Instance) (up, rest []*store.BootingOrder) {
+	for _, o := range orders {
+		if s, ok := listed[o.Instance.ProviderID]; ok && running(s) {
+			up = append(up, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	slices.SortFunc(up, func(a, b *store.BootingOrder) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	return up, rest
+}
+
+// completeAll completes the orders whose servers run, in one transaction
+// (store.DB.CompleteOrders), each with its message to the customer: a
+// look that finds a burst of servers up makes one commit, not one each.
+func (w *Worker) completeAll(ctx context.Context, up []*store.BootingOrder, listed map[string]*cloud.Instance) error {
+	done := make([]store.OrderCompletion, 0, len(up))
+	for _, o := range up {
+		r := &run{w: w, cfg: w.cfg, order: o.Order, in: o.Instance}
+		d, err := r.completing(ctx, listed[o.Instance.ProviderID])
+		if err != nil {
+			return err
+		}
+		done = append(done, d)
+	}
+	if err := w.db.CompleteOrders(ctx, done); err != nil {
+		return err
+	}
+	for _, o := range up {
+		w.logger().Info("server active", "order", o.ID, "instance", o.Instance.ID, "ipv4", listed[o.Instance.ProviderID].IPv4)
+	}
+	return nil
 }
 
 // notDue returns the tick of a look that need not call the provider, as no

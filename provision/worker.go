@@ -493,11 +493,11 @@ func (r *run) tooLong() string {
 func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
 	switch {
 	case running(s):
-		ready, err := r.telling(ctx, mail.ServerReady, func(d *mail.ServerData) { d.IPv4, d.IPv6 = s.IPv4, s.IPv6 })
+		done, err := r.completing(ctx, s)
 		if err != nil {
 			return err
 		}
-		if err := r.w.db.CompleteOrder(ctx, r.order.ID, completion(r.order, s), ready); err != nil {
+		if err := r.w.db.CompleteOrders(ctx, []store.OrderCompletion{done}); err != nil {
 			return err
 		}
 		r.w.logger().Info("server active", "order", r.order.ID, "instance", r.in.ID, "ipv4", s.IPv4)
@@ -508,6 +508,17 @@ func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance)
 		return r.discard(ctx, a, s, r.tooLong())
 	}
 	return errBooting
+}
+
+// completing is how the order ends now that its server s runs: active
+// with s's addresses, its hold charged (completion), and its customer told
+// in the same transaction.
+func (r *run) completing(ctx context.Context, s *cloud.Instance) (store.OrderCompletion, error) {
+	ready, err := r.telling(ctx, mail.ServerReady, func(d *mail.ServerData) { d.IPv4, d.IPv6 = s.IPv4, s.IPv6 })
+	if err != nil {
+		return store.OrderCompletion{}, err
+	}
+	return store.OrderCompletion{OrderID: r.order.ID, Completion: completion(r.order, s), Also: []func(*store.Tx) error{ready}}, nil
 }
 
 // discard removes a server that will not come up and ends the order.

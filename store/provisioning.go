@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -20,16 +21,13 @@ func (db *DB) BeginAttempt(ctx context.Context, orderID, accountID string) (*web
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		now := c.now()
-		o, err := scanOrder(c.row(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, orderID))
-		if err != nil {
-			return notFound(err, "Order")
-		}
-		if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, account_id = ?, updated_at = ? WHERE id = ?`,
-			webrana.OrderRunning, webrana.StepCreating, accountID, now, orderID); err != nil {
+		res, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, account_id = ?, updated_at = ? WHERE id = ?`,
+			webrana.OrderRunning, webrana.StepCreating, accountID, now, orderID)
+		if err := mustAffect(res, err, "Order"); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, account_id = ?, updated_at = ? WHERE id = ?`,
-			webrana.StatusProvisioning, accountID, now, o.InstanceID); err != nil {
+		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, account_id = ?, updated_at = ?
+			WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`, webrana.StatusProvisioning, accountID, now, orderID); err != nil {
 			return err
 		}
 		a = &webrana.Attempt{ID: newID(), OrderID: orderID, AccountID: accountID, Outcome: webrana.AttemptStarted, StartedAt: now}
@@ -182,22 +180,48 @@ type Completion struct {
 // password is erased. also runs in the same transaction (to tell the
 // customer). Completing a completed order changes nothing and runs nothing.
 func (db *DB) CompleteOrder(ctx context.Context, orderID string, done Completion, also ...func(*Tx) error) error {
+	return db.CompleteOrders(ctx, []OrderCompletion{{OrderID: orderID, Completion: done, Also: also}})
+}
+
+// OrderCompletion is one order of CompleteOrders: how it ends well, and
+// what runs with it (to tell the customer).
+type OrderCompletion struct {
+	OrderID string
+	Completion
+	Also []func(*Tx) error
+}
+
+// CompleteOrders is CompleteOrder for several orders in one transaction:
+// the orders a look at an account found running (provision's boot watch),
+// completed at once rather than one commit each. An order completed
+// already is passed over; any other error leaves every order as it was.
+func (db *DB) CompleteOrders(ctx context.Context, orders []OrderCompletion) error {
+	ids := make([]string, len(orders))
+	for i, d := range orders {
+		ids[i] = d.OrderID
+	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		o, in, backupHold, err := lockOrder(ctx, c, orderID) // completed once, told once
+		locked, err := lockOrders(ctx, c, ids) // completed once, told once
 		if err != nil {
 			return err
 		}
-		if o.Done() {
-			return nil // a retried completion, or one that lost to a failure (a boot timeout)
+		for _, d := range orders {
+			l := locked[d.OrderID]
+			if l.o.Done() {
+				continue // a retried completion, or one that lost to a failure (a boot timeout)
+			}
+			if d.Charge < 0 || d.Charge > l.o.HoldAmount || d.Prepaid < 0 {
+				return webrana.Errorf(webrana.EINVALID, "An order is charged from nothing to its hold, for a period that is not negative.")
+			}
+			if err := complete(ctx, c, l.o, l.in, l.backupHold, d.Completion); err != nil {
+				return err
+			}
+			if err := tx.then(d.Also); err != nil {
+				return err
+			}
 		}
-		if done.Charge < 0 || done.Charge > o.HoldAmount || done.Prepaid < 0 {
-			return webrana.Errorf(webrana.EINVALID, "An order is charged from nothing to its hold, for a period that is not negative.")
-		}
-		if err := complete(ctx, c, o, in, backupHold, done); err != nil {
-			return err
-		}
-		return tx.then(also)
+		return nil
 	})
 }
 
@@ -287,22 +311,72 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 	})
 }
 
+// lockedOrder is an order read under its row lock, with its instance and
+// the part of its hold for backups.
+type lockedOrder struct {
+	o          *webrana.Order
+	in         *webrana.Instance
+	backupHold int64
+}
+
 // lockOrder reads the order, the part of its hold for backups and its
 // instance, taking the order's row lock until the transaction ends (its
 // read is the lock: one round trip), so that concurrent endings of one
 // order take turns and the second sees the first's.
 func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *webrana.Instance, int64, error) {
-	var backupHold int64
-	o, err := scanOrder(also{c.row(ctx, `SELECT `+orderColumns+`, backup_hold FROM orders WHERE id = ?`+c.forUpdate(), orderID),
-		[]any{&backupHold}})
+	locked, err := lockOrders(ctx, c, []string{orderID})
 	if err != nil {
-		return nil, nil, 0, notFound(err, "Order")
+		return nil, nil, 0, err
 	}
-	in, err := scanInstance(c.row(ctx, `SELECT `+instanceColumns+` FROM instances WHERE id = ?`, o.InstanceID))
+	l := locked[orderID]
+	return l.o, l.in, l.backupHold, nil
+}
+
+// lockOrders is lockOrder for several orders, in two round trips whatever
+// their number. The rows are locked in the order of their ids, as by every
+// other transaction locking several, so that two never wait for each other.
+// An order or instance missing is an error.
+func lockOrders(ctx context.Context, c conn, ids []string) (map[string]*lockedOrder, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	scan := func(s scanner) (*lockedOrder, error) {
+		l := &lockedOrder{}
+		o, err := scanOrder(also{s, []any{&l.backupHold}})
+		l.o = o
+		return l, err
+	}
+	orders, err := list(ctx, c, scan, `SELECT `+orderColumns+`, backup_hold FROM orders WHERE id IN (`+placeholders(len(ids))+`)
+		ORDER BY id`+c.forUpdate(), args...)
 	if err != nil {
-		return nil, nil, 0, notFound(err, "Server")
+		return nil, err
 	}
-	return o, in, backupHold, nil
+	if len(orders) < len(ids) {
+		return nil, webrana.Errorf(webrana.ENOTFOUND, "Order not found.")
+	}
+	byInstance := make(map[string]*lockedOrder, len(orders))
+	instanceIDs := make([]any, 0, len(orders))
+	for _, l := range orders {
+		byInstance[l.o.InstanceID] = l
+		instanceIDs = append(instanceIDs, l.o.InstanceID)
+	}
+	instances, err := list(ctx, c, scanInstance, `SELECT `+instanceColumns+` FROM instances WHERE id IN (`+placeholders(len(instanceIDs))+`)`,
+		instanceIDs...)
+	if err != nil {
+		return nil, err
+	}
+	if len(instances) < len(orders) {
+		return nil, webrana.Errorf(webrana.ENOTFOUND, "Server not found.")
+	}
+	out := make(map[string]*lockedOrder, len(orders))
+	for _, in := range instances {
+		l := byInstance[in.ID]
+		l.in = in
+		out[l.o.ID] = l
+	}
+	return out, nil
 }
 
 func releaseHold(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instance, note string) error {

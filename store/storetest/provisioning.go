@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -240,6 +241,65 @@ var _ = register("OrderSucceeds", func(t *testing.T, db *store.DB) {
 		webrana.LedgerCredit: 1000, webrana.LedgerHold: -300, webrana.LedgerRelease: 300, webrana.LedgerCharge: -300})
 	if b := balance(t, db, owner.ID, "USD"); b != 700 {
 		t.Fatalf("balance %d, want 700", b)
+	}
+})
+
+// CompleteOrdersAtOnce: the orders one look found running complete in one
+// call, each as CompleteOrder would, one completed already passed over; an
+// order that cannot be read leaves every other as it was.
+var _ = register("CompleteOrdersAtOnce", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 10})
+	owner := mustUser(t, db)
+	credit(t, db, owner, 1000)
+	plan := mustPlan(t, db, webrana.DigitalOcean, "S")
+	var orders []*webrana.Order
+	for i := range 3 {
+		o, err := db.PlaceOrder(ctx, store.NewOrder{Instance: newInstance(owner, plan), Hold: usd(100)}, nil)
+		must(t, err)
+		_, err = db.BeginAttempt(ctx, o.ID, ids["A"])
+		must(t, err)
+		must(t, db.RecordServer(ctx, o.ID, ids["A"], fmt.Sprint(100+i)))
+		orders = append(orders, o)
+	}
+	done := func(o *webrana.Order, ip string, told *int) store.OrderCompletion {
+		return store.OrderCompletion{OrderID: o.ID, Completion: store.Completion{IPv4: ip, Prepaid: provisionDay, Charge: o.HoldAmount},
+			Also: []func(*store.Tx) error{func(*store.Tx) error { *told++; return nil }}}
+	}
+	var told [3]int
+	must(t, db.CompleteOrder(ctx, orders[0].ID, store.Completion{IPv4: "192.0.2.10", Prepaid: provisionDay, Charge: orders[0].HoldAmount}))
+
+	// An order unknown fails the whole call: nothing of the others is written.
+	gone := &webrana.Order{ID: "no-such-order"}
+	err := db.CompleteOrders(ctx, []store.OrderCompletion{done(orders[1], "192.0.2.11", &told[1]), done(gone, "192.0.2.99", new(int))})
+	if webrana.ErrorCode(err) != webrana.ENOTFOUND {
+		t.Fatalf("CompleteOrders with an unknown order: %v, want not found", err)
+	}
+	if o, err := db.OrderByID(ctx, orders[1].ID); err != nil || o.Done() {
+		t.Fatalf("order after a failed CompleteOrders: %+v, %v; want still booting", o, err)
+	}
+
+	must(t, db.CompleteOrders(ctx, []store.OrderCompletion{
+		done(orders[2], "192.0.2.12", &told[2]), done(orders[0], "192.0.2.90", &told[0]), done(orders[1], "192.0.2.11", &told[1])}))
+	if told != [3]int{0, 1, 1} {
+		t.Fatalf("steps run %v, want none for the order completed before and one for each other", told)
+	}
+	for i, ip := range []string{"192.0.2.10", "192.0.2.11", "192.0.2.12"} {
+		in, err := db.InstanceByID(ctx, orders[i].InstanceID)
+		must(t, err)
+		if in.Status != webrana.StatusActive || in.IPv4 != ip || in.ActiveAt == nil {
+			t.Fatalf("server %d after CompleteOrders: %+v; want active at %s", i, in, ip)
+		}
+		o, err := db.OrderByID(ctx, orders[i].ID)
+		must(t, err)
+		if o.Status != webrana.OrderSucceeded || o.RootPassword != "" {
+			t.Fatalf("order %d after CompleteOrders: %+v", i, o)
+		}
+	}
+	mustEqual(t, "ledger by kind", ledgerKinds(t, db, owner), map[string]int64{
+		webrana.LedgerCredit: 1000, webrana.LedgerHold: -300, webrana.LedgerRelease: 300, webrana.LedgerCharge: -300})
+	if active, reserved := accountCounts(t, db, ids["A"]); active != 3 || reserved != 0 {
+		t.Fatalf("account at %d active, %d reserved; want 3, 0", active, reserved)
 	}
 })
 
