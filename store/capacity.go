@@ -185,21 +185,18 @@ func (k *capacity) settle(ctx context.Context) error {
 // provider and whether it can take a server now: active, healthy enough
 // for an order (HEALTHY or UNKNOWN, as Reserve asks) and with room.
 func (k *capacity) recount(ctx context.Context, id string) (webrana.ProviderType, bool, error) {
-	_, err := k.c.exec(ctx, `UPDATE accounts SET
+	var p webrana.ProviderType
+	var free bool
+	err := k.c.row(ctx, `UPDATE accounts SET
 		active_count = foreign_count
 			+ (SELECT COUNT(*) FROM instances i WHERE i.account_id = accounts.id AND i.provider_id <> ''
 				AND i.status IN `+ownStatusList+`)
 			+ (SELECT COUNT(*) FROM account_strays s WHERE s.account_id = accounts.id
 				AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.account_id = s.account_id AND r.order_id = s.order_id)),
 		reserved_count = (SELECT COUNT(*) FROM reservations r WHERE r.account_id = accounts.id)
-		WHERE id = ?`, id)
-	if err != nil {
-		return "", false, err
-	}
-	var p webrana.ProviderType
-	var free bool
-	err = k.c.row(ctx, `SELECT provider_type, is_active AND health IN (?, ?) AND active_count + reserved_count < instance_limit
-		FROM accounts WHERE id = ?`, webrana.HealthHealthy, webrana.HealthUnknown, id).Scan(&p, &free)
+		WHERE id = ?
+		RETURNING provider_type, is_active AND health IN (?, ?) AND active_count + reserved_count < instance_limit`,
+		id, webrana.HealthHealthy, webrana.HealthUnknown).Scan(&p, &free)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil // deleted meanwhile: nothing to count
 	}
