@@ -120,36 +120,93 @@ func (s *Service) ttl(k Kind) time.Duration {
 
 // GetSizes returns a provider's sizes.
 func (s *Service) GetSizes(ctx context.Context, p webrana.ProviderType) (Result[*cloud.Size], error) {
-	return get(ctx, s, p, Sizes, (*cloud.Client).Sizes)
+	v, err := s.View(ctx, p)
+	if err != nil {
+		return Result[*cloud.Size]{}, err
+	}
+	return v.Sizes(ctx)
 }
 
 // GetRegions returns a provider's regions.
 func (s *Service) GetRegions(ctx context.Context, p webrana.ProviderType) (Result[*cloud.Region], error) {
-	return get(ctx, s, p, Regions, (*cloud.Client).Regions)
+	v, err := s.View(ctx, p)
+	if err != nil {
+		return Result[*cloud.Region]{}, err
+	}
+	return v.Regions(ctx)
 }
 
 // GetImages returns a provider's images of a type.
 func (s *Service) GetImages(ctx context.Context, p webrana.ProviderType, t cloud.ImageType) (Result[*cloud.Image], error) {
-	kind := Distribution
-	if t == cloud.ImageApplication {
-		kind = Application
+	v, err := s.View(ctx, p)
+	if err != nil {
+		return Result[*cloud.Image]{}, err
 	}
-	return get(ctx, s, p, kind, func(c *cloud.Client, ctx context.Context) ([]*cloud.Image, error) { return c.Images(ctx, t) })
+	return v.Images(ctx, t)
 }
 
 // GetApps returns a provider's marketplace apps.
 func (s *Service) GetApps(ctx context.Context, p webrana.ProviderType) (Result[*cloud.App], error) {
-	return get(ctx, s, p, Apps, (*cloud.Client).Apps)
+	v, err := s.View(ctx, p)
+	if err != nil {
+		return Result[*cloud.App]{}, err
+	}
+	return v.Apps(ctx)
+}
+
+// View is a provider's catalogs as of one read of its row. Whether a
+// cached catalog is current is decided by the row's updated_at, so each
+// Get… reads the row; a caller that needs several catalogs at once (an
+// order checks sizes, regions and images) reads it once, for all.
+type View struct {
+	s    *Service
+	prov *webrana.Provider
+}
+
+// View reads the provider's row for the catalogs asked of the view.
+func (s *Service) View(ctx context.Context, p webrana.ProviderType) (View, error) {
+	prov, err := s.db.ProviderByType(ctx, p)
+	if err != nil {
+		return View{}, err
+	}
+	return s.Of(prov), nil
+}
+
+// Of is the provider's catalogs as of prov, its row as the caller read it.
+func (s *Service) Of(prov *webrana.Provider) View { return View{s: s, prov: prov} }
+
+// Provider is the provider's row the view is of.
+func (v View) Provider() *webrana.Provider { return v.prov }
+
+// Sizes returns the provider's sizes.
+func (v View) Sizes(ctx context.Context) (Result[*cloud.Size], error) {
+	return get(ctx, v, Sizes, (*cloud.Client).Sizes)
+}
+
+// Regions returns the provider's regions.
+func (v View) Regions(ctx context.Context) (Result[*cloud.Region], error) {
+	return get(ctx, v, Regions, (*cloud.Client).Regions)
+}
+
+// Images returns the provider's images of a type.
+func (v View) Images(ctx context.Context, t cloud.ImageType) (Result[*cloud.Image], error) {
+	kind := Distribution
+	if t == cloud.ImageApplication {
+		kind = Application
+	}
+	return get(ctx, v, kind, func(c *cloud.Client, ctx context.Context) ([]*cloud.Image, error) { return c.Images(ctx, t) })
+}
+
+// Apps returns the provider's marketplace apps.
+func (v View) Apps(ctx context.Context) (Result[*cloud.App], error) {
+	return get(ctx, v, Apps, (*cloud.Client).Apps)
 }
 
 // get serves one catalog: fresh from cache, or fetched once for every
 // concurrent caller, or stale when the provider fails.
-func get[T any](ctx context.Context, s *Service, p webrana.ProviderType, kind Kind,
+func get[T any](ctx context.Context, v View, kind Kind,
 	fetch func(*cloud.Client, context.Context) ([]T, error)) (Result[T], error) {
-	prov, err := s.db.ProviderByType(ctx, p)
-	if err != nil {
-		return Result[T]{}, err
-	}
+	s, prov, p := v.s, v.prov, v.prov.Type
 	if !prov.Enabled {
 		return Result[T]{}, webrana.Errorf(webrana.ENOTFOUND, "%s is not offered.", prov.Name)
 	}

@@ -241,10 +241,15 @@ type Checked struct {
 // form taking the order step by step refuses each step as Place would.
 func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, through Stage) (*Checked, error) {
 	c := &Checked{}
-	var err error
-	if c.Provider, err = s.provider(ctx, req); err != nil || through < StagePlan {
+	prov, err := s.provider(ctx, req)
+	if err != nil {
 		return c, err
 	}
+	c.Provider = prov.Type
+	if through < StagePlan {
+		return c, nil
+	}
+	cat := s.catalog.Of(prov) // one read of the provider's row for every catalog the order checks
 	if c.Label, err = webrana.ValidLabel(req.Label); err != nil {
 		return c, err
 	}
@@ -254,10 +259,10 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 	if d := s.DefaultRegion(c.Provider); req.Region == "" && d != "" && slices.Contains(c.Plan.Regions, d) {
 		req.Region = d
 	}
-	if c.Size, err = s.size(ctx, c.Plan, req.Region); err != nil || through < StageImage {
+	if c.Size, err = s.size(ctx, cat, c.Plan, req.Region); err != nil || through < StageImage {
 		return c, err
 	}
-	if c.Image, err = s.image(ctx, c.Provider, c.Size, req); err != nil || through < StageConfig {
+	if c.Image, err = s.image(ctx, cat, c.Size, req); err != nil || through < StageConfig {
 		return c, err
 	}
 	if err := s.sshKeys(ctx, owner, req.SSHKeyIDs); err != nil {
@@ -278,13 +283,17 @@ func (s *Service) Check(ctx context.Context, owner *webrana.User, req *Request, 
 // Regions lists the plan's regions where its size can be ordered today,
 // by the same check Place makes.
 func (s *Service) Regions(ctx context.Context, plan *webrana.Plan) ([]*cloud.Region, error) {
-	all, err := s.catalog.GetRegions(ctx, plan.ProviderType)
+	cat, err := s.catalog.View(ctx, plan.ProviderType)
+	if err != nil {
+		return nil, err
+	}
+	all, err := cat.Regions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []*cloud.Region
 	for _, region := range plan.Regions {
-		if _, err := s.size(ctx, plan, region); webrana.ErrorCode(err) == webrana.EINVALID {
+		if _, err := s.size(ctx, cat, plan, region); webrana.ErrorCode(err) == webrana.EINVALID {
 			continue
 		} else if err != nil {
 			return nil, err
@@ -297,29 +306,29 @@ func (s *Service) Regions(ctx context.Context, plan *webrana.Plan) ([]*cloud.Reg
 }
 
 // provider resolves provider_type or provider_id to an enabled provider.
-func (s *Service) provider(ctx context.Context, req *Request) (webrana.ProviderType, error) {
+func (s *Service) provider(ctx context.Context, req *Request) (*webrana.Provider, error) {
 	var p *webrana.Provider
 	var err error
 	switch {
 	case req.ProviderID != "":
 		if p, err = s.db.ProviderByID(ctx, req.ProviderID); webrana.ErrorCode(err) == webrana.ENOTFOUND {
-			return "", webrana.FieldError("provider_id", "Unknown provider.")
+			return nil, webrana.FieldError("provider_id", "Unknown provider.")
 		}
 	case req.ProviderType.Valid():
 		p, err = s.db.ProviderByType(ctx, req.ProviderType)
 	default:
-		return "", webrana.FieldError("provider_type", "provider_type must be %s (or give provider_id).", webrana.ProviderTypesText())
+		return nil, webrana.FieldError("provider_type", "provider_type must be %s (or give provider_id).", webrana.ProviderTypesText())
 	}
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if req.ProviderType != "" && req.ProviderType != p.Type {
-		return "", webrana.FieldError("provider_type", "provider_type and provider_id name different providers.")
+		return nil, webrana.FieldError("provider_type", "provider_type and provider_id name different providers.")
 	}
 	if !p.Enabled {
-		return "", webrana.FieldError("provider_type", "%s is not taking orders at the moment.", p.Name)
+		return nil, webrana.FieldError("provider_type", "%s is not taking orders at the moment.", p.Name)
 	}
-	return p.Type, nil
+	return p, nil
 }
 
 func (s *Service) plan(ctx context.Context, provider webrana.ProviderType, id string) (*webrana.Plan, error) {
@@ -344,14 +353,14 @@ func (s *Service) plan(ctx context.Context, provider webrana.ProviderType, id st
 
 // size checks the region: the plan allows it, and the provider offers the
 // plan's size there today.
-func (s *Service) size(ctx context.Context, plan *webrana.Plan, region string) (*cloud.Size, error) {
+func (s *Service) size(ctx context.Context, cat catalog.View, plan *webrana.Plan, region string) (*cloud.Size, error) {
 	if region == "" {
 		return nil, webrana.FieldError("region", "Choose a region.")
 	}
 	if !slices.Contains(plan.Regions, region) {
 		return nil, webrana.FieldError("region", "Plan %q is not sold in %s; choose one of %s.", plan.Name, region, strings.Join(plan.Regions, ", "))
 	}
-	sizes, err := s.catalog.GetSizes(ctx, plan.ProviderType)
+	sizes, err := cat.Sizes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +368,7 @@ func (s *Service) size(ctx context.Context, plan *webrana.Plan, region string) (
 	if i < 0 || !sizes.Items[i].Available || !slices.Contains(sizes.Items[i].Regions, region) {
 		return nil, webrana.FieldError("region", "Plan %q is not available in %s at the moment; choose another region.", plan.Name, region)
 	}
-	regions, err := s.catalog.GetRegions(ctx, plan.ProviderType)
+	regions, err := cat.Regions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +381,8 @@ func (s *Service) size(ctx context.Context, plan *webrana.Plan, region string) (
 // image resolves the image to create from: a distribution image, a 1-click
 // app (its image) where the provider's marketplace is of images, or an
 // image for a StackScript where it is of scripts.
-func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, req *Request) (string, error) {
+func (s *Service) image(ctx context.Context, cat catalog.View, size *cloud.Size, req *Request) (string, error) {
+	provider := cat.Provider().Type
 	reg := providers.Of(provider)
 	market := reg.Capabilities.Marketplace
 	switch {
@@ -385,12 +395,12 @@ func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size
 	case req.StackScriptID == 0 && len(req.StackScriptData) > 0:
 		return "", webrana.FieldError("stackscript_data", "stackscript_data needs a stackscript_id.")
 	case req.App != "":
-		return s.appImage(ctx, provider, size, req)
+		return s.appImage(ctx, cat, size, req)
 	}
 	if req.Image == "" {
 		return "", webrana.FieldError("image", "Choose an image.")
 	}
-	images, err := s.catalog.GetImages(ctx, provider, cloud.ImageDistribution)
+	images, err := cat.Images(ctx, cloud.ImageDistribution)
 	if err != nil {
 		return "", err
 	}
@@ -402,7 +412,7 @@ func (s *Service) image(ctx context.Context, provider webrana.ProviderType, size
 		return "", err
 	}
 	if req.StackScriptID != 0 {
-		if err := s.stackScript(ctx, provider, req); err != nil {
+		if err := s.stackScript(ctx, cat, req); err != nil {
 			return "", err
 		}
 	}
@@ -437,8 +447,9 @@ func ImageFits(im *cloud.Image, size *cloud.Size, region string) error {
 	return nil
 }
 
-func (s *Service) appImage(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, req *Request) (string, error) {
-	apps, err := s.catalog.GetApps(ctx, provider)
+func (s *Service) appImage(ctx context.Context, cat catalog.View, size *cloud.Size, req *Request) (string, error) {
+	provider := cat.Provider().Type
+	apps, err := cat.Apps(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -450,7 +461,7 @@ func (s *Service) appImage(ctx context.Context, provider webrana.ProviderType, s
 	if req.Image != "" && req.Image != image {
 		return "", webrana.FieldError("image", "The 1-click app %s brings its own image; leave image empty.", apps.Items[i].Name)
 	}
-	images, err := s.catalog.GetImages(ctx, provider, cloud.ImageApplication)
+	images, err := cat.Images(ctx, cloud.ImageApplication)
 	if err != nil {
 		return "", err
 	}
@@ -481,7 +492,11 @@ type ImageChoices struct {
 // ImageChoices lists the images and marketplace apps an order on the
 // size in the region may choose.
 func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderType, size *cloud.Size, region string) (*ImageChoices, error) {
-	images, err := s.catalog.GetImages(ctx, provider, cloud.ImageDistribution)
+	cat, err := s.catalog.View(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	images, err := cat.Images(ctx, cloud.ImageDistribution)
 	if err != nil {
 		return nil, err
 	}
@@ -495,7 +510,7 @@ func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderTyp
 	if market == cloud.MarketplaceNone {
 		return out, nil
 	}
-	apps, err := s.catalog.GetApps(ctx, provider)
+	apps, err := cat.Apps(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -503,7 +518,7 @@ func (s *Service) ImageChoices(ctx context.Context, provider webrana.ProviderTyp
 		out.Apps = apps.Items
 		return out, nil
 	}
-	appImages, err := s.catalog.GetImages(ctx, provider, cloud.ImageApplication)
+	appImages, err := cat.Images(ctx, cloud.ImageApplication)
 	if err != nil {
 		return nil, err
 	}
@@ -522,8 +537,9 @@ func RunsOn(script *cloud.App, image string) bool {
 
 // stackScript checks the StackScript exists, takes the image, and that its
 // data names only the script's fields, with allowed values.
-func (s *Service) stackScript(ctx context.Context, provider webrana.ProviderType, req *Request) error {
-	apps, err := s.catalog.GetApps(ctx, provider)
+func (s *Service) stackScript(ctx context.Context, cat catalog.View, req *Request) error {
+	provider := cat.Provider().Type
+	apps, err := cat.Apps(ctx)
 	if err != nil {
 		return err
 	}

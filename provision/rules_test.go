@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/webrana/webrana"
+	"github.com/webrana/webrana/catalog"
 )
 
 // TestOrderRulesByProvider: the options, access and marketplace rules
@@ -16,7 +17,8 @@ func TestOrderRulesByProvider(t *testing.T) {
 	options := checkOptions
 	access := func(p webrana.ProviderType, req *Request) error { return checkAccess(p, req, "web", "ann@example.com") }
 	image := func(p webrana.ProviderType, req *Request) error {
-		_, err := (&Service{}).image(context.Background(), p, nil, req)
+		cat := (*catalog.Service)(nil).Of(&webrana.Provider{Type: p}) // the rules refuse before any catalog is asked
+		_, err := (&Service{}).image(context.Background(), cat, nil, req)
 		return err
 	}
 	for _, tc := range []struct {
