@@ -45,7 +45,7 @@ func New(d Driver, opts *Options) *Client {
 		o.Backoff = defaultBackoff
 	}
 	if o.Sleep == nil {
-		o.Sleep = realSleep
+		o.Sleep = Sleep
 	}
 	return &Client{d: d, opts: o}
 }
@@ -54,7 +54,8 @@ func defaultBackoff(n int) time.Duration {
 	return min(30*time.Second, time.Second<<(n-1))
 }
 
-func realSleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (its error then).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

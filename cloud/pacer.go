@@ -47,7 +47,7 @@ func NewPacers(now func() time.Time, sleep func(context.Context, time.Duration) 
 		now = time.Now
 	}
 	if sleep == nil {
-		sleep = realSleep
+		sleep = Sleep
 	}
 	return &Pacers{now: now, sleep: sleep, m: map[string]*Pacer{}}
 }

@@ -152,17 +152,21 @@ func (q *Queue) register(cfg *Config) ([]*river.PeriodicJob, error) {
 	return periodicJobs(cfg.Workers, cfg.Periodic)
 }
 
+// DuePoll is how often River looks for jobs due again. A job snoozed for a
+// few seconds is due again without a notice to the producers (the boot
+// watch's looks, an action's polls): looked for every 50ms, not every
+// second, or each such wait grows by half a second on average. A job runs
+// up to DuePoll after its snooze ends; one that must run on time snoozes
+// that much less and waits the rest itself (provision's boot watch).
+const DuePoll = 50 * time.Millisecond
+
 func (q *Queue) riverConfig(cfg Config, periodic []*river.PeriodicJob) *river.Config {
 	rc := &river.Config{Logger: cfg.Logger, PeriodicJobs: periodic,
 		JobTimeout: cmp.Or(cfg.JobTimeout, time.Minute), RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, 5*time.Minute),
 		// Fetch again soon after jobs finish (River waits 100ms by default):
 		// orders queue behind each other otherwise.
 		FetchCooldown: 10 * time.Millisecond,
-		// A job snoozed for a few seconds is due again without a notice to
-		// the producers (the boot watch's ticks, an action's polls): look for
-		// due jobs every 50ms, not every second, or each such wait grows by
-		// half a second on average.
-		FetchPollInterval: 50 * time.Millisecond,
+		FetchPollInterval: DuePoll,
 		Middleware:        []rivertype.Middleware{river.WorkerMiddlewareFunc(q.track)}}
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers

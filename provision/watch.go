@@ -79,16 +79,39 @@ func (ww *WatchWorker) NextRetry(job *river.Job[WatchArgs]) time.Time {
 // that completes the last order does not, so that orders recorded just
 // after it find the watch still on.
 func (ww *WatchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) error {
+	if err := ww.w.onTime(ctx, job.ScheduledAt); err != nil {
+		return err
+	}
 	t, err := ww.w.look(cloud.FailFast(ctx), job.Args.AccountID)
 	switch {
 	case cloud.Code(err) == cloud.RateLimited:
-		return river.JobSnooze(max(cloud.RetryAfter(err), ww.w.cfg.Tick))
+		return river.JobSnooze(early(max(cloud.RetryAfter(err), ww.w.cfg.Tick)))
 	case err != nil:
 		return err
 	case t.looked == 0:
 		return nil
 	}
-	return river.JobSnooze(ww.w.nextLook(t))
+	return river.JobSnooze(early(ww.w.nextLook(t)))
+}
+
+// LookLead is how much sooner than its look the watch asks River to run
+// it: River finds a job due again by polling (jobs.DuePoll), so a job
+// snoozed to the moment runs up to a poll late, and the boot time learnt
+// from such looks is as late. The watch's snooze ends LookLead early, and
+// the run waits the rest (onTime): a look comes when it is due.
+const LookLead = jobs.DuePoll + 10*time.Millisecond
+
+// early is the snooze that ends LookLead before d.
+func early(d time.Duration) time.Duration { return max(d-LookLead, 0) }
+
+// onTime waits for the moment the snooze that scheduled this run meant:
+// LookLead after the run was due (scheduled). A run River started later
+// than that goes on at once.
+func (w *Worker) onTime(ctx context.Context, scheduled time.Time) error {
+	if wait := min(scheduled.Add(LookLead).Sub(w.now()), LookLead); wait > 0 && !scheduled.IsZero() {
+		return w.cfg.Sleep(ctx, wait)
+	}
+	return nil
 }
 
 // tick is what one look found.

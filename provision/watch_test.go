@@ -150,13 +150,13 @@ func TestBootingOrderRestartsItsWatch(t *testing.T) {
 func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 	ctx := context.Background()
 	w := newOrderWorld(t)
-	snooze := func() time.Duration {
+	snooze := func() time.Duration { // until the next look: the snooze ends LookLead early, and the run waits the rest
 		t.Helper()
 		var s *river.JobSnoozeError
 		if err := w.tick(); !errors.As(err, &s) {
 			t.Fatalf("a tick with a server booting: %v, want a snooze", err)
 		}
-		return s.Duration
+		return s.Duration + provision.LookLead
 	}
 	place := func() *webrana.Order {
 		t.Helper()
@@ -251,7 +251,41 @@ func TestWatchLearnsFromTheClosestBootOfALook(t *testing.T) {
 	}
 	work(w.order())
 	var s *river.JobSnoozeError
-	if err := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: big.ID}, 1)); !errors.As(err, &s) || s.Duration != pooltest.CreateDelay {
+	if err := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: big.ID}, 1)); !errors.As(err, &s) || s.Duration+provision.LookLead != pooltest.CreateDelay {
 		t.Fatalf("after a burst seen 2s late the next server is first looked at after %v, want %s (the boot seen on time)", err, pooltest.CreateDelay)
+	}
+}
+
+// TestWatchLooksOnTime: River runs a job due again up to a poll late, so
+// the watch's snooze ends provision.LookLead before its look and the run
+// waits the rest: a run started the moment its snooze ended looks
+// LookLead later, when the server it waits for runs; a run started later
+// than that looks at once.
+func TestWatchLooksOnTime(t *testing.T) {
+	ctx := context.Background()
+	w := newOrderWorld(t)
+	o := w.order()
+	if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+		t.Fatalf("after the create: %v", err)
+	}
+	w.Clock.Advance(pooltest.CreateDelay - provision.LookLead) // the server runs in LookLead
+	job := pooltest.Job(provision.WatchArgs{AccountID: w.account.ID}, 1)
+	job.ScheduledAt = w.Clock.Now() // River runs it the moment its snooze ends
+	if err := w.watch.Work(ctx, job); !jobs.IsSnooze(err) {
+		t.Fatalf("tick: %v", err)
+	}
+	if in := w.instance(o); in.Status != webrana.StatusActive {
+		t.Fatalf("the look came before the server ran: it is %s", in.Status)
+	}
+	if lists := w.Sent("GET", "/v2/droplets"); lists != 1 {
+		t.Fatalf("%d lists, want the one look", lists)
+	}
+	started := w.Clock.Now()
+	job.ScheduledAt = started.Add(-provision.LookLead) // River ran it a poll late
+	if err := w.watch.Work(ctx, job); err != nil {
+		t.Fatalf("a tick with nothing booting: %v, want the watch to end", err)
+	}
+	if waited := w.Clock.Now().Sub(started); waited != 0 {
+		t.Fatalf("a run started late waited %s, want none", waited)
 	}
 }

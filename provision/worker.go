@@ -46,8 +46,11 @@ type WorkerConfig struct {
 	BootTimeout time.Duration    // a server not running by then is removed and the order fails (default 10m)
 	HoldTimeout time.Duration    // an order held longer fails and is released (default 24h)
 	Now         func() time.Time // default webrana.Now
-	Logger      *slog.Logger     // default discards
-	Mail        Mailer           // tells customers of their orders; nil: mail is not configured
+	// Sleep waits (default cloud.Sleep); tests inject one that moves their
+	// clock instead.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Logger *slog.Logger // default discards
+	Mail   Mailer       // tells customers of their orders; nil: mail is not configured
 }
 
 func (c WorkerConfig) withDefaults() WorkerConfig {
@@ -68,6 +71,9 @@ func (c WorkerConfig) withDefaults() WorkerConfig {
 	}
 	if c.Now == nil {
 		c.Now = webrana.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = cloud.Sleep
 	}
 	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	return c

@@ -65,7 +65,7 @@ func orderWorldMailing(t *testing.T, w *pooltest.World, mailer provision.Mailer)
 	a := w.Account(webrana.DigitalOcean, "A", 10, foreignServers)
 	queue := &watchQueue{started: map[string]int{}}
 	worker := provision.NewWorker(w.DB, w.Pool, queue, w.Keys, nil, nil,
-		&provision.WorkerConfig{HeldRetry: time.Minute, Now: w.Clock.Now, Mail: mailer})
+		&provision.WorkerConfig{HeldRetry: time.Minute, Now: w.Clock.Now, Sleep: w.Clock.Sleep, Mail: mailer})
 	return &orderWorld{World: w, t: t, account: a, worker: worker, watch: provision.NewWatchWorker(worker), queue: queue}
 }
 
