@@ -165,7 +165,7 @@ func (q *Queue) riverConfig(cfg Config, periodic []*river.PeriodicJob) *river.Co
 		JobTimeout: cmp.Or(cfg.JobTimeout, time.Minute), RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, 5*time.Minute),
 		// Fetch again soon after jobs finish (River waits 100ms by default):
 		// orders queue behind each other otherwise.
-		FetchCooldown: 10 * time.Millisecond,
+		FetchCooldown:     10 * time.Millisecond,
 		FetchPollInterval: DuePoll,
 		Middleware:        []rivertype.Middleware{river.WorkerMiddlewareFunc(q.track)}}
 	if cfg.Workers != nil {

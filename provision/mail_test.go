@@ -136,7 +136,7 @@ func TestOneOrderFailingToCompleteHoldsBackNoOther(t *testing.T) {
 			}
 		}
 		w.Clock.Advance(time.Minute) // the servers run
-		rec.FailNext(2)               // the look's one transaction, then the first order's own
+		rec.FailNext(2)              // the look's one transaction, then the first order's own
 		if err := w.tick(); !jobs.IsSnooze(err) {
 			t.Fatalf("a tick with a message that could not be queued: %v, want the watch to look again", err)
 		}
