@@ -31,13 +31,19 @@ func (r *run) telling(ctx context.Context, kind mail.Kind, fill func(*mail.Serve
 	if err != nil {
 		return nil, err
 	}
+	return r.w.message(ctx, store.RowWithOwner{Row: row, Owner: owner}, kind, fill), nil
+}
+
+// message is telling's step, for a server and owner read already.
+func (w *Worker) message(ctx context.Context, about store.RowWithOwner, kind mail.Kind, fill func(*mail.ServerData)) func(*store.Tx) error {
+	row := about.Row
 	data := mail.ServerData{Name: row.Label, Provider: row.ProviderName, Region: row.Region, Plan: row.PlanName,
 		IPv4: row.IPv4, IPv6: row.IPv6, Path: "/servers/" + row.ID}
 	if fill != nil {
 		fill(&data)
 	}
-	m := mail.Message{To: owner.Email, UserID: owner.ID, Kind: kind, Data: data}
-	return func(tx *store.Tx) error { return r.w.cfg.Mail.QueueTx(ctx, tx, m) }, nil
+	m := mail.Message{To: about.Owner.Email, UserID: about.Owner.ID, Kind: kind, Data: data}
+	return func(tx *store.Tx) error { return w.cfg.Mail.QueueTx(ctx, tx, m) }
 }
 
 // refund is what a failed order gives back, formatted, or "" when nothing

@@ -35,6 +35,7 @@ type WorkStore interface {
 	PlanByID(ctx context.Context, id string) (*webrana.Plan, error)
 	AccountByID(ctx context.Context, id string) (*webrana.Account, error)
 	InstanceRowWithOwner(ctx context.Context, id string) (*store.InstanceRow, *webrana.User, error) // for telling its owner
+	InstanceRowsWithOwner(ctx context.Context, ids []string) (map[string]store.RowWithOwner, error) // …several at once
 	UpdateAccount(ctx context.Context, id string, upd store.AccountUpdate, also ...func(*store.Tx) error) (*webrana.Account, error)
 	SSHKeyByID(ctx context.Context, userID, id string) (*webrana.SSHKey, error)
 	AccountSSHKey(ctx context.Context, accountID, fingerprint string) (string, error)

@@ -13,6 +13,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloud"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/store"
 )
 
@@ -253,12 +254,27 @@ func runningIn(orders []*store.BootingOrder, listed map[string]*cloud.Instance) 
 // (store.DB.CompleteOrders), each with its message to the customer: a
 // look that finds a burst of servers up makes one commit, not one each.
 func (w *Worker) completeAll(ctx context.Context, up []*store.BootingOrder, listed map[string]*cloud.Instance) error {
+	var about map[string]store.RowWithOwner // what each message says, read at once
+	if w.cfg.Mail != nil {
+		ids := make([]string, len(up))
+		for i, o := range up {
+			ids[i] = o.Instance.ID
+		}
+		var err error
+		if about, err = w.db.InstanceRowsWithOwner(ctx, ids); err != nil {
+			return err
+		}
+	}
 	done := make([]store.OrderCompletion, 0, len(up))
 	for _, o := range up {
-		r := &run{w: w, cfg: w.cfg, order: o.Order, in: o.Instance}
-		d, err := r.completing(ctx, listed[o.Instance.ProviderID])
-		if err != nil {
-			return err
+		s := listed[o.Instance.ProviderID]
+		d := store.OrderCompletion{OrderID: o.ID, Completion: completion(o.Order, s)}
+		if w.cfg.Mail != nil {
+			a, ok := about[o.Instance.ID]
+			if !ok {
+				return webrana.Errorf(webrana.ENOTFOUND, "Server not found.")
+			}
+			d.Also = append(d.Also, w.message(ctx, a, mail.ServerReady, addresses(s)))
 		}
 		done = append(done, d)
 	}

@@ -520,11 +520,16 @@ func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance)
 // with s's addresses, its hold charged (completion), and its customer told
 // in the same transaction.
 func (r *run) completing(ctx context.Context, s *cloud.Instance) (store.OrderCompletion, error) {
-	ready, err := r.telling(ctx, mail.ServerReady, func(d *mail.ServerData) { d.IPv4, d.IPv6 = s.IPv4, s.IPv6 })
+	ready, err := r.telling(ctx, mail.ServerReady, addresses(s))
 	if err != nil {
 		return store.OrderCompletion{}, err
 	}
 	return store.OrderCompletion{OrderID: r.order.ID, Completion: completion(r.order, s), Also: []func(*store.Tx) error{ready}}, nil
+}
+
+// addresses fills a message about a server with the addresses s has.
+func addresses(s *cloud.Instance) func(*mail.ServerData) {
+	return func(d *mail.ServerData) { d.IPv4, d.IPv6 = s.IPv4, s.IPv6 }
 }
 
 // discard removes a server that will not come up and ends the order.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/webrana/webrana"
@@ -69,6 +70,32 @@ func (c conn) appendLedger(ctx context.Context, e *webrana.LedgerEntry) (bool, e
 		e.ID = "" // not written: the entry with this key is the one that counts
 	}
 	return n == 1, err
+}
+
+// appendEntries appends entries that are neither credits nor debits
+// checked against the balance (releases, charges), in one statement; an
+// entry whose idempotency key is in the ledger already is not written
+// again.
+func (c conn) appendEntries(ctx context.Context, entries []*webrana.LedgerEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var rows []string
+	var args []any
+	for _, e := range entries {
+		if err := validateLedgerEntry(e); err != nil {
+			return err
+		}
+		if e.Kind == webrana.LedgerCredit {
+			return webrana.Errorf(webrana.EINTERNAL, "A credit is appended alone, after its checks.")
+		}
+		e.ID, e.CreatedAt = newID(), c.now()
+		rows = append(rows, `(`+placeholders(9)+`)`)
+		args = append(args, e.ID, e.UserID, e.Kind, e.Amount, e.Currency, nullString(e.InstanceID), e.Note, nullString(e.IdempotencyKey), e.CreatedAt)
+	}
+	_, err := c.exec(ctx, `INSERT INTO ledger_entries (`+ledgerColumns+`) VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (idempotency_key) DO NOTHING`, args...)
+	return constraintError(err, "", "Unknown customer or server.")
 }
 
 // validateLedgerEntry enforces the sign convention: money in is positive,

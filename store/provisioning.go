@@ -206,56 +206,73 @@ func (db *DB) CompleteOrders(ctx context.Context, orders []OrderCompletion) erro
 		if err != nil {
 			return err
 		}
+		var todo []completing
+		var told []func(*Tx) error
 		for _, d := range orders {
 			l := locked[d.OrderID]
-			if l.o.Done() {
+			if l.o.Done() || slices.ContainsFunc(todo, func(t completing) bool { return t.o.ID == d.OrderID }) {
 				continue // a retried completion, or one that lost to a failure (a boot timeout)
 			}
 			if d.Charge < 0 || d.Charge > l.o.HoldAmount || d.Prepaid < 0 {
 				return webrana.Errorf(webrana.EINVALID, "An order is charged from nothing to its hold, for a period that is not negative.")
 			}
-			if err := complete(ctx, c, l.o, l.in, l.backupHold, d.Completion); err != nil {
-				return err
-			}
-			if err := tx.then(d.Also); err != nil {
-				return err
-			}
+			todo = append(todo, completing{lockedOrder: l, done: d.Completion})
+			told = append(told, d.Also...)
 		}
-		return nil
+		if err := complete(ctx, c, todo); err != nil {
+			return err
+		}
+		return tx.then(told)
 	})
 }
 
-// complete is CompleteOrder's writes: the order done, the server active and
-// billed from the end of its prepaid period, the hold turned into the charge
-// (backupHold of it for backups).
-func complete(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instance, backupHold int64, done Completion) error {
-	now := c.now()
-	if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ? WHERE id = ?`,
-		webrana.OrderSucceeded, webrana.StepDone, now, o.ID); err != nil {
-		return err
-	}
-	backups := firstBackupCharge(backupHold, done) // backups.go: the part of the charge for backups, under their own cap
-	if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
-		billed_until = ?, billing_month = ?, month_charged = ?, backup_month_charged = ? WHERE id = ?`,
-		webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge-backups,
-		backups, in.ID); err != nil {
-		return err
-	}
-	if err := finishOpenAttempts(ctx, c, o.ID, webrana.AttemptSucceeded, ""); err != nil {
-		return err
-	}
-	if o.HoldAmount == 0 {
+// completing is an order CompleteOrders completes: read and locked, and
+// how it ends.
+type completing struct {
+	*lockedOrder
+	done Completion
+}
+
+// complete is CompleteOrders' writes: each order done, its server active
+// and billed from the end of its prepaid period, its hold turned into the
+// charge (backupHold of it for backups). What is the same for every order
+// is one statement for all of them.
+func complete(ctx context.Context, c conn, todo []completing) error {
+	if len(todo) == 0 {
 		return nil
 	}
-	if err := releaseHold(ctx, c, o, in, "Hold released: "+in.Label+" is active"); err != nil {
+	ids := make([]any, len(todo))
+	for i, t := range todo {
+		ids[i] = t.o.ID
+	}
+	in := `(` + placeholders(len(ids)) + `)`
+	if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ? WHERE id IN `+in,
+		append([]any{webrana.OrderSucceeded, webrana.StepDone, c.now()}, ids...)...); err != nil {
 		return err
 	}
-	if done.Charge == 0 {
-		return nil
+	var entries []*webrana.LedgerEntry
+	for _, t := range todo {
+		now, o, done := c.now(), t.o, t.done
+		backups := firstBackupCharge(t.backupHold, done) // backups.go: the part of the charge for backups, under their own cap
+		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, ipv4 = ?, ipv6 = ?, error = '', active_at = ?, updated_at = ?,
+			billed_until = ?, billing_month = ?, month_charged = ?, backup_month_charged = ? WHERE id = ?`,
+			webrana.StatusActive, done.IPv4, done.IPv6, now, now, now.Add(done.Prepaid), webrana.MonthOf(now), done.Charge-backups,
+			backups, t.in.ID); err != nil {
+			return err
+		}
+		if o.HoldAmount > 0 {
+			entries = append(entries, holdRelease(o, t.in, "Hold released: "+t.in.Label+" is active"))
+		}
+		if o.HoldAmount > 0 && done.Charge > 0 {
+			entries = append(entries, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
+				Currency: o.Currency, InstanceID: t.in.ID, Note: firstDayNote(t.in.Label, backups), IdempotencyKey: "charge:first:" + o.ID})
+		}
 	}
-	_, err := c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
-		Currency: o.Currency, InstanceID: in.ID, Note: firstDayNote(in.Label, backups), IdempotencyKey: "charge:first:" + o.ID})
-	return err
+	if _, err := c.exec(ctx, `UPDATE order_attempts SET outcome = ?, error = '', finished_at = ? WHERE outcome = ? AND order_id IN `+in,
+		append([]any{webrana.AttemptSucceeded, c.now(), webrana.AttemptStarted}, ids...)...); err != nil {
+		return err
+	}
+	return c.appendEntries(ctx, entries)
 }
 
 // FailOrder ends the order for good: the server failed with reason (shown
@@ -380,9 +397,14 @@ func lockOrders(ctx context.Context, c conn, ids []string) (map[string]*lockedOr
 }
 
 func releaseHold(ctx context.Context, c conn, o *webrana.Order, in *webrana.Instance, note string) error {
-	_, err := c.appendLedger(ctx, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerRelease, Amount: o.HoldAmount,
-		Currency: o.Currency, InstanceID: in.ID, Note: note, IdempotencyKey: "release:" + o.ID})
+	_, err := c.appendLedger(ctx, holdRelease(o, in, note))
 	return err
+}
+
+// holdRelease is the entry that gives an order's hold back.
+func holdRelease(o *webrana.Order, in *webrana.Instance, note string) *webrana.LedgerEntry {
+	return &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerRelease, Amount: o.HoldAmount,
+		Currency: o.Currency, InstanceID: in.ID, Note: note, IdempotencyKey: "release:" + o.ID}
 }
 
 func finishOpenAttempts(ctx context.Context, c conn, orderID, outcome, message string) error {

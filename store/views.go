@@ -54,6 +54,35 @@ func (db *DB) InstanceRowWithOwner(ctx context.Context, id string) (*InstanceRow
 var instanceRowWithOwnerQuery = `SELECT ` + instanceRowColumns() + `, ` + qualified("u", userColumns) + instanceRowFrom + `
 	JOIN users u ON u.id = i.owner_id WHERE i.id = ?`
 
+// RowWithOwner is an instance with its names and its owner.
+type RowWithOwner struct {
+	Row   *InstanceRow
+	Owner *webrana.User
+}
+
+// InstanceRowsWithOwner is InstanceRowWithOwner for several instances, in
+// one query, by instance id; an instance missing is missing from the map.
+func (db *DB) InstanceRowsWithOwner(ctx context.Context, ids []string) (map[string]RowWithOwner, error) {
+	out := make(map[string]RowWithOwner, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	scan := func(s scanner) (RowWithOwner, error) {
+		row, owner, err := scanBoth(s, scanInstanceRow, scanUser)
+		return RowWithOwner{Row: row, Owner: owner}, err
+	}
+	rows, err := list(ctx, db.conn(), scan, `SELECT `+instanceRowColumns()+`, `+qualified("u", userColumns)+instanceRowFrom+`
+		JOIN users u ON u.id = i.owner_id WHERE i.id IN (`+placeholders(len(ids))+`)`, args...)
+	for _, r := range rows {
+		out[r.Row.ID] = r
+	}
+	return out, err
+}
+
 // ListInstanceRows is ListInstances with each instance's names. Its total
 // is estimated when f allows it (see webrana.InstanceFilter.Estimate and
 // DB.EstimateFrom).

@@ -59,6 +59,13 @@ var _ = register("InstanceRows", func(t *testing.T, db *store.DB) {
 	mustEqual(t, "the row's owner", by, wantOwner)
 	_, _, err = db.InstanceRowWithOwner(ctx, "missing")
 	wantCode(t, err, webrana.ENOTFOUND, "InstanceRowWithOwner missing")
+
+	several, err := db.InstanceRowsWithOwner(ctx, []string{placed.ID, "missing", pending.ID})
+	must(t, err)
+	pendingRow, pendingOwner, err := db.InstanceRowWithOwner(ctx, pending.ID)
+	must(t, err)
+	mustEqual(t, "rows with their owners, by id", several, map[string]store.RowWithOwner{
+		placed.ID: {Row: withOwner, Owner: by}, pending.ID: {Row: pendingRow, Owner: pendingOwner}})
 })
 
 var _ = register("AttemptRows", func(t *testing.T, db *store.DB) {
