@@ -71,16 +71,21 @@ type capacity struct {
 // are skipped; an unknown account is not an error here (its rows are
 // simply not there to count).
 func (tx *Tx) lockCapacity(ctx context.Context, accountIDs ...string) (*capacity, error) {
-	ids := slices.DeleteFunc(slices.Clone(accountIDs), func(id string) bool { return id == "" })
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	k := &capacity{c: tx.conn(), tx: tx, locked: ids, changed: map[string]bool{}}
-	for _, id := range ids {
+	k := tx.lockedCapacity(accountIDs)
+	for _, id := range k.locked {
 		if err := k.c.lockRow(ctx, "accounts", id); err != nil {
 			return nil, err
 		}
 	}
 	return k, nil
+}
+
+// lockedCapacity is the change of capacity on accounts whose rows the
+// caller has locked (in the order of their ids).
+func (tx *Tx) lockedCapacity(accountIDs []string) *capacity {
+	ids := slices.DeleteFunc(slices.Clone(accountIDs), func(id string) bool { return id == "" })
+	slices.Sort(ids)
+	return &capacity{c: tx.conn(), tx: tx, locked: slices.Compact(ids), changed: map[string]bool{}}
 }
 
 // lockRow takes a row's write lock until the transaction ends. SQLite

@@ -62,15 +62,25 @@ func (db *DB) EndAttempt(ctx context.Context, orderID, outcome, message string) 
 }
 
 // lockOrderCapacity starts a change of capacity on the accounts an order
-// touches: those it holds slots on and its instance's, plus extra.
+// touches: those it holds slots on and its instance's, plus extra. They
+// are found and locked in one statement, in the order of their ids, as
+// lockCapacity locks (ids are UUIDs, which the database orders as Go does).
 func (tx *Tx) lockOrderCapacity(ctx context.Context, orderID string, extra ...string) (*capacity, error) {
-	accounts, err := list(ctx, tx.conn(), scanString, `SELECT account_id FROM reservations WHERE order_id = ?
-		UNION SELECT i.account_id FROM orders o JOIN instances i ON i.id = o.instance_id
-			WHERE o.id = ? AND i.account_id IS NOT NULL`, orderID, orderID)
+	c := tx.conn()
+	args := []any{orderID, orderID}
+	query := `SELECT id FROM accounts WHERE id IN (SELECT account_id FROM reservations WHERE order_id = ?
+		UNION SELECT i.account_id FROM orders o JOIN instances i ON i.id = o.instance_id WHERE o.id = ? AND i.account_id IS NOT NULL)`
+	if len(extra) > 0 {
+		query += ` OR id IN (` + placeholders(len(extra)) + `)`
+		for _, id := range extra {
+			args = append(args, id)
+		}
+	}
+	accounts, err := list(ctx, c, scanString, query+` ORDER BY id`+c.forUpdate(), args...)
 	if err != nil {
 		return nil, err
 	}
-	return tx.lockCapacity(ctx, append(accounts, extra...)...)
+	return tx.lockedCapacity(append(accounts, extra...)), nil
 }
 
 // CloseAttempt finishes the order's open attempt with an outcome but keeps
