@@ -64,6 +64,9 @@ type capacity struct {
 	tx      *Tx
 	locked  []string // account ids, sorted
 	changed map[string]bool
+	// converted are the changed accounts whose change gained no room: an
+	// order's slot became its server (convert).
+	converted map[string]bool
 }
 
 // lockCapacity starts a change of capacity on the given accounts: their
@@ -85,7 +88,7 @@ func (tx *Tx) lockCapacity(ctx context.Context, accountIDs ...string) (*capacity
 func (tx *Tx) lockedCapacity(accountIDs []string) *capacity {
 	ids := slices.DeleteFunc(slices.Clone(accountIDs), func(id string) bool { return id == "" })
 	slices.Sort(ids)
-	return &capacity{c: tx.conn(), tx: tx, locked: slices.Compact(ids), changed: map[string]bool{}}
+	return &capacity{c: tx.conn(), tx: tx, locked: slices.Compact(ids), changed: map[string]bool{}, converted: map[string]bool{}}
 }
 
 // lockRow takes a row's write lock until the transaction ends. SQLite
@@ -140,6 +143,7 @@ func (k *capacity) convert(ctx context.Context, orderID, accountID, providerID s
 	if err := k.releaseOrder(ctx, orderID); err != nil {
 		return err
 	}
+	k.converted[accountID] = true // the slot given back there is the server now
 	return k.gone(ctx, accountID, providerID)
 }
 
@@ -148,8 +152,12 @@ func (k *capacity) convert(ctx context.Context, orderID, accountID, providerID s
 // instance (deleted, failed, or recorded) in the same transaction.
 func (k *capacity) gone(ctx context.Context, accountID, providerID string) error {
 	k.mustHold(accountID)
-	if _, err := k.c.exec(ctx, `DELETE FROM account_strays WHERE account_id = ? AND provider_id = ?`, accountID, providerID); err != nil {
+	res, err := k.c.exec(ctx, `DELETE FROM account_strays WHERE account_id = ? AND provider_id = ?`, accountID, providerID)
+	if err != nil {
 		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		delete(k.converted, accountID) // it was counted as a stray too: room is gained
 	}
 	k.changed[accountID] = true
 	return nil
@@ -160,10 +168,12 @@ func (k *capacity) gone(ctx context.Context, accountID, providerID string) error
 func (k *capacity) touch(accountID string) {
 	k.mustHold(accountID)
 	k.changed[accountID] = true
+	delete(k.converted, accountID)
 }
 
 // settle recounts every changed account and wakes the held orders of each
-// provider left with room.
+// provider left with room, unless the account gained none (converted): an
+// order held there found none before, and finds none now.
 func (k *capacity) settle(ctx context.Context) error {
 	var roomy []webrana.ProviderType
 	for _, id := range k.locked {
@@ -174,7 +184,7 @@ func (k *capacity) settle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if free && !slices.Contains(roomy, p) {
+		if free && !k.converted[id] && !slices.Contains(roomy, p) {
 			roomy = append(roomy, p)
 		}
 	}

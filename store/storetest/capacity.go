@@ -156,7 +156,7 @@ var _ = register("SyncInterleavingsCountOnce", func(t *testing.T, db *store.DB) 
 
 // HeldOrdersWakeWhenCapacityAppears: a change that leaves a provider with
 // room wakes its held orders' jobs in the same transaction; one that leaves
-// it full does not.
+// it full, or gains no room (a slot becoming its server), does not.
 var _ = register("HeldOrdersWakeWhenCapacityAppears", func(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	clk := useClock(db)
@@ -222,6 +222,10 @@ var _ = register("HeldOrdersWakeWhenCapacityAppears", func(t *testing.T, db *sto
 	_, err = db.UpdateAccount(ctx, a, store.AccountUpdate{Health: &healthy})
 	must(t, err)
 	took("an account healthy again", 41)
+	recorded := reservedOrder(t, db, webrana.DigitalOcean, a)
+	took("a slot reserved")
+	must(t, db.RecordServer(ctx, recorded.order.ID, a, "s-9"))
+	took("a slot becoming its server, which leaves the room there was")
 	mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "B", limit: 5})
 	took("an account added", 41)
 	mustPool(t, db, webrana.Linode, poolAccount{name: "L2", limit: 1})
