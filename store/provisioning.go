@@ -206,6 +206,9 @@ type OrderCompletion struct {
 // completed at once rather than one commit each. An order completed
 // already is passed over; any other error leaves every order as it was.
 func (db *DB) CompleteOrders(ctx context.Context, orders []OrderCompletion) error {
+	if len(orders) == 0 {
+		return nil
+	}
 	ids := make([]string, len(orders))
 	for i, d := range orders {
 		ids[i] = d.OrderID
