@@ -72,9 +72,7 @@ func (tx *Tx) lockOrderCapacity(ctx context.Context, orderID string, extra ...st
 		UNION SELECT i.account_id FROM orders o JOIN instances i ON i.id = o.instance_id WHERE o.id = ? AND i.account_id IS NOT NULL)`
 	if len(extra) > 0 {
 		query += ` OR id IN (` + placeholders(len(extra)) + `)`
-		for _, id := range extra {
-			args = append(args, id)
-		}
+		args = append(args, anys(extra)...)
 	}
 	accounts, err := list(ctx, c, scanString, query+` ORDER BY id`+c.forUpdate(), args...)
 	if err != nil {
@@ -368,10 +366,7 @@ func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *we
 // An order or instance missing is an error.
 func lockOrders(ctx context.Context, c conn, ids []string) (map[string]*lockedOrder, error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anys(ids)
 	scan := func(s scanner) (*lockedOrder, error) {
 		l := &lockedOrder{}
 		o, err := scanOrder(also{s, []any{&l.backupHold}})

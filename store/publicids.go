@@ -46,10 +46,7 @@ func (db *DB) publicNumbers(ctx context.Context, refs []string) (map[string]int6
 	if len(refs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(refs))
-	for i, r := range refs {
-		args[i] = r
-	}
+	args := anys(refs)
 	rows, err := db.conn().query(ctx, `SELECT ref, id FROM public_ids WHERE ref IN (`+placeholders(len(refs))+`)`, args...)
 	if err != nil {
 		return nil, err
@@ -91,10 +88,7 @@ func (db *DB) InstanceTags(ctx context.Context, ids []string) (map[string][]stri
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anys(ids)
 	rows, err := db.conn().query(ctx, `SELECT instance_id, tag FROM instance_tags WHERE instance_id IN (`+
 		placeholders(len(ids))+`) ORDER BY instance_id, tag`, args...)
 	if err != nil {
@@ -113,3 +107,12 @@ func (db *DB) InstanceTags(ctx context.Context, ids []string) (map[string][]stri
 
 // placeholders is n comma-separated parameters.
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// anys is ids as a statement's arguments, for the placeholders of an IN list.
+func anys(ids []string) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}

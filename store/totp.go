@@ -142,10 +142,7 @@ func (db *DB) TOTPEnabledAmong(ctx context.Context, userIDs []string) (map[strin
 		return out, nil
 	}
 	q := `SELECT user_id FROM user_totp WHERE confirmed_at IS NOT NULL AND user_id IN (?` + repeatPlaceholder(len(userIDs)-1) + `)`
-	args := make([]any, len(userIDs))
-	for i, id := range userIDs {
-		args[i] = id
-	}
+	args := anys(userIDs)
 	ids, err := list(ctx, db.conn(), func(s scanner) (string, error) {
 		var id string
 		return id, s.Scan(&id)

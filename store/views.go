@@ -67,10 +67,7 @@ func (db *DB) InstanceRowsWithOwner(ctx context.Context, ids []string) (map[stri
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anys(ids)
 	scan := func(s scanner) (RowWithOwner, error) {
 		row, owner, err := scanBoth(s, scanInstanceRow, scanUser)
 		return RowWithOwner{Row: row, Owner: owner}, err
