@@ -262,32 +262,37 @@ func (r *run) unpaid(ctx context.Context) error {
 // place reserves a slot on an account and starts an attempt there, or
 // holds the order when no account has room.
 func (r *run) place(ctx context.Context) error {
-	res, err := r.reservation(ctx)
+	res, begun, err := r.reservation(ctx)
 	if errors.Is(err, webrana.ErrAllAccountsFull) || errors.Is(err, webrana.ErrNoAvailableAccount) {
 		return r.hold(ctx, err)
 	}
 	if err != nil {
 		return err
 	}
-	if _, err := r.w.db.BeginAttempt(ctx, r.order.ID, res.AccountID); err != nil {
-		return err
+	if !begun {
+		if _, err := r.w.db.BeginAttempt(ctx, r.order.ID, res.AccountID); err != nil {
+			return err
+		}
 	}
 	r.order.AccountID, r.fresh = res.AccountID, true
 	return errNext
 }
 
-// reservation returns the slot the order holds — a run that stopped between
-// reserving and recording its attempt left one — or reserves a new one.
-func (r *run) reservation(ctx context.Context) (*webrana.Reservation, error) {
+// reservation returns the slot the order holds without an attempt begun on
+// it (a run of an earlier version that stopped between reserving and
+// beginning left one), or reserves a new one and begins the attempt there
+// with it (begun).
+func (r *run) reservation(ctx context.Context) (res *webrana.Reservation, begun bool, err error) {
 	if res, err := r.w.db.ReservationOf(ctx, r.order.ID); err != nil || res != nil {
-		return res, err
+		return res, false, err
 	}
 	pinned, err := pinnedAccount(ctx, r.w.db, r.in) // its VPC's account (vpc.go)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	r.pinned = pinned
-	return r.w.db.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID, AccountID: pinned})
+	res, err = r.w.db.Reserve(ctx, store.ReserveRequest{Provider: r.in.ProviderType, OrderID: r.order.ID, AccountID: pinned, Begin: true})
+	return res, true, err
 }
 
 // create makes the order's server on its account. Unless the account was

@@ -19,23 +19,31 @@ import (
 func (db *DB) BeginAttempt(ctx context.Context, orderID, accountID string) (*webrana.Attempt, error) {
 	var a *webrana.Attempt
 	err := db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		now := c.now()
-		res, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, account_id = ?, updated_at = ? WHERE id = ?`,
-			webrana.OrderRunning, webrana.StepCreating, accountID, now, orderID)
-		if err := mustAffect(res, err, "Order"); err != nil {
-			return err
-		}
-		if _, err := c.exec(ctx, `UPDATE instances SET status = ?, account_id = ?, updated_at = ?
-			WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`, webrana.StatusProvisioning, accountID, now, orderID); err != nil {
-			return err
-		}
-		a = &webrana.Attempt{ID: newID(), OrderID: orderID, AccountID: accountID, Outcome: webrana.AttemptStarted, StartedAt: now}
-		_, err = c.exec(ctx, `INSERT INTO order_attempts (`+attemptColumns+`) VALUES (?, ?, ?, ?, '', ?, NULL)`,
-			a.ID, a.OrderID, a.AccountID, a.Outcome, a.StartedAt)
+		var err error
+		a, err = beginAttempt(ctx, tx.conn(), orderID, accountID)
 		return err
 	})
 	return a, constraintError(err, "", "Unknown order or account.")
+}
+
+// beginAttempt is BeginAttempt's writes, in the caller's transaction.
+// Reserve with ReserveRequest.Begin makes the same writes on PostgreSQL
+// in its one statement (take.statement).
+func beginAttempt(ctx context.Context, c conn, orderID, accountID string) (*webrana.Attempt, error) {
+	now := c.now()
+	res, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, account_id = ?, updated_at = ? WHERE id = ?`,
+		webrana.OrderRunning, webrana.StepCreating, accountID, now, orderID)
+	if err := mustAffect(res, err, "Order"); err != nil {
+		return nil, err
+	}
+	if _, err := c.exec(ctx, `UPDATE instances SET status = ?, account_id = ?, updated_at = ?
+		WHERE id = (SELECT instance_id FROM orders WHERE id = ?)`, webrana.StatusProvisioning, accountID, now, orderID); err != nil {
+		return nil, err
+	}
+	a := &webrana.Attempt{ID: newID(), OrderID: orderID, AccountID: accountID, Outcome: webrana.AttemptStarted, StartedAt: now}
+	_, err = c.exec(ctx, `INSERT INTO order_attempts (`+attemptColumns+`) VALUES (?, ?, ?, ?, '', ?, NULL)`,
+		a.ID, a.OrderID, a.AccountID, a.Outcome, a.StartedAt)
+	return a, err
 }
 
 // EndAttempt finishes the order's open attempt with an outcome and gives

@@ -27,6 +27,10 @@ type ReserveRequest struct {
 	// VPC): only it is considered, and when it is full the pool is full for
 	// this order.
 	AccountID string
+	// Begin also begins the order's attempt on the account reserved, as
+	// BeginAttempt does, in the same transaction (on PostgreSQL in the same
+	// statement): the order runs there, creating, or has no slot at all.
+	Begin bool
 }
 
 // DefaultRetryRefusedAfter is ReserveRequest.RetryRefusedAfter's default.
@@ -112,6 +116,7 @@ type take struct {
 	room     string // the conditions the chosen account must still meet
 	roomArgs []any
 	r        *webrana.Reservation
+	begin    bool // begin the order's attempt on the account reserved
 
 	chosen string // the account chosen; "" when none had room
 	taken  bool   // whether the slot was taken (r is then the reservation)
@@ -137,6 +142,7 @@ func (db *DB) newTake(req ReserveRequest, u usable, tried []any) *take {
 		room:     `active_count + reserved_count + 1 <= instance_limit AND ` + u.where,
 		roomArgs: u.args,
 		r:        &webrana.Reservation{ID: newID(), OrderID: req.OrderID, CreatedAt: now, ExpiresAt: now.Add(req.TTL)},
+		begin:    req.Begin,
 	}
 }
 
@@ -158,8 +164,11 @@ func (t *take) inTx(ctx context.Context, c conn) error {
 		return err
 	}
 	t.taken, t.r.AccountID = true, t.chosen
-	_, err = c.exec(ctx, `INSERT INTO reservations (id, account_id, order_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		t.r.ID, t.r.AccountID, t.r.OrderID, t.r.CreatedAt, t.r.ExpiresAt)
+	if _, err := c.exec(ctx, `INSERT INTO reservations (id, account_id, order_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		t.r.ID, t.r.AccountID, t.r.OrderID, t.r.CreatedAt, t.r.ExpiresAt); err != nil || !t.begin {
+		return err
+	}
+	_, err = beginAttempt(ctx, c, t.r.OrderID, t.r.AccountID)
 	return err
 }
 
@@ -171,7 +180,9 @@ func (t *take) inTx(ctx context.Context, c conn) error {
 func (t *take) inOneStatement(ctx context.Context, c conn) error {
 	query, args := t.statement()
 	var chosen, taken sql.NullString
-	if err := c.row(ctx, query, args...).Scan(&chosen, &taken); err != nil {
+	if err := c.row(ctx, query, args...).Scan(&chosen, &taken); t.begin && isForeignKeyViolation(err) {
+		return webrana.Errorf(webrana.ENOTFOUND, "Order not found.")
+	} else if err != nil {
 		return err
 	}
 	t.chosen, t.taken, t.r.AccountID = chosen.String, taken.Valid, taken.String
@@ -180,14 +191,29 @@ func (t *take) inOneStatement(ctx context.Context, c conn) error {
 
 // statement is inOneStatement's query: it answers the account chosen (NULL
 // when none had room) and the account reserved on (NULL when none was).
+// With begin, it also makes beginAttempt's writes on the account reserved;
+// the attempt's reference to its order fails the statement, and takes no
+// slot, when the order does not exist.
 func (t *take) statement() (string, []any) {
-	return `WITH chosen AS (` + t.choose + `),
+	query := `WITH chosen AS (` + t.choose + `),
 		slot AS (UPDATE accounts SET reserved_count = reserved_count + 1
 			WHERE id = (SELECT id FROM chosen) AND ` + t.room + ` RETURNING id),
 		reservation AS (INSERT INTO reservations (id, account_id, order_id, created_at, expires_at)
-			SELECT ?, id, ?, ?, ? FROM slot RETURNING account_id)
-		SELECT (SELECT id FROM chosen), (SELECT account_id FROM reservation)`,
-		append(append(slices.Clone(t.args), t.roomArgs...), t.r.ID, t.r.OrderID, t.r.CreatedAt, t.r.ExpiresAt)
+			SELECT ?, id, ?, ?, ? FROM slot RETURNING account_id)`
+	args := append(append(slices.Clone(t.args), t.roomArgs...), t.r.ID, t.r.OrderID, t.r.CreatedAt, t.r.ExpiresAt)
+	if t.begin {
+		now := t.r.CreatedAt
+		query += `,
+		begun AS (UPDATE orders SET status = ?, step = ?, account_id = r.account_id, updated_at = ?
+			FROM reservation r WHERE orders.id = ? RETURNING orders.instance_id, r.account_id),
+		server AS (UPDATE instances SET status = ?, account_id = b.account_id, updated_at = ?
+			FROM begun b WHERE instances.id = b.instance_id),
+		attempt AS (INSERT INTO order_attempts (` + attemptColumns + `) SELECT ?, ?, account_id, ?, '', ?, NULL FROM reservation)`
+		args = append(args, webrana.OrderRunning, webrana.StepCreating, now, t.r.OrderID,
+			webrana.StatusProvisioning, now, newID(), t.r.OrderID, webrana.AttemptStarted, now)
+	}
+	return query + `
+		SELECT (SELECT id FROM chosen), (SELECT account_id FROM reservation)`, args
 }
 
 // usable is the condition an account must meet to take an order: the

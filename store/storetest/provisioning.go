@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -241,6 +242,58 @@ var _ = register("OrderSucceeds", func(t *testing.T, db *store.DB) {
 		webrana.LedgerCredit: 1000, webrana.LedgerHold: -300, webrana.LedgerRelease: 300, webrana.LedgerCharge: -300})
 	if b := balance(t, db, owner.ID, "USD"); b != 700 {
 		t.Fatalf("balance %d, want 700", b)
+	}
+})
+
+// ReserveAndBegin: a reservation that begins the order's attempt leaves the
+// order running on the account reserved, its server there and one attempt
+// open, as BeginAttempt would; a full pool, or an order that does not
+// exist, leaves no slot taken and nothing begun.
+var _ = register("ReserveAndBegin", func(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	ids := mustPool(t, db, webrana.DigitalOcean, poolAccount{name: "A", limit: 2, active: 1})
+	o := mustOrder(t, db, webrana.DigitalOcean)
+	r, err := db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: o.ID, Begin: true})
+	must(t, err)
+	if r.AccountID != ids["A"] {
+		t.Fatalf("reserved on %s, want %s", r.AccountID, ids["A"])
+	}
+	got, err := db.OrderByID(ctx, o.ID)
+	must(t, err)
+	if got.Status != webrana.OrderRunning || got.Step != webrana.StepCreating || got.AccountID != ids["A"] {
+		t.Fatalf("order after a reservation that begins it: %+v", got)
+	}
+	in, err := db.InstanceByID(ctx, o.InstanceID)
+	must(t, err)
+	if in.AccountID != ids["A"] || in.Status != webrana.StatusProvisioning {
+		t.Fatalf("server after a reservation that begins it: account %q, %s", in.AccountID, in.Status)
+	}
+	attempts, err := db.ListAttempts(ctx, o.ID)
+	must(t, err)
+	if len(attempts) != 1 || attempts[0].AccountID != ids["A"] || attempts[0].Outcome != webrana.AttemptStarted || attempts[0].FinishedAt != nil {
+		t.Fatalf("attempts %+v, want one open on A", attempts)
+	}
+	if active, reserved := accountCounts(t, db, ids["A"]); active != 1 || reserved != 1 {
+		t.Fatalf("account at %d active, %d reserved; want 1, 1", active, reserved)
+	}
+
+	full := mustOrder(t, db, webrana.DigitalOcean)
+	_, err = db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: full.ID, Begin: true})
+	if !errors.Is(err, webrana.ErrAllAccountsFull) {
+		t.Fatalf("a full pool: %v, want ErrAllAccountsFull", err)
+	}
+	if got, err := db.OrderByID(ctx, full.ID); err != nil || got.Status != webrana.OrderPending || got.AccountID != "" {
+		t.Fatalf("order the full pool had no room for: %+v, %v", got, err)
+	}
+	if attempts, err := db.ListAttempts(ctx, full.ID); err != nil || len(attempts) != 0 {
+		t.Fatalf("attempts of the order the full pool had no room for: %+v, %v", attempts, err)
+	}
+
+	must(t, db.EndAttempt(ctx, o.ID, webrana.AttemptInterrupted, "")) // room again
+	_, err = db.Reserve(ctx, store.ReserveRequest{Provider: webrana.DigitalOcean, OrderID: "no-such-order", Begin: true})
+	wantCode(t, err, webrana.ENOTFOUND, "a reservation that begins an order that does not exist")
+	if active, reserved := accountCounts(t, db, ids["A"]); active != 1 || reserved != 0 {
+		t.Fatalf("account at %d active, %d reserved after an order that does not exist; want 1, 0", active, reserved)
 	}
 })
 
