@@ -207,6 +207,9 @@ func (v View) Apps(ctx context.Context) (Result[*cloud.App], error) {
 func get[T any](ctx context.Context, v View, kind Kind,
 	fetch func(*cloud.Client, context.Context) ([]T, error)) (Result[T], error) {
 	s, prov, p := v.s, v.prov, v.prov.Type
+	if err := ctx.Err(); err != nil {
+		return Result[T]{}, err // a caller out of time asks for nothing more, as a read of the provider's row would fail
+	}
 	if !prov.Enabled {
 		return Result[T]{}, webrana.Errorf(webrana.ENOTFOUND, "%s is not offered.", prov.Name)
 	}

@@ -285,3 +285,29 @@ func TestCallerThatMayNotWaitIsAnswered(t *testing.T) {
 		t.Fatalf("warm cache, provider holding the request: stale %v fetched %v, %v; want the copy of %v", res.Stale, res.FetchedAt, err, fresh.FetchedAt)
 	}
 }
+
+// TestViewServesOneReadOfTheProvider: a view serves every catalog against
+// the one read of the provider's row it was made with, as each Get… does
+// against its own read; and a caller whose time is up is told so rather
+// than served, as a read of the row would tell it.
+func TestViewServesOneReadOfTheProvider(t *testing.T) {
+	f := setup(t, storetest.OpenSQLite(t))
+	ctx := context.Background()
+	v, err := f.svc.View(ctx, webrana.DigitalOcean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes, err := v.Sizes(ctx)
+	if err != nil || len(sizes.Items) == 0 {
+		t.Fatalf("sizes through a view: %d, %v", len(sizes.Items), err)
+	}
+	again, err := f.svc.GetSizes(ctx, webrana.DigitalOcean)
+	if err != nil || !again.FetchedAt.Equal(sizes.FetchedAt) {
+		t.Fatalf("the view's sizes are not the cache's: fetched %v and %v (%v)", sizes.FetchedAt, again.FetchedAt, err)
+	}
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := v.Sizes(ended); err == nil {
+		t.Fatal("a caller whose context ended was served")
+	}
+}
