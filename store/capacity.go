@@ -157,7 +157,10 @@ func (k *capacity) gone(ctx context.Context, accountID, providerID string) error
 		return err
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
-		delete(k.converted, accountID) // it was counted as a stray too: room is gained
+		// A stray row went: a conversion still gains no room (the server
+		// counts in the stray's place, see Capacity), but whether a held
+		// order should look again is left to the recount, as before.
+		delete(k.converted, accountID)
 	}
 	k.changed[accountID] = true
 	return nil
