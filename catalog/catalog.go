@@ -120,38 +120,32 @@ func (s *Service) ttl(k Kind) time.Duration {
 
 // GetSizes returns a provider's sizes.
 func (s *Service) GetSizes(ctx context.Context, p webrana.ProviderType) (Result[*cloud.Size], error) {
-	v, err := s.View(ctx, p)
-	if err != nil {
-		return Result[*cloud.Size]{}, err
-	}
-	return v.Sizes(ctx)
+	return viewing(ctx, s, p, View.Sizes)
 }
 
 // GetRegions returns a provider's regions.
 func (s *Service) GetRegions(ctx context.Context, p webrana.ProviderType) (Result[*cloud.Region], error) {
-	v, err := s.View(ctx, p)
-	if err != nil {
-		return Result[*cloud.Region]{}, err
-	}
-	return v.Regions(ctx)
+	return viewing(ctx, s, p, View.Regions)
 }
 
 // GetImages returns a provider's images of a type.
 func (s *Service) GetImages(ctx context.Context, p webrana.ProviderType, t cloud.ImageType) (Result[*cloud.Image], error) {
-	v, err := s.View(ctx, p)
-	if err != nil {
-		return Result[*cloud.Image]{}, err
-	}
-	return v.Images(ctx, t)
+	return viewing(ctx, s, p, func(v View, ctx context.Context) (Result[*cloud.Image], error) { return v.Images(ctx, t) })
 }
 
 // GetApps returns a provider's marketplace apps.
 func (s *Service) GetApps(ctx context.Context, p webrana.ProviderType) (Result[*cloud.App], error) {
+	return viewing(ctx, s, p, View.Apps)
+}
+
+// viewing serves one catalog of a provider through a view of its own.
+func viewing[T any](ctx context.Context, s *Service, p webrana.ProviderType,
+	catalog func(View, context.Context) (Result[T], error)) (Result[T], error) {
 	v, err := s.View(ctx, p)
 	if err != nil {
-		return Result[*cloud.App]{}, err
+		return Result[T]{}, err
 	}
-	return v.Apps(ctx)
+	return catalog(v, ctx)
 }
 
 // View is a provider's catalogs as of one read of its row. Whether a

@@ -250,9 +250,11 @@ func runningIn(orders []*store.BootingOrder, listed map[string]*cloud.Instance) 
 	return up, rest
 }
 
-// completeAll completes the orders whose servers run, in one transaction
-// (store.DB.CompleteOrders), each with its message to the customer: a
-// look that finds a burst of servers up makes one commit, not one each.
+// completeAll completes the orders whose servers run (listed by provider
+// id), in one transaction (store.DB.CompleteOrders), each with its message
+// to the customer: a look that finds a burst of servers up makes one
+// commit, not one each. An order whose create found its server running
+// already completes through it too, alone.
 func (w *Worker) completeAll(ctx context.Context, up []*store.BootingOrder, listed map[string]*cloud.Instance) error {
 	var about map[string]store.RowWithOwner // what each message says, read at once
 	if w.cfg.Mail != nil {

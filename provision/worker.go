@@ -504,32 +504,13 @@ func (r *run) tooLong() string {
 func (r *run) settle(ctx context.Context, a *webrana.Account, s *cloud.Instance) error {
 	switch {
 	case running(s):
-		done, err := r.completing(ctx, s)
-		if err != nil {
-			return err
-		}
-		if err := r.w.db.CompleteOrders(ctx, []store.OrderCompletion{done}); err != nil {
-			return err
-		}
-		r.w.logger().Info("server active", "order", r.order.ID, "instance", r.in.ID, "ipv4", s.IPv4)
-		return nil
+		return r.w.completeAll(ctx, []*store.BootingOrder{{Order: r.order, Instance: r.in}}, map[string]*cloud.Instance{r.in.ProviderID: s})
 	case s.Status == cloud.StatusFailed:
 		return r.discard(ctx, a, s, "The provider could not start the server.")
 	case r.bootedTooLong():
 		return r.discard(ctx, a, s, r.tooLong())
 	}
 	return errBooting
-}
-
-// completing is how the order ends now that its server s runs: active
-// with s's addresses, its hold charged (completion), and its customer told
-// in the same transaction.
-func (r *run) completing(ctx context.Context, s *cloud.Instance) (store.OrderCompletion, error) {
-	ready, err := r.telling(ctx, mail.ServerReady, addresses(s))
-	if err != nil {
-		return store.OrderCompletion{}, err
-	}
-	return store.OrderCompletion{OrderID: r.order.ID, Completion: completion(r.order, s), Also: []func(*store.Tx) error{ready}}, nil
 }
 
 // addresses fills a message about a server with the addresses s has.

@@ -56,7 +56,7 @@ func (db *DB) EndAttempt(ctx context.Context, orderID, outcome, message string) 
 		if err != nil {
 			return err
 		}
-		if err := finishOpenAttempts(ctx, c, orderID, outcome, message); err != nil {
+		if err := finishOpenAttempts(ctx, c, outcome, message, orderID); err != nil {
 			return err
 		}
 		if err := k.releaseOrder(ctx, orderID); err != nil {
@@ -97,7 +97,7 @@ func (tx *Tx) lockOrderCapacity(ctx context.Context, orderID string, extra ...st
 func (db *DB) CloseAttempt(ctx context.Context, orderID, outcome, message string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		if err := finishOpenAttempts(ctx, c, orderID, outcome, message); err != nil {
+		if err := finishOpenAttempts(ctx, c, outcome, message, orderID); err != nil {
 			return err
 		}
 		_, err := c.exec(ctx, `UPDATE reservations SET expires_at = ? WHERE order_id = ?`, c.now().Add(DefaultReservationTTL), orderID)
@@ -260,13 +260,12 @@ func complete(ctx context.Context, c conn, todo []completing) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	ids := make([]any, len(todo))
+	ids := make([]string, len(todo))
 	for i, t := range todo {
 		ids[i] = t.o.ID
 	}
-	in := `(` + placeholders(len(ids)) + `)`
-	if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ? WHERE id IN `+in,
-		append([]any{webrana.OrderSucceeded, webrana.StepDone, c.now()}, ids...)...); err != nil {
+	if _, err := c.exec(ctx, `UPDATE orders SET status = ?, step = ?, error = '', root_password = '', updated_at = ?
+		WHERE id IN (`+placeholders(len(ids))+`)`, append([]any{webrana.OrderSucceeded, webrana.StepDone, c.now()}, anys(ids)...)...); err != nil {
 		return err
 	}
 	var entries []*webrana.LedgerEntry
@@ -282,13 +281,12 @@ func complete(ctx context.Context, c conn, todo []completing) error {
 		if o.HoldAmount > 0 {
 			entries = append(entries, holdRelease(o, t.in, "Hold released: "+t.in.Label+" is active"))
 		}
-		if o.HoldAmount > 0 && done.Charge > 0 {
+		if done.Charge > 0 { // at most the hold (CompleteOrders)
 			entries = append(entries, &webrana.LedgerEntry{UserID: o.UserID, Kind: webrana.LedgerCharge, Amount: -done.Charge,
 				Currency: o.Currency, InstanceID: t.in.ID, Note: firstDayNote(t.in.Label, backups), IdempotencyKey: "charge:first:" + o.ID})
 		}
 	}
-	if _, err := c.exec(ctx, `UPDATE order_attempts SET outcome = ?, error = '', finished_at = ? WHERE outcome = ? AND order_id IN `+in,
-		append([]any{webrana.AttemptSucceeded, c.now(), webrana.AttemptStarted}, ids...)...); err != nil {
+	if err := finishOpenAttempts(ctx, c, webrana.AttemptSucceeded, "", ids...); err != nil {
 		return err
 	}
 	return c.appendEntries(ctx, entries)
@@ -308,7 +306,7 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 		if err != nil {
 			return err
 		}
-		o, in, _, err := lockOrder(ctx, c, orderID) // failed once, told once
+		o, in, err := lockOrder(ctx, c, orderID) // failed once, told once
 		if err != nil {
 			return err
 		}
@@ -324,7 +322,7 @@ func (db *DB) FailOrder(ctx context.Context, orderID, outcome, reason string, al
 			webrana.StatusFailed, reason, now, in.ID); err != nil {
 			return err
 		}
-		if err := finishOpenAttempts(ctx, c, orderID, outcome, reason); err != nil {
+		if err := finishOpenAttempts(ctx, c, outcome, reason, orderID); err != nil {
 			return err
 		}
 		if err := k.releaseOrder(ctx, orderID); err != nil {
@@ -355,21 +353,19 @@ type lockedOrder struct {
 	backupHold int64
 }
 
-// lockOrder reads the order, the part of its hold for backups and its
-// instance, taking the order's row lock until the transaction ends (its
-// read is the lock: one round trip), so that concurrent endings of one
-// order take turns and the second sees the first's.
-func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *webrana.Instance, int64, error) {
+// lockOrder reads the order and its instance, taking the order's row lock
+// until the transaction ends (its read is the lock), so that concurrent
+// endings of one order take turns and the second sees the first's.
+func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *webrana.Instance, error) {
 	locked, err := lockOrders(ctx, c, []string{orderID})
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
-	l := locked[orderID]
-	return l.o, l.in, l.backupHold, nil
+	return locked[orderID].o, locked[orderID].in, nil
 }
 
-// lockOrders is lockOrder for several orders, in two round trips whatever
-// their number. The rows are locked in the order of their ids, as by every
+// lockOrders is lockOrder for several orders, with the part of each one's
+// hold for backups, in two round trips whatever their number. The rows are locked in the order of their ids, as by every
 // other transaction locking several, so that two never wait for each other.
 // An order or instance missing is an error.
 func lockOrders(ctx context.Context, c conn, ids []string) (map[string]*lockedOrder, error) {
@@ -423,9 +419,10 @@ func holdRelease(o *webrana.Order, in *webrana.Instance, note string) *webrana.L
 		Currency: o.Currency, InstanceID: in.ID, Note: note, IdempotencyKey: "release:" + o.ID}
 }
 
-func finishOpenAttempts(ctx context.Context, c conn, orderID, outcome, message string) error {
-	_, err := c.exec(ctx, `UPDATE order_attempts SET outcome = ?, error = ?, finished_at = ? WHERE order_id = ? AND outcome = ?`,
-		outcome, message, c.now(), orderID, webrana.AttemptStarted)
+// finishOpenAttempts ends the open attempts of the orders with an outcome.
+func finishOpenAttempts(ctx context.Context, c conn, outcome, message string, orderIDs ...string) error {
+	_, err := c.exec(ctx, `UPDATE order_attempts SET outcome = ?, error = ?, finished_at = ? WHERE outcome = ?
+		AND order_id IN (`+placeholders(len(orderIDs))+`)`, append([]any{outcome, message, c.now(), webrana.AttemptStarted}, anys(orderIDs)...)...)
 	return err
 }
 

@@ -47,12 +47,14 @@ func (db *DB) InstanceRowByID(ctx context.Context, id string) (*InstanceRow, err
 // InstanceRowWithOwner returns an instance with its names and its owner, in
 // one query: what a message about the server to its owner says.
 func (db *DB) InstanceRowWithOwner(ctx context.Context, id string) (*InstanceRow, *webrana.User, error) {
-	row, owner, err := scanBoth(db.conn().row(ctx, instanceRowWithOwnerQuery, id), scanInstanceRow, scanUser)
+	row, owner, err := scanBoth(db.conn().row(ctx, instanceRowsWithOwner+` WHERE i.id = ?`, id), scanInstanceRow, scanUser)
 	return row, owner, notFound(err, "Server")
 }
 
-var instanceRowWithOwnerQuery = `SELECT ` + instanceRowColumns() + `, ` + qualified("u", userColumns) + instanceRowFrom + `
-	JOIN users u ON u.id = i.owner_id WHERE i.id = ?`
+// instanceRowsWithOwner selects instances with their names and owners; the
+// queries add their conditions.
+var instanceRowsWithOwner = `SELECT ` + instanceRowColumns() + `, ` + qualified("u", userColumns) + instanceRowFrom + `
+	JOIN users u ON u.id = i.owner_id`
 
 // RowWithOwner is an instance with its names and its owner.
 type RowWithOwner struct {
@@ -67,13 +69,11 @@ func (db *DB) InstanceRowsWithOwner(ctx context.Context, ids []string) (map[stri
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := anys(ids)
 	scan := func(s scanner) (RowWithOwner, error) {
 		row, owner, err := scanBoth(s, scanInstanceRow, scanUser)
 		return RowWithOwner{Row: row, Owner: owner}, err
 	}
-	rows, err := list(ctx, db.conn(), scan, `SELECT `+instanceRowColumns()+`, `+qualified("u", userColumns)+instanceRowFrom+`
-		JOIN users u ON u.id = i.owner_id WHERE i.id IN (`+placeholders(len(ids))+`)`, args...)
+	rows, err := list(ctx, db.conn(), scan, instanceRowsWithOwner+` WHERE i.id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
 	for _, r := range rows {
 		out[r.Row.ID] = r
 	}

@@ -209,9 +209,9 @@ func BenchmarkOrderToActiveBeyondBoot(b *testing.B) {
 }
 
 // placeAtOnce places n orders of plan at once, one client each, as the
-// demo customer signed in with token (bearer). The clients are bare net/http, not webtest's (which checks
-// every answer against the spec): on two cores that work would be measured
-// as Webrana's.
+// demo customer signed in with token (bearer). The clients are bare
+// net/http, not webtest's (which checks every answer against the spec): on
+// two cores that work would be measured as Webrana's.
 func (r *orderRig) placeAtOnce(b *testing.B, token, plan string, n int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
 	var wg sync.WaitGroup
