@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -95,81 +94,6 @@ func (ww *WatchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) erro
 	return river.JobSnooze(early(ww.w.nextLook(t)))
 }
 
-// LookLead is how much sooner than its look the watch asks River to run
-// it: River finds a job due again by polling (jobs.DuePoll), so a job
-// snoozed to the moment runs up to a poll late, and the boot time learnt
-// from such looks is as late. The watch's snooze ends LookLead early, and
-// the run waits the rest (onTime): a look comes when it is due.
-const LookLead = jobs.DuePoll + 10*time.Millisecond
-
-// early is the snooze that ends LookLead before d.
-func early(d time.Duration) time.Duration { return max(d-LookLead, 0) }
-
-// onTime waits for the moment the snooze that scheduled this run meant:
-// LookLead after the run was due (scheduled). A run River started later
-// than that goes on at once.
-func (w *Worker) onTime(ctx context.Context, scheduled time.Time) error {
-	if wait := min(scheduled.Add(LookLead).Sub(w.now()), LookLead); wait > 0 && !scheduled.IsZero() {
-		return w.cfg.Sleep(ctx, wait)
-	}
-	return nil
-}
-
-// tick is what one look found.
-type tick struct {
-	looked   int                  // booting orders looked at
-	provider webrana.ProviderType // of the account
-	booting  []time.Time          // when each order still booting was recorded
-}
-
-// nextLook is how long the watch waits before its next look: until the
-// servers still booting are due to run (each was recorded the provider's
-// learnt boot time ago), however far off that is, as a look before then
-// would find none running. A tick while no boot time is learnt, and while a
-// server is late by a tick or more (due and still booting); half a tick
-// while one is just late, as most are a little (the learnt time is the
-// shortest of recent boots). Looks are at least half a tick apart, so
-// that an account's budget is spent on at most two a tick however its
-// servers' boots fall; so the look waits for every server due within half
-// a tick of the first, which then finds them all, rather than come at the
-// first's due and leave the rest half a tick. A server booting faster
-// than every recent one (the estimate is their shortest) is seen when it
-// was due.
-func (w *Worker) nextLook(t tick) time.Duration {
-	boot, known := w.boots.estimate(t.provider)
-	if !known || len(t.booting) == 0 {
-		return w.cfg.Tick
-	}
-	now, floor := w.now(), w.cfg.Tick/2
-	var dues []time.Duration
-	late := time.Duration(0) // when to look again for the servers late, if any
-	for _, recorded := range t.booting {
-		switch due := recorded.Add(boot).Sub(now); {
-		case due > 0:
-			dues = append(dues, due)
-		case due > -w.cfg.Tick:
-			late = floor
-		case late == 0:
-			late = w.cfg.Tick
-		}
-	}
-	if len(dues) == 0 {
-		return late
-	}
-	slices.Sort(dues)
-	next := dues[0]
-	for _, due := range dues[1:] {
-		if due > dues[0]+floor {
-			break
-		}
-		next = due
-	}
-	if late > 0 {
-		next = min(next, late)
-	}
-	return max(next, floor)
-}
-
 // look is one tick of an account's watch: the orders booting there, one
 // list of the account's servers carrying Webrana's tag, and each order
 // settled by what the list says. The orders whose servers run complete
@@ -187,22 +111,24 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 	if err != nil {
 		return tick{}, err
 	}
-	if t := w.notDue(a.ProviderType, orders); t != nil {
+	if t := w.notDue(a, orders); t != nil {
 		return *t, nil // nothing can run yet: no call
 	}
 	c, err := w.pool.Client(ctx, a)
 	if err != nil {
 		return tick{}, err
 	}
+	w.lists.add(accountID, w.now())
 	listed, err := c.ListInstances(ctx, cloud.ListOptions{Tag: webrana.ServerTag})
 	if err != nil {
 		return tick{}, err
 	}
+	seen := w.now() // when the list showed its servers as they were
 	byID := make(map[string]*cloud.Instance, len(listed))
 	for _, s := range listed {
 		byID[s.ID] = s
 	}
-	t := tick{looked: len(orders), provider: a.ProviderType}
+	t := tick{looked: len(orders), account: accountID, provider: a.ProviderType}
 	var shortest time.Duration // of the boots this look saw end
 	defer func() {
 		if shortest > 0 {
@@ -214,11 +140,11 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 		if err := w.completeAll(ctx, up, byID); err != nil {
 			w.logger().Warn("boot watch: completing the orders found running at once failed, completing each", "account", a.Name, "err", err)
 		} else {
-			shortest, settle = w.now().Sub(up[len(up)-1].UpdatedAt), rest
+			shortest, settle = seen.Sub(up[len(up)-1].UpdatedAt), rest
 		}
 	}
 	for _, o := range settle {
-		booted, err := w.lookAt(ctx, a, c, o, byID)
+		booted, err := w.lookAt(ctx, a, c, o, byID, seen)
 		switch {
 		case errors.Is(err, errBooting):
 		case err == nil:
@@ -291,16 +217,16 @@ func (w *Worker) completeAll(ctx context.Context, up []*store.BootingOrder, list
 
 // notDue returns the tick of a look that need not call the provider, as no
 // server booting can run yet: each was recorded less than the provider's
-// learnt boot time ago (a tick, while none is learnt). It returns nil when
-// one may run.
-func (w *Worker) notDue(p webrana.ProviderType, orders []*store.BootingOrder) *tick {
-	boot, known := w.boots.estimate(p)
+// learnt boot time ago (a tick, while none is learnt), by more than
+// dueSlack. It returns nil when one may run.
+func (w *Worker) notDue(a *webrana.Account, orders []*store.BootingOrder) *tick {
+	boot, known := w.boots.estimate(a.ProviderType)
 	if !known {
 		boot = w.cfg.Tick
 	}
-	now, t := w.now(), &tick{looked: len(orders), provider: p}
+	now, t := w.now(), &tick{looked: len(orders), account: a.ID, provider: a.ProviderType}
 	for _, o := range orders {
-		if !now.Before(o.UpdatedAt.Add(boot)) {
+		if !now.Add(dueSlack).Before(o.UpdatedAt.Add(boot)) {
 			return nil
 		}
 		t.booting = append(t.booting, o.UpdatedAt)
@@ -308,16 +234,17 @@ func (w *Worker) notDue(p webrana.ProviderType, orders []*store.BootingOrder) *t
 	return t
 }
 
-// lookAt settles one booting order by the account's list, and returns how
-// long its server took to boot (since it was recorded) when it completed
-// the order.
+// lookAt settles one booting order by the account's list (answered at
+// seen), and returns how long its server took to boot (since it was
+// recorded, until it was seen running) when it completed the order.
 func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client, o *store.BootingOrder,
-	listed map[string]*cloud.Instance) (time.Duration, error) {
+	listed map[string]*cloud.Instance, seen time.Time) (time.Duration, error) {
 	r := &run{w: w, cfg: w.cfg, order: o.Order, in: o.Instance}
 	s, ok := listed[o.Instance.ProviderID]
 	if !ok {
 		var err error
-		if s, err = c.GetInstance(ctx, o.Instance.ProviderID); cloud.Code(err) == cloud.NotFound {
+		s, err = c.GetInstance(ctx, o.Instance.ProviderID)
+		if seen = w.now(); cloud.Code(err) == cloud.NotFound {
 			return 0, r.fail(ctx, webrana.AttemptFailed, "The server was removed at the provider while it was being set up. Nothing was charged.")
 		} else if err != nil {
 			return 0, err
@@ -326,42 +253,5 @@ func (w *Worker) lookAt(ctx context.Context, a *webrana.Account, c *cloud.Client
 	if err := r.settle(ctx, a, s); err != nil || !running(s) {
 		return 0, err
 	}
-	return w.now().Sub(o.UpdatedAt), nil // booting since recorded
-}
-
-// boots learns how long each provider takes to boot a server: the
-// shortest of the last boots the watch saw end. A boot is seen to end at
-// the look that finds it running, so each is at most a tick too long;
-// the shortest of several is close to the provider's own time. Each look
-// gives one, the shortest it saw end (the server recorded last among
-// those running, the least overdue): the others it found were overdue by
-// as much as the look's wait, and a burst of them would push the closest
-// out of the last few. Kept in memory: a restarted process learns again
-// within a few servers.
-type boots struct {
-	mu   sync.Mutex
-	seen map[webrana.ProviderType][]time.Duration // the last bootsKept, oldest first
-}
-
-// bootsKept is how many recent boots the estimate is the shortest of: few
-// enough that a provider getting slower is followed within a few servers.
-const bootsKept = 16
-
-func (b *boots) observe(p webrana.ProviderType, d time.Duration) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.seen == nil {
-		b.seen = map[webrana.ProviderType][]time.Duration{}
-	}
-	seen := append(b.seen[p], d)
-	b.seen[p] = seen[max(0, len(seen)-bootsKept):]
-}
-
-func (b *boots) estimate(p webrana.ProviderType) (time.Duration, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.seen[p]) == 0 {
-		return 0, false
-	}
-	return slices.Min(b.seen[p]), true
+	return seen.Sub(o.UpdatedAt), nil // booting since recorded
 }

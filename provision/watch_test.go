@@ -10,6 +10,7 @@ import (
 	"github.com/webrana/webrana"
 	"github.com/webrana/webrana/cloudsim"
 	"github.com/webrana/webrana/jobs"
+	"github.com/webrana/webrana/mail"
 	"github.com/webrana/webrana/pool/pooltest"
 	"github.com/webrana/webrana/provision"
 	"github.com/webrana/webrana/store"
@@ -145,8 +146,8 @@ func TestBootingOrderRestartsItsWatch(t *testing.T) {
 // TestWatchLooksWhenAServerIsDue: having seen a server boot in the
 // provider's time, the watch looks at the next one when it should run: not
 // a tick after it is recorded, nor each tick until then, but when it is
-// due, however far off — and never sooner than half a tick after its last
-// look, whatever the estimate says.
+// due, however far off, and however near (the account's budget has room:
+// its last two lists were long ago).
 func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 	ctx := context.Background()
 	w := newOrderWorld(t)
@@ -196,8 +197,8 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 		t.Fatalf("a server due in 0.8s: the watch waits %s, want 0.8s", got)
 	}
 	w.Clock.Advance(500 * time.Millisecond)
-	if got := snooze(); got != 500*time.Millisecond {
-		t.Fatalf("a server due in 0.3s: the watch waits %s, want half a tick (0.5s)", got)
+	if got := snooze(); got != 300*time.Millisecond {
+		t.Fatalf("a server due in 0.3s: the watch waits %s, want 0.3s", got)
 	}
 	w.Clock.Advance(300 * time.Millisecond)
 	if err := w.tick(); !jobs.IsSnooze(err) {
@@ -287,5 +288,150 @@ func TestWatchLooksOnTime(t *testing.T) {
 	}
 	if waited := w.Clock.Now().Sub(started); waited != 0 {
 		t.Fatalf("a run started late waited %s, want none", waited)
+	}
+}
+
+// snoozeOf runs one look of the account's watch and returns how long until
+// the next (its snooze ends LookLead early, and the run waits the rest).
+func (w *orderWorld) snoozeOf(account *webrana.Account) time.Duration {
+	w.t.Helper()
+	var s *river.JobSnoozeError
+	if err := w.watch.Work(context.Background(), pooltest.Job(provision.WatchArgs{AccountID: account.ID}, 1)); !errors.As(err, &s) {
+		w.t.Fatalf("a look with servers booting: %v, want a snooze", err)
+	}
+	return s.Duration + provision.LookLead
+}
+
+// created runs the order's job up to its create, which records its server
+// booting.
+func (w *orderWorld) created(o *webrana.Order) {
+	w.t.Helper()
+	if err := w.worker.Work(context.Background(), pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
+		w.t.Fatalf("after the create: %v, want a snooze while the server boots", err)
+	}
+}
+
+// TestWatchLooksOnWholeTicksWhileLearning: with no boot time learnt yet,
+// the watch looks when its server has booted whole ticks, however late the
+// watch first ran; so the first boot it learns is not late by that start.
+func TestWatchLooksOnWholeTicksWhileLearning(t *testing.T) {
+	w := newOrderWorld(t)
+	w.created(w.order())
+	w.Clock.Advance(300 * time.Millisecond) // River picked the new watch up late
+	if got := w.snoozeOf(w.account); got != 700*time.Millisecond {
+		t.Fatalf("a watch first run 0.3s after its server was recorded waits %s, want 0.7s (a tick after the record)", got)
+	}
+	w.Clock.Advance(700 * time.Millisecond)
+	if got := w.snoozeOf(w.account); got != time.Second {
+		t.Fatalf("on the server's first whole tick the watch waits %s, want a tick", got)
+	}
+	w.Clock.Advance(pooltest.CreateDelay - time.Second) // a whole number of ticks: it runs now
+	w.snoozeOf(w.account)
+	w.created(w.order())
+	if got := w.snoozeOf(w.account); got != pooltest.CreateDelay {
+		t.Fatalf("the next server is looked at in %s, want %s: the boot was learnt late", got, pooltest.CreateDelay)
+	}
+}
+
+// TestWatchSeesABurstInTwoLooks: servers recorded over a few tenths of a
+// second are seen by two looks, the first at the due that spares them the
+// most waiting and the second at the last one's, rather than all at the
+// last one's; and an account's lists are two in any tick at most, so a
+// server due soon after two looks waits for the budget.
+func TestWatchSeesABurstInTwoLooks(t *testing.T) {
+	w := newOrderWorld(t)
+	w.created(w.order())
+	w.Clock.Advance(pooltest.CreateDelay) // seen the moment it runs: boots take CreateDelay
+	w.snoozeOf(w.account)
+	burst := make([]*webrana.Order, 4)
+	for i := range burst { // recorded 0.1s apart
+		if i > 0 {
+			w.Clock.Advance(100 * time.Millisecond)
+		}
+		burst[i] = w.order()
+		w.created(burst[i])
+	}
+	w.Clock.Advance(550 * time.Millisecond)
+	last := w.order() // due 0.75s after the second's
+	w.created(last)
+	lists := w.Sent("GET", "/v2/droplets")
+	// Due in CreateDelay less 0.85, 0.75, 0.65, 0.55s: a look at the second's
+	// due spares two servers 0.2s each, more than any other.
+	if got, want := w.snoozeOf(w.account), pooltest.CreateDelay-750*time.Millisecond; got != want {
+		t.Fatalf("the burst is first looked at in %s, want %s (the second server's due)", got, want)
+	}
+	w.Clock.Advance(pooltest.CreateDelay - 750*time.Millisecond)
+	if got := w.snoozeOf(w.account); got != 200*time.Millisecond {
+		t.Fatalf("after the first look the watch waits %s, want 0.2s (the fourth server's due)", got)
+	}
+	for i, o := range burst {
+		if in := w.instance(o); (in.Status == webrana.StatusActive) != (i < 2) {
+			t.Fatalf("after the first look server %d is %s", i, in.Status)
+		}
+	}
+	w.Clock.Advance(200 * time.Millisecond)
+	if got := w.snoozeOf(w.account); got != 800*time.Millisecond {
+		t.Fatalf("a server due 0.55s after the second look in a tick waits %s, want 0.8s (a tick after the first)", got)
+	}
+	for _, o := range burst {
+		if in := w.instance(o); in.Status != webrana.StatusActive {
+			t.Fatalf("after the second look a server of the burst is %s", in.Status)
+		}
+	}
+	w.Clock.Advance(800 * time.Millisecond)
+	w.snoozeOf(w.account)
+	if in := w.instance(last); in.Status != webrana.StatusActive {
+		t.Fatalf("the last server is %s", in.Status)
+	}
+	if got := w.Sent("GET", "/v2/droplets") - lists; got != 3 {
+		t.Fatalf("the five servers took %d lists, want 3", got)
+	}
+}
+
+// TestWatchLooksAtAServerDueInAMoment: a look that comes a little before a
+// server's due (within the few milliseconds by which looks and the boots
+// learnt from them jitter) lists it, rather than leave it for half a tick.
+func TestWatchLooksAtAServerDueInAMoment(t *testing.T) {
+	w := newOrderWorld(t)
+	w.created(w.order())
+	w.Clock.Advance(pooltest.CreateDelay + 5*time.Millisecond) // seen 5ms late: the boot learnt is as long
+	w.snoozeOf(w.account)
+	o := w.order()
+	w.created(o)
+	w.Clock.Advance(pooltest.CreateDelay) // due in 5ms by what was learnt, and running
+	lists := w.Sent("GET", "/v2/droplets")
+	w.snoozeOf(w.account)
+	if got := w.Sent("GET", "/v2/droplets") - lists; got != 1 {
+		t.Fatalf("a look 5ms before a server's due sent %d lists, want 1", got)
+	}
+	if in := w.instance(o); in.Status != webrana.StatusActive {
+		t.Fatalf("the server, running, is %s after the look", in.Status)
+	}
+}
+
+// clockMailer queues no mail but takes time, as queueing it in a
+// completion's transaction does.
+type clockMailer struct {
+	clock interface{ Advance(time.Duration) }
+	takes time.Duration
+}
+
+func (m clockMailer) QueueTx(context.Context, *store.Tx, mail.Message) error {
+	m.clock.Advance(m.takes)
+	return nil
+}
+
+// TestWatchLearnsTheBootWhenTheListShowsIt: the boot learnt ends when the
+// list showed the server running, not when the look had completed its
+// order (which takes its time, longer with more orders).
+func TestWatchLearnsTheBootWhenTheListShowsIt(t *testing.T) {
+	pw := pooltest.New(t)
+	w := orderWorldMailing(t, pw, clockMailer{clock: pw.Clock, takes: 40 * time.Millisecond})
+	w.created(w.order())
+	w.Clock.Advance(pooltest.CreateDelay)
+	w.snoozeOf(w.account)
+	w.created(w.order())
+	if got := w.snoozeOf(w.account); got != pooltest.CreateDelay {
+		t.Fatalf("the next server is looked at in %s, want %s (the boot as the list showed it)", got, pooltest.CreateDelay)
 	}
 }

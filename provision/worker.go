@@ -91,6 +91,7 @@ type Worker struct {
 	channels *alerts.ChannelSet
 	cfg      WorkerConfig
 	boots    boots // the boot watch's learnt boot times
+	lists    lists // when the boot watch last listed each account's servers
 }
 
 // NewWorker returns the order worker: it reserves accounts in db and
