@@ -149,24 +149,9 @@ func TestBootingOrderRestartsItsWatch(t *testing.T) {
 // due, however far off, and however near (the account's budget has room:
 // its last two lists were long ago).
 func TestWatchLooksWhenAServerIsDue(t *testing.T) {
-	ctx := context.Background()
 	w := newOrderWorld(t)
-	snooze := func() time.Duration { // until the next look: the snooze ends LookLead early, and the run waits the rest
-		t.Helper()
-		var s *river.JobSnoozeError
-		if err := w.tick(); !errors.As(err, &s) {
-			t.Fatalf("a tick with a server booting: %v, want a snooze", err)
-		}
-		return s.Duration + provision.LookLead
-	}
-	place := func() *webrana.Order {
-		t.Helper()
-		o := w.order()
-		if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
-			t.Fatalf("after the create: %v", err)
-		}
-		return o
-	}
+	snooze := func() time.Duration { t.Helper(); return w.snoozeOf(w.account) }
+	place := func() *webrana.Order { t.Helper(); o := w.order(); w.created(o); return o }
 	lists := func() int { return w.Sent("GET", "/v2/droplets") }
 	first := place()
 	if got := snooze(); got != time.Second || lists() != 0 {
@@ -217,12 +202,7 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 func TestWatchLearnsFromTheClosestBootOfALook(t *testing.T) {
 	ctx := context.Background()
 	w := newOrderWorld(t)
-	work := func(o *webrana.Order) {
-		t.Helper()
-		if err := w.worker.Work(ctx, pooltest.Job(provision.Args{OrderID: o.ID}, 1)); !jobs.IsSnooze(err) {
-			t.Fatalf("after the create: %v", err)
-		}
-	}
+	work := w.created
 	first := w.order()
 	work(first)
 	w.Clock.Advance(pooltest.CreateDelay) // seen the moment it runs: boots take CreateDelay
