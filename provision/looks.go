@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"sync"
 	"time"
@@ -12,7 +13,7 @@ import (
 
 // When the boot watch looks (watch.go): at the moments its servers are due
 // to run, by the boot time it learns of each provider (boots), within a
-// budget of two lists of an account's servers in any tick (lists).
+// budget of two lists of an account's servers in any tick (watchMemo).
 
 // LookLead is how much sooner than its look the watch asks River to run
 // it: River finds a job due again by polling (jobs.DuePoll), so a job
@@ -44,8 +45,8 @@ const dueSlack = 10 * time.Millisecond
 // tick is what one look found.
 type tick struct {
 	looked   int                  // booting orders looked at
-	account  string               // whose servers
 	provider webrana.ProviderType // of the account
+	listed   time.Time            // when it sent its list; zero: it called no provider
 	booting  []time.Time          // when each order still booting was recorded
 }
 
@@ -58,7 +59,7 @@ type tick struct {
 // shortest of recent boots), and in a tick once it is later than that.
 //
 // No look lists sooner than the account's budget allows, two lists in any
-// tick (lists). Within it, the servers due close together (within half a
+// tick (memo). Within it, the servers due close together (within half a
 // tick of the first the budget allows) are seen by one look at the last of
 // them, or by two when the budget has room for a second by then: the
 // first at the due that spares them the most waiting in all (split). A
@@ -66,12 +67,12 @@ type tick struct {
 // looks rather than in one that keeps its first servers waiting for its
 // last. A server booting faster than every recent one (the estimate is
 // their shortest) is seen when it was due.
-func (w *Worker) nextLook(t tick) time.Duration {
+func (w *Worker) nextLook(t tick, memo watchMemo) time.Duration {
 	if len(t.booting) == 0 {
 		return w.cfg.Tick
 	}
 	now, half := w.now(), w.cfg.Tick/2
-	free, second := w.lists.room(t.account, now, w.cfg.Tick)
+	free, second := memo.room(now, w.cfg.Tick)
 	free = max(free, 0)
 	boot, known := w.boots.estimate(t.provider)
 	if !known {
@@ -80,10 +81,13 @@ func (w *Worker) nextLook(t tick) time.Duration {
 	var dues []time.Duration
 	late := time.Duration(0) // when to look again for the servers late, if any
 	for _, recorded := range t.booting {
-		switch due := recorded.Add(boot).Sub(now); {
-		case due > dueSlack: // a server due sooner was listed booting: it is late
-			dues = append(dues, due)
-		case due > -w.cfg.Tick:
+		at := recorded.Add(boot)
+		switch due := at.Sub(now); {
+		case t.listed.IsZero() || at.After(t.listed.Add(dueSlack)):
+			// Not due when the list was sent: looked at when due, or as soon
+			// as the budget allows if that passed while this look worked.
+			dues = append(dues, max(due, 0))
+		case due > -w.cfg.Tick: // due, and listed booting: late
 			late = half
 		case late == 0:
 			late = w.cfg.Tick
@@ -135,39 +139,44 @@ func split(dues []time.Duration, start, end time.Duration) time.Duration {
 // into every boot learnt, and into every look planned from them.
 func (w *Worker) onTicks(recorded time.Time) time.Duration {
 	since := max(w.now().Sub(recorded), 0)
-	return w.cfg.Tick - since%w.cfg.Tick
-}
-
-// lists keeps when each account's watch last listed its servers, to hold
-// it to two lists in any tick: about one a tick, as the provider's request
-// budget allows, with room for a second when it spares servers a wait.
-// Kept in memory: a restarted process may list twice more in its first
-// tick.
-type lists struct {
-	mu   sync.Mutex
-	last map[string][2]time.Time // the two latest lists of each account, older first
-}
-
-// add counts a list of the account's servers, sent at at.
-func (l *lists) add(account string, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.last == nil {
-		l.last = map[string][2]time.Time{}
+	next := w.cfg.Tick - since%w.cfg.Tick
+	if next <= dueSlack { // this look counted the whole tick as come (notDue)
+		next += w.cfg.Tick
 	}
-	l.last[account] = [2]time.Time{l.last[account][1], at}
+	return next
 }
 
-// room returns how long after now the account's budget allows its next
-// list, and the one after that (negative: already).
-func (l *lists) room(account string, now time.Time, tick time.Duration) (next, after time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	last, ok := l.last[account]
-	if !ok {
-		return -tick, -tick
+// watchMemo is what a run of an account's watch leaves the next: when it
+// last listed the account's servers, to hold the watch to two lists in any
+// tick. About one a tick, as the provider's request budget allows, with
+// room for a second when it spares servers a wait. It is kept in the
+// watch's job row (river.RecordOutput, WorkerConfig.Record), which River
+// writes on every snooze anyway: the next run may be another replica's.
+type watchMemo struct {
+	Lists [2]time.Time `json:"lists"` // the two latest lists, older first; zero: none
+}
+
+// memoOf reads the memo a watch's last run left in its job's metadata. A
+// new watch has none: it lists as its servers are due.
+func memoOf(metadata []byte) watchMemo {
+	var m struct {
+		Output watchMemo `json:"output"`
 	}
-	return last[0].Add(tick).Sub(now), last[1].Add(tick).Sub(now)
+	if len(metadata) > 0 {
+		_ = json.Unmarshal(metadata, &m) // unreadable: as a new watch, at most two lists more
+	}
+	return m.Output
+}
+
+// listed is the memo after a list sent at at.
+func (m watchMemo) listed(at time.Time) watchMemo {
+	return watchMemo{Lists: [2]time.Time{m.Lists[1], at}}
+}
+
+// room returns how long after now the budget allows the next list, and
+// the one after that (negative: already).
+func (m watchMemo) room(now time.Time, tick time.Duration) (next, after time.Duration) {
+	return m.Lists[0].Add(tick).Sub(now), m.Lists[1].Add(tick).Sub(now)
 }
 
 // boots learns how long each provider takes to boot a server: the

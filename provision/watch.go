@@ -82,7 +82,14 @@ func (ww *WatchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) erro
 	if err := ww.w.onTime(ctx, job.ScheduledAt); err != nil {
 		return err
 	}
+	memo := memoOf(job.Metadata)
 	t, err := ww.w.look(cloud.FailFast(ctx), job.Args.AccountID)
+	if !t.listed.IsZero() {
+		memo = memo.listed(t.listed)
+		if err := ww.w.cfg.Record(ctx, memo); err != nil {
+			return err
+		}
+	}
 	switch {
 	case cloud.Code(err) == cloud.RateLimited:
 		return river.JobSnooze(early(max(cloud.RetryAfter(err), ww.w.cfg.Tick)))
@@ -91,7 +98,7 @@ func (ww *WatchWorker) Work(ctx context.Context, job *river.Job[WatchArgs]) erro
 	case t.looked == 0:
 		return nil
 	}
-	return river.JobSnooze(early(ww.w.nextLook(t)))
+	return river.JobSnooze(early(ww.w.nextLook(t, memo)))
 }
 
 // look is one tick of an account's watch: the orders booting there, one
@@ -111,24 +118,24 @@ func (w *Worker) look(ctx context.Context, accountID string) (tick, error) {
 	if err != nil {
 		return tick{}, err
 	}
-	if t := w.notDue(a, orders); t != nil {
+	if t := w.notDue(a.ProviderType, orders); t != nil {
 		return *t, nil // nothing can run yet: no call
 	}
 	c, err := w.pool.Client(ctx, a)
 	if err != nil {
 		return tick{}, err
 	}
-	w.lists.add(accountID, w.now())
+	sent := w.now()
 	listed, err := c.ListInstances(ctx, cloud.ListOptions{Tag: webrana.ServerTag})
 	if err != nil {
-		return tick{}, err
+		return tick{listed: sent}, err
 	}
 	seen := w.now() // when the list showed its servers as they were
 	byID := make(map[string]*cloud.Instance, len(listed))
 	for _, s := range listed {
 		byID[s.ID] = s
 	}
-	t := tick{looked: len(orders), account: accountID, provider: a.ProviderType}
+	t := tick{looked: len(orders), provider: a.ProviderType, listed: sent}
 	var shortest time.Duration // of the boots this look saw end
 	defer func() {
 		if shortest > 0 {
@@ -219,12 +226,12 @@ func (w *Worker) completeAll(ctx context.Context, up []*store.BootingOrder, list
 // server booting can run yet: each was recorded less than the provider's
 // learnt boot time ago (a tick, while none is learnt), by more than
 // dueSlack. It returns nil when one may run.
-func (w *Worker) notDue(a *webrana.Account, orders []*store.BootingOrder) *tick {
-	boot, known := w.boots.estimate(a.ProviderType)
+func (w *Worker) notDue(p webrana.ProviderType, orders []*store.BootingOrder) *tick {
+	boot, known := w.boots.estimate(p)
 	if !known {
 		boot = w.cfg.Tick
 	}
-	now, t := w.now(), &tick{looked: len(orders), account: a.ID, provider: a.ProviderType}
+	now, t := w.now(), &tick{looked: len(orders), provider: p}
 	for _, o := range orders {
 		if !now.Add(dueSlack).Before(o.UpdatedAt.Add(boot)) {
 			return nil

@@ -3,6 +3,7 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -275,9 +276,25 @@ func TestWatchLooksOnTime(t *testing.T) {
 // the next (its snooze ends LookLead early, and the run waits the rest).
 func (w *orderWorld) snoozeOf(account *webrana.Account) time.Duration {
 	w.t.Helper()
+	return w.snoozeIn(w.watch, account)
+}
+
+// snoozeIn is snoozeOf with the look run by watch, which may be another
+// process's: the job it works carries what the last run left it, as
+// River's job row does.
+func (w *orderWorld) snoozeIn(watch *provision.WatchWorker, account *webrana.Account) time.Duration {
+	w.t.Helper()
+	job := pooltest.Job(provision.WatchArgs{AccountID: account.ID}, 1)
+	if memo := w.memos[account.ID]; memo != nil {
+		job.Metadata = []byte(`{"output":` + string(memo) + `}`)
+	}
+	w.recorded = nil
 	var s *river.JobSnoozeError
-	if err := w.watch.Work(context.Background(), pooltest.Job(provision.WatchArgs{AccountID: account.ID}, 1)); !errors.As(err, &s) {
+	if err := watch.Work(context.Background(), job); !errors.As(err, &s) {
 		w.t.Fatalf("a look with servers booting: %v, want a snooze", err)
+	}
+	if w.recorded != nil {
+		w.memos[account.ID] = w.recorded
 	}
 	return s.Duration + provision.LookLead
 }
@@ -296,20 +313,38 @@ func (w *orderWorld) created(o *webrana.Order) {
 // watch first ran; so the first boot it learns is not late by that start.
 func TestWatchLooksOnWholeTicksWhileLearning(t *testing.T) {
 	w := newOrderWorld(t)
-	w.created(w.order())
+	first := w.order()
+	w.created(first)
 	w.Clock.Advance(300 * time.Millisecond) // River picked the new watch up late
-	if got := w.snoozeOf(w.account); got != 700*time.Millisecond {
-		t.Fatalf("a watch first run 0.3s after its server was recorded waits %s, want 0.7s (a tick after the record)", got)
+	wait := w.snoozeOf(w.account)
+	if wait != 700*time.Millisecond {
+		t.Fatalf("a watch first run 0.3s after its server was recorded waits %s, want 0.7s (a tick after the record)", wait)
 	}
-	w.Clock.Advance(700 * time.Millisecond)
-	if got := w.snoozeOf(w.account); got != time.Second {
-		t.Fatalf("on the server's first whole tick the watch waits %s, want a tick", got)
+	for range 20 { // the watch's own looks, until the server runs
+		w.Clock.Advance(wait)
+		if wait = w.snoozeOf(w.account); w.instance(first).Status == webrana.StatusActive {
+			break
+		}
+		if wait != time.Second {
+			t.Fatalf("while learning the watch waits %s between looks, want a tick", wait)
+		}
 	}
-	w.Clock.Advance(pooltest.CreateDelay - time.Second) // a whole number of ticks: it runs now
-	w.snoozeOf(w.account)
 	w.created(w.order())
 	if got := w.snoozeOf(w.account); got != pooltest.CreateDelay {
 		t.Fatalf("the next server is looked at in %s, want %s: the boot was learnt late", got, pooltest.CreateDelay)
+	}
+}
+
+// TestWatchLooksOnTheNextWholeTickAfterOneItCountedCome: a look a hair
+// before a server's whole tick counts the tick as come (it lists), so the
+// next look is on the following tick, not a hair later.
+func TestWatchLooksOnTheNextWholeTickAfterOneItCountedCome(t *testing.T) {
+	w := newOrderWorld(t)
+	w.created(w.order())
+	w.Clock.Advance(time.Second - 5*time.Millisecond)
+	lists := w.Sent("GET", "/v2/droplets")
+	if got := w.snoozeOf(w.account); got != time.Second+5*time.Millisecond || w.Sent("GET", "/v2/droplets") != lists+1 {
+		t.Fatalf("a look 5ms before the first whole tick waits %s (%d lists), want 1.005s and one list", got, w.Sent("GET", "/v2/droplets")-lists)
 	}
 }
 
@@ -317,54 +352,73 @@ func TestWatchLooksOnWholeTicksWhileLearning(t *testing.T) {
 // second are seen by two looks, the first at the due that spares them the
 // most waiting and the second at the last one's, rather than all at the
 // last one's; and an account's lists are two in any tick at most, so a
-// server due soon after two looks waits for the budget.
+// server due soon after two looks waits for the budget. The budget holds
+// when two processes (replicas) take turns running the watch: it is kept
+// in the watch's job.
 func TestWatchSeesABurstInTwoLooks(t *testing.T) {
-	w := newOrderWorld(t)
-	w.created(w.order())
-	w.Clock.Advance(pooltest.CreateDelay) // seen the moment it runs: boots take CreateDelay
-	w.snoozeOf(w.account)
-	burst := make([]*webrana.Order, 4)
-	for i := range burst { // recorded 0.1s apart
-		if i > 0 {
-			w.Clock.Advance(100 * time.Millisecond)
-		}
-		burst[i] = w.order()
-		w.created(burst[i])
-	}
-	w.Clock.Advance(550 * time.Millisecond)
-	last := w.order() // due 0.75s after the second's
-	w.created(last)
-	lists := w.Sent("GET", "/v2/droplets")
-	// Due in CreateDelay less 0.85, 0.75, 0.65, 0.55s: a look at the second's
-	// due spares two servers 0.2s each, more than any other.
-	if got, want := w.snoozeOf(w.account), pooltest.CreateDelay-750*time.Millisecond; got != want {
-		t.Fatalf("the burst is first looked at in %s, want %s (the second server's due)", got, want)
-	}
-	w.Clock.Advance(pooltest.CreateDelay - 750*time.Millisecond)
-	if got := w.snoozeOf(w.account); got != 200*time.Millisecond {
-		t.Fatalf("after the first look the watch waits %s, want 0.2s (the fourth server's due)", got)
-	}
-	for i, o := range burst {
-		if in := w.instance(o); (in.Status == webrana.StatusActive) != (i < 2) {
-			t.Fatalf("after the first look server %d is %s", i, in.Status)
-		}
-	}
-	w.Clock.Advance(200 * time.Millisecond)
-	if got := w.snoozeOf(w.account); got != 800*time.Millisecond {
-		t.Fatalf("a server due 0.55s after the second look in a tick waits %s, want 0.8s (a tick after the first)", got)
-	}
-	for _, o := range burst {
-		if in := w.instance(o); in.Status != webrana.StatusActive {
-			t.Fatalf("after the second look a server of the burst is %s", in.Status)
-		}
-	}
-	w.Clock.Advance(800 * time.Millisecond)
-	w.snoozeOf(w.account)
-	if in := w.instance(last); in.Status != webrana.StatusActive {
-		t.Fatalf("the last server is %s", in.Status)
-	}
-	if got := w.Sent("GET", "/v2/droplets") - lists; got != 3 {
-		t.Fatalf("the five servers took %d lists, want 3", got)
+	for _, processes := range []int{1, 2} {
+		t.Run(fmt.Sprintf("processes=%d", processes), func(t *testing.T) {
+			w := newOrderWorld(t)
+			watches := []*provision.WatchWorker{w.watch}
+			if processes == 2 {
+				_, other := w.process()
+				watches = append(watches, other)
+			}
+			looks := 0
+			look := func() time.Duration { // by each process in turn
+				t.Helper()
+				looks++
+				return w.snoozeIn(watches[looks%len(watches)], w.account)
+			}
+			for _, watch := range watches { // each process sees a boot the moment it ends: CreateDelay
+				w.created(w.order())
+				w.Clock.Advance(pooltest.CreateDelay)
+				w.snoozeIn(watch, w.account)
+			}
+			burst := make([]*webrana.Order, 4)
+			for i := range burst { // recorded 0.1s apart
+				if i > 0 {
+					w.Clock.Advance(100 * time.Millisecond)
+				}
+				burst[i] = w.order()
+				w.created(burst[i])
+			}
+			w.Clock.Advance(550 * time.Millisecond)
+			last := w.order() // due 0.75s after the second's
+			w.created(last)
+			lists := w.Sent("GET", "/v2/droplets")
+			// Due in CreateDelay less 0.85, 0.75, 0.65, 0.55s: a look at the second's
+			// due spares two servers 0.2s each, more than any other.
+			if got, want := look(), pooltest.CreateDelay-750*time.Millisecond; got != want {
+				t.Fatalf("the burst is first looked at in %s, want %s (the second server's due)", got, want)
+			}
+			w.Clock.Advance(pooltest.CreateDelay - 750*time.Millisecond)
+			if got := look(); got != 200*time.Millisecond {
+				t.Fatalf("after the first look the watch waits %s, want 0.2s (the fourth server's due)", got)
+			}
+			for i, o := range burst {
+				if in := w.instance(o); (in.Status == webrana.StatusActive) != (i < 2) {
+					t.Fatalf("after the first look server %d is %s", i, in.Status)
+				}
+			}
+			w.Clock.Advance(200 * time.Millisecond)
+			if got := look(); got != 800*time.Millisecond {
+				t.Fatalf("a server due 0.55s after the second look in a tick waits %s, want 0.8s (a tick after the first)", got)
+			}
+			for _, o := range burst {
+				if in := w.instance(o); in.Status != webrana.StatusActive {
+					t.Fatalf("after the second look a server of the burst is %s", in.Status)
+				}
+			}
+			w.Clock.Advance(800 * time.Millisecond)
+			look()
+			if in := w.instance(last); in.Status != webrana.StatusActive {
+				t.Fatalf("the last server is %s", in.Status)
+			}
+			if got := w.Sent("GET", "/v2/droplets") - lists; got != 3 {
+				t.Fatalf("the five servers took %d lists, want 3", got)
+			}
+		})
 	}
 }
 
@@ -386,6 +440,35 @@ func TestWatchLooksAtAServerDueInAMoment(t *testing.T) {
 	}
 	if in := w.instance(o); in.Status != webrana.StatusActive {
 		t.Fatalf("the server, running, is %s after the look", in.Status)
+	}
+}
+
+// TestWatchLooksAgainForAServerDueWhileItLooked: a server not yet due
+// when the list was sent, but due by the time the look has completed the
+// orders it found running, is looked at again as soon as the budget
+// allows, not half a tick later as a server listed booting though due.
+func TestWatchLooksAgainForAServerDueWhileItLooked(t *testing.T) {
+	pw := pooltest.New(t)
+	w := orderWorldMailing(t, pw, clockMailer{clock: pw.Clock, takes: 40 * time.Millisecond})
+	w.created(w.order())
+	w.Clock.Advance(pooltest.CreateDelay) // the boot is learnt: CreateDelay
+	w.snoozeOf(w.account)
+	a := w.order()
+	w.created(a)
+	w.Clock.Advance(20 * time.Millisecond)
+	b := w.order() // due 20ms after a
+	w.created(b)
+	w.Clock.Advance(pooltest.CreateDelay - 20*time.Millisecond) // a is due: b is due while a completes (40ms)
+	if got := w.snoozeOf(w.account); got > provision.LookLead {
+		t.Fatalf("the watch waits %s for a server that became due while it looked, want a look at once", got)
+	}
+	if in := w.instance(a); in.Status != webrana.StatusActive {
+		t.Fatalf("the first server is %s", in.Status)
+	}
+	w.Clock.Advance(provision.LookLead)
+	w.snoozeOf(w.account)
+	if in := w.instance(b); in.Status != webrana.StatusActive {
+		t.Fatalf("the second server is %s after the next look", in.Status)
 	}
 }
 

@@ -51,6 +51,10 @@ type WorkerConfig struct {
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Logger *slog.Logger // default discards
 	Mail   Mailer       // tells customers of their orders; nil: mail is not configured
+	// Record keeps what a boot watch's run leaves the next in its job's
+	// row (default river.RecordOutput); tests inject one that keeps it
+	// for the job they run next.
+	Record func(ctx context.Context, output any) error
 }
 
 func (c WorkerConfig) withDefaults() WorkerConfig {
@@ -75,6 +79,9 @@ func (c WorkerConfig) withDefaults() WorkerConfig {
 	if c.Sleep == nil {
 		c.Sleep = cloud.Sleep
 	}
+	if c.Record == nil {
+		c.Record = river.RecordOutput
+	}
 	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	return c
 }
@@ -91,7 +98,6 @@ type Worker struct {
 	channels *alerts.ChannelSet
 	cfg      WorkerConfig
 	boots    boots // the boot watch's learnt boot times
-	lists    lists // when the boot watch last listed each account's servers
 }
 
 // NewWorker returns the order worker: it reserves accounts in db and

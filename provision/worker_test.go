@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -30,6 +31,11 @@ type orderWorld struct {
 	queue   *watchQueue
 	plan    *webrana.Plan // of every order, made with the first
 	owner   *webrana.User
+	cfg     provision.WorkerConfig
+	// What the boot watch's runs left the next (WorkerConfig.Record), by
+	// account, as River keeps it in the watch's job row (snoozeOf).
+	memos    map[string][]byte
+	recorded []byte // by the run working now
 }
 
 // watchQueue records the boot watches the worker starts.
@@ -63,10 +69,23 @@ func orderWorldOn(t *testing.T, w *pooltest.World) *orderWorld { return orderWor
 // their orders through mailer (nil: nobody).
 func orderWorldMailing(t *testing.T, w *pooltest.World, mailer provision.Mailer) *orderWorld {
 	a := w.Account(webrana.DigitalOcean, "A", 10, foreignServers)
-	queue := &watchQueue{started: map[string]int{}}
-	worker := provision.NewWorker(w.DB, w.Pool, queue, w.Keys, nil, nil,
-		&provision.WorkerConfig{HeldRetry: time.Minute, Now: w.Clock.Now, Sleep: w.Clock.Sleep, Mail: mailer})
-	return &orderWorld{World: w, t: t, account: a, worker: worker, watch: provision.NewWatchWorker(worker), queue: queue}
+	ow := &orderWorld{World: w, t: t, account: a, queue: &watchQueue{started: map[string]int{}}, memos: map[string][]byte{}}
+	ow.cfg = provision.WorkerConfig{HeldRetry: time.Minute, Now: w.Clock.Now, Sleep: w.Clock.Sleep, Mail: mailer,
+		Record: func(_ context.Context, output any) (err error) {
+			ow.recorded, err = json.Marshal(output)
+			return err
+		}}
+	ow.worker, ow.watch = ow.process()
+	return ow
+}
+
+// process returns a worker and a boot watch worker as another process
+// (replica) sharing the world's database and provider has them: nothing
+// in memory in common with the world's own.
+func (w *orderWorld) process() (*provision.Worker, *provision.WatchWorker) {
+	cfg := w.cfg
+	worker := provision.NewWorker(w.DB, w.Pool, w.queue, w.Keys, nil, nil, &cfg)
+	return worker, provision.NewWatchWorker(worker)
 }
 
 // order places an order as provision.Place writes it: the instance, the

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -640,5 +641,41 @@ func TestServerRemovedWhileBooting(t *testing.T) {
 	}
 	if a := r.account(v.Account.Name); a.Active != running || a.Active != activeBefore-1 || a.Reserved != 0 {
 		t.Fatalf("account at %d active (was %d), %d reserved; the provider runs %d: want the slot back", a.Active, activeBefore, a.Reserved, running)
+	}
+}
+
+// TestBootWatchKeepsItsListsInItsJob: the boot watch's runs leave the next
+// the times of their lists, which its budget of two lists a tick counts,
+// in its River job's row (River keeps a job's recorded output on a
+// snooze), so that a replica running the next look knows them. On both
+// engines' River drivers.
+func TestBootWatchKeepsItsListsInItsJob(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			vars := map[string]string{"WEBRANA_SIM_CREATE_DELAY": "300ms", "WEBRANA_BOOT_WATCH": "100ms"}
+			if engine == "postgres" {
+				vars["WEBRANA_DATABASE_URL"], vars["WEBRANA_SANDBOX"] = storetest.PostgresURL(t, false), "1"
+			}
+			r := newOrderRig(t, vars)
+			placed := time.Now()
+			if v := r.waitFor(r.orderSmallDO("watched").ID, "active", "failed"); v.Status != "active" {
+				t.Fatalf("order: %+v", v)
+			}
+			var metadata string
+			if err := r.DB.SQL().QueryRowContext(context.Background(),
+				`SELECT metadata FROM river_job WHERE kind = 'boot_watch' ORDER BY id DESC LIMIT 1`).Scan(&metadata); err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				Output struct{ Lists [2]time.Time }
+			}
+			if err := json.Unmarshal([]byte(metadata), &m); err != nil {
+				t.Fatalf("the watch's metadata %q: %v", metadata, err)
+			}
+			if last := m.Output.Lists[1]; last.Before(placed) || last.After(time.Now()) {
+				t.Fatalf("the watch's job keeps %q, want the time of its last list (after %s)", metadata, placed)
+			}
+		})
 	}
 }
