@@ -662,20 +662,51 @@ func TestBootWatchKeepsItsListsInItsJob(t *testing.T) {
 			if v := r.waitFor(r.orderSmallDO("watched").ID, "active", "failed"); v.Status != "active" {
 				t.Fatalf("order: %+v", v)
 			}
-			var metadata string
-			if err := r.DB.SQL().QueryRowContext(context.Background(),
-				`SELECT metadata FROM river_job WHERE kind = 'boot_watch' ORDER BY id DESC LIMIT 1`).Scan(&metadata); err != nil {
-				t.Fatal(err)
-			}
-			var m struct {
-				Output struct{ Lists [2]time.Time }
-			}
-			if err := json.Unmarshal([]byte(metadata), &m); err != nil {
-				t.Fatalf("the watch's metadata %q: %v", metadata, err)
-			}
-			if last := m.Output.Lists[1]; last.Before(placed) || last.After(time.Now()) {
-				t.Fatalf("the watch's job keeps %q, want the time of its last list (after %s)", metadata, placed)
+			// River writes the snooze of the look that completed the order
+			// after the order's own commit: poll its outcome.
+			deadline := time.Now().Add(time.Minute)
+			for {
+				kept, ok := r.watchListedSince(placed)
+				if ok {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no watch's job keeps the time of its last list (after %s): %q", placed, kept)
+				}
+				time.Sleep(10 * time.Millisecond) // polling an outcome
 			}
 		})
 	}
+}
+
+// watchListedSince reports whether a boot watch's job keeps, as the time of
+// its last list, one since t; and every watch job's metadata.
+func (r *orderRig) watchListedSince(t time.Time) ([]string, bool) {
+	r.t.Helper()
+	rows, err := r.DB.SQL().QueryContext(context.Background(), `SELECT metadata FROM river_job WHERE kind = 'boot_watch'`)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer rows.Close()
+	var kept []string
+	for rows.Next() {
+		var metadata string
+		if err := rows.Scan(&metadata); err != nil {
+			r.t.Fatal(err)
+		}
+		var m struct {
+			Output struct{ Lists [2]time.Time }
+		}
+		if err := json.Unmarshal([]byte(metadata), &m); err != nil {
+			r.t.Fatalf("a watch's metadata %q: %v", metadata, err)
+		}
+		if last := m.Output.Lists[1]; !last.Before(t) && !last.After(time.Now()) {
+			return nil, true
+		}
+		kept = append(kept, metadata)
+	}
+	if err := rows.Err(); err != nil {
+		r.t.Fatal(err)
+	}
+	return kept, false
 }
