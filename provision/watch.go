@@ -19,17 +19,17 @@ import (
 // The boot watch: servers booting are watched per account, not per server.
 // One list of the account's servers filtered by Webrana's tag
 // (webrana.ServerTag) covers every server booting there, so the watch can
-// look every second (WorkerConfig.Tick) and still spend one call per
-// account per tick, however many orders boot at once; an order is completed
-// the tick its server runs. The watch is a River job per account, started
+// look every second (WorkerConfig.Tick) and still spend at most two calls
+// per account per tick (looks.go), however many orders boot at once; an
+// order is completed at the look that finds its server running. The watch is a River job per account, started
 // in the transaction that records a booting server (Worker.startWatch) and
 // ended after a tick that finds nothing booting. Between ticks the watch
 // looks sooner where it expects a server to run: a provider boots its
 // servers in a steady time, which the watch learns (boots), so a server is
 // looked at about when it runs rather than up to a tick later. Each order's
-// own job stays
-// behind it, calling no provider: it starts the watch again should it have
-// ended or been lost, and ends the order if its server boots too long.
+// own job stays behind it, calling no provider: it starts the watch again
+// should it have ended or been lost, and ends the order if its server boots
+// too long.
 
 // WatchArgs is the boot watch of one account.
 type WatchArgs struct {

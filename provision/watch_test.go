@@ -27,9 +27,7 @@ func (w *orderWorld) calls() int {
 }
 
 // tick runs one look of the account's boot watch.
-func (w *orderWorld) tick() error {
-	return w.watch.Work(context.Background(), pooltest.Job(provision.WatchArgs{AccountID: w.account.ID}, 1))
-}
+func (w *orderWorld) tick() error { return w.lookIn(w.watch, w.account) }
 
 // TestOneListCoversEveryBootingServer: orders placed on a fresh account send
 // their creates and nothing else (no tag look-up: no create was sent before);
@@ -203,9 +201,8 @@ func TestWatchLooksWhenAServerIsDue(t *testing.T) {
 func TestWatchLearnsFromTheClosestBootOfALook(t *testing.T) {
 	ctx := context.Background()
 	w := newOrderWorld(t)
-	work := w.created
 	first := w.order()
-	work(first)
+	w.created(first)
 	w.Clock.Advance(pooltest.CreateDelay) // seen the moment it runs: boots take CreateDelay
 	if err := w.tick(); !jobs.IsSnooze(err) {
 		t.Fatalf("tick: %v", err)
@@ -220,7 +217,7 @@ func TestWatchLearnsFromTheClosestBootOfALook(t *testing.T) {
 	burst := make([]*webrana.Order, 17)
 	for i := range burst {
 		burst[i] = w.order()
-		work(burst[i])
+		w.created(burst[i])
 	}
 	w.Clock.Advance(pooltest.CreateDelay + 2*time.Second)
 	if err := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: big.ID}, 1)); !jobs.IsSnooze(err) {
@@ -231,7 +228,7 @@ func TestWatchLearnsFromTheClosestBootOfALook(t *testing.T) {
 			t.Fatalf("a server of the burst is %s on %s", in.Status, in.AccountID)
 		}
 	}
-	work(w.order())
+	w.created(w.order())
 	var s *river.JobSnoozeError
 	if err := w.watch.Work(ctx, pooltest.Job(provision.WatchArgs{AccountID: big.ID}, 1)); !errors.As(err, &s) || s.Duration+provision.LookLead != pooltest.CreateDelay {
 		t.Fatalf("after a burst seen 2s late the next server is first looked at after %v, want %s (the boot seen on time)", err, pooltest.CreateDelay)
@@ -280,23 +277,29 @@ func (w *orderWorld) snoozeOf(account *webrana.Account) time.Duration {
 }
 
 // snoozeIn is snoozeOf with the look run by watch, which may be another
-// process's: the job it works carries what the last run left it, as
-// River's job row does.
+// process's.
 func (w *orderWorld) snoozeIn(watch *provision.WatchWorker, account *webrana.Account) time.Duration {
 	w.t.Helper()
+	var s *river.JobSnoozeError
+	if err := w.lookIn(watch, account); !errors.As(err, &s) {
+		w.t.Fatalf("a look with servers booting: %v, want a snooze", err)
+	}
+	return s.Duration + provision.LookLead
+}
+
+// lookIn runs one look of the account's watch by watch. The job it works
+// carries what the watch's last run left it, as River's job row does.
+func (w *orderWorld) lookIn(watch *provision.WatchWorker, account *webrana.Account) error {
 	job := pooltest.Job(provision.WatchArgs{AccountID: account.ID}, 1)
 	if memo := w.memos[account.ID]; memo != nil {
 		job.Metadata = []byte(`{"output":` + string(memo) + `}`)
 	}
 	w.recorded = nil
-	var s *river.JobSnoozeError
-	if err := watch.Work(context.Background(), job); !errors.As(err, &s) {
-		w.t.Fatalf("a look with servers booting: %v, want a snooze", err)
-	}
+	err := watch.Work(context.Background(), job)
 	if w.recorded != nil {
 		w.memos[account.ID] = w.recorded
 	}
-	return s.Duration + provision.LookLead
+	return err
 }
 
 // created runs the order's job up to its create, which records its server

@@ -365,8 +365,9 @@ func lockOrder(ctx context.Context, c conn, orderID string) (*webrana.Order, *we
 }
 
 // lockOrders is lockOrder for several orders, with the part of each one's
-// hold for backups, in two round trips whatever their number. The rows are locked in the order of their ids, as by every
-// other transaction locking several, so that two never wait for each other.
+// hold for backups, in two round trips whatever their number. The rows are
+// locked in the order of their ids, as by every other transaction locking
+// several, so that two never wait for each other.
 // An order or instance missing is an error.
 func lockOrders(ctx context.Context, c conn, ids []string) (map[string]*lockedOrder, error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
